@@ -1,0 +1,178 @@
+//! Solver settings with documented defaults.
+
+use crate::Error;
+
+/// Settings of the interior point method. Build with `Settings::default()` and struct
+/// update syntax, then hand to [`crate::Solver::with_settings`], which validates them.
+///
+/// Tolerances are relative to the data's scale, as in Clarabel: a problem is solved when
+/// the primal residual ‖(Az − b, Gz + s − h)‖∞ / max(1, ‖(b,h)‖∞ + ‖z‖∞ + ‖s‖∞), the dual
+/// residual ‖Qz + q + Aᵀν + Gᵀλ‖∞ / max(1, ‖q‖∞ + ‖z‖∞ + ‖(ν,λ)‖∞) are below `tol_feas`
+/// and the duality gap is below `tol_gap_abs` or, relative to the objective, `tol_gap_rel`.
+/// The defaults give about 1e-8 relative accuracy in `f64`.
+///
+/// **`f32`:** a single-precision solve cannot reach 1e-8. Every tolerance below is raised
+/// to at least [`Settings::F32_TOL_FLOOR`] (1e-5) when the solver runs in `f32`, and the
+/// regularization constants to at least a small multiple of `f32::EPSILON`; expect about
+/// 1e-4 relative accuracy in the solution.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settings {
+    /// Iteration limit per example. Default 100.
+    pub max_iter: u32,
+    /// Absolute duality-gap tolerance. Default 1e-8.
+    pub tol_gap_abs: f64,
+    /// Relative duality-gap tolerance. Default 1e-8.
+    pub tol_gap_rel: f64,
+    /// Relative primal and dual residual tolerance. Default 1e-8.
+    pub tol_feas: f64,
+    /// Absolute tolerance on the certificate's objective (bᵀν + hᵀλ < −tol, or qᵀd < −tol).
+    /// Default 1e-8.
+    pub tol_infeas_abs: f64,
+    /// Relative tolerance on the certificate's residual. Default 1e-8.
+    pub tol_infeas_rel: f64,
+    /// κ/τ threshold of the homogeneous embedding below which an iterate counts as
+    /// converging to a solution, and whose inverse (×1000) counts as converging to a
+    /// certificate. Default 1e-6.
+    pub tol_ktratio: f64,
+    /// Reduced gap tolerance for [`crate::Status::AlmostSolved`]. Default 5e-5.
+    pub reduced_tol_gap: f64,
+    /// Reduced feasibility tolerance for [`crate::Status::AlmostSolved`]. Default 1e-4.
+    pub reduced_tol_feas: f64,
+    /// Fraction of the step to the boundary of the cone taken each iteration. Default 0.99.
+    pub max_step_fraction: f64,
+    /// Step length below which an example stops with `InsufficientProgress` (or
+    /// `AlmostSolved`). Default 1e-6.
+    pub min_step_length: f64,
+    /// Constant static regularization ε added to the (1,1) block of the KKT matrix and
+    /// subtracted from the (2,2) block; iterative refinement removes its effect. Default 1e-8.
+    pub static_regularization: f64,
+    /// Dynamic regularization: a pivot of the LDLᵀ factorization with the wrong sign or
+    /// magnitude below `dynamic_regularization_eps` is replaced by ±`dynamic_regularization_delta`.
+    /// Default 1e-13.
+    pub dynamic_regularization_eps: f64,
+    /// See `dynamic_regularization_eps`. Default 2e-7.
+    pub dynamic_regularization_delta: f64,
+    /// Maximum iterative-refinement steps per linear solve. Default 8.
+    pub refinement_max_iter: u32,
+    /// Refinement stops when the residual is below `refinement_abstol + refinement_reltol ×
+    /// ‖rhs‖∞`. Defaults 1e-12 and 1e-13.
+    pub refinement_abstol: f64,
+    /// See `refinement_abstol`.
+    pub refinement_reltol: f64,
+    /// Ruiz equilibration of the data before solving. Default true.
+    pub equilibrate: bool,
+    /// Ruiz iterations. Default 10.
+    pub equilibrate_max_iter: u32,
+    /// Bounds on the equilibration scalings. Defaults 1e-4 and 1e4.
+    pub equilibrate_min_scaling: f64,
+    /// See `equilibrate_min_scaling`.
+    pub equilibrate_max_scaling: f64,
+    /// Check that Q is positive semi-definite before solving (one Cholesky per distinct Q).
+    /// Default true.
+    pub check_psd: bool,
+    /// Worker threads for the CPU backend; `None` uses rayon's global pool (all cores).
+    pub threads: Option<usize>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            max_iter: 100,
+            tol_gap_abs: 1e-8,
+            tol_gap_rel: 1e-8,
+            tol_feas: 1e-8,
+            tol_infeas_abs: 1e-8,
+            tol_infeas_rel: 1e-8,
+            tol_ktratio: 1e-6,
+            reduced_tol_gap: 5e-5,
+            reduced_tol_feas: 1e-4,
+            max_step_fraction: 0.99,
+            min_step_length: 1e-6,
+            static_regularization: 1e-8,
+            dynamic_regularization_eps: 1e-13,
+            dynamic_regularization_delta: 2e-7,
+            refinement_max_iter: 8,
+            refinement_abstol: 1e-12,
+            refinement_reltol: 1e-13,
+            equilibrate: true,
+            equilibrate_max_iter: 10,
+            equilibrate_min_scaling: 1e-4,
+            equilibrate_max_scaling: 1e4,
+            check_psd: true,
+            threads: None,
+        }
+    }
+}
+
+impl Settings {
+    /// Lower bound on every tolerance in an `f32` solve.
+    pub const F32_TOL_FLOOR: f64 = 1e-5;
+
+    /// Checks every field's range.
+    pub fn validate(&self) -> Result<(), Error> {
+        fn positive(name: &'static str, v: f64) -> Result<(), Error> {
+            if v.is_finite() && v > 0.0 {
+                Ok(())
+            } else {
+                Err(Error::Settings {
+                    name,
+                    reason: format!("must be finite and positive, got {v}"),
+                })
+            }
+        }
+        fn non_negative(name: &'static str, v: f64) -> Result<(), Error> {
+            if v.is_finite() && v >= 0.0 {
+                Ok(())
+            } else {
+                Err(Error::Settings {
+                    name,
+                    reason: format!("must be finite and non-negative, got {v}"),
+                })
+            }
+        }
+        if self.max_iter == 0 {
+            return Err(Error::Settings {
+                name: "max_iter",
+                reason: "must be at least 1".into(),
+            });
+        }
+        positive("tol_gap_abs", self.tol_gap_abs)?;
+        positive("tol_gap_rel", self.tol_gap_rel)?;
+        positive("tol_feas", self.tol_feas)?;
+        positive("tol_infeas_abs", self.tol_infeas_abs)?;
+        positive("tol_infeas_rel", self.tol_infeas_rel)?;
+        positive("tol_ktratio", self.tol_ktratio)?;
+        positive("reduced_tol_gap", self.reduced_tol_gap)?;
+        positive("reduced_tol_feas", self.reduced_tol_feas)?;
+        if !(self.max_step_fraction > 0.0 && self.max_step_fraction < 1.0) {
+            return Err(Error::Settings {
+                name: "max_step_fraction",
+                reason: format!("must lie in (0, 1), got {}", self.max_step_fraction),
+            });
+        }
+        positive("min_step_length", self.min_step_length)?;
+        non_negative("static_regularization", self.static_regularization)?;
+        positive("dynamic_regularization_eps", self.dynamic_regularization_eps)?;
+        positive(
+            "dynamic_regularization_delta",
+            self.dynamic_regularization_delta,
+        )?;
+        non_negative("refinement_abstol", self.refinement_abstol)?;
+        non_negative("refinement_reltol", self.refinement_reltol)?;
+        positive("equilibrate_min_scaling", self.equilibrate_min_scaling)?;
+        positive("equilibrate_max_scaling", self.equilibrate_max_scaling)?;
+        if self.equilibrate_min_scaling > self.equilibrate_max_scaling {
+            return Err(Error::Settings {
+                name: "equilibrate_min_scaling",
+                reason: "must not exceed equilibrate_max_scaling".into(),
+            });
+        }
+        if self.threads == Some(0) {
+            return Err(Error::Settings {
+                name: "threads",
+                reason: "must be at least 1 (or None for all cores)".into(),
+            });
+        }
+        Ok(())
+    }
+}

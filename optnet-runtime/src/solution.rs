@@ -1,0 +1,66 @@
+//! What a solve returns, and what the backward pass returns.
+
+use crate::{Status, Term};
+use ndarray::{Array1, Array2, Ix1, Ix2};
+
+/// Solutions of a batch: primal z, duals λ (inequalities) and ν (equalities), slacks s,
+/// and per-example status and iteration count. Examples that did not solve hold the last
+/// iterate (or, for infeasible ones, the normalized certificate) and their status says so.
+///
+/// A `Solution` also keeps what the backward pass needs (the KKT factorization at the
+/// solution); pass it to [`crate::Solver::backward`].
+#[derive(Debug)]
+pub struct Solution<T> {
+    /// Primal solution, `[batch, n]`.
+    pub z: Array2<T>,
+    /// Inequality duals λ ≥ 0, `[batch, p]`.
+    pub lam: Array2<T>,
+    /// Equality duals ν, `[batch, m]`.
+    pub nu: Array2<T>,
+    /// Inequality slacks s = h − Gz ≥ 0, `[batch, p]`.
+    pub s: Array2<T>,
+    /// Per-example outcome.
+    pub status: Vec<Status>,
+    /// Interior point iterations per example.
+    pub iters: Vec<u32>,
+    /// Objective ½zᵀQz + qᵀz per example (NaN where not solved).
+    pub objective: Array1<T>,
+    /// Relative primal residual at exit, per example (see [`crate::Settings`]).
+    pub res_primal: Array1<T>,
+    /// Relative dual residual at exit, per example.
+    pub res_dual: Array1<T>,
+    /// Absolute duality gap at exit, per example.
+    pub gap: Array1<T>,
+    pub(crate) cache: crate::solver::Cache<T>,
+}
+
+impl<T> Solution<T> {
+    /// Number of examples.
+    pub fn batch(&self) -> usize {
+        self.status.len()
+    }
+
+    /// Whether every example is [`Status::Solved`].
+    pub fn all_solved(&self) -> bool {
+        self.status.iter().all(|s| *s == Status::Solved)
+    }
+}
+
+/// Gradients of a scalar loss ℓ with respect to the QP data (OptNet eq. 8), each shaped
+/// like the array it belongs to: per example for batched arrays, summed over the batch for
+/// shared ones. Absent constraints have `None`. Examples that did not solve contribute zero.
+#[derive(Clone, Debug)]
+pub struct QpGrad<T: 'static> {
+    /// ∂ℓ/∂Q (symmetric).
+    pub dQ: Term<'static, T, Ix2>,
+    /// ∂ℓ/∂q.
+    pub dq: Term<'static, T, Ix1>,
+    /// ∂ℓ/∂A.
+    pub dA: Option<Term<'static, T, Ix2>>,
+    /// ∂ℓ/∂b.
+    pub db: Option<Term<'static, T, Ix1>>,
+    /// ∂ℓ/∂G.
+    pub dG: Option<Term<'static, T, Ix2>>,
+    /// ∂ℓ/∂h.
+    pub dh: Option<Term<'static, T, Ix1>>,
+}

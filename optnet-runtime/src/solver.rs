@@ -1,0 +1,313 @@
+//! The batched solver: settings, backend choice, and the forward and backward entry points.
+
+use crate::cpu;
+use crate::{Error, QpBatch, QpGrad, Real, Settings, Solution, Term};
+use ndarray::{Array1, Array2, Array3, ArrayView2, Axis, CowArray, Ix1, Ix2, Zip};
+use std::sync::Arc;
+
+/// Where a [`Solver`] runs.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Device {
+    /// CPU cores (rayon), one independent solve per example.
+    Cpu,
+    /// The CUDA device with this ordinal (feature `cuda`).
+    Cuda(usize),
+}
+
+/// What the backward pass needs from the forward pass, kept inside [`Solution`].
+#[derive(Debug)]
+pub(crate) enum Cache<T> {
+    /// Per-example KKT factorization at the solution (`None` for unsolved examples).
+    Cpu(Vec<Option<cpu::Factor<T>>>),
+    #[cfg(feature = "cuda")]
+    #[allow(dead_code)]
+    Cuda(crate::cuda::Cache<T>),
+}
+
+/// A batched, differentiable QP solver.
+///
+/// ```
+/// use optnet_runtime::{QpBatch, Solver, Status};
+/// use ndarray::{array, Array2};
+/// let qp = QpBatch::builder()
+///     .Q(Array2::<f64>::eye(2)).q(array![1.0, -1.0])
+///     .build().unwrap();
+/// let sol = Solver::cpu().solve(&qp).unwrap();
+/// assert_eq!(sol.status[0], Status::Solved);
+/// assert!((sol.z[[0, 0]] + 1.0).abs() < 1e-8 && (sol.z[[0, 1]] - 1.0).abs() < 1e-8);
+/// ```
+#[derive(Clone)]
+pub struct Solver {
+    device: Device,
+    settings: Settings,
+    pool: Option<Arc<rayon::ThreadPool>>,
+    #[cfg(feature = "cuda")]
+    cuda: Option<Arc<crate::cuda::Context>>,
+}
+
+impl std::fmt::Debug for Solver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Solver")
+            .field("device", &self.device)
+            .field("settings", &self.settings)
+            .finish()
+    }
+}
+
+impl Default for Solver {
+    fn default() -> Self {
+        Solver::cpu()
+    }
+}
+
+impl Solver {
+    /// A solver on all CPU cores with default settings.
+    pub fn cpu() -> Solver {
+        Solver {
+            device: Device::Cpu,
+            settings: Settings::default(),
+            pool: None,
+            #[cfg(feature = "cuda")]
+            cuda: None,
+        }
+    }
+
+    /// A solver on the CUDA device `ordinal`. Fails with [`Error::Cuda`] when the crate was
+    /// built without feature `cuda`, or when no driver or device is present.
+    pub fn cuda(ordinal: usize) -> Result<Solver, Error> {
+        #[cfg(feature = "cuda")]
+        {
+            let ctx = crate::cuda::Context::new(ordinal)?;
+            Ok(Solver {
+                device: Device::Cuda(ordinal),
+                settings: Settings::default(),
+                pool: None,
+                cuda: Some(Arc::new(ctx)),
+            })
+        }
+        #[cfg(not(feature = "cuda"))]
+        {
+            let _ = ordinal;
+            Err(Error::Cuda(
+                "this build has no CUDA support; rebuild with `--features cuda`".into(),
+            ))
+        }
+    }
+
+    /// Replaces the settings after validating them.
+    pub fn with_settings(mut self, settings: Settings) -> Result<Solver, Error> {
+        settings.validate()?;
+        self.pool = match settings.threads {
+            Some(t) => Some(Arc::new(
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(t)
+                    .build()
+                    .map_err(|e| Error::Settings {
+                        name: "threads",
+                        reason: e.to_string(),
+                    })?,
+            )),
+            None => None,
+        };
+        self.settings = settings;
+        Ok(self)
+    }
+
+    /// The settings in use.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The device this solver runs on.
+    pub fn device(&self) -> Device {
+        self.device
+    }
+
+    fn install<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
+        match &self.pool {
+            Some(pool) => pool.install(f),
+            None => f(),
+        }
+    }
+
+    /// Solves every example of the batch. Outcomes are per-example statuses in the
+    /// returned [`Solution`]; an `Err` only means the settings or device failed.
+    pub fn solve<T: Real>(&self, qp: &QpBatch<'_, T>) -> Result<Solution<T>, Error> {
+        #[cfg(feature = "cuda")]
+        if let Some(ctx) = &self.cuda {
+            return crate::cuda::solve(ctx, &self.settings, qp);
+        }
+        Ok(self.install(|| cpu::solve_batch(&self.settings, qp)))
+    }
+
+    /// Backward pass: given ∂ℓ/∂z (`[batch, n]`) for the solution `sol` of `qp`, returns
+    /// ∂ℓ/∂(Q, q, A, b, G, h) by implicit differentiation of the KKT conditions (OptNet
+    /// eqs. 6–8), reusing the factorization kept by the forward pass. Shared arrays get the
+    /// sum over the batch; examples that did not solve contribute zero.
+    pub fn backward<T: Real>(
+        &self,
+        qp: &QpBatch<'_, T>,
+        sol: &Solution<T>,
+        dl_dz: ArrayView2<'_, T>,
+    ) -> Result<QpGrad<T>, Error> {
+        let (batch, n) = (qp.batch, qp.n);
+        if sol.batch() != batch || sol.z.ncols() != n || sol.lam.ncols() != qp.p || sol.nu.ncols() != qp.m {
+            return Err(Error::Backward(format!(
+                "the solution has batch {} with (n, m, p) = ({}, {}, {}), the QP batch {} with ({}, {}, {})",
+                sol.batch(),
+                sol.z.ncols(),
+                sol.nu.ncols(),
+                sol.lam.ncols(),
+                batch,
+                n,
+                qp.m,
+                qp.p
+            )));
+        }
+        if dl_dz.shape() != [batch, n] {
+            return Err(Error::Shape {
+                array: "dl_dz",
+                expected: format!("[batch, n] = [{batch}, {n}]"),
+                found: dl_dz.shape().to_vec(),
+            });
+        }
+        if let Some((idx, v)) = dl_dz.indexed_iter().find(|(_, v)| !v.is_finite()) {
+            return Err(Error::NonFinite {
+                array: "dl_dz",
+                example: Some(idx.0),
+                index: vec![idx.1],
+                value: format!("{v}"),
+            });
+        }
+        let adj = match &sol.cache {
+            Cache::Cpu(factors) => {
+                if factors.len() != batch {
+                    return Err(Error::Backward(
+                        "the solution's factorizations do not match the batch".into(),
+                    ));
+                }
+                self.install(|| cpu::adjoints(&self.settings, qp, sol, factors, dl_dz))
+            }
+            #[cfg(feature = "cuda")]
+            Cache::Cuda(c) => match &self.cuda {
+                Some(ctx) => crate::cuda::adjoints(ctx, &self.settings, qp, sol, c, dl_dz)?,
+                None => {
+                    return Err(Error::Backward(
+                        "the solution was computed on a CUDA device; call backward on a CUDA solver".into(),
+                    ))
+                }
+            },
+        };
+        Ok(self.install(|| assemble_grads(qp, sol, &adj)))
+    }
+}
+
+/// The adjoint vectors of the backward pass, per example (zero rows for unsolved ones):
+/// the solution (d_z, d_ν, D(λ)d_λ) of the transposed KKT system (OptNet eq. 7).
+pub(crate) struct Adjoints<T> {
+    /// d_z, `[batch, n]`.
+    pub dz: Array2<T>,
+    /// d_ν, `[batch, m]`.
+    pub dnu: Array2<T>,
+    /// D(λ) d_λ, `[batch, p]`.
+    pub dlam: Array2<T>,
+}
+
+/// OptNet eq. 8 from the adjoints:
+/// ∂ℓ/∂Q = ½(d_z zᵀ + z d_zᵀ), ∂ℓ/∂q = d_z, ∂ℓ/∂A = d_ν zᵀ + ν d_zᵀ, ∂ℓ/∂b = −d_ν,
+/// ∂ℓ/∂G = D(λ)d_λ zᵀ + λ d_zᵀ, ∂ℓ/∂h = −D(λ)d_λ.
+/// A shared array's gradient is the batch sum, computed as one matrix product.
+pub(crate) fn assemble_grads<T: Real>(
+    qp: &QpBatch<'_, T>,
+    sol: &Solution<T>,
+    adj: &Adjoints<T>,
+) -> QpGrad<T> {
+    let half = T::of(0.5);
+    let dQ = outer_term(qp.Q.is_shared(), adj.dz.view(), sol.z.view(), half, true);
+    let dq = vec_term(qp.q.is_shared(), adj.dz.view(), T::one());
+    let (dA, db) = match &qp.A {
+        Some(A) => (
+            Some(outer_pair(A.is_shared(), adj.dnu.view(), sol.z.view(), sol.nu.view(), adj.dz.view())),
+            Some(vec_term(qp.b.as_ref().is_some_and(Term::is_shared), adj.dnu.view(), -T::one())),
+        ),
+        None => (None, None),
+    };
+    let (dG, dh) = match &qp.G {
+        Some(G) => (
+            Some(outer_pair(G.is_shared(), adj.dlam.view(), sol.z.view(), sol.lam.view(), adj.dz.view())),
+            Some(vec_term(qp.h.as_ref().is_some_and(Term::is_shared), adj.dlam.view(), -T::one())),
+        ),
+        None => (None, None),
+    };
+    QpGrad { dQ, dq, dA, db, dG, dh }
+}
+
+/// `scale · v` per example, or its batch sum.
+fn vec_term<T: Real>(shared: bool, v: ArrayView2<'_, T>, scale: T) -> Term<'static, T, Ix1> {
+    if shared {
+        let s: Array1<T> = v.sum_axis(Axis(0)) * scale;
+        Term::Shared(CowArray::from(s))
+    } else {
+        Term::Batched(CowArray::from(v.to_owned() * scale))
+    }
+}
+
+/// `scale · (u xᵀ + x uᵀ)` (symmetric) when `sym`, per example or summed.
+fn outer_term<T: Real>(
+    shared: bool,
+    u: ArrayView2<'_, T>,
+    x: ArrayView2<'_, T>,
+    scale: T,
+    sym: bool,
+) -> Term<'static, T, Ix2> {
+    debug_assert!(sym);
+    if shared {
+        let ux = u.t().dot(&x);
+        let s = (&ux + &ux.t()) * scale;
+        Term::Shared(CowArray::from(s))
+    } else {
+        let (b, n) = (u.nrows(), u.ncols());
+        let mut out = Array3::<T>::zeros((b, n, n));
+        Zip::from(out.outer_iter_mut())
+            .and(u.outer_iter())
+            .and(x.outer_iter())
+            .par_for_each(|mut o, u, x| {
+                for i in 0..n {
+                    for j in 0..n {
+                        o[[i, j]] = scale * (u[i] * x[j] + x[i] * u[j]);
+                    }
+                }
+            });
+        Term::Batched(CowArray::from(out))
+    }
+}
+
+/// `a xᵀ + y bᵀ` per example (a: [B, r], x: [B, n], y: [B, r], b: [B, n]), or summed.
+fn outer_pair<T: Real>(
+    shared: bool,
+    a: ArrayView2<'_, T>,
+    x: ArrayView2<'_, T>,
+    y: ArrayView2<'_, T>,
+    b: ArrayView2<'_, T>,
+) -> Term<'static, T, Ix2> {
+    if shared {
+        let s = a.t().dot(&x) + y.t().dot(&b);
+        Term::Shared(CowArray::from(s))
+    } else {
+        let (bs, r, n) = (a.nrows(), a.ncols(), x.ncols());
+        let mut out = Array3::<T>::zeros((bs, r, n));
+        Zip::from(out.outer_iter_mut())
+            .and(a.outer_iter())
+            .and(x.outer_iter())
+            .and(y.outer_iter())
+            .and(b.outer_iter())
+            .par_for_each(|mut o, a, x, y, b| {
+                for i in 0..r {
+                    for j in 0..n {
+                        o[[i, j]] = a[i] * x[j] + y[i] * b[j];
+                    }
+                }
+            });
+        Term::Batched(CowArray::from(out))
+    }
+}
