@@ -91,11 +91,11 @@ struct Params {
 unsafe impl DeviceRepr for Params {}
 
 impl Params {
-    /// The settings for precision `T`: in `f32` tolerances are raised to
-    /// [`Settings::F32_TOL_FLOOR`] and the regularization to a small multiple of ε.
+    /// The settings for precision `T`, as the CPU backend adjusts them: in `f32` tolerances
+    /// are raised to [`Settings::F32_TOL_FLOOR`] and the regularization to multiples of ε.
     fn new<T: Real>(s: &Settings) -> Params {
         let single = T::NAME == "f32";
-        let eps = f32::EPSILON as f64;
+        let eps = T::epsilon().to64();
         let tol = |x: f64| if single { x.max(Settings::F32_TOL_FLOOR) } else { x };
         let reg = |x: f64, floor: f64| if single { x.max(floor) } else { x };
         Params {
@@ -111,9 +111,9 @@ impl Params {
             min_step_length: s.min_step_length,
             static_reg: reg(s.static_regularization, 10.0 * eps),
             dyn_eps: reg(s.dynamic_regularization_eps, 10.0 * eps),
-            dyn_delta: reg(s.dynamic_regularization_delta, 100.0 * eps),
-            refine_abstol: reg(s.refinement_abstol, 4.0 * eps),
-            refine_reltol: reg(s.refinement_reltol, 4.0 * eps),
+            dyn_delta: reg(s.dynamic_regularization_delta, eps.sqrt()),
+            refine_abstol: s.refinement_abstol.max(eps),
+            refine_reltol: s.refinement_reltol.max(eps),
             max_iter: s.max_iter.min(i32::MAX as u32) as i32,
             refine_max_iter: s.refinement_max_iter.min(i32::MAX as u32) as i32,
         }

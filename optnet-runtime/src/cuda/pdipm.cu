@@ -687,7 +687,7 @@ __device__ void pdipm(const Layout& L, const Params& P, const T* data, T* out, i
     }
 
     int status = ST_RUNNING, iter = 0;
-    T res_p = T(0), res_d = T(0), gap_abs = T(0), gap_rel = T(0), cert_scale = T(1);
+    T res_p = T(0), res_d = T(0), gap_abs = T(0), gap_rel = T(0), kt = T(0);
     const T frac = (T)P.max_step_fraction;
     for (;;) {
         // ---- 1. residuals.
@@ -755,7 +755,7 @@ __device__ void pdipm(const Layout& L, const Params& P, const T* data, T* out, i
             res_d = mx[5] * it / tmax(T(1), nq + mx[0] * it + mx[2] * it);
             gap_abs = tabs(pobj - dobj);
             gap_rel = gap_abs / tmax(T(1), tmin(tabs(pobj), tabs(dobj)));
-            const T kt = kap / tau;
+            kt = kap / tau;
             const bool finite = isfinite(sm[5]) && isfinite(tau) && isfinite(kap) &&
                                 isfinite(rtau) && isfinite(mx[0] + mx[1] + mx[2] + mx[5]);
             if (!finite) {
@@ -765,18 +765,16 @@ __device__ void pdipm(const Layout& L, const Params& P, const T* data, T* out, i
                 status = ST_SOLVED;
             } else if (kt > T(1000) / (T)P.tol_ktratio) {
                 const T ia = (T)P.tol_infeas_abs, ir = (T)P.tol_infeas_rel;
-                if (bnu_hl < -ia && mx[6] / tmax(T(1), mx[2]) < -ir * bnu_hl) {
+                if (bnu_hl < -ia && mx[6] / tmax(T(1), mx[2]) < -ir * bnu_hl)
                     status = ST_PRIMAL_INF;
-                    cert_scale = -bnu_hl;  // normalized so that bᵀν + hᵀλ = −1
-                } else if (qz < -ia &&
-                           tmax(mx[7] / tmax(T(1), mx[0]), mx[8] / tmax(T(1), mx[0] + mx[1])) < -ir * qz) {
+                else if (qz < -ia &&
+                         tmax(mx[7] / tmax(T(1), mx[0]), mx[8] / tmax(T(1), mx[0] + mx[1])) < -ir * qz)
                     status = ST_DUAL_INF;
-                    cert_scale = -qz;  // normalized so that qᵀz = −1
-                }
             }
             if (status == ST_RUNNING && iter >= P.max_iter) status = ST_MAX_ITER;
             if (status != ST_RUNNING) break;
         }
+        iter++;
         // ---- 3. KKT matrix at W = λ/s (K holds Q).
         assemble(B);
         factor(B);
@@ -868,13 +866,6 @@ __device__ void pdipm(const Layout& L, const Params& P, const T* data, T* out, i
         __syncthreads();
         // ---- 8. step.
         const T alpha = frac * tmin(T(1), step_to_boundary(B, B.v(S_T0), B.v(S_L1), tau, dtau, kap, dkap));
-        if (!(alpha >= (T)P.min_step_length)) {
-            const bool reduced = kap / tau <= T(1) &&
-                                 (gap_abs < (T)P.reduced_tol_gap || gap_rel < (T)P.reduced_tol_gap) &&
-                                 res_p < (T)P.reduced_tol_feas && res_d < (T)P.reduced_tol_feas;
-            status = reduced ? ST_ALMOST : ST_INSUFFICIENT;
-            break;
-        }
         for (int i = threadIdx.x; i < V; i += NT) {
             if (i < n) B.v(S_Z)[i] += alpha * B.v(S_X1)[i];
             if (i < m) B.v(S_NU)[i] += alpha * B.v(S_X1)[n + i];
@@ -885,15 +876,24 @@ __device__ void pdipm(const Layout& L, const Params& P, const T* data, T* out, i
         }
         tau += alpha * dtau;
         kap += alpha * dkap;
-        iter++;
         __syncthreads();
+        if (!(alpha >= (T)P.min_step_length)) {
+            status = ST_INSUFFICIENT;
+            break;
+        }
     }
+    // As the CPU: a stalled or capped run that meets the reduced tolerances is almost solved.
+    if ((status == ST_INSUFFICIENT || status == ST_MAX_ITER) && kt <= T(1) &&
+        (gap_abs < (T)P.reduced_tol_gap || gap_rel < (T)P.reduced_tol_gap) &&
+        res_p < (T)P.reduced_tol_feas && res_d < (T)P.reduced_tol_feas)
+        status = ST_ALMOST;
 
     // ---- Output: (z, ν, λ, s)/τ, statistics, and for solved examples the factorization
     // at the solution's W for the backward pass.
-    // Certificates are returned normalized instead of divided by τ (→ 0).
+    // The solution is the iterate over τ; a certificate is normalized by κ; a numerical
+    // error gives NaN.
     const bool cert = status == ST_PRIMAL_INF || status == ST_DUAL_INF;
-    const T it = T(1) / (cert ? cert_scale : tau);
+    const T it = status == ST_NUMERICAL ? tnan<T>() : T(1) / (cert ? kap : tau);
     T* o = out + e * L.out_stride;
     for (int i = threadIdx.x; i < n; i += NT) o[i] = B.v(S_Z)[i] * it;
     for (int i = threadIdx.x; i < m; i += NT) o[n + i] = B.v(S_NU)[i] * it;
@@ -913,9 +913,10 @@ __device__ void pdipm(const Layout& L, const Params& P, const T* data, T* out, i
         if (threadIdx.x == 0) {
             const T obj = T(0.5) * sm2[0] * it * it + sm2[1] * it;  // τ scaling when solved
             o[n + m + 2 * p + 0] = solved ? obj : tnan<T>();
-            o[n + m + 2 * p + 1] = res_p;
-            o[n + m + 2 * p + 2] = res_d;
-            o[n + m + 2 * p + 3] = gap_abs;
+            const T bad = status == ST_NUMERICAL ? tnan<T>() : T(1);
+            o[n + m + 2 * p + 1] = res_p * bad;
+            o[n + m + 2 * p + 2] = res_d * bad;
+            o[n + m + 2 * p + 3] = gap_abs * bad;
             ist[2 * e] = status;
             ist[2 * e + 1] = iter;
         }

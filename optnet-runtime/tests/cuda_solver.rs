@@ -1,0 +1,345 @@
+//! GPU against CPU: solutions, statuses and gradients of the CUDA backend on the problem
+//! families of the CPU tests. Every test prints a skip reason and passes when no CUDA device
+//! or driver is present (CI only compiles these).
+#![cfg(feature = "cuda")]
+#![allow(non_snake_case)]
+
+mod common;
+
+use common::*;
+use ndarray::{Array1, Array2, Array3, Axis};
+use optnet_runtime::{Error, QpBatch, QpGrad, Solution, Solver, Status, Term};
+
+/// The CUDA solver on device 0, or `None` (with the reason printed) when there is none.
+fn gpu() -> Option<Solver> {
+    match Solver::cuda(0) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            assert!(matches!(e, Error::Cuda(_)), "expected Error::Cuda, got {e:?}");
+            println!("skipped: no usable CUDA device ({e})");
+            None
+        }
+    }
+}
+
+/// Stacked per-example arrays of a list of QPs of one size.
+struct Stack {
+    Q: Array3<f64>,
+    q: Array2<f64>,
+    A: Array3<f64>,
+    b: Array2<f64>,
+    G: Array3<f64>,
+    h: Array2<f64>,
+}
+
+fn stack(qps: &[Qp]) -> Stack {
+    let v3 = |f: &dyn Fn(&Qp) -> &Array2<f64>| {
+        let views: Vec<_> = qps.iter().map(|q| f(q).view()).collect();
+        ndarray::stack(Axis(0), &views).unwrap()
+    };
+    let v2 = |f: &dyn Fn(&Qp) -> &Array1<f64>| {
+        let views: Vec<_> = qps.iter().map(|q| f(q).view()).collect();
+        ndarray::stack(Axis(0), &views).unwrap()
+    };
+    Stack {
+        Q: v3(&|q| &q.Q),
+        q: v2(&|q| &q.q),
+        A: v3(&|q| &q.A),
+        b: v2(&|q| &q.b),
+        G: v3(&|q| &q.G),
+        h: v2(&|q| &q.h),
+    }
+}
+
+fn batch_of(s: &Stack) -> QpBatch<'_, f64> {
+    let mut b = QpBatch::builder().Q(s.Q.view()).q(s.q.view());
+    if s.A.shape()[1] > 0 {
+        b = b.A(s.A.view()).b(s.b.view());
+    }
+    if s.G.shape()[1] > 0 {
+        b = b.G(s.G.view()).h(s.h.view());
+    }
+    b.build().unwrap()
+}
+
+/// max |a − b| / max(1, |b|∞) over two arrays of one shape.
+fn rel_err<D: ndarray::Dimension>(a: &ndarray::Array<f64, D>, b: &ndarray::Array<f64, D>) -> f64 {
+    let scale = b.iter().fold(1.0f64, |m, x| m.max(x.abs()));
+    a.iter().zip(b.iter()).fold(0.0f64, |m, (x, y)| m.max((x - y).abs())) / scale
+}
+
+/// Compares statuses, and z, λ, ν, objective of solved examples.
+fn compare(label: &str, gpu: &Solution<f64>, cpu: &Solution<f64>, tol: f64) {
+    assert_eq!(gpu.status, cpu.status, "{label}: statuses differ");
+    let mut worst = 0.0f64;
+    for e in 0..gpu.batch() {
+        if !cpu.status[e].is_solved() {
+            continue;
+        }
+        let ez = rel_err(&gpu.z.row(e).to_owned(), &cpu.z.row(e).to_owned());
+        let el = rel_err(&gpu.lam.row(e).to_owned(), &cpu.lam.row(e).to_owned());
+        let en = rel_err(&gpu.nu.row(e).to_owned(), &cpu.nu.row(e).to_owned());
+        let eo = (gpu.objective[e] - cpu.objective[e]).abs() / cpu.objective[e].abs().max(1.0);
+        worst = worst.max(ez).max(el).max(en).max(eo);
+    }
+    let it_g: u32 = gpu.iters.iter().sum();
+    let it_c: u32 = cpu.iters.iter().sum();
+    println!(
+        "{label}: batch {} statuses {:?} max rel err {worst:.2e} (iters gpu {it_g}, cpu {it_c})",
+        gpu.batch(),
+        count(&gpu.status)
+    );
+    assert!(worst < tol, "{label}: GPU and CPU differ by {worst:e} > {tol:e}");
+}
+
+fn count(st: &[Status]) -> Vec<(Status, usize)> {
+    let mut out: Vec<(Status, usize)> = Vec::new();
+    for &s in st {
+        match out.iter_mut().find(|(k, _)| *k == s) {
+            Some((_, c)) => *c += 1,
+            None => out.push((s, 1)),
+        }
+    }
+    out
+}
+
+fn family(seed: u64, batch: usize, n: usize, m: usize, p: usize, rank: usize) -> Vec<Qp> {
+    let mut r = rng(seed);
+    (0..batch).map(|_| random_qp(&mut r, n, m, p, rank, 1e-3)).collect()
+}
+
+#[test]
+fn random_batched_matches_cpu() {
+    let Some(g) = gpu() else { return };
+    for &(n, m, p) in &[(5, 0, 0), (10, 3, 0), (10, 0, 15), (20, 5, 30), (50, 10, 60), (100, 0, 100), (64, 32, 64)] {
+        let s = stack(&family(n as u64 * 7 + p as u64, 12, n, m, p, n));
+        let qp = batch_of(&s);
+        let sg = g.solve(&qp).unwrap();
+        let sc = Solver::cpu().solve(&qp).unwrap();
+        compare(&format!("random n={n} m={m} p={p}"), &sg, &sc, 1e-6);
+        // And against Clarabel for the first example.
+        let rf = clarabel(s.Q.index_axis(Axis(0), 0), s.q.row(0), s.A.index_axis(Axis(0), 0), s.b.row(0), s.G.index_axis(Axis(0), 0), s.h.row(0));
+        let err = max_abs_diff(sg.z.row(0), rf.z.view()) / rf.z.iter().fold(1.0f64, |a, x| a.max(x.abs()));
+        assert!(err < 1e-6, "n={n} m={m} p={p}: GPU vs Clarabel {err:e}");
+    }
+}
+
+#[test]
+fn shared_data_matches_cpu() {
+    let Some(g) = gpu() else { return };
+    let (n, m, p, batch) = (30, 5, 40, 20);
+    let base = &family(11, 1, n, m, p, n)[0];
+    let mut r = rng(12);
+    // Shared Q, A, G; per-example q, b (= A z0) and h (= G z0 + s0).
+    let q = randn(&mut r, (batch, n));
+    let z0 = randn(&mut r, (batch, n));
+    let b = z0.dot(&base.A.t());
+    let h = z0.dot(&base.G.t()) + 1.0;
+    let qp = QpBatch::builder()
+        .Q(base.Q.view())
+        .q(q.view())
+        .A(base.A.view())
+        .b(b.view())
+        .G(base.G.view())
+        .h(h.view())
+        .build()
+        .unwrap();
+    let sg = g.solve(&qp).unwrap();
+    let sc = Solver::cpu().solve(&qp).unwrap();
+    compare("shared Q, A, G", &sg, &sc, 1e-6);
+    // Everything shared: one problem repeated.
+    let qp = QpBatch::builder()
+        .Q(base.Q.view())
+        .q(base.q.view())
+        .G(base.G.view())
+        .h(base.h.view())
+        .batch_size(5)
+        .build()
+        .unwrap();
+    compare("all shared", &g.solve(&qp).unwrap(), &Solver::cpu().solve(&qp).unwrap(), 1e-6);
+}
+
+#[test]
+fn lp_singular_and_equality_only() {
+    let Some(g) = gpu() else { return };
+    // LP: Q = 0 with box constraints −1 ≤ z ≤ 1 and random rows.
+    let (n, batch) = (20, 8);
+    let mut r = rng(21);
+    let mut qps = Vec::new();
+    for _ in 0..batch {
+        let extra = randn(&mut r, (10, n));
+        let G = ndarray::concatenate![Axis(0), Array2::eye(n), -Array2::<f64>::eye(n), extra];
+        let h = Array1::from_elem(2 * n + 10, 1.0) + Array1::from_shape_fn(2 * n + 10, |i| if i >= 2 * n { 5.0 } else { 0.0 });
+        qps.push(Qp { Q: Array2::zeros((n, n)), q: randn1(&mut r, n), A: Array2::zeros((0, n)), b: Array1::zeros(0), G, h });
+    }
+    let s = stack(&qps);
+    let qp = batch_of(&s);
+    compare("LP", &g.solve(&qp).unwrap(), &Solver::cpu().solve(&qp).unwrap(), 1e-6);
+    // Singular Q (rank 3) with inequalities.
+    let s = stack(&family(22, 8, 25, 0, 40, 3));
+    let qp = batch_of(&s);
+    compare("singular Q (rank 3)", &g.solve(&qp).unwrap(), &Solver::cpu().solve(&qp).unwrap(), 1e-6);
+    // Equality constraints only.
+    let s = stack(&family(23, 8, 30, 10, 0, 30));
+    let qp = batch_of(&s);
+    compare("equality only", &g.solve(&qp).unwrap(), &Solver::cpu().solve(&qp).unwrap(), 1e-6);
+}
+
+#[test]
+fn infeasible_and_unbounded_members() {
+    let Some(g) = gpu() else { return };
+    let n = 6;
+    let mut r = rng(31);
+    let mut qps = family(32, 4, n, 0, 8, n);
+    // Primal infeasible: z₀ ≤ −1 and −z₀ ≤ −1.
+    let mut G = randn(&mut r, (8, n));
+    G.row_mut(0).fill(0.0);
+    G.row_mut(1).fill(0.0);
+    G[[0, 0]] = 1.0;
+    G[[1, 0]] = -1.0;
+    let mut h = Array1::from_elem(8, 10.0);
+    h[0] = -1.0;
+    h[1] = -1.0;
+    qps[1] = Qp { Q: Array2::eye(n), q: randn1(&mut r, n), A: Array2::zeros((0, n)), b: Array1::zeros(0), G, h };
+    // Dual infeasible (unbounded): an LP whose only constraints leave z₀ free downwards.
+    let mut G = Array2::zeros((8, n));
+    for i in 0..n.min(8) {
+        if i > 0 {
+            G[[i, i]] = -1.0;
+        }
+    }
+    let mut q = Array1::from_elem(n, 1.0);
+    q[0] = 1.0;
+    G[[7, 0]] = 1.0; // z₀ ≤ 1 only: minimizing z₀ is unbounded below.
+    qps[2] = Qp { Q: Array2::zeros((n, n)), q, A: Array2::zeros((0, n)), b: Array1::zeros(0), G, h: Array1::from_elem(8, 1.0) };
+    let s = stack(&qps);
+    let qp = QpBatch::builder().Q(s.Q.view()).q(s.q.view()).G(s.G.view()).h(s.h.view()).check_psd(false).build().unwrap();
+    let sg = g.solve(&qp).unwrap();
+    let sc = Solver::cpu().solve(&qp).unwrap();
+    println!("infeasible/unbounded members: gpu {:?} cpu {:?}", sg.status, sc.status);
+    assert_eq!(sg.status[1], Status::PrimalInfeasible);
+    assert_eq!(sg.status[2], Status::DualInfeasible);
+    compare("infeasible and unbounded members", &sg, &sc, 1e-6);
+}
+
+#[test]
+fn bad_scaling() {
+    let Some(g) = gpu() else { return };
+    let mut qps = family(41, 8, 20, 4, 30, 20);
+    let mut r = rng(42);
+    for qp in qps.iter_mut() {
+        // Rows of G and h over six orders of magnitude, Q scaled by 1e-3.
+        for i in 0..qp.G.nrows() {
+            let f = 10f64.powf(r.random_range(-3.0..3.0));
+            qp.G.row_mut(i).mapv_inplace(|x| x * f);
+            qp.h[i] *= f;
+        }
+        qp.Q.mapv_inplace(|x| x * 1e-3);
+    }
+    let s = stack(&qps);
+    let qp = batch_of(&s);
+    compare("bad scaling", &g.solve(&qp).unwrap(), &Solver::cpu().solve(&qp).unwrap(), 1e-5);
+}
+
+use rand::Rng;
+
+#[test]
+fn f32_close_to_f64() {
+    let Some(g) = gpu() else { return };
+    let s = stack(&family(51, 16, 100, 0, 100, 100));
+    let qp = batch_of(&s);
+    let s64 = Solver::cpu().solve(&qp).unwrap();
+    let (Q, q, G, h) = (s.Q.mapv(|x| x as f32), s.q.mapv(|x| x as f32), s.G.mapv(|x| x as f32), s.h.mapv(|x| x as f32));
+    let qp32 = QpBatch::builder().Q(Q.view()).q(q.view()).G(G.view()).h(h.view()).build().unwrap();
+    let s32 = g.solve(&qp32).unwrap();
+    let z32 = s32.z.mapv(|x| x as f64);
+    let err = rel_err(&z32, &s64.z);
+    println!("f32 GPU vs f64 CPU, n = p = 100, batch 16: statuses {:?}, max rel err in z {err:.2e}", count(&s32.status));
+    assert!(s32.status.iter().all(|s| s.is_solved()));
+    assert!(err < 1e-3, "f32 error {err:e}");
+}
+
+/// Compares every gradient term.
+fn compare_grads(label: &str, a: &QpGrad<f64>, b: &QpGrad<f64>, tol: f64) {
+    fn t2(x: &Term<'static, f64, ndarray::Ix2>) -> ndarray::ArrayD<f64> {
+        match x {
+            Term::Shared(a) => a.to_owned().into_dyn(),
+            Term::Batched(a) => a.to_owned().into_dyn(),
+        }
+    }
+    fn t1(x: &Term<'static, f64, ndarray::Ix1>) -> ndarray::ArrayD<f64> {
+        match x {
+            Term::Shared(a) => a.to_owned().into_dyn(),
+            Term::Batched(a) => a.to_owned().into_dyn(),
+        }
+    }
+    let mut errs = vec![("dQ", rel_err(&t2(&a.dQ), &t2(&b.dQ))), ("dq", rel_err(&t1(&a.dq), &t1(&b.dq)))];
+    if let (Some(x), Some(y)) = (&a.dA, &b.dA) {
+        errs.push(("dA", rel_err(&t2(x), &t2(y))));
+    }
+    if let (Some(x), Some(y)) = (&a.db, &b.db) {
+        errs.push(("db", rel_err(&t1(x), &t1(y))));
+    }
+    if let (Some(x), Some(y)) = (&a.dG, &b.dG) {
+        errs.push(("dG", rel_err(&t2(x), &t2(y))));
+    }
+    if let (Some(x), Some(y)) = (&a.dh, &b.dh) {
+        errs.push(("dh", rel_err(&t1(x), &t1(y))));
+    }
+    println!("{label}: gradient rel errs {errs:?}");
+    for (name, e) in errs {
+        assert!(e < tol, "{label}: {name} differs by {e:e}");
+    }
+}
+
+#[test]
+fn gradients_match_cpu() {
+    let Some(g) = gpu() else { return };
+    for &(n, m, p) in &[(10, 0, 15), (20, 5, 30), (100, 0, 100), (40, 10, 0)] {
+        let s = stack(&family(61 + n as u64, 8, n, m, p, n));
+        let qp = batch_of(&s);
+        let mut r = rng(62);
+        let dl = randn(&mut r, (8, n));
+        let sg = g.solve(&qp).unwrap();
+        let sc = Solver::cpu().solve(&qp).unwrap();
+        let gg = g.backward(&qp, &sg, dl.view()).unwrap();
+        let gc = Solver::cpu().backward(&qp, &sc, dl.view()).unwrap();
+        compare_grads(&format!("gradients n={n} m={m} p={p}"), &gg, &gc, 1e-5);
+    }
+    // Shared G and Q: gradients summed over the batch.
+    let base = &family(63, 1, 20, 0, 25, 20)[0];
+    let mut r = rng(64);
+    let q = randn(&mut r, (6, 20));
+    let qp = QpBatch::builder().Q(base.Q.view()).q(q.view()).G(base.G.view()).h(base.h.view()).build().unwrap();
+    let dl = randn(&mut r, (6, 20));
+    let sg = g.solve(&qp).unwrap();
+    let sc = Solver::cpu().solve(&qp).unwrap();
+    let gg = g.backward(&qp, &sg, dl.view()).unwrap();
+    let gc = Solver::cpu().backward(&qp, &sc, dl.view()).unwrap();
+    compare_grads("gradients, shared Q and G", &gg, &gc, 1e-5);
+}
+
+#[test]
+fn repeated_calls_reuse_buffers_and_agree() {
+    let Some(g) = gpu() else { return };
+    let s = stack(&family(71, 32, 40, 5, 50, 40));
+    let qp = batch_of(&s);
+    let a = g.solve(&qp).unwrap();
+    drop(g.solve(&qp).unwrap());
+    let b = g.solve(&qp).unwrap();
+    assert_eq!(a.status, b.status);
+    assert_eq!(a.z, b.z, "a repeated solve must give bit-identical results");
+    println!("repeated solves: identical");
+}
+
+#[test]
+fn too_large_is_a_typed_error() {
+    let Some(g) = gpu() else { return };
+    let n = 300;
+    let qp = QpBatch::builder().Q(Array2::<f64>::eye(n)).q(Array1::<f64>::ones(n)).build().unwrap();
+    match g.solve(&qp) {
+        Err(Error::Cuda(msg)) => println!("n = 300: {msg}"),
+        other => panic!("expected Error::Cuda, got {other:?}"),
+    }
+    assert!(matches!(Solver::cuda(1000), Err(Error::Cuda(_))));
+}
