@@ -172,7 +172,15 @@ fn time<T: Real>(
         rows.2.push(c);
         rows.3.push(d);
     }
-    let solved = sol.status.iter().filter(|s| **s == Status::Solved).count();
+    let solved = sol.status.iter().filter(|s| s.is_solved()).count();
+    let almost = sol.status.iter().filter(|s| **s == Status::AlmostSolved).count();
+    if solved < b {
+        let other: Vec<_> = sol.status.iter().filter(|s| !s.is_solved()).collect();
+        eprintln!("{} B={b}: {} not solved, e.g. {:?}", T::NAME, b - solved, other.first());
+    }
+    if almost > 0 {
+        eprintln!("{} B={b}: {almost} of the solved are AlmostSolved", T::NAME);
+    }
     let iters = sol.iters.iter().map(|&i| i as f64).sum::<f64>() / b as f64;
     let z0 = [0, 1, 2].map(|j| sol.z.get([0, j]).map_or(f64::NAN, |x| x.to64()));
     Ok(Row {

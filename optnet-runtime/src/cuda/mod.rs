@@ -29,7 +29,9 @@ use std::sync::Arc;
 const NT: u32 = 256;
 const NW: usize = 8;
 const NB: usize = 8;
-const NVEC: usize = 32;
+const NVEC: usize = 49;
+/// Phase timers of the forward kernel, the iteration and the refinement-step counts.
+const PROF_LEN: usize = 7;
 /// Largest n + m the warp triangular solves handle (32 lanes × MAXS rows).
 const MAX_N: usize = 256;
 
@@ -225,7 +227,8 @@ fn forward_smem<E>(l: &Layout, g_smem: bool) -> usize {
         l.ld as usize,
         l.v as usize,
     );
-    let elems = big_n * ld + if g_smem { p * n } else { 0 } + NB * big_n + NVEC * v + NW * 32 + 8 * v;
+    let elems =
+        big_n * ld + if g_smem { p * n } else { 0 } + NB * big_n + NVEC * v + NW * 32 + 8 * v;
     elems * std::mem::size_of::<E>()
 }
 
@@ -333,6 +336,16 @@ fn solve_as<T: Real, E: Elem>(
         block_dim: (NT, 1, 1),
         shared_mem_bytes: smem as u32,
     };
+    // OPTNET_CUDA_PROFILE=1: the kernel sums its phase timers (clock64) into `prof`.
+    let mut prof = match std::env::var_os("OPTNET_CUDA_PROFILE") {
+        Some(_) => Some(
+            stream
+                .alloc_zeros::<u64>(PROF_LEN)
+                .map_err(context::cuda_err("allocating the profile counters"))?,
+        ),
+        None => None,
+    };
+    let null = 0u64;
     let t0 = timing_event(ctx)?;
     {
         let mut launch = stream.launch_builder(&kernels.forward);
@@ -343,6 +356,10 @@ fn solve_as<T: Real, E: Elem>(
             .arg(out.slice_mut())
             .arg(ist.slice_mut())
             .arg(fac.slice_mut());
+        match prof.as_mut() {
+            Some(p) => launch.arg(p),
+            None => launch.arg(&null),
+        };
         // SAFETY: the arguments match `pdipm_{f64,f32}(Layout, Params, const T*, T*, int*, T*)`;
         // `data` holds every offset + stride·(batch−1) + size the layout names, `out`, `ist`
         // and `fac` hold batch × their strides, and the shared memory size is the one the
@@ -360,6 +377,28 @@ fn solve_as<T: Real, E: Elem>(
         .map_err(context::cuda_err("copying the statuses"))?;
     if let (Ok(ms), Ok(mut last)) = (t0.elapsed_ms(&t1), ctx.last_ms.lock()) {
         last.0 = ms;
+    }
+    if let Some(counters) = prof {
+        let mut h = [0u64; PROF_LEN];
+        stream
+            .memcpy_dtoh(&counters, &mut h)
+            .map_err(context::cuda_err("reading the profile counters"))?;
+        let total: u64 = h[..PROF_LEN - 2].iter().sum::<u64>().max(1);
+        let pct = |k: usize| 100.0 * h[k] as f64 / total as f64;
+        eprintln!(
+            "optnet cuda profile ({} batch {batch}, n {n} m {m} p {p}): {:.1} iterations and {:.1} \
+             refinement steps/example, \
+             {:.0} kcycles/example; assemble {:.1}%, factor {:.1}%, solves {:.1}%, rest {:.1}%, output {:.1}%",
+            T::NAME,
+            h[PROF_LEN - 2] as f64 / batch as f64,
+            h[PROF_LEN - 1] as f64 / batch as f64,
+            total as f64 / batch as f64 / 1e3,
+            pct(0),
+            pct(1),
+            pct(2),
+            pct(3),
+            pct(4)
+        );
     }
 
     let os = l.out_stride as usize;

@@ -12,7 +12,7 @@
 #define NW (NT / 32)      // warps per block
 #define MAXS 8            // rows per lane in the warp triangular solves: N <= 256
 #define NB 8              // panel width of the blocked LDLᵀ
-#define NVEC 32           // vector slots in shared memory
+#define NVEC 49           // vector slots in shared memory
 #define FULL 0xffffffffu
 
 // Status codes, as `Status::code` on the host.
@@ -103,19 +103,19 @@ template <typename T, int NR>
 __device__ __noinline__ void gemv_n(T* y, const T* M, long long ldm, const T* x, int rows, int cols, int V) {
     const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
     for (int i = w; i < rows; i += NW) {
-        T acc[NR];
+        double acc[NR];
 #pragma unroll
-        for (int r = 0; r < NR; r++) acc[r] = T(0);
+        for (int r = 0; r < NR; r++) acc[r] = 0.0;
         const T* row = M + (long long)i * ldm;
         for (int j = l; j < cols; j += 32) {
-            const T a = row[j];
+            const double a = row[j];
 #pragma unroll
-            for (int r = 0; r < NR; r++) acc[r] += a * x[r * V + j];
+            for (int r = 0; r < NR; r++) acc[r] += a * (double)x[r * V + j];
         }
 #pragma unroll
         for (int r = 0; r < NR; r++) {
-            const T v = warp_sum(acc[r]);
-            if (l == 0) y[r * V + i] = v;
+            const double v = warp_sum(acc[r]);
+            if (l == 0) y[r * V + i] = (T)v;
         }
     }
 }
@@ -132,20 +132,21 @@ __device__ __noinline__ void gemv_t(T* y, const T* M, long long ldm, const T* x,
     for (int t = threadIdx.x; t < P * cols; t += NT) {
         const int g = t / cols, j = t - g * cols;
         const int i0 = g * chunk, i1 = min(rows, i0 + chunk);
-        T acc[NR];
+        double acc[NR];
 #pragma unroll
-        for (int r = 0; r < NR; r++) acc[r] = T(0);
+        for (int r = 0; r < NR; r++) acc[r] = 0.0;
         for (int i = i0; i < i1; i++) {
-            const T a = M[(long long)i * ldm + j];
+            const double a = M[(long long)i * ldm + j];
 #pragma unroll
-            for (int r = 0; r < NR; r++) acc[r] += a * x[r * V + i];
+            for (int r = 0; r < NR; r++) acc[r] += a * (double)x[r * V + i];
         }
         if (P == 1) {
 #pragma unroll
-            for (int r = 0; r < NR; r++) y[r * V + j] = (accumulate ? y[r * V + j] : T(0)) + acc[r];
+            for (int r = 0; r < NR; r++)
+                y[r * V + j] = (T)((accumulate ? (double)y[r * V + j] : 0.0) + acc[r]);
         } else {
 #pragma unroll
-            for (int r = 0; r < NR; r++) scratch[(g * NR + r) * cols + j] = acc[r];
+            for (int r = 0; r < NR; r++) scratch[(g * NR + r) * cols + j] = (T)acc[r];
         }
     }
     __syncthreads();
@@ -160,24 +161,25 @@ __device__ __noinline__ void gemv_t(T* y, const T* M, long long ldm, const T* x,
     }
 }
 
-// y_r = K0 x_r with K0 the unregularized symmetric KKT matrix: strict upper triangle of K
-// (row-major, leading dimension ld) and diagonal `d0`.
+// y_r = S x_r with S = [Q, Aᵀ; A, 0] held in the strict upper triangle of K (row-major,
+// leading dimension ld) and the diagonal `d0` (Q's diagonal, then zeros). With N = n it is
+// y = Q x.
 template <typename T, int NR>
 __device__ __noinline__ void k0_mul(T* y, const T* K, int ld, const T* d0, const T* x, int N, int V) {
     const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
     for (int i = w; i < N; i += NW) {
-        T acc[NR];
+        double acc[NR];
 #pragma unroll
-        for (int r = 0; r < NR; r++) acc[r] = T(0);
+        for (int r = 0; r < NR; r++) acc[r] = 0.0;
         for (int j = l; j < N; j += 32) {
-            const T a = j > i ? K[i * ld + j] : (j == i ? d0[i] : K[j * ld + i]);
+            const double a = j > i ? K[i * ld + j] : (j == i ? d0[i] : K[j * ld + i]);
 #pragma unroll
-            for (int r = 0; r < NR; r++) acc[r] += a * x[r * V + j];
+            for (int r = 0; r < NR; r++) acc[r] += a * (double)x[r * V + j];
         }
 #pragma unroll
         for (int r = 0; r < NR; r++) {
-            const T v = warp_sum(acc[r]);
-            if (l == 0) y[r * V + i] = v;
+            const double v = warp_sum(acc[r]);
+            if (l == 0) y[r * V + i] = (T)v;
         }
     }
 }
@@ -193,8 +195,7 @@ __device__ __forceinline__ void tile_of(int t, int& bi, int& bj) {
     bj = t - b * (b + 1) / 2;
 }
 
-// K[i][j] += Σ_k G[k][i] w_k G[k][j] for i, j < n, written to the lower triangle and
-// mirrored to the strict upper one (K0). Register tiles of 4×4.
+// K[i][j] += Σ_k G[k][i] w_k G[k][j] for j ≤ i < n (lower triangle). Register tiles of 4×4.
 template <typename T>
 __device__ __noinline__ void assemble_gwg(T* K, int ld, const T* G, const T* w, int n, int p) {
     const int nt = (n + 3) / 4, count = nt * (nt + 1) / 2;
@@ -226,11 +227,7 @@ __device__ __noinline__ void assemble_gwg(T* K, int ld, const T* G, const T* w, 
 #pragma unroll
             for (int b = 0; b < 4; b++) {
                 const int i = i0 + a, j = j0 + b;
-                if (i < n && j <= i) {
-                    const T v = K[i * ld + j] + acc[a][b];
-                    K[i * ld + j] = v;
-                    if (j < i) K[j * ld + i] = v;
-                }
+                if (i < n && j <= i) K[i * ld + j] += acc[a][b];
             }
     }
 }
@@ -389,6 +386,7 @@ struct Blk {
     int n, m, p, N, ld, V;
     const T *Q, *q, *A, *b, *G, *h;  // this example's data (G in shared memory if it fits)
     T *K, *Pt, *vec, *red, *scr;
+    int nref;  // refinement steps taken (profiling)
     __device__ T* v(int slot) const { return vec + slot * V; }
 };
 
@@ -404,61 +402,71 @@ enum {
     S_AZ, S_GZ,    // A z, G z
     S_Q, S_BV, S_H,
     S_DSA, S_DLA,  // affine Δs, Δλ
-    S_T0, S_T1,    // scratch
+    S_T0, S_T1,    // scratch (p)
+    S_F0, S_F1,    // refinement residuals [e_x; e_eq] (N)
+    S_FI0, S_FI1,  // refinement residuals e_in (p)
+    S_GL0, S_GL1,  // Gᵀλ (n)
+    S_GZ0, S_GZ1,  // G z (p)
+    S_CL0, S_CL1,  // refinement corrections of Δλ (p)
+    S_U,           // d_s/λ of the corrector (p)
+    S_ZB, S_NUB, S_LAMB, S_SB, S_QZB,  // last iterate that met the reduced tolerances
 };
 
-// K ← [Q + GᵀWG + εI, Aᵀ; A, −εI] (lower, factored next) and K0 (strict upper, diag in S_D0).
-// Q must already be in K (full). Ends with a barrier.
+// Lower triangle of K ← [Q + GᵀWG + εI, ·; A, −εI], factored next. Q is read from the strict
+// upper triangle of K and S_D0, where `load_q` put it once. Ends with a barrier.
 template <typename T>
 __device__ __noinline__ void assemble(Blk<T>& B) {
     const int n = B.n, m = B.m, N = B.N, ld = B.ld;
     T* K = B.K;
-    if (B.p > 0) assemble_gwg(K, ld, B.G, B.v(S_W), n, B.p);
-    // A blocks: lower K[n+r][j] = A[r][j]; K0 upper K[j][n+r] = A[r][j]; (2,2) block.
+    const T* d0 = B.v(S_D0);
+    for (int e = threadIdx.x; e < n * n; e += NT) {
+        const int i = e / n, j = e - i * n;
+        if (j < i) K[i * ld + j] = K[j * ld + i];
+        else if (j == i) K[i * ld + i] = d0[i];
+    }
     for (int e = threadIdx.x; e < m * n; e += NT) {
         const int r = e / n, j = e - r * n;
-        const T a = B.A[(long long)r * n + j];
-        K[(n + r) * ld + j] = a;
-        K[j * ld + n + r] = a;
+        K[(n + r) * ld + j] = B.A[(long long)r * n + j];
     }
     for (int e = threadIdx.x; e < m * m; e += NT) {
         const int r = e / m, c = e - r * m;
-        if (c < r) K[(n + r) * ld + n + c] = T(0);
-        if (c > r) K[(n + r) * ld + n + c] = T(0);
+        if (c <= r) K[(n + r) * ld + n + c] = T(0);
     }
     __syncthreads();
+    if (B.p > 0) assemble_gwg(K, ld, B.G, B.v(S_W), n, B.p);
+    __syncthreads();
     const T eps = (T)B.P->static_reg;
-    for (int i = threadIdx.x; i < N; i += NT) {
-        if (i < n) {
-            const T d = K[i * ld + i];
-            B.v(S_D0)[i] = d;
-            K[i * ld + i] = d + eps;
-        } else {
-            B.v(S_D0)[i] = T(0);
-            K[i * ld + i] = -eps;
-        }
-    }
+    for (int i = threadIdx.x; i < N; i += NT) K[i * ld + i] += i < n ? eps : -eps;
     __syncthreads();
 }
 
-// Copies Q into K (full matrix). Returns max |Q_ij| (block-reduced) when `want_max`.
+// Once per solve: Q into the strict upper triangle of K and S_D0 (which `assemble` and the
+// products with [Q, Aᵀ; A, 0] read), Aᵀ into the upper (1,2) block, zeros in the upper
+// (2,2) block. Returns max |Q_ij| (block-reduced). Ends with a barrier.
 template <typename T>
-__device__ T load_q(Blk<T>& B, bool want_max) {
-    const int n = B.n, ld = B.ld;
+__device__ T load_q(Blk<T>& B) {
+    const int n = B.n, m = B.m, N = B.N, ld = B.ld;
     T mx = T(0);
     for (int e = threadIdx.x; e < n * n; e += NT) {
         const int i = e / n, j = e - i * n;
         const T a = B.Q[e];
-        B.K[i * ld + j] = a;
+        if (j > i) B.K[i * ld + j] = a;
+        if (j == i) B.v(S_D0)[i] = a;
         mx = tmax(mx, tabs(a));
     }
-    __syncthreads();
-    if (want_max) {
-        T s0[1] = {T(0)}, m0[1] = {mx};
-        block_reduce<T, 1, 1>(s0, m0, B.red);
-        return m0[0];
+    for (int i = n + threadIdx.x; i < N; i += NT) B.v(S_D0)[i] = T(0);
+    for (int e = threadIdx.x; e < m * n; e += NT) {
+        const int r = e / n, j = e - r * n;
+        B.K[j * ld + n + r] = B.A[(long long)r * n + j];
     }
-    return T(0);
+    for (int e = threadIdx.x; e < m * m; e += NT) {
+        const int r = e / m, c = e - r * m;
+        if (c > r) B.K[(n + r) * ld + n + c] = T(0);
+    }
+    __syncthreads();
+    T s0[1] = {T(0)}, m0[1] = {mx};
+    block_reduce<T, 1, 1>(s0, m0, B.red);
+    return m0[0];
 }
 
 template <typename T>
@@ -467,85 +475,119 @@ __device__ void factor(Blk<T>& B) {
                (T)B.P->dyn_delta);
 }
 
-// ALGORITHM §3 "solve": for NR right-hand sides (rx_r, r_eq_r, r_in_r), given as
-// slot bs+r = [rx_r; r_eq_r] and slot is+r = r_in_r, returns (Δz; Δν) in slot xs+r and Δλ in
-// slot ls+r. Iterative refinement against K0. Uses S_E0.., S_T0.. as scratch. Ends with a
-// barrier.
+// One solve through the factored reduced matrix, for NR right-hand sides:
+// (Q + GᵀWG)x_z + Aᵀx_ν = rx + Gᵀ(W∘r_in), A x_z = r_eq, then x_λ = W∘(G x_z − r_in).
+// Reads slot bs+r = [rx; r_eq] and is+r = r_in; writes xs+r = [x_z; x_ν] and ls+r = x_λ.
+// Scratch S_T0... Ends with a barrier.
 template <typename T, int NR>
-__device__ __noinline__ void kkt_solve(Blk<T>& B, int bs, int is, int xs, int ls) {
+__device__ __noinline__ void reduced_solve(Blk<T>& B, int bs, int is, int xs, int ls) {
     const int n = B.n, p = B.p, N = B.N, V = B.V;
     const T* w = B.v(S_W);
-    // rhs1 = rx + Gᵀ(W∘r_in).
-    if (p > 0) {
-        for (int k = threadIdx.x; k < p; k += NT) {
-#pragma unroll
-            for (int r = 0; r < NR; r++) B.v(S_T0 + r)[k] = w[k] * B.v(is + r)[k];
-        }
-        __syncthreads();
-        gemv_t<T, NR>(B.v(bs), B.G, n, B.v(S_T0), p, n, V, B.scr, true);
-    }
-    for (int i = threadIdx.x; i < N; i += NT) {
-#pragma unroll
-        for (int r = 0; r < NR; r++) B.v(xs + r)[i] = B.v(bs + r)[i];
-    }
-    __syncthreads();
-    if (threadIdx.x < 32) ldl_solve_warp<T, NR>(B.K, B.ld, B.v(S_INVD), N, B.v(xs), V);
-    __syncthreads();
-    T last[NR];
-    bool done[NR];
-#pragma unroll
-    for (int r = 0; r < NR; r++) {
-        last[r] = T(0);
-        done[r] = false;
-    }
-    for (int it = 0; it < B.P->refine_max_iter; it++) {
-        k0_mul<T, NR>(B.v(S_E0), B.K, B.ld, B.v(S_D0), B.v(xs), N, V);
-        __syncthreads();
-        T s0[1] = {T(0)};
-        T mx[2 * NR];
-#pragma unroll
-        for (int r = 0; r < 2 * NR; r++) mx[r] = T(0);
-        for (int i = threadIdx.x; i < N; i += NT) {
-#pragma unroll
-            for (int r = 0; r < NR; r++) {
-                const T bi = B.v(bs + r)[i];
-                const T e = bi - B.v(S_E0 + r)[i];
-                B.v(S_E0 + r)[i] = e;
-                mx[r] = tmax(mx[r], tabs(e));
-                mx[NR + r] = tmax(mx[NR + r], tabs(bi));
-            }
-        }
-        block_reduce<T, 1, 2 * NR>(s0, mx, B.red);
-        bool all = true;
+    for (int i = threadIdx.x; i < V; i += NT) {
 #pragma unroll
         for (int r = 0; r < NR; r++) {
-            const T tol = (T)B.P->refine_abstol + (T)B.P->refine_reltol * mx[NR + r];
-            // Stop a right-hand side once it is accurate, or when refinement stalls.
-            if (!done[r] && (mx[r] <= tol || (it > 0 && !(mx[r] < T(0.5) * last[r])))) done[r] = true;
-            last[r] = mx[r];
-            all = all && done[r];
+            if (i < N) B.v(xs + r)[i] = B.v(bs + r)[i];
+            if (i < p) B.v(S_T0 + r)[i] = w[i] * B.v(is + r)[i];
         }
-        if (all) break;
-        if (threadIdx.x < 32) ldl_solve_warp<T, NR>(B.K, B.ld, B.v(S_INVD), N, B.v(S_E0), V);
-        __syncthreads();
-        for (int i = threadIdx.x; i < N; i += NT) {
-#pragma unroll
-            for (int r = 0; r < NR; r++)
-                if (!done[r]) B.v(xs + r)[i] += B.v(S_E0 + r)[i];
-        }
-        __syncthreads();
     }
-    // Δλ = W∘(GΔz − r_in).
+    __syncthreads();
+    if (p > 0) gemv_t<T, NR>(B.v(xs), B.G, n, B.v(S_T0), p, n, V, B.scr, true);
+    // One warp per right-hand side: the triangular solves are latency bound.
+    if (threadIdx.x < 32 * NR) ldl_solve_warp<T, 1>(B.K, B.ld, B.v(S_INVD), N, B.v(xs + (threadIdx.x >> 5)), V);
+    __syncthreads();
     if (p > 0) {
         gemv_n<T, NR>(B.v(ls), B.G, n, B.v(xs), p, n, V);
         __syncthreads();
         for (int k = threadIdx.x; k < p; k += NT) {
 #pragma unroll
-            for (int r = 0; r < NR; r++)
-                B.v(ls + r)[k] = w[k] * (B.v(ls + r)[k] - B.v(is + r)[k]);
+            for (int r = 0; r < NR; r++) B.v(ls + r)[k] = w[k] * (B.v(ls + r)[k] - B.v(is + r)[k]);
         }
         __syncthreads();
     }
+}
+
+// ALGORITHM §3 "solve", as the CPU does it: a reduced solve, then iterative refinement
+// against the full system [Q Aᵀ Gᵀ; A 0 0; G 0 −W⁻¹] (eliminating Δλ amplifies rounding by
+// W, which grows without bound at active constraints). Inputs and outputs as
+// `reduced_solve`; the inputs are kept. Ends with a barrier.
+template <typename T, int NR>
+__device__ __noinline__ void kkt_solve(Blk<T>& B, int bs, int is, int xs, int ls) {
+    const int n = B.n, m = B.m, p = B.p, N = B.N, V = B.V;
+    const T* w = B.v(S_W);
+    reduced_solve<T, NR>(B, bs, is, xs, ls);
+    T tol[NR], last[NR];
+    bool done[NR];
+    {
+        T s0[1] = {T(0)}, mx[NR];
+#pragma unroll
+        for (int r = 0; r < NR; r++) mx[r] = T(0);
+        for (int i = threadIdx.x; i < V; i += NT) {
+#pragma unroll
+            for (int r = 0; r < NR; r++) {
+                if (i < N) mx[r] = tmax(mx[r], tabs(B.v(bs + r)[i]));
+                if (i < p) mx[r] = tmax(mx[r], tabs(B.v(is + r)[i]));
+            }
+        }
+        block_reduce<T, 1, NR>(s0, mx, B.red);
+#pragma unroll
+        for (int r = 0; r < NR; r++) {
+            tol[r] = (T)B.P->refine_abstol + (T)B.P->refine_reltol * mx[r];
+            last[r] = big<T>();
+            done[r] = false;
+        }
+    }
+    for (int it = 0; it < B.P->refine_max_iter; it++) {
+        // e = rhs − K_full·(x, λ): e_x = rx − (Qz + Aᵀν) − Gᵀλ, e_eq = r_eq − Az,
+        // e_in = r_in − Gz + λ/W.
+        k0_mul<T, NR>(B.v(S_F0), B.K, B.ld, B.v(S_D0), B.v(xs), N, V);
+        if (p > 0) gemv_n<T, NR>(B.v(S_GZ0), B.G, n, B.v(xs), p, n, V);
+        __syncthreads();
+        if (p > 0) gemv_t<T, NR>(B.v(S_GL0), B.G, n, B.v(ls), p, n, V, B.scr, false);
+        T s0[1] = {T(0)}, mx[NR];
+#pragma unroll
+        for (int r = 0; r < NR; r++) mx[r] = T(0);
+        for (int i = threadIdx.x; i < V; i += NT) {
+#pragma unroll
+            for (int r = 0; r < NR; r++) {
+                if (i < N) {
+                    T e = B.v(bs + r)[i] - B.v(S_F0 + r)[i];
+                    if (i < n && p > 0) e -= B.v(S_GL0 + r)[i];
+                    B.v(S_F0 + r)[i] = e;
+                    mx[r] = tmax(mx[r], tabs(e));
+                    if (!(e == e)) mx[r] = big<T>();
+                }
+                if (i < p) {
+                    const T e = B.v(is + r)[i] - B.v(S_GZ0 + r)[i] + B.v(ls + r)[i] / w[i];
+                    B.v(S_FI0 + r)[i] = e;
+                    mx[r] = tmax(mx[r], tabs(e));
+                    if (!(e == e)) mx[r] = big<T>();
+                }
+            }
+        }
+        block_reduce<T, 1, NR>(s0, mx, B.red);
+        bool all = true;
+#pragma unroll
+        for (int r = 0; r < NR; r++) {
+            // Stop once accurate, on a non-finite residual, or when refinement stalls.
+            if (!done[r] && (mx[r] <= tol[r] || !(mx[r] < big<T>()) || !(mx[r] < T(0.5) * last[r])))
+                done[r] = true;
+            last[r] = mx[r];
+            all = all && done[r];
+        }
+        if (all) break;
+        B.nref++;
+        reduced_solve<T, NR>(B, S_F0, S_FI0, S_E0, S_CL0);
+        for (int i = threadIdx.x; i < V; i += NT) {
+#pragma unroll
+            for (int r = 0; r < NR; r++) {
+                if (done[r]) continue;
+                if (i < N) B.v(xs + r)[i] += B.v(S_E0 + r)[i];
+                if (i < p) B.v(ls + r)[i] += B.v(S_CL0 + r)[i];
+            }
+        }
+        __syncthreads();
+    }
+    (void)m;
 }
 
 // Shifts v (length p) into the interior (ALGORITHM "Start"): with
@@ -587,14 +629,28 @@ __device__ T step_to_boundary(Blk<T>& B, const T* ds, const T* dl, T tau, T dtau
 
 // ---------------------------------------------------------------- the forward kernel
 
+// Phase timers (clock64 cycles, thread 0, summed over the block's run): assemble, factor,
+// solves, rest, and the iteration count; added to `prof` when it is not null.
+#define PROF_PHASES 5
+#define PROF_MARK(k)                                   \
+    do {                                               \
+        const long long t_ = clock64();                \
+        if (threadIdx.x == 0) ph[k] += t_ - t_last;    \
+        t_last = t_;                                   \
+    } while (0)
+
 template <typename T>
-__device__ void pdipm(const Layout& L, const Params& P, const T* data, T* out, int* ist, T* fac) {
+__device__ void pdipm(const Layout& L, const Params& P, const T* data, T* out, int* ist, T* fac,
+                      unsigned long long* prof) {
+    long long ph[PROF_PHASES] = {0, 0, 0, 0, 0};
+    long long t_last = clock64();
     extern __shared__ __align__(16) unsigned char smem_raw[];
     T* smem = reinterpret_cast<T*>(smem_raw);
     const int e = blockIdx.x;
     Blk<T> B;
     B.L = &L;
     B.P = &P;
+    B.nref = 0;
     B.n = L.n; B.m = L.m; B.p = L.p; B.N = L.N; B.ld = L.ld; B.V = L.V;
     const int n = B.n, m = B.m, p = B.p, N = B.N, V = B.V;
     B.Q = data + L.oQ + e * L.sQ;
@@ -631,7 +687,7 @@ __device__ void pdipm(const Layout& L, const Params& P, const T* data, T* out, i
     __syncthreads();
 
     // ---- Start (W = I).
-    const T qmax = load_q(B, true);
+    const T qmax = load_q(B);
     assemble(B);
     factor(B);
     const bool lp = qmax == T(0);
@@ -687,12 +743,13 @@ __device__ void pdipm(const Layout& L, const Params& P, const T* data, T* out, i
     }
 
     int status = ST_RUNNING, iter = 0;
+    bool have_b = false;
+    T tau_b = T(1), kap_b = T(1), rp_b = T(0), rd_b = T(0), gap_b = T(0);
     T res_p = T(0), res_d = T(0), gap_abs = T(0), gap_rel = T(0), kt = T(0);
     const T frac = (T)P.max_step_fraction;
     for (;;) {
         // ---- 1. residuals.
-        load_q(B, false);
-        gemv_n<T, 1>(B.v(S_QZ), B.K, B.ld, B.v(S_Z), n, n, V);
+        k0_mul<T, 1>(B.v(S_QZ), B.K, B.ld, B.v(S_D0), B.v(S_Z), n, V);
         if (p > 0) gemv_n<T, 1>(B.v(S_GZ), B.G, n, B.v(S_Z), p, n, V);
         if (m > 0) gemv_n<T, 1>(B.v(S_AZ), B.A, n, B.v(S_Z), m, n, V);
         __syncthreads();
@@ -773,11 +830,28 @@ __device__ void pdipm(const Layout& L, const Params& P, const T* data, T* out, i
             }
             if (status == ST_RUNNING && iter >= P.max_iter) status = ST_MAX_ITER;
             if (status != ST_RUNNING) break;
+            if (kt <= T(1) && (gap_abs < (T)P.reduced_tol_gap || gap_rel < (T)P.reduced_tol_gap) &&
+                res_p < (T)P.reduced_tol_feas && res_d < (T)P.reduced_tol_feas) {
+                // Keep it: if precision runs out later (f32 near its floor), this is returned
+                // as almost solved rather than a NaN.
+                for (int i = threadIdx.x; i < V; i += NT) {
+                    B.v(S_ZB)[i] = B.v(S_Z)[i];
+                    B.v(S_NUB)[i] = B.v(S_NU)[i];
+                    B.v(S_LAMB)[i] = B.v(S_LAM)[i];
+                    B.v(S_SB)[i] = B.v(S_S)[i];
+                    B.v(S_QZB)[i] = B.v(S_QZ)[i];
+                }
+                have_b = true;
+                tau_b = tau; kap_b = kap; rp_b = res_p; rd_b = res_d; gap_b = gap_abs;
+            }
         }
         iter++;
-        // ---- 3. KKT matrix at W = λ/s (K holds Q).
+        // ---- 3. KKT matrix at W = λ/s.
+        PROF_MARK(3);
         assemble(B);
+        PROF_MARK(0);
         factor(B);
+        PROF_MARK(1);
         const T xQx = zQz / (tau * tau);
         // ---- 4–5. constant direction (RHS 0) and affine direction (RHS 1) together.
         for (int i = threadIdx.x; i < V; i += NT) {
@@ -787,7 +861,9 @@ __device__ void pdipm(const Layout& L, const Params& P, const T* data, T* out, i
             B.v(S_I1)[i] = i < p ? -B.v(S_RIN)[i] + B.v(S_S)[i] : T(0);  // d_s/λ = s
         }
         __syncthreads();
+        PROF_MARK(3);
         kkt_solve<T, 2>(B, S_B0, S_I0, S_X0, S_L0);
+        PROF_MARK(2);
         // c_r = qᵀz_r + bᵀν_r + hᵀλ_r + 2ξᵀQz_r.
         T c[2];
         {
@@ -829,14 +905,16 @@ __device__ void pdipm(const Layout& L, const Params& P, const T* data, T* out, i
             if (i < p) {
                 const T s = B.v(S_S)[i], l = B.v(S_LAM)[i];
                 const T ds = s * l + B.v(S_DSA)[i] * B.v(S_DLA)[i] - sigma * mu;
-                B.v(S_T1)[i] = ds / l;  // d_s/λ
+                B.v(S_U)[i] = ds / l;  // d_s/λ
                 B.v(S_I1)[i] = -f * B.v(S_RIN)[i] + ds / l;
             } else {
                 B.v(S_I1)[i] = T(0);
             }
         }
         __syncthreads();
+        PROF_MARK(3);
         kkt_solve<T, 1>(B, S_B1, S_I1, S_X1, S_L1);
+        PROF_MARK(2);
         // S_X1/S_L1 = corrector x1, S_X0/S_L0 = constant direction x2.
         T c1;
         {
@@ -860,7 +938,7 @@ __device__ void pdipm(const Layout& L, const Params& P, const T* data, T* out, i
                 const T dl = B.v(S_L1)[i] + dtau * B.v(S_L0)[i];
                 const T s = B.v(S_S)[i], l = B.v(S_LAM)[i];
                 B.v(S_L1)[i] = dl;
-                B.v(S_T0)[i] = -B.v(S_T1)[i] - (s / l) * dl;
+                B.v(S_T0)[i] = -B.v(S_U)[i] - (s / l) * dl;
             }
         }
         __syncthreads();
@@ -887,7 +965,22 @@ __device__ void pdipm(const Layout& L, const Params& P, const T* data, T* out, i
         (gap_abs < (T)P.reduced_tol_gap || gap_rel < (T)P.reduced_tol_gap) &&
         res_p < (T)P.reduced_tol_feas && res_d < (T)P.reduced_tol_feas)
         status = ST_ALMOST;
-
+    // Unlike the CPU: a breakdown after an iterate met the reduced tolerances returns that
+    // iterate, almost solved.
+    if ((status == ST_NUMERICAL || status == ST_INSUFFICIENT || status == ST_MAX_ITER) && have_b) {
+        __syncthreads();
+        for (int i = threadIdx.x; i < V; i += NT) {
+            B.v(S_Z)[i] = B.v(S_ZB)[i];
+            B.v(S_NU)[i] = B.v(S_NUB)[i];
+            B.v(S_LAM)[i] = B.v(S_LAMB)[i];
+            B.v(S_S)[i] = B.v(S_SB)[i];
+            B.v(S_QZ)[i] = B.v(S_QZB)[i];
+        }
+        __syncthreads();
+        tau = tau_b; kap = kap_b; res_p = rp_b; res_d = rd_b; gap_abs = gap_b;
+        status = ST_ALMOST;
+    }
+    PROF_MARK(3);
     // ---- Output: (z, ν, λ, s)/τ, statistics, and for solved examples the factorization
     // at the solution's W for the backward pass.
     // The solution is the iterate over τ; a certificate is normalized by κ; a numerical
@@ -924,7 +1017,6 @@ __device__ void pdipm(const Layout& L, const Params& P, const T* data, T* out, i
     if (solved && fac != nullptr) {
         for (int i = threadIdx.x; i < p; i += NT) B.v(S_W)[i] = B.v(S_LAM)[i] / B.v(S_S)[i];
         __syncthreads();
-        load_q(B, false);
         assemble(B);
         factor(B);
         T* f = fac + e * L.fac_stride;
@@ -934,6 +1026,12 @@ __device__ void pdipm(const Layout& L, const Params& P, const T* data, T* out, i
         }
         for (int i = threadIdx.x; i < N; i += NT) f[N * N + i] = B.v(S_INVD)[i];
         for (int i = threadIdx.x; i < p; i += NT) f[N * N + N + i] = B.v(S_W)[i];
+    }
+    PROF_MARK(4);
+    if (prof != nullptr && threadIdx.x == 0) {
+        for (int k = 0; k < PROF_PHASES; k++) atomicAdd(prof + k, (unsigned long long)ph[k]);
+        atomicAdd(prof + PROF_PHASES, (unsigned long long)iter);
+        atomicAdd(prof + PROF_PHASES + 1, (unsigned long long)B.nref);
     }
 }
 
@@ -1024,8 +1122,9 @@ __device__ void backward(const Layout& L, const Params& P, const T* data, const 
 // process pays compile time only for the precision it uses.
 #ifdef OPTNET_F64
 extern "C" __global__ void __launch_bounds__(NT, 1)
-pdipm_f64(const Layout L, const Params P, const double* data, double* out, int* ist, double* fac) {
-    pdipm<double>(L, P, data, out, ist, fac);
+pdipm_f64(const Layout L, const Params P, const double* data, double* out, int* ist, double* fac,
+          unsigned long long* prof) {
+    pdipm<double>(L, P, data, out, ist, fac, prof);
 }
 extern "C" __global__ void __launch_bounds__(NT, 1)
 backward_f64(const Layout L, const Params P, const double* data, const int* ist, const double* fac,
@@ -1035,8 +1134,9 @@ backward_f64(const Layout L, const Params P, const double* data, const int* ist,
 #endif
 #ifdef OPTNET_F32
 extern "C" __global__ void __launch_bounds__(NT, 1)
-pdipm_f32(const Layout L, const Params P, const float* data, float* out, int* ist, float* fac) {
-    pdipm<float>(L, P, data, out, ist, fac);
+pdipm_f32(const Layout L, const Params P, const float* data, float* out, int* ist, float* fac,
+          unsigned long long* prof) {
+    pdipm<float>(L, P, data, out, ist, fac, prof);
 }
 extern "C" __global__ void __launch_bounds__(NT, 1)
 backward_f32(const Layout L, const Params P, const float* data, const int* ist, const float* fac,
