@@ -232,10 +232,9 @@ fn forward_smem<E>(l: &Layout, g_smem: bool) -> usize {
     elems * std::mem::size_of::<E>()
 }
 
-/// Shared-memory bytes of the backward kernel.
+/// Shared-memory bytes of the backward kernel: the forward kernel's layout.
 fn backward_smem<E>(l: &Layout) -> usize {
-    let (big_n, ld, v) = (l.big_n as usize, l.ld as usize, l.v as usize);
-    (big_n * ld + 16 * v + NW * 32) * std::mem::size_of::<E>()
+    forward_smem::<E>(l, l.g_smem != 0)
 }
 
 /// Solves every example of `qp` on the device of `ctx`.

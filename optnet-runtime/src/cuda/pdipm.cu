@@ -100,7 +100,7 @@ template <typename T> __device__ __forceinline__ T warp_sum(T v) {
 
 // y_r[i] = Σ_j M[i·ldm + j] x_r[j] for i < rows, r < NR (vectors r at stride V). Warp per row.
 template <typename T, int NR>
-__device__ __noinline__ void gemv_n(T* y, const T* M, long long ldm, const T* x, int rows, int cols, int V) {
+__device__ __forceinline__ void gemv_n(T* y, const T* M, long long ldm, const T* x, int rows, int cols, int V) {
     const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
     for (int i = w; i < rows; i += NW) {
         double acc[NR];
@@ -123,7 +123,7 @@ __device__ __noinline__ void gemv_n(T* y, const T* M, long long ldm, const T* x,
 // y_r[j] = Σ_i M[i·ldm + j] x_r[i] for j < cols (Mᵀx). Threads split the rows in P groups
 // and combine through `scratch` (P·NR·cols values); ends with a barrier.
 template <typename T, int NR>
-__device__ __noinline__ void gemv_t(T* y, const T* M, long long ldm, const T* x, int rows, int cols, int V,
+__device__ __forceinline__ void gemv_t(T* y, const T* M, long long ldm, const T* x, int rows, int cols, int V,
                        T* scratch, bool accumulate) {
     int P = NT / (cols > 0 ? cols : 1);
     if (P < 1) P = 1;
@@ -165,7 +165,7 @@ __device__ __noinline__ void gemv_t(T* y, const T* M, long long ldm, const T* x,
 // leading dimension ld) and the diagonal `d0` (Q's diagonal, then zeros). With N = n it is
 // y = Q x.
 template <typename T, int NR>
-__device__ __noinline__ void k0_mul(T* y, const T* K, int ld, const T* d0, const T* x, int N, int V) {
+__device__ __forceinline__ void k0_mul(T* y, const T* K, int ld, const T* d0, const T* x, int N, int V) {
     const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
     for (int i = w; i < N; i += NW) {
         double acc[NR];
@@ -197,7 +197,7 @@ __device__ __forceinline__ void tile_of(int t, int& bi, int& bj) {
 
 // K[i][j] += Σ_k G[k][i] w_k G[k][j] for j ≤ i < n (lower triangle). Register tiles of 4×4.
 template <typename T>
-__device__ __noinline__ void assemble_gwg(T* K, int ld, const T* G, const T* w, int n, int p) {
+__device__ __forceinline__ void assemble_gwg(T* K, int ld, const T* G, const T* w, int n, int p) {
     const int nt = (n + 3) / 4, count = nt * (nt + 1) / 2;
     for (int t = threadIdx.x; t < count; t += NT) {
         int bi, bj;
@@ -238,7 +238,7 @@ __device__ __noinline__ void assemble_gwg(T* K, int ld, const T* G, const T* w, 
 // triangle holds C = L·D (unscaled columns), D and 1/D are in the vectors. `Pt` is NB·N
 // scratch. Ends with a barrier.
 template <typename T>
-__device__ __noinline__ void ldl_factor(T* K, int ld, int N, int n, T* D, T* invD, T* Pt, T eps, T delta) {
+__device__ __forceinline__ void ldl_factor(T* K, int ld, int N, int n, T* D, T* invD, T* Pt, T eps, T delta) {
     for (int k0 = 0; k0 < N; k0 += NB) {
         const int k1 = min(N, k0 + NB);
         // Panel: columns k0..k1, one column at a time.
@@ -415,7 +415,7 @@ enum {
 // Lower triangle of K ← [Q + GᵀWG + εI, ·; A, −εI], factored next. Q is read from the strict
 // upper triangle of K and S_D0, where `load_q` put it once. Ends with a barrier.
 template <typename T>
-__device__ __noinline__ void assemble(Blk<T>& B) {
+__device__ __forceinline__ void assemble(Blk<T>& B) {
     const int n = B.n, m = B.m, N = B.N, ld = B.ld;
     T* K = B.K;
     const T* d0 = B.v(S_D0);
@@ -480,7 +480,7 @@ __device__ void factor(Blk<T>& B) {
 // Reads slot bs+r = [rx; r_eq] and is+r = r_in; writes xs+r = [x_z; x_ν] and ls+r = x_λ.
 // Scratch S_T0... Ends with a barrier.
 template <typename T, int NR>
-__device__ __noinline__ void reduced_solve(Blk<T>& B, int bs, int is, int xs, int ls) {
+__device__ __forceinline__ void reduced_solve(Blk<T>& B, int bs, int is, int xs, int ls) {
     const int n = B.n, p = B.p, N = B.N, V = B.V;
     const T* w = B.v(S_W);
     for (int i = threadIdx.x; i < V; i += NT) {
@@ -511,7 +511,7 @@ __device__ __noinline__ void reduced_solve(Blk<T>& B, int bs, int is, int xs, in
 // W, which grows without bound at active constraints). Inputs and outputs as
 // `reduced_solve`; the inputs are kept. Ends with a barrier.
 template <typename T, int NR>
-__device__ __noinline__ void kkt_solve(Blk<T>& B, int bs, int is, int xs, int ls) {
+__device__ __forceinline__ void kkt_solve(Blk<T>& B, int bs, int is, int xs, int ls) {
     const int n = B.n, m = B.m, p = B.p, N = B.N, V = B.V;
     const T* w = B.v(S_W);
     reduced_solve<T, NR>(B, bs, is, xs, ls);
@@ -629,30 +629,18 @@ __device__ T step_to_boundary(Blk<T>& B, const T* ds, const T* dl, T tau, T dtau
 
 // ---------------------------------------------------------------- the forward kernel
 
-// Phase timers (clock64 cycles, thread 0, summed over the block's run): assemble, factor,
-// solves, rest, and the iteration count; added to `prof` when it is not null.
-#define PROF_PHASES 5
-#define PROF_MARK(k)                                   \
-    do {                                               \
-        const long long t_ = clock64();                \
-        if (threadIdx.x == 0) ph[k] += t_ - t_last;    \
-        t_last = t_;                                   \
-    } while (0)
-
+// The block's view of example `e` and its shared memory (the layout `forward_smem` in
+// mod.rs sizes): K (N×ld), G (p×n, if it fits), the panel scratch, the vector slots, the
+// reduction and product scratch. Loads G into shared memory.
 template <typename T>
-__device__ void pdipm(const Layout& L, const Params& P, const T* data, T* out, int* ist, T* fac,
-                      unsigned long long* prof) {
-    long long ph[PROF_PHASES] = {0, 0, 0, 0, 0};
-    long long t_last = clock64();
+__device__ __forceinline__ void setup(Blk<T>& B, const Layout& L, const Params& P, const T* data, int e) {
     extern __shared__ __align__(16) unsigned char smem_raw[];
     T* smem = reinterpret_cast<T*>(smem_raw);
-    const int e = blockIdx.x;
-    Blk<T> B;
     B.L = &L;
     B.P = &P;
     B.nref = 0;
     B.n = L.n; B.m = L.m; B.p = L.p; B.N = L.N; B.ld = L.ld; B.V = L.V;
-    const int n = B.n, m = B.m, p = B.p, N = B.N, V = B.V;
+    const int n = B.n, p = B.p, N = B.N, V = B.V;
     B.Q = data + L.oQ + e * L.sQ;
     B.q = data + L.oq + e * L.sq;
     B.A = data + L.oA + e * L.sA;
@@ -674,7 +662,30 @@ __device__ void pdipm(const Layout& L, const Params& P, const T* data, T* out, i
     B.red = cur;
     cur += NW * 32;
     B.scr = cur;  // 4·2·max(n, p) for gemv_t
+    if (L.g_smem)
+        for (int i = threadIdx.x; i < p * n; i += NT) (const_cast<T*>(B.G))[i] = Gg[i];
+    __syncthreads();
+}
 
+// Phase timers (clock64 cycles, thread 0, summed over the block's run): assemble, factor,
+// solves, rest, and the iteration count; added to `prof` when it is not null.
+#define PROF_PHASES 5
+#define PROF_MARK(k)                                   \
+    do {                                               \
+        const long long t_ = clock64();                \
+        if (threadIdx.x == 0) ph[k] += t_ - t_last;    \
+        t_last = t_;                                   \
+    } while (0)
+
+template <typename T>
+__device__ void pdipm(const Layout& L, const Params& P, const T* data, T* out, int* ist, T* fac,
+                      unsigned long long* prof) {
+    long long ph[PROF_PHASES] = {0, 0, 0, 0, 0};
+    long long t_last = clock64();
+    const int e = blockIdx.x;
+    Blk<T> B;
+    setup(B, L, P, data, e);
+    const int n = B.n, m = B.m, p = B.p, N = B.N, V = B.V;
     // Load q, b, h, G; zero the iterate.
     for (int i = threadIdx.x; i < V; i += NT) {
         B.v(S_Q)[i] = i < n ? B.q[i] : T(0);
@@ -682,8 +693,6 @@ __device__ void pdipm(const Layout& L, const Params& P, const T* data, T* out, i
         B.v(S_H)[i] = i < p ? B.h[i] : T(0);
         B.v(S_W)[i] = T(1);
     }
-    if (L.g_smem)
-        for (int i = threadIdx.x; i < p * n; i += NT) (const_cast<T*>(B.G))[i] = Gg[i];
     __syncthreads();
 
     // ---- Start (W = I).
@@ -1037,85 +1046,43 @@ __device__ void pdipm(const Layout& L, const Params& P, const T* data, T* out, i
 
 // ---------------------------------------------------------------- the backward kernel
 
-// Solves [Q + GᵀWG, Aᵀ; A, 0][d_z; d_ν] = [−∂ℓ/∂z; 0] with the stored factorization (refined
-// against the unregularized matrix at the stored W), then D(λ)d_λ = W∘(G d_z).
-// adj per example: d_z (n) | d_ν (m) | D(λ)d_λ (p). Unsolved examples get zeros.
+// OptNet eq. 7 at the solution, solved as the full system
+//   [Q Aᵀ Gᵀ; A 0 0; G 0 −W⁻¹] (d_z, d_ν, d̃λ) = (−∂ℓ/∂z, 0, 0),   W = λ/s,
+// whose last block gives d̃λ = W∘(G d_z) = D(λ)d_λ: the stored LDLᵀ factorization of the
+// reduced matrix Q + GᵀWG (forward pass, at the solution's W) preconditions iterative
+// refinement on the full system (the reduced system alone loses all accuracy once W reaches
+// 1/ε at active constraints). adj per example: d_z (n) | d_ν (m) | d̃λ (p); zeros for
+// examples that did not solve.
 template <typename T>
 __device__ void backward(const Layout& L, const Params& P, const T* data, const int* ist,
                          const T* fac, const T* dl_dz, T* adj) {
-    extern __shared__ __align__(16) unsigned char smem_raw[];
-    T* smem = reinterpret_cast<T*>(smem_raw);
     const int e = blockIdx.x;
-    const int n = L.n, m = L.m, p = L.p, N = L.N, ld = L.ld, V = L.V;
+    const int n = L.n, m = L.m, p = L.p, N = L.N;
     T* a = adj + (long long)e * (n + m + p);
     const int st = ist[2 * e];
     if (!(st == ST_SOLVED || st == ST_ALMOST)) {
         for (int i = threadIdx.x; i < n + m + p; i += NT) a[i] = T(0);
         return;
     }
-    const T* Q = data + L.oQ + e * L.sQ;
-    const T* A = data + L.oA + e * L.sA;
-    const T* G = data + L.oG + e * L.sG;
+    Blk<T> B;
+    setup(B, L, P, data, e);
+    const int V = B.V, ld = B.ld;
     const T* f = fac + e * L.fac_stride;
-    T* K = smem;
-    T* vec = K + N * ld;
-    T* red = vec + 8 * V;
-    T* scr = red + NW * 32;
-    T* invD = vec;
-    T* w = vec + V;
-    T* x = vec + 2 * V;
-    T* bb = vec + 3 * V;
-    T* r = vec + 4 * V;
-    T* t0 = vec + 5 * V;
-    T* t1 = vec + 6 * V;
+    load_q(B);  // Q and Aᵀ into the upper triangle (the full-system products read them)
     for (int i = threadIdx.x; i < N * N; i += NT) {
         const int ii = i / N, j = i - ii * N;
-        if (j < ii) K[ii * ld + j] = f[i];
+        if (j < ii) B.K[ii * ld + j] = f[i];
     }
     for (int i = threadIdx.x; i < V; i += NT) {
-        invD[i] = i < N ? f[N * N + i] : T(0);
-        w[i] = i < p ? f[N * N + N + i] : T(0);
-        bb[i] = i < n ? -dl_dz[(long long)e * n + i] : T(0);
-        x[i] = bb[i];
+        B.v(S_INVD)[i] = i < N ? f[N * N + i] : T(0);
+        B.v(S_W)[i] = i < p ? f[N * N + N + i] : T(0);
+        B.v(S_B0)[i] = i < n ? -dl_dz[(long long)e * n + i] : T(0);
+        B.v(S_I0)[i] = T(0);
     }
     __syncthreads();
-    if (threadIdx.x < 32) ldl_solve_warp<T, 1>(K, ld, invD, N, x, V);
-    __syncthreads();
-    T last = T(0);
-    for (int it = 0; it < P.refine_max_iter; it++) {
-        // r = b − K0 x, K0 x = [Q x_z + Gᵀ(W∘G x_z) + Aᵀ x_ν; A x_z].
-        gemv_n<T, 1>(r, Q, n, x, n, n, V);
-        if (p > 0) gemv_n<T, 1>(t0, G, n, x, p, n, V);
-        if (m > 0) gemv_n<T, 1>(r + n, A, n, x, m, n, V);
-        __syncthreads();
-        for (int k = threadIdx.x; k < p; k += NT) t0[k] *= w[k];
-        __syncthreads();
-        for (int i = threadIdx.x; i < n; i += NT) t1[i] = T(0);
-        __syncthreads();
-        if (p > 0) gemv_t<T, 1>(t1, G, n, t0, p, n, V, scr, true);
-        if (m > 0) gemv_t<T, 1>(t1, A, n, x + n, m, n, V, scr, true);
-        __syncthreads();
-        T s0[1] = {T(0)}, mx[2] = {T(0), T(0)};
-        for (int i = threadIdx.x; i < N; i += NT) {
-            const T kx = i < n ? r[i] + t1[i] : r[i];
-            const T ee = bb[i] - kx;
-            r[i] = ee;
-            mx[0] = tmax(mx[0], tabs(ee));
-            mx[1] = tmax(mx[1], tabs(bb[i]));
-        }
-        block_reduce<T, 1, 2>(s0, mx, red);
-        if (mx[0] <= (T)P.refine_abstol + (T)P.refine_reltol * mx[1]) break;
-        if (it > 0 && !(mx[0] < T(0.5) * last)) break;
-        last = mx[0];
-        if (threadIdx.x < 32) ldl_solve_warp<T, 1>(K, ld, invD, N, r, V);
-        __syncthreads();
-        for (int i = threadIdx.x; i < N; i += NT) x[i] += r[i];
-        __syncthreads();
-    }
-    if (p > 0) gemv_n<T, 1>(t0, G, n, x, p, n, V);
-    __syncthreads();
-    for (int i = threadIdx.x; i < n + m; i += NT) a[i] = x[i];
-    for (int k = threadIdx.x; k < p; k += NT) a[n + m + k] = w[k] * t0[k];
+    kkt_solve<T, 1>(B, S_B0, S_I0, S_X0, S_L0);
+    for (int i = threadIdx.x; i < n + m; i += NT) a[i] = B.v(S_X0)[i];
+    for (int k = threadIdx.x; k < p; k += NT) a[n + m + k] = B.v(S_L0)[k];
 }
 
 // One precision per compiled module (NVRTC is given -DOPTNET_F64 or -DOPTNET_F32), so a
