@@ -98,24 +98,43 @@ template <typename T> __device__ __forceinline__ T warp_sum(T v) {
 
 // ---------------------------------------------------------------- matrix-vector products
 
-// y_r[i] = Σ_j M[i·ldm + j] x_r[j] for i < rows, r < NR (vectors r at stride V). Warp per row.
+// y_r[i] = Σ_j M[i·ldm + j] x_r[j] for i < rows, r < NR (vectors r at stride V). A warp
+// per row, two rows per pass for independent work; sums in double.
 template <typename T, int NR>
 __device__ __forceinline__ void gemv_n(T* y, const T* M, long long ldm, const T* x, int rows, int cols, int V) {
     const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
-    for (int i = w; i < rows; i += NW) {
-        double acc[NR];
+    for (int i0 = w; i0 < rows; i0 += 2 * NW) {
+        const int i1 = i0 + NW;
+        const bool two = i1 < rows;
+        double a0[NR], a1[NR];
 #pragma unroll
-        for (int r = 0; r < NR; r++) acc[r] = 0.0;
-        const T* row = M + (long long)i * ldm;
+        for (int r = 0; r < NR; r++) a0[r] = a1[r] = 0.0;
+        const T* row0 = M + (long long)i0 * ldm;
+        const T* row1 = M + (long long)(two ? i1 : i0) * ldm;
+#pragma unroll 2
         for (int j = l; j < cols; j += 32) {
-            const double a = row[j];
+            const double m0 = row0[j], m1 = row1[j];
 #pragma unroll
-            for (int r = 0; r < NR; r++) acc[r] += a * (double)x[r * V + j];
+            for (int r = 0; r < NR; r++) {
+                const double xv = x[r * V + j];
+                a0[r] += m0 * xv;
+                a1[r] += m1 * xv;
+            }
         }
 #pragma unroll
-        for (int r = 0; r < NR; r++) {
-            const double v = warp_sum(acc[r]);
-            if (l == 0) y[r * V + i] = (T)v;
+        for (int o = 16; o > 0; o >>= 1) {
+#pragma unroll
+            for (int r = 0; r < NR; r++) {
+                a0[r] += __shfl_xor_sync(FULL, a0[r], o);
+                a1[r] += __shfl_xor_sync(FULL, a1[r], o);
+            }
+        }
+        if (l == 0) {
+#pragma unroll
+            for (int r = 0; r < NR; r++) {
+                y[r * V + i0] = (T)a0[r];
+                if (two) y[r * V + i1] = (T)a1[r];
+            }
         }
     }
 }
@@ -132,14 +151,26 @@ __device__ __forceinline__ void gemv_t(T* y, const T* M, long long ldm, const T*
     for (int t = threadIdx.x; t < P * cols; t += NT) {
         const int g = t / cols, j = t - g * cols;
         const int i0 = g * chunk, i1 = min(rows, i0 + chunk);
-        double acc[NR];
+        double acc[NR], acc2[NR];
 #pragma unroll
-        for (int r = 0; r < NR; r++) acc[r] = 0.0;
-        for (int i = i0; i < i1; i++) {
+        for (int r = 0; r < NR; r++) acc[r] = acc2[r] = 0.0;
+        int i = i0;
+#pragma unroll 2
+        for (; i + 1 < i1; i += 2) {
+            const double a = M[(long long)i * ldm + j], b = M[(long long)(i + 1) * ldm + j];
+#pragma unroll
+            for (int r = 0; r < NR; r++) {
+                acc[r] += a * (double)x[r * V + i];
+                acc2[r] += b * (double)x[r * V + i + 1];
+            }
+        }
+        if (i < i1) {
             const double a = M[(long long)i * ldm + j];
 #pragma unroll
             for (int r = 0; r < NR; r++) acc[r] += a * (double)x[r * V + i];
         }
+#pragma unroll
+        for (int r = 0; r < NR; r++) acc[r] += acc2[r];
         if (P == 1) {
 #pragma unroll
             for (int r = 0; r < NR; r++)
@@ -167,19 +198,37 @@ __device__ __forceinline__ void gemv_t(T* y, const T* M, long long ldm, const T*
 template <typename T, int NR>
 __device__ __forceinline__ void k0_mul(T* y, const T* K, int ld, const T* d0, const T* x, int N, int V) {
     const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
-    for (int i = w; i < N; i += NW) {
-        double acc[NR];
+    for (int i0 = w; i0 < N; i0 += 2 * NW) {
+        const int i1 = i0 + NW;
+        const bool two = i1 < N;
+        const int ib = two ? i1 : i0;
+        double a0[NR], a1[NR];
 #pragma unroll
-        for (int r = 0; r < NR; r++) acc[r] = 0.0;
+        for (int r = 0; r < NR; r++) a0[r] = a1[r] = 0.0;
         for (int j = l; j < N; j += 32) {
-            const double a = j > i ? K[i * ld + j] : (j == i ? d0[i] : K[j * ld + i]);
+            const double m0 = j > i0 ? K[i0 * ld + j] : (j == i0 ? d0[i0] : K[j * ld + i0]);
+            const double m1 = j > ib ? K[ib * ld + j] : (j == ib ? d0[ib] : K[j * ld + ib]);
 #pragma unroll
-            for (int r = 0; r < NR; r++) acc[r] += a * (double)x[r * V + j];
+            for (int r = 0; r < NR; r++) {
+                const double xv = x[r * V + j];
+                a0[r] += m0 * xv;
+                a1[r] += m1 * xv;
+            }
         }
 #pragma unroll
-        for (int r = 0; r < NR; r++) {
-            const double v = warp_sum(acc[r]);
-            if (l == 0) y[r * V + i] = (T)v;
+        for (int o = 16; o > 0; o >>= 1) {
+#pragma unroll
+            for (int r = 0; r < NR; r++) {
+                a0[r] += __shfl_xor_sync(FULL, a0[r], o);
+                a1[r] += __shfl_xor_sync(FULL, a1[r], o);
+            }
+        }
+        if (l == 0) {
+#pragma unroll
+            for (int r = 0; r < NR; r++) {
+                y[r * V + i0] = (T)a0[r];
+                if (two) y[r * V + i1] = (T)a1[r];
+            }
         }
     }
 }
@@ -322,13 +371,13 @@ __device__ __noinline__ void ldl_solve_warp(const T* K, int ld, const T* invD, i
 #pragma unroll
     for (int s = 0; s < MAXS; s++) {
         if (32 * s < N) {
+#pragma unroll 4
             for (int kk = 0; kk < 32; kk++) {
                 const int k = 32 * s + kk;
                 if (k >= N) break;
-                const T dk = invD[k];
                 T uk[NR];
 #pragma unroll
-                for (int r = 0; r < NR; r++) uk[r] = __shfl_sync(FULL, y[r][s], kk) * dk;
+                for (int r = 0; r < NR; r++) uk[r] = __shfl_sync(FULL, y[r][s] * id[s], kk);
 #pragma unroll
                 for (int t = s; t < MAXS; t++) {
                     const int i = 32 * t + l;
@@ -349,6 +398,7 @@ __device__ __noinline__ void ldl_solve_warp(const T* K, int ld, const T* invD, i
 #pragma unroll
     for (int s = MAXS - 1; s >= 0; s--) {
         if (32 * s < N) {
+#pragma unroll 4
             for (int kk = 31; kk >= 0; kk--) {
                 const int i = 32 * s + kk;
                 if (i >= N) continue;
@@ -419,10 +469,8 @@ __device__ __forceinline__ void assemble(Blk<T>& B) {
     const int n = B.n, m = B.m, N = B.N, ld = B.ld;
     T* K = B.K;
     const T* d0 = B.v(S_D0);
-    for (int e = threadIdx.x; e < n * n; e += NT) {
-        const int i = e / n, j = e - i * n;
-        if (j < i) K[i * ld + j] = K[j * ld + i];
-        else if (j == i) K[i * ld + i] = d0[i];
+    for (int i = threadIdx.x >> 5; i < n; i += NW) {
+        for (int j = threadIdx.x & 31; j <= i; j += 32) K[i * ld + j] = j < i ? K[j * ld + i] : d0[i];
     }
     for (int e = threadIdx.x; e < m * n; e += NT) {
         const int r = e / n, j = e - r * n;
@@ -1100,7 +1148,8 @@ backward_f64(const Layout L, const Params P, const double* data, const int* ist,
 }
 #endif
 #ifdef OPTNET_F32
-extern "C" __global__ void __launch_bounds__(NT, 1)
+// f32 fits two blocks per multiprocessor (registers and shared memory) for n = p = 100.
+extern "C" __global__ void __launch_bounds__(NT, 2)
 pdipm_f32(const Layout L, const Params P, const float* data, float* out, int* ist, float* fac,
           unsigned long long* prof) {
     pdipm<float>(L, P, data, out, ist, fac, prof);
