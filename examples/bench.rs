@@ -75,7 +75,10 @@ fn parse() -> Result<Args, String> {
 }
 
 /// The benchmark's problems for batch `b`: read from `DIR/qp_B{b}.npz`, or drawn.
-fn problems(a: &Args, b: usize) -> Result<(Array3<f64>, Array2<f64>, Array3<f64>, Array2<f64>), String> {
+fn problems(
+    a: &Args,
+    b: usize,
+) -> Result<(Array3<f64>, Array2<f64>, Array3<f64>, Array2<f64>), String> {
     if let Some(dir) = &a.data {
         use ndarray_npy::NpzReader;
         let path = format!("{dir}/qp_B{b}.npz");
@@ -105,8 +108,9 @@ fn problems(a: &Args, b: usize) -> Result<(Array3<f64>, Array2<f64>, Array3<f64>
         let s0 = ndarray::Array1::from_shape_fn(p, |_| r.random::<f64>());
         h.row_mut(e).assign(&(Ge.dot(&z0) + s0));
         G.index_axis_mut(ndarray::Axis(0), e).assign(&Ge);
-        q.row_mut(e)
-            .assign(&ndarray::Array1::from_shape_fn(n, |_| r.sample::<f64, _>(StandardNormal)));
+        q.row_mut(e).assign(&ndarray::Array1::from_shape_fn(n, |_| {
+            r.sample::<f64, _>(StandardNormal)
+        }));
     }
     Ok((Q, q, G, h))
 }
@@ -158,7 +162,9 @@ fn time<T: Real>(
         let fwd = t.elapsed().as_secs_f64() * 1e3;
         let kf = solver.cuda_kernel_ms().map_or(f64::NAN, |k| k.0 as f64);
         let t = Instant::now();
-        let _g = solver.backward(&qp, &sol, dl.view()).map_err(|e| e.to_string())?;
+        let _g = solver
+            .backward(&qp, &sol, dl.view())
+            .map_err(|e| e.to_string())?;
         let bwd = t.elapsed().as_secs_f64() * 1e3;
         let kb = solver.cuda_kernel_ms().map_or(f64::NAN, |k| k.1 as f64);
         Ok((kf, kf + kb, fwd, fwd + bwd, sol))
@@ -173,10 +179,19 @@ fn time<T: Real>(
         rows.3.push(d);
     }
     let solved = sol.status.iter().filter(|s| s.is_solved()).count();
-    let almost = sol.status.iter().filter(|s| **s == Status::AlmostSolved).count();
+    let almost = sol
+        .status
+        .iter()
+        .filter(|s| **s == Status::AlmostSolved)
+        .count();
     if solved < b {
         let other: Vec<_> = sol.status.iter().filter(|s| !s.is_solved()).collect();
-        eprintln!("{} B={b}: {} not solved, e.g. {:?}", T::NAME, b - solved, other.first());
+        eprintln!(
+            "{} B={b}: {} not solved, e.g. {:?}",
+            T::NAME,
+            b - solved,
+            other.first()
+        );
     }
     if almost > 0 {
         eprintln!("{} B={b}: {almost} of the solved are AlmostSolved", T::NAME);
@@ -220,7 +235,10 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let peers = a.peers.as_ref().and_then(|p| std::fs::read_to_string(p).ok());
+    let peers = a
+        .peers
+        .as_ref()
+        .and_then(|p| std::fs::read_to_string(p).ok());
     let mut out = Vec::new();
     for &b in &a.batches {
         let (Q, q, G, h) = match problems(&a, b) {
@@ -260,7 +278,8 @@ fn main() {
                 .map(|s| s * 1e3)
         };
         let fmt = |x: Option<f64>| x.map_or("–".to_string(), |v| format!("{v:.2}"));
-        let ratio = |x: Option<f64>, y: f64| x.map_or("–".to_string(), |v| format!("{:.1}×", v / y));
+        let ratio =
+            |x: Option<f64>, y: f64| x.map_or("–".to_string(), |v| format!("{:.1}×", v / y));
         let qpth = pk("qpth_f64", "fwd_bwd_s");
         let qpax_f = pk("qpax_f64", "fwd_s");
         let qpax = pk("qpax_f64", "fwd_bwd_s");

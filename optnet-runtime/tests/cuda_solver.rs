@@ -15,7 +15,10 @@ fn gpu() -> Option<Solver> {
     match Solver::cuda(0) {
         Ok(s) => Some(s),
         Err(e) => {
-            assert!(matches!(e, Error::Cuda(_)), "expected Error::Cuda, got {e:?}");
+            assert!(
+                matches!(e, Error::Cuda(_)),
+                "expected Error::Cuda, got {e:?}"
+            );
             println!("skipped: no usable CUDA device ({e})");
             None
         }
@@ -65,7 +68,10 @@ fn batch_of(s: &Stack) -> QpBatch<'_, f64> {
 /// max |a − b| / max(1, |b|∞) over two arrays of one shape.
 fn rel_err<D: ndarray::Dimension>(a: &ndarray::Array<f64, D>, b: &ndarray::Array<f64, D>) -> f64 {
     let scale = b.iter().fold(1.0f64, |m, x| m.max(x.abs()));
-    a.iter().zip(b.iter()).fold(0.0f64, |m, (x, y)| m.max((x - y).abs())) / scale
+    a.iter()
+        .zip(b.iter())
+        .fold(0.0f64, |m, (x, y)| m.max((x - y).abs()))
+        / scale
 }
 
 /// Compares statuses, and z, λ, ν, objective of solved examples.
@@ -89,7 +95,10 @@ fn compare(label: &str, gpu: &Solution<f64>, cpu: &Solution<f64>, tol: f64) {
         gpu.batch(),
         count(&gpu.status)
     );
-    assert!(worst < tol, "{label}: GPU and CPU differ by {worst:e} > {tol:e}");
+    assert!(
+        worst < tol,
+        "{label}: GPU and CPU differ by {worst:e} > {tol:e}"
+    );
 }
 
 fn count(st: &[Status]) -> Vec<(Status, usize)> {
@@ -105,21 +114,39 @@ fn count(st: &[Status]) -> Vec<(Status, usize)> {
 
 fn family(seed: u64, batch: usize, n: usize, m: usize, p: usize, rank: usize) -> Vec<Qp> {
     let mut r = rng(seed);
-    (0..batch).map(|_| random_qp(&mut r, n, m, p, rank, 1e-3)).collect()
+    (0..batch)
+        .map(|_| random_qp(&mut r, n, m, p, rank, 1e-3))
+        .collect()
 }
 
 #[test]
 fn random_batched_matches_cpu() {
     let Some(g) = gpu() else { return };
-    for &(n, m, p) in &[(5, 0, 0), (10, 3, 0), (10, 0, 15), (20, 5, 30), (50, 10, 60), (100, 0, 100), (64, 32, 64)] {
+    for &(n, m, p) in &[
+        (5, 0, 0),
+        (10, 3, 0),
+        (10, 0, 15),
+        (20, 5, 30),
+        (50, 10, 60),
+        (100, 0, 100),
+        (64, 32, 64),
+    ] {
         let s = stack(&family(n as u64 * 7 + p as u64, 12, n, m, p, n));
         let qp = batch_of(&s);
         let sg = g.solve(&qp).unwrap();
         let sc = Solver::cpu().solve(&qp).unwrap();
         compare(&format!("random n={n} m={m} p={p}"), &sg, &sc, 1e-6);
         // And against Clarabel for the first example.
-        let rf = clarabel(s.Q.index_axis(Axis(0), 0), s.q.row(0), s.A.index_axis(Axis(0), 0), s.b.row(0), s.G.index_axis(Axis(0), 0), s.h.row(0));
-        let err = max_abs_diff(sg.z.row(0), rf.z.view()) / rf.z.iter().fold(1.0f64, |a, x| a.max(x.abs()));
+        let rf = clarabel(
+            s.Q.index_axis(Axis(0), 0),
+            s.q.row(0),
+            s.A.index_axis(Axis(0), 0),
+            s.b.row(0),
+            s.G.index_axis(Axis(0), 0),
+            s.h.row(0),
+        );
+        let err = max_abs_diff(sg.z.row(0), rf.z.view())
+            / rf.z.iter().fold(1.0f64, |a, x| a.max(x.abs()));
         assert!(err < 1e-6, "n={n} m={m} p={p}: GPU vs Clarabel {err:e}");
     }
 }
@@ -156,7 +183,12 @@ fn shared_data_matches_cpu() {
         .batch_size(5)
         .build()
         .unwrap();
-    compare("all shared", &g.solve(&qp).unwrap(), &Solver::cpu().solve(&qp).unwrap(), 1e-6);
+    compare(
+        "all shared",
+        &g.solve(&qp).unwrap(),
+        &Solver::cpu().solve(&qp).unwrap(),
+        1e-6,
+    );
 }
 
 #[test]
@@ -169,20 +201,43 @@ fn lp_singular_and_equality_only() {
     for _ in 0..batch {
         let extra = randn(&mut r, (10, n));
         let G = ndarray::concatenate![Axis(0), Array2::eye(n), -Array2::<f64>::eye(n), extra];
-        let h = Array1::from_elem(2 * n + 10, 1.0) + Array1::from_shape_fn(2 * n + 10, |i| if i >= 2 * n { 5.0 } else { 0.0 });
-        qps.push(Qp { Q: Array2::zeros((n, n)), q: randn1(&mut r, n), A: Array2::zeros((0, n)), b: Array1::zeros(0), G, h });
+        let h = Array1::from_elem(2 * n + 10, 1.0)
+            + Array1::from_shape_fn(2 * n + 10, |i| if i >= 2 * n { 5.0 } else { 0.0 });
+        qps.push(Qp {
+            Q: Array2::zeros((n, n)),
+            q: randn1(&mut r, n),
+            A: Array2::zeros((0, n)),
+            b: Array1::zeros(0),
+            G,
+            h,
+        });
     }
     let s = stack(&qps);
     let qp = batch_of(&s);
-    compare("LP", &g.solve(&qp).unwrap(), &Solver::cpu().solve(&qp).unwrap(), 1e-6);
+    compare(
+        "LP",
+        &g.solve(&qp).unwrap(),
+        &Solver::cpu().solve(&qp).unwrap(),
+        1e-6,
+    );
     // Singular Q (rank 3) with inequalities.
     let s = stack(&family(22, 8, 25, 0, 40, 3));
     let qp = batch_of(&s);
-    compare("singular Q (rank 3)", &g.solve(&qp).unwrap(), &Solver::cpu().solve(&qp).unwrap(), 1e-6);
+    compare(
+        "singular Q (rank 3)",
+        &g.solve(&qp).unwrap(),
+        &Solver::cpu().solve(&qp).unwrap(),
+        1e-6,
+    );
     // Equality constraints only.
     let s = stack(&family(23, 8, 30, 10, 0, 30));
     let qp = batch_of(&s);
-    compare("equality only", &g.solve(&qp).unwrap(), &Solver::cpu().solve(&qp).unwrap(), 1e-6);
+    compare(
+        "equality only",
+        &g.solve(&qp).unwrap(),
+        &Solver::cpu().solve(&qp).unwrap(),
+        1e-6,
+    );
 }
 
 #[test]
@@ -200,7 +255,14 @@ fn infeasible_and_unbounded_members() {
     let mut h = Array1::from_elem(8, 10.0);
     h[0] = -1.0;
     h[1] = -1.0;
-    qps[1] = Qp { Q: Array2::eye(n), q: randn1(&mut r, n), A: Array2::zeros((0, n)), b: Array1::zeros(0), G, h };
+    qps[1] = Qp {
+        Q: Array2::eye(n),
+        q: randn1(&mut r, n),
+        A: Array2::zeros((0, n)),
+        b: Array1::zeros(0),
+        G,
+        h,
+    };
     // Dual infeasible (unbounded): an LP whose only constraints leave z₀ free downwards.
     let mut G = Array2::zeros((8, n));
     for i in 0..n.min(8) {
@@ -211,12 +273,29 @@ fn infeasible_and_unbounded_members() {
     let mut q = Array1::from_elem(n, 1.0);
     q[0] = 1.0;
     G[[7, 0]] = 1.0; // z₀ ≤ 1 only: minimizing z₀ is unbounded below.
-    qps[2] = Qp { Q: Array2::zeros((n, n)), q, A: Array2::zeros((0, n)), b: Array1::zeros(0), G, h: Array1::from_elem(8, 1.0) };
+    qps[2] = Qp {
+        Q: Array2::zeros((n, n)),
+        q,
+        A: Array2::zeros((0, n)),
+        b: Array1::zeros(0),
+        G,
+        h: Array1::from_elem(8, 1.0),
+    };
     let s = stack(&qps);
-    let qp = QpBatch::builder().Q(s.Q.view()).q(s.q.view()).G(s.G.view()).h(s.h.view()).check_psd(false).build().unwrap();
+    let qp = QpBatch::builder()
+        .Q(s.Q.view())
+        .q(s.q.view())
+        .G(s.G.view())
+        .h(s.h.view())
+        .check_psd(false)
+        .build()
+        .unwrap();
     let sg = g.solve(&qp).unwrap();
     let sc = Solver::cpu().solve(&qp).unwrap();
-    println!("infeasible/unbounded members: gpu {:?} cpu {:?}", sg.status, sc.status);
+    println!(
+        "infeasible/unbounded members: gpu {:?} cpu {:?}",
+        sg.status, sc.status
+    );
     assert_eq!(sg.status[1], Status::PrimalInfeasible);
     assert_eq!(sg.status[2], Status::DualInfeasible);
     compare("infeasible and unbounded members", &sg, &sc, 1e-6);
@@ -238,7 +317,12 @@ fn bad_scaling() {
     }
     let s = stack(&qps);
     let qp = batch_of(&s);
-    compare("bad scaling", &g.solve(&qp).unwrap(), &Solver::cpu().solve(&qp).unwrap(), 1e-5);
+    compare(
+        "bad scaling",
+        &g.solve(&qp).unwrap(),
+        &Solver::cpu().solve(&qp).unwrap(),
+        1e-5,
+    );
 }
 
 use rand::Rng;
@@ -249,12 +333,26 @@ fn f32_close_to_f64() {
     let s = stack(&family(51, 16, 100, 0, 100, 100));
     let qp = batch_of(&s);
     let s64 = Solver::cpu().solve(&qp).unwrap();
-    let (Q, q, G, h) = (s.Q.mapv(|x| x as f32), s.q.mapv(|x| x as f32), s.G.mapv(|x| x as f32), s.h.mapv(|x| x as f32));
-    let qp32 = QpBatch::builder().Q(Q.view()).q(q.view()).G(G.view()).h(h.view()).build().unwrap();
+    let (Q, q, G, h) = (
+        s.Q.mapv(|x| x as f32),
+        s.q.mapv(|x| x as f32),
+        s.G.mapv(|x| x as f32),
+        s.h.mapv(|x| x as f32),
+    );
+    let qp32 = QpBatch::builder()
+        .Q(Q.view())
+        .q(q.view())
+        .G(G.view())
+        .h(h.view())
+        .build()
+        .unwrap();
     let s32 = g.solve(&qp32).unwrap();
     let z32 = s32.z.mapv(|x| x as f64);
     let err = rel_err(&z32, &s64.z);
-    println!("f32 GPU vs f64 CPU, n = p = 100, batch 16: statuses {:?}, max rel err in z {err:.2e}", count(&s32.status));
+    println!(
+        "f32 GPU vs f64 CPU, n = p = 100, batch 16: statuses {:?}, max rel err in z {err:.2e}",
+        count(&s32.status)
+    );
     assert!(s32.status.iter().all(|s| s.is_solved()));
     assert!(err < 1e-3, "f32 error {err:e}");
 }
@@ -263,7 +361,9 @@ fn f32_close_to_f64() {
 fn dense_solve(mut a: Array2<f64>, mut b: Array1<f64>) -> Array1<f64> {
     let n = b.len();
     for k in 0..n {
-        let piv = (k..n).max_by(|&i, &j| a[[i, k]].abs().total_cmp(&a[[j, k]].abs())).unwrap();
+        let piv = (k..n)
+            .max_by(|&i, &j| a[[i, k]].abs().total_cmp(&a[[j, k]].abs()))
+            .unwrap();
         for j in 0..n {
             a.swap([k, j], [piv, j]);
         }
@@ -290,9 +390,16 @@ fn dense_solve(mut a: Array2<f64>, mut b: Array1<f64>) -> Array1<f64> {
 /// The exact adjoints of example `e` from its active set (λᵢ > sᵢ): the equality-constrained
 /// KKT system [Q Aᵀ G_𝒜ᵀ; A 0 0; G_𝒜 0 0](d_z, d_ν, d_λ𝒜) = (−∂ℓ/∂z, 0, 0), the limit of
 /// OptNet eq. 7 at a strictly complementary solution. Returns (∂ℓ/∂q, ∂ℓ/∂b, ∂ℓ/∂h).
-fn active_set_grads(s: &Stack, sol: &Solution<f64>, e: usize, dl: &Array2<f64>) -> (Array1<f64>, Array1<f64>, Array1<f64>) {
+fn active_set_grads(
+    s: &Stack,
+    sol: &Solution<f64>,
+    e: usize,
+    dl: &Array2<f64>,
+) -> (Array1<f64>, Array1<f64>, Array1<f64>) {
     let (n, m, p) = (s.q.ncols(), s.b.ncols(), s.h.ncols());
-    let act: Vec<usize> = (0..p).filter(|&i| sol.lam[[e, i]] > sol.s[[e, i]]).collect();
+    let act: Vec<usize> = (0..p)
+        .filter(|&i| sol.lam[[e, i]] > sol.s[[e, i]])
+        .collect();
     let k = n + m + act.len();
     let mut K = Array2::<f64>::zeros((k, k));
     let mut rhs = Array1::<f64>::zeros(k);
@@ -334,7 +441,13 @@ fn batched1(t: &Option<Term<'static, f64, ndarray::Ix1>>) -> Array2<f64> {
 #[test]
 fn gradients_match_active_set_reference() {
     let Some(g) = gpu() else { return };
-    for &(n, m, p) in &[(10, 0, 15), (20, 5, 30), (100, 0, 100), (40, 10, 0), (50, 10, 60)] {
+    for &(n, m, p) in &[
+        (10, 0, 15),
+        (20, 5, 30),
+        (100, 0, 100),
+        (40, 10, 0),
+        (50, 10, 60),
+    ] {
         let batch = 6;
         let s = stack(&family(61 + n as u64, batch, n, m, p, n));
         let qp = batch_of(&s);
@@ -363,7 +476,10 @@ fn gradients_match_active_set_reference() {
             "gradients n={n} m={m} p={p}: GPU vs exact active-set adjoints (dq, db, dh) max rel err {worst:.2e}; CPU backward vs GPU dq {:.2e}",
             rel_err(&cpu_dq, &dq)
         );
-        assert!(worst < 1e-6, "n={n} m={m} p={p}: GPU gradients differ from the reference by {worst:e}");
+        assert!(
+            worst < 1e-6,
+            "n={n} m={m} p={p}: GPU gradients differ from the reference by {worst:e}"
+        );
     }
 }
 
@@ -384,7 +500,11 @@ fn repeated_calls_reuse_buffers_and_agree() {
 fn too_large_is_a_typed_error() {
     let Some(g) = gpu() else { return };
     let n = 300;
-    let qp = QpBatch::builder().Q(Array2::<f64>::eye(n)).q(Array1::<f64>::ones(n)).build().unwrap();
+    let qp = QpBatch::builder()
+        .Q(Array2::<f64>::eye(n))
+        .q(Array1::<f64>::ones(n))
+        .build()
+        .unwrap();
     match g.solve(&qp) {
         Err(Error::Cuda(msg)) => println!("n = 300: {msg}"),
         other => panic!("expected Error::Cuda, got {other:?}"),

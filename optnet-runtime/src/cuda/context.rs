@@ -222,10 +222,13 @@ impl Context {
         });
         let buf = match found {
             Some(b) => b,
-            None => self.stream.alloc_zeros::<E>(len).map_err(cuda_err(&format!(
-                "allocating {} bytes",
-                len * std::mem::size_of::<E>()
-            )))?,
+            None => self
+                .stream
+                .alloc_zeros::<E>(len)
+                .map_err(cuda_err(&format!(
+                    "allocating {} bytes",
+                    len * std::mem::size_of::<E>()
+                )))?,
         };
         Ok(Pooled {
             buf: Some(buf),
@@ -264,7 +267,12 @@ fn nvrtc_compile(cc: (i32, i32), double: bool) -> Result<Vec<u8>, Error> {
         format!("--gpu-architecture=sm_{}{}", cc.0, cc.1),
         "-std=c++17".to_string(),
         "-lineinfo".to_string(),
-        if double { "-DOPTNET_F64" } else { "-DOPTNET_F32" }.to_string(),
+        if double {
+            "-DOPTNET_F64"
+        } else {
+            "-DOPTNET_F32"
+        }
+        .to_string(),
     ];
     // SAFETY: `prog` was just created and is destroyed exactly once below.
     let compiled = unsafe { result::compile_program(prog, &opts) };
@@ -273,7 +281,8 @@ fn nvrtc_compile(cc: (i32, i32), double: bool) -> Result<Vec<u8>, Error> {
             // SAFETY: `prog` is alive.
             let log = unsafe { result::get_program_log(prog) }
                 .map(|l| {
-                    let bytes: Vec<u8> = l.iter().map(|&c| c as u8).take_while(|&c| c != 0).collect();
+                    let bytes: Vec<u8> =
+                        l.iter().map(|&c| c as u8).take_while(|&c| c != 0).collect();
                     String::from_utf8_lossy(&bytes).into_owned()
                 })
                 .unwrap_or_default();
@@ -293,7 +302,9 @@ fn nvrtc_compile(cc: (i32, i32), double: bool) -> Result<Vec<u8>, Error> {
                 // SAFETY: `buf` holds exactly `size` bytes, as NVRTC asked for.
                 let rc = unsafe { sys::nvrtcGetCUBIN(prog, buf.as_mut_ptr().cast()) };
                 if rc != sys::nvrtcResult::NVRTC_SUCCESS {
-                    Err(Error::Cuda(format!("NVRTC: reading the CUBIN failed ({rc:?})")))
+                    Err(Error::Cuda(format!(
+                        "NVRTC: reading the CUBIN failed ({rc:?})"
+                    )))
                 } else {
                     Ok(buf)
                 }

@@ -98,7 +98,13 @@ impl Params {
     fn new<T: Real>(s: &Settings) -> Params {
         let single = T::NAME == "f32";
         let eps = T::epsilon().to64();
-        let tol = |x: f64| if single { x.max(Settings::F32_TOL_FLOOR) } else { x };
+        let tol = |x: f64| {
+            if single {
+                x.max(Settings::F32_TOL_FLOOR)
+            } else {
+                x
+            }
+        };
         let reg = |x: f64, floor: f64| if single { x.max(floor) } else { x };
         Params {
             tol_gap_abs: tol(s.tol_gap_abs),
@@ -178,17 +184,21 @@ enum AnyBuffers {
 /// the LDLᵀ factorization of the KKT matrix at each solved example's solution, all in
 /// device memory (buffers return to the pool when the solution is dropped).
 pub(crate) struct Cache<T> {
+    inner: Box<CacheInner>,
+    _t: PhantomData<T>,
+}
+
+struct CacheInner {
     ordinal: usize,
     layout: Layout,
     bufs: Option<AnyBuffers>,
-    _t: PhantomData<T>,
 }
 
 impl<T> std::fmt::Debug for Cache<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("cuda::Cache")
-            .field("ordinal", &self.ordinal)
-            .field("layout", &self.layout)
+            .field("ordinal", &self.inner.ordinal)
+            .field("layout", &self.inner.layout)
             .finish()
     }
 }
@@ -448,9 +458,11 @@ fn solve_as<T: Real, E: Elem>(
         res_dual,
         gap,
         cache: SolverCache::Cuda(Cache {
-            ordinal: ctx.ctx.ordinal(),
-            layout: l,
-            bufs,
+            inner: Box::new(CacheInner {
+                ordinal: ctx.ctx.ordinal(),
+                layout: l,
+                bufs,
+            }),
             _t: PhantomData,
         }),
     })
@@ -459,13 +471,17 @@ fn solve_as<T: Real, E: Elem>(
 /// Wraps typed buffers; `E` is known to be `f64` by the caller (`E::DOUBLE`).
 fn into_any_f64<E: Elem>(data: Pooled<E>, fac: Pooled<E>, ist: Pooled<i32>) -> Option<AnyBuffers> {
     let any: Box<dyn std::any::Any> = Box::new(Buffers { data, fac, ist });
-    any.downcast::<Buffers<f64>>().ok().map(|b| AnyBuffers::F64(*b))
+    any.downcast::<Buffers<f64>>()
+        .ok()
+        .map(|b| AnyBuffers::F64(*b))
 }
 
 /// Wraps typed buffers; `E` is known to be `f32` by the caller.
 fn into_any_f32<E: Elem>(data: Pooled<E>, fac: Pooled<E>, ist: Pooled<i32>) -> Option<AnyBuffers> {
     let any: Box<dyn std::any::Any> = Box::new(Buffers { data, fac, ist });
-    any.downcast::<Buffers<f32>>().ok().map(|b| AnyBuffers::F32(*b))
+    any.downcast::<Buffers<f32>>()
+        .ok()
+        .map(|b| AnyBuffers::F32(*b))
 }
 
 fn timing_event(ctx: &Context) -> Result<cudarc::driver::CudaEvent, Error> {
@@ -491,9 +507,11 @@ fn empty_solution<T: Real>(n: usize, m: usize, p: usize, ctx: &Context, l: Layou
         res_dual: Array1::zeros(0),
         gap: Array1::zeros(0),
         cache: SolverCache::Cuda(Cache {
-            ordinal: ctx.ctx.ordinal(),
-            layout: l,
-            bufs: None,
+            inner: Box::new(CacheInner {
+                ordinal: ctx.ctx.ordinal(),
+                layout: l,
+                bufs: None,
+            }),
             _t: PhantomData,
         }),
     }
@@ -508,6 +526,7 @@ pub(crate) fn adjoints<T: Real>(
     cache: &Cache<T>,
     dl_dz: ArrayView2<'_, T>,
 ) -> Result<Adjoints<T>, Error> {
+    let cache = &cache.inner;
     if cache.ordinal != ctx.ctx.ordinal() {
         return Err(Error::Backward(format!(
             "the solution was computed on CUDA device {}, this solver uses device {}",
@@ -516,7 +535,11 @@ pub(crate) fn adjoints<T: Real>(
         )));
     }
     let l = cache.layout;
-    if l.n as usize != qp.n || l.m as usize != qp.m || l.p as usize != qp.p || l.batch as usize != qp.batch {
+    if l.n as usize != qp.n
+        || l.m as usize != qp.m
+        || l.p as usize != qp.p
+        || l.batch as usize != qp.batch
+    {
         return Err(Error::Backward(
             "the solution's device data do not match the QP batch".into(),
         ));
