@@ -483,6 +483,9 @@ where
         Term::Shared(a) => (a.view().into_dyn(), false),
         Term::Batched(a) => (a.view().into_dyn(), true),
     };
+    if arr.iter().all(|v| v.is_finite()) {
+        return Ok(());
+    }
     for (idx, &v) in arr.indexed_iter() {
         if !v.is_finite() {
             let idx = idx.slice().to_vec();
