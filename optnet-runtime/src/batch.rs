@@ -100,12 +100,12 @@ where
 
 macro_rules! term_from {
     ($small:ty, $large:ty) => {
-        impl<T> From<Array<T, $small>> for Term<'static, T, $small> {
+        impl<'a, T> From<Array<T, $small>> for Term<'a, T, $small> {
             fn from(a: Array<T, $small>) -> Self {
                 Term::Shared(CowArray::from(a))
             }
         }
-        impl<T> From<Array<T, $large>> for Term<'static, T, $small> {
+        impl<'a, T> From<Array<T, $large>> for Term<'a, T, $small> {
             fn from(a: Array<T, $large>) -> Self {
                 Term::Batched(CowArray::from(a))
             }
