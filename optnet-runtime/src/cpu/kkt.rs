@@ -1,0 +1,165 @@
+//! The reduced KKT system of one example and its regularized LDLᵀ factorization.
+//!
+//! Eliminating the inequality duals from the Newton system of the interior point method
+//! (Mattingley & Boyd 2012, §5; OptNet §3.1) leaves the quasi-definite matrix
+//!
+//! ```text
+//! K = [ Q + GᵀWG + εI    Aᵀ ]        W = diag(λ / s)
+//!     [ A               −εI ]
+//! ```
+//!
+//! of size n + m. It is factored as LDLᵀ without pivoting, with static regularization ε
+//! and dynamic regularization of pivots of the wrong sign (faer's `LdltRegularization`),
+//! and every solve is refined iteratively against the unregularized matrix.
+
+use crate::Real;
+use faer::dyn_stack::{MemBuffer, MemStack};
+use faer::linalg::cholesky::ldlt::factor::{
+    cholesky_in_place, cholesky_in_place_scratch, LdltRegularization,
+};
+use faer::linalg::cholesky::ldlt::solve::solve_in_place_with_conj;
+use faer::linalg::matmul::triangular::{self, BlockStructure};
+use faer::reborrow::ReborrowMut;
+use faer::{Accum, ColMut, Conj, Mat, MatRef, Par};
+
+/// Numerical constants of the factorization, already converted to `T`.
+#[derive(Copy, Clone, Debug)]
+pub(crate) struct KktParams<T> {
+    pub static_reg: T,
+    pub dyn_eps: T,
+    pub dyn_delta: T,
+    pub refine_max_iter: u32,
+    pub refine_abstol: T,
+    pub refine_reltol: T,
+}
+
+/// Workspace for forming, factoring and solving K for one example. Allocated once per
+/// example; nothing inside the iteration loop allocates.
+pub(crate) struct Kkt<T> {
+    pub n: usize,
+    pub m: usize,
+    /// K's lower triangle as formed, then (in place) its LDLᵀ factors: strictly lower
+    /// part L (unit diagonal implied) and diagonal D.
+    F: Mat<T>,
+    /// √W ∘ G, scratch for the product GᵀWG.
+    Gw: Mat<T>,
+    signs: Vec<i8>,
+    mem: MemBuffer,
+    params: KktParams<T>,
+}
+
+impl<T: Real> Kkt<T> {
+    pub fn new(n: usize, m: usize, p: usize, params: KktParams<T>) -> Self {
+        let dim = n + m;
+        let mut signs = vec![1i8; dim];
+        signs[n..].fill(-1);
+        let scratch = cholesky_in_place_scratch::<T>(dim, Par::Seq, Default::default());
+        Kkt {
+            n,
+            m,
+            F: Mat::zeros(dim, dim),
+            Gw: Mat::zeros(p, n),
+            signs,
+            mem: MemBuffer::new(scratch),
+            params,
+        }
+    }
+
+    /// Forms K for weights `w` (W = diag(w)) and factors it. Returns false if the
+    /// factorization broke down (a zero or non-finite pivot).
+    pub fn factor(
+        &mut self,
+        Q: MatRef<'_, T>,
+        A: MatRef<'_, T>,
+        G: MatRef<'_, T>,
+        w: &[T],
+    ) -> bool {
+        let (n, m) = (self.n, self.m);
+        let eps = self.params.static_reg;
+        // (1,1) block, lower triangle: Q + GᵀWG + εI.
+        {
+            let mut H = self.F.as_mut().submatrix_mut(0, 0, n, n);
+            H.copy_from(Q);
+            if G.nrows() > 0 {
+                for j in 0..n {
+                    for i in 0..G.nrows() {
+                        self.Gw[(i, j)] = G[(i, j)] * w[i].sqrt();
+                    }
+                }
+                triangular::matmul(
+                    H.rb_mut(),
+                    BlockStructure::TriangularLower,
+                    Accum::Add,
+                    self.Gw.transpose(),
+                    BlockStructure::Rectangular,
+                    self.Gw.as_ref(),
+                    BlockStructure::Rectangular,
+                    T::one(),
+                    Par::Seq,
+                );
+            }
+            for i in 0..n {
+                H[(i, i)] += eps;
+            }
+        }
+        // (2,1), (1,2) and (2,2) blocks.
+        for j in 0..n {
+            for i in 0..m {
+                let v = A[(i, j)];
+                self.F[(n + i, j)] = v;
+            }
+        }
+        for i in 0..m {
+            for j in 0..m {
+                self.F[(n + i, n + j)] = if i == j { -eps } else { T::zero() };
+            }
+        }
+        let reg = LdltRegularization {
+            dynamic_regularization_signs: Some(&self.signs),
+            dynamic_regularization_delta: self.params.dyn_delta,
+            dynamic_regularization_epsilon: self.params.dyn_eps,
+        };
+        let ok = cholesky_in_place(
+            self.F.as_mut(),
+            reg,
+            Par::Seq,
+            MemStack::new(&mut self.mem),
+            Default::default(),
+        )
+        .is_ok();
+        ok && (0..n + m).all(|i| self.F[(i, i)].is_finite() && self.F[(i, i)] != T::zero())
+    }
+
+    /// Solves K x = rhs in place with the factors (K including its regularization).
+    /// Accuracy comes from the caller's refinement against the full Newton system.
+    pub fn solve_plain(&self, rhs: &mut [T]) {
+        solve_ldl(self.F.as_ref(), rhs);
+    }
+
+    /// The numerical constants.
+    pub fn params(&self) -> KktParams<T> {
+        self.params
+    }
+
+    /// The factors, kept by the forward pass for the backward pass.
+    pub fn into_factors(self) -> Mat<T> {
+        self.F
+    }
+}
+
+/// x ← (LDLᵀ)⁻¹ x with L, D stored in `F` (strictly lower part and diagonal).
+pub(crate) fn solve_ldl<T: Real>(F: MatRef<'_, T>, x: &mut [T]) {
+    let mut mem = MemBuffer::new(faer::dyn_stack::StackReq::EMPTY);
+    solve_in_place_with_conj(
+        F,
+        F.diagonal(),
+        Conj::No,
+        ColMut::from_slice_mut(x).as_mat_mut(),
+        Par::Seq,
+        MemStack::new(&mut mem),
+    );
+}
+
+pub(crate) fn inf_norm<T: Real>(v: &[T]) -> T {
+    v.iter().fold(T::zero(), |a, &x| a.max(x.abs()))
+}
