@@ -240,7 +240,7 @@ impl Gen<'_> {
             q!(
                 #[doc = #params_doc]
                 #[allow(non_snake_case)]
-                #[derive(Debug, Clone)]
+                #[derive(Debug, Clone, Default)]
                 #vis struct #params<T> { #(#pf)* }
             )
         };
