@@ -118,25 +118,25 @@ const B: usize = 3;
 fn tv() -> Case {
     const n: usize = 5;
     case!("TvDenoise", TvDenoise, TvDenoiseParams, TvDenoiseInputs, TvDenoiseOutputGrads,
-        sizes(n), batch B,
-        params { D: [n - 1, n], lambda: [] },
-        inputs { y: optnet::ndarray::Ix2 [n] },
-        vars [z],
-        expected |th, i, p, x| {
-            let _ = th;
-            let lam = p.lambda.abs();
-            assert_eq!(lam, p.lambda);
-            let y = x.y.row(i).to_owned();
-            let D = p.D.clone();
-            Dense {
-                Q: bmat(&[&[eye(n), zeros(n, n - 1)], &[zeros(n - 1, n), zeros(n - 1, n - 1)]]),
-                q: bvec(&[-y, ones(n - 1) * lam]),
-                A: zeros(0, 2 * n - 1),
-                b: zvec(0),
-                G: bmat(&[&[D.clone(), -eye(n - 1)], &[-D, -eye(n - 1)]]),
-                h: zvec(2 * (n - 1)),
-            }
-        })
+    sizes(n), batch B,
+    params { D: [n - 1, n], lambda: [] },
+    inputs { y: optnet::ndarray::Ix2 [n] },
+    vars [z],
+    expected |th, i, p, x| {
+        let _ = th;
+        let lam = p.lambda.abs();
+        assert_eq!(lam, p.lambda);
+        let y = x.y.row(i).to_owned();
+        let D = p.D.clone();
+        Dense {
+            Q: bmat(&[&[eye(n), zeros(n, n - 1)], &[zeros(n - 1, n), zeros(n - 1, n - 1)]]),
+            q: bvec(&[-y, ones(n - 1) * lam]),
+            A: zeros(0, 2 * n - 1),
+            b: zvec(0),
+            G: bmat(&[&[D.clone(), -eye(n - 1)], &[-D, -eye(n - 1)]]),
+            h: zvec(2 * (n - 1)),
+        }
+    })
 }
 
 fn generic() -> Case {
@@ -144,209 +144,220 @@ fn generic() -> Case {
     const nineq: usize = 3;
     const neq: usize = 2;
     case!("Generic", Generic, GenericParams, GenericInputs, GenericOutputGrads,
-        sizes(nz, nineq, neq), batch B,
-        params { L: [nz, nz], G: [nineq, nz], A: [neq, nz], z0: [nz], s0: [nineq] },
-        inputs { q: optnet::ndarray::Ix2 [nz] },
-        vars [z],
-        expected |th, i, p, x| {
-            let _ = th;
-            Dense {
-                Q: p.L.dot(&p.L.t()) + eye(nz) * 1e-4,
-                q: x.q.row(i).to_owned(),
-                A: p.A.clone(),
-                b: p.A.dot(&p.z0),
-                G: p.G.clone(),
-                h: p.G.dot(&p.z0) + &p.s0,
-            }
-        })
+    sizes(nz, nineq, neq), batch B,
+    params { L: [nz, nz], G: [nineq, nz], A: [neq, nz], z0: [nz], s0: [nineq] },
+    inputs { q: optnet::ndarray::Ix2 [nz] },
+    vars [z],
+    expected |th, i, p, x| {
+        let _ = th;
+        Dense {
+            Q: p.L.dot(&p.L.t()) + eye(nz) * 1e-4,
+            q: x.q.row(i).to_owned(),
+            A: p.A.clone(),
+            b: p.A.dot(&p.z0),
+            G: p.G.clone(),
+            h: p.G.dot(&p.z0) + &p.s0,
+        }
+    })
 }
 
 fn box_ls() -> Case {
     const n: usize = 3;
     const m: usize = 5;
     case!("BoxLs", BoxLs, BoxLsParams, BoxLsInputs, BoxLsOutputGrads,
-        sizes(n, m), batch B,
-        params { A: [m, n] },
-        inputs { b: optnet::ndarray::Ix2 [m] },
-        vars [x],
-        expected |th, i, p, x| {
-            let _ = th;
-            let b = x.b.row(i).to_owned();
-            Dense {
-                Q: p.A.t().dot(&p.A) * 2.0,
-                q: p.A.t().dot(&b) * -2.0,
-                A: zeros(0, n),
-                b: zvec(0),
-                G: bmat(&[&[-eye(n)], &[eye(n)]]),
-                h: ones(2 * n),
-            }
-        })
+    sizes(n, m), batch B,
+    params { A: [m, n] },
+    inputs { b: optnet::ndarray::Ix2 [m] },
+    vars [x],
+    expected |th, i, p, x| {
+        let _ = th;
+        let b = x.b.row(i).to_owned();
+        Dense {
+            Q: p.A.t().dot(&p.A) * 2.0,
+            q: p.A.t().dot(&b) * -2.0,
+            A: zeros(0, n),
+            b: zvec(0),
+            G: bmat(&[&[-eye(n)], &[eye(n)]]),
+            h: ones(2 * n),
+        }
+    })
 }
 
 fn hinge() -> Case {
     const n: usize = 4;
     case!("Hinge", Hinge, HingeParams, HingeInputs, HingeOutputGrads,
-        sizes(n), batch B,
-        params { w: [] },
-        inputs { c: optnet::ndarray::Ix2 [n] },
-        vars [x],
-        expected |th, i, p, x| {
-            let _ = th;
-            Dense {
-                Q: bmat(&[&[eye(n), zeros(n, n)], &[zeros(n, n), zeros(n, n)]]),
-                q: bvec(&[x.c.row(i).to_owned(), ones(n) * p.w]),
-                A: zeros(0, 2 * n),
-                b: zvec(0),
-                G: bmat(&[&[eye(n), -eye(n)], &[zeros(n, n), -eye(n)]]),
-                h: bvec(&[ones(n) * 0.5, zvec(n)]),
-            }
-        })
+    sizes(n), batch B,
+    params { w: [] },
+    inputs { c: optnet::ndarray::Ix2 [n] },
+    vars [x],
+    expected |th, i, p, x| {
+        let _ = th;
+        Dense {
+            Q: bmat(&[&[eye(n), zeros(n, n)], &[zeros(n, n), zeros(n, n)]]),
+            q: bvec(&[x.c.row(i).to_owned(), ones(n) * p.w]),
+            A: zeros(0, 2 * n),
+            b: zvec(0),
+            G: bmat(&[&[eye(n), -eye(n)], &[zeros(n, n), -eye(n)]]),
+            h: bvec(&[ones(n) * 0.5, zvec(n)]),
+        }
+    })
 }
 
 fn robust() -> Case {
     const n: usize = 4;
     case!("Robust", Robust, RobustParams, RobustInputs, RobustOutputGrads,
-        sizes(n), batch B,
-        params { mu: [] },
-        inputs { y: optnet::ndarray::Ix2 [n] },
-        vars [x],
-        expected |th, i, p, x| {
-            let _ = th;
-            let y = x.y.row(i).to_owned();
-            let one = col(&ones(n));
-            Dense {
-                Q: bmat(&[&[eye(n) * 2.0, zeros(n, 1)], &[zeros(1, n), zeros(1, 1)]]),
-                q: bvec(&[y * -2.0, ones(1) * p.mu]),
-                A: zeros(0, n + 1),
-                b: zvec(0),
-                G: bmat(&[&[eye(n), -&one], &[-eye(n), -&one]]),
-                h: zvec(2 * n),
-            }
-        })
+    sizes(n), batch B,
+    params { mu: [] },
+    inputs { y: optnet::ndarray::Ix2 [n] },
+    vars [x],
+    expected |th, i, p, x| {
+        let _ = th;
+        let y = x.y.row(i).to_owned();
+        let one = col(&ones(n));
+        Dense {
+            Q: bmat(&[&[eye(n) * 2.0, zeros(n, 1)], &[zeros(1, n), zeros(1, 1)]]),
+            q: bvec(&[y * -2.0, ones(1) * p.mu]),
+            A: zeros(0, n + 1),
+            b: zvec(0),
+            G: bmat(&[&[eye(n), -&one], &[-eye(n), -&one]]),
+            h: zvec(2 * n),
+        }
+    })
 }
 
 fn two_var() -> Case {
     const n: usize = 3;
     case!("TwoVar", TwoVar, TwoVarParams, TwoVarInputs, TwoVarOutputGrads,
-        sizes(n), batch B,
-        params { w: [n] },
-        inputs { a: optnet::ndarray::Ix2 [n] },
-        vars [u, v],
-        expected |th, i, p, x| {
-            let _ = th;
-            let a = x.a.row(i).to_owned();
-            let ew = p.w.mapv(f64::exp);
-            Dense {
-                Q: bmat(&[
-                    &[eye(n) * 2.0, zeros(n, 1), zeros(n, n)],
-                    &[zeros(1, n), eye(1), zeros(1, n)],
-                    &[zeros(n, n), zeros(n, 1), zeros(n, n)],
-                ]),
-                q: bvec(&[zvec(n), ones(1) * -1.0, ones(n)]),
-                A: bmat(&[&[row(&ew), eye(1), zeros(1, n)]]),
-                b: ones(1),
-                G: bmat(&[
-                    &[eye(n), zeros(n, 1), -eye(n)],
-                    &[-eye(n), zeros(n, 1), -eye(n)],
-                    &[-eye(n + 1), zeros(n + 1, n)],
-                ]),
-                h: bvec(&[a.clone(), -a, ones(n + 1)]),
-            }
-        })
+    sizes(n), batch B,
+    params { w: [n] },
+    inputs { a: optnet::ndarray::Ix2 [n] },
+    vars [u, v],
+    expected |th, i, p, x| {
+        let _ = th;
+        let a = x.a.row(i).to_owned();
+        let ew = p.w.mapv(f64::exp);
+        Dense {
+            Q: bmat(&[
+                &[eye(n) * 2.0, zeros(n, 1), zeros(n, n)],
+                &[zeros(1, n), eye(1), zeros(1, n)],
+                &[zeros(n, n), zeros(n, 1), zeros(n, n)],
+            ]),
+            q: bvec(&[zvec(n), ones(1) * -1.0, ones(n)]),
+            A: bmat(&[&[row(&ew), eye(1), zeros(1, n)]]),
+            b: ones(1),
+            G: bmat(&[
+                &[eye(n), zeros(n, 1), -eye(n)],
+                &[-eye(n), zeros(n, 1), -eye(n)],
+                &[-eye(n + 1), zeros(n + 1, n)],
+            ]),
+            h: bvec(&[a.clone(), -a, ones(n + 1)]),
+        }
+    })
 }
 
 fn max_layer() -> Case {
     const n: usize = 4;
     case!("MaxLayer", MaxLayer, MaxLayerParams, MaxLayerInputs, MaxLayerOutputGrads,
-        sizes(n), batch B,
-        params { },
-        inputs { p: optnet::ndarray::Ix2 [n] },
-        vars [x],
-        expected |th, i, _p, x| {
-            let _ = th;
-            let p = x.p.row(i).to_owned();
-            Dense {
-                Q: bmat(&[&[eye(n) * 2.0, zeros(n, n)], &[zeros(n, n), zeros(n, n)]]),
-                q: bvec(&[p * -2.0, ones(n)]),
-                A: zeros(0, 2 * n),
-                b: zvec(0),
-                G: bmat(&[&[eye(n), -eye(n)], &[-eye(n), -eye(n)], &[zeros(n, n), -eye(n)]]),
-                h: bvec(&[zvec(2 * n), ones(n) * -0.2]),
-            }
-        })
+    sizes(n), batch B,
+    params { },
+    inputs { p: optnet::ndarray::Ix2 [n] },
+    vars [x],
+    expected |th, i, _p, x| {
+        let _ = th;
+        let p = x.p.row(i).to_owned();
+        Dense {
+            Q: bmat(&[&[eye(n) * 2.0, zeros(n, n)], &[zeros(n, n), zeros(n, n)]]),
+            q: bvec(&[p * -2.0, ones(n)]),
+            A: zeros(0, 2 * n),
+            b: zvec(0),
+            G: bmat(&[&[eye(n), -eye(n)], &[-eye(n), -eye(n)], &[zeros(n, n), -eye(n)]]),
+            h: bvec(&[zvec(2 * n), ones(n) * -0.2]),
+        }
+    })
 }
 
 fn huber() -> Case {
     const n: usize = 4;
     case!("Huber", Huber, HuberParams, HuberInputs, HuberOutputGrads,
-        sizes(n), batch B,
-        params { M: [] },
-        inputs { y: optnet::ndarray::Ix2 [n] },
-        vars [x],
-        expected |th, i, p, x| {
-            let _ = th;
-            let y = x.y.row(i).to_owned();
-            // variables (x, w, t): huber(r) = min_w ‖w‖² + 2M·1ᵀ|r − w|
-            Dense {
-                Q: bmat(&[
-                    &[eye(n) * 0.2, zeros(n, n), zeros(n, n)],
-                    &[zeros(n, n), eye(n) * 2.0, zeros(n, n)],
-                    &[zeros(n, n), zeros(n, n), zeros(n, n)],
-                ]),
-                q: bvec(&[zvec(n), zvec(n), ones(n) * (2.0 * p.M)]),
-                A: zeros(0, 3 * n),
-                b: zvec(0),
-                G: bmat(&[&[eye(n), -eye(n), -eye(n)], &[-eye(n), eye(n), -eye(n)]]),
-                h: bvec(&[y.clone(), -y]),
-            }
-        })
+    sizes(n), batch B,
+    params { M: [] },
+    inputs { y: optnet::ndarray::Ix2 [n] },
+    vars [x],
+    expected |th, i, p, x| {
+        let _ = th;
+        let y = x.y.row(i).to_owned();
+        // variables (x, w, t): huber(r) = min_w ‖w‖² + 2M·1ᵀ|r − w|
+        Dense {
+            Q: bmat(&[
+                &[eye(n) * 0.2, zeros(n, n), zeros(n, n)],
+                &[zeros(n, n), eye(n) * 2.0, zeros(n, n)],
+                &[zeros(n, n), zeros(n, n), zeros(n, n)],
+            ]),
+            q: bvec(&[zvec(n), zvec(n), ones(n) * (2.0 * p.M)]),
+            A: zeros(0, 3 * n),
+            b: zvec(0),
+            G: bmat(&[&[eye(n), -eye(n), -eye(n)], &[-eye(n), eye(n), -eye(n)]]),
+            h: bvec(&[y.clone(), -y]),
+        }
+    })
 }
 
 fn mat_var() -> Case {
     const k: usize = 2;
     const l: usize = 3;
     case!("MatVar", MatVar, MatVarParams, MatVarInputs, MatVarOutputGrads,
-        sizes(k, l), batch B,
-        params { c: [] },
-        inputs { Y: optnet::ndarray::Ix3 [k, l] },
-        vars [X],
-        expected |th, i, p, x| {
-            let _ = th;
-            let y: Array1<f64> = x.Y.index_axis(Axis(0), i).iter().copied().collect();
-            Dense {
-                Q: eye(k * l) * 2.0,
-                q: y * -2.0 + p.c,
-                A: zeros(0, k * l),
-                b: zvec(0),
-                G: -eye(k * l),
-                h: zvec(k * l),
-            }
-        })
+    sizes(k, l), batch B,
+    params { c: [] },
+    inputs { Y: optnet::ndarray::Ix3 [k, l] },
+    vars [X],
+    expected |th, i, p, x| {
+        let _ = th;
+        let y: Array1<f64> = x.Y.index_axis(Axis(0), i).iter().copied().collect();
+        Dense {
+            Q: eye(k * l) * 2.0,
+            q: y * -2.0 + p.c,
+            A: zeros(0, k * l),
+            b: zvec(0),
+            G: -eye(k * l),
+            h: zvec(k * l),
+        }
+    })
 }
 
 fn portfolio() -> Case {
     const n: usize = 4;
     case!("Portfolio", Portfolio, PortfolioParams, PortfolioInputs, PortfolioOutputGrads,
-        sizes(n), batch B,
-        params { S: [n, n], gamma: [] },
-        inputs { mu: optnet::ndarray::Ix2 [n] },
-        vars [w],
-        expected |th, i, p, x| {
-            let _ = th;
-            let M = p.S.dot(&p.S.t()) + eye(n) * 0.1;
-            Dense {
-                Q: M * (2.0 * p.gamma),
-                q: -x.mu.row(i).to_owned(),
-                A: row(&ones(n)),
-                b: ones(1),
-                G: -eye(n),
-                h: zvec(n),
-            }
-        })
+    sizes(n), batch B,
+    params { S: [n, n], gamma: [] },
+    inputs { mu: optnet::ndarray::Ix2 [n] },
+    vars [w],
+    expected |th, i, p, x| {
+        let _ = th;
+        let M = p.S.dot(&p.S.t()) + eye(n) * 0.1;
+        Dense {
+            Q: M * (2.0 * p.gamma),
+            q: -x.mu.row(i).to_owned(),
+            A: row(&ones(n)),
+            b: ones(1),
+            G: -eye(n),
+            h: zvec(n),
+        }
+    })
 }
 
 fn cases() -> Vec<Case> {
-    vec![tv(), generic(), box_ls(), hinge(), robust(), two_var(), max_layer(), huber(), mat_var(), portfolio()]
+    vec![
+        tv(),
+        generic(),
+        box_ls(),
+        hinge(),
+        robust(),
+        two_var(),
+        max_layer(),
+        huber(),
+        mat_var(),
+        portfolio(),
+    ]
 }
 
 #[test]
@@ -398,4 +409,3 @@ fn outputs_have_the_declared_shapes() {
     assert_eq!(z.shape(), &[B, 6]);
     let _ = s![..];
 }
-

@@ -30,6 +30,8 @@ pub struct AtomDef {
     pub max_args: usize,
     /// Whether the arguments are sizes (`eye(n)`) rather than expressions.
     pub size_args: bool,
+    /// Arguments that must be data (no variable), with what they are called in messages.
+    pub data_args: &'static [(usize, &'static str)],
     /// Shape, sign and curvature.
     pub info: InfoRule,
     /// Evaluation on data, if supported.
@@ -48,6 +50,7 @@ impl std::fmt::Debug for AtomDef {
 pub static ATOMS: &[AtomDef] = &[
     AtomDef {
         name: "sum",
+        data_args: &[],
         min_args: 1,
         max_args: 1,
         size_args: false,
@@ -57,6 +60,7 @@ pub static ATOMS: &[AtomDef] = &[
     },
     AtomDef {
         name: "sum_squares",
+        data_args: &[],
         min_args: 1,
         max_args: 1,
         size_args: false,
@@ -66,6 +70,7 @@ pub static ATOMS: &[AtomDef] = &[
     },
     AtomDef {
         name: "quad_form",
+        data_args: &[(1, "the matrix of `quad_form`")],
         min_args: 2,
         max_args: 2,
         size_args: false,
@@ -75,6 +80,7 @@ pub static ATOMS: &[AtomDef] = &[
     },
     AtomDef {
         name: "norm1",
+        data_args: &[],
         min_args: 1,
         max_args: 1,
         size_args: false,
@@ -84,6 +90,7 @@ pub static ATOMS: &[AtomDef] = &[
     },
     AtomDef {
         name: "norm_inf",
+        data_args: &[],
         min_args: 1,
         max_args: 1,
         size_args: false,
@@ -93,6 +100,7 @@ pub static ATOMS: &[AtomDef] = &[
     },
     AtomDef {
         name: "abs",
+        data_args: &[],
         min_args: 1,
         max_args: 1,
         size_args: false,
@@ -102,6 +110,7 @@ pub static ATOMS: &[AtomDef] = &[
     },
     AtomDef {
         name: "pos",
+        data_args: &[],
         min_args: 1,
         max_args: 1,
         size_args: false,
@@ -111,6 +120,7 @@ pub static ATOMS: &[AtomDef] = &[
     },
     AtomDef {
         name: "max",
+        data_args: &[],
         min_args: 1,
         max_args: 16,
         size_args: false,
@@ -120,6 +130,7 @@ pub static ATOMS: &[AtomDef] = &[
     },
     AtomDef {
         name: "huber",
+        data_args: &[(1, "the threshold of `huber`")],
         min_args: 2,
         max_args: 2,
         size_args: false,
@@ -129,6 +140,7 @@ pub static ATOMS: &[AtomDef] = &[
     },
     AtomDef {
         name: "exp",
+        data_args: &[(0, "the argument of `exp`")],
         min_args: 1,
         max_args: 1,
         size_args: false,
@@ -138,6 +150,7 @@ pub static ATOMS: &[AtomDef] = &[
     },
     AtomDef {
         name: "eye",
+        data_args: &[],
         min_args: 1,
         max_args: 1,
         size_args: true,
@@ -147,6 +160,7 @@ pub static ATOMS: &[AtomDef] = &[
     },
     AtomDef {
         name: "ones",
+        data_args: &[],
         min_args: 1,
         max_args: 2,
         size_args: true,
@@ -156,6 +170,7 @@ pub static ATOMS: &[AtomDef] = &[
     },
     AtomDef {
         name: "zeros",
+        data_args: &[],
         min_args: 1,
         max_args: 2,
         size_args: true,
@@ -276,13 +291,6 @@ fn sum_squares_canon(c: &mut Canonicalizer<'_>, a: &[TExpr], _: &[String]) -> Ca
 
 fn quad_form_info(a: &[Info], _: &[Size]) -> Result<Info, String> {
     need_affine("quad_form", &a[0])?;
-    if a[1].curv != Curv::Constant {
-        return Err(
-            "the matrix of `quad_form` must be data (params, inputs, constants): a variable \
-             appears where data is required"
-                .into(),
-        );
-    }
     let k = match &a[0].shape {
         Shape::Vector(k) => k.clone(),
         Shape::Scalar => Size::int(1),
@@ -435,8 +443,8 @@ fn max_canon(c: &mut Canonicalizer<'_>, a: &[TExpr], _: &[String]) -> Canon {
 
 fn huber_info(a: &[Info], _: &[Size]) -> Result<Info, String> {
     need_affine("huber", &a[0])?;
-    if a[1].curv != Curv::Constant || !a[1].shape.is_scalar() {
-        return Err("the threshold of `huber` must be scalar data".into());
+    if !a[1].shape.is_scalar() {
+        return Err("the threshold of `huber` must be a scalar".into());
     }
     if a[1].sign != Sign::Nonneg {
         return Err(
@@ -474,9 +482,6 @@ fn data_only_canon(_: &mut Canonicalizer<'_>, _: &[TExpr], _: &[String]) -> Cano
 }
 
 fn exp_info(a: &[Info], _: &[Size]) -> Result<Info, String> {
-    if a[0].curv != Curv::Constant {
-        return Err("`exp` applies to data only (params, inputs, constants)".into());
-    }
     Ok(Info::data(a[0].shape.clone(), Sign::Nonneg))
 }
 fn exp_data(g: &mut Graph, a: &[NodeId], _: &[Size]) -> NodeId {

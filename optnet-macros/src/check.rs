@@ -204,8 +204,6 @@ pub struct TConstraint {
     pub rel: Rel,
     /// Right side.
     pub rhs: TExpr,
-    /// Source range.
-    pub sp: Sp,
 }
 
 /// A layer that passed every check.
@@ -286,7 +284,7 @@ impl Checker<'_> {
         }
         for d in &layer.decls {
             if seen.contains(&d.name.text.as_str()) {
-                self.err(d.name.sp, format!("`{}` is declared twice", d.name.text));
+                self.err(d.sp, format!("`{}` is declared twice", d.name.text));
             }
             seen.push(&d.name.text);
             if d.kind == DeclKind::Variable && RESERVED.contains(&d.name.text.as_str()) {
@@ -327,7 +325,13 @@ impl Checker<'_> {
 
     fn size(&mut self, s: &SizeExpr) -> Option<Size> {
         Some(match s {
-            SizeExpr::Int(v, _) => Size::int(*v),
+            SizeExpr::Int(v, sp) => {
+                if *v > 1 << 40 {
+                    self.err(*sp, "this size is too large");
+                    return None;
+                }
+                Size::int(*v)
+            }
             SizeExpr::Name(n) => {
                 if self.layer.sizes.iter().any(|s| s.text == n.text) {
                     Size::var(&n.text)
@@ -358,7 +362,7 @@ impl Checker<'_> {
     fn size_of_expr(&mut self, e: &Expr) -> Option<Size> {
         match e {
             Expr::Num(v, sp) => {
-                if v.fract() == 0.0 && *v >= 0.0 {
+                if v.fract() == 0.0 && *v >= 0.0 && *v <= (1u64 << 40) as f64 {
                     Some(Size::int(*v as i64))
                 } else {
                     self.err(*sp, "a size must be a non-negative integer");
@@ -482,7 +486,6 @@ impl Checker<'_> {
             lhs: l,
             rel: c.rel,
             rhs: r,
-            sp: c.sp,
         })
     }
 
@@ -503,7 +506,11 @@ impl Checker<'_> {
     fn expr(&mut self, e: &Expr) -> Option<TExpr> {
         let sp = e.sp();
         let (kind, info) = match e {
-            Expr::Num(v, _) => {
+            Expr::Num(v, nsp) => {
+                if !v.is_finite() {
+                    self.err(*nsp, "this number is not a finite `f64`");
+                    return None;
+                }
                 let sign = if *v >= 0.0 {
                     Sign::Nonneg
                 } else {
@@ -621,6 +628,20 @@ impl Checker<'_> {
                     let targs: Vec<_> = args.iter().map(|a| self.expr(a)).collect();
                     (targs.into_iter().collect::<Option<Vec<_>>>()?, Vec::new())
                 };
+                for &(k, what) in def.data_args {
+                    if let Some(t) = targs.get(k) {
+                        if t.info.curv != Curv::Constant {
+                            self.err(
+                                t.sp,
+                                format!(
+                                    "a variable appears where data is required: {what} must \
+                                     depend only on params, inputs and constants"
+                                ),
+                            );
+                            return None;
+                        }
+                    }
+                }
                 let infos: Vec<Info> = targs.iter().map(|t| t.info.clone()).collect();
                 let info = match (def.info)(&infos, &sizes) {
                     Ok(i) => i,

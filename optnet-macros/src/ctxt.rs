@@ -12,11 +12,6 @@ impl Ctxt {
         self.errors.push(e);
     }
 
-    /// Whether no error was recorded.
-    pub fn is_ok(&self) -> bool {
-        self.errors.is_empty()
-    }
-
     /// All errors combined into one, or `Ok` when there are none.
     pub fn check(self) -> Result<(), syn::Error> {
         let mut it = self.errors.into_iter();

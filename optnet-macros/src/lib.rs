@@ -49,3 +49,130 @@ fn expand_layer(input: TokenStream) -> Result<TokenStream, syn::Error> {
     let qp = canon::canonicalize(&checked);
     Ok(codegen::generate(&checked, &qp))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    const LAYERS: &[&str] = &[
+        "/// doc\n pub layer TvDenoise(n) { input y: [n]; param D: [n - 1, n]; \
+         param lambda: nonneg; variable z: [n]; \
+         minimize 0.5 * sum_squares(y - z) + lambda * norm1(D * z); }",
+        "pub(crate) layer Generic(nz, nineq, neq) { input q: [nz]; param L: [nz, nz]; \
+         param G: [nineq, nz]; param A: [neq, nz]; param z0: [nz]; param s0: [nineq]; \
+         variable z: [nz]; minimize 0.5 * quad_form(z, L * L.T + 1e-4 * eye(nz)) + q.T * z; \
+         subject to A * z == A * z0, G * z <= G * z0 + s0; }",
+        "layer B(n, m) { input b: [m]; param A: [m, n]; variable x: [n]; variable v: scalar; \
+         maximize -sum_squares(A * x - b) - huber(x, 1) - norm_inf(x) + v; \
+         subject to -1 <= x <= 1, [x; v] >= -2, max(x, 0.5) <= 3, sum(pos(x)) <= exp(2); }",
+    ];
+
+    fn expands_without_panic(src: &str) -> Option<String> {
+        let ts = TokenStream::from_str(src).ok()?;
+        let out = std::panic::catch_unwind(|| expand(ts).to_string());
+        match out {
+            Ok(s) => Some(s),
+            Err(_) => panic!("the macro panicked on input:\n{src}"),
+        }
+    }
+
+    #[test]
+    fn valid_layers_expand_to_code() {
+        for l in LAYERS {
+            let out = expands_without_panic(l).expect("lexes");
+            assert!(!out.contains("compile_error"), "{out}");
+            assert!(out.contains("fn forward"));
+        }
+    }
+
+    #[test]
+    fn truncated_layers_give_errors_not_panics() {
+        for l in LAYERS {
+            for cut in (0..l.len()).filter(|&c| l.is_char_boundary(c)) {
+                if let Some(out) = expands_without_panic(&l[..cut]) {
+                    assert!(
+                        out.contains("compile_error"),
+                        "accepted a truncation: {}",
+                        &l[..cut]
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn random_token_streams_give_errors_not_panics() {
+        const VOCAB: &[&str] = &[
+            "layer",
+            "L",
+            "(",
+            ")",
+            "n",
+            ",",
+            "{",
+            "}",
+            "[",
+            "]",
+            ";",
+            ":",
+            "input",
+            "param",
+            "variable",
+            "x",
+            "y",
+            "minimize",
+            "maximize",
+            "subject",
+            "to",
+            "<=",
+            ">=",
+            "==",
+            "+",
+            "-",
+            "*",
+            "/",
+            ".",
+            "T",
+            "0.5",
+            "2",
+            "sum",
+            "norm1",
+            "quad_form",
+            "eye",
+            "max",
+            "abs",
+            "nonneg",
+            "scalar",
+            "pub",
+            "#",
+            "=",
+            "\"s\"",
+            "huber",
+            "'a",
+            "1e400",
+        ];
+        let mut state: u64 = 0x9e3779b97f4a7c15;
+        let mut next = |k: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % k as u64) as usize
+        };
+        for _ in 0..3000 {
+            let len = 1 + next(40);
+            let words: Vec<&str> = (0..len).map(|_| VOCAB[next(VOCAB.len())]).collect();
+            expands_without_panic(&words.join(" "));
+        }
+        // Valid layers with one token replaced.
+        for l in LAYERS {
+            let toks: Vec<&str> = l.split(' ').collect();
+            for _ in 0..300 {
+                let mut t = toks.clone();
+                let i = next(t.len());
+                t[i] = VOCAB[next(VOCAB.len())];
+                expands_without_panic(&t.join(" "));
+            }
+        }
+    }
+}

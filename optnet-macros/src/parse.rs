@@ -53,6 +53,8 @@ fn describe(rule: Rule) -> &'static str {
         Rule::EOI => "the end of the layer",
         Rule::kw_T => "`T`",
         Rule::string => "a string",
+        Rule::semi => "`;`",
+        Rule::comma => "`,`",
         _ => "something else",
     }
 }

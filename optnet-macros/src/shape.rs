@@ -41,7 +41,8 @@ impl Size {
     pub fn add(&self, other: &Size) -> Size {
         let mut m = self.0.clone();
         for (k, v) in &other.0 {
-            *m.entry(k.clone()).or_insert(0) += v;
+            let e = m.entry(k.clone()).or_insert(0);
+            *e = e.saturating_add(*v);
         }
         m.retain(|_, v| *v != 0);
         Size(m)
@@ -54,7 +55,11 @@ impl Size {
 
     /// `c · self`.
     pub fn scale(&self, c: i64) -> Size {
-        let mut m: BTreeMap<_, _> = self.0.iter().map(|(k, v)| (k.clone(), v * c)).collect();
+        let mut m: BTreeMap<_, _> = self
+            .0
+            .iter()
+            .map(|(k, v)| (k.clone(), v.saturating_mul(c)))
+            .collect();
         m.retain(|_, v| *v != 0);
         Size(m)
     }
@@ -66,7 +71,7 @@ impl Size {
             for (kb, vb) in &other.0 {
                 let mut k: Vec<String> = ka.iter().chain(kb).cloned().collect();
                 k.sort();
-                out = out.add(&Size([(k, va * vb)].into_iter().collect()));
+                out = out.add(&Size([(k, va.saturating_mul(*vb))].into_iter().collect()));
             }
         }
         out

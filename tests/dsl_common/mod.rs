@@ -46,10 +46,14 @@ impl<D: Dimension> Flat for Array<f64, D> {
 
 /// A small deterministic pseudo-random sequence in [-1, 1).
 pub fn pseudo(seed: u64, len: usize) -> Vec<f64> {
-    let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut x = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     (0..len)
         .map(|_| {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             ((x >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
         })
         .collect()
@@ -82,7 +86,9 @@ impl Dense {
 
 fn max_diff<D: Dimension>(a: &Array<f64, D>, b: &Array<f64, D>) -> f64 {
     assert_eq!(a.shape(), b.shape());
-    a.iter().zip(b.iter()).fold(0.0, |m, (x, y)| m.max((x - y).abs()))
+    a.iter()
+        .zip(b.iter())
+        .fold(0.0, |m, (x, y)| m.max((x - y).abs()))
 }
 
 /// Asserts two dense QPs are equal to `tol`.
@@ -92,14 +98,20 @@ pub fn assert_dense_eq(got: &Dense, want: &Dense, tol: f64, what: &str) {
         ("A", max_diff(&got.A, &want.A)),
         ("G", max_diff(&got.G, &want.G)),
     ] {
-        assert!(d <= tol, "{what}: {name} differs by {d}\ngot {got:?}\nwant {want:?}");
+        assert!(
+            d <= tol,
+            "{what}: {name} differs by {d}\ngot {got:?}\nwant {want:?}"
+        );
     }
     for (name, d) in [
         ("q", max_diff(&got.q, &want.q)),
         ("b", max_diff(&got.b, &want.b)),
         ("h", max_diff(&got.h, &want.h)),
     ] {
-        assert!(d <= tol, "{what}: {name} differs by {d}\ngot {got:?}\nwant {want:?}");
+        assert!(
+            d <= tol,
+            "{what}: {name} differs by {d}\ngot {got:?}\nwant {want:?}"
+        );
     }
 }
 
@@ -155,6 +167,15 @@ pub fn clarabel(d: &Dense) -> Array1<f64> {
     Array1::from(solver.solution.x.clone())
 }
 
+/// A function of θ.
+pub type ThetaFn<R> = Box<dyn Fn(&[f64]) -> R>;
+/// A function of θ and one more argument.
+pub type ThetaFn2<A, R> = Box<dyn Fn(&[f64], A) -> R>;
+/// The canonical QP and its solution (z, λ, ν).
+pub type Solved = (QpBatch<'static, f64>, Array2<f64>, Array2<f64>, Array2<f64>);
+/// ∂ℓ/∂θ given ∂ℓ/∂outputs.
+pub type GradFn = Box<dyn Fn(&[f64], &Array2<f64>) -> Vec<f64>>;
+
 /// A layer under test, seen through a flat θ = (params, inputs).
 pub struct Case {
     pub name: &'static str,
@@ -163,17 +184,17 @@ pub struct Case {
     pub batch: usize,
     /// Number of user-variable entries (they come first in the canonical z).
     pub n_user: usize,
-    pub canon: Box<dyn Fn(&[f64]) -> QpBatch<'static, f64>>,
+    pub canon: ThetaFn<QpBatch<'static, f64>>,
     /// Forward: the user variables per example, flattened `[batch, n_user]`, and statuses.
-    pub forward: Box<dyn Fn(&[f64]) -> (Array2<f64>, Vec<Status>)>,
+    pub forward: ThetaFn<(Array2<f64>, Vec<Status>)>,
     /// ∂ℓ/∂θ for ℓ = ⟨c, outputs⟩ with the case's fixed c (flattened like `forward`).
-    pub grad: Box<dyn Fn(&[f64], &Array2<f64>) -> Vec<f64>>,
+    pub grad: GradFn,
     /// Forward, then the canonical QP, its solution (z, λ, ν per example) for `reference_grad`.
-    pub solve: Box<dyn Fn(&[f64]) -> (QpBatch<'static, f64>, Array2<f64>, Array2<f64>, Array2<f64>)>,
+    pub solve: ThetaFn<Solved>,
     /// The data VJP: ∂/∂θ of ⟨dQP, QP(θ)⟩.
-    pub data_vjp: Box<dyn Fn(&[f64], QpGrad<f64>) -> Vec<f64>>,
+    pub data_vjp: ThetaFn2<QpGrad<f64>, Vec<f64>>,
     /// The hand-built canonical QP of example i.
-    pub expected: Box<dyn Fn(&[f64], usize) -> Dense>,
+    pub expected: ThetaFn2<usize, Dense>,
 }
 
 /// Builds a [`Case`] for a generated layer.
@@ -338,7 +359,9 @@ pub fn random_qp_grad(qp: &QpBatch<'_, f64>, seed: u64) -> QpGrad<f64> {
         let len = sh.iter().product();
         let a = ArrayD::from_shape_vec(sh.clone(), pseudo(seed, len)).unwrap();
         match t {
-            Term::Shared(_) => Term::Shared(CowArray::from(a.into_dimensionality::<Ix2>().unwrap())),
+            Term::Shared(_) => {
+                Term::Shared(CowArray::from(a.into_dimensionality::<Ix2>().unwrap()))
+            }
             Term::Batched(_) => Term::Batched(CowArray::from(
                 a.into_dimensionality::<optnet::ndarray::Ix3>().unwrap(),
             )),
@@ -349,8 +372,12 @@ pub fn random_qp_grad(qp: &QpBatch<'_, f64>, seed: u64) -> QpGrad<f64> {
         let len = sh.iter().product();
         let a = ArrayD::from_shape_vec(sh.clone(), pseudo(seed, len)).unwrap();
         match t {
-            Term::Shared(_) => Term::Shared(CowArray::from(a.into_dimensionality::<Ix1>().unwrap())),
-            Term::Batched(_) => Term::Batched(CowArray::from(a.into_dimensionality::<Ix2>().unwrap())),
+            Term::Shared(_) => {
+                Term::Shared(CowArray::from(a.into_dimensionality::<Ix1>().unwrap()))
+            }
+            Term::Batched(_) => {
+                Term::Batched(CowArray::from(a.into_dimensionality::<Ix2>().unwrap()))
+            }
         }
     }
     QpGrad {
@@ -402,7 +429,12 @@ pub fn check_canonical(c: &Case) {
     assert_eq!(qp.batch(), c.batch);
     for i in 0..c.batch {
         let want = (c.expected)(&c.theta, i);
-        assert_dense_eq(&Dense::of(&qp, i), &want, 1e-12, &format!("{} example {i}", c.name));
+        assert_dense_eq(
+            &Dense::of(&qp, i),
+            &want,
+            1e-12,
+            &format!("{} example {i}", c.name),
+        );
     }
 }
 
@@ -432,7 +464,11 @@ pub fn check_data_vjp(c: &Case) {
 /// The layer's forward pass equals Clarabel on the hand-built QP.
 pub fn check_forward(c: &Case) {
     let (z, status) = (c.forward)(&c.theta);
-    assert!(status.iter().all(|s| *s == Status::Solved), "{}: {status:?}", c.name);
+    assert!(
+        status.iter().all(|s| *s == Status::Solved),
+        "{}: {status:?}",
+        c.name
+    );
     for i in 0..c.batch {
         let want = clarabel(&(c.expected)(&c.theta, i));
         for j in 0..c.n_user {
@@ -460,7 +496,9 @@ pub fn check_gradients(c: &Case) {
 pub fn dense_solve(mut M: Array2<f64>, mut r: Array1<f64>) -> Array1<f64> {
     let n = r.len();
     for k in 0..n {
-        let piv = (k..n).max_by(|&a, &b| M[[a, k]].abs().total_cmp(&M[[b, k]].abs())).unwrap();
+        let piv = (k..n)
+            .max_by(|&a, &b| M[[a, k]].abs().total_cmp(&M[[b, k]].abs()))
+            .unwrap();
         if piv != k {
             for j in 0..n {
                 M.swap([k, j], [piv, j]);
@@ -526,7 +564,11 @@ pub fn reference_grad(
             rhs[j] = -c[[i, j]];
         }
         let d = dense_solve(K.t().to_owned(), rhs);
-        let (dz, dl, dn) = (d.slice(s![..n]), d.slice(s![n..n + p]), d.slice(s![n + p..]));
+        let (dz, dl, dn) = (
+            d.slice(s![..n]),
+            d.slice(s![n..n + p]),
+            d.slice(s![n + p..]),
+        );
         for a in 0..n {
             for b in 0..n {
                 dQ[[i, a, b]] = 0.5 * (dz[a] * zi[b] + zi[a] * dz[b]);
