@@ -8,7 +8,8 @@
 //!     [ A               −εI ]
 //! ```
 //!
-//! of size n + m. It is factored as LDLᵀ without pivoting, with static regularization ε
+//! of size n + m (W regularized as 1/(1/w + ε), see [`super::pdipm::regularized`]).
+//! It is factored as LDLᵀ without pivoting, with static regularization ε
 //! and dynamic regularization of pivots of the wrong sign (faer's `LdltRegularization`),
 //! and every solve is refined iteratively against the unregularized matrix.
 
@@ -83,7 +84,7 @@ impl<T: Real> Kkt<T> {
             if G.nrows() > 0 {
                 for j in 0..n {
                     for i in 0..G.nrows() {
-                        self.Gw[(i, j)] = G[(i, j)] * w[i].sqrt();
+                        self.Gw[(i, j)] = G[(i, j)] * super::pdipm::regularized(w[i], eps).sqrt();
                     }
                 }
                 triangular::matmul(
@@ -130,20 +131,43 @@ impl<T: Real> Kkt<T> {
         ok && (0..n + m).all(|i| self.F[(i, i)].is_finite() && self.F[(i, i)] != T::zero())
     }
 
-    /// Solves K x = rhs in place with the factors (K including its regularization).
-    /// Accuracy comes from the caller's refinement against the full Newton system.
-    pub fn solve_plain(&self, rhs: &mut [T]) {
-        solve_ldl(self.F.as_ref(), rhs);
-    }
-
-    /// The numerical constants.
-    pub fn params(&self) -> KktParams<T> {
-        self.params
-    }
-
     /// The factors, kept by the forward pass for the backward pass.
     pub fn into_factors(self) -> Mat<T> {
         self.F
+    }
+}
+
+/// Something that solves with LDLᵀ factors of K: the forward pass's workspace, or the
+/// factors a [`super::Factor`] keeps for the backward pass.
+pub(crate) trait Ldl<T> {
+    /// Solves K x = rhs in place with the factors (K including its regularization).
+    /// Accuracy comes from the caller's refinement against the full Newton system.
+    fn solve_plain(&self, rhs: &mut [T]);
+    /// The numerical constants.
+    fn params(&self) -> KktParams<T>;
+}
+
+impl<T: Real> Ldl<T> for Kkt<T> {
+    fn solve_plain(&self, rhs: &mut [T]) {
+        solve_ldl(self.F.as_ref(), rhs);
+    }
+    fn params(&self) -> KktParams<T> {
+        self.params
+    }
+}
+
+/// Borrowed factors with their constants.
+pub(crate) struct FactorRef<'a, T> {
+    pub F: MatRef<'a, T>,
+    pub params: KktParams<T>,
+}
+
+impl<T: Real> Ldl<T> for FactorRef<'_, T> {
+    fn solve_plain(&self, rhs: &mut [T]) {
+        solve_ldl(self.F, rhs);
+    }
+    fn params(&self) -> KktParams<T> {
+        self.params
     }
 }
 

@@ -18,7 +18,7 @@
 //! predictor and corrector right-hand side.
 
 use super::equilibrate::Scaling;
-use super::kkt::{inf_norm, Kkt, KktParams};
+use super::kkt::{inf_norm, Kkt, KktParams, Ldl};
 use super::problem::Local;
 use crate::{Real, Settings, Status};
 use faer::linalg::matmul::matmul;
@@ -106,17 +106,17 @@ pub(crate) struct Outcome<T> {
 }
 
 /// A search direction (or a right-hand side of the same shape).
-struct Dir<T> {
-    z: Vec<T>,
-    nu: Vec<T>,
-    lam: Vec<T>,
+pub(crate) struct Dir<T> {
+    pub z: Vec<T>,
+    pub nu: Vec<T>,
+    pub lam: Vec<T>,
     s: Vec<T>,
     tau: T,
     kappa: T,
 }
 
 impl<T: Real> Dir<T> {
-    fn zeros(n: usize, m: usize, p: usize) -> Self {
+    pub(crate) fn zeros(n: usize, m: usize, p: usize) -> Self {
         Dir {
             z: vec![T::zero(); n],
             nu: vec![T::zero(); m],
@@ -205,7 +205,7 @@ impl<T: Real> Work<T> {
 }
 
 /// Scratch of the full-system refinement.
-struct Refine<T> {
+pub(crate) struct Refine<T> {
     ex: Vec<T>,
     eeq: Vec<T>,
     ein: Vec<T>,
@@ -213,7 +213,7 @@ struct Refine<T> {
 }
 
 impl<T: Real> Refine<T> {
-    fn new(n: usize, m: usize, p: usize) -> Self {
+    pub(crate) fn new(n: usize, m: usize, p: usize) -> Self {
         Refine {
             ex: vec![T::zero(); n],
             eeq: vec![T::zero(); m],
@@ -223,12 +223,21 @@ impl<T: Real> Refine<T> {
     }
 }
 
+/// W regularized as the (3,3) block −(W⁻¹ + εI) of the full system: 1/(1/w + ε) ≤ 1/ε.
+/// Without it, GᵀWG swamps Q when w reaches 1e16 at active constraints near the solution
+/// and the factorization loses every digit; refinement against the unregularized system
+/// restores the accuracy.
+#[inline]
+pub(crate) fn regularized<T: Real>(w: T, eps: T) -> T {
+    w / (T::one() + eps * w)
+}
+
 /// One solve through the reduced matrix: (Q + GᵀWG)Δz + AᵀΔν = rx + Gᵀ(W∘r_in), AΔz = r_eq,
 /// then Δλ = W∘(GΔz − r_in).
 #[allow(clippy::too_many_arguments)]
-fn solve_reduced<T: Real>(
+fn solve_reduced<T: Real, K: Ldl<T>>(
     lp: &Local<T>,
-    kkt: &Kkt<T>,
+    kkt: &K,
     w: &[T],
     buf: &mut [T],
     tp: &mut [T],
@@ -240,9 +249,10 @@ fn solve_reduced<T: Real>(
     lam: &mut [T],
 ) {
     let n = lp.n;
+    let eps = kkt.params().static_reg;
     buf[..n].copy_from_slice(rx);
     for i in 0..lp.p {
-        tp[i] = w[i] * r_in[i];
+        tp[i] = regularized(w[i], eps) * r_in[i];
     }
     gemv(&mut buf[..n], true, lp.G.transpose(), tp, T::one());
     buf[n..].copy_from_slice(r_eq);
@@ -251,7 +261,7 @@ fn solve_reduced<T: Real>(
     nu.copy_from_slice(&buf[n..]);
     gemv(lam, false, lp.G.as_ref(), z, T::one());
     for i in 0..lp.p {
-        lam[i] = w[i] * (lam[i] - r_in[i]);
+        lam[i] = regularized(w[i], eps) * (lam[i] - r_in[i]);
     }
 }
 
@@ -267,9 +277,9 @@ fn solve_reduced<T: Real>(
 /// the full system: eliminating Δλ amplifies rounding errors by W, which grows without
 /// bound at active constraints, so the residual is measured on the unreduced equations.
 #[allow(clippy::too_many_arguments)]
-fn solve_full<T: Real>(
+pub(crate) fn solve_full<T: Real, K: Ldl<T>>(
     lp: &Local<T>,
-    kkt: &mut Kkt<T>,
+    kkt: &K,
     w: &[T],
     buf: &mut [T],
     tp: &mut [T],
@@ -718,8 +728,20 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
     let out_nu: Vec<T> = (0..m).map(|i| e_eq[i] * nu[i] * k / c).collect();
     let out_lam: Vec<T> = (0..p).map(|i| e_in[i] * lam[i] * k / c).collect();
     let out_s: Vec<T> = (0..p).map(|i| s[i] * k / e_in[i]).collect();
+    // The backward pass needs K at the solution's W (OptNet eq. 7); the last iteration's
+    // factorization is one step behind, and W's largest entries grow tenfold per step.
     let factors = if status.is_solved() {
-        Some((wk.kkt.into_factors(), lp.scaling.clone()))
+        for i in 0..p {
+            wk.w[i] = lam[i] / s[i];
+        }
+        if wk
+            .kkt
+            .factor(lp.Q.as_ref(), lp.A.as_ref(), lp.G.as_ref(), &wk.w)
+        {
+            Some((wk.kkt.into_factors(), lp.scaling.clone()))
+        } else {
+            None
+        }
     } else {
         None
     };
