@@ -382,11 +382,7 @@ fn forward_equals_clarabel() {
 }
 
 /// Through `layer.backward` (the runtime's KKT backward, then the generated VJPs).
-///
-/// Ignored until the runtime's `Solver::backward` handles active inequality constraints:
-/// for `min ½‖z‖² + qᵀz s.t. z₀ ≤ −2` it returns ∂ℓ/∂h ≈ 9e17 instead of 1 (reported).
 #[test]
-#[ignore = "runtime Solver::backward is wrong when an inequality is active"]
 fn gradients_equal_central_differences() {
     for c in cases() {
         check_gradients(&c);
