@@ -34,7 +34,7 @@ fn describe(rule: Rule) -> &'static str {
         Rule::integer => "an integer",
         Rule::size_expr | Rule::size_term => "a size",
         Rule::shape | Rule::dims => "a shape (`scalar`, `[k]`, `[k, l]`, `nonneg`, `nonpos`)",
-        Rule::sign => "`nonneg` or `nonpos`",
+        Rule::sign => "a sign (`nonneg`, `nonpos`)",
         Rule::declaration | Rule::decl_kind => "`input`, `param` or `variable`",
         Rule::objective | Rule::sense => "`minimize` or `maximize`",
         Rule::constraints | Rule::kw_subject => "`subject to`",
