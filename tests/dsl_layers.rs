@@ -113,6 +113,19 @@ optnet! {
     }
 }
 
+optnet! {
+    /// Data blocks, division by a param, `ones` and `zeros`.
+    layer Stack(n) {
+        input y: [n];
+        param D: [n - 1, n];
+        param c: nonneg;
+        variable z: [n];
+        minimize sum_squares(z - y) / 2 + sum(pos([D; -D] * z)) / c + ones(n).T * z
+            + zeros(n).T * z;
+        subject to z <= 2 * ones(n);
+    }
+}
+
 const B: usize = 3;
 
 fn tv() -> Case {
@@ -345,6 +358,29 @@ fn portfolio() -> Case {
     })
 }
 
+fn stack() -> Case {
+    const n: usize = 4;
+    case!("Stack", Stack, StackParams, StackInputs, StackOutputGrads,
+    sizes(n), batch B,
+    params { D: [n - 1, n], c: [] },
+    inputs { y: optnet::ndarray::Ix2 [n] },
+    vars [z],
+    expected |th, i, p, x| {
+        let _ = th;
+        let y = x.y.row(i).to_owned();
+        let k = 2 * (n - 1);
+        let DD = bmat(&[&[p.D.clone()], &[-p.D.clone()]]);
+        Dense {
+            Q: bmat(&[&[eye(n), zeros(n, k)], &[zeros(k, n), zeros(k, k)]]),
+            q: bvec(&[-y + 1.0, ones(k) / p.c]),
+            A: zeros(0, n + k),
+            b: zvec(0),
+            G: bmat(&[&[DD, -eye(k)], &[zeros(k, n), -eye(k)], &[eye(n), zeros(n, k)]]),
+            h: bvec(&[zvec(2 * k), ones(n) * 2.0]),
+        }
+    })
+}
+
 fn cases() -> Vec<Case> {
     vec![
         tv(),
@@ -357,6 +393,7 @@ fn cases() -> Vec<Case> {
         huber(),
         mat_var(),
         portfolio(),
+        stack(),
     ]
 }
 

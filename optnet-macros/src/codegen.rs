@@ -431,12 +431,13 @@ impl Gen<'_> {
             ..
         } = self.nm;
         let inputs_ty = self.inputs_ty();
+        // The size arguments keep the user's spans (so a size may be called `params`).
         let size_args: Vec<Ident> = self
             .ck
             .layer
             .sizes
             .iter()
-            .map(|s| Ident::new(&s.text, Span::mixed_site()))
+            .map(|s| Ident::new(&s.text, s.sp.start))
             .collect();
         let size_checks = self.size_checks();
         let check_params = self.check_params();

@@ -27,8 +27,37 @@ mod tokens;
 
 use proc_macro2::TokenStream;
 
-/// Declares a differentiable QP layer. See the `optnet` crate documentation and
-/// `grammar/README.md` for the language.
+/// Declares a differentiable QP layer.
+///
+/// ```ignore
+/// use optnet::prelude::*;
+/// optnet! {
+///     /// Doc comments pass through to the generated type.
+///     pub layer TvDenoise(n) {                 // size arguments, in order
+///         input  y: [n];                       // per example: scalar, [k] or [k, l]
+///         param  D: [n - 1, n];                // learned, shared by the batch
+///         param  lambda: nonneg;               // a scalar with a declared sign
+///         variable z: [n];
+///         minimize 0.5 * sum_squares(y - z) + lambda * norm1(D * z);
+///     }
+/// }
+/// ```
+///
+/// For `layer Name(sizes…)` the macro generates `Name<T>` (`T` = `f32` or `f64`) with
+/// `new(sizes…, NameParams { … })`, `canonicalize(&NameInputs { … })` (the batched QP,
+/// data no input touches shared), `forward(&inputs, &solver)` → `NameOutput` (one field
+/// per variable, batch first, plus `status`, `qp` and `solution`), and
+/// `backward(&out, &NameOutputGrads { … })` → `NameGrads` with `.params` (summed over
+/// the batch) and `.inputs` (per example).
+///
+/// Atoms: `+ - * /`, `.T`, `sum`, `sum_squares`, `quad_form(x, P)`, `norm1`, `norm_inf`,
+/// `abs`, `pos`, `max` (of one argument's entries, or elementwise of several), `huber(x, M)`,
+/// `exp` (data), `eye`, `ones`, `zeros`, blocks `[A, B; C, D]`; constraints `==`, `<=`,
+/// `>=` and chains `l <= x <= u`; `minimize` a convex or `maximize` a concave objective.
+/// Errors (unknown names, shape mismatches, non-convexity, a variable where data is
+/// required, a param of unknown sign multiplying a convex atom) are reported at the
+/// offending tokens, all at once. See `grammar/README.md` for the grammar and how to add
+/// an atom.
 #[proc_macro]
 pub fn optnet(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
     expand(input.into()).into()

@@ -97,7 +97,7 @@ fn pest_error(tt: &TokenText, e: &pest::error::Error<Rule>) -> syn::Error {
 /// The source text of an expression without the spaces the token writer put in:
 /// `L * L . T + eye ( n )` → `L * L.T + eye(n)`.
 pub fn tidy(text: &str) -> String {
-    let mut s = text.to_string();
+    let mut s = text.trim().to_string();
     for (from, to) in [
         (" . ", "."),
         (" (", "("),
