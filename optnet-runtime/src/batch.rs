@@ -450,8 +450,16 @@ impl<'a, T: Real> QpBatchBuilder<'a, T> {
                 crate::cpu::psd::check_psd(Qe, label)?;
             }
         }
-        let (A, b) = if m == 0 { (None, None) } else { (self.A, self.b) };
-        let (G, h) = if p == 0 { (None, None) } else { (self.G, self.h) };
+        let (A, b) = if m == 0 {
+            (None, None)
+        } else {
+            (self.A, self.b)
+        };
+        let (G, h) = if p == 0 {
+            (None, None)
+        } else {
+            (self.G, self.h)
+        };
         Ok(QpBatch {
             batch,
             n,

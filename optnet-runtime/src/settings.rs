@@ -152,7 +152,10 @@ impl Settings {
         }
         positive("min_step_length", self.min_step_length)?;
         non_negative("static_regularization", self.static_regularization)?;
-        positive("dynamic_regularization_eps", self.dynamic_regularization_eps)?;
+        positive(
+            "dynamic_regularization_eps",
+            self.dynamic_regularization_eps,
+        )?;
         positive(
             "dynamic_regularization_delta",
             self.dynamic_regularization_delta,

@@ -151,7 +151,11 @@ impl Solver {
         dl_dz: ArrayView2<'_, T>,
     ) -> Result<QpGrad<T>, Error> {
         let (batch, n) = (qp.batch, qp.n);
-        if sol.batch() != batch || sol.z.ncols() != n || sol.lam.ncols() != qp.p || sol.nu.ncols() != qp.m {
+        if sol.batch() != batch
+            || sol.z.ncols() != n
+            || sol.lam.ncols() != qp.p
+            || sol.nu.ncols() != qp.m
+        {
             return Err(Error::Backward(format!(
                 "the solution has batch {} with (n, m, p) = ({}, {}, {}), the QP batch {} with ({}, {}, {})",
                 sol.batch(),
@@ -191,11 +195,10 @@ impl Solver {
             #[cfg(feature = "cuda")]
             Cache::Cuda(c) => match &self.cuda {
                 Some(ctx) => crate::cuda::adjoints(ctx, &self.settings, qp, sol, c, dl_dz)?,
-                None => {
-                    return Err(Error::Backward(
-                        "the solution was computed on a CUDA device; call backward on a CUDA solver".into(),
-                    ))
-                }
+                None => return Err(Error::Backward(
+                    "the solution was computed on a CUDA device; call backward on a CUDA solver"
+                        .into(),
+                )),
             },
         };
         Ok(self.install(|| assemble_grads(qp, sol, &adj)))
@@ -227,19 +230,46 @@ pub(crate) fn assemble_grads<T: Real>(
     let dq = vec_term(qp.q.is_shared(), adj.dz.view(), T::one());
     let (dA, db) = match &qp.A {
         Some(A) => (
-            Some(outer_pair(A.is_shared(), adj.dnu.view(), sol.z.view(), sol.nu.view(), adj.dz.view())),
-            Some(vec_term(qp.b.as_ref().is_some_and(Term::is_shared), adj.dnu.view(), -T::one())),
+            Some(outer_pair(
+                A.is_shared(),
+                adj.dnu.view(),
+                sol.z.view(),
+                sol.nu.view(),
+                adj.dz.view(),
+            )),
+            Some(vec_term(
+                qp.b.as_ref().is_some_and(Term::is_shared),
+                adj.dnu.view(),
+                -T::one(),
+            )),
         ),
         None => (None, None),
     };
     let (dG, dh) = match &qp.G {
         Some(G) => (
-            Some(outer_pair(G.is_shared(), adj.dlam.view(), sol.z.view(), sol.lam.view(), adj.dz.view())),
-            Some(vec_term(qp.h.as_ref().is_some_and(Term::is_shared), adj.dlam.view(), -T::one())),
+            Some(outer_pair(
+                G.is_shared(),
+                adj.dlam.view(),
+                sol.z.view(),
+                sol.lam.view(),
+                adj.dz.view(),
+            )),
+            Some(vec_term(
+                qp.h.as_ref().is_some_and(Term::is_shared),
+                adj.dlam.view(),
+                -T::one(),
+            )),
         ),
         None => (None, None),
     };
-    QpGrad { dQ, dq, dA, db, dG, dh }
+    QpGrad {
+        dQ,
+        dq,
+        dA,
+        db,
+        dG,
+        dh,
+    }
 }
 
 /// `scale · v` per example, or its batch sum.

@@ -1,0 +1,623 @@
+//! The primal–dual interior point method for one example.
+//!
+//! Mehrotra's predictor–corrector method (Mattingley & Boyd 2012, as in OptNet §3.1) applied
+//! to the homogeneous self-dual embedding of the QP (as in Clarabel, Goulart & Chen 2024):
+//!
+//! ```text
+//! Qz + Aᵀν + Gᵀλ + qτ = 0          (dual residual rx)
+//! Az − bτ = 0                       (equality residual r_eq)
+//! Gz + s − hτ = 0                   (inequality residual r_in)
+//! qᵀz + bᵀν + hᵀλ + zᵀQz/τ + κ = 0  (gap residual rτ)
+//! s, λ ≥ 0,  τ, κ ≥ 0,  s∘λ = 0,  τκ = 0.
+//! ```
+//!
+//! A solution is (z, ν, λ, s)/τ when τ > 0 stays away from zero; when κ > 0 and τ → 0 the
+//! iterate converges to a certificate of primal (bᵀν + hᵀλ < 0) or dual (qᵀz < 0)
+//! infeasibility. Each Newton step solves the KKT system twice with one factorization
+//! ([`super::kkt`]): once for a constant right-hand side (the τ column) and once per
+//! predictor and corrector right-hand side.
+
+use super::equilibrate::Scaling;
+use super::kkt::{Kkt, KktParams};
+use super::problem::Local;
+use crate::{Real, Settings, Status};
+use faer::linalg::matmul::matmul;
+use faer::{Accum, ColMut, ColRef, Mat, MatRef, Par};
+
+/// Tolerances converted to `T`, raised to the `f32` floor where needed.
+#[derive(Copy, Clone, Debug)]
+pub(crate) struct Tols<T> {
+    pub max_iter: u32,
+    pub gap_abs: T,
+    pub gap_rel: T,
+    pub feas: T,
+    pub infeas_abs: T,
+    pub infeas_rel: T,
+    pub ktratio: T,
+    pub reduced_gap: T,
+    pub reduced_feas: T,
+    pub step_fraction: T,
+    pub min_step: T,
+    pub kkt: KktParams<T>,
+}
+
+impl<T: Real> Tols<T> {
+    pub fn new(s: &Settings) -> Self {
+        let single = T::epsilon().to64() > 1e-10;
+        let tol = |x: f64| {
+            T::of(if single {
+                x.max(Settings::F32_TOL_FLOOR)
+            } else {
+                x
+            })
+        };
+        let eps = T::epsilon().to64();
+        Tols {
+            max_iter: s.max_iter,
+            gap_abs: tol(s.tol_gap_abs),
+            gap_rel: tol(s.tol_gap_rel),
+            feas: tol(s.tol_feas),
+            infeas_abs: tol(s.tol_infeas_abs),
+            infeas_rel: tol(s.tol_infeas_rel),
+            ktratio: tol(s.tol_ktratio),
+            reduced_gap: tol(s.reduced_tol_gap),
+            reduced_feas: tol(s.reduced_tol_feas),
+            step_fraction: T::of(s.max_step_fraction),
+            min_step: T::of(s.min_step_length),
+            kkt: KktParams {
+                static_reg: T::of(s.static_regularization.max(if single {
+                    10.0 * eps
+                } else {
+                    0.0
+                })),
+                dyn_eps: T::of(s.dynamic_regularization_eps.max(if single {
+                    10.0 * eps
+                } else {
+                    0.0
+                })),
+                dyn_delta: T::of(s.dynamic_regularization_delta.max(if single {
+                    eps.sqrt()
+                } else {
+                    0.0
+                })),
+                refine_max_iter: s.refinement_max_iter,
+                refine_abstol: T::of(s.refinement_abstol.max(eps)),
+                refine_reltol: T::of(s.refinement_reltol.max(eps)),
+            },
+        }
+    }
+}
+
+/// The result of one example's solve, in the original (unscaled) units.
+pub(crate) struct Outcome<T> {
+    pub z: Vec<T>,
+    pub nu: Vec<T>,
+    pub lam: Vec<T>,
+    pub s: Vec<T>,
+    pub status: Status,
+    pub iters: u32,
+    pub res_primal: T,
+    pub res_dual: T,
+    pub gap: T,
+    /// LDLᵀ factors of the (scaled) KKT matrix of the last iteration, and the scaling.
+    pub factors: Option<(Mat<T>, Scaling<T>)>,
+}
+
+/// A search direction (or a right-hand side of the same shape).
+struct Dir<T> {
+    z: Vec<T>,
+    nu: Vec<T>,
+    lam: Vec<T>,
+    s: Vec<T>,
+    tau: T,
+    kappa: T,
+}
+
+impl<T: Real> Dir<T> {
+    fn zeros(n: usize, m: usize, p: usize) -> Self {
+        Dir {
+            z: vec![T::zero(); n],
+            nu: vec![T::zero(); m],
+            lam: vec![T::zero(); p],
+            s: vec![T::zero(); p],
+            tau: T::zero(),
+            kappa: T::zero(),
+        }
+    }
+}
+
+/// y ← β·y + α·M x (β ∈ {0, 1}).
+fn gemv<T: Real>(y: &mut [T], add: bool, M: MatRef<'_, T>, x: &[T], alpha: T) {
+    if y.is_empty() {
+        return;
+    }
+    if M.ncols() == 0 {
+        if !add {
+            y.fill(T::zero());
+        }
+        return;
+    }
+    matmul(
+        ColMut::from_slice_mut(y).as_mat_mut(),
+        if add { Accum::Add } else { Accum::Replace },
+        M,
+        ColRef::from_slice(x).as_mat(),
+        alpha,
+        Par::Seq,
+    );
+}
+
+fn dot<T: Real>(a: &[T], b: &[T]) -> T {
+    a.iter().zip(b).fold(T::zero(), |acc, (&x, &y)| acc + x * y)
+}
+
+/// Everything the iteration needs, allocated once per example.
+struct Work<T> {
+    kkt: Kkt<T>,
+    /// Right-hand side / solution buffer of the reduced system, length n + m.
+    buf: Vec<T>,
+    /// Scratch of length p.
+    tp: Vec<T>,
+    /// W = λ / s.
+    w: Vec<T>,
+    Qz: Vec<T>,
+    rx: Vec<T>,
+    r_eq: Vec<T>,
+    r_in: Vec<T>,
+    /// Right-hand sides of the current solve.
+    rhs_x: Vec<T>,
+    rhs_eq: Vec<T>,
+    rhs_in: Vec<T>,
+    /// Complementarity term d_s of the current step.
+    ds: Vec<T>,
+    /// Constant direction (the τ column), the affine and the combined direction.
+    d2: Dir<T>,
+    d1: Dir<T>,
+    aff: Dir<T>,
+    step: Dir<T>,
+}
+
+impl<T: Real> Work<T> {
+    fn new(n: usize, m: usize, p: usize, params: KktParams<T>) -> Self {
+        Work {
+            kkt: Kkt::new(n, m, p, params),
+            buf: vec![T::zero(); n + m],
+            tp: vec![T::zero(); p],
+            w: vec![T::one(); p],
+            Qz: vec![T::zero(); n],
+            rx: vec![T::zero(); n],
+            r_eq: vec![T::zero(); m],
+            r_in: vec![T::zero(); p],
+            rhs_x: vec![T::zero(); n],
+            rhs_eq: vec![T::zero(); m],
+            rhs_in: vec![T::zero(); p],
+            ds: vec![T::zero(); p],
+            d2: Dir::zeros(n, m, p),
+            d1: Dir::zeros(n, m, p),
+            aff: Dir::zeros(n, m, p),
+            step: Dir::zeros(n, m, p),
+        }
+    }
+}
+
+/// Solves the full Newton system
+/// `[Q Aᵀ Gᵀ; A 0 0; G 0 −W⁻¹] (Δz, Δν, Δλ) = (rhs_x, rhs_eq, rhs_in)`
+/// through the reduced matrix: (Q + GᵀWG)Δz + AᵀΔν = rhs_x + Gᵀ(W∘rhs_in), AΔz = rhs_eq,
+/// then Δλ = W∘(GΔz − rhs_in).
+#[allow(clippy::too_many_arguments)]
+fn solve_full<T: Real>(
+    lp: &Local<T>,
+    kkt: &mut Kkt<T>,
+    w: &[T],
+    buf: &mut [T],
+    tp: &mut [T],
+    rhs_x: &[T],
+    rhs_eq: &[T],
+    rhs_in: &[T],
+    out: &mut Dir<T>,
+) {
+    let n = lp.n;
+    buf[..n].copy_from_slice(rhs_x);
+    for i in 0..lp.p {
+        tp[i] = w[i] * rhs_in[i];
+    }
+    gemv(&mut buf[..n], true, lp.G.transpose(), tp, T::one());
+    buf[n..].copy_from_slice(rhs_eq);
+    kkt.solve(buf);
+    out.z.copy_from_slice(&buf[..n]);
+    out.nu.copy_from_slice(&buf[n..]);
+    gemv(&mut out.lam, false, lp.G.as_ref(), &out.z, T::one());
+    for i in 0..lp.p {
+        out.lam[i] = w[i] * (out.lam[i] - rhs_in[i]);
+    }
+}
+
+/// Largest α ∈ (0, 1] keeping v + α·dv ≥ 0.
+fn max_step<T: Real>(v: &[T], dv: &[T], mut alpha: T) -> T {
+    for (&x, &dx) in v.iter().zip(dv) {
+        if dx < T::zero() {
+            alpha = alpha.min(-x / dx);
+        }
+    }
+    alpha
+}
+
+/// Shifts v into the interior of the non-negative orthant (Clarabel's symmetric start).
+fn shift_interior<T: Real>(v: &mut [T]) {
+    if v.is_empty() {
+        return;
+    }
+    let min = v.iter().fold(T::infinity(), |a, &x| a.min(x));
+    let pos = v.iter().fold(T::zero(), |a, &x| a + x.max(T::zero()));
+    let target = T::one().max(T::of(0.1) * pos / T::of(v.len() as f64));
+    let shift = if min <= T::zero() {
+        -min + target
+    } else if min < target {
+        target - min
+    } else {
+        T::zero()
+    };
+    for x in v.iter_mut() {
+        *x += shift;
+    }
+}
+
+/// Measures of progress in the original units (see [`crate::Settings`]).
+#[derive(Copy, Clone, Debug, Default)]
+struct Info<T> {
+    res_primal: T,
+    res_dual: T,
+    gap_abs: T,
+    gap_rel: T,
+    ktratio: T,
+    /// bᵀν + hᵀλ and ‖Aᵀν + Gᵀλ‖∞ / max(1, ‖(ν, λ)‖∞), unnormalized by τ.
+    bnu: T,
+    res_pinf: T,
+    /// qᵀz and the certificate residual of the ray z, unnormalized by τ.
+    qz: T,
+    res_dinf: T,
+}
+
+/// Solves one example. `lp` is already copied (and equilibrated).
+pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
+    let (n, m, p) = (lp.n, lp.m, lp.p);
+    let sc = &lp.scaling;
+    let (e_eq, e_in) = sc.e.split_at(m);
+    let mut wk = Work::new(n, m, p, tols.kkt);
+    // Norms of the data in the original units.
+    let normq = (0..n).fold(T::zero(), |a, j| a.max((lp.q[j] / (sc.d[j] * sc.c)).abs()));
+    let normb = (0..m)
+        .map(|i| (lp.b[i] / e_eq[i]).abs())
+        .chain((0..p).map(|i| (lp.h[i] / e_in[i]).abs()))
+        .fold(T::zero(), |a, x| a.max(x));
+
+    // Iterate.
+    let mut z = vec![T::zero(); n];
+    let mut nu = vec![T::zero(); m];
+    let mut lam = vec![T::one(); p];
+    let mut s = vec![T::one(); p];
+    let (mut tau, mut kappa) = (T::one(), T::one());
+
+    let fail = |status: Status, iters: u32| Outcome {
+        z: vec![T::nan(); n],
+        nu: vec![T::nan(); m],
+        lam: vec![T::nan(); p],
+        s: vec![T::nan(); p],
+        status,
+        iters,
+        res_primal: T::nan(),
+        res_dual: T::nan(),
+        gap: T::nan(),
+        factors: None,
+    };
+
+    // Starting point: solve with W = I.
+    wk.w.fill(T::one());
+    if !wk
+        .kkt
+        .factor(lp.Q.as_ref(), lp.A.as_ref(), lp.G.as_ref(), &wk.w)
+    {
+        return fail(Status::NumericalError, 0);
+    }
+    let Work {
+        kkt,
+        buf,
+        tp,
+        w,
+        d1,
+        d2,
+        ..
+    } = &mut wk;
+    if lp.is_lp() {
+        let zero_n = vec![T::zero(); n];
+        solve_full(lp, kkt, w, buf, tp, &zero_n, &lp.b, &lp.h, d1);
+        z.copy_from_slice(&d1.z);
+        for i in 0..p {
+            s[i] = -d1.lam[i];
+        }
+        let neg_q: Vec<T> = lp.q.iter().map(|&x| -x).collect();
+        let (zero_m, zero_p) = (vec![T::zero(); m], vec![T::zero(); p]);
+        solve_full(lp, kkt, w, buf, tp, &neg_q, &zero_m, &zero_p, d2);
+        nu.copy_from_slice(&d2.nu);
+        lam.copy_from_slice(&d2.lam);
+    } else {
+        let neg_q: Vec<T> = lp.q.iter().map(|&x| -x).collect();
+        solve_full(lp, kkt, w, buf, tp, &neg_q, &lp.b, &lp.h, d1);
+        z.copy_from_slice(&d1.z);
+        nu.copy_from_slice(&d1.nu);
+        for i in 0..p {
+            lam[i] = d1.lam[i];
+            s[i] = -d1.lam[i];
+        }
+    }
+    shift_interior(&mut s);
+    shift_interior(&mut lam);
+
+    let mut info = Info::<T>::default();
+    let mut status;
+    let mut iters = 0u32;
+    loop {
+        // 1. Residuals.
+        gemv(&mut wk.Qz, false, lp.Q.as_ref(), &z, T::one());
+        for j in 0..n {
+            wk.rx[j] = -(wk.Qz[j] + lp.q[j] * tau);
+        }
+        gemv(&mut wk.rx, true, lp.A.transpose(), &nu, -T::one());
+        gemv(&mut wk.rx, true, lp.G.transpose(), &lam, -T::one());
+        gemv(&mut wk.r_eq, false, lp.A.as_ref(), &z, T::one());
+        for i in 0..m {
+            wk.r_eq[i] -= lp.b[i] * tau;
+        }
+        gemv(&mut wk.r_in, false, lp.G.as_ref(), &z, T::one());
+        for i in 0..p {
+            wk.r_in[i] += s[i] - lp.h[i] * tau;
+        }
+        let zQz = dot(&z, &wk.Qz);
+        let qz = dot(&lp.q, &z);
+        let bnu = dot(&lp.b, &nu) + dot(&lp.h, &lam);
+        let rtau = qz + bnu + kappa + zQz / tau;
+
+        // 2. Termination, measured in the original units.
+        {
+            let (c, d) = (sc.c, &sc.d);
+            let it = T::one() / tau;
+            let norm_z = (0..n).fold(T::zero(), |a, j| a.max((d[j] * z[j]).abs()));
+            let norm_s = (0..p).fold(T::zero(), |a, i| a.max((s[i] / e_in[i]).abs()));
+            let norm_y = (0..m)
+                .map(|i| (e_eq[i] * nu[i] / c).abs())
+                .chain((0..p).map(|i| (e_in[i] * lam[i] / c).abs()))
+                .fold(T::zero(), |a, x| a.max(x));
+            let r_p = (0..m)
+                .map(|i| (wk.r_eq[i] / e_eq[i]).abs())
+                .chain((0..p).map(|i| (wk.r_in[i] / e_in[i]).abs()))
+                .fold(T::zero(), |a, x| a.max(x));
+            let r_d = (0..n).fold(T::zero(), |a, j| a.max((wk.rx[j] / (d[j] * c)).abs()));
+            info.res_primal = r_p * it / T::one().max(normb + (norm_z + norm_s) * it);
+            info.res_dual = r_d * it / T::one().max(normq + (norm_z + norm_y) * it);
+            let half = T::of(0.5);
+            let pobj = (qz * it + half * zQz * it * it) / c;
+            let dobj = (-bnu * it - half * zQz * it * it) / c;
+            info.gap_abs = (pobj - dobj).abs();
+            info.gap_rel = info.gap_abs / T::one().max(pobj.abs().min(dobj.abs()));
+            info.ktratio = kappa / tau;
+            // Certificates (unnormalized by τ).
+            info.bnu = bnu / c;
+            let mut cert = T::zero();
+            for j in 0..n {
+                // Aᵀν + Gᵀλ = −rx − Qz − qτ (scaled); back to original units: ÷ (d c).
+                let v = -(wk.rx[j] + wk.Qz[j] + lp.q[j] * tau);
+                cert = cert.max((v / (d[j] * c)).abs());
+            }
+            info.res_pinf = cert / T::one().max(norm_y);
+            info.qz = qz / c;
+            let mut qres = T::zero();
+            for j in 0..n {
+                qres = qres.max((wk.Qz[j] / (d[j] * c)).abs());
+            }
+            let mut ares = T::zero();
+            for i in 0..m {
+                ares = ares.max(((wk.r_eq[i] + lp.b[i] * tau) / e_eq[i]).abs());
+            }
+            for i in 0..p {
+                ares = ares.max(((wk.r_in[i] + lp.h[i] * tau) / e_in[i]).abs());
+            }
+            info.res_dinf = (qres / T::one().max(norm_z)).max(ares / T::one().max(norm_z + norm_s));
+        }
+        let finite = info.res_primal.is_finite()
+            && info.res_dual.is_finite()
+            && info.gap_abs.is_finite()
+            && tau.is_finite()
+            && kappa.is_finite();
+        if !finite {
+            status = Status::NumericalError;
+            break;
+        }
+        if info.ktratio <= T::one() && is_solved(&info, tols.gap_abs, tols.gap_rel, tols.feas) {
+            status = Status::Solved;
+            break;
+        }
+        if info.ktratio > T::of(1000.0) / tols.ktratio {
+            if info.bnu < -tols.infeas_abs && info.res_pinf < -tols.infeas_rel * info.bnu {
+                status = Status::PrimalInfeasible;
+                break;
+            }
+            if info.qz < -tols.infeas_abs && info.res_dinf < -tols.infeas_rel * info.qz {
+                status = Status::DualInfeasible;
+                break;
+            }
+        }
+        if iters >= tols.max_iter {
+            status = Status::MaxIterations;
+            break;
+        }
+        iters += 1;
+
+        // 3. Factor K at W = λ / s.
+        for i in 0..p {
+            wk.w[i] = lam[i] / s[i];
+        }
+        if !wk
+            .kkt
+            .factor(lp.Q.as_ref(), lp.A.as_ref(), lp.G.as_ref(), &wk.w)
+        {
+            status = Status::NumericalError;
+            break;
+        }
+        let Work {
+            kkt,
+            buf,
+            tp,
+            w,
+            Qz,
+            rx,
+            r_eq,
+            r_in,
+            rhs_x,
+            rhs_eq,
+            rhs_in,
+            ds,
+            d2,
+            d1,
+            aff,
+            step,
+        } = &mut wk;
+
+        // 4. The constant direction: solve(−q, b, h).
+        for j in 0..n {
+            rhs_x[j] = -lp.q[j];
+        }
+        solve_full(lp, kkt, w, buf, tp, rhs_x, &lp.b, &lp.h, d2);
+        // Denominator of Δτ: κ/τ − qᵀz2 − bᵀν2 − hᵀλ2 + ξᵀQξ − 2ξᵀQz2, ξ = z/τ.
+        let xi_Q_z2 = dot(Qz, &d2.z) / tau;
+        let tau_den = kappa / tau - dot(&lp.q, &d2.z) - dot(&lp.b, &d2.nu) - dot(&lp.h, &d2.lam)
+            + zQz / (tau * tau)
+            - T::of(2.0) * xi_Q_z2;
+
+        // Direction for residual factor `f` and complementarity terms (d_s, d_κ), where
+        // d_s is passed in `ds` (overwritten by Δs).
+        let mut direction = |f: T, ds: &[T], dkappa: T, out: &mut Dir<T>| {
+            for j in 0..n {
+                rhs_x[j] = f * rx[j];
+            }
+            for i in 0..m {
+                rhs_eq[i] = -f * r_eq[i];
+            }
+            for i in 0..p {
+                rhs_in[i] = -f * r_in[i] + ds[i] / lam[i];
+            }
+            solve_full(lp, kkt, w, buf, tp, rhs_x, rhs_eq, rhs_in, d1);
+            let tau_num = f * rtau - dkappa / tau
+                + dot(&lp.q, &d1.z)
+                + dot(&lp.b, &d1.nu)
+                + dot(&lp.h, &d1.lam)
+                + T::of(2.0) * dot(Qz, &d1.z) / tau;
+            let dtau = tau_num / tau_den;
+            for j in 0..n {
+                out.z[j] = d1.z[j] + dtau * d2.z[j];
+            }
+            for i in 0..m {
+                out.nu[i] = d1.nu[i] + dtau * d2.nu[i];
+            }
+            for i in 0..p {
+                out.lam[i] = d1.lam[i] + dtau * d2.lam[i];
+                out.s[i] = -(ds[i] + s[i] * out.lam[i]) / lam[i];
+            }
+            out.tau = dtau;
+            out.kappa = -(dkappa + kappa * dtau) / tau;
+        };
+        let step_to_boundary = |d: &Dir<T>| -> T {
+            let mut a = T::one();
+            if d.tau < T::zero() {
+                a = a.min(-tau / d.tau);
+            }
+            if d.kappa < T::zero() {
+                a = a.min(-kappa / d.kappa);
+            }
+            let a = max_step(&s, &d.s, a);
+            max_step(&lam, &d.lam, a)
+        };
+
+        // 5. Affine (predictor) step: d_s = s∘λ, d_κ = τκ.
+        for i in 0..p {
+            ds[i] = s[i] * lam[i];
+        }
+        direction(T::one(), ds, tau * kappa, aff);
+        let alpha_aff = step_to_boundary(aff);
+
+        // 6. Centering.
+        let mu = (dot(&s, &lam) + tau * kappa) / T::of((p + 1) as f64);
+        let sigma = (T::one() - alpha_aff).powi(3);
+
+        // 7. Combined (corrector) step.
+        for i in 0..p {
+            ds[i] = s[i] * lam[i] + aff.s[i] * aff.lam[i] - sigma * mu;
+        }
+        let dkappa = tau * kappa + aff.tau * aff.kappa - sigma * mu;
+        direction(T::one() - sigma, ds, dkappa, step);
+        let alpha = tols.step_fraction * step_to_boundary(step);
+
+        // 8. Update.
+        for j in 0..n {
+            z[j] += alpha * step.z[j];
+        }
+        for i in 0..m {
+            nu[i] += alpha * step.nu[i];
+        }
+        for i in 0..p {
+            lam[i] += alpha * step.lam[i];
+            s[i] += alpha * step.s[i];
+        }
+        tau += alpha * step.tau;
+        kappa += alpha * step.kappa;
+
+        if alpha < tols.min_step {
+            status = Status::InsufficientProgress;
+            break;
+        }
+    }
+    if matches!(status, Status::InsufficientProgress | Status::MaxIterations)
+        && info.ktratio <= T::one()
+        && is_solved(&info, tols.reduced_gap, tols.reduced_gap, tols.reduced_feas)
+    {
+        status = Status::AlmostSolved;
+    }
+    if status == Status::NumericalError {
+        return fail(status, iters);
+    }
+
+    // Unscale: the solution is the iterate over τ; a certificate is normalized by κ.
+    let infeasible = matches!(status, Status::PrimalInfeasible | Status::DualInfeasible);
+    let k = if infeasible {
+        T::one() / kappa
+    } else {
+        T::one() / tau
+    };
+    let c = sc.c;
+    let out_z: Vec<T> = (0..n).map(|j| sc.d[j] * z[j] * k).collect();
+    let out_nu: Vec<T> = (0..m).map(|i| e_eq[i] * nu[i] * k / c).collect();
+    let out_lam: Vec<T> = (0..p).map(|i| e_in[i] * lam[i] * k / c).collect();
+    let out_s: Vec<T> = (0..p).map(|i| s[i] * k / e_in[i]).collect();
+    let factors = if status.is_solved() {
+        Some((wk.kkt.into_factors(), lp.scaling.clone()))
+    } else {
+        None
+    };
+    Outcome {
+        z: out_z,
+        nu: out_nu,
+        lam: out_lam,
+        s: out_s,
+        status,
+        iters,
+        res_primal: info.res_primal,
+        res_dual: info.res_dual,
+        gap: info.gap_abs,
+        factors,
+    }
+}
+
+fn is_solved<T: Real>(info: &Info<T>, gap_abs: T, gap_rel: T, feas: T) -> bool {
+    (info.gap_abs < gap_abs || info.gap_rel < gap_rel)
+        && info.res_primal < feas
+        && info.res_dual < feas
+}

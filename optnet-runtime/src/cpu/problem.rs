@@ -1,0 +1,45 @@
+//! One example's data, copied out of the batch (and possibly equilibrated) for the solve.
+
+use super::equilibrate::Scaling;
+use crate::batch::Example;
+use crate::Real;
+use faer::Mat;
+
+/// One example's QP in the solver's working scale (see [`super::equilibrate`]).
+pub(crate) struct Local<T> {
+    pub n: usize,
+    pub m: usize,
+    pub p: usize,
+    pub Q: Mat<T>,
+    pub q: Vec<T>,
+    pub A: Mat<T>,
+    pub b: Vec<T>,
+    pub G: Mat<T>,
+    pub h: Vec<T>,
+    pub scaling: Scaling<T>,
+}
+
+impl<T: Real> Local<T> {
+    /// Copies an example out of the batch; Q is symmetrized as ½(Q + Qᵀ).
+    pub fn from_example(ex: &Example<'_, T>) -> Self {
+        let (n, m, p) = (ex.q.len(), ex.b.len(), ex.h.len());
+        let half = T::of(0.5);
+        Local {
+            n,
+            m,
+            p,
+            Q: Mat::from_fn(n, n, |i, j| half * (ex.Q[[i, j]] + ex.Q[[j, i]])),
+            q: ex.q.to_vec(),
+            A: Mat::from_fn(m, n, |i, j| ex.A[[i, j]]),
+            b: ex.b.to_vec(),
+            G: Mat::from_fn(p, n, |i, j| ex.G[[i, j]]),
+            h: ex.h.to_vec(),
+            scaling: Scaling::identity(n, m + p),
+        }
+    }
+
+    /// Whether Q is identically zero (an LP), which changes the starting point.
+    pub fn is_lp(&self) -> bool {
+        (0..self.n).all(|j| (0..self.n).all(|i| self.Q[(i, j)] == T::zero()))
+    }
+}
