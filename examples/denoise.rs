@@ -172,6 +172,7 @@ fn run() -> Result<(), Box<dyn Error>> {
         return Ok(());
     };
     let solver = solver_for(&c.device)?;
+    let bsolver = common::backward_solver(&solver)?;
     let start = Instant::now();
     let mut rng = StdRng::seed_from_u64(c.seed);
     let train = signals::signals(c.train, &mut rng);
@@ -234,7 +235,7 @@ fn run() -> Result<(), Box<dyn Error>> {
             let fwd = layer.forward(y.view(), &solver)?;
             unsolved += fwd.status().iter().filter(|s| !s.is_solved()).count();
             let (loss, dz) = mse(fwd.z(), x.view());
-            let grad = layer.backward(&fwd, &solver, dz.view())?;
+            let grad = layer.backward(&fwd, &bsolver, dz.view())?;
             adam_D.step(&mut layer.params.D, &grad.D);
             adam_lam.step(&mut lam, &Array1::from_elem(1, grad.lambda));
             lam[0] = lam[0].max(0.0); // λ is non-negative

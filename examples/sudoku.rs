@@ -136,6 +136,7 @@ fn run() -> Result<(), Box<dyn Error>> {
         return Ok(());
     };
     let solver = solver_for(&c.device)?;
+    let bsolver = common::backward_solver(&solver)?;
     let start = Instant::now();
     let mut rng = StdRng::seed_from_u64(c.seed);
 
@@ -191,7 +192,7 @@ fn run() -> Result<(), Box<dyn Error>> {
             let fwd = layer.forward(x.view(), &solver)?;
             let (loss, dz) = mse(fwd.z(), y.view());
             unsolved += fwd.status().iter().filter(|s| !s.is_solved()).count();
-            let grad = layer.backward(&fwd, &solver, dz.view())?;
+            let grad = layer.backward(&fwd, &bsolver, dz.view())?;
             drop(fwd);
             adam_A.step(&mut layer.params.A, &grad.A);
             adam_w.step(&mut layer.params.w, &grad.w);
