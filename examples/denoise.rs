@@ -23,10 +23,10 @@ use common::cli::{solver_for, Flags};
 use common::plot::{save_png, Panel, Series};
 use common::signals::{self, Signals, LEN};
 use common::tv_layer::{difference_operator, TvLayer, TvParams};
-use common::{adam::Adam, mse};
+use common::{adam::Adam, all_finite, mse, mse_solved, skipped_note, unsolved_note};
 use indicatif::{ProgressBar, ProgressStyle};
 use optnet::ndarray::{s, Array1, Array2, ArrayView2, Axis};
-use optnet::Solver;
+use optnet::{Solver, Status};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -43,9 +43,11 @@ usage: cargo run --release --example denoise -- [flags]
   --train N        training signals                          (default 9000)
   --test N         held-out signals                          (default 1000)
   --grid N         training signals the λ grid search uses   (default 1000)
+  --lambda X       baseline λ, skipping the grid search      (default: search)
   --epochs N       passes of Adam over the training signals  (default 2)
   --batch N        minibatch size                            (default 100)
   --lr X           Adam step size for D (λ's is lr·λ₀)       (default 0.001)
+  --center B       feed the layer signals minus their mean   (default false)
   --seed N         seed of the data                          (default 0)
   --device D       cpu, cuda or cuda:N                       (default cpu)
   --out PATH       plot, PNG                                 (default target/denoise.png)";
@@ -55,9 +57,11 @@ struct Config {
     train: usize,
     test: usize,
     grid: usize,
+    lambda: Option<f64>,
     epochs: usize,
     batch: usize,
     lr: f64,
+    center: bool,
     seed: u64,
     device: String,
     out: PathBuf,
@@ -81,9 +85,15 @@ fn config() -> Result<Option<Config>, String> {
         train: f.get("train", 9000)?,
         test: f.get("test", 1000)?,
         grid: f.get("grid", 1000)?,
+        lambda: match f.get("lambda", f64::NAN)? {
+            l if l.is_nan() => None,
+            l if l >= 0.0 && l.is_finite() => Some(l),
+            l => return Err(format!("--lambda must be finite and non-negative, got {l}")),
+        },
         epochs: f.get("epochs", 2)?,
         batch: f.get("batch", 100)?,
         lr: f.get("lr", 1e-3)?,
+        center: f.get("center", false)?,
         seed: f.get("seed", 0)?,
         device: f.get("device", "cpu".to_string())?,
         out: f.get("out", PathBuf::from("target/denoise.png"))?,
@@ -102,17 +112,31 @@ fn denoise(
     noisy: ArrayView2<'_, f64>,
     clean: ArrayView2<'_, f64>,
     chunk: usize,
-) -> Result<(Array2<f64>, f64, usize), Box<dyn Error>> {
+    center: bool,
+) -> Result<(Array2<f64>, f64, Vec<Status>), Box<dyn Error>> {
     let mut out = Array2::zeros(noisy.raw_dim());
-    let mut unsolved = 0;
+    let mut status = Vec::with_capacity(noisy.nrows());
     for (i, y) in noisy.axis_chunks_iter(Axis(0), chunk).enumerate() {
-        let fwd = layer.forward(y, solver)?;
-        unsolved += fwd.status().iter().filter(|s| !s.is_solved()).count();
+        let (yc, mean) = centered(y, center);
+        let fwd = layer.forward(yc.view(), solver)?;
+        status.extend_from_slice(fwd.status());
         out.slice_mut(s![i * chunk..i * chunk + y.nrows(), ..])
-            .assign(&fwd.z());
+            .assign(&(&fwd.z() + &mean));
     }
-    let err = mse(out.view(), clean).0;
-    Ok((out, err, unsolved))
+    let (err, _, _) = mse_solved(out.view(), clean, &status);
+    Ok((out, err, status))
+}
+
+/// The signals minus their means (as a column), and the means; unchanged (means 0) when
+/// `center` is false. TV with D·1 = 0 gives the same denoised signal either way.
+fn centered(y: ArrayView2<'_, f64>, center: bool) -> (Array2<f64>, Array2<f64>) {
+    let mean = if center {
+        y.mean_axis(Axis(1)).expect("signals are not empty")
+    } else {
+        Array1::zeros(y.nrows())
+    };
+    let mean = mean.insert_axis(Axis(1));
+    (&y - &mean, mean)
 }
 
 fn tv_baseline(lambda: f64) -> TvLayer {
@@ -120,13 +144,6 @@ fn tv_baseline(lambda: f64) -> TvLayer {
         D: difference_operator(LEN),
         lambda,
     })
-}
-
-fn unsolved_note(k: usize) -> String {
-    match k {
-        0 => String::new(),
-        k => format!(" ({k} QPs not solved)"),
-    }
 }
 
 /// The λ of the lowest training MSE: a grid of powers of √2, then eighth-octave steps
@@ -142,8 +159,8 @@ fn grid_search(
     );
     let mut tried: Vec<(f64, f64)> = Vec::new();
     let mut eval = |lambda: f64| -> Result<f64, Box<dyn Error>> {
-        let (_, err, unsolved) = denoise(&tv_baseline(lambda), solver, noisy, clean, 500)?;
-        println!("  λ = {lambda:7.3}: training MSE {err:.3}{}", unsolved_note(unsolved));
+        let (_, err, status) = denoise(&tv_baseline(lambda), solver, noisy, clean, 500, false)?;
+        println!("  λ = {lambda:7.3}: training MSE {err:.3}{}", unsolved_note(&status));
         tried.push((lambda, err));
         Ok(err)
     };
@@ -184,20 +201,26 @@ fn run() -> Result<(), Box<dyn Error>> {
     );
 
     // The baseline: D the difference operator, λ by grid search.
-    let grid = c.grid.min(c.train);
-    println!("TV baseline: grid search for λ on {grid} training signals");
-    let (lambda0, _) = grid_search(&solver, &train, grid)?;
+    let lambda0 = match c.lambda {
+        Some(l) => l,
+        None => {
+            let grid = c.grid.min(c.train);
+            println!("TV baseline: grid search for λ on {grid} training signals");
+            grid_search(&solver, &train, grid)?.0
+        }
+    };
     let baseline = tv_baseline(lambda0);
-    let (base_test, base_mse, unsolved) = denoise(
+    let (base_test, base_mse, status) = denoise(
         &baseline,
         &solver,
         test.noisy.view(),
         test.clean.view(),
         500,
+        false,
     )?;
     println!(
         "TV baseline: λ = {lambda0:.3}, test MSE {base_mse:.3}{}  [{:.0} s]",
-        unsolved_note(unsolved),
+        unsolved_note(&status),
         start.elapsed().as_secs_f64()
     );
 
@@ -228,31 +251,47 @@ fn run() -> Result<(), Box<dyn Error>> {
         let bar = ProgressBar::new(c.train as u64)
             .with_style(style.clone())
             .with_prefix(format!("epoch {epoch}"));
-        let (mut seen, mut loss_sum, mut unsolved) = (0usize, 0.0, 0usize);
+        let (mut seen, mut loss_sum, mut skipped) = (0usize, 0.0, 0usize);
+        let mut status = Vec::with_capacity(c.train);
         for idx in order.chunks(c.batch) {
             let y = train.noisy.select(Axis(0), idx);
             let x = train.clean.select(Axis(0), idx);
-            let fwd = layer.forward(y.view(), &solver)?;
-            unsolved += fwd.status().iter().filter(|s| !s.is_solved()).count();
-            let (loss, dz) = mse(fwd.z(), x.view());
+            let (yc, mean) = centered(y.view(), c.center);
+            let fwd = layer.forward(yc.view(), &solver)?;
+            let z = &fwd.z() + &mean;
+            let (loss, dz, left_out) = mse_solved(z.view(), x.view(), fwd.status());
+            status.extend_from_slice(fwd.status());
             let grad = layer.backward(&fwd, &bsolver, dz.view())?;
-            adam_D.step(&mut layer.params.D, &grad.D);
-            adam_lam.step(&mut lam, &Array1::from_elem(1, grad.lambda));
-            lam[0] = lam[0].max(0.0); // λ is non-negative
-            layer.params.lambda = lam[0];
-            seen += idx.len();
-            loss_sum += loss * idx.len() as f64;
+            if all_finite(&grad.D) && grad.lambda.is_finite() {
+                adam_D.step(&mut layer.params.D, &grad.D);
+                adam_lam.step(&mut lam, &Array1::from_elem(1, grad.lambda));
+                lam[0] = lam[0].max(0.0); // λ is non-negative
+                layer.params.lambda = lam[0];
+            } else {
+                skipped += 1;
+            }
+            if left_out < idx.len() {
+                seen += idx.len() - left_out;
+                loss_sum += loss * (idx.len() - left_out) as f64;
+            }
             bar.inc(idx.len() as u64);
             bar.set_message(format!("MSE {:.3}", loss_sum / seen as f64));
         }
         bar.finish_and_clear();
-        let (out, err, test_unsolved) =
-            denoise(&layer, &solver, test.noisy.view(), test.clean.view(), 500)?;
+        let (out, err, test_status) = denoise(
+                &layer,
+                &solver,
+                test.noisy.view(),
+                test.clean.view(),
+                500,
+                c.center,
+            )?;
         println!(
-            "epoch {epoch}: train MSE {:.3}, test MSE {err:.3}, λ = {:.3}{}  [{:.0} s]",
+            "epoch {epoch}: train MSE {:.3}, test MSE {err:.3}, λ = {:.3}{}{}  [{:.0} s]",
             loss_sum / seen as f64,
             layer.params.lambda,
-            unsolved_note(unsolved + test_unsolved),
+            unsolved_note(&[status, test_status].concat()),
+            skipped_note(skipped),
             start.elapsed().as_secs_f64()
         );
         curve.push((epoch as f64, err));

@@ -22,10 +22,10 @@ use common::cli::{solver_for, Flags};
 use common::plot::{save_png, Panel, Series};
 use common::sudoku_data::{self, Puzzle};
 use common::sudoku_layer::{SudokuLayer, NEQ};
-use common::{adam::Adam, mse};
+use common::{adam::Adam, all_finite, mse_solved, skipped_note, unsolved_note};
 use indicatif::{ProgressBar, ProgressStyle};
 use optnet::ndarray::{Array2, Axis};
-use optnet::Solver;
+use optnet::{Solver, Status};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -98,7 +98,7 @@ fn config() -> Result<Option<Config>, String> {
 struct Eval {
     loss: f64,
     error: f64,
-    unsolved: usize,
+    status: Vec<Status>,
 }
 
 fn evaluate(
@@ -109,25 +109,30 @@ fn evaluate(
     chunk: usize,
 ) -> Result<Eval, Box<dyn Error>> {
     let (mut loss, mut wrong, mut unsolved) = (0.0, 0, 0);
+    let mut status = Vec::with_capacity(x.nrows());
     for (xc, yc) in x
         .axis_chunks_iter(Axis(0), chunk)
         .zip(y.axis_chunks_iter(Axis(0), chunk))
     {
         let fwd = layer.forward(xc, solver)?;
-        loss += mse(fwd.z(), yc).0 * xc.nrows() as f64;
-        unsolved += fwd.status().iter().filter(|s| !s.is_solved()).count();
-        for (z, t) in fwd.z().outer_iter().zip(yc.outer_iter()) {
-            let z = z.to_vec();
-            if sudoku_data::decode(&z) != sudoku_data::decode(&t.to_vec()) {
+        let (l, _, left_out) = mse_solved(fwd.z(), yc, fwd.status());
+        if left_out < xc.nrows() {
+            loss += l * (xc.nrows() - left_out) as f64;
+        }
+        unsolved += left_out;
+        status.extend_from_slice(fwd.status());
+        // A puzzle whose QP was not solved counts as wrong.
+        for ((z, t), st) in fwd.z().outer_iter().zip(yc.outer_iter()).zip(fwd.status()) {
+            if !st.is_solved() || sudoku_data::decode(&z.to_vec()) != sudoku_data::decode(&t.to_vec()) {
                 wrong += 1;
             }
         }
     }
     let n = x.nrows() as f64;
     Ok(Eval {
-        loss: loss / n,
+        loss: loss / (n - unsolved as f64),
         error: wrong as f64 / n,
-        unsolved,
+        status,
     })
 }
 
@@ -185,19 +190,26 @@ fn run() -> Result<(), Box<dyn Error>> {
         let bar = ProgressBar::new(c.train as u64)
             .with_style(style.clone())
             .with_prefix(format!("epoch {epoch:>2}"));
-        let (mut seen, mut loss_sum, mut unsolved) = (0usize, 0.0, 0usize);
+        let (mut seen, mut loss_sum, mut skipped) = (0usize, 0.0, 0usize);
+        let mut status = Vec::with_capacity(c.train);
         for idx in order.chunks(c.batch) {
             let x = x_train.select(Axis(0), idx);
             let y = y_train.select(Axis(0), idx);
             let fwd = layer.forward(x.view(), &solver)?;
-            let (loss, dz) = mse(fwd.z(), y.view());
-            unsolved += fwd.status().iter().filter(|s| !s.is_solved()).count();
+            let (loss, dz, left_out) = mse_solved(fwd.z(), y.view(), fwd.status());
+            status.extend_from_slice(fwd.status());
             let grad = layer.backward(&fwd, &bsolver, dz.view())?;
             drop(fwd);
-            adam_A.step(&mut layer.params.A, &grad.A);
-            adam_w.step(&mut layer.params.w, &grad.w);
-            seen += idx.len();
-            loss_sum += loss * idx.len() as f64;
+            if all_finite(&grad.A) && all_finite(&grad.w) {
+                adam_A.step(&mut layer.params.A, &grad.A);
+                adam_w.step(&mut layer.params.w, &grad.w);
+            } else {
+                skipped += 1;
+            }
+            if left_out < idx.len() {
+                seen += idx.len() - left_out;
+                loss_sum += loss * (idx.len() - left_out) as f64;
+            }
             bar.inc(idx.len() as u64);
             bar.set_message(format!("loss {:.5}", loss_sum / seen as f64));
         }
@@ -205,14 +217,12 @@ fn run() -> Result<(), Box<dyn Error>> {
         let train_loss = loss_sum / seen as f64;
         let ev = evaluate(&layer, &solver, &x_test, &y_test, 500)?;
         println!(
-            "epoch {epoch:>2}: train loss {train_loss:.5}, test loss {:.5}, test error {:5.1}%  [{:.0} s{}]",
+            "epoch {epoch:>2}: train loss {train_loss:.5}, test loss {:.5}, test error {:5.1}%{}{}  [{:.0} s]",
             ev.loss,
             100.0 * ev.error,
+            unsolved_note(&[status, ev.status].concat()),
+            skipped_note(skipped),
             start.elapsed().as_secs_f64(),
-            match unsolved + ev.unsolved {
-                0 => String::new(),
-                k => format!(", {k} QPs not solved"),
-            }
         );
         curve.push((epoch as f64, train_loss, ev.loss));
         test_curve.push((epoch as f64, ev.loss, ev.error));
