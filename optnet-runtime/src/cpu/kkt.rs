@@ -8,7 +8,8 @@
 //!     [ A               −εI ]
 //! ```
 //!
-//! of size n + m. It is factored as LDLᵀ without pivoting, with static regularization ε
+//! of size n + m (W regularized as 1/(1/w + ε), see [`super::pdipm::regularized`]).
+//! It is factored as LDLᵀ without pivoting, with static regularization ε
 //! and dynamic regularization of pivots of the wrong sign (faer's `LdltRegularization`),
 //! and every solve is refined iteratively against the unregularized matrix.
 
@@ -18,10 +19,9 @@ use faer::linalg::cholesky::ldlt::factor::{
     cholesky_in_place, cholesky_in_place_scratch, LdltRegularization,
 };
 use faer::linalg::cholesky::ldlt::solve::solve_in_place_with_conj;
-use faer::linalg::matmul::matmul;
 use faer::linalg::matmul::triangular::{self, BlockStructure};
 use faer::reborrow::ReborrowMut;
-use faer::{Accum, ColMut, ColRef, Conj, Mat, MatRef, Par};
+use faer::{Accum, ColMut, Conj, Mat, MatRef, Par};
 
 /// Numerical constants of the factorization, already converted to `T`.
 #[derive(Copy, Clone, Debug)]
@@ -39,18 +39,13 @@ pub(crate) struct KktParams<T> {
 pub(crate) struct Kkt<T> {
     pub n: usize,
     pub m: usize,
-    /// K as formed (both triangles), regularization included.
-    K: Mat<T>,
-    /// LDLᵀ factors of K: strictly lower part L (unit diagonal implied), diagonal D.
+    /// K's lower triangle as formed, then (in place) its LDLᵀ factors: strictly lower
+    /// part L (unit diagonal implied) and diagonal D.
     F: Mat<T>,
     /// √W ∘ G, scratch for the product GᵀWG.
     Gw: Mat<T>,
     signs: Vec<i8>,
     mem: MemBuffer,
-    /// Scratch vectors of length n + m.
-    x: Vec<T>,
-    r: Vec<T>,
-    c: Vec<T>,
     params: KktParams<T>,
 }
 
@@ -63,14 +58,10 @@ impl<T: Real> Kkt<T> {
         Kkt {
             n,
             m,
-            K: Mat::zeros(dim, dim),
             F: Mat::zeros(dim, dim),
             Gw: Mat::zeros(p, n),
             signs,
             mem: MemBuffer::new(scratch),
-            x: vec![T::zero(); dim],
-            r: vec![T::zero(); dim],
-            c: vec![T::zero(); dim],
             params,
         }
     }
@@ -88,12 +79,12 @@ impl<T: Real> Kkt<T> {
         let eps = self.params.static_reg;
         // (1,1) block, lower triangle: Q + GᵀWG + εI.
         {
-            let mut H = self.K.as_mut().submatrix_mut(0, 0, n, n);
+            let mut H = self.F.as_mut().submatrix_mut(0, 0, n, n);
             H.copy_from(Q);
             if G.nrows() > 0 {
                 for j in 0..n {
                     for i in 0..G.nrows() {
-                        self.Gw[(i, j)] = G[(i, j)] * w[i].sqrt();
+                        self.Gw[(i, j)] = G[(i, j)] * super::pdipm::regularized(w[i], eps).sqrt();
                     }
                 }
                 triangular::matmul(
@@ -111,28 +102,19 @@ impl<T: Real> Kkt<T> {
             for i in 0..n {
                 H[(i, i)] += eps;
             }
-            // Mirror the lower triangle so that K can be applied as a full matrix.
-            for j in 0..n {
-                for i in 0..j {
-                    let v = H[(j, i)];
-                    H[(i, j)] = v;
-                }
-            }
         }
         // (2,1), (1,2) and (2,2) blocks.
         for j in 0..n {
             for i in 0..m {
                 let v = A[(i, j)];
-                self.K[(n + i, j)] = v;
-                self.K[(j, n + i)] = v;
+                self.F[(n + i, j)] = v;
             }
         }
         for i in 0..m {
             for j in 0..m {
-                self.K[(n + i, n + j)] = if i == j { -eps } else { T::zero() };
+                self.F[(n + i, n + j)] = if i == j { -eps } else { T::zero() };
             }
         }
-        self.F.copy_from(&self.K);
         let reg = LdltRegularization {
             dynamic_regularization_signs: Some(&self.signs),
             dynamic_regularization_delta: self.params.dyn_delta,
@@ -149,59 +131,43 @@ impl<T: Real> Kkt<T> {
         ok && (0..n + m).all(|i| self.F[(i, i)].is_finite() && self.F[(i, i)] != T::zero())
     }
 
-    /// Solves K_true x = rhs in place (rhs has length n + m), where K_true is K without
-    /// the static regularization, by one solve with the factors followed by iterative
-    /// refinement: r = rhs − K_true x, x += K⁻¹ r, until ‖r‖∞ ≤ abstol + reltol‖rhs‖∞.
-    pub fn solve(&mut self, rhs: &mut [T]) {
-        let dim = self.n + self.m;
-        debug_assert_eq!(rhs.len(), dim);
-        self.x.copy_from_slice(rhs);
-        self.ldl_solve_x();
-        let norm_rhs = inf_norm(rhs);
-        let tol = self.params.refine_abstol + self.params.refine_reltol * norm_rhs;
-        for _ in 0..self.params.refine_max_iter {
-            self.residual(rhs);
-            let rnorm = inf_norm(&self.r);
-            if rnorm <= tol || !rnorm.is_finite() {
-                break;
-            }
-            self.c.copy_from_slice(&self.r);
-            solve_ldl(self.F.as_ref(), &mut self.c);
-            for (x, c) in self.x.iter_mut().zip(&self.c) {
-                *x += *c;
-            }
-        }
-        rhs.copy_from_slice(&self.x);
-    }
-
-    fn ldl_solve_x(&mut self) {
-        solve_ldl(self.F.as_ref(), &mut self.x);
-    }
-
-    /// self.r = rhs − K_true x, with K_true = K − diag(εI, −εI).
-    fn residual(&mut self, rhs: &[T]) {
-        let n = self.n;
-        let eps = self.params.static_reg;
-        self.r.copy_from_slice(rhs);
-        matmul(
-            ColMut::from_slice_mut(&mut self.r).as_mat_mut(),
-            Accum::Add,
-            self.K.as_ref(),
-            ColRef::from_slice(&self.x).as_mat(),
-            -T::one(),
-            Par::Seq,
-        );
-        for i in 0..n {
-            self.r[i] += eps * self.x[i];
-        }
-        for i in n..self.r.len() {
-            self.r[i] -= eps * self.x[i];
-        }
-    }
-
     /// The factors, kept by the forward pass for the backward pass.
     pub fn into_factors(self) -> Mat<T> {
         self.F
+    }
+}
+
+/// Something that solves with LDLᵀ factors of K: the forward pass's workspace, or the
+/// factors a [`super::Factor`] keeps for the backward pass.
+pub(crate) trait Ldl<T> {
+    /// Solves K x = rhs in place with the factors (K including its regularization).
+    /// Accuracy comes from the caller's refinement against the full Newton system.
+    fn solve_plain(&self, rhs: &mut [T]);
+    /// The numerical constants.
+    fn params(&self) -> KktParams<T>;
+}
+
+impl<T: Real> Ldl<T> for Kkt<T> {
+    fn solve_plain(&self, rhs: &mut [T]) {
+        solve_ldl(self.F.as_ref(), rhs);
+    }
+    fn params(&self) -> KktParams<T> {
+        self.params
+    }
+}
+
+/// Borrowed factors with their constants.
+pub(crate) struct FactorRef<'a, T> {
+    pub F: MatRef<'a, T>,
+    pub params: KktParams<T>,
+}
+
+impl<T: Real> Ldl<T> for FactorRef<'_, T> {
+    fn solve_plain(&self, rhs: &mut [T]) {
+        solve_ldl(self.F, rhs);
+    }
+    fn params(&self) -> KktParams<T> {
+        self.params
     }
 }
 

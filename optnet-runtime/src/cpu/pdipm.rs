@@ -18,7 +18,7 @@
 //! predictor and corrector right-hand side.
 
 use super::equilibrate::Scaling;
-use super::kkt::{Kkt, KktParams};
+use super::kkt::{inf_norm, Kkt, KktParams, Ldl};
 use super::problem::Local;
 use crate::{Real, Settings, Status};
 use faer::linalg::matmul::matmul;
@@ -39,6 +39,7 @@ pub(crate) struct Tols<T> {
     pub step_fraction: T,
     pub min_step: T,
     pub kkt: KktParams<T>,
+    pub verbose: bool,
 }
 
 impl<T: Real> Tols<T> {
@@ -84,6 +85,7 @@ impl<T: Real> Tols<T> {
                 refine_abstol: T::of(s.refinement_abstol.max(eps)),
                 refine_reltol: T::of(s.refinement_reltol.max(eps)),
             },
+            verbose: s.verbose,
         }
     }
 }
@@ -104,17 +106,17 @@ pub(crate) struct Outcome<T> {
 }
 
 /// A search direction (or a right-hand side of the same shape).
-struct Dir<T> {
-    z: Vec<T>,
-    nu: Vec<T>,
-    lam: Vec<T>,
+pub(crate) struct Dir<T> {
+    pub z: Vec<T>,
+    pub nu: Vec<T>,
+    pub lam: Vec<T>,
     s: Vec<T>,
     tau: T,
     kappa: T,
 }
 
 impl<T: Real> Dir<T> {
-    fn zeros(n: usize, m: usize, p: usize) -> Self {
+    pub(crate) fn zeros(n: usize, m: usize, p: usize) -> Self {
         Dir {
             z: vec![T::zero(); n],
             nu: vec![T::zero(); m],
@@ -154,6 +156,7 @@ fn dot<T: Real>(a: &[T], b: &[T]) -> T {
 /// Everything the iteration needs, allocated once per example.
 struct Work<T> {
     kkt: Kkt<T>,
+    rf: Refine<T>,
     /// Right-hand side / solution buffer of the reduced system, length n + m.
     buf: Vec<T>,
     /// Scratch of length p.
@@ -181,6 +184,7 @@ impl<T: Real> Work<T> {
     fn new(n: usize, m: usize, p: usize, params: KktParams<T>) -> Self {
         Work {
             kkt: Kkt::new(n, m, p, params),
+            rf: Refine::new(n, m, p),
             buf: vec![T::zero(); n + m],
             tp: vec![T::zero(); p],
             w: vec![T::one(); p],
@@ -200,35 +204,149 @@ impl<T: Real> Work<T> {
     }
 }
 
-/// Solves the full Newton system
-/// `[Q Aᵀ Gᵀ; A 0 0; G 0 −W⁻¹] (Δz, Δν, Δλ) = (rhs_x, rhs_eq, rhs_in)`
-/// through the reduced matrix: (Q + GᵀWG)Δz + AᵀΔν = rhs_x + Gᵀ(W∘rhs_in), AΔz = rhs_eq,
-/// then Δλ = W∘(GΔz − rhs_in).
+/// Scratch of the full-system refinement.
+pub(crate) struct Refine<T> {
+    ex: Vec<T>,
+    eeq: Vec<T>,
+    ein: Vec<T>,
+    corr: Dir<T>,
+}
+
+impl<T: Real> Refine<T> {
+    pub(crate) fn new(n: usize, m: usize, p: usize) -> Self {
+        Refine {
+            ex: vec![T::zero(); n],
+            eeq: vec![T::zero(); m],
+            ein: vec![T::zero(); p],
+            corr: Dir::zeros(n, m, p),
+        }
+    }
+}
+
+/// W regularized as the (3,3) block −(W⁻¹ + εI) of the full system: 1/(1/w + ε) ≤ 1/ε.
+/// Without it, GᵀWG swamps Q when w reaches 1e16 at active constraints near the solution
+/// and the factorization loses every digit; refinement against the unregularized system
+/// restores the accuracy.
+#[inline]
+pub(crate) fn regularized<T: Real>(w: T, eps: T) -> T {
+    w / (T::one() + eps * w)
+}
+
+/// One solve through the reduced matrix: (Q + GᵀWG)Δz + AᵀΔν = rx + Gᵀ(W∘r_in), AΔz = r_eq,
+/// then Δλ = W∘(GΔz − r_in).
 #[allow(clippy::too_many_arguments)]
-fn solve_full<T: Real>(
+fn solve_reduced<T: Real, K: Ldl<T>>(
     lp: &Local<T>,
-    kkt: &mut Kkt<T>,
+    kkt: &K,
     w: &[T],
     buf: &mut [T],
     tp: &mut [T],
+    rx: &[T],
+    r_eq: &[T],
+    r_in: &[T],
+    z: &mut [T],
+    nu: &mut [T],
+    lam: &mut [T],
+) {
+    let n = lp.n;
+    let eps = kkt.params().static_reg;
+    buf[..n].copy_from_slice(rx);
+    for i in 0..lp.p {
+        tp[i] = regularized(w[i], eps) * r_in[i];
+    }
+    gemv(&mut buf[..n], true, lp.G.transpose(), tp, T::one());
+    buf[n..].copy_from_slice(r_eq);
+    kkt.solve_plain(buf);
+    z.copy_from_slice(&buf[..n]);
+    nu.copy_from_slice(&buf[n..]);
+    gemv(lam, false, lp.G.as_ref(), z, T::one());
+    for i in 0..lp.p {
+        lam[i] = regularized(w[i], eps) * (lam[i] - r_in[i]);
+    }
+}
+
+/// Solves the full Newton system
+///
+/// ```text
+/// [Q  Aᵀ  Gᵀ  ] [Δz]   [rhs_x ]
+/// [A  0   0   ] [Δν] = [rhs_eq]          W = diag(λ / s)
+/// [G  0  −W⁻¹ ] [Δλ]   [rhs_in]
+/// ```
+///
+/// with the factored reduced matrix ([`solve_reduced`]), then refines iteratively against
+/// the full system: eliminating Δλ amplifies rounding errors by W, which grows without
+/// bound at active constraints, so the residual is measured on the unreduced equations.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn solve_full<T: Real, K: Ldl<T>>(
+    lp: &Local<T>,
+    kkt: &K,
+    w: &[T],
+    buf: &mut [T],
+    tp: &mut [T],
+    rf: &mut Refine<T>,
     rhs_x: &[T],
     rhs_eq: &[T],
     rhs_in: &[T],
     out: &mut Dir<T>,
 ) {
-    let n = lp.n;
-    buf[..n].copy_from_slice(rhs_x);
-    for i in 0..lp.p {
-        tp[i] = w[i] * rhs_in[i];
-    }
-    gemv(&mut buf[..n], true, lp.G.transpose(), tp, T::one());
-    buf[n..].copy_from_slice(rhs_eq);
-    kkt.solve(buf);
-    out.z.copy_from_slice(&buf[..n]);
-    out.nu.copy_from_slice(&buf[n..]);
-    gemv(&mut out.lam, false, lp.G.as_ref(), &out.z, T::one());
-    for i in 0..lp.p {
-        out.lam[i] = w[i] * (out.lam[i] - rhs_in[i]);
+    solve_reduced(
+        lp,
+        kkt,
+        w,
+        buf,
+        tp,
+        rhs_x,
+        rhs_eq,
+        rhs_in,
+        &mut out.z,
+        &mut out.nu,
+        &mut out.lam,
+    );
+    let params = kkt.params();
+    let norm_rhs = inf_norm(rhs_x).max(inf_norm(rhs_eq)).max(inf_norm(rhs_in));
+    let tol = params.refine_abstol + params.refine_reltol * norm_rhs;
+    for _ in 0..params.refine_max_iter {
+        // e = rhs − K_full·out.
+        rf.ex.copy_from_slice(rhs_x);
+        gemv(&mut rf.ex, true, lp.Q.as_ref(), &out.z, -T::one());
+        gemv(&mut rf.ex, true, lp.A.transpose(), &out.nu, -T::one());
+        gemv(&mut rf.ex, true, lp.G.transpose(), &out.lam, -T::one());
+        rf.eeq.copy_from_slice(rhs_eq);
+        gemv(&mut rf.eeq, true, lp.A.as_ref(), &out.z, -T::one());
+        rf.ein.copy_from_slice(rhs_in);
+        gemv(&mut rf.ein, true, lp.G.as_ref(), &out.z, -T::one());
+        for i in 0..lp.p {
+            rf.ein[i] += out.lam[i] / w[i];
+        }
+        let err = inf_norm(&rf.ex)
+            .max(inf_norm(&rf.eeq))
+            .max(inf_norm(&rf.ein));
+        if err <= tol || !err.is_finite() {
+            break;
+        }
+        let Refine { ex, eeq, ein, corr } = rf;
+        solve_reduced(
+            lp,
+            kkt,
+            w,
+            buf,
+            tp,
+            ex,
+            eeq,
+            ein,
+            &mut corr.z,
+            &mut corr.nu,
+            &mut corr.lam,
+        );
+        for (a, &b) in out.z.iter_mut().zip(&corr.z) {
+            *a += b;
+        }
+        for (a, &b) in out.nu.iter_mut().zip(&corr.nu) {
+            *a += b;
+        }
+        for (a, &b) in out.lam.iter_mut().zip(&corr.lam) {
+            *a += b;
+        }
     }
 }
 
@@ -321,6 +439,7 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
     }
     let Work {
         kkt,
+        rf,
         buf,
         tp,
         w,
@@ -330,19 +449,19 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
     } = &mut wk;
     if lp.is_lp() {
         let zero_n = vec![T::zero(); n];
-        solve_full(lp, kkt, w, buf, tp, &zero_n, &lp.b, &lp.h, d1);
+        solve_full(lp, kkt, w, buf, tp, rf, &zero_n, &lp.b, &lp.h, d1);
         z.copy_from_slice(&d1.z);
         for i in 0..p {
             s[i] = -d1.lam[i];
         }
         let neg_q: Vec<T> = lp.q.iter().map(|&x| -x).collect();
         let (zero_m, zero_p) = (vec![T::zero(); m], vec![T::zero(); p]);
-        solve_full(lp, kkt, w, buf, tp, &neg_q, &zero_m, &zero_p, d2);
+        solve_full(lp, kkt, w, buf, tp, rf, &neg_q, &zero_m, &zero_p, d2);
         nu.copy_from_slice(&d2.nu);
         lam.copy_from_slice(&d2.lam);
     } else {
         let neg_q: Vec<T> = lp.q.iter().map(|&x| -x).collect();
-        solve_full(lp, kkt, w, buf, tp, &neg_q, &lp.b, &lp.h, d1);
+        solve_full(lp, kkt, w, buf, tp, rf, &neg_q, &lp.b, &lp.h, d1);
         z.copy_from_slice(&d1.z);
         nu.copy_from_slice(&d1.nu);
         for i in 0..p {
@@ -423,6 +542,17 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
             }
             info.res_dinf = (qres / T::one().max(norm_z)).max(ares / T::one().max(norm_z + norm_s));
         }
+        if tols.verbose {
+            eprintln!(
+                "iter {iters:3}  pres {:9.2e}  dres {:9.2e}  gap {:9.2e}  rel {:9.2e}  κ/τ {:9.2e}  τ {:9.2e}",
+                info.res_primal.to64(),
+                info.res_dual.to64(),
+                info.gap_abs.to64(),
+                info.gap_rel.to64(),
+                info.ktratio.to64(),
+                tau.to64()
+            );
+        }
         let finite = info.res_primal.is_finite()
             && info.res_dual.is_finite()
             && info.gap_abs.is_finite()
@@ -465,6 +595,7 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
         }
         let Work {
             kkt,
+            rf,
             buf,
             tp,
             w,
@@ -486,7 +617,7 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
         for j in 0..n {
             rhs_x[j] = -lp.q[j];
         }
-        solve_full(lp, kkt, w, buf, tp, rhs_x, &lp.b, &lp.h, d2);
+        solve_full(lp, kkt, w, buf, tp, rf, rhs_x, &lp.b, &lp.h, d2);
         // Denominator of Δτ: κ/τ − qᵀz2 − bᵀν2 − hᵀλ2 + ξᵀQξ − 2ξᵀQz2, ξ = z/τ.
         let xi_Q_z2 = dot(Qz, &d2.z) / tau;
         let tau_den = kappa / tau - dot(&lp.q, &d2.z) - dot(&lp.b, &d2.nu) - dot(&lp.h, &d2.lam)
@@ -505,7 +636,7 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
             for i in 0..p {
                 rhs_in[i] = -f * r_in[i] + ds[i] / lam[i];
             }
-            solve_full(lp, kkt, w, buf, tp, rhs_x, rhs_eq, rhs_in, d1);
+            solve_full(lp, kkt, w, buf, tp, rf, rhs_x, rhs_eq, rhs_in, d1);
             let tau_num = f * rtau - dkappa / tau
                 + dot(&lp.q, &d1.z)
                 + dot(&lp.b, &d1.nu)
@@ -597,8 +728,20 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
     let out_nu: Vec<T> = (0..m).map(|i| e_eq[i] * nu[i] * k / c).collect();
     let out_lam: Vec<T> = (0..p).map(|i| e_in[i] * lam[i] * k / c).collect();
     let out_s: Vec<T> = (0..p).map(|i| s[i] * k / e_in[i]).collect();
+    // The backward pass needs K at the solution's W (OptNet eq. 7); the last iteration's
+    // factorization is one step behind, and W's largest entries grow tenfold per step.
     let factors = if status.is_solved() {
-        Some((wk.kkt.into_factors(), lp.scaling.clone()))
+        for i in 0..p {
+            wk.w[i] = lam[i] / s[i];
+        }
+        if wk
+            .kkt
+            .factor(lp.Q.as_ref(), lp.A.as_ref(), lp.G.as_ref(), &wk.w)
+        {
+            Some((wk.kkt.into_factors(), lp.scaling.clone()))
+        } else {
+            None
+        }
     } else {
         None
     };

@@ -1,0 +1,333 @@
+//! Solutions against Clarabel on the problem families a layer meets.
+#![allow(non_snake_case)]
+mod common;
+use common::*;
+use ndarray::{s, Array1, Array2, Array3, Axis};
+use optnet_runtime::{QpBatch, Settings, Solver, Status};
+
+const TOL: f64 = 1e-6;
+
+/// Stacks per-example problems into one batched `QpBatch` and checks every example.
+fn check_batch(qps: &[Qp]) {
+    check_batch_with(qps, &Solver::cpu());
+}
+
+fn check_batch_with(qps: &[Qp], solver: &Solver) {
+    let b = qps.len();
+    let (n, m, p) = (qps[0].q.len(), qps[0].b.len(), qps[0].h.len());
+    let mut Q = Array3::zeros((b, n, n));
+    let mut q = Array2::zeros((b, n));
+    let mut A = Array3::zeros((b, m, n));
+    let mut bb = Array2::zeros((b, m));
+    let mut G = Array3::zeros((b, p, n));
+    let mut h = Array2::zeros((b, p));
+    for (i, x) in qps.iter().enumerate() {
+        Q.index_axis_mut(Axis(0), i).assign(&x.Q);
+        q.row_mut(i).assign(&x.q);
+        A.index_axis_mut(Axis(0), i).assign(&x.A);
+        bb.row_mut(i).assign(&x.b);
+        G.index_axis_mut(Axis(0), i).assign(&x.G);
+        h.row_mut(i).assign(&x.h);
+    }
+    let batch = QpBatch::builder()
+        .Q(&Q)
+        .q(&q)
+        .A(&A)
+        .b(&bb)
+        .G(&G)
+        .h(&h)
+        .build()
+        .unwrap();
+    let sol = solver.solve(&batch).unwrap();
+    for (i, x) in qps.iter().enumerate() {
+        let r = clarabel(
+            x.Q.view(),
+            x.q.view(),
+            x.A.view(),
+            x.b.view(),
+            x.G.view(),
+            x.h.view(),
+        );
+        assert_eq!(
+            sol.status[i],
+            Status::Solved,
+            "example {i} (n={n}, m={m}, p={p})"
+        );
+        let scale = 1.0f64.max(r.z.iter().fold(0.0f64, |a, v| a.max(v.abs())));
+        let ez = max_abs_diff(sol.z.row(i), r.z.view()) / scale;
+        assert!(
+            ez < TOL,
+            "example {i} (n={n}, m={m}, p={p}): z differs from Clarabel by {ez:e}"
+        );
+        let eo = (sol.objective[i] - r.obj).abs() / 1f64.max(r.obj.abs());
+        assert!(
+            eo < TOL,
+            "example {i}: objective {} vs Clarabel {}",
+            sol.objective[i],
+            r.obj
+        );
+        // s = h − Gz and complementarity hold for the returned iterate.
+        let slack = &x.h - &x.G.dot(&sol.z.row(i));
+        assert!(max_abs_diff(slack.view(), sol.s.row(i)) < 1e-6 * scale);
+        assert!(sol.lam.row(i).iter().all(|&l| l >= 0.0));
+    }
+}
+
+#[test]
+fn random_dense_qps_of_several_shapes() {
+    let mut r = rng(1);
+    for &(n, m, p) in &[
+        (1, 0, 1),
+        (5, 0, 0),
+        (10, 3, 0),
+        (10, 0, 15),
+        (20, 5, 30),
+        (60, 10, 80),
+        (100, 0, 100),
+    ] {
+        let qps: Vec<Qp> = (0..4)
+            .map(|_| random_qp(&mut r, n, m, p, n, 1e-3))
+            .collect();
+        check_batch(&qps);
+    }
+}
+
+#[test]
+fn linear_programs() {
+    // Q = 0, box constraints −1 ≤ z ≤ 1 keep the LP bounded, plus random cuts.
+    let mut r = rng(2);
+    let qps: Vec<Qp> = (0..5)
+        .map(|_| {
+            let (n, m) = (12, 3);
+            let mut x = random_qp(&mut r, n, m, 6, 1, 0.0);
+            x.Q.fill(0.0);
+            let mut G = Array2::zeros((6 + 2 * n, n));
+            G.slice_mut(s![..6, ..]).assign(&x.G);
+            let mut h = Array1::zeros(6 + 2 * n);
+            h.slice_mut(s![..6]).assign(&x.h);
+            for j in 0..n {
+                G[[6 + j, j]] = 1.0;
+                G[[6 + n + j, j]] = -1.0;
+                // The point z0 behind b, h lies in a box of radius max|z0|; use a larger box.
+                h[6 + j] = 10.0;
+                h[6 + n + j] = 10.0;
+            }
+            x.G = G;
+            x.h = h;
+            x
+        })
+        .collect();
+    check_batch(&qps);
+}
+
+#[test]
+fn singular_q() {
+    let mut r = rng(3);
+    let qps: Vec<Qp> = (0..4)
+        .map(|_| random_qp(&mut r, 20, 2, 40, 7, 0.0))
+        .collect();
+    check_batch(&qps);
+}
+
+#[test]
+fn equality_only_and_unconstrained() {
+    let mut r = rng(4);
+    check_batch(
+        &(0..3)
+            .map(|_| random_qp(&mut r, 15, 6, 0, 15, 1e-2))
+            .collect::<Vec<_>>(),
+    );
+    check_batch(
+        &(0..3)
+            .map(|_| random_qp(&mut r, 15, 0, 0, 15, 1e-2))
+            .collect::<Vec<_>>(),
+    );
+}
+
+#[test]
+fn degenerate_duplicated_and_weakly_active_constraints() {
+    let mut r = rng(5);
+    let qps: Vec<Qp> = (0..3)
+        .map(|_| {
+            let mut x = random_qp(&mut r, 10, 2, 8, 10, 1e-1);
+            // Duplicate every constraint row (and one equality row).
+            let G = ndarray::concatenate(Axis(0), &[x.G.view(), x.G.view()]).unwrap();
+            let h = ndarray::concatenate(Axis(0), &[x.h.view(), x.h.view()]).unwrap();
+            let A = ndarray::concatenate(Axis(0), &[x.A.view(), x.A.slice(s![..1, ..])]).unwrap();
+            let b = ndarray::concatenate(Axis(0), &[x.b.view(), x.b.slice(s![..1])]).unwrap();
+            // A weakly active constraint: a row through the optimum with zero multiplier.
+            let opt = clarabel(
+                x.Q.view(),
+                x.q.view(),
+                A.view(),
+                b.view(),
+                G.view(),
+                h.view(),
+            );
+            let g = randn1(&mut r, 10);
+            let hw = g.dot(&opt.z);
+            let G =
+                ndarray::concatenate(Axis(0), &[G.view(), g.view().insert_axis(Axis(0))]).unwrap();
+            let h =
+                ndarray::concatenate(Axis(0), &[h.view(), ndarray::arr1(&[hw]).view()]).unwrap();
+            x.G = G;
+            x.h = h;
+            x.A = A;
+            x.b = b;
+            x
+        })
+        .collect();
+    // At a weakly active constraint both s and λ vanish, and the iterate's distance to the
+    // solution shrinks like √μ rather than μ: ask for a gap of 1e-11 to be within 1e-6.
+    let tight = Settings {
+        tol_gap_abs: 1e-11,
+        tol_gap_rel: 1e-11,
+        tol_feas: 1e-10,
+        ..Settings::default()
+    };
+    check_batch_with(&qps, &Solver::cpu().with_settings(tight).unwrap());
+}
+
+#[test]
+fn badly_scaled_data() {
+    let mut r = rng(6);
+    let qps: Vec<Qp> = (0..3)
+        .map(|_| {
+            let mut x = random_qp(&mut r, 15, 3, 20, 15, 1e-2);
+            // Rows of G and h over eight orders of magnitude, variables over four.
+            for i in 0..20 {
+                let f = 10f64.powi(i as i32 % 9 - 4);
+                x.G.row_mut(i).mapv_inplace(|v| v * f);
+                x.h[i] *= f;
+            }
+            let d = Array1::from_shape_fn(15, |j| 10f64.powi(j as i32 % 5 - 2));
+            // z = D y: Q → DQD, q → Dq, A → AD, G → GD.
+            x.Q = &x.Q * &d.view().insert_axis(Axis(0)) * &d.view().insert_axis(Axis(1));
+            x.q = &x.q * &d;
+            x.A = &x.A * &d.view().insert_axis(Axis(0));
+            x.G = &x.G * &d.view().insert_axis(Axis(0));
+            x.q *= 1e3;
+            x
+        })
+        .collect();
+    check_batch(&qps);
+}
+
+#[test]
+fn infeasible_and_unbounded_members_leave_the_rest_right() {
+    let mut r = rng(7);
+    let (n, m, p) = (8, 2, 12);
+    let mut qps: Vec<Qp> = (0..6)
+        .map(|_| random_qp(&mut r, n, m, p, n, 1e-1))
+        .collect();
+    // Example 1: primal infeasible, z₀ ≤ −1 and z₀ ≥ 1.
+    qps[1].G.row_mut(0).fill(0.0);
+    qps[1].G[[0, 0]] = 1.0;
+    qps[1].h[0] = -1.0;
+    qps[1].G.row_mut(1).fill(0.0);
+    qps[1].G[[1, 0]] = -1.0;
+    qps[1].h[1] = -1.0;
+    // Example 4: unbounded LP, z ≥ −1 only, minimize Σ z… with q pointing down: q = 1, G = I
+    // bounds z from below only on the other side, so −q is a ray.
+    qps[4].Q.fill(0.0);
+    qps[4].A.fill(0.0);
+    qps[4].A[[0, 0]] = 1.0;
+    qps[4].A[[1, 1]] = 1.0;
+    qps[4].b.fill(0.0);
+    qps[4].G.fill(0.0);
+    for i in 0..p.min(n) {
+        qps[4].G[[i, i]] = -1.0;
+        qps[4].h[i] = 1.0;
+    }
+    qps[4].q.fill(0.0);
+    qps[4].q[5] = -1.0;
+    qps[4].G[[5, 5]] = 0.0;
+    let stack = |f: &dyn Fn(&Qp) -> Array2<f64>| {
+        let v: Vec<_> = qps.iter().map(f).collect();
+        ndarray::stack(Axis(0), &v.iter().map(|a| a.view()).collect::<Vec<_>>()).unwrap()
+    };
+    let Q = stack(&|x| x.Q.clone());
+    let A = stack(&|x| x.A.clone());
+    let G = stack(&|x| x.G.clone());
+    let q = ndarray::stack(Axis(0), &qps.iter().map(|x| x.q.view()).collect::<Vec<_>>()).unwrap();
+    let b = ndarray::stack(Axis(0), &qps.iter().map(|x| x.b.view()).collect::<Vec<_>>()).unwrap();
+    let h = ndarray::stack(Axis(0), &qps.iter().map(|x| x.h.view()).collect::<Vec<_>>()).unwrap();
+    let batch = QpBatch::builder()
+        .Q(&Q)
+        .q(&q)
+        .A(&A)
+        .b(&b)
+        .G(&G)
+        .h(&h)
+        .build()
+        .unwrap();
+    let sol = Solver::cpu().solve(&batch).unwrap();
+    assert_eq!(sol.status[1], Status::PrimalInfeasible);
+    assert_eq!(sol.status[4], Status::DualInfeasible);
+    // The certificate of example 1: λ ≥ 0, Aᵀν + Gᵀλ ≈ 0, bᵀν + hᵀλ < 0.
+    let cert = qps[1].A.t().dot(&sol.nu.row(1)) + qps[1].G.t().dot(&sol.lam.row(1));
+    let obj = qps[1].b.dot(&sol.nu.row(1)) + qps[1].h.dot(&sol.lam.row(1));
+    assert!(
+        obj < 0.0 && cert.iter().all(|c| c.abs() < 1e-6 * obj.abs()),
+        "{cert} {obj}"
+    );
+    // The ray of example 4: Ad = 0, Gd ≤ 0, qᵀd < 0.
+    let d = sol.z.row(4);
+    assert!(qps[4].q.dot(&d) < 0.0);
+    assert!(qps[4].A.dot(&d).iter().all(|v| v.abs() < 1e-6));
+    assert!(qps[4].G.dot(&d).iter().all(|&v| v < 1e-6));
+    for i in [0, 2, 3, 5] {
+        let x = &qps[i];
+        let r = clarabel(
+            x.Q.view(),
+            x.q.view(),
+            x.A.view(),
+            x.b.view(),
+            x.G.view(),
+            x.h.view(),
+        );
+        assert_eq!(sol.status[i], Status::Solved);
+        assert!(max_abs_diff(sol.z.row(i), r.z.view()) < TOL);
+    }
+}
+
+#[test]
+fn shared_data_is_solved_per_example() {
+    // Q and G shared by the batch, q and h per example.
+    let mut r = rng(8);
+    let base = random_qp(&mut r, 30, 0, 30, 30, 1e-3);
+    let q = randn(&mut r, (5, 30));
+    let h = Array2::from_shape_fn((5, 30), |(_, j)| base.h[j]) + 0.1;
+    let batch = QpBatch::builder()
+        .Q(&base.Q)
+        .q(&q)
+        .G(&base.G)
+        .h(&h)
+        .build()
+        .unwrap();
+    assert!(batch.Q().is_shared() && batch.G().unwrap().is_shared());
+    let sol = Solver::cpu().solve(&batch).unwrap();
+    let empty = Array2::<f64>::zeros((0, 30));
+    let e1 = Array1::<f64>::zeros(0);
+    for i in 0..5 {
+        let rf = clarabel(
+            base.Q.view(),
+            q.row(i),
+            empty.view(),
+            e1.view(),
+            base.G.view(),
+            h.row(i),
+        );
+        assert_eq!(sol.status[i], Status::Solved);
+        let scale = 1.0f64.max(rf.z.iter().fold(0.0f64, |a, v| a.max(v.abs())));
+        let e = max_abs_diff(sol.z.row(i), rf.z.view()) / scale;
+        assert!(
+            e < TOL,
+            "example {i}: {e:e} {:?} iters {} obj {} {}",
+            rf.status,
+            sol.iters[i],
+            sol.objective[i],
+            rf.obj
+        );
+    }
+}
