@@ -153,14 +153,14 @@ fn grid_search(
     data: &Signals,
     n: usize,
 ) -> Result<(f64, Vec<(f64, f64)>), Box<dyn Error>> {
-    let (noisy, clean) = (
-        data.noisy.slice(s![..n, ..]),
-        data.clean.slice(s![..n, ..]),
-    );
+    let (noisy, clean) = (data.noisy.slice(s![..n, ..]), data.clean.slice(s![..n, ..]));
     let mut tried: Vec<(f64, f64)> = Vec::new();
     let mut eval = |lambda: f64| -> Result<f64, Box<dyn Error>> {
         let (_, err, status) = denoise(&tv_baseline(lambda), solver, noisy, clean, 500, false)?;
-        println!("  λ = {lambda:7.3}: training MSE {err:.3}{}", unsolved_note(&status));
+        println!(
+            "  λ = {lambda:7.3}: training MSE {err:.3}{}",
+            unsolved_note(&status)
+        );
         tried.push((lambda, err));
         Ok(err)
     };
@@ -189,7 +189,6 @@ fn run() -> Result<(), Box<dyn Error>> {
         return Ok(());
     };
     let solver = solver_for(&c.device)?;
-    let bsolver = common::backward_solver(&solver)?;
     let start = Instant::now();
     let mut rng = StdRng::seed_from_u64(c.seed);
     let train = signals::signals(c.train, &mut rng);
@@ -261,7 +260,7 @@ fn run() -> Result<(), Box<dyn Error>> {
             let z = &fwd.z() + &mean;
             let (loss, dz, left_out) = mse_solved(z.view(), x.view(), fwd.status());
             status.extend_from_slice(fwd.status());
-            let grad = layer.backward(&fwd, &bsolver, dz.view())?;
+            let grad = layer.backward(&fwd, &solver, dz.view())?;
             if all_finite(&grad.D) && grad.lambda.is_finite() {
                 adam_D.step(&mut layer.params.D, &grad.D);
                 adam_lam.step(&mut lam, &Array1::from_elem(1, grad.lambda));
@@ -279,13 +278,13 @@ fn run() -> Result<(), Box<dyn Error>> {
         }
         bar.finish_and_clear();
         let (out, err, test_status) = denoise(
-                &layer,
-                &solver,
-                test.noisy.view(),
-                test.clean.view(),
-                500,
-                c.center,
-            )?;
+            &layer,
+            &solver,
+            test.noisy.view(),
+            test.clean.view(),
+            500,
+            c.center,
+        )?;
         println!(
             "epoch {epoch}: train MSE {:.3}, test MSE {err:.3}, λ = {:.3}{}{}  [{:.0} s]",
             loss_sum / seen as f64,

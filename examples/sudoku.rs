@@ -123,7 +123,9 @@ fn evaluate(
         status.extend_from_slice(fwd.status());
         // A puzzle whose QP was not solved counts as wrong.
         for ((z, t), st) in fwd.z().outer_iter().zip(yc.outer_iter()).zip(fwd.status()) {
-            if !st.is_solved() || sudoku_data::decode(&z.to_vec()) != sudoku_data::decode(&t.to_vec()) {
+            if !st.is_solved()
+                || sudoku_data::decode(&z.to_vec()) != sudoku_data::decode(&t.to_vec())
+            {
                 wrong += 1;
             }
         }
@@ -141,7 +143,6 @@ fn run() -> Result<(), Box<dyn Error>> {
         return Ok(());
     };
     let solver = solver_for(&c.device)?;
-    let bsolver = common::backward_solver(&solver)?;
     let start = Instant::now();
     let mut rng = StdRng::seed_from_u64(c.seed);
 
@@ -198,7 +199,7 @@ fn run() -> Result<(), Box<dyn Error>> {
             let fwd = layer.forward(x.view(), &solver)?;
             let (loss, dz, left_out) = mse_solved(fwd.z(), y.view(), fwd.status());
             status.extend_from_slice(fwd.status());
-            let grad = layer.backward(&fwd, &bsolver, dz.view())?;
+            let grad = layer.backward(&fwd, &solver, dz.view())?;
             drop(fwd);
             if all_finite(&grad.A) && all_finite(&grad.w) {
                 adam_A.step(&mut layer.params.A, &grad.A);

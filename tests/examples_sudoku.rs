@@ -9,7 +9,7 @@ mod common;
 
 use common::sudoku_data::{self, Board, CELLS, ONE_HOT};
 use common::sudoku_layer::SudokuLayer;
-use common::{adam::Adam, backward_solver, mse};
+use common::{adam::Adam, mse};
 use optnet::ndarray::{Array1, Array2};
 use optnet::Solver;
 use rand::rngs::StdRng;
@@ -24,7 +24,11 @@ fn there_are_288_mini_sudoku_grids() {
 fn puzzles_have_unique_solutions_and_minimal_clues() {
     let mut rng = StdRng::seed_from_u64(7);
     for p in sudoku_data::puzzles(300, &mut rng) {
-        assert!(sudoku_data::is_valid_solution(&p.solution), "{:?}", p.solution);
+        assert!(
+            sudoku_data::is_valid_solution(&p.solution),
+            "{:?}",
+            p.solution
+        );
         for (c, s) in p.clues.iter().zip(&p.solution) {
             assert!(*c == 0 || c == s, "a clue disagrees with the solution");
         }
@@ -96,9 +100,7 @@ fn gradients_match_finite_differences() {
     let solver = Solver::cpu();
     let fwd = layer.forward(x.view(), &solver).unwrap();
     let (_, dz) = mse(fwd.z(), y.view());
-    let g = layer
-        .backward(&fwd, &backward_solver(&solver).unwrap(), dz.view())
-        .unwrap();
+    let g = layer.backward(&fwd, &solver, dz.view()).unwrap();
     let h = 1e-5;
     let close = |fd: f64, an: f64| (fd - an).abs() <= 2e-3 * fd.abs().max(1e-2);
     for &(i, j) in &[(0, 0), (3, 17), (39, 63), (20, 5)] {
@@ -106,7 +108,11 @@ fn gradients_match_finite_differences() {
         lp.params.A[[i, j]] += h;
         lm.params.A[[i, j]] -= h;
         let fd = (loss(&lp, &x, &y) - loss(&lm, &x, &y)) / (2.0 * h);
-        assert!(close(fd, g.A[[i, j]]), "∂ℓ/∂A[{i},{j}]: {} vs {fd}", g.A[[i, j]]);
+        assert!(
+            close(fd, g.A[[i, j]]),
+            "∂ℓ/∂A[{i},{j}]: {} vs {fd}",
+            g.A[[i, j]]
+        );
     }
     for &j in &[0, 9, 40, 63] {
         let (mut lp, mut lm) = (layer.clone(), layer.clone());
@@ -121,14 +127,13 @@ fn gradients_match_finite_differences() {
 fn adam_steps_lower_the_loss_on_a_fixed_batch() {
     let (mut layer, x, y) = setup(30);
     let solver = Solver::cpu();
-    let bsolver = backward_solver(&solver).unwrap();
     let before = loss(&layer, &x, &y);
     let mut adam_A = Adam::new(0.05, &layer.params.A);
     let mut adam_w = Adam::new(0.05, &layer.params.w);
     for _ in 0..3 {
         let fwd = layer.forward(x.view(), &solver).unwrap();
         let (_, dz) = mse(fwd.z(), y.view());
-        let g = layer.backward(&fwd, &bsolver, dz.view()).unwrap();
+        let g = layer.backward(&fwd, &solver, dz.view()).unwrap();
         drop(fwd);
         adam_A.step(&mut layer.params.A, &g.A);
         adam_w.step(&mut layer.params.w, &g.w);

@@ -19,7 +19,10 @@ impl Flags {
     }
 
     /// Parses `args` (without the program name).
-    pub fn parse(args: impl IntoIterator<Item = String>, usage: &str) -> Result<Option<Flags>, String> {
+    pub fn parse(
+        args: impl IntoIterator<Item = String>,
+        usage: &str,
+    ) -> Result<Option<Flags>, String> {
         let mut given = BTreeMap::new();
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {

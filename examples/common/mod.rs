@@ -14,7 +14,7 @@ pub mod sudoku_layer;
 pub mod tv_layer;
 
 use optnet::ndarray::{Array, Array2, ArrayView2, Axis, Dimension, RemoveAxis};
-use optnet::{Settings, Solver, Term};
+use optnet::Term;
 
 /// [`mse`] over the examples whose QP was solved: rows of unsolved examples (whose output
 /// is not a solution and may be NaN) count neither in the loss nor in the gradient, which
@@ -24,7 +24,9 @@ pub fn mse_solved(
     target: ArrayView2<'_, f64>,
     status: &[optnet::Status],
 ) -> (f64, Array2<f64>, usize) {
-    let solved: Vec<usize> = (0..pred.nrows()).filter(|&i| status[i].is_solved()).collect();
+    let solved: Vec<usize> = (0..pred.nrows())
+        .filter(|&i| status[i].is_solved())
+        .collect();
     let left_out = pred.nrows() - solved.len();
     if left_out == 0 {
         let (loss, grad) = mse(pred, target);
@@ -63,21 +65,6 @@ where
         Term::Shared(a) => a.to_owned(),
         Term::Batched(a) => a.sum_axis(Axis(0)),
     }
-}
-
-/// The solver to hand to `backward`: `solver` with iterative refinement of the backward
-/// solve turned off.
-///
-/// Workaround (runtime at main df160ff): the CPU backward pass refines the adjoint solve
-/// against the KKT matrix at the solution with the factorization of the last iteration,
-/// and that refinement diverges when inequalities are active (gradients ~1e10). One solve
-/// with the kept factorization alone matches finite differences (tests/examples_sudoku.rs).
-/// Remove once the runtime's backward is fixed.
-pub fn backward_solver(solver: &Solver) -> Result<Solver, optnet::Error> {
-    solver.clone().with_settings(Settings {
-        refinement_abstol: 1e300,
-        ..solver.settings().clone()
-    })
 }
 
 /// Whether every entry of `a` is finite (a gradient worth a step).

@@ -87,8 +87,7 @@ fn font_ready() -> bool {
             if let Ok(bytes) = std::fs::read(path) {
                 // plotters keeps fonts for the whole run: leak the bytes once.
                 let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
-                if plotters::style::register_font("sans-serif", FontStyle::Normal, bytes).is_ok()
-                {
+                if plotters::style::register_font("sans-serif", FontStyle::Normal, bytes).is_ok() {
                     return true;
                 }
             }
@@ -101,10 +100,12 @@ fn font_ready() -> bool {
 fn bounds(panel: &Panel) -> (f64, f64, f64, f64) {
     let pts = || panel.series.iter().flat_map(|s| s.points.iter());
     let fold = |f: fn(&(f64, f64)) -> f64| {
-        pts().map(f).filter(|v| v.is_finite()).fold(
-            (f64::INFINITY, f64::NEG_INFINITY),
-            |(lo, hi), v| (lo.min(v), hi.max(v)),
-        )
+        pts()
+            .map(f)
+            .filter(|v| v.is_finite())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                (lo.min(v), hi.max(v))
+            })
     };
     let pad = |(lo, hi): (f64, f64)| {
         if !lo.is_finite() {

@@ -129,11 +129,7 @@ impl TvLayer {
     pub fn forward(&self, y: ArrayView2<'_, f64>, solver: &Solver) -> Result<Forward, Error> {
         let qp = self.qp(y)?;
         let sol = solver.solve(&qp)?;
-        Ok(Forward {
-            qp,
-            sol,
-            n: self.n,
-        })
+        Ok(Forward { qp, sol, n: self.n })
     }
 
     /// Gradients of the loss with respect to D and λ, summed over the batch, given ∂ℓ/∂z
@@ -150,8 +146,7 @@ impl TvLayer {
         dl_dx.slice_mut(s![.., ..n]).assign(&dl_dz);
         let g = solver.backward(&fwd.qp, &fwd.sol, dl_dx.view())?;
         let dG = batch_sum(
-            g.dG
-                .as_ref()
+            g.dG.as_ref()
                 .ok_or_else(|| Error::Backward("no gradient for G".into()))?,
         );
         let dq = batch_sum(&g.dq);
