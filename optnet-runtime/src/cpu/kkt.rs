@@ -8,7 +8,8 @@
 //!     [ A               −εI ]
 //! ```
 //!
-//! of size n + m. It is factored as LDLᵀ without pivoting, with static regularization ε
+//! of size n + m (W regularized as 1/(1/w + ε), see [`super::pdipm::regularized`]).
+//! It is factored as LDLᵀ without pivoting, with static regularization ε
 //! and dynamic regularization of pivots of the wrong sign (faer's `LdltRegularization`),
 //! and every solve is refined iteratively against the unregularized matrix.
 
@@ -43,6 +44,7 @@ pub(crate) struct Kkt<T> {
     F: Mat<T>,
     /// √W ∘ G, scratch for the product GᵀWG.
     Gw: Mat<T>,
+    sqrt_w: Vec<T>,
     signs: Vec<i8>,
     mem: MemBuffer,
     params: KktParams<T>,
@@ -59,6 +61,7 @@ impl<T: Real> Kkt<T> {
             m,
             F: Mat::zeros(dim, dim),
             Gw: Mat::zeros(p, n),
+            sqrt_w: vec![T::zero(); p],
             signs,
             mem: MemBuffer::new(scratch),
             params,
@@ -67,23 +70,21 @@ impl<T: Real> Kkt<T> {
 
     /// Forms K for weights `w` (W = diag(w)) and factors it. Returns false if the
     /// factorization broke down (a zero or non-finite pivot).
-    pub fn factor(
-        &mut self,
-        Q: MatRef<'_, T>,
-        A: MatRef<'_, T>,
-        G: MatRef<'_, T>,
-        w: &[T],
-    ) -> bool {
+    pub fn factor(&mut self, Q: &Mat<T>, A: &Mat<T>, G: &Mat<T>, w: &[T]) -> bool {
         let (n, m) = (self.n, self.m);
         let eps = self.params.static_reg;
         // (1,1) block, lower triangle: Q + GᵀWG + εI.
         {
             let mut H = self.F.as_mut().submatrix_mut(0, 0, n, n);
-            H.copy_from(Q);
+            H.copy_from(Q.as_ref());
             if G.nrows() > 0 {
+                for (r, &wi) in self.sqrt_w.iter_mut().zip(w) {
+                    *r = super::pdipm::regularized(wi, eps).sqrt();
+                }
                 for j in 0..n {
-                    for i in 0..G.nrows() {
-                        self.Gw[(i, j)] = G[(i, j)] * w[i].sqrt();
+                    let col = self.Gw.col_as_slice_mut(j);
+                    for ((g, &gij), &r) in col.iter_mut().zip(G.col_as_slice(j)).zip(&self.sqrt_w) {
+                        *g = gij * r;
                     }
                 }
                 triangular::matmul(
@@ -130,20 +131,43 @@ impl<T: Real> Kkt<T> {
         ok && (0..n + m).all(|i| self.F[(i, i)].is_finite() && self.F[(i, i)] != T::zero())
     }
 
-    /// Solves K x = rhs in place with the factors (K including its regularization).
-    /// Accuracy comes from the caller's refinement against the full Newton system.
-    pub fn solve_plain(&self, rhs: &mut [T]) {
-        solve_ldl(self.F.as_ref(), rhs);
-    }
-
-    /// The numerical constants.
-    pub fn params(&self) -> KktParams<T> {
-        self.params
-    }
-
     /// The factors, kept by the forward pass for the backward pass.
     pub fn into_factors(self) -> Mat<T> {
         self.F
+    }
+}
+
+/// Something that solves with LDLᵀ factors of K: the forward pass's workspace, or the
+/// factors a [`super::Factor`] keeps for the backward pass.
+pub(crate) trait Ldl<T> {
+    /// Solves K x = rhs in place with the factors (K including its regularization).
+    /// Accuracy comes from the caller's refinement against the full Newton system.
+    fn solve_plain(&self, rhs: &mut [T]);
+    /// The numerical constants.
+    fn params(&self) -> KktParams<T>;
+}
+
+impl<T: Real> Ldl<T> for Kkt<T> {
+    fn solve_plain(&self, rhs: &mut [T]) {
+        solve_ldl(self.F.as_ref(), rhs);
+    }
+    fn params(&self) -> KktParams<T> {
+        self.params
+    }
+}
+
+/// Borrowed factors with their constants.
+pub(crate) struct FactorRef<'a, T> {
+    pub F: MatRef<'a, T>,
+    pub params: KktParams<T>,
+}
+
+impl<T: Real> Ldl<T> for FactorRef<'_, T> {
+    fn solve_plain(&self, rhs: &mut [T]) {
+        solve_ldl(self.F, rhs);
+    }
+    fn params(&self) -> KktParams<T> {
+        self.params
     }
 }
 

@@ -12,6 +12,7 @@ use crate::solver::{Adjoints, Cache};
 use crate::{QpBatch, Real, Settings, Solution};
 use equilibrate::Scaling;
 use faer::Mat;
+use kkt::FactorRef;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use pdipm::Tols;
 use problem::Local;
@@ -92,13 +93,15 @@ fn objective<T: Real>(Q: ArrayView2<'_, T>, q: ArrayView1<'_, T>, z: &[T]) -> T 
 /// The adjoint vectors of every example (OptNet eq. 7): with W = diag(λ/s) at the solution,
 ///
 /// ```text
-/// [Q + GᵀWG  Aᵀ] [d_z]   [−∂ℓ/∂z]
-/// [A         0 ] [d_ν] = [   0   ],      D(λ)d_λ = W·G·d_z,
+/// [Q  Aᵀ  Gᵀ  ] [d_z ]   [−∂ℓ/∂z]
+/// [A  0   0   ] [d_ν ] = [   0   ]        d̃_λ = D(λ)d_λ
+/// [G  0  −W⁻¹ ] [d̃_λ]   [   0   ]
 /// ```
 ///
-/// solved with the forward pass's factorization of the equilibrated matrix
-/// K̃ = T·K·T, T = diag(√c·D, E_A/√c), so K⁻¹ = T·K̃⁻¹·T, refined against K at the
-/// solution's W.
+/// solved in the forward pass's equilibrated units with its factorization at the solution,
+/// refined against the full system as every Newton step is. With z = D z̃ the equilibrated
+/// system's right-hand side is −D∘∂ℓ/∂z, and its solution y maps back as d_z = c·D∘y_z,
+/// d_ν = E_A∘y_ν, d̃_λ = E_G∘y_λ.
 pub(crate) fn adjoints<T: Real>(
     settings: &Settings,
     qp: &QpBatch<'_, T>,
@@ -108,66 +111,43 @@ pub(crate) fn adjoints<T: Real>(
 ) -> Adjoints<T> {
     let (batch, n, m, p) = (qp.batch, qp.n, qp.m, qp.p);
     let tols = Tols::<T>::new(settings);
-    let rows: Vec<Option<(Vec<T>, Vec<T>, Vec<T>)>> = (0..batch)
+    let rows: Vec<Option<pdipm::Dir<T>>> = (0..batch)
         .into_par_iter()
         .map(|i| {
             let f = factors[i].as_ref()?;
             if !sol.status[i].is_solved() {
                 return None;
             }
-            let ex = qp.example(i);
-            let lam = sol.lam.row(i);
-            let s = sol.s.row(i);
-            let w: Array1<T> = Array1::from_shape_fn(p, |k| lam[k] / s[k]);
-            // T as a vector over the n + m unknowns.
-            let sqc = f.scaling.c.sqrt();
-            let t: Vec<T> = (0..n)
-                .map(|j| sqc * f.scaling.d[j])
-                .chain((0..m).map(|k| f.scaling.e[k] / sqc))
+            let sc = &f.scaling;
+            let lp = Local::scaled(&qp.example(i), sc);
+            let (e_eq, e_in) = sc.e.split_at(m);
+            // W̃ = λ̃ / s̃ with λ̃ = c·λ / E_G and s̃ = E_G·s.
+            let w: Vec<T> = (0..p)
+                .map(|k| sc.c * sol.lam[[i, k]] / (e_in[k] * e_in[k] * sol.s[[i, k]]))
                 .collect();
-            let apply = |v: &[T]| -> Vec<T> {
-                // K x in the original units: [Q x₁ + Gᵀ(W G x₁) + Aᵀ x₂; A x₁].
-                let x1 = ArrayView1::from(&v[..n]);
-                let x2 = ArrayView1::from(&v[n..]);
-                let mut top = ex.Q.dot(&x1);
-                if p > 0 {
-                    let gx = ex.G.dot(&x1) * &w;
-                    top = top + ex.G.t().dot(&gx);
-                }
-                if m > 0 {
-                    top = top + ex.A.t().dot(&x2);
-                }
-                let bottom = ex.A.dot(&x1);
-                top.iter().chain(bottom.iter()).copied().collect()
+            let rhs_x: Vec<T> = (0..n).map(|j| -sc.d[j] * dl_dz[[i, j]]).collect();
+            let (zero_m, zero_p) = (vec![T::zero(); m], vec![T::zero(); p]);
+            let kkt = FactorRef {
+                F: f.F.as_ref(),
+                params: tols.kkt,
             };
-            let precond = |r: &[T]| -> Vec<T> {
-                let mut y: Vec<T> = r.iter().zip(&t).map(|(&a, &b)| a * b).collect();
-                kkt::solve_ldl(f.F.as_ref(), &mut y);
-                y.iter_mut().zip(&t).for_each(|(a, &b)| *a *= b);
-                y
-            };
-            let rhs: Vec<T> = dl_dz
-                .row(i)
-                .iter()
-                .map(|&g| -g)
-                .chain(std::iter::repeat_n(T::zero(), m))
-                .collect();
-            let mut x = precond(&rhs);
-            let tol = tols.kkt.refine_abstol + tols.kkt.refine_reltol * kkt::inf_norm(&rhs);
-            for _ in 0..tols.kkt.refine_max_iter.max(4) {
-                let kx = apply(&x);
-                let r: Vec<T> = rhs.iter().zip(&kx).map(|(&a, &b)| a - b).collect();
-                if kkt::inf_norm(&r) <= tol {
-                    break;
-                }
-                let c = precond(&r);
-                x.iter_mut().zip(&c).for_each(|(a, &b)| *a += b);
+            let mut y = pdipm::Dir::zeros(n, m, p);
+            let mut buf = vec![T::zero(); n + m];
+            let mut tp = vec![T::zero(); p];
+            let mut rf = pdipm::Refine::new(n, m, p);
+            pdipm::solve_full(
+                &lp, &kkt, &w, &mut buf, &mut tp, &mut rf, &rhs_x, &zero_m, &zero_p, &mut y,
+            );
+            for j in 0..n {
+                y.z[j] *= sc.c * sc.d[j];
             }
-            let dz = x[..n].to_vec();
-            let dnu = x[n..].to_vec();
-            let gdz = ex.G.dot(&ArrayView1::from(&dz));
-            let dlam: Vec<T> = (0..p).map(|k| w[k] * gdz[k]).collect();
-            Some((dz, dnu, dlam))
+            for k in 0..m {
+                y.nu[k] *= e_eq[k];
+            }
+            for k in 0..p {
+                y.lam[k] *= e_in[k];
+            }
+            Some(y)
         })
         .collect();
     let mut adj = Adjoints {
@@ -176,10 +156,10 @@ pub(crate) fn adjoints<T: Real>(
         dlam: Array2::zeros((batch, p)),
     };
     for (i, row) in rows.into_iter().enumerate() {
-        if let Some((dz, dnu, dlam)) = row {
-            adj.dz.row_mut(i).assign(&ArrayView1::from(&dz));
-            adj.dnu.row_mut(i).assign(&ArrayView1::from(&dnu));
-            adj.dlam.row_mut(i).assign(&ArrayView1::from(&dlam));
+        if let Some(y) = row {
+            adj.dz.row_mut(i).assign(&ArrayView1::from(&y.z));
+            adj.dnu.row_mut(i).assign(&ArrayView1::from(&y.nu));
+            adj.dlam.row_mut(i).assign(&ArrayView1::from(&y.lam));
         }
     }
     adj

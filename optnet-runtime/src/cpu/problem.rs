@@ -38,6 +38,34 @@ impl<T: Real> Local<T> {
         }
     }
 
+    /// Copies an example out of the batch and applies a known scaling (as [`super::equilibrate::ruiz`]
+    /// would have produced it).
+    pub fn scaled(ex: &Example<'_, T>, scaling: &Scaling<T>) -> Self {
+        let mut lp = Local::from_example(ex);
+        let (n, m, p) = (lp.n, lp.m, lp.p);
+        let (d, e, c) = (&scaling.d, &scaling.e, scaling.c);
+        for j in 0..n {
+            for i in 0..n {
+                lp.Q[(i, j)] *= c * d[i] * d[j];
+            }
+            for i in 0..m {
+                lp.A[(i, j)] *= e[i] * d[j];
+            }
+            for i in 0..p {
+                lp.G[(i, j)] *= e[m + i] * d[j];
+            }
+            lp.q[j] *= c * d[j];
+        }
+        for i in 0..m {
+            lp.b[i] *= e[i];
+        }
+        for i in 0..p {
+            lp.h[i] *= e[m + i];
+        }
+        lp.scaling = scaling.clone();
+        lp
+    }
+
     /// Whether Q is identically zero (an LP), which changes the starting point.
     pub fn is_lp(&self) -> bool {
         (0..self.n).all(|j| (0..self.n).all(|i| self.Q[(i, j)] == T::zero()))

@@ -1,0 +1,292 @@
+//! Backward pass (OptNet eq. 7–8) against central finite differences of the loss
+//! ℓ = wᵀz through the solver, for all six arrays, batched and shared.
+#![allow(non_snake_case)]
+mod common;
+use common::*;
+use ndarray::{Array1, Array2, Array3, Axis};
+use optnet_runtime::{QpBatch, QpGrad, Settings, Solver, Status, Term};
+
+fn solver() -> Solver {
+    Solver::cpu()
+        .with_settings(Settings {
+            tol_gap_abs: 1e-13,
+            tol_gap_rel: 1e-13,
+            tol_feas: 1e-12,
+            ..Settings::default()
+        })
+        .unwrap()
+}
+
+/// The data of a batch as plain arrays (batched: leading axis B; shared: none).
+#[derive(Clone)]
+struct Data {
+    Q: Array3<f64>,
+    q: Array2<f64>,
+    A: Array3<f64>,
+    b: Array2<f64>,
+    G: Array3<f64>,
+    h: Array2<f64>,
+}
+
+/// Which arrays are shared by the batch (take example 0's copy).
+#[derive(Clone, Copy)]
+struct Sharing {
+    Q: bool,
+    q: bool,
+    A: bool,
+    b: bool,
+    G: bool,
+    h: bool,
+}
+
+fn build<'a>(d: &'a Data, sh: Sharing) -> QpBatch<'a, f64> {
+    let mut bld = QpBatch::builder();
+    bld = if sh.Q {
+        bld.Q(d.Q.index_axis(Axis(0), 0))
+    } else {
+        bld.Q(d.Q.view())
+    };
+    bld = if sh.q {
+        bld.q(d.q.row(0))
+    } else {
+        bld.q(d.q.view())
+    };
+    bld = if sh.A {
+        bld.A(d.A.index_axis(Axis(0), 0))
+    } else {
+        bld.A(d.A.view())
+    };
+    bld = if sh.b {
+        bld.b(d.b.row(0))
+    } else {
+        bld.b(d.b.view())
+    };
+    bld = if sh.G {
+        bld.G(d.G.index_axis(Axis(0), 0))
+    } else {
+        bld.G(d.G.view())
+    };
+    bld = if sh.h {
+        bld.h(d.h.row(0))
+    } else {
+        bld.h(d.h.view())
+    };
+    bld.batch_size(d.q.nrows()).build().unwrap()
+}
+
+fn loss(d: &Data, sh: Sharing, w: &Array2<f64>) -> f64 {
+    let sol = solver().solve(&build(d, sh)).unwrap();
+    assert!(sol.all_solved());
+    (&sol.z * w).sum()
+}
+
+fn grad_entry2(t: &Term<'static, f64, ndarray::Ix2>, e: usize, i: usize, j: usize) -> f64 {
+    match t {
+        Term::Shared(a) => a[[i, j]],
+        Term::Batched(a) => a[[e, i, j]],
+    }
+}
+
+fn grad_entry1(t: &Term<'static, f64, ndarray::Ix1>, e: usize, i: usize) -> f64 {
+    match t {
+        Term::Shared(a) => a[i],
+        Term::Batched(a) => a[[e, i]],
+    }
+}
+
+fn check(sh: Sharing, seed: u64) {
+    let (B, n, m, p) = (3, 6, 2, 9);
+    let mut r = rng(seed);
+    let qps: Vec<Qp> = (0..B).map(|_| random_qp(&mut r, n, m, p, n, 0.5)).collect();
+    let mut d = Data {
+        Q: Array3::zeros((B, n, n)),
+        q: Array2::zeros((B, n)),
+        A: Array3::zeros((B, m, n)),
+        b: Array2::zeros((B, m)),
+        G: Array3::zeros((B, p, n)),
+        h: Array2::zeros((B, p)),
+    };
+    for (e, x) in qps.iter().enumerate() {
+        d.Q.index_axis_mut(Axis(0), e).assign(&x.Q);
+        d.q.row_mut(e).assign(&x.q);
+        d.A.index_axis_mut(Axis(0), e).assign(&x.A);
+        d.b.row_mut(e).assign(&x.b);
+        d.G.index_axis_mut(Axis(0), e).assign(&x.G);
+        d.h.row_mut(e).assign(&x.h);
+    }
+    // Shared arrays: every example sees example 0's copy; make h feasible for all.
+    if sh.G || sh.h {
+        for e in 0..B {
+            let g0 = d.G.index_axis(Axis(0), 0).to_owned();
+            if sh.G {
+                d.G.index_axis_mut(Axis(0), e).assign(&g0);
+            }
+        }
+    }
+    let w = randn(&mut r, (B, n));
+    let qp = build(&d, sh);
+    let s = solver();
+    let sol = s.solve(&qp).unwrap();
+    assert!(sol.all_solved(), "{:?}", sol.status);
+    // Some inequality constraints are active at the solution (else G, h gradients vanish).
+    assert!(sol.s.iter().any(|&v| v < 1e-6));
+    let g: QpGrad<f64> = s.backward(&qp, &sol, w.view()).unwrap();
+    let step = 1e-6;
+    let tol = |fd: f64| 1e-5 * (1.0 + fd.abs());
+    let examples = |shared: bool| if shared { vec![0] } else { (0..B).collect() };
+    // Central difference of ℓ after `f` perturbs the data by ±step.
+    let fd = |f: &dyn Fn(&mut Data, f64)| {
+        let mut up = d.clone();
+        f(&mut up, step);
+        let mut dn = d.clone();
+        f(&mut dn, -step);
+        (loss(&up, sh, &w) - loss(&dn, sh, &w)) / (2.0 * step)
+    };
+    for e in examples(sh.q) {
+        for i in 0..n {
+            let num = fd(&|x: &mut Data, t| x.q[[e, i]] += t);
+            let ana = grad_entry1(&g.dq, e, i);
+            assert!(
+                (num - ana).abs() < tol(num),
+                "dq[{e},{i}]: fd {num} vs {ana}"
+            );
+        }
+    }
+    for e in examples(sh.h) {
+        for i in 0..p {
+            let num = fd(&|x: &mut Data, t| x.h[[e, i]] += t);
+            let ana = grad_entry1(g.dh.as_ref().unwrap(), e, i);
+            assert!(
+                (num - ana).abs() < tol(num),
+                "dh[{e},{i}]: fd {num} vs {ana}"
+            );
+        }
+    }
+    for e in examples(sh.b) {
+        for i in 0..m {
+            let num = fd(&|x: &mut Data, t| x.b[[e, i]] += t);
+            let ana = grad_entry1(g.db.as_ref().unwrap(), e, i);
+            assert!(
+                (num - ana).abs() < tol(num),
+                "db[{e},{i}]: fd {num} vs {ana}"
+            );
+        }
+    }
+    for e in examples(sh.Q) {
+        for i in 0..n {
+            for j in 0..=i {
+                // Perturb the symmetric pair; ℓ changes by dQ[i,j] + dQ[j,i].
+                let num = fd(&|x: &mut Data, t| {
+                    x.Q[[e, i, j]] += t;
+                    if i != j {
+                        x.Q[[e, j, i]] += t;
+                    }
+                });
+                let mut ana = grad_entry2(&g.dQ, e, i, j);
+                if i != j {
+                    ana += grad_entry2(&g.dQ, e, j, i);
+                }
+                assert!(
+                    (num - ana).abs() < tol(num),
+                    "dQ[{e},{i},{j}]: fd {num} vs {ana}"
+                );
+            }
+        }
+    }
+    for e in examples(sh.A) {
+        for i in 0..m {
+            for j in 0..n {
+                let num = fd(&|x: &mut Data, t| x.A[[e, i, j]] += t);
+                let ana = grad_entry2(g.dA.as_ref().unwrap(), e, i, j);
+                assert!(
+                    (num - ana).abs() < tol(num),
+                    "dA[{e},{i},{j}]: fd {num} vs {ana}"
+                );
+            }
+        }
+    }
+    for e in examples(sh.G) {
+        for i in 0..p {
+            for j in 0..n {
+                let num = fd(&|x: &mut Data, t| x.G[[e, i, j]] += t);
+                let ana = grad_entry2(g.dG.as_ref().unwrap(), e, i, j);
+                assert!(
+                    (num - ana).abs() < tol(num),
+                    "dG[{e},{i},{j}]: fd {num} vs {ana}"
+                );
+            }
+        }
+    }
+}
+
+/// A shared array perturbed once moves every example: its gradient is the batch sum.
+fn perturb_shared(d: &mut Data, sh: Sharing) {
+    let _ = (d, sh);
+}
+
+#[test]
+fn all_six_gradients_batched() {
+    let sh = Sharing {
+        Q: false,
+        q: false,
+        A: false,
+        b: false,
+        G: false,
+        h: false,
+    };
+    check(sh, 11);
+}
+
+#[test]
+fn all_six_gradients_shared() {
+    let sh = Sharing {
+        Q: true,
+        q: true,
+        A: true,
+        b: true,
+        G: true,
+        h: true,
+    };
+    check(sh, 12);
+}
+
+#[test]
+fn mixed_sharing() {
+    let sh = Sharing {
+        Q: true,
+        q: false,
+        A: true,
+        b: false,
+        G: true,
+        h: false,
+    };
+    check(sh, 13);
+}
+
+#[test]
+fn unsolved_examples_get_zero_gradients() {
+    let mut r = rng(14);
+    let mut qps: Vec<Qp> = (0..3).map(|_| random_qp(&mut r, 4, 0, 6, 4, 0.5)).collect();
+    // Example 1 infeasible: z₀ ≤ −1 and −z₀ ≤ −1.
+    qps[1].G.row_mut(0).fill(0.0);
+    qps[1].G[[0, 0]] = 1.0;
+    qps[1].h[0] = -1.0;
+    qps[1].G.row_mut(1).fill(0.0);
+    qps[1].G[[1, 0]] = -1.0;
+    qps[1].h[1] = -1.0;
+    let Q = ndarray::stack(Axis(0), &qps.iter().map(|x| x.Q.view()).collect::<Vec<_>>()).unwrap();
+    let q = ndarray::stack(Axis(0), &qps.iter().map(|x| x.q.view()).collect::<Vec<_>>()).unwrap();
+    let G = ndarray::stack(Axis(0), &qps.iter().map(|x| x.G.view()).collect::<Vec<_>>()).unwrap();
+    let h = ndarray::stack(Axis(0), &qps.iter().map(|x| x.h.view()).collect::<Vec<_>>()).unwrap();
+    let qp = QpBatch::builder().Q(&Q).q(&q).G(&G).h(&h).build().unwrap();
+    let s = Solver::cpu();
+    let sol = s.solve(&qp).unwrap();
+    assert_eq!(sol.status[1], Status::PrimalInfeasible);
+    assert_eq!(sol.status[0], Status::Solved);
+    let g = s.backward(&qp, &sol, Array2::ones((3, 4)).view()).unwrap();
+    let dq = g.dq.batched().unwrap();
+    assert!(dq.row(1).iter().all(|&v| v == 0.0));
+    assert!(dq.row(0).iter().any(|&v| v != 0.0));
+    let _ = Array1::<f64>::zeros(0);
+    let _ = perturb_shared;
+}
