@@ -94,21 +94,17 @@ unsafe impl DeviceRepr for Params {}
 
 impl Params {
     /// The settings for precision `T`, as the CPU backend adjusts them: in `f32` tolerances
-    /// are raised to [`Settings::F32_TOL_FLOOR`] and the regularization to multiples of ε.
+    /// are raised to [`Settings::F32_TOL_FLOOR`] (gaps to [`Settings::F32_GAP_FLOOR`]) and the
+    /// regularization to multiples of ε.
     fn new<T: Real>(s: &Settings) -> Params {
         let single = T::NAME == "f32";
         let eps = T::epsilon().to64();
-        let tol = |x: f64| {
-            if single {
-                x.max(Settings::F32_TOL_FLOOR)
-            } else {
-                x
-            }
-        };
-        let reg = |x: f64, floor: f64| if single { x.max(floor) } else { x };
+        let floor = |x: f64, f: f64| if single { x.max(f) } else { x };
+        let tol = |x: f64| floor(x, Settings::F32_TOL_FLOOR);
+        let gap = |x: f64| floor(x, Settings::F32_GAP_FLOOR);
         Params {
-            tol_gap_abs: tol(s.tol_gap_abs),
-            tol_gap_rel: tol(s.tol_gap_rel),
+            tol_gap_abs: gap(s.tol_gap_abs),
+            tol_gap_rel: gap(s.tol_gap_rel),
             tol_feas: tol(s.tol_feas),
             tol_infeas_abs: tol(s.tol_infeas_abs),
             tol_infeas_rel: tol(s.tol_infeas_rel),
@@ -117,9 +113,9 @@ impl Params {
             reduced_tol_feas: tol(s.reduced_tol_feas),
             max_step_fraction: s.max_step_fraction,
             min_step_length: s.min_step_length,
-            static_reg: reg(s.static_regularization, 10.0 * eps),
-            dyn_eps: reg(s.dynamic_regularization_eps, 10.0 * eps),
-            dyn_delta: reg(s.dynamic_regularization_delta, eps.sqrt()),
+            static_reg: floor(s.static_regularization, 10.0 * eps),
+            dyn_eps: floor(s.dynamic_regularization_eps, 10.0 * eps),
+            dyn_delta: floor(s.dynamic_regularization_delta, eps.sqrt()),
             refine_abstol: s.refinement_abstol.max(eps),
             refine_reltol: s.refinement_reltol.max(eps),
             max_iter: s.max_iter.min(i32::MAX as u32) as i32,
