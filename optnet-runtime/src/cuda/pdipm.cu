@@ -356,12 +356,12 @@ __device__ __forceinline__ void ldl_factor(T* K, int ld, int N, int n, T* D, T* 
 
 // x_r ← (L D Lᵀ)⁻¹ x_r for r < NR, by one warp (lanes own rows lane, lane+32, …), no
 // block barriers. C = L·D in the strict lower triangle of K.
-template <typename T, int NR>
-__device__ __noinline__ void ldl_solve_warp(const T* K, int ld, const T* invD, int N, T* x, int V) {
+template <typename T, int NR, int S>
+__device__ __noinline__ void ldl_solve_rows(const T* K, int ld, const T* invD, int N, T* x, int V) {
     const int l = threadIdx.x & 31;
-    T y[NR][MAXS], id[MAXS];
+    T y[NR][S], id[S];
 #pragma unroll
-    for (int s = 0; s < MAXS; s++) {
+    for (int s = 0; s < S; s++) {
         const int i = 32 * s + l;
         id[s] = i < N ? invD[i] : T(0);
 #pragma unroll
@@ -369,7 +369,7 @@ __device__ __noinline__ void ldl_solve_warp(const T* K, int ld, const T* invD, i
     }
     // Forward: L y = b, column by column; u_k = y_k / D_k.
 #pragma unroll
-    for (int s = 0; s < MAXS; s++) {
+    for (int s = 0; s < S; s++) {
         if (32 * s < N) {
 #pragma unroll 4
             for (int kk = 0; kk < 32; kk++) {
@@ -379,7 +379,7 @@ __device__ __noinline__ void ldl_solve_warp(const T* K, int ld, const T* invD, i
 #pragma unroll
                 for (int r = 0; r < NR; r++) uk[r] = __shfl_sync(FULL, y[r][s] * id[s], kk);
 #pragma unroll
-                for (int t = s; t < MAXS; t++) {
+                for (int t = s; t < S; t++) {
                     const int i = 32 * t + l;
                     if (i > k && i < N) {
                         const T c = K[i * ld + k];
@@ -391,12 +391,12 @@ __device__ __noinline__ void ldl_solve_warp(const T* K, int ld, const T* invD, i
         }
     }
 #pragma unroll
-    for (int s = 0; s < MAXS; s++)
+    for (int s = 0; s < S; s++)
 #pragma unroll
         for (int r = 0; r < NR; r++) y[r][s] *= id[s];
     // Backward: Lᵀ x = u, row by row from the bottom (L_ik = C_ik / D_k).
 #pragma unroll
-    for (int s = MAXS - 1; s >= 0; s--) {
+    for (int s = S - 1; s >= 0; s--) {
         if (32 * s < N) {
 #pragma unroll 4
             for (int kk = 31; kk >= 0; kk--) {
@@ -418,13 +418,22 @@ __device__ __noinline__ void ldl_solve_warp(const T* K, int ld, const T* invD, i
         }
     }
 #pragma unroll
-    for (int s = 0; s < MAXS; s++) {
+    for (int s = 0; s < S; s++) {
         const int i = 32 * s + l;
         if (i < N) {
 #pragma unroll
             for (int r = 0; r < NR; r++) x[r * V + i] = y[r][s];
         }
     }
+}
+
+// Dispatches on N: S = ⌈N/32⌉ row slots per lane, so a step issues no work for rows
+// beyond N.
+template <typename T, int NR>
+__device__ __forceinline__ void ldl_solve_warp(const T* K, int ld, const T* invD, int N, T* x, int V) {
+    if (N <= 64) ldl_solve_rows<T, NR, 2>(K, ld, invD, N, x, V);
+    else if (N <= 128) ldl_solve_rows<T, NR, 4>(K, ld, invD, N, x, V);
+    else ldl_solve_rows<T, NR, MAXS>(K, ld, invD, N, x, V);
 }
 
 // ---------------------------------------------------------------- per-block context
