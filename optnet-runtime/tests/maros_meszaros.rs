@@ -235,10 +235,29 @@ fn clarabel_z(pb: &Problem, tol: f64) -> Array1<f64> {
     AG.slice_mut(ndarray::s![m.., ..]).assign(&pb.G);
     let rhs: Vec<f64> = pb.b.iter().chain(pb.h.iter()).copied().collect();
     let mut cones = vec![];
-    if m > 0 { cones.push(ZeroConeT(m)); }
-    if p > 0 { cones.push(NonnegativeConeT(p)); }
-    let settings = DefaultSettings { verbose: false, tol_gap_abs: tol, tol_gap_rel: tol, tol_feas: tol, max_iter: 500, ..DefaultSettings::default() };
-    let mut s = DefaultSolver::new(&csc(pb.Q.view(), true), pb.q.as_slice().unwrap(), &csc(AG.view(), false), &rhs, &cones, settings).unwrap();
+    if m > 0 {
+        cones.push(ZeroConeT(m));
+    }
+    if p > 0 {
+        cones.push(NonnegativeConeT(p));
+    }
+    let settings = DefaultSettings {
+        verbose: false,
+        tol_gap_abs: tol,
+        tol_gap_rel: tol,
+        tol_feas: tol,
+        max_iter: 500,
+        ..DefaultSettings::default()
+    };
+    let mut s = DefaultSolver::new(
+        &csc(pb.Q.view(), true),
+        pb.q.as_slice().unwrap(),
+        &csc(AG.view(), false),
+        &rhs,
+        &cones,
+        settings,
+    )
+    .unwrap();
     s.solve();
     eprintln!("clarabel tight status {:?}", s.solution.status);
     Array1::from(s.solution.x.clone())
@@ -369,8 +388,12 @@ fn trace_one() {
             c.status, c.iters, c.obj_err
         );
         let viol = |z: ArrayView1<f64>| {
-            let a = (&pb.A.dot(&z) - &pb.b).iter().fold(0.0f64, |a, x| a.max(x.abs()));
-            let g = (&pb.G.dot(&z) - &pb.h).iter().fold(0.0f64, |a, &x| a.max(x));
+            let a = (&pb.A.dot(&z) - &pb.b)
+                .iter()
+                .fold(0.0f64, |a, x| a.max(x.abs()));
+            let g = (&pb.G.dot(&z) - &pb.h)
+                .iter()
+                .fold(0.0f64, |a, &x| a.max(x));
             (a, g, pb.objective(z))
         };
         eprintln!("ours abs viol/obj {:?}", viol(z));
@@ -382,7 +405,12 @@ fn trace_one() {
 #[test]
 #[ignore]
 fn sweep_tmp() {
-    let env = |k: &str, d: f64| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
+    let env = |k: &str, d: f64| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
     let solver = Solver::cpu()
         .with_settings(optnet_runtime::Settings {
             static_regularization: env("MM_STATIC", 1e-8),
@@ -399,8 +427,20 @@ fn sweep_tmp() {
     let mut tot = 0.0;
     let mut its = 0;
     let only = std::env::var("MM_PROBLEM").ok();
-    for pb in load_all().into_iter().filter(|p| only.as_ref().is_none_or(|o| *o == p.name)) {
-        let qp = QpBatch::builder().Q(pb.Q.view()).q(pb.q.view()).A(pb.A.view()).b(pb.b.view()).G(pb.G.view()).h(pb.h.view()).check_psd(false).build().unwrap();
+    for pb in load_all()
+        .into_iter()
+        .filter(|p| only.as_ref().is_none_or(|o| *o == p.name))
+    {
+        let qp = QpBatch::builder()
+            .Q(pb.Q.view())
+            .q(pb.q.view())
+            .A(pb.A.view())
+            .b(pb.b.view())
+            .G(pb.G.view())
+            .h(pb.h.view())
+            .check_psd(false)
+            .build()
+            .unwrap();
         let t = Instant::now();
         let sol = solver.solve(&qp).unwrap();
         tot += t.elapsed().as_secs_f64();
@@ -409,7 +449,15 @@ fn sweep_tmp() {
         let (oe, inf) = (pb.objective_error(pb.objective(z)), pb.infeasibility(z));
         if !(sol.status[0] == Status::Solved && oe <= OBJ_TOL && inf <= FEAS_TOL) {
             bad += 1;
-            eprintln!("{}: {} it {} obj err {:e} infeas {:e} obj-ref {:e}", pb.name, sol.status[0], sol.iters[0], oe, inf, pb.objective(z) - pb.reference);
+            eprintln!(
+                "{}: {} it {} obj err {:e} infeas {:e} obj-ref {:e}",
+                pb.name,
+                sol.status[0],
+                sol.iters[0],
+                oe,
+                inf,
+                pb.objective(z) - pb.reference
+            );
         }
     }
     eprintln!("failed {bad}, total iters {its}, time {:.3}s", tot);
@@ -421,6 +469,12 @@ fn tight_refs_tmp() {
     for pb in load_all() {
         let z = clarabel_z(&pb, 1e-12);
         let o = pb.objective(z.view());
-        eprintln!("TIGHT {} {:.17e} rel_diff {:e} infeas {:e}", pb.name, o, pb.objective_error(o), pb.infeasibility(z.view()));
+        eprintln!(
+            "TIGHT {} {:.17e} rel_diff {:e} infeas {:e}",
+            pb.name,
+            o,
+            pb.objective_error(o),
+            pb.infeasibility(z.view())
+        );
     }
 }

@@ -774,7 +774,12 @@ const MAX_BOOSTS: u32 = 3;
 /// Steps 4–7 of ALGORITHM.md with K already factored (and the residuals, W and Qz in `wk`):
 /// the constant direction, the affine and the combined direction (left in `wk.step`).
 /// Returns the step length, or `None` if a direction is not finite.
-fn newton_step<T: Real>(lp: &Local<T>, wk: &mut Work<T>, it: &Iterate<'_, T>, tols: &Tols<T>) -> Option<T> {
+fn newton_step<T: Real>(
+    lp: &Local<T>,
+    wk: &mut Work<T>,
+    it: &Iterate<'_, T>,
+    tols: &Tols<T>,
+) -> Option<T> {
     let (n, m, p) = (lp.n, lp.m, lp.p);
     let Iterate {
         lam,
@@ -879,7 +884,12 @@ fn newton_step<T: Real>(lp: &Local<T>, wk: &mut Work<T>, it: &Iterate<'_, T>, to
     let finite = |d: &Dir<T>| {
         d.tau.is_finite()
             && d.kappa.is_finite()
-            && d.z.iter().chain(&d.nu).chain(&d.lam).chain(&d.s).all(|x| x.is_finite())
+            && d.z
+                .iter()
+                .chain(&d.nu)
+                .chain(&d.lam)
+                .chain(&d.s)
+                .all(|x| x.is_finite())
     };
     (alpha.is_finite() && finite(step)).then_some(alpha)
 }
