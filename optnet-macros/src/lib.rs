@@ -205,3 +205,18 @@ mod tests {
         }
     }
 }
+/// Prints the expansion of a layer, for reading the generated code without `cargo expand`:
+/// `OPTNET_LAYER='layer L(n) { … }' cargo test -p optnet-macros print -- --ignored --nocapture`
+#[cfg(test)]
+mod print_expansion {
+    #[test]
+    #[ignore = "a tool, not a check"]
+    fn print() {
+        use std::str::FromStr;
+        let src = std::env::var("OPTNET_LAYER").unwrap();
+        println!(
+            "{}",
+            super::expand(super::TokenStream::from_str(&src).unwrap())
+        );
+    }
+}
