@@ -1,0 +1,348 @@
+//! The OptNet paper's denoising experiment (Amos & Kolter 2017, §5.3): total-variation
+//! denoising as a QP layer,
+//!
+//! ```text
+//! z(y) = argmin_z ½‖y − z‖² + λ‖Dz‖₁
+//! ```
+//!
+//! first as the classic baseline (D the first-difference operator, λ chosen by a grid
+//! search on training signals), then with D learned end to end ("OptNet tuned TV"):
+//! initialized at the difference operator and λ at the baseline's best, trained with Adam
+//! on the mean squared error against the clean signals.
+//!
+//! ```sh
+//! cargo run --release --example denoise
+//! cargo run --release --example denoise -- --help
+//! ```
+
+#![allow(non_snake_case)] // D is the paper's name.
+
+mod common;
+
+use common::cli::{solver_for, Flags};
+use common::plot::{save_png, Panel, Series};
+use common::signals::{self, Signals, LEN};
+use common::tv_layer::{difference_operator, TvLayer, TvParams};
+use common::{adam::Adam, all_finite, mse, mse_solved, skipped_note, unsolved_note};
+use indicatif::{ProgressBar, ProgressStyle};
+use optnet::ndarray::{s, Array1, Array2, ArrayView2, Axis};
+use optnet::{Solver, Status};
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use std::error::Error;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+const USAGE: &str = "\
+Total-variation denoising: the classic baseline against a learned OptNet layer.
+
+usage: cargo run --release --example denoise -- [flags]
+
+  --train N        training signals                          (default 9000)
+  --test N         held-out signals                          (default 1000)
+  --grid N         training signals the λ grid search uses   (default 1000)
+  --lambda X       baseline λ, skipping the grid search      (default: search)
+  --epochs N       passes of Adam over the training signals  (default 2)
+  --batch N        minibatch size                            (default 100)
+  --lr X           Adam step size for D (λ's is lr·λ₀)       (default 0.001)
+  --center B       feed the layer signals minus their mean   (default false)
+  --seed N         seed of the data                          (default 0)
+  --device D       cpu, cuda or cuda:N                       (default cpu)
+  --out PATH       plot, PNG                                 (default target/denoise.png)";
+
+/// The settings of a run.
+struct Config {
+    train: usize,
+    test: usize,
+    grid: usize,
+    lambda: Option<f64>,
+    epochs: usize,
+    batch: usize,
+    lr: f64,
+    center: bool,
+    seed: u64,
+    device: String,
+    out: PathBuf,
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn config() -> Result<Option<Config>, String> {
+    let Some(mut f) = Flags::from_env(USAGE)? else {
+        return Ok(None);
+    };
+    let c = Config {
+        train: f.get("train", 9000)?,
+        test: f.get("test", 1000)?,
+        grid: f.get("grid", 1000)?,
+        lambda: match f.get("lambda", f64::NAN)? {
+            l if l.is_nan() => None,
+            l if l >= 0.0 && l.is_finite() => Some(l),
+            l => return Err(format!("--lambda must be finite and non-negative, got {l}")),
+        },
+        epochs: f.get("epochs", 2)?,
+        batch: f.get("batch", 100)?,
+        lr: f.get("lr", 1e-3)?,
+        center: f.get("center", false)?,
+        seed: f.get("seed", 0)?,
+        device: f.get("device", "cpu".to_string())?,
+        out: f.get("out", PathBuf::from("target/denoise.png"))?,
+    };
+    f.finish(USAGE)?;
+    if c.train == 0 || c.test == 0 || c.grid == 0 || c.batch == 0 {
+        return Err("--train, --test, --grid and --batch must be positive".into());
+    }
+    Ok(Some(c))
+}
+
+/// Denoised signals and their MSE against the clean ones, solved in chunks.
+fn denoise(
+    layer: &TvLayer,
+    solver: &Solver,
+    noisy: ArrayView2<'_, f64>,
+    clean: ArrayView2<'_, f64>,
+    chunk: usize,
+    center: bool,
+) -> Result<(Array2<f64>, f64, Vec<Status>), Box<dyn Error>> {
+    let mut out = Array2::zeros(noisy.raw_dim());
+    let mut status = Vec::with_capacity(noisy.nrows());
+    for (i, y) in noisy.axis_chunks_iter(Axis(0), chunk).enumerate() {
+        let (yc, mean) = centered(y, center);
+        let fwd = layer.forward(yc.view(), solver)?;
+        status.extend_from_slice(fwd.status());
+        out.slice_mut(s![i * chunk..i * chunk + y.nrows(), ..])
+            .assign(&(&fwd.z() + &mean));
+    }
+    let (err, _, _) = mse_solved(out.view(), clean, &status);
+    Ok((out, err, status))
+}
+
+/// The signals minus their means (as a column), and the means; unchanged (means 0) when
+/// `center` is false. TV with D·1 = 0 gives the same denoised signal either way.
+fn centered(y: ArrayView2<'_, f64>, center: bool) -> (Array2<f64>, Array2<f64>) {
+    let mean = if center {
+        y.mean_axis(Axis(1)).expect("signals are not empty")
+    } else {
+        Array1::zeros(y.nrows())
+    };
+    let mean = mean.insert_axis(Axis(1));
+    (&y - &mean, mean)
+}
+
+fn tv_baseline(lambda: f64) -> TvLayer {
+    TvLayer::new(TvParams {
+        D: difference_operator(LEN),
+        lambda,
+    })
+}
+
+/// The λ of the lowest training MSE: a grid of powers of √2, then eighth-octave steps
+/// around the best.
+fn grid_search(
+    solver: &Solver,
+    data: &Signals,
+    n: usize,
+) -> Result<(f64, Vec<(f64, f64)>), Box<dyn Error>> {
+    let (noisy, clean) = (data.noisy.slice(s![..n, ..]), data.clean.slice(s![..n, ..]));
+    let mut tried: Vec<(f64, f64)> = Vec::new();
+    let mut eval = |lambda: f64| -> Result<f64, Box<dyn Error>> {
+        let (_, err, status) = denoise(&tv_baseline(lambda), solver, noisy, clean, 500, false)?;
+        println!(
+            "  λ = {lambda:7.3}: training MSE {err:.3}{}",
+            unsolved_note(&status)
+        );
+        tried.push((lambda, err));
+        Ok(err)
+    };
+    let mut best = (f64::NAN, f64::INFINITY);
+    for k in 4..=12 {
+        let lambda = 2f64.powf(k as f64 / 2.0);
+        let err = eval(lambda)?;
+        if err < best.1 {
+            best = (lambda, err);
+        }
+    }
+    let center = best.0;
+    for k in [-3, -2, -1, 1, 2, 3] {
+        let lambda = center * 2f64.powf(k as f64 / 8.0);
+        let err = eval(lambda)?;
+        if err < best.1 {
+            best = (lambda, err);
+        }
+    }
+    tried.sort_by(|a, b| a.0.total_cmp(&b.0));
+    Ok((best.0, tried))
+}
+
+fn run() -> Result<(), Box<dyn Error>> {
+    let Some(c) = config()? else {
+        return Ok(());
+    };
+    let solver = solver_for(&c.device)?;
+    let start = Instant::now();
+    let mut rng = StdRng::seed_from_u64(c.seed);
+    let train = signals::signals(c.train, &mut rng);
+    let test = signals::signals(c.test, &mut rng);
+    let noise_mse = mse(test.noisy.view(), test.clean.view()).0;
+    println!(
+        "data: {} training and {} test piecewise-constant signals of length {LEN}, noise σ = {} (test MSE of the noisy signals {noise_mse:.2}; seed {})",
+        c.train, c.test, signals::SIGMA, c.seed
+    );
+
+    // The baseline: D the difference operator, λ by grid search.
+    let lambda0 = match c.lambda {
+        Some(l) => l,
+        None => {
+            let grid = c.grid.min(c.train);
+            println!("TV baseline: grid search for λ on {grid} training signals");
+            grid_search(&solver, &train, grid)?.0
+        }
+    };
+    let baseline = tv_baseline(lambda0);
+    let (base_test, base_mse, status) = denoise(
+        &baseline,
+        &solver,
+        test.noisy.view(),
+        test.clean.view(),
+        500,
+        false,
+    )?;
+    println!(
+        "TV baseline: λ = {lambda0:.3}, test MSE {base_mse:.3}{}  [{:.0} s]",
+        unsolved_note(&status),
+        start.elapsed().as_secs_f64()
+    );
+
+    // OptNet tuned TV: D (and λ) learned from the baseline's starting point.
+    let mut layer = baseline.clone();
+    let mut adam_D = Adam::new(c.lr, &layer.params.D);
+    let mut lam = Array1::from_elem(1, layer.params.lambda);
+    let mut adam_lam = Adam::new(c.lr * lambda0, &lam);
+    println!(
+        "learned TV: D {}×{} from the difference operator, λ from {lambda0:.3}; Adam lr {} (λ: {:.4}), batch {}, {} epochs",
+        LEN - 1,
+        LEN,
+        c.lr,
+        c.lr * lambda0,
+        c.batch,
+        c.epochs
+    );
+    let style = ProgressStyle::with_template(
+        "{prefix} [{bar:30}] {pos}/{len} signals, {msg} ({elapsed} < {eta})",
+    )?
+    .progress_chars("=> ");
+    let mut curve = vec![(0.0, base_mse)];
+    let mut order: Vec<usize> = (0..c.train).collect();
+    let mut learned_test = base_test.clone();
+    let mut learned_mse = base_mse;
+    for epoch in 1..=c.epochs {
+        order.shuffle(&mut rng);
+        let bar = ProgressBar::new(c.train as u64)
+            .with_style(style.clone())
+            .with_prefix(format!("epoch {epoch}"));
+        let (mut seen, mut loss_sum, mut skipped) = (0usize, 0.0, 0usize);
+        let mut status = Vec::with_capacity(c.train);
+        for idx in order.chunks(c.batch) {
+            let y = train.noisy.select(Axis(0), idx);
+            let x = train.clean.select(Axis(0), idx);
+            let (yc, mean) = centered(y.view(), c.center);
+            let fwd = layer.forward(yc.view(), &solver)?;
+            let z = &fwd.z() + &mean;
+            let (loss, dz, left_out) = mse_solved(z.view(), x.view(), fwd.status());
+            status.extend_from_slice(fwd.status());
+            let grad = layer.backward(&fwd, &solver, dz.view())?;
+            if all_finite(&grad.D) && grad.lambda.is_finite() {
+                adam_D.step(&mut layer.params.D, &grad.D);
+                adam_lam.step(&mut lam, &Array1::from_elem(1, grad.lambda));
+                lam[0] = lam[0].max(0.0); // λ is non-negative
+                layer.params.lambda = lam[0];
+            } else {
+                skipped += 1;
+            }
+            if left_out < idx.len() {
+                seen += idx.len() - left_out;
+                loss_sum += loss * (idx.len() - left_out) as f64;
+            }
+            bar.inc(idx.len() as u64);
+            bar.set_message(format!("MSE {:.3}", loss_sum / seen as f64));
+        }
+        bar.finish_and_clear();
+        let (out, err, test_status) = denoise(
+            &layer,
+            &solver,
+            test.noisy.view(),
+            test.clean.view(),
+            500,
+            c.center,
+        )?;
+        println!(
+            "epoch {epoch}: train MSE {:.3}, test MSE {err:.3}, λ = {:.3}{}{}  [{:.0} s]",
+            loss_sum / seen as f64,
+            layer.params.lambda,
+            unsolved_note(&[status, test_status].concat()),
+            skipped_note(skipped),
+            start.elapsed().as_secs_f64()
+        );
+        curve.push((epoch as f64, err));
+        learned_test = out;
+        learned_mse = err;
+    }
+
+    let idx = |row: usize, a: &Array2<f64>| -> Vec<(f64, f64)> {
+        a.row(row)
+            .iter()
+            .enumerate()
+            .map(|(j, &v)| (j as f64, v))
+            .collect()
+    };
+    let panels = [
+        Panel {
+            title: "A test signal".into(),
+            x_label: "sample".into(),
+            y_label: "value".into(),
+            series: vec![
+                Series::new("noisy", idx(0, &test.noisy))
+                    .width(1)
+                    .rgb(170, 170, 170),
+                Series::new("clean", idx(0, &test.clean)).rgb(0, 0, 0),
+                Series::new(
+                    format!("TV baseline (λ = {lambda0:.1})"),
+                    idx(0, &base_test),
+                ),
+                Series::new("learned (OptNet)", idx(0, &learned_test)),
+            ],
+        },
+        Panel {
+            title: "Test MSE".into(),
+            x_label: "epoch".into(),
+            y_label: "MSE".into(),
+            series: vec![
+                Series::new(
+                    "TV baseline",
+                    vec![(0.0, base_mse), (c.epochs.max(1) as f64, base_mse)],
+                ),
+                Series::new("learned", curve.clone()),
+            ],
+        },
+    ];
+    save_png(&c.out, (1300, 480), &panels)
+        .map_err(|e| format!("cannot write {}: {e}", c.out.display()))?;
+    println!(
+        "plot: {} (total {:.0} s)",
+        c.out.display(),
+        start.elapsed().as_secs_f64()
+    );
+    println!("TV baseline test MSE: {base_mse:.2}");
+    println!("learned test MSE: {learned_mse:.2}");
+    Ok(())
+}

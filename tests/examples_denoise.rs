@@ -1,0 +1,150 @@
+//! The denoising example's data generator and TV layer (`examples/common`): signal
+//! statistics, the layer's limits (λ = 0 and λ large), its gradients against finite
+//! differences, and a short training run lowering the loss on a fixed batch.
+
+#![allow(non_snake_case)]
+
+#[path = "../examples/common/mod.rs"]
+mod common;
+
+use common::signals::{self, HEIGHTS, LEN, PIECES, SIGMA};
+use common::tv_layer::{difference_operator, TvLayer, TvParams};
+use common::{adam::Adam, mse};
+use optnet::ndarray::{Array1, Array2, Axis};
+use optnet::Solver;
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+
+#[test]
+fn signals_are_piecewise_constant_with_the_stated_ranges() {
+    let data = signals::signals(2000, &mut StdRng::seed_from_u64(11));
+    assert_eq!(data.clean.shape(), [2000, LEN]);
+    let mut seen = [false; 10];
+    for x in data.clean.outer_iter() {
+        let x = x.to_vec();
+        let pieces = signals::pieces(&x);
+        assert!((PIECES.0..=PIECES.1).contains(&pieces), "{pieces} pieces");
+        seen[pieces] = true;
+        for v in x {
+            assert_eq!(v, v.round(), "heights are integers");
+            assert!((HEIGHTS.0 as f64..=HEIGHTS.1 as f64).contains(&v));
+        }
+    }
+    assert!(seen[1] && seen[9], "1 and 9 pieces both occur");
+    // Noise: mean 0 and standard deviation σ = 10 over 200 000 samples (the standard
+    // error of the mean is 0.022, of the deviation about 0.016).
+    let noise = &data.noisy - &data.clean;
+    let n = noise.len() as f64;
+    let mean = noise.sum() / n;
+    let sd = (noise.mapv(|e| (e - mean) * (e - mean)).sum() / n).sqrt();
+    assert!(mean.abs() < 0.1, "noise mean {mean}");
+    assert!((sd - SIGMA).abs() < 0.1, "noise sd {sd}");
+}
+
+#[test]
+fn signals_are_seeded() {
+    let a = signals::signals(5, &mut StdRng::seed_from_u64(3));
+    let b = signals::signals(5, &mut StdRng::seed_from_u64(3));
+    assert_eq!(a.noisy, b.noisy);
+    assert_ne!(
+        a.noisy,
+        signals::signals(5, &mut StdRng::seed_from_u64(4)).noisy
+    );
+}
+
+#[test]
+fn difference_operator_rows_are_e_i_minus_e_next() {
+    let D = difference_operator(5);
+    assert_eq!(D.shape(), [4, 5]);
+    let ramp = Array1::from_iter((0..5).map(|i| i as f64));
+    assert_eq!(D.dot(&ramp), Array1::from_elem(4, -1.0));
+    assert_eq!(D.dot(&Array1::ones(5)), Array1::zeros(4));
+}
+
+fn layer(lambda: f64) -> TvLayer {
+    TvLayer::new(TvParams {
+        D: difference_operator(LEN),
+        lambda,
+    })
+}
+
+#[test]
+fn tv_layer_limits() {
+    let data = signals::signals(3, &mut StdRng::seed_from_u64(2));
+    let solver = Solver::cpu();
+    // λ = 0: nothing to smooth, z = y.
+    let fwd = layer(0.0).forward(data.noisy.view(), &solver).unwrap();
+    assert!(fwd.status().iter().all(|s| s.is_solved()));
+    let err = (&fwd.z() - &data.noisy)
+        .mapv(f64::abs)
+        .fold(0.0, |a: f64, &b| a.max(b));
+    assert!(err < 1e-5, "λ = 0: max |z − y| = {err}");
+    // λ large: a constant signal at the mean of y (½‖y − c1‖² is least at the mean).
+    let fwd = layer(1e4).forward(data.noisy.view(), &solver).unwrap();
+    assert!(fwd.status().iter().all(|s| s.is_solved()));
+    let means = data.noisy.mean_axis(Axis(1)).unwrap();
+    for (z, m) in fwd.z().outer_iter().zip(means) {
+        let err = z.mapv(|v| (v - m).abs()).fold(0.0, |a: f64, &b| a.max(b));
+        assert!(err < 1e-4 * m.abs(), "λ large: max |z − mean| = {err}");
+    }
+}
+
+fn loss(layer: &TvLayer, y: &Array2<f64>, x: &Array2<f64>) -> f64 {
+    let fwd = layer.forward(y.view(), &Solver::cpu()).unwrap();
+    assert!(fwd.status().iter().all(|s| s.is_solved()));
+    mse(fwd.z(), x.view()).0
+}
+
+#[test]
+fn gradients_match_finite_differences() {
+    let data = signals::signals(4, &mut StdRng::seed_from_u64(9));
+    let mut l = layer(12.0);
+    // Off the difference operator so that no entry sits at a kink.
+    l.params.D += &Array2::from_shape_fn((LEN - 1, LEN), |(i, j)| 0.01 * ((3 * i + j) % 5) as f64);
+    let solver = Solver::cpu();
+    let fwd = l.forward(data.noisy.view(), &solver).unwrap();
+    let (_, dz) = mse(fwd.z(), data.clean.view());
+    let g = l.backward(&fwd, &solver, dz.view()).unwrap();
+    let close = |fd: f64, an: f64| (fd - an).abs() <= 2e-3 * fd.abs().max(1e-2);
+    let h = 1e-6;
+    for &(i, j) in &[(0, 0), (10, 11), (50, 50), (98, 99), (40, 70)] {
+        let (mut lp, mut lm) = (l.clone(), l.clone());
+        lp.params.D[[i, j]] += h;
+        lm.params.D[[i, j]] -= h;
+        let fd =
+            (loss(&lp, &data.noisy, &data.clean) - loss(&lm, &data.noisy, &data.clean)) / (2.0 * h);
+        assert!(
+            close(fd, g.D[[i, j]]),
+            "∂ℓ/∂D[{i},{j}]: {} vs {fd}",
+            g.D[[i, j]]
+        );
+    }
+    let (mut lp, mut lm) = (l.clone(), l.clone());
+    lp.params.lambda += h;
+    lm.params.lambda -= h;
+    let fd =
+        (loss(&lp, &data.noisy, &data.clean) - loss(&lm, &data.noisy, &data.clean)) / (2.0 * h);
+    assert!(close(fd, g.lambda), "∂ℓ/∂λ: {} vs {fd}", g.lambda);
+}
+
+#[test]
+fn adam_steps_lower_the_loss_on_a_fixed_batch() {
+    let data = signals::signals(20, &mut StdRng::seed_from_u64(4));
+    let (y, x) = (data.noisy, data.clean);
+    let mut l = layer(6.0);
+    let solver = Solver::cpu();
+    let before = loss(&l, &y, &x);
+    let mut adam_D = Adam::new(2e-3, &l.params.D);
+    let mut lam = Array1::from_elem(1, l.params.lambda);
+    let mut adam_lam = Adam::new(0.5, &lam);
+    for _ in 0..3 {
+        let fwd = l.forward(y.view(), &solver).unwrap();
+        let (_, dz) = mse(fwd.z(), x.view());
+        let g = l.backward(&fwd, &solver, dz.view()).unwrap();
+        adam_D.step(&mut l.params.D, &g.D);
+        adam_lam.step(&mut lam, &Array1::from_elem(1, g.lambda));
+        l.params.lambda = lam[0];
+    }
+    let after = loss(&l, &y, &x);
+    assert!(after < 0.99 * before, "loss {before} → {after}");
+}
