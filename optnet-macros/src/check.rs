@@ -939,6 +939,11 @@ mod tests {
         let ok =
             check_src("variable z: [n]; maximize -sum_squares(z) - norm1(z) + sum(z);").unwrap();
         assert_eq!(ok.objective.1.info.curv, Curv::Concave);
+        // A nonpos param flips curvature: c · norm1 is concave, −c · norm1 convex.
+        let ok = check_src("param c: nonpos; variable z: [n]; maximize c * norm1(z);").unwrap();
+        assert_eq!(ok.objective.1.info.curv, Curv::Concave);
+        check_src("param c: nonpos; variable z: [n]; minimize -c * norm1(z) + sum(z) / 2;")
+            .unwrap();
     }
 
     #[test]
