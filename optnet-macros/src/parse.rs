@@ -1,5 +1,5 @@
 //! Parsing: Rust tokens → text (`tokens.rs`) → pest parse tree (`grammar/optnet.pest`) →
-//! [`ast::Layer`]. A parse error is mapped back to the user's token.
+//! [`crate::ast::Layer`]. A parse error is mapped back to the user's token.
 
 use crate::ast::*;
 use crate::tokens::{Sp, TokenText};
