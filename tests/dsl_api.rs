@@ -32,8 +32,9 @@ optnet! {
 optnet! {
     layer Parameterless(n) {
         input y: [n];
+        input w8: scalar;
         variable x: [n];
-        minimize sum_squares(x - y);
+        minimize sum_squares(x - y) + w8 * sum(x);
         subject to sum(x) == 0;
     }
 }
@@ -112,8 +113,15 @@ fn awkward_names_expand_and_solve() {
 fn layers_without_params_or_inputs() {
     let layer = Parameterless::<f64>::new(3, ParameterlessParams::default()).unwrap();
     let y = array![[1.0, 2.0, 3.0]];
+    let w8 = array![0.7];
     let out = layer
-        .forward(&ParameterlessInputs { y: y.view() }, &Solver::cpu())
+        .forward(
+            &ParameterlessInputs {
+                y: y.view(),
+                w8: w8.view(),
+            },
+            &Solver::cpu(),
+        )
         .unwrap();
     // Projection onto sum(x) = 0.
     for (a, b) in out.x.iter().zip([-1.0, 0.0, 1.0]) {

@@ -369,7 +369,7 @@ fn stack() -> Case {
         let _ = th;
         let y = x.y.row(i).to_owned();
         let k = 2 * (n - 1);
-        let DD = bmat(&[&[p.D.clone()], &[-p.D.clone()]]);
+        let DD = bmat(&[std::slice::from_ref(&p.D), &[-p.D.clone()]]);
         Dense {
             Q: bmat(&[&[eye(n), zeros(n, k)], &[zeros(k, n), zeros(k, k)]]),
             q: bvec(&[-y + 1.0, ones(k) / p.c]),

@@ -67,7 +67,7 @@ fn tv_share_of_generated_code() {
     let share = (c + v) / (f + b);
     println!(
         "TV n = {n}, batch {batch}: canonicalize {:.3} ms, VJP {:.3} ms; forward {:.3} ms, \
-         backward {:.3} ms; generated code = {:.1}% of forward + backward",
+         backward {:.3} ms; generated code = {:.3}% of forward + backward",
         c * 1e3,
         v * 1e3,
         f * 1e3,

@@ -909,3 +909,102 @@ pub fn product_shape(a: &Shape, b: &Shape) -> Option<Shape> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn check_src(body: &str) -> Result<Checked, Vec<String>> {
+        let src = format!("layer L(n, m) {{ {body} }}");
+        let layer = crate::parse::parse_layer(proc_macro2::TokenStream::from_str(&src).unwrap())
+            .map_err(|e| vec![e.to_string()])?;
+        check(layer).map_err(|e| e.into_iter().map(|e| e.to_string()).collect())
+    }
+
+    fn errors(body: &str) -> Vec<String> {
+        check_src(body).expect_err("the layer should be rejected")
+    }
+
+    #[test]
+    fn dcp_accepts_convex_problems() {
+        let ok = check_src(
+            "param lambda: nonneg; param P: [n, n]; input y: [n]; variable z: [n]; \
+             minimize 0.5 * sum_squares(y - z) + lambda * norm1(z) + quad_form(z, P) \
+             + sum(max(z, -z, 0)) + norm_inf(z); subject to -1 <= z <= 1, sum(z) == 0;",
+        )
+        .unwrap();
+        assert_eq!(ok.objective.1.info.curv, Curv::Convex);
+        assert_eq!(ok.constraints.len(), 3);
+        let ok =
+            check_src("variable z: [n]; maximize -sum_squares(z) - norm1(z) + sum(z);").unwrap();
+        assert_eq!(ok.objective.1.info.curv, Curv::Concave);
+        // A nonpos param flips curvature: c · norm1 is concave, −c · norm1 convex.
+        let ok = check_src("param c: nonpos; variable z: [n]; maximize c * norm1(z);").unwrap();
+        assert_eq!(ok.objective.1.info.curv, Curv::Concave);
+        check_src("param c: nonpos; variable z: [n]; minimize -c * norm1(z) + sum(z) / 2;")
+            .unwrap();
+    }
+
+    #[test]
+    fn dcp_rejects_non_convex_problems() {
+        assert!(errors("variable z: [n]; minimize -sum_squares(z);")[0]
+            .contains("non-convex objective"));
+        assert!(errors("variable z: [n]; maximize norm1(z);")[0].contains("non-convex objective"));
+        assert!(
+            errors("variable z: [n]; minimize sum(z); subject to abs(z) == 1;")[0]
+                .contains("non-convex constraint")
+        );
+        assert!(
+            errors("variable z: [n]; minimize sum(z); subject to 1 <= norm1(z);")[0]
+                .contains("non-convex constraint")
+        );
+        assert!(
+            errors("param c: scalar; variable z: [n]; minimize c * norm1(z);")[0]
+                .contains("sign of this factor is unknown")
+        );
+        assert!(errors("variable z: [n]; minimize abs(norm1(z));")[0].contains("affine argument"));
+        assert!(
+            errors("variable z: [n]; minimize z.T * z;")[0].contains("both depend on variables")
+        );
+    }
+
+    #[test]
+    fn shapes_are_compared_symbolically() {
+        assert!(
+            errors("param P: [n, n]; variable z: [n]; minimize sum_squares(P - z);")[0]
+                .contains("cannot subtract [n, n] and [n]")
+        );
+        assert!(
+            errors("param D: [n - 1, n]; variable z: [m]; minimize sum_squares(D * z);")[0]
+                .contains("cannot multiply [n - 1, n] by [m]")
+        );
+        // n + n and 2 * n are the same size.
+        check_src("param D: [2 * n, n + n]; variable z: [n + n]; minimize sum_squares(D * z);")
+            .unwrap();
+        assert!(errors("variable z: [n]; minimize sum(z) + z;")[0].contains("must be a scalar"));
+    }
+
+    #[test]
+    fn all_errors_are_collected() {
+        let e = errors(
+            "param D: [k, n]; variable z: [n]; variable z: [n]; \
+             minimize sum_squares(w) + foo(z); subject to z * z <= 1;",
+        );
+        assert_eq!(e.len(), 5, "{e:#?}");
+    }
+
+    #[test]
+    fn data_positions_reject_variables() {
+        assert!(
+            errors("variable z: [n]; variable s: scalar; minimize quad_form(z, s * eye(n));")[0]
+                .contains("where data is required")
+        );
+        assert!(
+            errors("variable z: [n]; minimize sum(exp(z));")[0].contains("where data is required")
+        );
+        assert!(
+            errors("variable z: [n]; minimize huber(z, z);")[0].contains("where data is required")
+        );
+    }
+}

@@ -649,12 +649,13 @@ impl Gen<'_> {
             )
             .replace("[batch, ]", "[batch]");
             let idx = 0..dims.len();
+            let ndims = dims.len();
             out.extend(q! {
                 let found = inputs.#id.shape();
                 if found[0] != batch {
                     return Err(Error::BatchSize { array: #name, expected: batch, found: found[0] });
                 }
-                let want = [#(#dims),*];
+                let want: [usize; #ndims] = [#(#dims),*];
                 if found[1..] != want[..] {
                     return Err(Error::Shape { array: #name, expected: format!(#fmt, #(want[#idx]),*), found: found.to_vec() });
                 }

@@ -283,7 +283,9 @@ impl Graph {
                 let p = self.matmul(a, y);
                 self.scale(s, p)
             }
-            _ if r.is_one() && c.is_one() && self.lit_value(a).is_some() => b,
+            // A 1 × 1 number times a row (or a column times a 1 × 1 number) is a scaling.
+            (Op::Lit(_), _) => self.scale(a, b),
+            (_, Op::Lit(_)) => self.scale(b, a),
             _ => self.intern(Op::MatMul(a, b), r, c),
         }
     }
@@ -415,6 +417,15 @@ mod tests {
         let d = g.matmul(mi, y);
         assert!(matches!(g.nodes[d].op, Op::Neg(x) if x == y));
         assert!(g.nodes[d].batched);
+    }
+
+    #[test]
+    fn a_number_times_a_row_is_a_scaling() {
+        let mut g = Graph::default();
+        let two = g.lit(2.0);
+        let x = g.leaf(Op::Param(0), Size::int(1), Size::var("n"));
+        let p = g.matmul(two, x);
+        assert!(matches!(g.nodes[p].op, Op::Scale(s, y) if s == two && y == x));
     }
 
     #[test]

@@ -5,12 +5,12 @@
 //! The pipeline, one module a step (as in serde_derive and sqlx-macros, the core works on
 //! `proc_macro2` tokens and is unit-tested without a compiler in the loop):
 //!
-//! 1. [`tokens`]: Rust tokens → the text pest parses, remembering each token's span;
-//! 2. [`parse`]: pest (`grammar/optnet.pest`) → [`ast`];
-//! 3. [`check`]: names, shapes, DCP convexity, every error collected ([`ctxt`]);
-//! 4. [`canon`]: canonicalization to one QP, one rule per atom ([`atoms`]), data as a
-//!    DAG of operations on params and inputs ([`graph`]);
-//! 5. [`codegen`]: the layer type, its forward pass and its vector-Jacobian products.
+//! 1. `tokens`: Rust tokens → the text pest parses, remembering each token's span;
+//! 2. `parse`: pest (`grammar/optnet.pest`) → `ast`;
+//! 3. `check`: names, shapes, DCP convexity, every error collected (`ctxt`);
+//! 4. `canon`: canonicalization to one QP, one rule per atom (`atoms`), data as a
+//!    DAG of operations on params and inputs (`graph`);
+//! 5. `codegen`: the layer type, its forward pass and its vector-Jacobian products.
 
 #![allow(non_snake_case)] // Q, A, G are the paper's names.
 
@@ -203,5 +203,20 @@ mod tests {
                 expands_without_panic(&t.join(" "));
             }
         }
+    }
+}
+/// Prints the expansion of a layer, for reading the generated code without `cargo expand`:
+/// `OPTNET_LAYER='layer L(n) { … }' cargo test -p optnet-macros print -- --ignored --nocapture`
+#[cfg(test)]
+mod print_expansion {
+    #[test]
+    #[ignore = "a tool, not a check"]
+    fn print() {
+        use std::str::FromStr;
+        let src = std::env::var("OPTNET_LAYER").unwrap();
+        println!(
+            "{}",
+            super::expand(super::TokenStream::from_str(&src).unwrap())
+        );
     }
 }

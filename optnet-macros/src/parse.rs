@@ -1,5 +1,5 @@
 //! Parsing: Rust tokens → text (`tokens.rs`) → pest parse tree (`grammar/optnet.pest`) →
-//! [`ast::Layer`]. A parse error is mapped back to the user's token.
+//! [`crate::ast::Layer`]. A parse error is mapped back to the user's token.
 
 use crate::ast::*;
 use crate::tokens::{Sp, TokenText};
@@ -14,15 +14,50 @@ pub struct LayerParser;
 
 /// Parses a layer from the macro's input tokens.
 pub fn parse_layer(tokens: TokenStream) -> Result<Layer, syn::Error> {
-    let tt = TokenText::new(tokens);
-    let mut pairs =
-        LayerParser::parse(Rule::layer_file, &tt.text).map_err(|e| pest_error(&tt, &e))?;
+    let tt = TokenText::new(tokens.clone());
+    let mut pairs = match LayerParser::parse(Rule::layer_file, &tt.text) {
+        Ok(p) => p,
+        Err(e) => return Err(statement_errors(&tokens).unwrap_or_else(|| pest_error(&tt, &e))),
+    };
     let file = pairs.next().expect("layer_file matched");
     let layer = file
         .into_inner()
         .find(|p| p.as_rule() == Rule::layer)
         .expect("layer_file holds a layer");
     Ok(Builder { tt: &tt }.layer(layer))
+}
+
+/// After a failed parse: the errors of every statement of the layer's body, parsed one by
+/// one, or `None` when each statement parses (the error is then in the header).
+fn statement_errors(tokens: &TokenStream) -> Option<syn::Error> {
+    use proc_macro2::{Delimiter, TokenTree};
+    let body = tokens.clone().into_iter().find_map(|t| match t {
+        TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => Some(g.stream()),
+        _ => None,
+    })?;
+    let mut statements: Vec<TokenStream> = vec![TokenStream::new()];
+    for t in body {
+        let end = matches!(&t, TokenTree::Punct(p) if p.as_char() == ';');
+        statements
+            .last_mut()
+            .expect("one open statement")
+            .extend([t]);
+        if end {
+            statements.push(TokenStream::new());
+        }
+    }
+    let mut errors: Option<syn::Error> = None;
+    for st in statements.into_iter().filter(|s| !s.is_empty()) {
+        let tt = TokenText::new(st);
+        if let Err(e) = LayerParser::parse(Rule::statement, &tt.text) {
+            let e = pest_error(&tt, &e);
+            match &mut errors {
+                Some(all) => all.combine(e),
+                None => errors = Some(e),
+            }
+        }
+    }
+    errors
 }
 
 /// Words a user understands for the rules pest expected.
@@ -50,7 +85,7 @@ fn describe(rule: Rule) -> &'static str {
         Rule::size_list => "size arguments",
         Rule::call => "a call",
         Rule::block | Rule::block_row => "a block `[a, b; c, d]`",
-        Rule::EOI => "the end of the layer",
+        Rule::EOI => "the end of the statement",
         Rule::kw_T => "`T`",
         Rule::string => "a string",
         Rule::semi => "`;`",
@@ -399,6 +434,14 @@ mod tests {
         assert_eq!(l.constraints[0].rel, Rel::Le);
         assert_eq!(l.constraints[2].rel, Rel::Ge);
         assert!(matches!(l.constraints[2].lhs, Expr::Bin(BinOp::Mul, ..)));
+    }
+
+    #[test]
+    fn every_bad_statement_is_reported() {
+        let e =
+            parse("layer X(n) { variable z: [n]; param : [n]; minimize sum(z) +; }").unwrap_err();
+        let msgs: Vec<String> = e.into_iter().map(|e| e.to_string()).collect();
+        assert_eq!(msgs.len(), 2, "{msgs:?}");
     }
 
     #[test]
