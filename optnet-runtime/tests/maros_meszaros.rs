@@ -278,6 +278,83 @@ fn every_small_problem_is_solved_at_default_settings() {
     );
 }
 
+/// A batch mixing a hard problem with easy ones of the same shape keeps per-example
+/// stopping: every example stops after exactly the iterations it takes alone, and the easy
+/// ones stop long before the hard one.
+#[test]
+fn a_hard_problem_does_not_hold_back_easy_ones_in_a_batch() {
+    use rand::{Rng, SeedableRng};
+    let probs = load_all();
+    let hard = probs.iter().find(|p| p.name == "QSHARE1B").unwrap();
+    let (n, m, p) = (hard.n(), hard.m(), hard.p());
+    let easy = 5;
+    let mut r = rand::rngs::StdRng::seed_from_u64(3);
+    let mut normal = |shape: (usize, usize)| {
+        Array2::from_shape_fn(shape, |_| r.sample::<f64, _>(rand_distr::StandardNormal))
+    };
+    let b = easy + 1;
+    let (mut Q, mut q) = (Array3::zeros((b, n, n)), Array2::zeros((b, n)));
+    let (mut A, mut bb) = (Array3::zeros((b, m, n)), Array2::zeros((b, m)));
+    let (mut G, mut h) = (Array3::zeros((b, p, n)), Array2::zeros((b, p)));
+    // Example `easy / 2` is the hard one; the others are well-posed random QPs.
+    let hard_at = easy / 2;
+    for i in 0..b {
+        if i == hard_at {
+            Q.index_axis_mut(Axis(0), i).assign(&hard.Q);
+            q.row_mut(i).assign(&hard.q);
+            A.index_axis_mut(Axis(0), i).assign(&hard.A);
+            bb.row_mut(i).assign(&hard.b);
+            G.index_axis_mut(Axis(0), i).assign(&hard.G);
+            h.row_mut(i).assign(&hard.h);
+        } else {
+            let (Ai, Gi, z0) = (normal((m, n)), normal((p, n)), normal((n, 1)).column(0).to_owned());
+            Q.index_axis_mut(Axis(0), i).assign(&Array2::eye(n));
+            q.row_mut(i).assign(&normal((n, 1)).column(0));
+            bb.row_mut(i).assign(&Ai.dot(&z0));
+            h.row_mut(i).assign(&(Gi.dot(&z0) + 1.0));
+            A.index_axis_mut(Axis(0), i).assign(&Ai);
+            G.index_axis_mut(Axis(0), i).assign(&Gi);
+        }
+    }
+    let qp = QpBatch::builder()
+        .Q(&Q)
+        .q(&q)
+        .A(&A)
+        .b(&bb)
+        .G(&G)
+        .h(&h)
+        .build()
+        .unwrap();
+    let solver = Solver::cpu();
+    let mixed = solver.solve(&qp).unwrap();
+    assert!(mixed.all_solved(), "{:?}", mixed.status);
+    let hard_iters = mixed.iters[hard_at];
+    for i in 0..b {
+        // The same example alone.
+        let one = QpBatch::builder()
+            .Q(Q.index_axis(Axis(0), i))
+            .q(q.row(i))
+            .A(A.index_axis(Axis(0), i))
+            .b(bb.row(i))
+            .G(G.index_axis(Axis(0), i))
+            .h(h.row(i))
+            .build()
+            .unwrap();
+        let alone = solver.solve(&one).unwrap();
+        assert_eq!(mixed.iters[i], alone.iters[0], "example {i}");
+        assert_eq!(mixed.z.row(i), alone.z.row(0), "example {i}");
+        if i != hard_at {
+            assert!(
+                2 * mixed.iters[i] <= hard_iters,
+                "easy example {i}: {} iterations beside the hard one's {hard_iters}",
+                mixed.iters[i]
+            );
+        }
+    }
+    let obj = hard.objective(mixed.z.row(hard_at));
+    assert!(hard.objective_error(obj) <= OBJ_TOL);
+}
+
 /// Prints the README's table (markdown): ours beside Clarabel's (default settings), same
 /// machine, same run. Times are the best of three solves.
 #[test]

@@ -9,7 +9,7 @@ mod problem;
 pub(crate) mod psd;
 
 use crate::solver::{Adjoints, Cache};
-use crate::{QpBatch, Real, Settings, Solution};
+use crate::{QpBatch, Real, Settings, Solution, Status};
 use equilibrate::Scaling;
 use faer::Mat;
 use kkt::FactorRef;
@@ -45,12 +45,26 @@ pub(crate) fn solve_batch<T: Real>(settings: &Settings, qp: &QpBatch<'_, T>) -> 
                     T::of(settings.equilibrate_max_scaling),
                 );
             }
-            let out = pdipm::solve(&lp, &tols);
-            let obj = if out.status.is_solved() {
-                objective(ex.Q, ex.q, &out.z)
-            } else {
-                T::nan()
-            };
+            let mut out = pdipm::solve(&lp, &tols);
+            let mut obj = T::nan();
+            if out.status.is_solved() {
+                obj = objective(ex.Q, ex.q, &out.z);
+                // Unscaling or the objective can overflow on extreme data (entries near
+                // f64::MAX): never report a non-finite answer as solved.
+                let finite = obj.is_finite()
+                    && out
+                        .z
+                        .iter()
+                        .chain(&out.nu)
+                        .chain(&out.lam)
+                        .chain(&out.s)
+                        .all(|x| x.is_finite());
+                if !finite {
+                    out.status = Status::NumericalError;
+                    out.factors = None;
+                    obj = T::nan();
+                }
+            }
             (out, obj)
         })
         .collect();

@@ -550,7 +550,15 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
                 .chain((0..p).map(|i| (wk.r_in[i] / e_in[i]).abs()))
                 .fold(T::zero(), |a, x| a.max(x));
             let r_d = (0..n).fold(T::zero(), |a, j| a.max((wk.rx[j] / (d[j] * c)).abs()));
-            info.res_primal = r_p * it / T::one().max(normb + (norm_z + norm_s) * it);
+            // ‖(Az, Gz)‖∞ (from the residuals: Az = r_eq + bτ, Gz = r_in + hτ − s). The
+            // primal residual is relative to it rather than to ‖z‖ (Clarabel's choice): a
+            // huge z that the constraints do not see (a singular or inconsistent A) must
+            // not make a large ‖Az − b‖ look small.
+            let norm_Az = (0..m)
+                .map(|i| ((wk.r_eq[i] + lp.b[i] * tau) / e_eq[i]).abs())
+                .chain((0..p).map(|i| ((wk.r_in[i] + lp.h[i] * tau - s[i]) / e_in[i]).abs()))
+                .fold(T::zero(), |a, x| a.max(x));
+            info.res_primal = r_p * it / T::one().max(normb + (norm_Az + norm_s) * it);
             info.res_dual = r_d * it / T::one().max(normq + (norm_z + norm_y) * it);
             let half = T::of(0.5);
             let pobj = (qz * it + half * zQz * it * it) / c;
