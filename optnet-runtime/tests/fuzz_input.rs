@@ -74,7 +74,13 @@ fn qkind() -> impl Strategy<Value = QKind> {
         Just(QKind::Raw),
         Just(QKind::Symmetric),
         (
-            prop_oneof![Just(1.0), Just(1e-12), Just(1e12), Just(1e-300), Just(1e150)],
+            prop_oneof![
+                Just(1.0),
+                Just(1e-12),
+                Just(1e12),
+                Just(1e-300),
+                Just(1e150)
+            ],
             0usize..4
         )
             .prop_map(|(s, r)| QKind::Psd(s, r)),
@@ -106,13 +112,23 @@ fn case() -> impl Strategy<Value = Case> {
     (
         (0usize..4, 0usize..7, 0usize..4, 0usize..6),
         qkind(),
-        (any::<[bool; 6]>(), any::<[bool; 6]>().prop_map(|b| b.map(|x| x && rare())),),
+        (
+            any::<[bool; 6]>(),
+            any::<[bool; 6]>().prop_map(|b| b.map(|x| x && rare())),
+        ),
         (any::<bool>(), any::<bool>()),
         prop_oneof![8 => Just(None), 1 => (0usize..6).prop_map(Some)],
         prop::collection::vec(value(), 64..512),
     )
         .prop_map(
-            |((batch, n, m, p), qkind, (batched, bad_dim), (with_eq, with_in), drop_one, values)| {
+            |(
+                (batch, n, m, p),
+                qkind,
+                (batched, bad_dim),
+                (with_eq, with_in),
+                drop_one,
+                values,
+            )| {
                 Case {
                     batch,
                     n,
@@ -295,7 +311,12 @@ fn check_solution<T: Real>(
             .max(inf(&Gz));
         let viol = r_eq.max(r_in) / scale;
         if viol.is_finite() {
-            prop_assert!(viol <= tol, "example {} is Solved but violates its constraints by {:e}", i, viol);
+            prop_assert!(
+                viol <= tol,
+                "example {} is Solved but violates its constraints by {:e}",
+                i,
+                viol
+            );
         }
     }
     Ok(())
@@ -484,8 +505,5 @@ fn empty_and_degenerate_inputs() {
         .Q(ndarray::array![[1.0, 0.0], [0.0, -1e-3]])
         .q(ndarray::array![0.0, 0.0])
         .build();
-    assert!(matches!(
-        indef,
-        Err(optnet_runtime::Error::NotPsd { .. })
-    ));
+    assert!(matches!(indef, Err(optnet_runtime::Error::NotPsd { .. })));
 }

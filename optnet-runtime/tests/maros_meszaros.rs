@@ -57,7 +57,8 @@ impl Problem {
         if self.p() > 0 {
             bld = bld.G(self.G.view()).h(self.h.view());
         }
-        bld.build().expect("a Maros–Meszaros problem is valid input")
+        bld.build()
+            .expect("a Maros–Meszaros problem is valid input")
     }
 
     /// ½zᵀQz + qᵀz.
@@ -129,14 +130,12 @@ fn load_all() -> Vec<Problem> {
             let n = f.q.shape()[1];
             let first2 = |a: Array3<f64>| a.index_axis_move(Axis(0), 0);
             let first1 = |a: Array2<f64>| a.index_axis_move(Axis(0), 0);
-            let (A, b) = f
-                .A
-                .map_or((Array2::zeros((0, n)), Array1::zeros(0)), |(A, b)| {
+            let (A, b) =
+                f.A.map_or((Array2::zeros((0, n)), Array1::zeros(0)), |(A, b)| {
                     (first2(A), first1(b))
                 });
-            let (G, h) = f
-                .G
-                .map_or((Array2::zeros((0, n)), Array1::zeros(0)), |(G, h)| {
+            let (G, h) =
+                f.G.map_or((Array2::zeros((0, n)), Array1::zeros(0)), |(G, h)| {
                     (first2(G), first1(h))
                 });
             Problem {
@@ -214,8 +213,8 @@ fn clarabel(pb: &Problem) -> Run {
         ..DefaultSettings::default()
     };
     let t = Instant::now();
-    let mut s = DefaultSolver::new(&P, pb.q.as_slice().unwrap(), &Acsc, &rhs, &cones, settings)
-        .unwrap();
+    let mut s =
+        DefaultSolver::new(&P, pb.q.as_slice().unwrap(), &Acsc, &rhs, &cones, settings).unwrap();
     s.solve();
     let secs = t.elapsed().as_secs_f64();
     let z = Array1::from(s.solution.x.clone());
@@ -236,10 +235,29 @@ fn clarabel_z(pb: &Problem, tol: f64) -> Array1<f64> {
     AG.slice_mut(ndarray::s![m.., ..]).assign(&pb.G);
     let rhs: Vec<f64> = pb.b.iter().chain(pb.h.iter()).copied().collect();
     let mut cones = vec![];
-    if m > 0 { cones.push(ZeroConeT(m)); }
-    if p > 0 { cones.push(NonnegativeConeT(p)); }
-    let settings = DefaultSettings { verbose: false, tol_gap_abs: tol, tol_gap_rel: tol, tol_feas: tol, max_iter: 500, ..DefaultSettings::default() };
-    let mut s = DefaultSolver::new(&csc(pb.Q.view(), true), pb.q.as_slice().unwrap(), &csc(AG.view(), false), &rhs, &cones, settings).unwrap();
+    if m > 0 {
+        cones.push(ZeroConeT(m));
+    }
+    if p > 0 {
+        cones.push(NonnegativeConeT(p));
+    }
+    let settings = DefaultSettings {
+        verbose: false,
+        tol_gap_abs: tol,
+        tol_gap_rel: tol,
+        tol_feas: tol,
+        max_iter: 500,
+        ..DefaultSettings::default()
+    };
+    let mut s = DefaultSolver::new(
+        &csc(pb.Q.view(), true),
+        pb.q.as_slice().unwrap(),
+        &csc(AG.view(), false),
+        &rhs,
+        &cones,
+        settings,
+    )
+    .unwrap();
     s.solve();
     eprintln!("clarabel tight status {:?}", s.solution.status);
     Array1::from(s.solution.x.clone())
@@ -307,7 +325,11 @@ fn a_hard_problem_does_not_hold_back_easy_ones_in_a_batch() {
             G.index_axis_mut(Axis(0), i).assign(&hard.G);
             h.row_mut(i).assign(&hard.h);
         } else {
-            let (Ai, Gi, z0) = (normal((m, n)), normal((p, n)), normal((n, 1)).column(0).to_owned());
+            let (Ai, Gi, z0) = (
+                normal((m, n)),
+                normal((p, n)),
+                normal((n, 1)).column(0).to_owned(),
+            );
             Q.index_axis_mut(Axis(0), i).assign(&Array2::eye(n));
             q.row_mut(i).assign(&normal((n, 1)).column(0));
             bb.row_mut(i).assign(&Ai.dot(&z0));
@@ -447,58 +469,16 @@ fn trace_one() {
             c.status, c.iters, c.obj_err
         );
         let viol = |z: ArrayView1<f64>| {
-            let a = (&pb.A.dot(&z) - &pb.b).iter().fold(0.0f64, |a, x| a.max(x.abs()));
-            let g = (&pb.G.dot(&z) - &pb.h).iter().fold(0.0f64, |a, &x| a.max(x));
+            let a = (&pb.A.dot(&z) - &pb.b)
+                .iter()
+                .fold(0.0f64, |a, x| a.max(x.abs()));
+            let g = (&pb.G.dot(&z) - &pb.h)
+                .iter()
+                .fold(0.0f64, |a, &x| a.max(x));
             (a, g, pb.objective(z))
         };
         eprintln!("ours abs viol/obj {:?}", viol(z));
         let zc = clarabel_z(pb, 1e-12);
         eprintln!("clarabel tight viol/obj {:?}", viol(zc.view()));
-    }
-}
-
-#[test]
-#[ignore]
-fn sweep_tmp() {
-    let env = |k: &str, d: f64| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
-    let solver = Solver::cpu()
-        .with_settings(optnet_runtime::Settings {
-            static_regularization: env("MM_STATIC", 1e-8),
-            dynamic_regularization_eps: env("MM_DEPS", 1e-13),
-            dynamic_regularization_delta: env("MM_DDELTA", 2e-7),
-            refinement_abstol: env("MM_RABS", 1e-12),
-            refinement_reltol: env("MM_RREL", 1e-13),
-            refinement_max_iter: env("MM_RIT", 8.0) as u32,
-            verbose: std::env::var("MM_VERBOSE").is_ok(),
-            ..Default::default()
-        })
-        .unwrap();
-    let mut bad = 0;
-    let mut tot = 0.0;
-    let mut its = 0;
-    let only = std::env::var("MM_PROBLEM").ok();
-    for pb in load_all().into_iter().filter(|p| only.as_ref().is_none_or(|o| *o == p.name)) {
-        let qp = QpBatch::builder().Q(pb.Q.view()).q(pb.q.view()).A(pb.A.view()).b(pb.b.view()).G(pb.G.view()).h(pb.h.view()).check_psd(false).build().unwrap();
-        let t = Instant::now();
-        let sol = solver.solve(&qp).unwrap();
-        tot += t.elapsed().as_secs_f64();
-        its += sol.iters[0];
-        let z = sol.z.row(0);
-        let (oe, inf) = (pb.objective_error(pb.objective(z)), pb.infeasibility(z));
-        if !(sol.status[0] == Status::Solved && oe <= OBJ_TOL && inf <= FEAS_TOL) {
-            bad += 1;
-            eprintln!("{}: {} it {} obj err {:e} infeas {:e} obj-ref {:e}", pb.name, sol.status[0], sol.iters[0], oe, inf, pb.objective(z) - pb.reference);
-        }
-    }
-    eprintln!("failed {bad}, total iters {its}, time {:.3}s", tot);
-}
-
-#[test]
-#[ignore]
-fn tight_refs_tmp() {
-    for pb in load_all() {
-        let z = clarabel_z(&pb, 1e-12);
-        let o = pb.objective(z.view());
-        eprintln!("TIGHT {} {:.17e} rel_diff {:e} infeas {:e}", pb.name, o, pb.objective_error(o), pb.infeasibility(z.view()));
     }
 }

@@ -341,7 +341,7 @@ pub(crate) fn solve_full<T: Real, K: Ldl<T>>(
             .max(inf_norm(&rf.eeq))
             .max(inf_norm(&rf.ein));
         // A correction that made the residual worse (or not finite) is taken back.
-        if corrected && !(err <= prev_err) {
+        if corrected && (err.is_nan() || err > prev_err) {
             let c = &rf.corr;
             for (a, &b) in out.z.iter_mut().zip(&c.z) {
                 *a -= b;
@@ -683,7 +683,7 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
                 break;
             }
             boosts += 1;
-            boost = boost * T::of(100.0);
+            boost *= T::of(100.0);
             wk.kkt.boost(boost);
         }
         let Some(alpha) = alpha else {
@@ -782,7 +782,12 @@ const MAX_BOOSTS: u32 = 3;
 /// Steps 4–7 of ALGORITHM.md with K already factored (and the residuals, W and Qz in `wk`):
 /// the constant direction, the affine and the combined direction (left in `wk.step`).
 /// Returns the step length, or `None` if a direction is not finite.
-fn newton_step<T: Real>(lp: &Local<T>, wk: &mut Work<T>, it: &Iterate<'_, T>, tols: &Tols<T>) -> Option<T> {
+fn newton_step<T: Real>(
+    lp: &Local<T>,
+    wk: &mut Work<T>,
+    it: &Iterate<'_, T>,
+    tols: &Tols<T>,
+) -> Option<T> {
     let (n, m, p) = (lp.n, lp.m, lp.p);
     let Iterate {
         lam,
@@ -862,8 +867,8 @@ fn newton_step<T: Real>(lp: &Local<T>, wk: &mut Work<T>, it: &Iterate<'_, T>, to
         if d.kappa < T::zero() {
             a = a.min(-kappa / d.kappa);
         }
-        let a = max_step(&s, &d.s, a);
-        max_step(&lam, &d.lam, a)
+        let a = max_step(s, &d.s, a);
+        max_step(lam, &d.lam, a)
     };
 
     // 5. Affine (predictor) step: d_s = s∘λ, d_κ = τκ.
@@ -874,7 +879,7 @@ fn newton_step<T: Real>(lp: &Local<T>, wk: &mut Work<T>, it: &Iterate<'_, T>, to
     let alpha_aff = step_to_boundary(aff);
 
     // 6. Centering.
-    let mu = (dot(&s, &lam) + tau * kappa) / T::of((p + 1) as f64);
+    let mu = (dot(s, lam) + tau * kappa) / T::of((p + 1) as f64);
     let sigma = (T::one() - alpha_aff).powi(3);
 
     // 7. Combined (corrector) step.
@@ -887,7 +892,12 @@ fn newton_step<T: Real>(lp: &Local<T>, wk: &mut Work<T>, it: &Iterate<'_, T>, to
     let finite = |d: &Dir<T>| {
         d.tau.is_finite()
             && d.kappa.is_finite()
-            && d.z.iter().chain(&d.nu).chain(&d.lam).chain(&d.s).all(|x| x.is_finite())
+            && d.z
+                .iter()
+                .chain(&d.nu)
+                .chain(&d.lam)
+                .chain(&d.s)
+                .all(|x| x.is_finite())
     };
     (alpha.is_finite() && finite(step)).then_some(alpha)
 }

@@ -38,7 +38,11 @@ pub(crate) fn check_psd<T: Real>(
         .into_iter()
         .map(|r| r.iter().fold(T::zero(), |acc, &x| acc + x.abs()))
         .fold(T::zero(), |acc, x| acc.max(x));
-    let scale = if row_sum.is_finite() { row_sum } else { max_abs };
+    let scale = if row_sum.is_finite() {
+        row_sum
+    } else {
+        max_abs
+    };
     let eps = T::of(PSD_TOL).max(T::of(100.0 * n as f64) * T::epsilon()) * scale;
     let mut L = Mat::<T>::from_fn(n, n, |i, j| {
         let v = Q[[i, j]];
