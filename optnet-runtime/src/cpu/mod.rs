@@ -69,7 +69,7 @@ pub(crate) fn solve_batch<T: Real>(settings: &Settings, qp: &QpBatch<'_, T>) -> 
                 // Recheck the answer itself in the original data (one product with A and G).
                 let res = primal_residual(&ex, &out.z, &out.s);
                 let strict = tols.feas * T::of(1000.0);
-                if !finite || !(res <= tols.reduced_feas) {
+                if !finite || res.is_nan() || res > tols.reduced_feas {
                     out.status = Status::NumericalError;
                 } else if out.status == Status::Solved && res > strict.min(tols.reduced_feas) {
                     out.status = Status::AlmostSolved;
