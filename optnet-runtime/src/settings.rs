@@ -6,7 +6,7 @@ use crate::Error;
 /// update syntax, then hand to [`crate::Solver::with_settings`], which validates them.
 ///
 /// Tolerances are relative to the data's scale, as in Clarabel: a problem is solved when
-/// the primal residual ‖(Az − b, Gz + s − h)‖∞ / max(1, ‖(b,h)‖∞ + ‖z‖∞ + ‖s‖∞), the dual
+/// the primal residual ‖(Az − b, Gz + s − h)‖∞ / max(1, ‖(b,h)‖∞ + ‖(Az, Gz)‖∞ + ‖s‖∞), the dual
 /// residual ‖Qz + q + Aᵀν + Gᵀλ‖∞ / max(1, ‖q‖∞ + ‖z‖∞ + ‖(ν,λ)‖∞) are below `tol_feas`
 /// and the duality gap is below `tol_gap_abs` or, relative to the objective, `tol_gap_rel`.
 /// The defaults (gap 1e-10, residuals 1e-9) give solutions within about 1e-8 relative of

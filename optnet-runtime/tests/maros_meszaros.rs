@@ -296,6 +296,87 @@ fn every_small_problem_is_solved_at_default_settings() {
     );
 }
 
+/// A batch mixing a hard problem with easy ones of the same shape keeps per-example
+/// stopping: every example stops after exactly the iterations it takes alone, and the easy
+/// ones stop long before the hard one.
+#[test]
+fn a_hard_problem_does_not_hold_back_easy_ones_in_a_batch() {
+    use rand::{Rng, SeedableRng};
+    let probs = load_all();
+    let hard = probs.iter().find(|p| p.name == "QSHARE1B").unwrap();
+    let (n, m, p) = (hard.n(), hard.m(), hard.p());
+    let easy = 5;
+    let mut r = rand::rngs::StdRng::seed_from_u64(3);
+    let mut normal = |shape: (usize, usize)| {
+        Array2::from_shape_fn(shape, |_| r.sample::<f64, _>(rand_distr::StandardNormal))
+    };
+    let b = easy + 1;
+    let (mut Q, mut q) = (Array3::zeros((b, n, n)), Array2::zeros((b, n)));
+    let (mut A, mut bb) = (Array3::zeros((b, m, n)), Array2::zeros((b, m)));
+    let (mut G, mut h) = (Array3::zeros((b, p, n)), Array2::zeros((b, p)));
+    // Example `easy / 2` is the hard one; the others are well-posed random QPs.
+    let hard_at = easy / 2;
+    for i in 0..b {
+        if i == hard_at {
+            Q.index_axis_mut(Axis(0), i).assign(&hard.Q);
+            q.row_mut(i).assign(&hard.q);
+            A.index_axis_mut(Axis(0), i).assign(&hard.A);
+            bb.row_mut(i).assign(&hard.b);
+            G.index_axis_mut(Axis(0), i).assign(&hard.G);
+            h.row_mut(i).assign(&hard.h);
+        } else {
+            let (Ai, Gi, z0) = (
+                normal((m, n)),
+                normal((p, n)),
+                normal((n, 1)).column(0).to_owned(),
+            );
+            Q.index_axis_mut(Axis(0), i).assign(&Array2::eye(n));
+            q.row_mut(i).assign(&normal((n, 1)).column(0));
+            bb.row_mut(i).assign(&Ai.dot(&z0));
+            h.row_mut(i).assign(&(Gi.dot(&z0) + 1.0));
+            A.index_axis_mut(Axis(0), i).assign(&Ai);
+            G.index_axis_mut(Axis(0), i).assign(&Gi);
+        }
+    }
+    let qp = QpBatch::builder()
+        .Q(&Q)
+        .q(&q)
+        .A(&A)
+        .b(&bb)
+        .G(&G)
+        .h(&h)
+        .build()
+        .unwrap();
+    let solver = Solver::cpu();
+    let mixed = solver.solve(&qp).unwrap();
+    assert!(mixed.all_solved(), "{:?}", mixed.status);
+    let hard_iters = mixed.iters[hard_at];
+    for i in 0..b {
+        // The same example alone.
+        let one = QpBatch::builder()
+            .Q(Q.index_axis(Axis(0), i))
+            .q(q.row(i))
+            .A(A.index_axis(Axis(0), i))
+            .b(bb.row(i))
+            .G(G.index_axis(Axis(0), i))
+            .h(h.row(i))
+            .build()
+            .unwrap();
+        let alone = solver.solve(&one).unwrap();
+        assert_eq!(mixed.iters[i], alone.iters[0], "example {i}");
+        assert_eq!(mixed.z.row(i), alone.z.row(0), "example {i}");
+        if i != hard_at {
+            assert!(
+                2 * mixed.iters[i] <= hard_iters,
+                "easy example {i}: {} iterations beside the hard one's {hard_iters}",
+                mixed.iters[i]
+            );
+        }
+    }
+    let obj = hard.objective(mixed.z.row(hard_at));
+    assert!(hard.objective_error(obj) <= OBJ_TOL);
+}
+
 /// Prints the README's table (markdown): ours beside Clarabel's (default settings), same
 /// machine, same run. Times are the best of three solves.
 #[test]
@@ -399,82 +480,5 @@ fn trace_one() {
         eprintln!("ours abs viol/obj {:?}", viol(z));
         let zc = clarabel_z(pb, 1e-12);
         eprintln!("clarabel tight viol/obj {:?}", viol(zc.view()));
-    }
-}
-
-#[test]
-#[ignore]
-fn sweep_tmp() {
-    let env = |k: &str, d: f64| {
-        std::env::var(k)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(d)
-    };
-    let solver = Solver::cpu()
-        .with_settings(optnet_runtime::Settings {
-            static_regularization: env("MM_STATIC", 1e-8),
-            dynamic_regularization_eps: env("MM_DEPS", 1e-13),
-            dynamic_regularization_delta: env("MM_DDELTA", 2e-7),
-            refinement_abstol: env("MM_RABS", 1e-12),
-            refinement_reltol: env("MM_RREL", 1e-13),
-            refinement_max_iter: env("MM_RIT", 8.0) as u32,
-            verbose: std::env::var("MM_VERBOSE").is_ok(),
-            ..Default::default()
-        })
-        .unwrap();
-    let mut bad = 0;
-    let mut tot = 0.0;
-    let mut its = 0;
-    let only = std::env::var("MM_PROBLEM").ok();
-    for pb in load_all()
-        .into_iter()
-        .filter(|p| only.as_ref().is_none_or(|o| *o == p.name))
-    {
-        let qp = QpBatch::builder()
-            .Q(pb.Q.view())
-            .q(pb.q.view())
-            .A(pb.A.view())
-            .b(pb.b.view())
-            .G(pb.G.view())
-            .h(pb.h.view())
-            .check_psd(false)
-            .build()
-            .unwrap();
-        let t = Instant::now();
-        let sol = solver.solve(&qp).unwrap();
-        tot += t.elapsed().as_secs_f64();
-        its += sol.iters[0];
-        let z = sol.z.row(0);
-        let (oe, inf) = (pb.objective_error(pb.objective(z)), pb.infeasibility(z));
-        if !(sol.status[0] == Status::Solved && oe <= OBJ_TOL && inf <= FEAS_TOL) {
-            bad += 1;
-            eprintln!(
-                "{}: {} it {} obj err {:e} infeas {:e} obj-ref {:e}",
-                pb.name,
-                sol.status[0],
-                sol.iters[0],
-                oe,
-                inf,
-                pb.objective(z) - pb.reference
-            );
-        }
-    }
-    eprintln!("failed {bad}, total iters {its}, time {:.3}s", tot);
-}
-
-#[test]
-#[ignore]
-fn tight_refs_tmp() {
-    for pb in load_all() {
-        let z = clarabel_z(&pb, 1e-12);
-        let o = pb.objective(z.view());
-        eprintln!(
-            "TIGHT {} {:.17e} rel_diff {:e} infeas {:e}",
-            pb.name,
-            o,
-            pb.objective_error(o),
-            pb.infeasibility(z.view())
-        );
     }
 }

@@ -2,6 +2,10 @@
 //! with rayon. Each example has its own step lengths, stopping test and iteration count,
 //! so a hard example never holds the others back.
 
+// Dense kernels index several parallel arrays in one loop (z, d, e, s, λ, W …), which
+// reads like the math; iterator chains over four or five zipped slices would not.
+#![allow(clippy::needless_range_loop)]
+
 mod equilibrate;
 mod kkt;
 mod pdipm;
@@ -9,7 +13,7 @@ mod problem;
 pub(crate) mod psd;
 
 use crate::solver::{Adjoints, Cache};
-use crate::{QpBatch, Real, Settings, Solution};
+use crate::{QpBatch, Real, Settings, Solution, Status};
 use equilibrate::Scaling;
 use faer::Mat;
 use kkt::FactorRef;
@@ -45,12 +49,36 @@ pub(crate) fn solve_batch<T: Real>(settings: &Settings, qp: &QpBatch<'_, T>) -> 
                     T::of(settings.equilibrate_max_scaling),
                 );
             }
-            let out = pdipm::solve(&lp, &tols);
-            let obj = if out.status.is_solved() {
-                objective(ex.Q, ex.q, &out.z)
-            } else {
-                T::nan()
-            };
+            let mut out = pdipm::solve(&lp, &tols);
+            let mut obj = T::nan();
+            if out.status.is_solved() {
+                obj = objective(ex.Q, ex.q, &out.z);
+                // Unscaling or the objective can overflow on extreme data (entries near
+                // f64::MAX): never report a non-finite answer as solved.
+                let finite = obj.is_finite()
+                    && out
+                        .z
+                        .iter()
+                        .chain(&out.nu)
+                        .chain(&out.lam)
+                        .chain(&out.s)
+                        .all(|x| x.is_finite());
+                // The HSDE measures residuals on the iterate before dividing by τ; when τ
+                // collapses together with κ (an ill-posed problem, e.g. an unbounded one
+                // without inequalities), rounding noise divided by τ can pass as a solution.
+                // Recheck the answer itself in the original data (one product with A and G).
+                let res = primal_residual(&ex, &out.z, &out.s);
+                let strict = tols.feas * T::of(1000.0);
+                if !finite || res.is_nan() || res > tols.reduced_feas {
+                    out.status = Status::NumericalError;
+                } else if out.status == Status::Solved && res > strict.min(tols.reduced_feas) {
+                    out.status = Status::AlmostSolved;
+                }
+                if !out.status.is_solved() {
+                    out.factors = None;
+                    obj = T::nan();
+                }
+            }
             (out, obj)
         })
         .collect();
@@ -86,6 +114,21 @@ pub(crate) fn solve_batch<T: Real>(settings: &Settings, qp: &QpBatch<'_, T>) -> 
     }
     sol.cache = Cache::Cpu(factors);
     sol
+}
+
+/// ‖(Az − b, Gz + s − h)‖∞ / max(1, ‖(b, h)‖∞ + ‖(Az, Gz)‖∞ + ‖s‖∞) in the original data:
+/// the solver's primal residual measure, recomputed on the answer it returns.
+fn primal_residual<T: Real>(ex: &crate::batch::Example<'_, T>, z: &[T], s: &[T]) -> T {
+    let z = ArrayView1::from(z);
+    let (Az, Gz) = (ex.A.dot(&z), ex.G.dot(&z));
+    let amax = |v: &mut dyn Iterator<Item = T>| v.fold(T::zero(), |a, x| a.max(x.abs()));
+    let r = amax(&mut Az.iter().zip(ex.b).map(|(&a, &b)| a - b)).max(amax(
+        &mut Gz.iter().zip(s).zip(ex.h).map(|((&g, &si), &h)| g + si - h),
+    ));
+    let scale = amax(&mut ex.b.iter().chain(ex.h).copied())
+        + amax(&mut Az.iter().chain(&Gz).copied())
+        + amax(&mut s.iter().copied());
+    r / T::one().max(scale)
 }
 
 /// ½zᵀQz + qᵀz.

@@ -341,7 +341,7 @@ pub(crate) fn solve_full<T: Real, K: Ldl<T>>(
             .max(inf_norm(&rf.eeq))
             .max(inf_norm(&rf.ein));
         // A correction that made the residual worse (or not finite) is taken back.
-        if corrected && !(err <= prev_err) {
+        if corrected && (err.is_nan() || err > prev_err) {
             let c = &rf.corr;
             for (a, &b) in out.z.iter_mut().zip(&c.z) {
                 *a -= b;
@@ -550,7 +550,15 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
                 .chain((0..p).map(|i| (wk.r_in[i] / e_in[i]).abs()))
                 .fold(T::zero(), |a, x| a.max(x));
             let r_d = (0..n).fold(T::zero(), |a, j| a.max((wk.rx[j] / (d[j] * c)).abs()));
-            info.res_primal = r_p * it / T::one().max(normb + (norm_z + norm_s) * it);
+            // ‖(Az, Gz)‖∞ (from the residuals: Az = r_eq + bτ, Gz = r_in + hτ − s). The
+            // primal residual is relative to it rather than to ‖z‖ (Clarabel's choice): a
+            // huge z that the constraints do not see (a singular or inconsistent A) must
+            // not make a large ‖Az − b‖ look small.
+            let norm_Az = (0..m)
+                .map(|i| ((wk.r_eq[i] + lp.b[i] * tau) / e_eq[i]).abs())
+                .chain((0..p).map(|i| ((wk.r_in[i] + lp.h[i] * tau - s[i]) / e_in[i]).abs()))
+                .fold(T::zero(), |a, x| a.max(x));
+            info.res_primal = r_p * it / T::one().max(normb + (norm_Az + norm_s) * it);
             info.res_dual = r_d * it / T::one().max(normq + (norm_z + norm_y) * it);
             let half = T::of(0.5);
             let pobj = (qz * it + half * zQz * it * it) / c;
@@ -675,7 +683,7 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
                 break;
             }
             boosts += 1;
-            boost = boost * T::of(100.0);
+            boost *= T::of(100.0);
             wk.kkt.boost(boost);
         }
         let Some(alpha) = alpha else {
@@ -859,8 +867,8 @@ fn newton_step<T: Real>(
         if d.kappa < T::zero() {
             a = a.min(-kappa / d.kappa);
         }
-        let a = max_step(&s, &d.s, a);
-        max_step(&lam, &d.lam, a)
+        let a = max_step(s, &d.s, a);
+        max_step(lam, &d.lam, a)
     };
 
     // 5. Affine (predictor) step: d_s = s∘λ, d_κ = τκ.
@@ -871,7 +879,7 @@ fn newton_step<T: Real>(
     let alpha_aff = step_to_boundary(aff);
 
     // 6. Centering.
-    let mu = (dot(&s, &lam) + tau * kappa) / T::of((p + 1) as f64);
+    let mu = (dot(s, lam) + tau * kappa) / T::of((p + 1) as f64);
     let sigma = (T::one() - alpha_aff).powi(3);
 
     // 7. Combined (corrector) step.
