@@ -572,7 +572,7 @@ impl Gen<'_> {
                 );
                 out.extend(q! {
                     if #e < 0 {
-                        return Err(Error::Missing(format!(#msg, #e)));
+                        return Err(Error::Layer(format!(#msg, #e)));
                     }
                 });
             }
@@ -624,7 +624,7 @@ impl Gen<'_> {
                 };
                 out.extend(q! {
                     if let Some(value) = #find {
-                        return Err(Error::Missing(format!(#msg, value)));
+                        return Err(Error::Layer(format!(#msg, value)));
                     }
                 });
             }
@@ -672,7 +672,7 @@ impl Gen<'_> {
                 let msg = format!("input `{name}` is declared {word} but holds {{}}");
                 out.extend(q! {
                     if let Some(value) = inputs.#id.iter().copied().find(|v| *v #bad T::zero()) {
-                        return Err(Error::Missing(format!(#msg, value)));
+                        return Err(Error::Layer(format!(#msg, value)));
                     }
                 });
             }
@@ -901,7 +901,7 @@ impl Gen<'_> {
                 .Q(#val.clone())
                 .q(Array1::<T>::zeros(#val.nrows()))
                 .build()
-                .map_err(|e| Error::Missing(#label))?;
+                .map_err(|e| Error::Layer(#label))?;
         }
     }
 
