@@ -48,6 +48,8 @@ usage: cargo run --release --example denoise -- [flags]
   --batch N        minibatch size                            (default 100)
   --lr X           Adam step size for D (λ's is lr·λ₀)       (default 0.001)
   --center B       feed the layer signals minus their mean   (default false)
+  --tie B          average D's gradient along its diagonals  (default false)
+  --beta1 X        Adam's first-moment decay β₁              (default 0.9)
   --seed N         seed of the data                          (default 0)
   --device D       cpu, cuda or cuda:N                       (default cpu)
   --out PATH       plot, PNG                                 (default target/denoise.png)";
@@ -62,6 +64,8 @@ struct Config {
     batch: usize,
     lr: f64,
     center: bool,
+    tie: bool,
+    beta1: f64,
     seed: u64,
     device: String,
     out: PathBuf,
@@ -94,6 +98,8 @@ fn config() -> Result<Option<Config>, String> {
         batch: f.get("batch", 100)?,
         lr: f.get("lr", 1e-3)?,
         center: f.get("center", false)?,
+        tie: f.get("tie", false)?,
+        beta1: f.get("beta1", 0.9)?,
         seed: f.get("seed", 0)?,
         device: f.get("device", "cpu".to_string())?,
         out: f.get("out", PathBuf::from("target/denoise.png"))?,
@@ -125,6 +131,19 @@ fn denoise(
     }
     let (err, _, _) = mse_solved(out.view(), clean, &status);
     Ok((out, err, status))
+}
+
+/// `g` with every diagonal replaced by its mean: the gradient of a Toeplitz D.
+fn tie_diagonals(g: &Array2<f64>) -> Array2<f64> {
+    let (r, c) = g.dim();
+    let off = |i: usize, j: usize| j + r - 1 - i; // diagonal j − i, shifted to ≥ 0
+    let mut sum = vec![0.0; r + c - 1];
+    let mut cnt = vec![0.0; r + c - 1];
+    for ((i, j), v) in g.indexed_iter() {
+        sum[off(i, j)] += v;
+        cnt[off(i, j)] += 1.0;
+    }
+    Array2::from_shape_fn((r, c), |(i, j)| sum[off(i, j)] / cnt[off(i, j)])
 }
 
 /// The signals minus their means (as a column), and the means; unchanged (means 0) when
@@ -226,6 +245,7 @@ fn run() -> Result<(), Box<dyn Error>> {
     // OptNet tuned TV: D (and λ) learned from the baseline's starting point.
     let mut layer = baseline.clone();
     let mut adam_D = Adam::new(c.lr, &layer.params.D);
+    adam_D.beta1 = c.beta1;
     let mut lam = Array1::from_elem(1, layer.params.lambda);
     let mut adam_lam = Adam::new(c.lr * lambda0, &lam);
     println!(
@@ -262,7 +282,8 @@ fn run() -> Result<(), Box<dyn Error>> {
             status.extend_from_slice(fwd.status());
             let grad = layer.backward(&fwd, &solver, dz.view())?;
             if all_finite(&grad.D) && grad.lambda.is_finite() {
-                adam_D.step(&mut layer.params.D, &grad.D);
+                let gD = if c.tie { tie_diagonals(&grad.D) } else { grad.D };
+                adam_D.step(&mut layer.params.D, &gD);
                 adam_lam.step(&mut lam, &Array1::from_elem(1, grad.lambda));
                 lam[0] = lam[0].max(0.0); // λ is non-negative
                 layer.params.lambda = lam[0];
