@@ -100,12 +100,12 @@ where
 
 macro_rules! term_from {
     ($small:ty, $large:ty) => {
-        impl<T> From<Array<T, $small>> for Term<'static, T, $small> {
+        impl<'a, T> From<Array<T, $small>> for Term<'a, T, $small> {
             fn from(a: Array<T, $small>) -> Self {
                 Term::Shared(CowArray::from(a))
             }
         }
-        impl<T> From<Array<T, $large>> for Term<'static, T, $small> {
+        impl<'a, T> From<Array<T, $large>> for Term<'a, T, $small> {
             fn from(a: Array<T, $large>) -> Self {
                 Term::Batched(CowArray::from(a))
             }
@@ -483,6 +483,9 @@ where
         Term::Shared(a) => (a.view().into_dyn(), false),
         Term::Batched(a) => (a.view().into_dyn(), true),
     };
+    if arr.iter().all(|v| v.is_finite()) {
+        return Ok(());
+    }
     for (idx, &v) in arr.indexed_iter() {
         if !v.is_finite() {
             let idx = idx.slice().to_vec();

@@ -13,10 +13,12 @@ use crate::Error;
 /// the optimum in `f64` on well-conditioned problems; the error in z grows with the
 /// condition number of the KKT system, as for any interior point method.
 ///
-/// **`f32`:** a single-precision solve cannot reach 1e-8. Every tolerance below is raised
-/// to at least [`Settings::F32_TOL_FLOOR`] (1e-5) when the solver runs in `f32`, and the
-/// regularization constants to at least a small multiple of `f32::EPSILON`; expect about
-/// 1e-4 relative accuracy in the solution.
+/// **`f32`:** a single-precision solve cannot reach 1e-8. When the solver runs in `f32`, the
+/// gap tolerances are raised to at least [`Settings::F32_GAP_FLOOR`] (1e-5), every other
+/// tolerance to at least [`Settings::F32_TOL_FLOOR`] (1e-5), and the regularization
+/// constants to at least a small multiple of `f32::EPSILON`. Expect 1e-4 to 1e-3 relative
+/// accuracy in the solution of a well-conditioned problem; ill-conditioned ones (such as
+/// OptNet's benchmark QPs with Q = LLᵀ + 10⁻³I) often end `AlmostSolved` in `f32`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
     /// Iteration limit per example. Default 100.
@@ -111,8 +113,10 @@ impl Default for Settings {
 }
 
 impl Settings {
-    /// Lower bound on every tolerance in an `f32` solve.
+    /// Lower bound on the feasibility and infeasibility tolerances in an `f32` solve.
     pub const F32_TOL_FLOOR: f64 = 1e-5;
+    /// Lower bound on the gap tolerances in an `f32` solve.
+    pub const F32_GAP_FLOOR: f64 = 1e-5;
 
     /// Checks every field's range.
     pub fn validate(&self) -> Result<(), Error> {

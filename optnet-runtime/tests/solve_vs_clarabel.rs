@@ -202,7 +202,7 @@ fn badly_scaled_data() {
             }
             let d = Array1::from_shape_fn(15, |j| 10f64.powi(j as i32 % 5 - 2));
             // z = D y: Q → DQD, q → Dq, A → AD, G → GD.
-            x.Q = &x.Q * &d.view().insert_axis(Axis(0)) * &d.view().insert_axis(Axis(1));
+            x.Q = &x.Q * &d.view().insert_axis(Axis(0)) * d.view().insert_axis(Axis(1));
             x.q = &x.q * &d;
             x.A = &x.A * &d.view().insert_axis(Axis(0));
             x.G = &x.G * &d.view().insert_axis(Axis(0));

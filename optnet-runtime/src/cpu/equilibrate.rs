@@ -47,32 +47,24 @@ pub(crate) fn ruiz<T: Real>(lp: &mut Local<T>, max_iter: u32, min_scale: T, max_
     for _ in 0..max_iter {
         // Column norms of the primal block: max over Q's column, A's and G's columns.
         for j in 0..n {
-            let mut norm = T::zero();
-            for i in 0..n {
-                norm = norm.max(lp.Q[(i, j)].abs());
-            }
-            for i in 0..m {
-                norm = norm.max(lp.A[(i, j)].abs());
-            }
-            for i in 0..p {
-                norm = norm.max(lp.G[(i, j)].abs());
-            }
-            dcol[j] = clip(norm);
+            dcol[j] = clip(
+                amax(lp.Q.col_as_slice(j))
+                    .max(amax(lp.A.col_as_slice(j)))
+                    .max(amax(lp.G.col_as_slice(j))),
+            );
         }
-        // Row norms of the constraint block.
-        for i in 0..m {
-            let mut norm = T::zero();
-            for j in 0..n {
-                norm = norm.max(lp.A[(i, j)].abs());
+        // Row norms of the constraint block (A and G are column-major: sweep by column).
+        erow.fill(T::zero());
+        for j in 0..n {
+            for (e, &a) in erow[..m].iter_mut().zip(lp.A.col_as_slice(j)) {
+                *e = e.max(a.abs());
             }
-            erow[i] = clip(norm);
+            for (e, &g) in erow[m..].iter_mut().zip(lp.G.col_as_slice(j)) {
+                *e = e.max(g.abs());
+            }
         }
-        for i in 0..p {
-            let mut norm = T::zero();
-            for j in 0..n {
-                norm = norm.max(lp.G[(i, j)].abs());
-            }
-            erow[m + i] = clip(norm);
+        for e in erow.iter_mut() {
+            *e = clip(*e);
         }
         let done = dcol
             .iter()
@@ -86,11 +78,7 @@ pub(crate) fn ruiz<T: Real>(lp: &mut Local<T>, max_iter: u32, min_scale: T, max_
     // Cost scaling: bring the mean column norm of Q and ‖q‖∞ to about one.
     let mut mean = T::zero();
     for j in 0..n {
-        let mut norm = T::zero();
-        for i in 0..n {
-            norm = norm.max(lp.Q[(i, j)].abs());
-        }
-        mean += norm;
+        mean += amax(lp.Q.col_as_slice(j));
     }
     if n > 0 {
         mean /= T::of(n as f64);
@@ -103,8 +91,8 @@ pub(crate) fn ruiz<T: Real>(lp: &mut Local<T>, max_iter: u32, min_scale: T, max_
         (T::one() / scale).max(min_scale).min(max_scale)
     };
     for j in 0..n {
-        for i in 0..n {
-            lp.Q[(i, j)] *= c;
+        for v in lp.Q.col_as_slice_mut(j) {
+            *v *= c;
         }
         lp.q[j] *= c;
     }
@@ -115,14 +103,14 @@ pub(crate) fn ruiz<T: Real>(lp: &mut Local<T>, max_iter: u32, min_scale: T, max_
 fn scale_data<T: Real>(lp: &mut Local<T>, d: &[T], e: &[T]) {
     let (n, m, p) = (lp.n, lp.m, lp.p);
     for j in 0..n {
-        for i in 0..n {
-            lp.Q[(i, j)] *= d[i] * d[j];
+        for (v, &di) in lp.Q.col_as_slice_mut(j).iter_mut().zip(d) {
+            *v *= di * d[j];
         }
-        for i in 0..m {
-            lp.A[(i, j)] *= e[i] * d[j];
+        for (v, &ei) in lp.A.col_as_slice_mut(j).iter_mut().zip(&e[..m]) {
+            *v *= ei * d[j];
         }
-        for i in 0..p {
-            lp.G[(i, j)] *= e[m + i] * d[j];
+        for (v, &ei) in lp.G.col_as_slice_mut(j).iter_mut().zip(&e[m..]) {
+            *v *= ei * d[j];
         }
         lp.q[j] *= d[j];
         lp.scaling.d[j] *= d[j];
@@ -136,4 +124,9 @@ fn scale_data<T: Real>(lp: &mut Local<T>, d: &[T], e: &[T]) {
     for (acc, &s) in lp.scaling.e.iter_mut().zip(e) {
         *acc *= s;
     }
+}
+
+/// max |vᵢ| (0 for an empty slice).
+fn amax<T: Real>(v: &[T]) -> T {
+    v.iter().fold(T::zero(), |a, &x| a.max(x.abs()))
 }

@@ -44,6 +44,7 @@ pub(crate) struct Kkt<T> {
     F: Mat<T>,
     /// √W ∘ G, scratch for the product GᵀWG.
     Gw: Mat<T>,
+    sqrt_w: Vec<T>,
     signs: Vec<i8>,
     mem: MemBuffer,
     params: KktParams<T>,
@@ -60,6 +61,7 @@ impl<T: Real> Kkt<T> {
             m,
             F: Mat::zeros(dim, dim),
             Gw: Mat::zeros(p, n),
+            sqrt_w: vec![T::zero(); p],
             signs,
             mem: MemBuffer::new(scratch),
             params,
@@ -68,23 +70,21 @@ impl<T: Real> Kkt<T> {
 
     /// Forms K for weights `w` (W = diag(w)) and factors it. Returns false if the
     /// factorization broke down (a zero or non-finite pivot).
-    pub fn factor(
-        &mut self,
-        Q: MatRef<'_, T>,
-        A: MatRef<'_, T>,
-        G: MatRef<'_, T>,
-        w: &[T],
-    ) -> bool {
+    pub fn factor(&mut self, Q: &Mat<T>, A: &Mat<T>, G: &Mat<T>, w: &[T]) -> bool {
         let (n, m) = (self.n, self.m);
         let eps = self.params.static_reg;
         // (1,1) block, lower triangle: Q + GᵀWG + εI.
         {
             let mut H = self.F.as_mut().submatrix_mut(0, 0, n, n);
-            H.copy_from(Q);
+            H.copy_from(Q.as_ref());
             if G.nrows() > 0 {
+                for (r, &wi) in self.sqrt_w.iter_mut().zip(w) {
+                    *r = super::pdipm::regularized(wi, eps).sqrt();
+                }
                 for j in 0..n {
-                    for i in 0..G.nrows() {
-                        self.Gw[(i, j)] = G[(i, j)] * super::pdipm::regularized(w[i], eps).sqrt();
+                    let col = self.Gw.col_as_slice_mut(j);
+                    for ((g, &gij), &r) in col.iter_mut().zip(G.col_as_slice(j)).zip(&self.sqrt_w) {
+                        *g = gij * r;
                     }
                 }
                 triangular::matmul(

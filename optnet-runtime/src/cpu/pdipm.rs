@@ -21,8 +21,7 @@ use super::equilibrate::Scaling;
 use super::kkt::{inf_norm, Kkt, KktParams, Ldl};
 use super::problem::Local;
 use crate::{Real, Settings, Status};
-use faer::linalg::matmul::matmul;
-use faer::{Accum, ColMut, ColRef, Mat, MatRef, Par};
+use faer::Mat;
 
 /// Tolerances converted to `T`, raised to the `f32` floor where needed.
 #[derive(Copy, Clone, Debug)]
@@ -45,18 +44,14 @@ pub(crate) struct Tols<T> {
 impl<T: Real> Tols<T> {
     pub fn new(s: &Settings) -> Self {
         let single = T::epsilon().to64() > 1e-10;
-        let tol = |x: f64| {
-            T::of(if single {
-                x.max(Settings::F32_TOL_FLOOR)
-            } else {
-                x
-            })
-        };
+        let floor = |x: f64, f: f64| T::of(if single { x.max(f) } else { x });
+        let tol = |x: f64| floor(x, Settings::F32_TOL_FLOOR);
+        let gap = |x: f64| floor(x, Settings::F32_GAP_FLOOR);
         let eps = T::epsilon().to64();
         Tols {
             max_iter: s.max_iter,
-            gap_abs: tol(s.tol_gap_abs),
-            gap_rel: tol(s.tol_gap_rel),
+            gap_abs: gap(s.tol_gap_abs),
+            gap_rel: gap(s.tol_gap_rel),
             feas: tol(s.tol_feas),
             infeas_abs: tol(s.tol_infeas_abs),
             infeas_rel: tol(s.tol_infeas_rel),
@@ -128,29 +123,50 @@ impl<T: Real> Dir<T> {
     }
 }
 
-/// y ← β·y + α·M x (β ∈ {0, 1}).
-fn gemv<T: Real>(y: &mut [T], add: bool, M: MatRef<'_, T>, x: &[T], alpha: T) {
-    if y.is_empty() {
-        return;
+/// y ← β·y + α·op(M)·x with β ∈ {0, 1} and op(M) = M or Mᵀ, for a column-major M.
+///
+/// Plain loops over contiguous columns: at these sizes (n ≲ 300) they vectorize well and
+/// avoid the dispatch cost of a general matrix product, which dominated the iteration.
+fn gemv<T: Real>(y: &mut [T], add: bool, M: &Mat<T>, trans: bool, x: &[T], alpha: T) {
+    if !add {
+        y.fill(T::zero());
     }
-    if M.ncols() == 0 {
-        if !add {
-            y.fill(T::zero());
+    if trans {
+        // y_j += α·⟨M[:, j], x⟩
+        for (j, yj) in y.iter_mut().enumerate() {
+            *yj += alpha * dot(M.col_as_slice(j), x);
         }
-        return;
+    } else {
+        // y += (α·x_j)·M[:, j]
+        for (j, &xj) in x.iter().enumerate() {
+            let a = alpha * xj;
+            if a != T::zero() {
+                for (yi, &mij) in y.iter_mut().zip(M.col_as_slice(j)) {
+                    *yi += a * mij;
+                }
+            }
+        }
     }
-    matmul(
-        ColMut::from_slice_mut(y).as_mat_mut(),
-        if add { Accum::Add } else { Accum::Replace },
-        M,
-        ColRef::from_slice(x).as_mat(),
-        alpha,
-        Par::Seq,
-    );
 }
 
-fn dot<T: Real>(a: &[T], b: &[T]) -> T {
-    a.iter().zip(b).fold(T::zero(), |acc, (&x, &y)| acc + x * y)
+/// ⟨a, b⟩ with four partial sums, so that the loop vectorizes.
+pub(crate) fn dot<T: Real>(a: &[T], b: &[T]) -> T {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = [T::zero(); 4];
+    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        acc[0] += x[0] * y[0];
+        acc[1] += x[1] * y[1];
+        acc[2] += x[2] * y[2];
+        acc[3] += x[3] * y[3];
+    }
+    let mut tail = T::zero();
+    for (&x, &y) in ra.iter().zip(rb) {
+        tail += x * y;
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
 }
 
 /// Everything the iteration needs, allocated once per example.
@@ -254,12 +270,12 @@ fn solve_reduced<T: Real, K: Ldl<T>>(
     for i in 0..lp.p {
         tp[i] = regularized(w[i], eps) * r_in[i];
     }
-    gemv(&mut buf[..n], true, lp.G.transpose(), tp, T::one());
+    gemv(&mut buf[..n], true, &lp.G, true, tp, T::one());
     buf[n..].copy_from_slice(r_eq);
     kkt.solve_plain(buf);
     z.copy_from_slice(&buf[..n]);
     nu.copy_from_slice(&buf[n..]);
-    gemv(lam, false, lp.G.as_ref(), z, T::one());
+    gemv(lam, false, &lp.G, false, z, T::one());
     for i in 0..lp.p {
         lam[i] = regularized(w[i], eps) * (lam[i] - r_in[i]);
     }
@@ -305,25 +321,29 @@ pub(crate) fn solve_full<T: Real, K: Ldl<T>>(
     let params = kkt.params();
     let norm_rhs = inf_norm(rhs_x).max(inf_norm(rhs_eq)).max(inf_norm(rhs_in));
     let tol = params.refine_abstol + params.refine_reltol * norm_rhs;
+    let mut prev_err = T::infinity();
     for _ in 0..params.refine_max_iter {
         // e = rhs − K_full·out.
         rf.ex.copy_from_slice(rhs_x);
-        gemv(&mut rf.ex, true, lp.Q.as_ref(), &out.z, -T::one());
-        gemv(&mut rf.ex, true, lp.A.transpose(), &out.nu, -T::one());
-        gemv(&mut rf.ex, true, lp.G.transpose(), &out.lam, -T::one());
+        gemv(&mut rf.ex, true, &lp.Q, false, &out.z, -T::one());
+        gemv(&mut rf.ex, true, &lp.A, true, &out.nu, -T::one());
+        gemv(&mut rf.ex, true, &lp.G, true, &out.lam, -T::one());
         rf.eeq.copy_from_slice(rhs_eq);
-        gemv(&mut rf.eeq, true, lp.A.as_ref(), &out.z, -T::one());
+        gemv(&mut rf.eeq, true, &lp.A, false, &out.z, -T::one());
         rf.ein.copy_from_slice(rhs_in);
-        gemv(&mut rf.ein, true, lp.G.as_ref(), &out.z, -T::one());
+        gemv(&mut rf.ein, true, &lp.G, false, &out.z, -T::one());
         for i in 0..lp.p {
             rf.ein[i] += out.lam[i] / w[i];
         }
         let err = inf_norm(&rf.ex)
             .max(inf_norm(&rf.eeq))
             .max(inf_norm(&rf.ein));
-        if err <= tol || !err.is_finite() {
+        // Stop when accurate, or when a step no longer gains a factor of 5 (the
+        // regularization bounds what refinement can reach).
+        if err <= tol || !err.is_finite() || err * T::of(5.0) > prev_err {
             break;
         }
+        prev_err = err;
         let Refine { ex, eeq, ein, corr } = rf;
         solve_reduced(
             lp,
@@ -431,10 +451,7 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
 
     // Starting point: solve with W = I.
     wk.w.fill(T::one());
-    if !wk
-        .kkt
-        .factor(lp.Q.as_ref(), lp.A.as_ref(), lp.G.as_ref(), &wk.w)
-    {
+    if !wk.kkt.factor(&lp.Q, &lp.A, &lp.G, &wk.w) {
         return fail(Status::NumericalError, 0);
     }
     let Work {
@@ -473,21 +490,24 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
     shift_interior(&mut lam);
 
     let mut info = Info::<T>::default();
+    // The last iterate whose residuals were finite, and its measures.
+    let mut last_good: Option<Dir<T>> = None;
+    let mut prev_info = Info::<T>::default();
     let mut status;
     let mut iters = 0u32;
     loop {
         // 1. Residuals.
-        gemv(&mut wk.Qz, false, lp.Q.as_ref(), &z, T::one());
+        gemv(&mut wk.Qz, false, &lp.Q, false, &z, T::one());
         for j in 0..n {
             wk.rx[j] = -(wk.Qz[j] + lp.q[j] * tau);
         }
-        gemv(&mut wk.rx, true, lp.A.transpose(), &nu, -T::one());
-        gemv(&mut wk.rx, true, lp.G.transpose(), &lam, -T::one());
-        gemv(&mut wk.r_eq, false, lp.A.as_ref(), &z, T::one());
+        gemv(&mut wk.rx, true, &lp.A, true, &nu, -T::one());
+        gemv(&mut wk.rx, true, &lp.G, true, &lam, -T::one());
+        gemv(&mut wk.r_eq, false, &lp.A, false, &z, T::one());
         for i in 0..m {
             wk.r_eq[i] -= lp.b[i] * tau;
         }
-        gemv(&mut wk.r_in, false, lp.G.as_ref(), &z, T::one());
+        gemv(&mut wk.r_in, false, &lp.G, false, &z, T::one());
         for i in 0..p {
             wk.r_in[i] += s[i] - lp.h[i] * tau;
         }
@@ -559,6 +579,16 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
             && tau.is_finite()
             && kappa.is_finite();
         if !finite {
+            // Fall back to the last finite iterate, which may still be almost optimal.
+            if let Some(prev) = &last_good {
+                z.copy_from_slice(&prev.z);
+                nu.copy_from_slice(&prev.nu);
+                lam.copy_from_slice(&prev.lam);
+                s.copy_from_slice(&prev.s);
+                tau = prev.tau;
+                kappa = prev.kappa;
+                info = prev_info;
+            }
             status = Status::NumericalError;
             break;
         }
@@ -576,6 +606,27 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
                 break;
             }
         }
+        match &mut last_good {
+            Some(prev) => {
+                prev.z.copy_from_slice(&z);
+                prev.nu.copy_from_slice(&nu);
+                prev.lam.copy_from_slice(&lam);
+                prev.s.copy_from_slice(&s);
+                prev.tau = tau;
+                prev.kappa = kappa;
+            }
+            None => {
+                last_good = Some(Dir {
+                    z: z.clone(),
+                    nu: nu.clone(),
+                    lam: lam.clone(),
+                    s: s.clone(),
+                    tau,
+                    kappa,
+                })
+            }
+        }
+        prev_info = info;
         if iters >= tols.max_iter {
             status = Status::MaxIterations;
             break;
@@ -586,10 +637,7 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
         for i in 0..p {
             wk.w[i] = lam[i] / s[i];
         }
-        if !wk
-            .kkt
-            .factor(lp.Q.as_ref(), lp.A.as_ref(), lp.G.as_ref(), &wk.w)
-        {
+        if !wk.kkt.factor(&lp.Q, &lp.A, &lp.G, &wk.w) {
             status = Status::NumericalError;
             break;
         }
@@ -706,8 +754,10 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
             break;
         }
     }
-    if matches!(status, Status::InsufficientProgress | Status::MaxIterations)
-        && info.ktratio <= T::one()
+    if matches!(
+        status,
+        Status::InsufficientProgress | Status::MaxIterations | Status::NumericalError
+    ) && info.ktratio <= T::one()
         && is_solved(&info, tols.reduced_gap, tols.reduced_gap, tols.reduced_feas)
     {
         status = Status::AlmostSolved;
@@ -734,10 +784,7 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
         for i in 0..p {
             wk.w[i] = lam[i] / s[i];
         }
-        if wk
-            .kkt
-            .factor(lp.Q.as_ref(), lp.A.as_ref(), lp.G.as_ref(), &wk.w)
-        {
+        if wk.kkt.factor(&lp.Q, &lp.A, &lp.G, &wk.w) {
             Some((wk.kkt.into_factors(), lp.scaling.clone()))
         } else {
             None

@@ -10,9 +10,15 @@ use faer::{
 };
 use ndarray::ArrayView2;
 
-/// Fails with [`Error::NotPsd`] when Q + εI, ε = 100·n·eps·max|Qᵢⱼ|, has no Cholesky
-/// factorization; a PSD Q (singular ones included) passes. On failure the reported
-/// curvature is the smallest eigenvalue of Q.
+/// Relative tolerance of the PSD check: Q may have eigenvalues down to −1e-5·‖Q‖∞.
+/// Data rounded to a few digits makes some convex problems slightly indefinite (the
+/// Maros–Meszaros problem VALUES has λ_min = −1.3e-5 with ‖Q‖ ≈ 11); the regularized
+/// interior point method solves those, while a real negative curvature is reported.
+pub(crate) const PSD_TOL: f64 = 1e-5;
+
+/// Fails with [`Error::NotPsd`] when Q + εI, ε = max(100·n·eps·max|Qᵢⱼ|, PSD_TOL·‖Q‖∞), has
+/// no Cholesky factorization; a PSD Q (singular ones included) passes. On failure the
+/// reported curvature is the smallest eigenvalue of Q.
 pub(crate) fn check_psd<T: Real>(
     Q: ArrayView2<'_, T>,
     example: Option<usize>,
@@ -25,7 +31,10 @@ pub(crate) fn check_psd<T: Real>(
     if scale == T::zero() {
         return Ok(());
     }
-    let eps = T::of(100.0 * n as f64) * T::epsilon() * scale;
+    let norm_inf = (0..n)
+        .map(|i| Q.row(i).iter().fold(T::zero(), |a, &x| a + x.abs()))
+        .fold(T::zero(), |a, x| a.max(x));
+    let eps = (T::of(100.0 * n as f64) * T::epsilon() * scale).max(T::of(PSD_TOL) * norm_inf);
     let mut L = Mat::<T>::from_fn(n, n, |i, j| {
         let v = Q[[i, j]];
         if i == j {

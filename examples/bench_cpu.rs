@@ -1,0 +1,145 @@
+#![allow(non_snake_case)] // Q, G are the paper's names.
+//! CPU benchmark on OptNet's random QPs (n = p = 100, Q = LLᵀ + 10⁻³I, G ~ N(0,1),
+//! h = Gz₀ + s₀, as `shared/peers/peers.py`): forward and forward+backward, batch 1, 128
+//! and 2048, one thread and all cores, f64 and f32. Prints a Markdown table.
+//!
+//! ```sh
+//! cargo run --release --example bench_cpu [-- --batches 1,128,2048 --reps 3]
+//! ```
+
+use ndarray::{Array2, Array3};
+use optnet::prelude::*;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use rand_distr::StandardNormal;
+use std::time::Instant;
+
+struct Problems {
+    Q: Array3<f64>,
+    q: Array2<f64>,
+    G: Array3<f64>,
+    h: Array2<f64>,
+}
+
+#[allow(non_snake_case)]
+fn generate(batch: usize, n: usize, p: usize, seed: u64) -> Problems {
+    let mut r = StdRng::seed_from_u64(seed);
+    let mut Q = Array3::zeros((batch, n, n));
+    let mut G = Array3::zeros((batch, p, n));
+    let mut h = Array2::zeros((batch, p));
+    let q = Array2::from_shape_fn((batch, n), |_| r.sample(StandardNormal));
+    for e in 0..batch {
+        let L = Array2::from_shape_fn((n, n), |_| r.random::<f64>());
+        let mut Qe = L.dot(&L.t());
+        for i in 0..n {
+            Qe[[i, i]] += 1e-3;
+        }
+        Q.index_axis_mut(ndarray::Axis(0), e).assign(&Qe);
+        let Ge = Array2::from_shape_fn((p, n), |_| r.sample::<f64, _>(StandardNormal));
+        let z0 = ndarray::Array1::from_shape_fn(n, |_| r.sample::<f64, _>(StandardNormal));
+        let s0 = ndarray::Array1::from_shape_fn(p, |_| r.random::<f64>());
+        h.row_mut(e).assign(&(Ge.dot(&z0) + s0));
+        G.index_axis_mut(ndarray::Axis(0), e).assign(&Ge);
+    }
+    Problems { Q, q, G, h }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+/// (forward seconds, forward+backward seconds, solved count, mean iterations)
+fn time<T: Real>(
+    pr: &Problems,
+    solver: &Solver,
+    reps: usize,
+) -> Result<(f64, f64, usize, f64), Error> {
+    let cast3 = |a: &Array3<f64>| a.mapv(T::of);
+    let cast2 = |a: &Array2<f64>| a.mapv(T::of);
+    let (Q, q, G, h) = (cast3(&pr.Q), cast2(&pr.q), cast3(&pr.G), cast2(&pr.h));
+    // Q = LLᵀ + 10⁻³I is PSD by construction: skip the check, as a layer would.
+    let qp = QpBatch::builder()
+        .Q(&Q)
+        .q(&q)
+        .G(&G)
+        .h(&h)
+        .check_psd(false)
+        .build()?;
+    let dz = Array2::<T>::ones(q.dim());
+    let mut fwd = vec![];
+    let mut both = vec![];
+    let mut last = None;
+    for _ in 0..reps {
+        let t = Instant::now();
+        let sol = solver.solve(&qp)?;
+        fwd.push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let sol2 = solver.solve(&qp)?;
+        solver.backward(&qp, &sol2, dz.view())?;
+        both.push(t.elapsed().as_secs_f64());
+        last = Some(sol);
+    }
+    let sol = last.expect("reps ≥ 1");
+    let solved = sol.status.iter().filter(|s| **s == Status::Solved).count();
+    if solved < sol.status.len() {
+        let mut other: Vec<String> = sol
+            .status
+            .iter()
+            .filter(|s| **s != Status::Solved)
+            .map(|s| s.to_string())
+            .collect();
+        other.sort();
+        other.dedup();
+        eprintln!("{}: not solved: {other:?}", T::NAME);
+    }
+    let iters = sol.iters.iter().map(|&i| i as f64).sum::<f64>() / sol.iters.len() as f64;
+    Ok((median(fwd), median(both), solved, iters))
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let mut batches = vec![1usize, 128, 2048];
+    let mut reps = 3usize;
+    let mut i = 1;
+    while i < args.len() {
+        match args[i].as_str() {
+            "--batches" => {
+                batches = args
+                    .get(i + 1)
+                    .ok_or("--batches needs a list")?
+                    .split(',')
+                    .map(str::parse)
+                    .collect::<Result<_, _>>()?;
+                i += 1;
+            }
+            "--reps" => {
+                reps = args.get(i + 1).ok_or("--reps needs a number")?.parse()?;
+                i += 1;
+            }
+            other => return Err(format!("unknown argument {other}").into()),
+        }
+        i += 1;
+    }
+    let (n, p) = (100, 100);
+    let cores = std::thread::available_parallelism()
+        .map(|c| c.get())
+        .unwrap_or(1);
+    println!("OptNet random QPs, n = {n}, p = {p}; median of {reps}; {cores} cores available\n");
+    println!("| batch | dtype | threads | forward (s) | fwd+bwd (s) | solved | mean iters |");
+    println!("|---:|---|---:|---:|---:|---:|---:|");
+    for &b in &batches {
+        let pr = generate(b, n, p, 0);
+        for threads in [1, cores] {
+            let solver = Solver::cpu().with_settings(Settings {
+                threads: Some(threads),
+                ..Settings::default()
+            })?;
+            let (f, fb, solved, it) = time::<f64>(&pr, &solver, reps)?;
+            println!("| {b} | f64 | {threads} | {f:.4} | {fb:.4} | {solved}/{b} | {it:.1} |");
+            let (f, fb, solved, it) = time::<f32>(&pr, &solver, reps)?;
+            println!("| {b} | f32 | {threads} | {f:.4} | {fb:.4} | {solved}/{b} | {it:.1} |");
+        }
+    }
+    Ok(())
+}

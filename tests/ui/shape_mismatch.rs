@@ -1,0 +1,11 @@
+use optnet::prelude::*;
+
+optnet! {
+    layer L(n) {
+        param P: [n, n];
+        variable z: [n];
+        minimize sum_squares(P - z);
+    }
+}
+
+fn main() {}

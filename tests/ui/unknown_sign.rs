@@ -1,0 +1,11 @@
+use optnet::prelude::*;
+
+optnet! {
+    layer L(n) {
+        param lambda: scalar;
+        variable z: [n];
+        minimize sum_squares(z) + lambda * norm1(z);
+    }
+}
+
+fn main() {}
