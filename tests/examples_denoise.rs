@@ -8,7 +8,8 @@
 mod common;
 
 use common::signals::{self, HEIGHTS, LEN, PIECES, SIGMA};
-use common::tv_layer::{difference_operator, TvLayer, TvParams};
+use common::layers::difference_operator;
+use common::tv_layer::{TvLayer, TvParams};
 use common::{adam::Adam, mse};
 use optnet::ndarray::{Array1, Array2, Axis};
 use optnet::Solver;

@@ -2,7 +2,8 @@
 #[path = "../examples/common/mod.rs"]
 mod common;
 use common::signals;
-use common::tv_layer::{difference_operator, TvLayer, TvParams};
+use common::layers::difference_operator;
+use common::tv_layer::{TvLayer, TvParams};
 use common::mse;
 use optnet::Solver;
 use rand::rngs::StdRng;
