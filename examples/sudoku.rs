@@ -32,9 +32,9 @@
 mod common;
 
 use common::cli::{solver_for, Flags};
+use common::layers::{sudoku_init, Sudoku, SudokuInputs, SudokuOutputGrads};
 use common::plot::{save_png, Panel, Series};
 use common::sudoku_data::{self, Puzzle};
-use common::layers::{sudoku_init, Sudoku, SudokuInputs, SudokuOutputGrads};
 use common::{adam::Adam, all_finite, mse_solved, skipped_note, unsolved_note};
 use indicatif::{ProgressBar, ProgressStyle};
 use optnet::ndarray::{Array2, Axis};
@@ -57,6 +57,7 @@ usage: cargo run --release --example sudoku -- [flags]
   --epochs N     passes over the training puzzles   (default 10)
   --batch N      minibatch size                     (default 150)
   --lr X         Adam step size                     (default 0.1)
+  --lr-drop N    divide the step size by 10 after epoch N, 0 never (default 5)
   --neq N        rows of the learned equality matrix A (default 40)
   --seed N       seed of the data and of A's initialization (default 0)
   --device D     cpu, cuda or cuda:N                (default cpu)
@@ -69,6 +70,7 @@ struct Config {
     epochs: usize,
     batch: usize,
     lr: f64,
+    lr_drop: usize,
     neq: usize,
     seed: u64,
     device: String,
@@ -95,6 +97,7 @@ fn config() -> Result<Option<Config>, String> {
         epochs: f.get("epochs", 10)?,
         batch: f.get("batch", 150)?,
         lr: f.get("lr", 0.1)?,
+        lr_drop: f.get("lr-drop", 5)?,
         neq: f.get("neq", 40)?,
         seed: f.get("seed", 0)?,
         device: f.get("device", "cpu".to_string())?,
@@ -181,8 +184,15 @@ fn run() -> Result<(), Box<dyn Error>> {
     let mut adam_A = Adam::new(c.lr, &layer.params().A);
     let mut adam_w = Adam::new(c.lr, &layer.params().w);
     println!(
-        "model: z = argmin ½·0.1‖z‖² − pᵀz s.t. Az = A·exp(w), z ≥ 0; A {}×64, w 64; Adam lr {}, batch {}, device {}",
-        c.neq, c.lr, c.batch, c.device
+        "model: z = argmin ½·0.1‖z‖² − pᵀz s.t. Az = A·exp(w), z ≥ 0; A {}×64, w 64; Adam lr {}{}, batch {}, device {}",
+        c.neq,
+        c.lr,
+        match c.lr_drop {
+            0 => String::new(),
+            k => format!(" (÷10 after epoch {k})"),
+        },
+        c.batch,
+        c.device
     );
 
     let style = ProgressStyle::with_template(
@@ -200,6 +210,12 @@ fn run() -> Result<(), Box<dyn Error>> {
 
     let mut order: Vec<usize> = (0..c.train).collect();
     for epoch in 1..=c.epochs {
+        if c.lr_drop > 0 && epoch == c.lr_drop + 1 {
+            // The paper's step size learns the constraints within a few epochs; a tenth of
+            // it afterwards settles Adam's steps around them.
+            adam_A.lr = c.lr / 10.0;
+            adam_w.lr = c.lr / 10.0;
+        }
         order.shuffle(&mut rng);
         let bar = ProgressBar::new(c.train as u64)
             .with_style(style.clone())
@@ -212,7 +228,9 @@ fn run() -> Result<(), Box<dyn Error>> {
             let out = layer.forward(&SudokuInputs { p: x.view() }, &solver)?;
             let (loss, dz, left_out) = mse_solved(out.z.view(), y.view(), &out.status);
             status.extend_from_slice(&out.status);
-            let grad = layer.backward(&out, &SudokuOutputGrads { z: dz.view() })?.params;
+            let grad = layer
+                .backward(&out, &SudokuOutputGrads { z: dz.view() })?
+                .params;
             drop(out);
             if all_finite(&grad.A) && all_finite(&grad.w) {
                 let params = layer.params_mut();

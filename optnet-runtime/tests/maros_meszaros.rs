@@ -57,7 +57,8 @@ impl Problem {
         if self.p() > 0 {
             bld = bld.G(self.G.view()).h(self.h.view());
         }
-        bld.build().expect("a Maros–Meszaros problem is valid input")
+        bld.build()
+            .expect("a Maros–Meszaros problem is valid input")
     }
 
     /// ½zᵀQz + qᵀz.
@@ -118,14 +119,12 @@ fn load_all() -> Vec<Problem> {
             let n = f.q.shape()[1];
             let first2 = |a: Array3<f64>| a.index_axis_move(Axis(0), 0);
             let first1 = |a: Array2<f64>| a.index_axis_move(Axis(0), 0);
-            let (A, b) = f
-                .A
-                .map_or((Array2::zeros((0, n)), Array1::zeros(0)), |(A, b)| {
+            let (A, b) =
+                f.A.map_or((Array2::zeros((0, n)), Array1::zeros(0)), |(A, b)| {
                     (first2(A), first1(b))
                 });
-            let (G, h) = f
-                .G
-                .map_or((Array2::zeros((0, n)), Array1::zeros(0)), |(G, h)| {
+            let (G, h) =
+                f.G.map_or((Array2::zeros((0, n)), Array1::zeros(0)), |(G, h)| {
                     (first2(G), first1(h))
                 });
             Problem {
@@ -203,8 +202,8 @@ fn clarabel(pb: &Problem) -> Run {
         ..DefaultSettings::default()
     };
     let t = Instant::now();
-    let mut s = DefaultSolver::new(&P, pb.q.as_slice().unwrap(), &Acsc, &rhs, &cones, settings)
-        .unwrap();
+    let mut s =
+        DefaultSolver::new(&P, pb.q.as_slice().unwrap(), &Acsc, &rhs, &cones, settings).unwrap();
     s.solve();
     let secs = t.elapsed().as_secs_f64();
     let z = Array1::from(s.solution.x.clone());

@@ -18,10 +18,14 @@ pub struct QpFile {
 /// missing array) is an `Err` with a message, never a panic.
 pub fn read_qp<R: Read + Seek>(reader: R) -> Result<QpFile, String> {
     let mut npz = NpzReader::new(reader).map_err(|e| format!("not an npz archive: {e}"))?;
-    let names = npz.names().map_err(|e| format!("unreadable archive: {e}"))?;
+    let names = npz
+        .names()
+        .map_err(|e| format!("unreadable archive: {e}"))?;
     let has = |k: &str| names.iter().any(|x| x == k);
-    let mat = |npz: &mut NpzReader<R>, k: &str| -> Result<Array3<f64>, String> { read_as_f64(npz, k) };
-    let vec = |npz: &mut NpzReader<R>, k: &str| -> Result<Array2<f64>, String> { read_as_f64(npz, k) };
+    let mat =
+        |npz: &mut NpzReader<R>, k: &str| -> Result<Array3<f64>, String> { read_as_f64(npz, k) };
+    let vec =
+        |npz: &mut NpzReader<R>, k: &str| -> Result<Array2<f64>, String> { read_as_f64(npz, k) };
     if !has("Q") || !has("q") {
         return Err("arrays `Q` and `q` are required".into());
     }
