@@ -136,15 +136,24 @@ fn centered(y: ArrayView2<'_, f64>, center: bool) -> (Array2<f64>, Array2<f64>) 
     (&y - &mean, mean)
 }
 
-/// Denoised signals, their MSE against the clean ones (over the solved examples) and the
-/// solve statuses.
+/// What [`denoise`] returns.
+struct Denoised {
+    /// The denoised signals.
+    z: Array2<f64>,
+    /// Their MSE against the clean signals (over the solved examples).
+    mse: f64,
+    /// Per-signal solve status.
+    status: Vec<Status>,
+}
+
+/// Denoises `noisy` with `layer` and scores it against `clean`.
 fn denoise(
     layer: &TvDenoise<f64>,
     solver: &Solver,
     noisy: ArrayView2<'_, f64>,
     clean: ArrayView2<'_, f64>,
     center: bool,
-) -> Result<(Array2<f64>, f64, Vec<Status>), Box<dyn Error>> {
+) -> Result<Denoised, Box<dyn Error>> {
     let mut out = Array2::zeros(noisy.raw_dim());
     let mut status = Vec::with_capacity(noisy.nrows());
     for (i, y) in noisy.axis_chunks_iter(Axis(0), CHUNK).enumerate() {
@@ -154,8 +163,12 @@ fn denoise(
         out.slice_mut(s![i * CHUNK..i * CHUNK + y.nrows(), ..])
             .assign(&(&res.z + &mean));
     }
-    let (err, _, _) = mse_solved(out.view(), clean, &status);
-    Ok((out, err, status))
+    let (mse, _, _) = mse_solved(out.view(), clean, &status);
+    Ok(Denoised {
+        z: out,
+        mse,
+        status,
+    })
 }
 
 /// The λ of the lowest MSE on the first `n` training signals: a grid of powers of √2
@@ -164,12 +177,13 @@ fn grid_search(solver: &Solver, data: &Signals, n: usize) -> Result<f64, Box<dyn
     let (noisy, clean) = (data.noisy.slice(s![..n, ..]), data.clean.slice(s![..n, ..]));
     let eval = |lambda: f64| -> Result<f64, Box<dyn Error>> {
         let layer = tv_baseline(LEN, lambda)?;
-        let (_, err, status) = denoise(&layer, solver, noisy, clean, false)?;
+        let d = denoise(&layer, solver, noisy, clean, false)?;
         println!(
-            "  λ = {lambda:7.3}: training MSE {err:.3}{}",
-            unsolved_note(&status)
+            "  λ = {lambda:7.3}: training MSE {:.3}{}",
+            d.mse,
+            unsolved_note(&d.status)
         );
-        Ok(err)
+        Ok(d.mse)
     };
     let mut best = (f64::NAN, f64::INFINITY);
     let coarse = (4..=12).map(|k| 2f64.powf(k as f64 / 2.0));
@@ -215,7 +229,7 @@ fn run() -> Result<(), Box<dyn Error>> {
         }
     };
     let baseline = tv_baseline(LEN, lambda0)?;
-    let (base_test, base_mse, status) = denoise(
+    let base = denoise(
         &baseline,
         &solver,
         test.noisy.view(),
@@ -223,8 +237,9 @@ fn run() -> Result<(), Box<dyn Error>> {
         false,
     )?;
     println!(
-        "TV baseline: λ = {lambda0:.3}, test MSE {base_mse:.3}{}  [{:.0} s]",
-        unsolved_note(&status),
+        "TV baseline: λ = {lambda0:.3}, test MSE {:.3}{}  [{:.0} s]",
+        base.mse,
+        unsolved_note(&base.status),
         start.elapsed().as_secs_f64()
     );
 
@@ -247,6 +262,7 @@ fn run() -> Result<(), Box<dyn Error>> {
         "{prefix} [{bar:30}] {pos}/{len} signals, {msg} ({elapsed} < {eta})",
     )?
     .progress_chars("=> ");
+    let (base_test, base_mse) = (base.z, base.mse);
     let mut curve = vec![(0.0, base_mse)];
     let mut order: Vec<usize> = (0..c.train).collect();
     let mut learned_test = base_test.clone();
@@ -286,7 +302,7 @@ fn run() -> Result<(), Box<dyn Error>> {
             bar.set_message(format!("MSE {:.3}", loss_sum / seen as f64));
         }
         bar.finish_and_clear();
-        let (out, err, test_status) = denoise(
+        let d = denoise(
             &layer,
             &solver,
             test.noisy.view(),
@@ -294,16 +310,17 @@ fn run() -> Result<(), Box<dyn Error>> {
             c.center,
         )?;
         println!(
-            "epoch {epoch}: train MSE {:.3}, test MSE {err:.3}, λ = {:.3}{}{}  [{:.0} s]",
+            "epoch {epoch}: train MSE {:.3}, test MSE {:.3}, λ = {:.3}{}{}  [{:.0} s]",
             loss_sum / seen as f64,
+            d.mse,
             layer.params().lambda,
-            unsolved_note(&[status, test_status].concat()),
+            unsolved_note(&[status, d.status].concat()),
             skipped_note(skipped),
             start.elapsed().as_secs_f64()
         );
-        curve.push((epoch as f64, err));
-        learned_test = out;
-        learned_mse = err;
+        curve.push((epoch as f64, d.mse));
+        learned_test = d.z;
+        learned_mse = d.mse;
     }
 
     let row = |a: &Array2<f64>| -> Vec<(f64, f64)> {
