@@ -37,9 +37,9 @@ fn puzzles_have_unique_solutions_and_minimal_clues() {
         assert_eq!(sudoku_data::count_solutions(&p.clues, 2), 1);
         // The only completion is the solution.
         let mut b = p.clues;
-        for cell in 0..CELLS {
-            if b[cell] == 0 {
-                b[cell] = p.solution[cell];
+        for (d, s) in b.iter_mut().zip(&p.solution) {
+            if *d == 0 {
+                *d = *s;
             }
         }
         assert_eq!(b, p.solution);
