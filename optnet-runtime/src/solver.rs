@@ -123,6 +123,17 @@ impl Solver {
         self.device
     }
 
+    /// Device time of the last forward and backward kernel launches of a CUDA solver, in
+    /// milliseconds (CUDA events around the kernels alone, without host↔device copies);
+    /// `None` on the CPU.
+    pub fn cuda_kernel_ms(&self) -> Option<(f32, f32)> {
+        #[cfg(feature = "cuda")]
+        if let Some(ctx) = &self.cuda {
+            return Some(crate::cuda::last_kernel_ms(ctx));
+        }
+        None
+    }
+
     fn install<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
         match &self.pool {
             Some(pool) => pool.install(f),

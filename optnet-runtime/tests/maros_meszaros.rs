@@ -86,6 +86,13 @@ impl Problem {
     }
 }
 
+/// `reference.json` holds Clarabel's objectives at its default tolerances, which agree with
+/// the published optimal values to 3e-8 (relative) except QSHARE1B's: 720082.0137 is 5.1e-6
+/// above its optimum. The published value is 7.2007832e5, and Clarabel at tolerances 1e-12
+/// finds 720078.318153918 (a feasible point, so no lower value can be right): that is the
+/// value used here.
+const CORRECTED: &[(&str, f64)] = &[("QSHARE1B", 720078.318153918)];
+
 fn reference() -> Vec<(String, f64)> {
     let text = std::fs::read_to_string(data_dir().join("reference.json")).unwrap();
     // reference.json is flat: "NAME": { "n": …, "m": …, "p": …, "objective": …, … }.
@@ -104,6 +111,10 @@ fn reference() -> Vec<(String, f64)> {
             .trim()
             .parse()
             .unwrap();
+        let v = CORRECTED
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map_or(v, |&(_, c)| c);
         out.push((name, v));
         rest = &rest[body_end..];
     }
@@ -215,6 +226,41 @@ fn clarabel(pb: &Problem) -> Run {
         obj_err: pb.objective_error(pb.objective(z.view())),
         infeas: pb.infeasibility(z.view()),
     }
+}
+
+fn clarabel_z(pb: &Problem, tol: f64) -> Array1<f64> {
+    let (n, m, p) = (pb.n(), pb.m(), pb.p());
+    let mut AG = Array2::<f64>::zeros((m + p, n));
+    AG.slice_mut(ndarray::s![..m, ..]).assign(&pb.A);
+    AG.slice_mut(ndarray::s![m.., ..]).assign(&pb.G);
+    let rhs: Vec<f64> = pb.b.iter().chain(pb.h.iter()).copied().collect();
+    let mut cones = vec![];
+    if m > 0 {
+        cones.push(ZeroConeT(m));
+    }
+    if p > 0 {
+        cones.push(NonnegativeConeT(p));
+    }
+    let settings = DefaultSettings {
+        verbose: false,
+        tol_gap_abs: tol,
+        tol_gap_rel: tol,
+        tol_feas: tol,
+        max_iter: 500,
+        ..DefaultSettings::default()
+    };
+    let mut s = DefaultSolver::new(
+        &csc(pb.Q.view(), true),
+        pb.q.as_slice().unwrap(),
+        &csc(AG.view(), false),
+        &rhs,
+        &cones,
+        settings,
+    )
+    .unwrap();
+    s.solve();
+    eprintln!("clarabel tight status {:?}", s.solution.status);
+    Array1::from(s.solution.x.clone())
 }
 
 #[test]
@@ -340,6 +386,95 @@ fn trace_one() {
         eprintln!(
             "Clarabel: {} after {} iterations, objective error {:e}",
             c.status, c.iters, c.obj_err
+        );
+        let viol = |z: ArrayView1<f64>| {
+            let a = (&pb.A.dot(&z) - &pb.b)
+                .iter()
+                .fold(0.0f64, |a, x| a.max(x.abs()));
+            let g = (&pb.G.dot(&z) - &pb.h)
+                .iter()
+                .fold(0.0f64, |a, &x| a.max(x));
+            (a, g, pb.objective(z))
+        };
+        eprintln!("ours abs viol/obj {:?}", viol(z));
+        let zc = clarabel_z(pb, 1e-12);
+        eprintln!("clarabel tight viol/obj {:?}", viol(zc.view()));
+    }
+}
+
+#[test]
+#[ignore]
+fn sweep_tmp() {
+    let env = |k: &str, d: f64| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
+    let solver = Solver::cpu()
+        .with_settings(optnet_runtime::Settings {
+            static_regularization: env("MM_STATIC", 1e-8),
+            dynamic_regularization_eps: env("MM_DEPS", 1e-13),
+            dynamic_regularization_delta: env("MM_DDELTA", 2e-7),
+            refinement_abstol: env("MM_RABS", 1e-12),
+            refinement_reltol: env("MM_RREL", 1e-13),
+            refinement_max_iter: env("MM_RIT", 8.0) as u32,
+            verbose: std::env::var("MM_VERBOSE").is_ok(),
+            ..Default::default()
+        })
+        .unwrap();
+    let mut bad = 0;
+    let mut tot = 0.0;
+    let mut its = 0;
+    let only = std::env::var("MM_PROBLEM").ok();
+    for pb in load_all()
+        .into_iter()
+        .filter(|p| only.as_ref().is_none_or(|o| *o == p.name))
+    {
+        let qp = QpBatch::builder()
+            .Q(pb.Q.view())
+            .q(pb.q.view())
+            .A(pb.A.view())
+            .b(pb.b.view())
+            .G(pb.G.view())
+            .h(pb.h.view())
+            .check_psd(false)
+            .build()
+            .unwrap();
+        let t = Instant::now();
+        let sol = solver.solve(&qp).unwrap();
+        tot += t.elapsed().as_secs_f64();
+        its += sol.iters[0];
+        let z = sol.z.row(0);
+        let (oe, inf) = (pb.objective_error(pb.objective(z)), pb.infeasibility(z));
+        if !(sol.status[0] == Status::Solved && oe <= OBJ_TOL && inf <= FEAS_TOL) {
+            bad += 1;
+            eprintln!(
+                "{}: {} it {} obj err {:e} infeas {:e} obj-ref {:e}",
+                pb.name,
+                sol.status[0],
+                sol.iters[0],
+                oe,
+                inf,
+                pb.objective(z) - pb.reference
+            );
+        }
+    }
+    eprintln!("failed {bad}, total iters {its}, time {:.3}s", tot);
+}
+
+#[test]
+#[ignore]
+fn tight_refs_tmp() {
+    for pb in load_all() {
+        let z = clarabel_z(&pb, 1e-12);
+        let o = pb.objective(z.view());
+        eprintln!(
+            "TIGHT {} {:.17e} rel_diff {:e} infeas {:e}",
+            pb.name,
+            o,
+            pb.objective_error(o),
+            pb.infeasibility(z.view())
         );
     }
 }

@@ -47,7 +47,9 @@ pub(crate) struct Kkt<T> {
     sqrt_w: Vec<T>,
     signs: Vec<i8>,
     mem: MemBuffer,
+    /// The constants in use: `base` with its regularization scaled by [`Kkt::boost`].
     params: KktParams<T>,
+    base: KktParams<T>,
 }
 
 impl<T: Real> Kkt<T> {
@@ -65,7 +67,21 @@ impl<T: Real> Kkt<T> {
             signs,
             mem: MemBuffer::new(scratch),
             params,
+            base: params,
         }
+    }
+
+    /// Scales the static and dynamic regularization by `factor` (1 restores the settings).
+    ///
+    /// The safeguard for a factorization or a solve that overflowed: with W capped at 1/ε,
+    /// the reduced matrix spans 1/ε to ε, and a pivot of the (2,2) block computed with the
+    /// wrong sign (cancellation in −ε − A H⁻¹Aᵀ) and replaced by −δ makes the factors grow
+    /// without bound. A larger ε and δ bound that growth; refinement against the
+    /// unregularized system restores the accuracy of the solves.
+    pub fn boost(&mut self, factor: T) {
+        self.params.static_reg = self.base.static_reg * factor;
+        self.params.dyn_eps = self.base.dyn_eps * factor;
+        self.params.dyn_delta = self.base.dyn_delta * factor;
     }
 
     /// Forms K for weights `w` (W = diag(w)) and factors it. Returns false if the
@@ -128,7 +144,10 @@ impl<T: Real> Kkt<T> {
             Default::default(),
         )
         .is_ok();
-        ok && (0..n + m).all(|i| self.F[(i, i)].is_finite() && self.F[(i, i)] != T::zero())
+        // Growth in L can overflow while every pivot is finite: check the whole factor
+        // (O((n + m)²) beside the factorization's O((n + m)³)).
+        ok && (0..n + m).all(|i| self.F[(i, i)] != T::zero())
+            && (0..n + m).all(|j| self.F.col_as_slice(j)[j..].iter().all(|x| x.is_finite()))
     }
 
     /// The factors, kept by the forward pass for the backward pass.

@@ -24,6 +24,7 @@ use rayon::prelude::*;
 #[derive(Debug)]
 pub(crate) struct Factor<T> {
     F: Mat<T>,
+    params: kkt::KktParams<T>,
     scaling: Scaling<T>,
 }
 
@@ -78,7 +79,10 @@ pub(crate) fn solve_batch<T: Real>(settings: &Settings, qp: &QpBatch<'_, T>) -> 
         sol.res_primal[i] = out.res_primal;
         sol.res_dual[i] = out.res_dual;
         sol.gap[i] = out.gap;
-        factors.push(out.factors.map(|(F, scaling)| Factor { F, scaling }));
+        factors.push(
+            out.factors
+                .map(|(F, params, scaling)| Factor { F, params, scaling }),
+        );
     }
     sol.cache = Cache::Cpu(factors);
     sol
@@ -109,8 +113,8 @@ pub(crate) fn adjoints<T: Real>(
     factors: &[Option<Factor<T>>],
     dl_dz: ArrayView2<'_, T>,
 ) -> Adjoints<T> {
+    let _ = settings;
     let (batch, n, m, p) = (qp.batch, qp.n, qp.m, qp.p);
-    let tols = Tols::<T>::new(settings);
     let rows: Vec<Option<pdipm::Dir<T>>> = (0..batch)
         .into_par_iter()
         .map(|i| {
@@ -129,7 +133,7 @@ pub(crate) fn adjoints<T: Real>(
             let (zero_m, zero_p) = (vec![T::zero(); m], vec![T::zero(); p]);
             let kkt = FactorRef {
                 F: f.F.as_ref(),
-                params: tols.kkt,
+                params: f.params,
             };
             let mut y = pdipm::Dir::zeros(n, m, p);
             let mut buf = vec![T::zero(); n + m];

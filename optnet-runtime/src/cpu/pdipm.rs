@@ -96,8 +96,9 @@ pub(crate) struct Outcome<T> {
     pub res_primal: T,
     pub res_dual: T,
     pub gap: T,
-    /// LDLᵀ factors of the (scaled) KKT matrix of the last iteration, and the scaling.
-    pub factors: Option<(Mat<T>, Scaling<T>)>,
+    /// LDLᵀ factors of the (scaled) KKT matrix at the solution, the constants they were
+    /// made with, and the scaling.
+    pub factors: Option<(Mat<T>, KktParams<T>, Scaling<T>)>,
 }
 
 /// A search direction (or a right-hand side of the same shape).
@@ -322,6 +323,7 @@ pub(crate) fn solve_full<T: Real, K: Ldl<T>>(
     let norm_rhs = inf_norm(rhs_x).max(inf_norm(rhs_eq)).max(inf_norm(rhs_in));
     let tol = params.refine_abstol + params.refine_reltol * norm_rhs;
     let mut prev_err = T::infinity();
+    let mut corrected = false;
     for _ in 0..params.refine_max_iter {
         // e = rhs − K_full·out.
         rf.ex.copy_from_slice(rhs_x);
@@ -338,11 +340,26 @@ pub(crate) fn solve_full<T: Real, K: Ldl<T>>(
         let err = inf_norm(&rf.ex)
             .max(inf_norm(&rf.eeq))
             .max(inf_norm(&rf.ein));
+        // A correction that made the residual worse (or not finite) is taken back.
+        if corrected && !(err <= prev_err) {
+            let c = &rf.corr;
+            for (a, &b) in out.z.iter_mut().zip(&c.z) {
+                *a -= b;
+            }
+            for (a, &b) in out.nu.iter_mut().zip(&c.nu) {
+                *a -= b;
+            }
+            for (a, &b) in out.lam.iter_mut().zip(&c.lam) {
+                *a -= b;
+            }
+            break;
+        }
         // Stop when accurate, or when a step no longer gains a factor of 5 (the
         // regularization bounds what refinement can reach).
         if err <= tol || !err.is_finite() || err * T::of(5.0) > prev_err {
             break;
         }
+        corrected = true;
         prev_err = err;
         let Refine { ex, eeq, ein, corr } = rf;
         solve_reduced(
@@ -495,6 +512,8 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
     let mut prev_info = Info::<T>::default();
     let mut status;
     let mut iters = 0u32;
+    // Regularization safeguard (see `MAX_BOOSTS`).
+    let (mut boosts, mut boost) = (0u32, T::one());
     loop {
         // 1. Residuals.
         gemv(&mut wk.Qz, false, &lp.Q, false, &z, T::one());
@@ -633,107 +652,37 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
         }
         iters += 1;
 
-        // 3. Factor K at W = λ / s.
+        // 3.–7. Factor K at W = λ / s and compute the step. Safeguard: if the factors or a
+        // direction overflow, refactor with 100× the regularization (kept for the rest of
+        // this example's solve), at most `MAX_BOOSTS` times.
         for i in 0..p {
             wk.w[i] = lam[i] / s[i];
         }
-        if !wk.kkt.factor(&lp.Q, &lp.A, &lp.G, &wk.w) {
+        let it = Iterate {
+            lam: &lam,
+            s: &s,
+            tau,
+            kappa,
+            rtau,
+            zQz,
+        };
+        let mut alpha = None;
+        loop {
+            if wk.kkt.factor(&lp.Q, &lp.A, &lp.G, &wk.w) {
+                alpha = newton_step(lp, &mut wk, &it, tols);
+            }
+            if alpha.is_some() || boosts >= MAX_BOOSTS {
+                break;
+            }
+            boosts += 1;
+            boost = boost * T::of(100.0);
+            wk.kkt.boost(boost);
+        }
+        let Some(alpha) = alpha else {
             status = Status::NumericalError;
             break;
-        }
-        let Work {
-            kkt,
-            rf,
-            buf,
-            tp,
-            w,
-            Qz,
-            rx,
-            r_eq,
-            r_in,
-            rhs_x,
-            rhs_eq,
-            rhs_in,
-            ds,
-            d2,
-            d1,
-            aff,
-            step,
-        } = &mut wk;
-
-        // 4. The constant direction: solve(−q, b, h).
-        for j in 0..n {
-            rhs_x[j] = -lp.q[j];
-        }
-        solve_full(lp, kkt, w, buf, tp, rf, rhs_x, &lp.b, &lp.h, d2);
-        // Denominator of Δτ: κ/τ − qᵀz2 − bᵀν2 − hᵀλ2 + ξᵀQξ − 2ξᵀQz2, ξ = z/τ.
-        let xi_Q_z2 = dot(Qz, &d2.z) / tau;
-        let tau_den = kappa / tau - dot(&lp.q, &d2.z) - dot(&lp.b, &d2.nu) - dot(&lp.h, &d2.lam)
-            + zQz / (tau * tau)
-            - T::of(2.0) * xi_Q_z2;
-
-        // Direction for residual factor `f` and complementarity terms (d_s, d_κ), where
-        // d_s is passed in `ds` (overwritten by Δs).
-        let mut direction = |f: T, ds: &[T], dkappa: T, out: &mut Dir<T>| {
-            for j in 0..n {
-                rhs_x[j] = f * rx[j];
-            }
-            for i in 0..m {
-                rhs_eq[i] = -f * r_eq[i];
-            }
-            for i in 0..p {
-                rhs_in[i] = -f * r_in[i] + ds[i] / lam[i];
-            }
-            solve_full(lp, kkt, w, buf, tp, rf, rhs_x, rhs_eq, rhs_in, d1);
-            let tau_num = f * rtau - dkappa / tau
-                + dot(&lp.q, &d1.z)
-                + dot(&lp.b, &d1.nu)
-                + dot(&lp.h, &d1.lam)
-                + T::of(2.0) * dot(Qz, &d1.z) / tau;
-            let dtau = tau_num / tau_den;
-            for j in 0..n {
-                out.z[j] = d1.z[j] + dtau * d2.z[j];
-            }
-            for i in 0..m {
-                out.nu[i] = d1.nu[i] + dtau * d2.nu[i];
-            }
-            for i in 0..p {
-                out.lam[i] = d1.lam[i] + dtau * d2.lam[i];
-                out.s[i] = -(ds[i] + s[i] * out.lam[i]) / lam[i];
-            }
-            out.tau = dtau;
-            out.kappa = -(dkappa + kappa * dtau) / tau;
         };
-        let step_to_boundary = |d: &Dir<T>| -> T {
-            let mut a = T::one();
-            if d.tau < T::zero() {
-                a = a.min(-tau / d.tau);
-            }
-            if d.kappa < T::zero() {
-                a = a.min(-kappa / d.kappa);
-            }
-            let a = max_step(&s, &d.s, a);
-            max_step(&lam, &d.lam, a)
-        };
-
-        // 5. Affine (predictor) step: d_s = s∘λ, d_κ = τκ.
-        for i in 0..p {
-            ds[i] = s[i] * lam[i];
-        }
-        direction(T::one(), ds, tau * kappa, aff);
-        let alpha_aff = step_to_boundary(aff);
-
-        // 6. Centering.
-        let mu = (dot(&s, &lam) + tau * kappa) / T::of((p + 1) as f64);
-        let sigma = (T::one() - alpha_aff).powi(3);
-
-        // 7. Combined (corrector) step.
-        for i in 0..p {
-            ds[i] = s[i] * lam[i] + aff.s[i] * aff.lam[i] - sigma * mu;
-        }
-        let dkappa = tau * kappa + aff.tau * aff.kappa - sigma * mu;
-        direction(T::one() - sigma, ds, dkappa, step);
-        let alpha = tols.step_fraction * step_to_boundary(step);
+        let step = &wk.step;
 
         // 8. Update.
         for j in 0..n {
@@ -785,7 +734,8 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
             wk.w[i] = lam[i] / s[i];
         }
         if wk.kkt.factor(&lp.Q, &lp.A, &lp.G, &wk.w) {
-            Some((wk.kkt.into_factors(), lp.scaling.clone()))
+            let params = wk.kkt.params();
+            Some((wk.kkt.into_factors(), params, lp.scaling.clone()))
         } else {
             None
         }
@@ -804,6 +754,144 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
         gap: info.gap_abs,
         factors,
     }
+}
+
+/// The current iterate, as [`newton_step`] reads it.
+struct Iterate<'a, T> {
+    lam: &'a [T],
+    s: &'a [T],
+    tau: T,
+    kappa: T,
+    /// The gap residual rτ and zᵀQz of the iterate.
+    rtau: T,
+    zQz: T,
+}
+
+/// Safeguard: how many times one example's solve may raise its regularization 100-fold
+/// after an overflow (see [`Kkt::boost`]).
+const MAX_BOOSTS: u32 = 3;
+
+/// Steps 4–7 of ALGORITHM.md with K already factored (and the residuals, W and Qz in `wk`):
+/// the constant direction, the affine and the combined direction (left in `wk.step`).
+/// Returns the step length, or `None` if a direction is not finite.
+fn newton_step<T: Real>(
+    lp: &Local<T>,
+    wk: &mut Work<T>,
+    it: &Iterate<'_, T>,
+    tols: &Tols<T>,
+) -> Option<T> {
+    let (n, m, p) = (lp.n, lp.m, lp.p);
+    let Iterate {
+        lam,
+        s,
+        tau,
+        kappa,
+        rtau,
+        zQz,
+    } = *it;
+    let Work {
+        kkt,
+        rf,
+        buf,
+        tp,
+        w,
+        Qz,
+        rx,
+        r_eq,
+        r_in,
+        rhs_x,
+        rhs_eq,
+        rhs_in,
+        ds,
+        d2,
+        d1,
+        aff,
+        step,
+    } = wk;
+    // 4. The constant direction: solve(−q, b, h).
+    for j in 0..n {
+        rhs_x[j] = -lp.q[j];
+    }
+    solve_full(lp, kkt, w, buf, tp, rf, rhs_x, &lp.b, &lp.h, d2);
+    // Denominator of Δτ: κ/τ − qᵀz2 − bᵀν2 − hᵀλ2 + ξᵀQξ − 2ξᵀQz2, ξ = z/τ.
+    let xi_Q_z2 = dot(Qz, &d2.z) / tau;
+    let tau_den = kappa / tau - dot(&lp.q, &d2.z) - dot(&lp.b, &d2.nu) - dot(&lp.h, &d2.lam)
+        + zQz / (tau * tau)
+        - T::of(2.0) * xi_Q_z2;
+
+    // Direction for residual factor `f` and complementarity terms (d_s, d_κ), where
+    // d_s is passed in `ds` (overwritten by Δs).
+    let mut direction = |f: T, ds: &[T], dkappa: T, out: &mut Dir<T>| {
+        for j in 0..n {
+            rhs_x[j] = f * rx[j];
+        }
+        for i in 0..m {
+            rhs_eq[i] = -f * r_eq[i];
+        }
+        for i in 0..p {
+            rhs_in[i] = -f * r_in[i] + ds[i] / lam[i];
+        }
+        solve_full(lp, kkt, w, buf, tp, rf, rhs_x, rhs_eq, rhs_in, d1);
+        let tau_num = f * rtau - dkappa / tau
+            + dot(&lp.q, &d1.z)
+            + dot(&lp.b, &d1.nu)
+            + dot(&lp.h, &d1.lam)
+            + T::of(2.0) * dot(Qz, &d1.z) / tau;
+        let dtau = tau_num / tau_den;
+        for j in 0..n {
+            out.z[j] = d1.z[j] + dtau * d2.z[j];
+        }
+        for i in 0..m {
+            out.nu[i] = d1.nu[i] + dtau * d2.nu[i];
+        }
+        for i in 0..p {
+            out.lam[i] = d1.lam[i] + dtau * d2.lam[i];
+            out.s[i] = -(ds[i] + s[i] * out.lam[i]) / lam[i];
+        }
+        out.tau = dtau;
+        out.kappa = -(dkappa + kappa * dtau) / tau;
+    };
+    let step_to_boundary = |d: &Dir<T>| -> T {
+        let mut a = T::one();
+        if d.tau < T::zero() {
+            a = a.min(-tau / d.tau);
+        }
+        if d.kappa < T::zero() {
+            a = a.min(-kappa / d.kappa);
+        }
+        let a = max_step(&s, &d.s, a);
+        max_step(&lam, &d.lam, a)
+    };
+
+    // 5. Affine (predictor) step: d_s = s∘λ, d_κ = τκ.
+    for i in 0..p {
+        ds[i] = s[i] * lam[i];
+    }
+    direction(T::one(), ds, tau * kappa, aff);
+    let alpha_aff = step_to_boundary(aff);
+
+    // 6. Centering.
+    let mu = (dot(&s, &lam) + tau * kappa) / T::of((p + 1) as f64);
+    let sigma = (T::one() - alpha_aff).powi(3);
+
+    // 7. Combined (corrector) step.
+    for i in 0..p {
+        ds[i] = s[i] * lam[i] + aff.s[i] * aff.lam[i] - sigma * mu;
+    }
+    let dkappa = tau * kappa + aff.tau * aff.kappa - sigma * mu;
+    direction(T::one() - sigma, ds, dkappa, step);
+    let alpha = tols.step_fraction * step_to_boundary(step);
+    let finite = |d: &Dir<T>| {
+        d.tau.is_finite()
+            && d.kappa.is_finite()
+            && d.z
+                .iter()
+                .chain(&d.nu)
+                .chain(&d.lam)
+                .chain(&d.s)
+                .all(|x| x.is_finite())
+    };
+    (alpha.is_finite() && finite(step)).then_some(alpha)
 }
 
 fn is_solved<T: Real>(info: &Info<T>, gap_abs: T, gap_rel: T, feas: T) -> bool {

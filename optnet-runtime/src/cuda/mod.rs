@@ -1,45 +1,643 @@
-//! CUDA backend (placeholder: replaced by the cuda branch).
-#![allow(dead_code)]
+//! The CUDA backend (feature `cuda`): the whole batched interior point method and its
+//! backward pass on the GPU.
+//!
+//! - One thread block (256 threads) solves one QP from start to finish (`pdipm.cu`): the
+//!   iteration never returns to the host, each example stops on its own test, and the
+//!   reduced KKT matrix stays in shared memory — its lower triangle holds the blocked LDLᵀ
+//!   factor, its upper triangle Q and Aᵀ (read once per solve) — with G beside it when it
+//!   fits (n = p = 100 in f64 does). Shared arrays of the batch are uploaded once and read by
+//!   every block.
+//! - Every linear solve is refined against the full Newton system, as on the CPU; the
+//!   triangular solves run one warp per right-hand side without block barriers.
+//! - The forward kernel leaves, for every solved example, the LDLᵀ factorization of the KKT
+//!   matrix at the solution in device memory ([`Cache`]); the backward kernel uses it to
+//!   precondition the full KKT system of OptNet eq. 7 (the reduced system alone loses all
+//!   accuracy once W = λ/s reaches 1/ε at active constraints).
+//! - Kernels are compiled by NVRTC to a CUBIN once per process and precision (`context.rs`);
+//!   device buffers come from pools and are reused between calls.
+//! - `OPTNET_CUDA_PROFILE=1` prints the share of each phase of the forward kernel (clock64
+//!   timers) and the iteration and refinement counts.
+//!
+//! Limits: n + m ≤ 256 and the block's shared memory within the device's opt-in limit, else
+//! [`Error::Cuda`]. Not done on the GPU (yet): Ruiz equilibration (`Settings::equilibrate` is
+//! ignored), so badly scaled problems may take more iterations than on the CPU. Unlike the
+//! CPU, a run that breaks down (NaN, too short steps, iteration limit) after an iterate met
+//! the reduced tolerances returns that iterate as `AlmostSolved`.
+//!
+//! Speed (H100, n = p = 100, f64): about 8 M cycles per QP, a block's run being bound by
+//! latency (barriers, warp-serial triangular solves, short dependent chains), not by
+//! arithmetic or memory; see the profile in the report of issue 4.
 
-use crate::solver::Adjoints;
-use crate::{Error, QpBatch, Real, Settings, Solution};
-use ndarray::ArrayView2;
+mod context;
 
-/// Device context (placeholder).
-#[derive(Debug)]
-pub(crate) struct Context;
+pub(crate) use context::Context;
+use context::{Pooled, Pools};
 
-/// Device-side backward cache (placeholder).
-#[derive(Debug)]
-pub(crate) struct Cache<T>(std::marker::PhantomData<T>);
+use crate::solver::{Adjoints, Cache as SolverCache};
+use crate::{Error, QpBatch, Real, Settings, Solution, Status, Term};
+use cudarc::driver::{DeviceRepr, LaunchConfig, PushKernelArg, ValidAsZeroBits};
+use ndarray::{Array1, Array2, ArrayView2, Dimension, RemoveAxis};
+use std::marker::PhantomData;
+use std::sync::Arc;
 
-impl Context {
-    pub(crate) fn new(_ordinal: usize) -> Result<Context, Error> {
-        Err(Error::Cuda(
-            "the CUDA backend is not implemented yet".into(),
-        ))
+/// Threads per block, warps per block, panel width, vector slots: as in `pdipm.cu`.
+const NT: u32 = 256;
+const NW: usize = 8;
+const NB: usize = 8;
+const NVEC: usize = 49;
+/// Phase timers of the forward kernel, the iteration and the refinement-step counts.
+const PROF_LEN: usize = 7;
+/// Largest n + m the warp triangular solves handle (32 lanes × MAXS rows).
+const MAX_N: usize = 256;
+
+/// Where the arrays of a batch live in the uploaded buffer. Mirrors `Layout` in `pdipm.cu`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+struct Layout {
+    o_q2: i64,
+    o_q: i64,
+    o_a: i64,
+    o_b: i64,
+    o_g: i64,
+    o_h: i64,
+    s_q2: i64,
+    s_q: i64,
+    s_a: i64,
+    s_b: i64,
+    s_g: i64,
+    s_h: i64,
+    out_stride: i64,
+    fac_stride: i64,
+    n: i32,
+    m: i32,
+    p: i32,
+    batch: i32,
+    big_n: i32,
+    ld: i32,
+    v: i32,
+    g_smem: i32,
+}
+
+// SAFETY: plain `repr(C)` integers, laid out as the kernel's `struct Layout`.
+unsafe impl DeviceRepr for Layout {}
+
+/// Settings as the kernel reads them. Mirrors `Params` in `pdipm.cu`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+struct Params {
+    tol_gap_abs: f64,
+    tol_gap_rel: f64,
+    tol_feas: f64,
+    tol_infeas_abs: f64,
+    tol_infeas_rel: f64,
+    tol_ktratio: f64,
+    reduced_tol_gap: f64,
+    reduced_tol_feas: f64,
+    max_step_fraction: f64,
+    min_step_length: f64,
+    static_reg: f64,
+    dyn_eps: f64,
+    dyn_delta: f64,
+    refine_abstol: f64,
+    refine_reltol: f64,
+    max_iter: i32,
+    refine_max_iter: i32,
+}
+
+// SAFETY: plain `repr(C)` numbers, laid out as the kernel's `struct Params`.
+unsafe impl DeviceRepr for Params {}
+
+impl Params {
+    /// The settings for precision `T`, as the CPU backend adjusts them: in `f32` tolerances
+    /// are raised to [`Settings::F32_TOL_FLOOR`] (gaps to [`Settings::F32_GAP_FLOOR`]) and the
+    /// regularization to multiples of ε.
+    fn new<T: Real>(s: &Settings) -> Params {
+        let single = T::NAME == "f32";
+        let eps = T::epsilon().to64();
+        let floor = |x: f64, f: f64| if single { x.max(f) } else { x };
+        let tol = |x: f64| floor(x, Settings::F32_TOL_FLOOR);
+        let gap = |x: f64| floor(x, Settings::F32_GAP_FLOOR);
+        Params {
+            tol_gap_abs: gap(s.tol_gap_abs),
+            tol_gap_rel: gap(s.tol_gap_rel),
+            tol_feas: tol(s.tol_feas),
+            tol_infeas_abs: tol(s.tol_infeas_abs),
+            tol_infeas_rel: tol(s.tol_infeas_rel),
+            tol_ktratio: tol(s.tol_ktratio),
+            reduced_tol_gap: tol(s.reduced_tol_gap),
+            reduced_tol_feas: tol(s.reduced_tol_feas),
+            max_step_fraction: s.max_step_fraction,
+            min_step_length: s.min_step_length,
+            static_reg: floor(s.static_regularization, 10.0 * eps),
+            dyn_eps: floor(s.dynamic_regularization_eps, 10.0 * eps),
+            dyn_delta: floor(s.dynamic_regularization_delta, eps.sqrt()),
+            refine_abstol: s.refinement_abstol.max(eps),
+            refine_reltol: s.refinement_reltol.max(eps),
+            max_iter: s.max_iter.min(i32::MAX as u32) as i32,
+            refine_max_iter: s.refinement_max_iter.min(i32::MAX as u32) as i32,
+        }
     }
 }
 
-pub(crate) fn solve<T: Real>(
-    _ctx: &Context,
-    _settings: &Settings,
-    _qp: &QpBatch<'_, T>,
-) -> Result<Solution<T>, Error> {
-    Err(Error::Cuda(
-        "the CUDA backend is not implemented yet".into(),
-    ))
+/// The device element type of a precision.
+trait Elem: DeviceRepr + ValidAsZeroBits + Copy + Default + 'static {
+    const DOUBLE: bool;
+    fn pool(p: &Pools) -> &context::Pool<Self>;
+    fn from_real<T: Real>(x: T) -> Self;
+    fn to_real<T: Real>(self) -> T;
 }
 
+impl Elem for f64 {
+    const DOUBLE: bool = true;
+    fn pool(p: &Pools) -> &context::Pool<f64> {
+        &p.f64
+    }
+    fn from_real<T: Real>(x: T) -> f64 {
+        x.to64()
+    }
+    fn to_real<T: Real>(self) -> T {
+        T::of(self)
+    }
+}
+
+impl Elem for f32 {
+    const DOUBLE: bool = false;
+    fn pool(p: &Pools) -> &context::Pool<f32> {
+        &p.f32
+    }
+    fn from_real<T: Real>(x: T) -> f32 {
+        x.to64() as f32
+    }
+    fn to_real<T: Real>(self) -> T {
+        T::of(self as f64)
+    }
+}
+
+fn pool_i32(p: &Pools) -> &context::Pool<i32> {
+    &p.i32
+}
+
+/// Device buffers of one precision kept by a solution for its backward pass.
+#[derive(Debug)]
+struct Buffers<E: Elem> {
+    data: Pooled<E>,
+    fac: Pooled<E>,
+    ist: Pooled<i32>,
+}
+
+#[derive(Debug)]
+enum AnyBuffers {
+    F64(Buffers<f64>),
+    F32(Buffers<f32>),
+}
+
+/// What the backward pass needs from a CUDA solve: the uploaded data, the statuses, and
+/// the LDLᵀ factorization of the KKT matrix at each solved example's solution, all in
+/// device memory (buffers return to the pool when the solution is dropped).
+pub(crate) struct Cache<T> {
+    inner: Box<CacheInner>,
+    _t: PhantomData<T>,
+}
+
+struct CacheInner {
+    ordinal: usize,
+    layout: Layout,
+    bufs: Option<AnyBuffers>,
+}
+
+impl<T> std::fmt::Debug for Cache<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("cuda::Cache")
+            .field("ordinal", &self.inner.ordinal)
+            .field("layout", &self.inner.layout)
+            .finish()
+    }
+}
+
+/// Appends a term's data to `host`, returning (offset, per-example stride).
+fn push_term<T: Real, E: Elem, D: Dimension>(
+    host: &mut Vec<E>,
+    term: Option<&Term<'_, T, D>>,
+) -> (i64, i64)
+where
+    D::Larger: RemoveAxis<Smaller = D>,
+{
+    let Some(term) = term else {
+        return (0, 0);
+    };
+    let off = host.len() as i64;
+    match term {
+        Term::Shared(a) => {
+            host.extend(a.iter().map(|&x| E::from_real(x)));
+            (off, 0)
+        }
+        Term::Batched(a) => {
+            let per: usize = a.shape()[1..].iter().product();
+            host.extend(a.iter().map(|&x| E::from_real(x)));
+            (off, per as i64)
+        }
+    }
+}
+
+/// Shared-memory bytes of the forward kernel.
+fn forward_smem<E>(l: &Layout, g_smem: bool) -> usize {
+    let (n, p, big_n, ld, v) = (
+        l.n as usize,
+        l.p as usize,
+        l.big_n as usize,
+        l.ld as usize,
+        l.v as usize,
+    );
+    let elems =
+        big_n * ld + if g_smem { p * n } else { 0 } + NB * big_n + NVEC * v + NW * 32 + 8 * v;
+    elems * std::mem::size_of::<E>()
+}
+
+/// Shared-memory bytes of the backward kernel: the forward kernel's layout.
+fn backward_smem<E>(l: &Layout) -> usize {
+    forward_smem::<E>(l, l.g_smem != 0)
+}
+
+/// Solves every example of `qp` on the device of `ctx`.
+pub(crate) fn solve<T: Real>(
+    ctx: &Arc<Context>,
+    settings: &Settings,
+    qp: &QpBatch<'_, T>,
+) -> Result<Solution<T>, Error> {
+    if T::NAME == "f64" {
+        solve_as::<T, f64>(ctx, settings, qp)
+    } else {
+        solve_as::<T, f32>(ctx, settings, qp)
+    }
+}
+
+fn solve_as<T: Real, E: Elem>(
+    ctx: &Arc<Context>,
+    settings: &Settings,
+    qp: &QpBatch<'_, T>,
+) -> Result<Solution<T>, Error> {
+    settings.validate()?;
+    let (batch, n, m, p) = (qp.batch, qp.n, qp.m, qp.p);
+    let big_n = n + m;
+    if n == 0 {
+        return Err(Error::Cuda(
+            "the CUDA backend needs at least one variable (n ≥ 1)".into(),
+        ));
+    }
+    if big_n > MAX_N {
+        return Err(Error::Cuda(format!(
+            "n + m = {big_n} exceeds the CUDA backend's limit of {MAX_N}; use Solver::cpu()"
+        )));
+    }
+    for (name, len) in [("n", n), ("m", m), ("p", p), ("batch", batch)] {
+        if len > i32::MAX as usize / 4 {
+            return Err(Error::Cuda(format!("{name} = {len} is too large")));
+        }
+    }
+    let v = big_n.max(p).max(1).next_multiple_of(2);
+    let ld = if big_n % 2 == 0 { big_n + 1 } else { big_n };
+    let mut l = Layout {
+        out_stride: (n + m + 2 * p + 4) as i64,
+        fac_stride: (big_n * big_n + big_n + p) as i64,
+        n: n as i32,
+        m: m as i32,
+        p: p as i32,
+        batch: batch as i32,
+        big_n: big_n as i32,
+        ld: ld as i32,
+        v: v as i32,
+        ..Layout::default()
+    };
+    let mut smem = forward_smem::<E>(&l, true);
+    l.g_smem = 1;
+    if smem > ctx.smem_max {
+        smem = forward_smem::<E>(&l, false);
+        l.g_smem = 0;
+    }
+    if smem > ctx.smem_max || backward_smem::<E>(&l) > ctx.smem_max {
+        return Err(Error::Cuda(format!(
+            "n = {n}, m = {m}, p = {p} needs {smem} bytes of shared memory per block in {}, \
+             the device allows {}; use Solver::cpu()",
+            T::NAME,
+            ctx.smem_max
+        )));
+    }
+
+    // Upload: shared arrays once, batched ones whole.
+    let mut host: Vec<E> = Vec::new();
+    (l.o_q2, l.s_q2) = push_term(&mut host, Some(&qp.Q));
+    (l.o_q, l.s_q) = push_term(&mut host, Some(&qp.q));
+    (l.o_a, l.s_a) = push_term(&mut host, qp.A.as_ref());
+    (l.o_b, l.s_b) = push_term(&mut host, qp.b.as_ref());
+    (l.o_g, l.s_g) = push_term(&mut host, qp.G.as_ref());
+    (l.o_h, l.s_h) = push_term(&mut host, qp.h.as_ref());
+    let params = Params::new::<T>(settings);
+
+    if batch == 0 {
+        return Ok(empty_solution(n, m, p, ctx, l));
+    }
+    let kernels = ctx.kernels(E::DOUBLE)?;
+    let stream = &ctx.stream;
+    let mut data = ctx.take::<E>(host.len(), E::pool)?;
+    let out_len = batch * l.out_stride as usize;
+    let mut out = ctx.take::<E>(out_len, E::pool)?;
+    let mut ist = ctx.take::<i32>(2 * batch, pool_i32)?;
+    let mut fac = ctx.take::<E>(batch * l.fac_stride as usize, E::pool)?;
+    {
+        let mut dst = data.slice_mut().slice_mut(0..host.len().max(1));
+        if !host.is_empty() {
+            stream
+                .memcpy_htod(&host, &mut dst)
+                .map_err(context::cuda_err("copying the QP data to the device"))?;
+        }
+    }
+    let cfg = LaunchConfig {
+        grid_dim: (batch as u32, 1, 1),
+        block_dim: (NT, 1, 1),
+        shared_mem_bytes: smem as u32,
+    };
+    // OPTNET_CUDA_PROFILE=1: the kernel sums its phase timers (clock64) into `prof`.
+    let mut prof = match std::env::var_os("OPTNET_CUDA_PROFILE") {
+        Some(_) => Some(
+            stream
+                .alloc_zeros::<u64>(PROF_LEN)
+                .map_err(context::cuda_err("allocating the profile counters"))?,
+        ),
+        None => None,
+    };
+    let null = 0u64;
+    let t0 = timing_event(ctx)?;
+    {
+        let mut launch = stream.launch_builder(&kernels.forward);
+        launch
+            .arg(&l)
+            .arg(&params)
+            .arg(data.slice())
+            .arg(out.slice_mut())
+            .arg(ist.slice_mut())
+            .arg(fac.slice_mut());
+        match prof.as_mut() {
+            Some(p) => launch.arg(p),
+            None => launch.arg(&null),
+        };
+        // SAFETY: the arguments match `pdipm_{f64,f32}(Layout, Params, const T*, T*, int*, T*)`;
+        // `data` holds every offset + stride·(batch−1) + size the layout names, `out`, `ist`
+        // and `fac` hold batch × their strides, and the shared memory size is the one the
+        // kernel lays out (`forward_smem`), within the limit set on the function.
+        unsafe { launch.launch(cfg) }.map_err(context::cuda_err("launching the solver"))?;
+    }
+    let t1 = timing_event(ctx)?;
+    let mut out_h = vec![E::default(); out_len];
+    let mut ist_h = vec![0i32; 2 * batch];
+    stream
+        .memcpy_dtoh(&out.slice().slice(0..out_len), &mut out_h)
+        .map_err(context::cuda_err("running the solver"))?;
+    stream
+        .memcpy_dtoh(&ist.slice().slice(0..2 * batch), &mut ist_h)
+        .map_err(context::cuda_err("copying the statuses"))?;
+    if let (Ok(ms), Ok(mut last)) = (t0.elapsed_ms(&t1), ctx.last_ms.lock()) {
+        last.0 = ms;
+    }
+    if let Some(counters) = prof {
+        let mut h = [0u64; PROF_LEN];
+        stream
+            .memcpy_dtoh(&counters, &mut h)
+            .map_err(context::cuda_err("reading the profile counters"))?;
+        let total: u64 = h[..PROF_LEN - 2].iter().sum::<u64>().max(1);
+        let pct = |k: usize| 100.0 * h[k] as f64 / total as f64;
+        eprintln!(
+            "optnet cuda profile ({} batch {batch}, n {n} m {m} p {p}): {:.1} iterations and {:.1} \
+             refinement steps/example, \
+             {:.0} kcycles/example; assemble {:.1}%, factor {:.1}%, solves {:.1}%, rest {:.1}%, output {:.1}%",
+            T::NAME,
+            h[PROF_LEN - 2] as f64 / batch as f64,
+            h[PROF_LEN - 1] as f64 / batch as f64,
+            total as f64 / batch as f64 / 1e3,
+            pct(0),
+            pct(1),
+            pct(2),
+            pct(3),
+            pct(4)
+        );
+    }
+
+    let os = l.out_stride as usize;
+    let mut z = Array2::<T>::zeros((batch, n));
+    let mut nu = Array2::<T>::zeros((batch, m));
+    let mut lam = Array2::<T>::zeros((batch, p));
+    let mut s = Array2::<T>::zeros((batch, p));
+    let mut objective = Array1::<T>::zeros(batch);
+    let mut res_primal = Array1::<T>::zeros(batch);
+    let mut res_dual = Array1::<T>::zeros(batch);
+    let mut gap = Array1::<T>::zeros(batch);
+    let mut status = Vec::with_capacity(batch);
+    let mut iters = Vec::with_capacity(batch);
+    for e in 0..batch {
+        let o = &out_h[e * os..(e + 1) * os];
+        for i in 0..n {
+            z[[e, i]] = o[i].to_real();
+        }
+        for i in 0..m {
+            nu[[e, i]] = o[n + i].to_real();
+        }
+        for i in 0..p {
+            lam[[e, i]] = o[n + m + i].to_real();
+            s[[e, i]] = o[n + m + p + i].to_real();
+        }
+        let st = n + m + 2 * p;
+        objective[e] = o[st].to_real();
+        res_primal[e] = o[st + 1].to_real();
+        res_dual[e] = o[st + 2].to_real();
+        gap[e] = o[st + 3].to_real();
+        status.push(Status::from_code(ist_h[2 * e]).unwrap_or(Status::NumericalError));
+        iters.push(ist_h[2 * e + 1].max(0) as u32);
+    }
+    let bufs = if E::DOUBLE {
+        into_any_f64(data, fac, ist)
+    } else {
+        into_any_f32(data, fac, ist)
+    };
+    Ok(Solution {
+        z,
+        lam,
+        nu,
+        s,
+        status,
+        iters,
+        objective,
+        res_primal,
+        res_dual,
+        gap,
+        cache: SolverCache::Cuda(Cache {
+            inner: Box::new(CacheInner {
+                ordinal: ctx.ctx.ordinal(),
+                layout: l,
+                bufs,
+            }),
+            _t: PhantomData,
+        }),
+    })
+}
+
+/// Wraps typed buffers; `E` is known to be `f64` by the caller (`E::DOUBLE`).
+fn into_any_f64<E: Elem>(data: Pooled<E>, fac: Pooled<E>, ist: Pooled<i32>) -> Option<AnyBuffers> {
+    let any: Box<dyn std::any::Any> = Box::new(Buffers { data, fac, ist });
+    any.downcast::<Buffers<f64>>()
+        .ok()
+        .map(|b| AnyBuffers::F64(*b))
+}
+
+/// Wraps typed buffers; `E` is known to be `f32` by the caller.
+fn into_any_f32<E: Elem>(data: Pooled<E>, fac: Pooled<E>, ist: Pooled<i32>) -> Option<AnyBuffers> {
+    let any: Box<dyn std::any::Any> = Box::new(Buffers { data, fac, ist });
+    any.downcast::<Buffers<f32>>()
+        .ok()
+        .map(|b| AnyBuffers::F32(*b))
+}
+
+fn timing_event(ctx: &Context) -> Result<cudarc::driver::CudaEvent, Error> {
+    let ev = ctx
+        .ctx
+        .new_event(Some(cudarc::driver::sys::CUevent_flags::CU_EVENT_DEFAULT))
+        .map_err(context::cuda_err("creating a timing event"))?;
+    ev.record(&ctx.stream)
+        .map_err(context::cuda_err("recording a timing event"))?;
+    Ok(ev)
+}
+
+fn empty_solution<T: Real>(n: usize, m: usize, p: usize, ctx: &Context, l: Layout) -> Solution<T> {
+    Solution {
+        z: Array2::zeros((0, n)),
+        lam: Array2::zeros((0, p)),
+        nu: Array2::zeros((0, m)),
+        s: Array2::zeros((0, p)),
+        status: Vec::new(),
+        iters: Vec::new(),
+        objective: Array1::zeros(0),
+        res_primal: Array1::zeros(0),
+        res_dual: Array1::zeros(0),
+        gap: Array1::zeros(0),
+        cache: SolverCache::Cuda(Cache {
+            inner: Box::new(CacheInner {
+                ordinal: ctx.ctx.ordinal(),
+                layout: l,
+                bufs: None,
+            }),
+            _t: PhantomData,
+        }),
+    }
+}
+
+/// The backward pass's adjoint vectors on the device, reusing the forward factorization.
 pub(crate) fn adjoints<T: Real>(
-    _ctx: &Context,
-    _settings: &Settings,
-    _qp: &QpBatch<'_, T>,
+    ctx: &Arc<Context>,
+    settings: &Settings,
+    qp: &QpBatch<'_, T>,
     _sol: &Solution<T>,
-    _cache: &Cache<T>,
-    _dl_dz: ArrayView2<'_, T>,
+    cache: &Cache<T>,
+    dl_dz: ArrayView2<'_, T>,
 ) -> Result<Adjoints<T>, Error> {
-    Err(Error::Cuda(
-        "the CUDA backend is not implemented yet".into(),
-    ))
+    let cache = &cache.inner;
+    if cache.ordinal != ctx.ctx.ordinal() {
+        return Err(Error::Backward(format!(
+            "the solution was computed on CUDA device {}, this solver uses device {}",
+            cache.ordinal,
+            ctx.ctx.ordinal()
+        )));
+    }
+    let l = cache.layout;
+    if l.n as usize != qp.n
+        || l.m as usize != qp.m
+        || l.p as usize != qp.p
+        || l.batch as usize != qp.batch
+    {
+        return Err(Error::Backward(
+            "the solution's device data do not match the QP batch".into(),
+        ));
+    }
+    match &cache.bufs {
+        None => Ok(Adjoints {
+            dz: Array2::zeros((qp.batch, qp.n)),
+            dnu: Array2::zeros((qp.batch, qp.m)),
+            dlam: Array2::zeros((qp.batch, qp.p)),
+        }),
+        Some(AnyBuffers::F64(b)) => backward_as::<T, f64>(ctx, settings, b, l, dl_dz),
+        Some(AnyBuffers::F32(b)) => backward_as::<T, f32>(ctx, settings, b, l, dl_dz),
+    }
+}
+
+fn backward_as<T: Real, E: Elem>(
+    ctx: &Arc<Context>,
+    settings: &Settings,
+    b: &Buffers<E>,
+    l: Layout,
+    dl_dz: ArrayView2<'_, T>,
+) -> Result<Adjoints<T>, Error> {
+    let (batch, n, m, p) = (l.batch as usize, l.n as usize, l.m as usize, l.p as usize);
+    let kernels = ctx.kernels(E::DOUBLE)?;
+    let stream = &ctx.stream;
+    let params = Params::new::<T>(settings);
+    let host: Vec<E> = dl_dz.iter().map(|&x| E::from_real(x)).collect();
+    let mut g = ctx.take::<E>(host.len(), E::pool)?;
+    {
+        let mut dst = g.slice_mut().slice_mut(0..host.len().max(1));
+        if !host.is_empty() {
+            stream
+                .memcpy_htod(&host, &mut dst)
+                .map_err(context::cuda_err("copying ∂ℓ/∂z to the device"))?;
+        }
+    }
+    let w = n + m + p;
+    let mut adj = ctx.take::<E>(batch * w, E::pool)?;
+    let cfg = LaunchConfig {
+        grid_dim: (batch as u32, 1, 1),
+        block_dim: (NT, 1, 1),
+        shared_mem_bytes: backward_smem::<E>(&l) as u32,
+    };
+    let t0 = timing_event(ctx)?;
+    {
+        let mut launch = stream.launch_builder(&kernels.backward);
+        launch
+            .arg(&l)
+            .arg(&params)
+            .arg(b.data.slice())
+            .arg(b.ist.slice())
+            .arg(b.fac.slice())
+            .arg(g.slice())
+            .arg(adj.slice_mut());
+        // SAFETY: the arguments match `backward_{f64,f32}(Layout, Params, const T*, const int*,
+        // const T*, const T*, T*)`; the buffers are those the forward launch filled for this
+        // layout, `g` holds batch × n values and `adj` batch × (n + m + p); the shared memory
+        // size is the one the kernel lays out (`backward_smem`).
+        unsafe { launch.launch(cfg) }.map_err(context::cuda_err("launching the backward pass"))?;
+    }
+    let t1 = timing_event(ctx)?;
+    let mut adj_h = vec![E::default(); batch * w];
+    stream
+        .memcpy_dtoh(&adj.slice().slice(0..batch * w), &mut adj_h)
+        .map_err(context::cuda_err("running the backward pass"))?;
+    if let (Ok(ms), Ok(mut last)) = (t0.elapsed_ms(&t1), ctx.last_ms.lock()) {
+        last.1 = ms;
+    }
+    let mut dz = Array2::<T>::zeros((batch, n));
+    let mut dnu = Array2::<T>::zeros((batch, m));
+    let mut dlam = Array2::<T>::zeros((batch, p));
+    for e in 0..batch {
+        let a = &adj_h[e * w..(e + 1) * w];
+        for i in 0..n {
+            dz[[e, i]] = a[i].to_real();
+        }
+        for i in 0..m {
+            dnu[[e, i]] = a[n + i].to_real();
+        }
+        for i in 0..p {
+            dlam[[e, i]] = a[n + m + i].to_real();
+        }
+    }
+    Ok(Adjoints { dz, dnu, dlam })
+}
+
+/// Kernel times of the last forward and backward launches on this context, in ms.
+pub(crate) fn last_kernel_ms(ctx: &Context) -> (f32, f32) {
+    ctx.last_ms.lock().map(|g| *g).unwrap_or((0.0, 0.0))
 }

@@ -1,0 +1,318 @@
+//! Times the CUDA backend on OptNet's random-QP benchmark (n variables, p inequalities,
+//! Q = LLᵀ + 10⁻³I, h = Gz₀ + s₀), forward and forward+backward, in f64 and f32, and prints a
+//! table; with the peers' timings (`../shared/peers/peers.py`) it prints the ratios too.
+//!
+//! ```text
+//! cargo run --release --features cuda --example bench -- \
+//!     [--data DIR] [--peers peers.json] [--batches 1,8,32,128,512,2048] [--n 100] [--p 100] \
+//!     [--reps 5] [--device N] [--json OUT.json]
+//! ```
+//!
+//! - `--data DIR` reads the problems `peers.py --save DIR` wrote (`DIR/qp_B{B}.npz` with Q, q,
+//!   G, h), so both sides time the same data; without it the problems are drawn here.
+//! - Times are medians of `--reps` runs after one warm-up. "kernel" is device time of the
+//!   solver's kernels alone (CUDA events; the data already on the device, as the peers time
+//!   theirs); "e2e" is the wall time of `Solver::solve` (+ `Solver::backward`) from host
+//!   arrays to host arrays, copies and host-side gradient assembly included.
+//! - The loss is ℓ = Σ z (as in peers.py), so ∂ℓ/∂z = 1.
+
+#![allow(non_snake_case)] // Q, G as in the paper
+
+use ndarray::{Array2, Array3};
+use optnet_runtime::{QpBatch, Real, Solver, Status};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use rand_distr::StandardNormal;
+use std::time::Instant;
+
+struct Args {
+    data: Option<String>,
+    peers: Option<String>,
+    batches: Vec<usize>,
+    n: usize,
+    p: usize,
+    reps: usize,
+    device: usize,
+    json: Option<String>,
+}
+
+fn parse() -> Result<Args, String> {
+    let mut a = Args {
+        data: None,
+        peers: None,
+        batches: vec![1, 8, 32, 128, 512, 2048],
+        n: 100,
+        p: 100,
+        reps: 5,
+        device: 0,
+        json: None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut val = || it.next().ok_or(format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--data" => a.data = Some(val()?),
+            "--peers" => a.peers = Some(val()?),
+            "--json" => a.json = Some(val()?),
+            "--batches" => {
+                a.batches = val()?
+                    .split(',')
+                    .map(|s| s.trim().parse().map_err(|e| format!("--batches: {e}")))
+                    .collect::<Result<_, _>>()?
+            }
+            "--n" => a.n = val()?.parse().map_err(|e| format!("--n: {e}"))?,
+            "--p" => a.p = val()?.parse().map_err(|e| format!("--p: {e}"))?,
+            "--reps" => a.reps = val()?.parse().map_err(|e| format!("--reps: {e}"))?,
+            "--device" => a.device = val()?.parse().map_err(|e| format!("--device: {e}"))?,
+            "-h" | "--help" => {
+                println!("see the doc comment of examples/bench.rs");
+                std::process::exit(0);
+            }
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    Ok(a)
+}
+
+/// The benchmark's problems for batch `b`: read from `DIR/qp_B{b}.npz`, or drawn.
+fn problems(
+    a: &Args,
+    b: usize,
+) -> Result<(Array3<f64>, Array2<f64>, Array3<f64>, Array2<f64>), String> {
+    if let Some(dir) = &a.data {
+        use ndarray_npy::NpzReader;
+        let path = format!("{dir}/qp_B{b}.npz");
+        let f = std::fs::File::open(&path).map_err(|e| format!("{path}: {e}"))?;
+        let mut z = NpzReader::new(f).map_err(|e| format!("{path}: {e}"))?;
+        let Q: Array3<f64> = z.by_name("Q").map_err(|e| format!("{path} Q: {e}"))?;
+        let q: Array2<f64> = z.by_name("q").map_err(|e| format!("{path} q: {e}"))?;
+        let G: Array3<f64> = z.by_name("G").map_err(|e| format!("{path} G: {e}"))?;
+        let h: Array2<f64> = z.by_name("h").map_err(|e| format!("{path} h: {e}"))?;
+        return Ok((Q, q, G, h));
+    }
+    let (n, p) = (a.n, a.p);
+    let mut r = StdRng::seed_from_u64(b as u64);
+    let mut Q = Array3::<f64>::zeros((b, n, n));
+    let mut G = Array3::<f64>::zeros((b, p, n));
+    let mut q = Array2::<f64>::zeros((b, n));
+    let mut h = Array2::<f64>::zeros((b, p));
+    for e in 0..b {
+        let L = Array2::from_shape_fn((n, n), |_| r.random::<f64>());
+        let mut Qe = L.dot(&L.t());
+        for i in 0..n {
+            Qe[[i, i]] += 1e-3;
+        }
+        Q.index_axis_mut(ndarray::Axis(0), e).assign(&Qe);
+        let Ge = Array2::from_shape_fn((p, n), |_| r.sample::<f64, _>(StandardNormal));
+        let z0 = ndarray::Array1::from_shape_fn(n, |_| r.sample::<f64, _>(StandardNormal));
+        let s0 = ndarray::Array1::from_shape_fn(p, |_| r.random::<f64>());
+        h.row_mut(e).assign(&(Ge.dot(&z0) + s0));
+        G.index_axis_mut(ndarray::Axis(0), e).assign(&Ge);
+        q.row_mut(e).assign(&ndarray::Array1::from_shape_fn(n, |_| {
+            r.sample::<f64, _>(StandardNormal)
+        }));
+    }
+    Ok((Q, q, G, h))
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    if v.is_empty() {
+        f64::NAN
+    } else {
+        v[v.len() / 2]
+    }
+}
+
+/// One row of the table.
+#[derive(Default, Clone)]
+struct Row {
+    fwd_kernel: f64,
+    fwdbwd_kernel: f64,
+    fwd_e2e: f64,
+    fwdbwd_e2e: f64,
+    solved: usize,
+    iters: f64,
+    z0: [f64; 3],
+}
+
+fn time<T: Real>(
+    solver: &Solver,
+    Q: &Array3<f64>,
+    q: &Array2<f64>,
+    G: &Array3<f64>,
+    h: &Array2<f64>,
+    reps: usize,
+) -> Result<Row, String> {
+    let cv = |x: &f64| T::of(*x);
+    let (Q, q, G, h) = (Q.map(cv), q.map(cv), G.map(cv), h.map(cv));
+    let qp = QpBatch::builder()
+        .Q(Q.view())
+        .q(q.view())
+        .G(G.view())
+        .h(h.view())
+        .check_psd(false)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let b = qp.batch();
+    let dl = Array2::<T>::from_elem((b, qp.n()), T::one());
+    let run = || -> Result<(f64, f64, f64, f64, optnet_runtime::Solution<T>), String> {
+        let t = Instant::now();
+        let sol = solver.solve(&qp).map_err(|e| e.to_string())?;
+        let fwd = t.elapsed().as_secs_f64() * 1e3;
+        let kf = solver.cuda_kernel_ms().map_or(f64::NAN, |k| k.0 as f64);
+        let t = Instant::now();
+        let _g = solver
+            .backward(&qp, &sol, dl.view())
+            .map_err(|e| e.to_string())?;
+        let bwd = t.elapsed().as_secs_f64() * 1e3;
+        let kb = solver.cuda_kernel_ms().map_or(f64::NAN, |k| k.1 as f64);
+        Ok((kf, kf + kb, fwd, fwd + bwd, sol))
+    };
+    let (_, _, _, _, sol) = run()?; // warm-up: compiles the kernels, fills the buffer pools
+    let mut rows = (vec![], vec![], vec![], vec![]);
+    for _ in 0..reps {
+        let (a, b2, c, d, _) = run()?;
+        rows.0.push(a);
+        rows.1.push(b2);
+        rows.2.push(c);
+        rows.3.push(d);
+    }
+    let solved = sol.status.iter().filter(|s| s.is_solved()).count();
+    let almost = sol
+        .status
+        .iter()
+        .filter(|s| **s == Status::AlmostSolved)
+        .count();
+    if solved < b {
+        let other: Vec<_> = sol.status.iter().filter(|s| !s.is_solved()).collect();
+        eprintln!(
+            "{} B={b}: {} not solved, e.g. {:?}",
+            T::NAME,
+            b - solved,
+            other.first()
+        );
+    }
+    if almost > 0 {
+        eprintln!("{} B={b}: {almost} of the solved are AlmostSolved", T::NAME);
+    }
+    let iters = sol.iters.iter().map(|&i| i as f64).sum::<f64>() / b as f64;
+    let z0 = [0, 1, 2].map(|j| sol.z.get([0, j]).map_or(f64::NAN, |x| x.to64()));
+    Ok(Row {
+        fwd_kernel: median(rows.0),
+        fwdbwd_kernel: median(rows.1),
+        fwd_e2e: median(rows.2),
+        fwdbwd_e2e: median(rows.3),
+        solved,
+        iters,
+        z0,
+    })
+}
+
+/// `res[section][batch][field]` from peers.json, by plain text search (the file is small
+/// and regular: `{"qpax_f64": {"128": {"fwd_s": 0.0063, ...}, ...}, ...}`).
+fn peer(json: &str, section: &str, batch: usize, field: &str) -> Option<f64> {
+    let s = &json[json.find(&format!("\"{section}\""))?..];
+    let s = &s[s.find(&format!("\"{batch}\""))?..];
+    let s = &s[s.find(&format!("\"{field}\""))? + field.len() + 2..];
+    let s = s.trim_start_matches([':', ' ']);
+    let end = s.find([',', '}', '\n']).unwrap_or(s.len());
+    s[..end].trim().parse().ok()
+}
+
+fn main() {
+    let a = match parse() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("bench: {e}");
+            std::process::exit(2);
+        }
+    };
+    let solver = match Solver::cuda(a.device) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("bench: {e}");
+            std::process::exit(1);
+        }
+    };
+    let peers = a
+        .peers
+        .as_ref()
+        .and_then(|p| std::fs::read_to_string(p).ok());
+    let mut out = Vec::new();
+    for &b in &a.batches {
+        let (Q, q, G, h) = match problems(&a, b) {
+            Ok(x) => x,
+            Err(e) => {
+                eprintln!("bench: {e}");
+                std::process::exit(1);
+            }
+        };
+        let r64 = time::<f64>(&solver, &Q, &q, &G, &h, a.reps);
+        let r32 = time::<f32>(&solver, &Q, &q, &G, &h, a.reps);
+        match (r64, r32) {
+            (Ok(r64), Ok(r32)) => {
+                println!(
+                    "B={b}: f64 fwd {:.3} ms, fwd+bwd {:.3} ms (e2e {:.2} / {:.2}), solved {}/{b}, iters {:.1}, z[0,:3] {:?} | f32 fwd {:.3}, fwd+bwd {:.3} (e2e {:.2} / {:.2}), solved {}/{b}",
+                    r64.fwd_kernel, r64.fwdbwd_kernel, r64.fwd_e2e, r64.fwdbwd_e2e, r64.solved, r64.iters, r64.z0,
+                    r32.fwd_kernel, r32.fwdbwd_kernel, r32.fwd_e2e, r32.fwdbwd_e2e, r32.solved
+                );
+                out.push((b, r64, r32));
+            }
+            (Err(e), _) | (_, Err(e)) => {
+                eprintln!("bench: B={b}: {e}");
+                std::process::exit(1);
+            }
+        }
+    }
+    // The table (ms, median of reps).
+    println!();
+    println!("n = {}, p = {}, ms (median of {}); optnet = CUDA kernel time, e2e = host arrays to host arrays", a.n, a.p, a.reps);
+    println!("| batch | optnet f64 fwd | optnet f64 fwd+bwd | optnet f32 fwd | optnet f32 fwd+bwd | f64/f32 (fwd+bwd) | e2e f64 fwd | e2e f64 fwd+bwd | qpth f64 fwd+bwd | qpax f64 fwd | qpax f64 fwd+bwd | vs qpth (fwd+bwd) | vs qpax (fwd+bwd) | vs qpax (fwd) |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (b, r64, r32) in &out {
+        let pk = |sec: &str, f: &str| {
+            peers
+                .as_deref()
+                .and_then(|j| peer(j, sec, *b, f))
+                .map(|s| s * 1e3)
+        };
+        let fmt = |x: Option<f64>| x.map_or("–".to_string(), |v| format!("{v:.2}"));
+        let ratio =
+            |x: Option<f64>, y: f64| x.map_or("–".to_string(), |v| format!("{:.1}×", v / y));
+        let qpth = pk("qpth_f64", "fwd_bwd_s");
+        let qpax_f = pk("qpax_f64", "fwd_s");
+        let qpax = pk("qpax_f64", "fwd_bwd_s");
+        println!(
+            "| {b} | {:.3} | {:.3} | {:.3} | {:.3} | {:.2}× | {:.2} | {:.2} | {} | {} | {} | {} | {} | {} |",
+            r64.fwd_kernel,
+            r64.fwdbwd_kernel,
+            r32.fwd_kernel,
+            r32.fwdbwd_kernel,
+            r64.fwdbwd_kernel / r32.fwdbwd_kernel,
+            r64.fwd_e2e,
+            r64.fwdbwd_e2e,
+            fmt(qpth),
+            fmt(qpax_f),
+            fmt(qpax),
+            ratio(qpth, r64.fwdbwd_kernel),
+            ratio(qpax, r64.fwdbwd_kernel),
+            ratio(qpax_f, r64.fwd_kernel),
+        );
+    }
+    if let Some(path) = &a.json {
+        let mut s = String::from("{\n");
+        for (i, (b, r64, r32)) in out.iter().enumerate() {
+            s += &format!(
+                "  \"{b}\": {{\"f64\": {{\"fwd_kernel_ms\": {}, \"fwdbwd_kernel_ms\": {}, \"fwd_e2e_ms\": {}, \"fwdbwd_e2e_ms\": {}, \"solved\": {}, \"iters\": {}}}, \"f32\": {{\"fwd_kernel_ms\": {}, \"fwdbwd_kernel_ms\": {}, \"fwd_e2e_ms\": {}, \"fwdbwd_e2e_ms\": {}, \"solved\": {}, \"iters\": {}}}}}{}\n",
+                r64.fwd_kernel, r64.fwdbwd_kernel, r64.fwd_e2e, r64.fwdbwd_e2e, r64.solved, r64.iters,
+                r32.fwd_kernel, r32.fwdbwd_kernel, r32.fwd_e2e, r32.fwdbwd_e2e, r32.solved, r32.iters,
+                if i + 1 < out.len() { "," } else { "" }
+            );
+        }
+        s += "}\n";
+        if let Err(e) = std::fs::write(path, s) {
+            eprintln!("bench: writing {path}: {e}");
+        }
+    }
+}

@@ -1,0 +1,317 @@
+//! The CUDA device context: driver probing, NVRTC compilation (once per process), module
+//! loading, and a pool of device buffers reused between calls.
+
+use crate::Error;
+use cudarc::driver::sys::{CUdevice_attribute, CUfunction_attribute};
+use cudarc::driver::{
+    CudaContext, CudaFunction, CudaSlice, CudaStream, DeviceRepr, DriverError, ValidAsZeroBits,
+};
+use cudarc::nvrtc::Ptx;
+use std::collections::HashMap;
+use std::ffi::CString;
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// The kernels' source, compiled at run time by NVRTC.
+const SOURCE: &str = include_str!("pdipm.cu");
+
+/// Maps a driver error to [`Error::Cuda`], naming what was being done.
+pub(crate) fn cuda_err(what: &str) -> impl Fn(DriverError) -> Error + '_ {
+    move |e| {
+        if e.0 == cudarc::driver::sys::cudaError_enum::CUDA_ERROR_OUT_OF_MEMORY {
+            Error::Cuda(format!("out of device memory while {what}"))
+        } else {
+            Error::Cuda(format!("{what}: {e}"))
+        }
+    }
+}
+
+/// The forward and backward kernels of one precision.
+#[derive(Debug)]
+pub(crate) struct Kernels {
+    pub(crate) forward: CudaFunction,
+    pub(crate) backward: CudaFunction,
+}
+
+/// Device buffers of one element type, kept for reuse: a training loop that solves batches
+/// of the same size every step allocates only on its first step.
+#[derive(Debug)]
+pub(crate) struct Pool<E> {
+    free: Mutex<Vec<CudaSlice<E>>>,
+}
+
+impl<E> Default for Pool<E> {
+    fn default() -> Self {
+        Pool {
+            free: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+/// At most this many idle buffers of one type are kept.
+const POOL_KEEP: usize = 16;
+
+/// A device buffer on loan from a [`Pool`]; it goes back when dropped.
+pub(crate) struct Pooled<E: DeviceRepr> {
+    buf: Option<CudaSlice<E>>,
+    pool: Arc<Pools>,
+    give_back: fn(&Pools) -> &Pool<E>,
+}
+
+impl<E: DeviceRepr> Pooled<E> {
+    pub(crate) fn slice(&self) -> &CudaSlice<E> {
+        // Invariant: `buf` is `Some` until drop.
+        self.buf.as_ref().unwrap_or_else(|| unreachable!())
+    }
+    pub(crate) fn slice_mut(&mut self) -> &mut CudaSlice<E> {
+        self.buf.as_mut().unwrap_or_else(|| unreachable!())
+    }
+}
+
+impl<E: DeviceRepr> Drop for Pooled<E> {
+    fn drop(&mut self) {
+        if let Some(b) = self.buf.take() {
+            let pool = (self.give_back)(&self.pool);
+            if let Ok(mut free) = pool.free.lock() {
+                if free.len() < POOL_KEEP {
+                    free.push(b);
+                }
+            }
+        }
+    }
+}
+
+impl<E: DeviceRepr> std::fmt::Debug for Pooled<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pooled")
+            .field("len", &self.buf.as_ref().map_or(0, |b| b.len()))
+            .finish()
+    }
+}
+
+/// The pools of every element type the kernels use.
+#[derive(Debug, Default)]
+pub(crate) struct Pools {
+    pub(crate) f64: Pool<f64>,
+    pub(crate) f32: Pool<f32>,
+    pub(crate) i32: Pool<i32>,
+}
+
+/// A CUDA device with its stream, compiled kernels and buffer pools.
+pub(crate) struct Context {
+    pub(crate) ctx: Arc<CudaContext>,
+    pub(crate) stream: Arc<CudaStream>,
+    /// Largest dynamic shared memory a block may opt in to, in bytes.
+    pub(crate) smem_max: usize,
+    cc: (i32, i32),
+    f64: OnceLock<Result<Kernels, Error>>,
+    f32: OnceLock<Result<Kernels, Error>>,
+    pub(crate) pools: Arc<Pools>,
+    /// Kernel times of the last forward and backward launches, in ms (CUDA events).
+    pub(crate) last_ms: Mutex<(f32, f32)>,
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("ordinal", &self.ctx.ordinal())
+            .field("compute_capability", &self.cc)
+            .field("smem_max", &self.smem_max)
+            .finish()
+    }
+}
+
+/// Whether the CUDA driver and NVRTC libraries can be loaded (cudarc panics on first use
+/// otherwise).
+fn libraries_present() -> Result<(), Error> {
+    // SAFETY: only tries to dlopen the driver library; no CUDA call is made.
+    if !unsafe { cudarc::driver::sys::is_culib_present() } {
+        return Err(Error::Cuda(
+            "no CUDA driver found (libcuda.so could not be loaded)".into(),
+        ));
+    }
+    // SAFETY: only tries to dlopen the NVRTC library.
+    if !unsafe { cudarc::nvrtc::sys::is_culib_present() } {
+        return Err(Error::Cuda(
+            "NVRTC not found (libnvrtc.so could not be loaded); install the CUDA toolkit's NVRTC"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+impl Context {
+    /// Opens device `ordinal`. Fails with [`Error::Cuda`] when there is no driver, no such
+    /// device, or the device cannot be initialized.
+    pub(crate) fn new(ordinal: usize) -> Result<Context, Error> {
+        libraries_present()?;
+        let count = CudaContext::device_count().map_err(cuda_err("counting devices"))?;
+        if ordinal >= count.max(0) as usize {
+            return Err(Error::Cuda(format!(
+                "no CUDA device with ordinal {ordinal} ({count} present)"
+            )));
+        }
+        let ctx = CudaContext::new(ordinal).map_err(cuda_err("creating the context"))?;
+        let stream = ctx.default_stream();
+        let cc = ctx
+            .compute_capability()
+            .map_err(cuda_err("reading the compute capability"))?;
+        let smem_max = ctx
+            .attribute(CUdevice_attribute::CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN)
+            .map_err(cuda_err("reading the shared memory limit"))?
+            .max(0) as usize;
+        Ok(Context {
+            ctx,
+            stream,
+            smem_max,
+            cc,
+            f64: OnceLock::new(),
+            f32: OnceLock::new(),
+            pools: Arc::new(Pools::default()),
+            last_ms: Mutex::new((0.0, 0.0)),
+        })
+    }
+
+    /// The kernels for `f64` (`double`) or `f32`, compiled and loaded on first use.
+    pub(crate) fn kernels(&self, double: bool) -> Result<&Kernels, Error> {
+        let cell = if double { &self.f64 } else { &self.f32 };
+        cell.get_or_init(|| self.load(double))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    fn load(&self, double: bool) -> Result<Kernels, Error> {
+        let cubin = compiled(self.cc, double)?;
+        let module = self
+            .ctx
+            .load_module(Ptx::from_binary(cubin.as_ref().clone()))
+            .map_err(cuda_err("loading the kernels"))?;
+        let suffix = if double { "f64" } else { "f32" };
+        let get = |name: &str| -> Result<CudaFunction, Error> {
+            let f = module
+                .load_function(&format!("{name}_{suffix}"))
+                .map_err(cuda_err("finding a kernel"))?;
+            f.set_attribute(
+                CUfunction_attribute::CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                self.smem_max as i32,
+            )
+            .map_err(cuda_err("raising the kernel's shared memory limit"))?;
+            Ok(f)
+        };
+        Ok(Kernels {
+            forward: get("pdipm")?,
+            backward: get("backward")?,
+        })
+    }
+
+    /// A device buffer of at least `len` elements (contents unspecified) from the pool.
+    pub(crate) fn take<E: DeviceRepr + ValidAsZeroBits>(
+        &self,
+        len: usize,
+        which: fn(&Pools) -> &Pool<E>,
+    ) -> Result<Pooled<E>, Error> {
+        let len = len.max(1);
+        let pool = which(&self.pools);
+        let found = pool.free.lock().ok().and_then(|mut free| {
+            let best = free
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| b.len() >= len)
+                .min_by_key(|(_, b)| b.len())
+                .map(|(i, _)| i)?;
+            Some(free.swap_remove(best))
+        });
+        let buf = match found {
+            Some(b) => b,
+            None => self
+                .stream
+                .alloc_zeros::<E>(len)
+                .map_err(cuda_err(&format!(
+                    "allocating {} bytes",
+                    len * std::mem::size_of::<E>()
+                )))?,
+        };
+        Ok(Pooled {
+            buf: Some(buf),
+            pool: self.pools.clone(),
+            give_back: which,
+        })
+    }
+}
+
+/// The compiled kernels (CUBIN) for a compute capability and precision: NVRTC runs once
+/// per process for each.
+fn compiled(cc: (i32, i32), double: bool) -> Result<Arc<Vec<u8>>, Error> {
+    type Cache = Mutex<HashMap<(i32, i32, bool), Arc<Vec<u8>>>>;
+    static CUBINS: OnceLock<Cache> = OnceLock::new();
+    let cache = CUBINS.get_or_init(|| Mutex::new(HashMap::new()));
+    let mut map = cache
+        .lock()
+        .map_err(|_| Error::Cuda("the kernel cache lock was poisoned".into()))?;
+    if let Some(c) = map.get(&(cc.0, cc.1, double)) {
+        return Ok(c.clone());
+    }
+    let cubin = Arc::new(nvrtc_compile(cc, double)?);
+    map.insert((cc.0, cc.1, double), cubin.clone());
+    Ok(cubin)
+}
+
+/// Compiles [`SOURCE`] to a CUBIN for `sm_{major}{minor}`.
+fn nvrtc_compile(cc: (i32, i32), double: bool) -> Result<Vec<u8>, Error> {
+    use cudarc::nvrtc::{result, sys};
+    let src = CString::new(SOURCE)
+        .map_err(|_| Error::Cuda("kernel source contains a NUL byte".into()))?;
+    let name = CString::new("pdipm.cu").map_err(|_| Error::Cuda("bad program name".into()))?;
+    let prog = result::create_program(&src, Some(&name))
+        .map_err(|e| Error::Cuda(format!("NVRTC could not create the program: {e:?}")))?;
+    let opts = [
+        format!("--gpu-architecture=sm_{}{}", cc.0, cc.1),
+        "-std=c++17".to_string(),
+        "-lineinfo".to_string(),
+        if double {
+            "-DOPTNET_F64"
+        } else {
+            "-DOPTNET_F32"
+        }
+        .to_string(),
+    ];
+    // SAFETY: `prog` was just created and is destroyed exactly once below.
+    let compiled = unsafe { result::compile_program(prog, &opts) };
+    let out = match compiled {
+        Err(e) => {
+            // SAFETY: `prog` is alive.
+            let log = unsafe { result::get_program_log(prog) }
+                .map(|l| {
+                    let bytes: Vec<u8> =
+                        l.iter().map(|&c| c as u8).take_while(|&c| c != 0).collect();
+                    String::from_utf8_lossy(&bytes).into_owned()
+                })
+                .unwrap_or_default();
+            Err(Error::Cuda(format!(
+                "NVRTC failed to compile the kernels for sm_{}{} ({e:?}): {log}",
+                cc.0, cc.1
+            )))
+        }
+        Ok(()) => {
+            let mut size = 0usize;
+            // SAFETY: `prog` compiled successfully; `size` is a valid out-pointer.
+            let rc = unsafe { sys::nvrtcGetCUBINSize(prog, &mut size) };
+            if rc != sys::nvrtcResult::NVRTC_SUCCESS {
+                Err(Error::Cuda(format!("NVRTC: no CUBIN ({rc:?})")))
+            } else {
+                let mut buf = vec![0u8; size];
+                // SAFETY: `buf` holds exactly `size` bytes, as NVRTC asked for.
+                let rc = unsafe { sys::nvrtcGetCUBIN(prog, buf.as_mut_ptr().cast()) };
+                if rc != sys::nvrtcResult::NVRTC_SUCCESS {
+                    Err(Error::Cuda(format!(
+                        "NVRTC: reading the CUBIN failed ({rc:?})"
+                    )))
+                } else {
+                    Ok(buf)
+                }
+            }
+        }
+    };
+    // SAFETY: `prog` is alive and not used after this.
+    let _ = unsafe { result::destroy_program(prog) };
+    out
+}

@@ -1,0 +1,1171 @@
+// Fused batched PDIPM (HSDE, Mehrotra predictor-corrector) and its backward pass.
+//
+// One thread block solves one QP from start to finish: the iteration never returns to the
+// host. The reduced KKT matrix K = [Q + GᵀWG + εI, Aᵀ; A, −εI] lives in shared memory:
+// its lower triangle (with D in a vector) holds the LDLᵀ factor, its strict upper
+// triangle the unregularized matrix K0 used by iterative refinement. G is kept in shared
+// memory too when it fits. See notes/ALGORITHM.md for the method; comments cite its steps.
+//
+// Compiled at run time by NVRTC (once per process); `T` is float or double.
+
+#define NT 256            // threads per block
+#define NW (NT / 32)      // warps per block
+#define MAXS 8            // rows per lane in the warp triangular solves: N <= 256
+#define NB 8              // panel width of the blocked LDLᵀ
+#define NVEC 49           // vector slots in shared memory
+#define FULL 0xffffffffu
+
+// Status codes, as `Status::code` on the host.
+#define ST_RUNNING -1
+#define ST_SOLVED 0
+#define ST_PRIMAL_INF 1
+#define ST_DUAL_INF 2
+#define ST_MAX_ITER 3
+#define ST_NUMERICAL 4
+#define ST_ALMOST 5
+#define ST_INSUFFICIENT 6
+
+// Where each array of the batch lives in the input buffer (element offsets) and the
+// per-example stride (0 when the array is shared by the batch). Mirrors `Layout` in mod.rs.
+struct Layout {
+    long long oQ, oq, oA, ob, oG, oh;
+    long long sQ, sq, sA, sb, sG, sh;
+    long long out_stride;  // elements per example in `out`
+    long long fac_stride;  // elements per example in `fac`
+    int n, m, p, batch;
+    int N, ld, V, g_smem;
+};
+
+// Settings, as `Params` in mod.rs (already adjusted for the precision).
+struct Params {
+    double tol_gap_abs, tol_gap_rel, tol_feas, tol_infeas_abs, tol_infeas_rel, tol_ktratio;
+    double reduced_tol_gap, reduced_tol_feas, max_step_fraction, min_step_length;
+    double static_reg, dyn_eps, dyn_delta, refine_abstol, refine_reltol;
+    int max_iter, refine_max_iter;
+};
+
+template <typename T> __device__ __forceinline__ T tabs(T x) { return x < T(0) ? -x : x; }
+template <typename T> __device__ __forceinline__ T tmax(T a, T b) { return a > b ? a : b; }
+template <typename T> __device__ __forceinline__ T tmin(T a, T b) { return a < b ? a : b; }
+template <typename T> __device__ __forceinline__ T big();
+template <> __device__ __forceinline__ float big<float>() { return 3.0e38f; }
+template <> __device__ __forceinline__ double big<double>() { return 1.0e300; }
+template <typename T> __device__ __forceinline__ T tnan();
+template <> __device__ __forceinline__ float tnan<float>() { return __int_as_float(0x7fc00000); }
+template <> __device__ __forceinline__ double tnan<double>() { return __longlong_as_double(0x7ff8000000000000LL); }
+
+// ---------------------------------------------------------------- reductions
+
+// Sums the KS values of `s` and takes the maximum of the KM values of `mx` over the block;
+// every thread gets the results. Two barriers.
+template <typename T, int KS, int KM>
+__device__ void block_reduce(T (&s)[KS], T (&mx)[KM], T* red) {
+    const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) {
+#pragma unroll
+        for (int i = 0; i < KS; i++) s[i] += __shfl_xor_sync(FULL, s[i], o);
+#pragma unroll
+        for (int i = 0; i < KM; i++) mx[i] = tmax(mx[i], __shfl_xor_sync(FULL, mx[i], o));
+    }
+    if (l == 0) {
+#pragma unroll
+        for (int i = 0; i < KS; i++) red[w * (KS + KM) + i] = s[i];
+#pragma unroll
+        for (int i = 0; i < KM; i++) red[w * (KS + KM) + KS + i] = mx[i];
+    }
+    __syncthreads();
+#pragma unroll
+    for (int i = 0; i < KS; i++) {
+        T a = T(0);
+        for (int j = 0; j < NW; j++) a += red[j * (KS + KM) + i];
+        s[i] = a;
+    }
+#pragma unroll
+    for (int i = 0; i < KM; i++) {
+        T a = red[KS + i];
+        for (int j = 1; j < NW; j++) a = tmax(a, red[j * (KS + KM) + KS + i]);
+        mx[i] = a;
+    }
+    __syncthreads();
+}
+
+template <typename T> __device__ __forceinline__ T warp_sum(T v) {
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(FULL, v, o);
+    return v;
+}
+
+// ---------------------------------------------------------------- matrix-vector products
+
+// y_r[i] = Σ_j M[i·ldm + j] x_r[j] for i < rows, r < NR (vectors r at stride V). A warp
+// per row, two rows per pass for independent work; sums in double.
+template <typename T, int NR>
+__device__ __forceinline__ void gemv_n(T* y, const T* M, long long ldm, const T* x, int rows, int cols, int V) {
+    const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
+    for (int i0 = w; i0 < rows; i0 += 2 * NW) {
+        const int i1 = i0 + NW;
+        const bool two = i1 < rows;
+        double a0[NR], a1[NR];
+#pragma unroll
+        for (int r = 0; r < NR; r++) a0[r] = a1[r] = 0.0;
+        const T* row0 = M + (long long)i0 * ldm;
+        const T* row1 = M + (long long)(two ? i1 : i0) * ldm;
+#pragma unroll 2
+        for (int j = l; j < cols; j += 32) {
+            const double m0 = row0[j], m1 = row1[j];
+#pragma unroll
+            for (int r = 0; r < NR; r++) {
+                const double xv = x[r * V + j];
+                a0[r] += m0 * xv;
+                a1[r] += m1 * xv;
+            }
+        }
+#pragma unroll
+        for (int o = 16; o > 0; o >>= 1) {
+#pragma unroll
+            for (int r = 0; r < NR; r++) {
+                a0[r] += __shfl_xor_sync(FULL, a0[r], o);
+                a1[r] += __shfl_xor_sync(FULL, a1[r], o);
+            }
+        }
+        if (l == 0) {
+#pragma unroll
+            for (int r = 0; r < NR; r++) {
+                y[r * V + i0] = (T)a0[r];
+                if (two) y[r * V + i1] = (T)a1[r];
+            }
+        }
+    }
+}
+
+// y_r[j] = Σ_i M[i·ldm + j] x_r[i] for j < cols (Mᵀx). Threads split the rows in P groups
+// and combine through `scratch` (P·NR·cols values); ends with a barrier.
+template <typename T, int NR>
+__device__ __forceinline__ void gemv_t(T* y, const T* M, long long ldm, const T* x, int rows, int cols, int V,
+                       T* scratch, bool accumulate) {
+    int P = NT / (cols > 0 ? cols : 1);
+    if (P < 1) P = 1;
+    if (P > 4) P = 4;
+    const int chunk = (rows + P - 1) / P;
+    for (int t = threadIdx.x; t < P * cols; t += NT) {
+        const int g = t / cols, j = t - g * cols;
+        const int i0 = g * chunk, i1 = min(rows, i0 + chunk);
+        double acc[NR], acc2[NR];
+#pragma unroll
+        for (int r = 0; r < NR; r++) acc[r] = acc2[r] = 0.0;
+        int i = i0;
+#pragma unroll 2
+        for (; i + 1 < i1; i += 2) {
+            const double a = M[(long long)i * ldm + j], b = M[(long long)(i + 1) * ldm + j];
+#pragma unroll
+            for (int r = 0; r < NR; r++) {
+                acc[r] += a * (double)x[r * V + i];
+                acc2[r] += b * (double)x[r * V + i + 1];
+            }
+        }
+        if (i < i1) {
+            const double a = M[(long long)i * ldm + j];
+#pragma unroll
+            for (int r = 0; r < NR; r++) acc[r] += a * (double)x[r * V + i];
+        }
+#pragma unroll
+        for (int r = 0; r < NR; r++) acc[r] += acc2[r];
+        if (P == 1) {
+#pragma unroll
+            for (int r = 0; r < NR; r++)
+                y[r * V + j] = (T)((accumulate ? (double)y[r * V + j] : 0.0) + acc[r]);
+        } else {
+#pragma unroll
+            for (int r = 0; r < NR; r++) scratch[(g * NR + r) * cols + j] = (T)acc[r];
+        }
+    }
+    __syncthreads();
+    if (P > 1) {
+        for (int t = threadIdx.x; t < NR * cols; t += NT) {
+            const int r = t / cols, j = t - r * cols;
+            T a = accumulate ? y[r * V + j] : T(0);
+            for (int g = 0; g < P; g++) a += scratch[(g * NR + r) * cols + j];
+            y[r * V + j] = a;
+        }
+        __syncthreads();
+    }
+}
+
+// y_r = S x_r with S = [Q, Aᵀ; A, 0] held in the strict upper triangle of K (row-major,
+// leading dimension ld) and the diagonal `d0` (Q's diagonal, then zeros). With N = n it is
+// y = Q x.
+template <typename T, int NR>
+__device__ __forceinline__ void k0_mul(T* y, const T* K, int ld, const T* d0, const T* x, int N, int V) {
+    const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
+    for (int i0 = w; i0 < N; i0 += 2 * NW) {
+        const int i1 = i0 + NW;
+        const bool two = i1 < N;
+        const int ib = two ? i1 : i0;
+        double a0[NR], a1[NR];
+#pragma unroll
+        for (int r = 0; r < NR; r++) a0[r] = a1[r] = 0.0;
+        for (int j = l; j < N; j += 32) {
+            const double m0 = j > i0 ? K[i0 * ld + j] : (j == i0 ? d0[i0] : K[j * ld + i0]);
+            const double m1 = j > ib ? K[ib * ld + j] : (j == ib ? d0[ib] : K[j * ld + ib]);
+#pragma unroll
+            for (int r = 0; r < NR; r++) {
+                const double xv = x[r * V + j];
+                a0[r] += m0 * xv;
+                a1[r] += m1 * xv;
+            }
+        }
+#pragma unroll
+        for (int o = 16; o > 0; o >>= 1) {
+#pragma unroll
+            for (int r = 0; r < NR; r++) {
+                a0[r] += __shfl_xor_sync(FULL, a0[r], o);
+                a1[r] += __shfl_xor_sync(FULL, a1[r], o);
+            }
+        }
+        if (l == 0) {
+#pragma unroll
+            for (int r = 0; r < NR; r++) {
+                y[r * V + i0] = (T)a0[r];
+                if (two) y[r * V + i1] = (T)a1[r];
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------- LDLᵀ
+
+// Lower-triangle 4×4 tile t of an R×R region → (bi, bj), bj ≤ bi.
+__device__ __forceinline__ void tile_of(int t, int& bi, int& bj) {
+    int b = (int)((sqrtf(8.0f * (float)t + 1.0f) - 1.0f) * 0.5f);
+    while ((b + 1) * (b + 2) / 2 <= t) b++;
+    while (b * (b + 1) / 2 > t) b--;
+    bi = b;
+    bj = t - b * (b + 1) / 2;
+}
+
+// K[i][j] += Σ_k G[k][i] w_k G[k][j] for j ≤ i < n (lower triangle). Register tiles of 4×4.
+template <typename T>
+__device__ __forceinline__ void assemble_gwg(T* K, int ld, const T* G, const T* w, int n, int p) {
+    const int nt = (n + 3) / 4, count = nt * (nt + 1) / 2;
+    for (int t = threadIdx.x; t < count; t += NT) {
+        int bi, bj;
+        tile_of(t, bi, bj);
+        const int i0 = 4 * bi, j0 = 4 * bj;
+        T acc[4][4];
+#pragma unroll
+        for (int a = 0; a < 4; a++)
+#pragma unroll
+            for (int b = 0; b < 4; b++) acc[a][b] = T(0);
+        for (int k = 0; k < p; k++) {
+            const T* g = G + (long long)k * n;
+            const T wk = w[k];
+            T xi[4], yj[4];
+#pragma unroll
+            for (int a = 0; a < 4; a++) {
+                xi[a] = i0 + a < n ? g[i0 + a] : T(0);
+                yj[a] = j0 + a < n ? g[j0 + a] * wk : T(0);
+            }
+#pragma unroll
+            for (int a = 0; a < 4; a++)
+#pragma unroll
+                for (int b = 0; b < 4; b++) acc[a][b] += xi[a] * yj[b];
+        }
+#pragma unroll
+        for (int a = 0; a < 4; a++)
+#pragma unroll
+            for (int b = 0; b < 4; b++) {
+                const int i = i0 + a, j = j0 + b;
+                if (i < n && j <= i) K[i * ld + j] += acc[a][b];
+            }
+    }
+}
+
+// Blocked right-looking LDLᵀ of the lower triangle of K (N×N) with dynamic
+// regularization (ALGORITHM §3): pivots k < n must be positive, k ≥ n negative; a pivot
+// of the wrong sign or magnitude below eps becomes ±delta. On exit the strict lower
+// triangle holds C = L·D (unscaled columns), D and 1/D are in the vectors. `Pt` is NB·N
+// scratch. Ends with a barrier.
+template <typename T>
+__device__ __forceinline__ void ldl_factor(T* K, int ld, int N, int n, T* D, T* invD, T* Pt, T eps, T delta) {
+    for (int k0 = 0; k0 < N; k0 += NB) {
+        const int k1 = min(N, k0 + NB);
+        // Panel: columns k0..k1, one column at a time.
+        for (int k = k0; k < k1; k++) {
+            T d = K[k * ld + k];
+            const T sgn = k < n ? T(1) : T(-1);
+            if (!(sgn * d >= eps)) d = sgn * delta;
+            const T id = T(1) / d;
+            if (threadIdx.x == 0) {
+                D[k] = d;
+                invD[k] = id;
+            }
+            const int wdt = k1 - k - 1, rows = N - k - 1;
+            if (wdt > 0) {
+                for (int e = threadIdx.x; e < rows * wdt; e += NT) {
+                    const int r = e / wdt;
+                    const int i = k + 1 + r, j = k + 1 + (e - r * wdt);
+                    if (i >= j) K[i * ld + j] -= K[i * ld + k] * K[j * ld + k] * id;
+                }
+            }
+            __syncthreads();
+        }
+        if (k1 >= N) break;
+        // Trailing update K[i][j] -= Σ_k C[i][k] C[j][k] / D[k] over i ≥ j ≥ k1.
+        const int R = N - k1, w = k1 - k0;
+        for (int e = threadIdx.x; e < w * R; e += NT) {
+            const int kk = e / R, i = e - kk * R;
+            Pt[kk * R + i] = K[(k1 + i) * ld + k0 + kk];
+        }
+        __syncthreads();
+        const int nt = (R + 3) / 4, count = nt * (nt + 1) / 2;
+        for (int t = threadIdx.x; t < count; t += NT) {
+            int bi, bj;
+            tile_of(t, bi, bj);
+            const int i0 = 4 * bi, j0 = 4 * bj;
+            T acc[4][4];
+#pragma unroll
+            for (int a = 0; a < 4; a++)
+#pragma unroll
+                for (int b = 0; b < 4; b++) acc[a][b] = T(0);
+            for (int kk = 0; kk < w; kk++) {
+                const T* c = Pt + kk * R;
+                const T id = invD[k0 + kk];
+                T xi[4], yj[4];
+#pragma unroll
+                for (int a = 0; a < 4; a++) {
+                    xi[a] = i0 + a < R ? c[i0 + a] : T(0);
+                    yj[a] = j0 + a < R ? c[j0 + a] * id : T(0);
+                }
+#pragma unroll
+                for (int a = 0; a < 4; a++)
+#pragma unroll
+                    for (int b = 0; b < 4; b++) acc[a][b] += xi[a] * yj[b];
+            }
+#pragma unroll
+            for (int a = 0; a < 4; a++)
+#pragma unroll
+                for (int b = 0; b < 4; b++) {
+                    const int i = i0 + a, j = j0 + b;
+                    if (i < R && j <= i) K[(k1 + i) * ld + k1 + j] -= acc[a][b];
+                }
+        }
+        __syncthreads();
+    }
+}
+
+// x_r ← (L D Lᵀ)⁻¹ x_r for r < NR, by one warp (lanes own rows lane, lane+32, …), no
+// block barriers. C = L·D in the strict lower triangle of K.
+template <typename T, int NR, int S>
+__device__ __noinline__ void ldl_solve_rows(const T* K, int ld, const T* invD, int N, T* x, int V) {
+    const int l = threadIdx.x & 31;
+    T y[NR][S], id[S];
+#pragma unroll
+    for (int s = 0; s < S; s++) {
+        const int i = 32 * s + l;
+        id[s] = i < N ? invD[i] : T(0);
+#pragma unroll
+        for (int r = 0; r < NR; r++) y[r][s] = i < N ? x[r * V + i] : T(0);
+    }
+    // Forward: L y = b, column by column; u_k = y_k / D_k.
+#pragma unroll
+    for (int s = 0; s < S; s++) {
+        if (32 * s < N) {
+#pragma unroll 4
+            for (int kk = 0; kk < 32; kk++) {
+                const int k = 32 * s + kk;
+                if (k >= N) break;
+                T uk[NR];
+#pragma unroll
+                for (int r = 0; r < NR; r++) uk[r] = __shfl_sync(FULL, y[r][s] * id[s], kk);
+#pragma unroll
+                for (int t = s; t < S; t++) {
+                    const int i = 32 * t + l;
+                    if (i > k && i < N) {
+                        const T c = K[i * ld + k];
+#pragma unroll
+                        for (int r = 0; r < NR; r++) y[r][t] -= c * uk[r];
+                    }
+                }
+            }
+        }
+    }
+#pragma unroll
+    for (int s = 0; s < S; s++)
+#pragma unroll
+        for (int r = 0; r < NR; r++) y[r][s] *= id[s];
+    // Backward: Lᵀ x = u, row by row from the bottom (L_ik = C_ik / D_k).
+#pragma unroll
+    for (int s = S - 1; s >= 0; s--) {
+        if (32 * s < N) {
+#pragma unroll 4
+            for (int kk = 31; kk >= 0; kk--) {
+                const int i = 32 * s + kk;
+                if (i >= N) continue;
+                T xi[NR];
+#pragma unroll
+                for (int r = 0; r < NR; r++) xi[r] = __shfl_sync(FULL, y[r][s], kk);
+#pragma unroll
+                for (int t = 0; t <= s; t++) {
+                    const int k = 32 * t + l;
+                    if (k < i) {
+                        const T c = K[i * ld + k] * id[t];
+#pragma unroll
+                        for (int r = 0; r < NR; r++) y[r][t] -= c * xi[r];
+                    }
+                }
+            }
+        }
+    }
+#pragma unroll
+    for (int s = 0; s < S; s++) {
+        const int i = 32 * s + l;
+        if (i < N) {
+#pragma unroll
+            for (int r = 0; r < NR; r++) x[r * V + i] = y[r][s];
+        }
+    }
+}
+
+// Dispatches on N: S = ⌈N/32⌉ row slots per lane, so a step issues no work for rows
+// beyond N.
+template <typename T, int NR>
+__device__ __forceinline__ void ldl_solve_warp(const T* K, int ld, const T* invD, int N, T* x, int V) {
+    if (N <= 64) ldl_solve_rows<T, NR, 2>(K, ld, invD, N, x, V);
+    else if (N <= 128) ldl_solve_rows<T, NR, 4>(K, ld, invD, N, x, V);
+    else ldl_solve_rows<T, NR, MAXS>(K, ld, invD, N, x, V);
+}
+
+// ---------------------------------------------------------------- per-block context
+
+template <typename T>
+struct Blk {
+    const Layout* L;
+    const Params* P;
+    int n, m, p, N, ld, V;
+    const T *Q, *q, *A, *b, *G, *h;  // this example's data (G in shared memory if it fits)
+    T *K, *Pt, *vec, *red, *scr;
+    int nref;  // refinement steps taken (profiling)
+    __device__ T* v(int slot) const { return vec + slot * V; }
+};
+
+// Vector slots (each V long).
+enum {
+    S_Z = 0, S_NU, S_LAM, S_S, S_W, S_QZ, S_RX, S_REQ, S_RIN, S_D, S_INVD, S_D0,
+    S_X0, S_X1,    // solutions (Δz; Δν) of the right-hand sides 0 and 1
+    S_L0, S_L1,    // Δλ of the right-hand sides 0 and 1
+    S_B0, S_B1,    // reduced right-hand sides
+    S_E0, S_E1,    // refinement residuals and corrections
+    S_I0, S_I1,    // r_in parts of the right-hand sides
+    S_DUAL,        // Aᵀν + Gᵀλ
+    S_AZ, S_GZ,    // A z, G z
+    S_Q, S_BV, S_H,
+    S_DSA, S_DLA,  // affine Δs, Δλ
+    S_T0, S_T1,    // scratch (p)
+    S_F0, S_F1,    // refinement residuals [e_x; e_eq] (N)
+    S_FI0, S_FI1,  // refinement residuals e_in (p)
+    S_GL0, S_GL1,  // Gᵀλ (n)
+    S_GZ0, S_GZ1,  // G z (p)
+    S_CL0, S_CL1,  // refinement corrections of Δλ (p)
+    S_U,           // d_s/λ of the corrector (p)
+    S_ZB, S_NUB, S_LAMB, S_SB, S_QZB,  // last iterate that met the reduced tolerances
+};
+
+// Lower triangle of K ← [Q + GᵀWG + εI, ·; A, −εI], factored next. Q is read from the strict
+// upper triangle of K and S_D0, where `load_q` put it once. Ends with a barrier.
+template <typename T>
+__device__ __forceinline__ void assemble(Blk<T>& B) {
+    const int n = B.n, m = B.m, N = B.N, ld = B.ld;
+    T* K = B.K;
+    const T* d0 = B.v(S_D0);
+    for (int i = threadIdx.x >> 5; i < n; i += NW) {
+        for (int j = threadIdx.x & 31; j <= i; j += 32) K[i * ld + j] = j < i ? K[j * ld + i] : d0[i];
+    }
+    for (int e = threadIdx.x; e < m * n; e += NT) {
+        const int r = e / n, j = e - r * n;
+        K[(n + r) * ld + j] = B.A[(long long)r * n + j];
+    }
+    for (int e = threadIdx.x; e < m * m; e += NT) {
+        const int r = e / m, c = e - r * m;
+        if (c <= r) K[(n + r) * ld + n + c] = T(0);
+    }
+    __syncthreads();
+    if (B.p > 0) assemble_gwg(K, ld, B.G, B.v(S_W), n, B.p);
+    __syncthreads();
+    const T eps = (T)B.P->static_reg;
+    for (int i = threadIdx.x; i < N; i += NT) K[i * ld + i] += i < n ? eps : -eps;
+    __syncthreads();
+}
+
+// Once per solve: Q into the strict upper triangle of K and S_D0 (which `assemble` and the
+// products with [Q, Aᵀ; A, 0] read), Aᵀ into the upper (1,2) block, zeros in the upper
+// (2,2) block. Returns max |Q_ij| (block-reduced). Ends with a barrier.
+template <typename T>
+__device__ T load_q(Blk<T>& B) {
+    const int n = B.n, m = B.m, N = B.N, ld = B.ld;
+    T mx = T(0);
+    for (int e = threadIdx.x; e < n * n; e += NT) {
+        const int i = e / n, j = e - i * n;
+        const T a = B.Q[e];
+        if (j > i) B.K[i * ld + j] = a;
+        if (j == i) B.v(S_D0)[i] = a;
+        mx = tmax(mx, tabs(a));
+    }
+    for (int i = n + threadIdx.x; i < N; i += NT) B.v(S_D0)[i] = T(0);
+    for (int e = threadIdx.x; e < m * n; e += NT) {
+        const int r = e / n, j = e - r * n;
+        B.K[j * ld + n + r] = B.A[(long long)r * n + j];
+    }
+    for (int e = threadIdx.x; e < m * m; e += NT) {
+        const int r = e / m, c = e - r * m;
+        if (c > r) B.K[(n + r) * ld + n + c] = T(0);
+    }
+    __syncthreads();
+    T s0[1] = {T(0)}, m0[1] = {mx};
+    block_reduce<T, 1, 1>(s0, m0, B.red);
+    return m0[0];
+}
+
+template <typename T>
+__device__ void factor(Blk<T>& B) {
+    ldl_factor(B.K, B.ld, B.N, B.n, B.v(S_D), B.v(S_INVD), B.Pt, (T)B.P->dyn_eps,
+               (T)B.P->dyn_delta);
+}
+
+// One solve through the factored reduced matrix, for NR right-hand sides:
+// (Q + GᵀWG)x_z + Aᵀx_ν = rx + Gᵀ(W∘r_in), A x_z = r_eq, then x_λ = W∘(G x_z − r_in).
+// Reads slot bs+r = [rx; r_eq] and is+r = r_in; writes xs+r = [x_z; x_ν] and ls+r = x_λ.
+// Scratch S_T0... Ends with a barrier.
+template <typename T, int NR>
+__device__ __forceinline__ void reduced_solve(Blk<T>& B, int bs, int is, int xs, int ls) {
+    const int n = B.n, p = B.p, N = B.N, V = B.V;
+    const T* w = B.v(S_W);
+    for (int i = threadIdx.x; i < V; i += NT) {
+#pragma unroll
+        for (int r = 0; r < NR; r++) {
+            if (i < N) B.v(xs + r)[i] = B.v(bs + r)[i];
+            if (i < p) B.v(S_T0 + r)[i] = w[i] * B.v(is + r)[i];
+        }
+    }
+    __syncthreads();
+    if (p > 0) gemv_t<T, NR>(B.v(xs), B.G, n, B.v(S_T0), p, n, V, B.scr, true);
+    // One warp per right-hand side: the triangular solves are latency bound.
+    if (threadIdx.x < 32 * NR) ldl_solve_warp<T, 1>(B.K, B.ld, B.v(S_INVD), N, B.v(xs + (threadIdx.x >> 5)), V);
+    __syncthreads();
+    if (p > 0) {
+        gemv_n<T, NR>(B.v(ls), B.G, n, B.v(xs), p, n, V);
+        __syncthreads();
+        for (int k = threadIdx.x; k < p; k += NT) {
+#pragma unroll
+            for (int r = 0; r < NR; r++) B.v(ls + r)[k] = w[k] * (B.v(ls + r)[k] - B.v(is + r)[k]);
+        }
+        __syncthreads();
+    }
+}
+
+// ALGORITHM §3 "solve", as the CPU does it: a reduced solve, then iterative refinement
+// against the full system [Q Aᵀ Gᵀ; A 0 0; G 0 −W⁻¹] (eliminating Δλ amplifies rounding by
+// W, which grows without bound at active constraints). Inputs and outputs as
+// `reduced_solve`; the inputs are kept. Ends with a barrier.
+template <typename T, int NR>
+__device__ __forceinline__ void kkt_solve(Blk<T>& B, int bs, int is, int xs, int ls) {
+    const int n = B.n, m = B.m, p = B.p, N = B.N, V = B.V;
+    const T* w = B.v(S_W);
+    reduced_solve<T, NR>(B, bs, is, xs, ls);
+    T tol[NR], last[NR];
+    bool done[NR];
+    {
+        T s0[1] = {T(0)}, mx[NR];
+#pragma unroll
+        for (int r = 0; r < NR; r++) mx[r] = T(0);
+        for (int i = threadIdx.x; i < V; i += NT) {
+#pragma unroll
+            for (int r = 0; r < NR; r++) {
+                if (i < N) mx[r] = tmax(mx[r], tabs(B.v(bs + r)[i]));
+                if (i < p) mx[r] = tmax(mx[r], tabs(B.v(is + r)[i]));
+            }
+        }
+        block_reduce<T, 1, NR>(s0, mx, B.red);
+#pragma unroll
+        for (int r = 0; r < NR; r++) {
+            tol[r] = (T)B.P->refine_abstol + (T)B.P->refine_reltol * mx[r];
+            last[r] = big<T>();
+            done[r] = false;
+        }
+    }
+    for (int it = 0; it < B.P->refine_max_iter; it++) {
+        // e = rhs − K_full·(x, λ): e_x = rx − (Qz + Aᵀν) − Gᵀλ, e_eq = r_eq − Az,
+        // e_in = r_in − Gz + λ/W.
+        k0_mul<T, NR>(B.v(S_F0), B.K, B.ld, B.v(S_D0), B.v(xs), N, V);
+        if (p > 0) gemv_n<T, NR>(B.v(S_GZ0), B.G, n, B.v(xs), p, n, V);
+        __syncthreads();
+        if (p > 0) gemv_t<T, NR>(B.v(S_GL0), B.G, n, B.v(ls), p, n, V, B.scr, false);
+        T s0[1] = {T(0)}, mx[NR];
+#pragma unroll
+        for (int r = 0; r < NR; r++) mx[r] = T(0);
+        for (int i = threadIdx.x; i < V; i += NT) {
+#pragma unroll
+            for (int r = 0; r < NR; r++) {
+                if (i < N) {
+                    T e = B.v(bs + r)[i] - B.v(S_F0 + r)[i];
+                    if (i < n && p > 0) e -= B.v(S_GL0 + r)[i];
+                    B.v(S_F0 + r)[i] = e;
+                    mx[r] = tmax(mx[r], tabs(e));
+                    if (!(e == e)) mx[r] = big<T>();
+                }
+                if (i < p) {
+                    const T e = B.v(is + r)[i] - B.v(S_GZ0 + r)[i] + B.v(ls + r)[i] / w[i];
+                    B.v(S_FI0 + r)[i] = e;
+                    mx[r] = tmax(mx[r], tabs(e));
+                    if (!(e == e)) mx[r] = big<T>();
+                }
+            }
+        }
+        block_reduce<T, 1, NR>(s0, mx, B.red);
+        bool all = true;
+#pragma unroll
+        for (int r = 0; r < NR; r++) {
+            // Stop once accurate, on a non-finite residual, or when refinement stalls.
+            if (!done[r] && (mx[r] <= tol[r] || !(mx[r] < big<T>()) || !(mx[r] < T(0.5) * last[r])))
+                done[r] = true;
+            last[r] = mx[r];
+            all = all && done[r];
+        }
+        if (all) break;
+        B.nref++;
+        reduced_solve<T, NR>(B, S_F0, S_FI0, S_E0, S_CL0);
+        for (int i = threadIdx.x; i < V; i += NT) {
+#pragma unroll
+            for (int r = 0; r < NR; r++) {
+                if (done[r]) continue;
+                if (i < N) B.v(xs + r)[i] += B.v(S_E0 + r)[i];
+                if (i < p) B.v(ls + r)[i] += B.v(S_CL0 + r)[i];
+            }
+        }
+        __syncthreads();
+    }
+    (void)m;
+}
+
+// Shifts v (length p) into the interior (ALGORITHM "Start"): with
+// target = max(1, 0.1·Σmax(vᵢ, 0)/p), v += target − min(v) when min(v) < target.
+template <typename T>
+__device__ void shift_interior(Blk<T>& B, T* v) {
+    const int p = B.p;
+    T s0[1] = {T(0)}, mx[1] = {-big<T>()};
+    for (int k = threadIdx.x; k < p; k += NT) {
+        s0[0] += tmax(v[k], T(0));
+        mx[0] = tmax(mx[0], -v[k]);  // −min v
+    }
+    block_reduce<T, 1, 1>(s0, mx, B.red);
+    const T vmin = -mx[0];
+    const T target = tmax(T(1), T(0.1) * s0[0] / (T)p);
+    if (vmin < target) {
+        const T add = target - vmin;
+        for (int k = threadIdx.x; k < p; k += NT) v[k] += add;
+    }
+    __syncthreads();
+}
+
+// Max step α ∈ (0, ∞) keeping s + αΔs, λ + αΔλ, τ + αΔτ, κ + αΔκ ≥ 0 (block-reduced).
+template <typename T>
+__device__ T step_to_boundary(Blk<T>& B, const T* ds, const T* dl, T tau, T dtau, T kap, T dkap) {
+    T ratio = T(0);
+    const T* s = B.v(S_S);
+    const T* l = B.v(S_LAM);
+    for (int k = threadIdx.x; k < B.p; k += NT) {
+        ratio = tmax(ratio, -ds[k] / s[k]);
+        ratio = tmax(ratio, -dl[k] / l[k]);
+    }
+    ratio = tmax(ratio, -dtau / tau);
+    ratio = tmax(ratio, -dkap / kap);
+    T s0[1] = {T(0)}, mx[1] = {ratio};
+    block_reduce<T, 1, 1>(s0, mx, B.red);
+    return mx[0] > T(0) ? T(1) / mx[0] : big<T>();
+}
+
+// ---------------------------------------------------------------- the forward kernel
+
+// The block's view of example `e` and its shared memory (the layout `forward_smem` in
+// mod.rs sizes): K (N×ld), G (p×n, if it fits), the panel scratch, the vector slots, the
+// reduction and product scratch. Loads G into shared memory.
+template <typename T>
+__device__ __forceinline__ void setup(Blk<T>& B, const Layout& L, const Params& P, const T* data, int e) {
+    extern __shared__ __align__(16) unsigned char smem_raw[];
+    T* smem = reinterpret_cast<T*>(smem_raw);
+    B.L = &L;
+    B.P = &P;
+    B.nref = 0;
+    B.n = L.n; B.m = L.m; B.p = L.p; B.N = L.N; B.ld = L.ld; B.V = L.V;
+    const int n = B.n, p = B.p, N = B.N, V = B.V;
+    B.Q = data + L.oQ + e * L.sQ;
+    B.q = data + L.oq + e * L.sq;
+    B.A = data + L.oA + e * L.sA;
+    B.b = data + L.ob + e * L.sb;
+    const T* Gg = data + L.oG + e * L.sG;
+    B.h = data + L.oh + e * L.sh;
+    B.K = smem;
+    T* cur = smem + N * B.ld;
+    if (L.g_smem) {
+        B.G = cur;
+        cur += p * n;
+    } else {
+        B.G = Gg;
+    }
+    B.Pt = cur;
+    cur += NB * N;
+    B.vec = cur;
+    cur += NVEC * V;
+    B.red = cur;
+    cur += NW * 32;
+    B.scr = cur;  // 4·2·max(n, p) for gemv_t
+    if (L.g_smem)
+        for (int i = threadIdx.x; i < p * n; i += NT) (const_cast<T*>(B.G))[i] = Gg[i];
+    __syncthreads();
+}
+
+// Phase timers (clock64 cycles, thread 0, summed over the block's run): assemble, factor,
+// solves, rest, and the iteration count; added to `prof` when it is not null.
+#define PROF_PHASES 5
+#define PROF_MARK(k)                                   \
+    do {                                               \
+        const long long t_ = clock64();                \
+        if (threadIdx.x == 0) ph[k] += t_ - t_last;    \
+        t_last = t_;                                   \
+    } while (0)
+
+template <typename T>
+__device__ void pdipm(const Layout& L, const Params& P, const T* data, T* out, int* ist, T* fac,
+                      unsigned long long* prof) {
+    long long ph[PROF_PHASES] = {0, 0, 0, 0, 0};
+    long long t_last = clock64();
+    const int e = blockIdx.x;
+    Blk<T> B;
+    setup(B, L, P, data, e);
+    const int n = B.n, m = B.m, p = B.p, N = B.N, V = B.V;
+    // Load q, b, h, G; zero the iterate.
+    for (int i = threadIdx.x; i < V; i += NT) {
+        B.v(S_Q)[i] = i < n ? B.q[i] : T(0);
+        B.v(S_BV)[i] = i < m ? B.b[i] : T(0);
+        B.v(S_H)[i] = i < p ? B.h[i] : T(0);
+        B.v(S_W)[i] = T(1);
+    }
+    __syncthreads();
+
+    // ---- Start (W = I).
+    const T qmax = load_q(B);
+    assemble(B);
+    factor(B);
+    const bool lp = qmax == T(0);
+    if (!lp) {
+        // (z, ν, λ̂) = solve(−q, b, h); s = −λ̂, λ = λ̂.
+        for (int i = threadIdx.x; i < V; i += NT) {
+            B.v(S_B0)[i] = i < n ? -B.v(S_Q)[i] : (i < N ? B.v(S_BV)[i - n] : T(0));
+            B.v(S_I0)[i] = B.v(S_H)[i];
+        }
+        __syncthreads();
+        kkt_solve<T, 1>(B, S_B0, S_I0, S_X0, S_L0);
+        for (int i = threadIdx.x; i < V; i += NT) {
+            B.v(S_Z)[i] = i < n ? B.v(S_X0)[i] : T(0);
+            B.v(S_NU)[i] = i < m ? B.v(S_X0)[n + i] : T(0);
+            B.v(S_S)[i] = i < p ? -B.v(S_L0)[i] : T(0);
+            B.v(S_LAM)[i] = i < p ? B.v(S_L0)[i] : T(0);
+        }
+    } else {
+        // LP: (z, −s) from solve(0, b, h); (ν, λ) from solve(−q, 0, 0).
+        for (int i = threadIdx.x; i < V; i += NT) {
+            B.v(S_B0)[i] = i < n ? T(0) : (i < N ? B.v(S_BV)[i - n] : T(0));
+            B.v(S_I0)[i] = B.v(S_H)[i];
+            B.v(S_B1)[i] = i < n ? -B.v(S_Q)[i] : T(0);
+            B.v(S_I1)[i] = T(0);
+        }
+        __syncthreads();
+        kkt_solve<T, 2>(B, S_B0, S_I0, S_X0, S_L0);
+        for (int i = threadIdx.x; i < V; i += NT) {
+            B.v(S_Z)[i] = i < n ? B.v(S_X0)[i] : T(0);
+            B.v(S_NU)[i] = i < m ? B.v(S_X1)[n + i] : T(0);
+            B.v(S_S)[i] = i < p ? -B.v(S_L0)[i] : T(0);
+            B.v(S_LAM)[i] = i < p ? B.v(S_L1)[i] : T(0);
+        }
+    }
+    __syncthreads();
+    if (p > 0) {
+        shift_interior(B, B.v(S_S));
+        shift_interior(B, B.v(S_LAM));
+    }
+    T tau = T(1), kap = T(1);
+
+    // Norms of the data (constant).
+    T nq, nbh;
+    {
+        T s0[1] = {T(0)}, mx[2] = {T(0), T(0)};
+        for (int i = threadIdx.x; i < V; i += NT) {
+            mx[0] = tmax(mx[0], tabs(B.v(S_Q)[i]));
+            mx[1] = tmax(mx[1], tmax(tabs(B.v(S_BV)[i]), tabs(B.v(S_H)[i])));
+        }
+        block_reduce<T, 1, 2>(s0, mx, B.red);
+        nq = mx[0];
+        nbh = mx[1];
+    }
+
+    int status = ST_RUNNING, iter = 0;
+    bool have_b = false;
+    T tau_b = T(1), kap_b = T(1), rp_b = T(0), rd_b = T(0), gap_b = T(0);
+    T res_p = T(0), res_d = T(0), gap_abs = T(0), gap_rel = T(0), kt = T(0);
+    const T frac = (T)P.max_step_fraction;
+    for (;;) {
+        // ---- 1. residuals.
+        k0_mul<T, 1>(B.v(S_QZ), B.K, B.ld, B.v(S_D0), B.v(S_Z), n, V);
+        if (p > 0) gemv_n<T, 1>(B.v(S_GZ), B.G, n, B.v(S_Z), p, n, V);
+        if (m > 0) gemv_n<T, 1>(B.v(S_AZ), B.A, n, B.v(S_Z), m, n, V);
+        __syncthreads();
+        if (p > 0) gemv_t<T, 1>(B.v(S_DUAL), B.G, n, B.v(S_LAM), p, n, V, B.scr, false);
+        else for (int i = threadIdx.x; i < n; i += NT) B.v(S_DUAL)[i] = T(0);
+        __syncthreads();
+        if (m > 0) gemv_t<T, 1>(B.v(S_DUAL), B.A, n, B.v(S_NU), m, n, V, B.scr, true);
+        // Sums: qᵀz, bᵀν, hᵀλ, zᵀQz, sᵀλ, non-finite probe.
+        // Maxes: ‖z‖, ‖s‖, ‖(ν,λ)‖, ‖r_eq‖, ‖r_in‖, ‖rx‖, ‖Aᵀν+Gᵀλ‖, ‖Qz‖, ‖(Az, Gz+s)‖.
+        T sm[6] = {T(0), T(0), T(0), T(0), T(0), T(0)};
+        T mx[9];
+#pragma unroll
+        for (int i = 0; i < 9; i++) mx[i] = T(0);
+        for (int i = threadIdx.x; i < V; i += NT) {
+            if (i < n) {
+                const T z = B.v(S_Z)[i], qz = B.v(S_QZ)[i], du = B.v(S_DUAL)[i];
+                const T rx = -(qz + du + B.v(S_Q)[i] * tau);
+                B.v(S_RX)[i] = rx;
+                sm[0] += B.v(S_Q)[i] * z;
+                sm[3] += z * qz;
+                sm[5] += T(0) * (z + rx);
+                mx[0] = tmax(mx[0], tabs(z));
+                mx[5] = tmax(mx[5], tabs(rx));
+                mx[6] = tmax(mx[6], tabs(du));
+                mx[7] = tmax(mx[7], tabs(qz));
+            }
+            if (i < m) {
+                const T nu = B.v(S_NU)[i], az = B.v(S_AZ)[i];
+                const T r = az - B.v(S_BV)[i] * tau;
+                B.v(S_REQ)[i] = r;
+                sm[1] += B.v(S_BV)[i] * nu;
+                sm[5] += T(0) * (nu + r);
+                mx[2] = tmax(mx[2], tabs(nu));
+                mx[3] = tmax(mx[3], tabs(r));
+                mx[8] = tmax(mx[8], tabs(az));
+            }
+            if (i < p) {
+                const T l = B.v(S_LAM)[i], s = B.v(S_S)[i], gzs = B.v(S_GZ)[i] + s;
+                const T r = gzs - B.v(S_H)[i] * tau;
+                B.v(S_RIN)[i] = r;
+                B.v(S_W)[i] = l / s;
+                sm[2] += B.v(S_H)[i] * l;
+                sm[4] += s * l;
+                sm[5] += T(0) * (l + s + r);
+                mx[1] = tmax(mx[1], tabs(s));
+                mx[2] = tmax(mx[2], tabs(l));
+                mx[4] = tmax(mx[4], tabs(r));
+                mx[8] = tmax(mx[8], tabs(gzs));
+            }
+        }
+        block_reduce<T, 6, 9>(sm, mx, B.red);
+        const T qz = sm[0], bnu_hl = sm[1] + sm[2], zQz = sm[3], sl = sm[4];
+        const T rtau = qz + bnu_hl + kap + zQz / tau;
+        // ---- 2. termination.
+        {
+            const T it = T(1) / tau;
+            const T pobj = qz * it + T(0.5) * zQz * it * it;
+            const T dobj = -bnu_hl * it - T(0.5) * zQz * it * it;
+            res_p = tmax(mx[3], mx[4]) * it / tmax(T(1), nbh + mx[0] * it + mx[1] * it);
+            res_d = mx[5] * it / tmax(T(1), nq + mx[0] * it + mx[2] * it);
+            gap_abs = tabs(pobj - dobj);
+            gap_rel = gap_abs / tmax(T(1), tmin(tabs(pobj), tabs(dobj)));
+            kt = kap / tau;
+            const bool finite = isfinite(sm[5]) && isfinite(tau) && isfinite(kap) &&
+                                isfinite(rtau) && isfinite(mx[0] + mx[1] + mx[2] + mx[5]);
+            if (!finite) {
+                status = ST_NUMERICAL;
+            } else if (kt <= T(1) && (gap_abs < (T)P.tol_gap_abs || gap_rel < (T)P.tol_gap_rel) &&
+                       res_p < (T)P.tol_feas && res_d < (T)P.tol_feas) {
+                status = ST_SOLVED;
+            } else if (kt > T(1000) / (T)P.tol_ktratio) {
+                const T ia = (T)P.tol_infeas_abs, ir = (T)P.tol_infeas_rel;
+                if (bnu_hl < -ia && mx[6] / tmax(T(1), mx[2]) < -ir * bnu_hl)
+                    status = ST_PRIMAL_INF;
+                else if (qz < -ia &&
+                         tmax(mx[7] / tmax(T(1), mx[0]), mx[8] / tmax(T(1), mx[0] + mx[1])) < -ir * qz)
+                    status = ST_DUAL_INF;
+            }
+            if (status == ST_RUNNING && iter >= P.max_iter) status = ST_MAX_ITER;
+            if (status != ST_RUNNING) break;
+            if (kt <= T(1) && (gap_abs < (T)P.reduced_tol_gap || gap_rel < (T)P.reduced_tol_gap) &&
+                res_p < (T)P.reduced_tol_feas && res_d < (T)P.reduced_tol_feas) {
+                // Keep it: if precision runs out later (f32 near its floor), this is returned
+                // as almost solved rather than a NaN.
+                for (int i = threadIdx.x; i < V; i += NT) {
+                    B.v(S_ZB)[i] = B.v(S_Z)[i];
+                    B.v(S_NUB)[i] = B.v(S_NU)[i];
+                    B.v(S_LAMB)[i] = B.v(S_LAM)[i];
+                    B.v(S_SB)[i] = B.v(S_S)[i];
+                    B.v(S_QZB)[i] = B.v(S_QZ)[i];
+                }
+                have_b = true;
+                tau_b = tau; kap_b = kap; rp_b = res_p; rd_b = res_d; gap_b = gap_abs;
+            }
+        }
+        iter++;
+        // ---- 3. KKT matrix at W = λ/s.
+        PROF_MARK(3);
+        assemble(B);
+        PROF_MARK(0);
+        factor(B);
+        PROF_MARK(1);
+        const T xQx = zQz / (tau * tau);
+        // ---- 4–5. constant direction (RHS 0) and affine direction (RHS 1) together.
+        for (int i = threadIdx.x; i < V; i += NT) {
+            B.v(S_B0)[i] = i < n ? -B.v(S_Q)[i] : (i < N ? B.v(S_BV)[i - n] : T(0));
+            B.v(S_I0)[i] = B.v(S_H)[i];
+            B.v(S_B1)[i] = i < n ? B.v(S_RX)[i] : (i < N ? -B.v(S_REQ)[i - n] : T(0));
+            B.v(S_I1)[i] = i < p ? -B.v(S_RIN)[i] + B.v(S_S)[i] : T(0);  // d_s/λ = s
+        }
+        __syncthreads();
+        PROF_MARK(3);
+        kkt_solve<T, 2>(B, S_B0, S_I0, S_X0, S_L0);
+        PROF_MARK(2);
+        // c_r = qᵀz_r + bᵀν_r + hᵀλ_r + 2ξᵀQz_r.
+        T c[2];
+        {
+            T sm2[2] = {T(0), T(0)}, mx0[1] = {T(0)};
+            const T it2 = T(2) / tau;
+            for (int i = threadIdx.x; i < V; i += NT) {
+#pragma unroll
+                for (int r = 0; r < 2; r++) {
+                    const T* x = B.v(S_X0 + r);
+                    if (i < n) sm2[r] += (B.v(S_Q)[i] + it2 * B.v(S_QZ)[i]) * x[i];
+                    if (i < m) sm2[r] += B.v(S_BV)[i] * x[n + i];
+                    if (i < p) sm2[r] += B.v(S_H)[i] * B.v(S_L0 + r)[i];
+                }
+            }
+            block_reduce<T, 2, 1>(sm2, mx0, B.red);
+            c[0] = sm2[0];
+            c[1] = sm2[1];
+        }
+        const T den = kap / tau + xQx - c[0];
+        const T dtau_a = (rtau - kap + c[1]) / den;  // d_κ/τ = τκ/τ = κ
+        const T dkap_a = -(tau * kap + kap * dtau_a) / tau;
+        // Affine Δ = x1 + Δτ x2; Δs = −s − Hs∘Δλ (d_s/λ = s).
+        for (int i = threadIdx.x; i < p; i += NT) {
+            const T dl = B.v(S_L1)[i] + dtau_a * B.v(S_L0)[i];
+            const T s = B.v(S_S)[i], l = B.v(S_LAM)[i];
+            B.v(S_DLA)[i] = dl;
+            B.v(S_DSA)[i] = -s - (s / l) * dl;
+        }
+        __syncthreads();
+        const T a_aff = tmin(T(1), step_to_boundary(B, B.v(S_DSA), B.v(S_DLA), tau, dtau_a, kap, dkap_a));
+        // ---- 6.
+        const T mu = (sl + tau * kap) / (T)(p + 1);
+        const T om = T(1) - a_aff;
+        const T sigma = om * om * om;
+        const T f = T(1) - sigma;
+        // ---- 7. corrector (RHS 1; RHS 0 is reused).
+        for (int i = threadIdx.x; i < V; i += NT) {
+            B.v(S_B1)[i] = i < n ? f * B.v(S_RX)[i] : (i < N ? -f * B.v(S_REQ)[i - n] : T(0));
+            if (i < p) {
+                const T s = B.v(S_S)[i], l = B.v(S_LAM)[i];
+                const T ds = s * l + B.v(S_DSA)[i] * B.v(S_DLA)[i] - sigma * mu;
+                B.v(S_U)[i] = ds / l;  // d_s/λ
+                B.v(S_I1)[i] = -f * B.v(S_RIN)[i] + ds / l;
+            } else {
+                B.v(S_I1)[i] = T(0);
+            }
+        }
+        __syncthreads();
+        PROF_MARK(3);
+        kkt_solve<T, 1>(B, S_B1, S_I1, S_X1, S_L1);
+        PROF_MARK(2);
+        // S_X1/S_L1 = corrector x1, S_X0/S_L0 = constant direction x2.
+        T c1;
+        {
+            T sm1[1] = {T(0)}, mx0[1] = {T(0)};
+            const T it2 = T(2) / tau;
+            for (int i = threadIdx.x; i < V; i += NT) {
+                if (i < n) sm1[0] += (B.v(S_Q)[i] + it2 * B.v(S_QZ)[i]) * B.v(S_X1)[i];
+                if (i < m) sm1[0] += B.v(S_BV)[i] * B.v(S_X1)[n + i];
+                if (i < p) sm1[0] += B.v(S_H)[i] * B.v(S_L1)[i];
+            }
+            block_reduce<T, 1, 1>(sm1, mx0, B.red);
+            c1 = sm1[0];
+        }
+        const T dk = tau * kap + dtau_a * dkap_a - sigma * mu;
+        const T dtau = (f * rtau - dk / tau + c1) / den;
+        const T dkap = -(dk + kap * dtau) / tau;
+        // Full direction into S_X1 (Δz;Δν), S_L1 (Δλ), S_T0 (Δs).
+        for (int i = threadIdx.x; i < V; i += NT) {
+            if (i < N) B.v(S_X1)[i] += dtau * B.v(S_X0)[i];
+            if (i < p) {
+                const T dl = B.v(S_L1)[i] + dtau * B.v(S_L0)[i];
+                const T s = B.v(S_S)[i], l = B.v(S_LAM)[i];
+                B.v(S_L1)[i] = dl;
+                B.v(S_T0)[i] = -B.v(S_U)[i] - (s / l) * dl;
+            }
+        }
+        __syncthreads();
+        // ---- 8. step.
+        const T alpha = frac * tmin(T(1), step_to_boundary(B, B.v(S_T0), B.v(S_L1), tau, dtau, kap, dkap));
+        for (int i = threadIdx.x; i < V; i += NT) {
+            if (i < n) B.v(S_Z)[i] += alpha * B.v(S_X1)[i];
+            if (i < m) B.v(S_NU)[i] += alpha * B.v(S_X1)[n + i];
+            if (i < p) {
+                B.v(S_LAM)[i] += alpha * B.v(S_L1)[i];
+                B.v(S_S)[i] += alpha * B.v(S_T0)[i];
+            }
+        }
+        tau += alpha * dtau;
+        kap += alpha * dkap;
+        __syncthreads();
+        if (!(alpha >= (T)P.min_step_length)) {
+            status = ST_INSUFFICIENT;
+            break;
+        }
+    }
+    // As the CPU: a stalled or capped run that meets the reduced tolerances is almost solved.
+    if ((status == ST_INSUFFICIENT || status == ST_MAX_ITER) && kt <= T(1) &&
+        (gap_abs < (T)P.reduced_tol_gap || gap_rel < (T)P.reduced_tol_gap) &&
+        res_p < (T)P.reduced_tol_feas && res_d < (T)P.reduced_tol_feas)
+        status = ST_ALMOST;
+    // Unlike the CPU: a breakdown after an iterate met the reduced tolerances returns that
+    // iterate, almost solved.
+    if ((status == ST_NUMERICAL || status == ST_INSUFFICIENT || status == ST_MAX_ITER) && have_b) {
+        __syncthreads();
+        for (int i = threadIdx.x; i < V; i += NT) {
+            B.v(S_Z)[i] = B.v(S_ZB)[i];
+            B.v(S_NU)[i] = B.v(S_NUB)[i];
+            B.v(S_LAM)[i] = B.v(S_LAMB)[i];
+            B.v(S_S)[i] = B.v(S_SB)[i];
+            B.v(S_QZ)[i] = B.v(S_QZB)[i];
+        }
+        __syncthreads();
+        tau = tau_b; kap = kap_b; res_p = rp_b; res_d = rd_b; gap_abs = gap_b;
+        status = ST_ALMOST;
+    }
+    PROF_MARK(3);
+    // ---- Output: (z, ν, λ, s)/τ, statistics, and for solved examples the factorization
+    // at the solution's W for the backward pass.
+    // The solution is the iterate over τ; a certificate is normalized by κ; a numerical
+    // error gives NaN.
+    const bool cert = status == ST_PRIMAL_INF || status == ST_DUAL_INF;
+    const T it = status == ST_NUMERICAL ? tnan<T>() : T(1) / (cert ? kap : tau);
+    T* o = out + e * L.out_stride;
+    for (int i = threadIdx.x; i < n; i += NT) o[i] = B.v(S_Z)[i] * it;
+    for (int i = threadIdx.x; i < m; i += NT) o[n + i] = B.v(S_NU)[i] * it;
+    for (int i = threadIdx.x; i < p; i += NT) {
+        o[n + m + i] = B.v(S_LAM)[i] * it;
+        o[n + m + p + i] = B.v(S_S)[i] * it;
+    }
+    const bool solved = status == ST_SOLVED || status == ST_ALMOST;
+    {
+        // objective ½ξᵀQξ + qᵀξ from the last residual pass (Qz was computed there).
+        T sm2[2] = {T(0), T(0)}, mx0[1] = {T(0)};
+        for (int i = threadIdx.x; i < n; i += NT) {
+            sm2[0] += B.v(S_Z)[i] * B.v(S_QZ)[i];
+            sm2[1] += B.v(S_Q)[i] * B.v(S_Z)[i];
+        }
+        block_reduce<T, 2, 1>(sm2, mx0, B.red);
+        if (threadIdx.x == 0) {
+            const T obj = T(0.5) * sm2[0] * it * it + sm2[1] * it;  // τ scaling when solved
+            o[n + m + 2 * p + 0] = solved ? obj : tnan<T>();
+            const T bad = status == ST_NUMERICAL ? tnan<T>() : T(1);
+            o[n + m + 2 * p + 1] = res_p * bad;
+            o[n + m + 2 * p + 2] = res_d * bad;
+            o[n + m + 2 * p + 3] = gap_abs * bad;
+            ist[2 * e] = status;
+            ist[2 * e + 1] = iter;
+        }
+    }
+    if (solved && fac != nullptr) {
+        for (int i = threadIdx.x; i < p; i += NT) B.v(S_W)[i] = B.v(S_LAM)[i] / B.v(S_S)[i];
+        __syncthreads();
+        assemble(B);
+        factor(B);
+        T* f = fac + e * L.fac_stride;
+        for (int x = threadIdx.x; x < N * N; x += NT) {
+            const int i = x / N, j = x - i * N;
+            f[x] = j < i ? B.K[i * B.ld + j] : T(0);
+        }
+        for (int i = threadIdx.x; i < N; i += NT) f[N * N + i] = B.v(S_INVD)[i];
+        for (int i = threadIdx.x; i < p; i += NT) f[N * N + N + i] = B.v(S_W)[i];
+    }
+    PROF_MARK(4);
+    if (prof != nullptr && threadIdx.x == 0) {
+        for (int k = 0; k < PROF_PHASES; k++) atomicAdd(prof + k, (unsigned long long)ph[k]);
+        atomicAdd(prof + PROF_PHASES, (unsigned long long)iter);
+        atomicAdd(prof + PROF_PHASES + 1, (unsigned long long)B.nref);
+    }
+}
+
+// ---------------------------------------------------------------- the backward kernel
+
+// OptNet eq. 7 at the solution, solved as the full system
+//   [Q Aᵀ Gᵀ; A 0 0; G 0 −W⁻¹] (d_z, d_ν, d̃λ) = (−∂ℓ/∂z, 0, 0),   W = λ/s,
+// whose last block gives d̃λ = W∘(G d_z) = D(λ)d_λ: the stored LDLᵀ factorization of the
+// reduced matrix Q + GᵀWG (forward pass, at the solution's W) preconditions iterative
+// refinement on the full system (the reduced system alone loses all accuracy once W reaches
+// 1/ε at active constraints). adj per example: d_z (n) | d_ν (m) | d̃λ (p); zeros for
+// examples that did not solve.
+template <typename T>
+__device__ void backward(const Layout& L, const Params& P, const T* data, const int* ist,
+                         const T* fac, const T* dl_dz, T* adj) {
+    const int e = blockIdx.x;
+    const int n = L.n, m = L.m, p = L.p, N = L.N;
+    T* a = adj + (long long)e * (n + m + p);
+    const int st = ist[2 * e];
+    if (!(st == ST_SOLVED || st == ST_ALMOST)) {
+        for (int i = threadIdx.x; i < n + m + p; i += NT) a[i] = T(0);
+        return;
+    }
+    Blk<T> B;
+    setup(B, L, P, data, e);
+    const int V = B.V, ld = B.ld;
+    const T* f = fac + e * L.fac_stride;
+    load_q(B);  // Q and Aᵀ into the upper triangle (the full-system products read them)
+    for (int i = threadIdx.x; i < N * N; i += NT) {
+        const int ii = i / N, j = i - ii * N;
+        if (j < ii) B.K[ii * ld + j] = f[i];
+    }
+    for (int i = threadIdx.x; i < V; i += NT) {
+        B.v(S_INVD)[i] = i < N ? f[N * N + i] : T(0);
+        B.v(S_W)[i] = i < p ? f[N * N + N + i] : T(0);
+        B.v(S_B0)[i] = i < n ? -dl_dz[(long long)e * n + i] : T(0);
+        B.v(S_I0)[i] = T(0);
+    }
+    __syncthreads();
+    kkt_solve<T, 1>(B, S_B0, S_I0, S_X0, S_L0);
+    for (int i = threadIdx.x; i < n + m; i += NT) a[i] = B.v(S_X0)[i];
+    for (int k = threadIdx.x; k < p; k += NT) a[n + m + k] = B.v(S_L0)[k];
+}
+
+// One precision per compiled module (NVRTC is given -DOPTNET_F64 or -DOPTNET_F32), so a
+// process pays compile time only for the precision it uses.
+#ifdef OPTNET_F64
+extern "C" __global__ void __launch_bounds__(NT, 1)
+pdipm_f64(const Layout L, const Params P, const double* data, double* out, int* ist, double* fac,
+          unsigned long long* prof) {
+    pdipm<double>(L, P, data, out, ist, fac, prof);
+}
+extern "C" __global__ void __launch_bounds__(NT, 1)
+backward_f64(const Layout L, const Params P, const double* data, const int* ist, const double* fac,
+             const double* dl_dz, double* adj) {
+    backward<double>(L, P, data, ist, fac, dl_dz, adj);
+}
+#endif
+#ifdef OPTNET_F32
+// f32 fits two blocks per multiprocessor (registers and shared memory) for n = p = 100.
+extern "C" __global__ void __launch_bounds__(NT, 2)
+pdipm_f32(const Layout L, const Params P, const float* data, float* out, int* ist, float* fac,
+          unsigned long long* prof) {
+    pdipm<float>(L, P, data, out, ist, fac, prof);
+}
+extern "C" __global__ void __launch_bounds__(NT, 1)
+backward_f32(const Layout L, const Params P, const float* data, const int* ist, const float* fac,
+             const float* dl_dz, float* adj) {
+    backward<float>(L, P, data, ist, fac, dl_dz, adj);
+}
+#endif
