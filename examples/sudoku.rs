@@ -8,6 +8,19 @@
 //! Trained with Adam on the mean squared error against the one-hot solution; a board is
 //! counted right when every cell's largest entry is the right digit.
 //!
+//! The layer is declared with `optnet!` (`examples/common/layers.rs`):
+//!
+//! ```text
+//! pub layer Sudoku(nz, neq) {
+//!     input  p: [nz];
+//!     param  A: [neq, nz];
+//!     param  w: [nz];
+//!     variable z: [nz];
+//!     minimize 0.05 * sum_squares(z) - p.T * z;
+//!     subject to A * z == A * exp(w), z >= 0;
+//! }
+//! ```
+//!
 //! ```sh
 //! cargo run --release --example sudoku               # CPU, all cores
 //! cargo run --release --example sudoku -- --help     # flags
@@ -19,9 +32,9 @@
 mod common;
 
 use common::cli::{solver_for, Flags};
+use common::layers::{sudoku_init, Sudoku, SudokuInputs, SudokuOutputGrads};
 use common::plot::{save_png, Panel, Series};
 use common::sudoku_data::{self, Puzzle};
-use common::sudoku_layer::{SudokuLayer, NEQ};
 use common::{adam::Adam, all_finite, mse_solved, skipped_note, unsolved_note};
 use indicatif::{ProgressBar, ProgressStyle};
 use optnet::ndarray::{Array2, Axis};
@@ -44,6 +57,7 @@ usage: cargo run --release --example sudoku -- [flags]
   --epochs N     passes over the training puzzles   (default 10)
   --batch N      minibatch size                     (default 150)
   --lr X         Adam step size                     (default 0.1)
+  --lr-drop N    divide the step size by 10 after epoch N, 0 never (default 5)
   --neq N        rows of the learned equality matrix A (default 40)
   --seed N       seed of the data and of A's initialization (default 0)
   --device D     cpu, cuda or cuda:N                (default cpu)
@@ -56,6 +70,7 @@ struct Config {
     epochs: usize,
     batch: usize,
     lr: f64,
+    lr_drop: usize,
     neq: usize,
     seed: u64,
     device: String,
@@ -82,7 +97,8 @@ fn config() -> Result<Option<Config>, String> {
         epochs: f.get("epochs", 10)?,
         batch: f.get("batch", 150)?,
         lr: f.get("lr", 0.1)?,
-        neq: f.get("neq", NEQ)?,
+        lr_drop: f.get("lr-drop", 5)?,
+        neq: f.get("neq", 40)?,
         seed: f.get("seed", 0)?,
         device: f.get("device", "cpu".to_string())?,
         out: f.get("out", PathBuf::from("target/sudoku.png"))?,
@@ -102,7 +118,7 @@ struct Eval {
 }
 
 fn evaluate(
-    layer: &SudokuLayer,
+    layer: &Sudoku<f64>,
     solver: &Solver,
     x: &Array2<f64>,
     y: &Array2<f64>,
@@ -114,15 +130,15 @@ fn evaluate(
         .axis_chunks_iter(Axis(0), chunk)
         .zip(y.axis_chunks_iter(Axis(0), chunk))
     {
-        let fwd = layer.forward(xc, solver)?;
-        let (l, _, left_out) = mse_solved(fwd.z(), yc, fwd.status());
+        let out = layer.forward(&SudokuInputs { p: xc }, solver)?;
+        let (l, _, left_out) = mse_solved(out.z.view(), yc, &out.status);
         if left_out < xc.nrows() {
             loss += l * (xc.nrows() - left_out) as f64;
         }
         unsolved += left_out;
-        status.extend_from_slice(fwd.status());
+        status.extend_from_slice(&out.status);
         // A puzzle whose QP was not solved counts as wrong.
-        for ((z, t), st) in fwd.z().outer_iter().zip(yc.outer_iter()).zip(fwd.status()) {
+        for ((z, t), st) in out.z.outer_iter().zip(yc.outer_iter()).zip(&out.status) {
             if !st.is_solved()
                 || sudoku_data::decode(&z.to_vec()) != sudoku_data::decode(&t.to_vec())
             {
@@ -164,12 +180,19 @@ fn run() -> Result<(), Box<dyn Error>> {
         c.seed
     );
 
-    let mut layer = SudokuLayer::random(c.neq, &mut rng);
-    let mut adam_A = Adam::new(c.lr, &layer.params.A);
-    let mut adam_w = Adam::new(c.lr, &layer.params.w);
+    let mut layer = sudoku_init(sudoku_data::ONE_HOT, c.neq, &mut rng)?;
+    let mut adam_A = Adam::new(c.lr, &layer.params().A);
+    let mut adam_w = Adam::new(c.lr, &layer.params().w);
     println!(
-        "model: z = argmin ½·0.1‖z‖² − pᵀz s.t. Az = A·exp(w), z ≥ 0; A {}×64, w 64; Adam lr {}, batch {}, device {}",
-        c.neq, c.lr, c.batch, c.device
+        "model: z = argmin ½·0.1‖z‖² − pᵀz s.t. Az = A·exp(w), z ≥ 0; A {}×64, w 64; Adam lr {}{}, batch {}, device {}",
+        c.neq,
+        c.lr,
+        match c.lr_drop {
+            0 => String::new(),
+            k => format!(" (÷10 after epoch {k})"),
+        },
+        c.batch,
+        c.device
     );
 
     let style = ProgressStyle::with_template(
@@ -187,6 +210,12 @@ fn run() -> Result<(), Box<dyn Error>> {
 
     let mut order: Vec<usize> = (0..c.train).collect();
     for epoch in 1..=c.epochs {
+        if c.lr_drop > 0 && epoch == c.lr_drop + 1 {
+            // The paper's step size learns the constraints within a few epochs; a tenth of
+            // it afterwards settles Adam's steps around them.
+            adam_A.lr = c.lr / 10.0;
+            adam_w.lr = c.lr / 10.0;
+        }
         order.shuffle(&mut rng);
         let bar = ProgressBar::new(c.train as u64)
             .with_style(style.clone())
@@ -196,14 +225,17 @@ fn run() -> Result<(), Box<dyn Error>> {
         for idx in order.chunks(c.batch) {
             let x = x_train.select(Axis(0), idx);
             let y = y_train.select(Axis(0), idx);
-            let fwd = layer.forward(x.view(), &solver)?;
-            let (loss, dz, left_out) = mse_solved(fwd.z(), y.view(), fwd.status());
-            status.extend_from_slice(fwd.status());
-            let grad = layer.backward(&fwd, &solver, dz.view())?;
-            drop(fwd);
+            let out = layer.forward(&SudokuInputs { p: x.view() }, &solver)?;
+            let (loss, dz, left_out) = mse_solved(out.z.view(), y.view(), &out.status);
+            status.extend_from_slice(&out.status);
+            let grad = layer
+                .backward(&out, &SudokuOutputGrads { z: dz.view() })?
+                .params;
+            drop(out);
             if all_finite(&grad.A) && all_finite(&grad.w) {
-                adam_A.step(&mut layer.params.A, &grad.A);
-                adam_w.step(&mut layer.params.w, &grad.w);
+                let params = layer.params_mut();
+                adam_A.step(&mut params.A, &grad.A);
+                adam_w.step(&mut params.w, &grad.w);
             } else {
                 skipped += 1;
             }

@@ -1,14 +1,19 @@
 //! The denoising example's data generator and TV layer (`examples/common`): signal
-//! statistics, the layer's limits (λ = 0 and λ large), its gradients against finite
-//! differences, and a short training run lowering the loss on a fixed batch.
+//! statistics, the `optnet!` layer's limits (λ = 0 and λ large), its agreement with the
+//! layer built by hand on the runtime, its gradients against finite differences, and a
+//! short training run lowering the loss on a fixed batch.
 
 #![allow(non_snake_case)]
 
 #[path = "../examples/common/mod.rs"]
 mod common;
 
+use common::layers::{
+    difference_operator, tv_baseline, TvDenoise, TvDenoiseInputs, TvDenoiseOutputGrads,
+    TvDenoiseParams,
+};
 use common::signals::{self, HEIGHTS, LEN, PIECES, SIGMA};
-use common::tv_layer::{difference_operator, TvLayer, TvParams};
+use common::tv_layer::{TvLayer, TvParams};
 use common::{adam::Adam, mse};
 use optnet::ndarray::{Array1, Array2, Axis};
 use optnet::Solver;
@@ -61,58 +66,99 @@ fn difference_operator_rows_are_e_i_minus_e_next() {
     assert_eq!(D.dot(&Array1::ones(5)), Array1::zeros(4));
 }
 
-fn layer(lambda: f64) -> TvLayer {
-    TvLayer::new(TvParams {
-        D: difference_operator(LEN),
-        lambda,
-    })
+fn layer(lambda: f64) -> TvDenoise<f64> {
+    tv_baseline(LEN, lambda).unwrap()
+}
+
+fn denoise(layer: &TvDenoise<f64>, y: &Array2<f64>) -> (Array2<f64>, Vec<optnet::Status>) {
+    let out = layer
+        .forward(&TvDenoiseInputs { y: y.view() }, &Solver::cpu())
+        .unwrap();
+    (out.z, out.status)
+}
+
+fn max_abs_diff(a: &Array2<f64>, b: &Array2<f64>) -> f64 {
+    a.iter().zip(b).fold(0.0, |m, (x, y)| m.max((x - y).abs()))
 }
 
 #[test]
 fn tv_layer_limits() {
     let data = signals::signals(3, &mut StdRng::seed_from_u64(2));
-    let solver = Solver::cpu();
     // λ = 0: nothing to smooth, z = y.
-    let fwd = layer(0.0).forward(data.noisy.view(), &solver).unwrap();
-    assert!(fwd.status().iter().all(|s| s.is_solved()));
-    let err = (&fwd.z() - &data.noisy)
-        .mapv(f64::abs)
-        .fold(0.0, |a: f64, &b| a.max(b));
+    let (z, status) = denoise(&layer(0.0), &data.noisy);
+    assert!(status.iter().all(|s| s.is_solved()));
+    let err = max_abs_diff(&z, &data.noisy);
     assert!(err < 1e-5, "λ = 0: max |z − y| = {err}");
     // λ large: a constant signal at the mean of y (½‖y − c1‖² is least at the mean).
-    let fwd = layer(1e4).forward(data.noisy.view(), &solver).unwrap();
-    assert!(fwd.status().iter().all(|s| s.is_solved()));
+    let (z, status) = denoise(&layer(1e4), &data.noisy);
+    assert!(status.iter().all(|s| s.is_solved()));
     let means = data.noisy.mean_axis(Axis(1)).unwrap();
-    for (z, m) in fwd.z().outer_iter().zip(means) {
+    for (z, m) in z.outer_iter().zip(means) {
         let err = z.mapv(|v| (v - m).abs()).fold(0.0, |a: f64, &b| a.max(b));
         assert!(err < 1e-4 * m.abs(), "λ large: max |z − mean| = {err}");
     }
 }
 
-fn loss(layer: &TvLayer, y: &Array2<f64>, x: &Array2<f64>) -> f64 {
-    let fwd = layer.forward(y.view(), &Solver::cpu()).unwrap();
-    assert!(fwd.status().iter().all(|s| s.is_solved()));
-    mse(fwd.z(), x.view()).0
+fn loss(layer: &TvDenoise<f64>, y: &Array2<f64>, x: &Array2<f64>) -> f64 {
+    let (z, status) = denoise(layer, y);
+    assert!(status.iter().all(|s| s.is_solved()));
+    mse(z.view(), x.view()).0
+}
+
+/// ∂ℓ/∂(D, λ) of the `optnet!` layer for the MSE against `x`.
+fn grads(layer: &TvDenoise<f64>, y: &Array2<f64>, x: &Array2<f64>) -> TvDenoiseParams<f64> {
+    let out = layer
+        .forward(&TvDenoiseInputs { y: y.view() }, &Solver::cpu())
+        .unwrap();
+    let (_, dz) = mse(out.z.view(), x.view());
+    layer
+        .backward(&out, &TvDenoiseOutputGrads { z: dz.view() })
+        .unwrap()
+        .params
+}
+
+/// The layer at λ = 12 with D off the difference operator, so that no entry sits at a kink.
+fn perturbed() -> TvDenoise<f64> {
+    let mut l = layer(12.0);
+    l.params_mut().D +=
+        &Array2::from_shape_fn((LEN - 1, LEN), |(i, j)| 0.01 * ((3 * i + j) % 5) as f64);
+    l
+}
+
+#[test]
+fn dsl_layer_matches_the_hand_built_one() {
+    let data = signals::signals(5, &mut StdRng::seed_from_u64(6));
+    let (y, x) = (&data.noisy, &data.clean);
+    let l = perturbed();
+    let hand = TvLayer::new(TvParams {
+        D: l.params().D.clone(),
+        lambda: l.params().lambda,
+    });
+    let solver = Solver::cpu();
+    let fwd = hand.forward(y.view(), &solver).unwrap();
+    let (z, _) = denoise(&l, y);
+    assert!(max_abs_diff(&z, &fwd.z().to_owned()) < 1e-5);
+    let (_, dz) = mse(fwd.z(), x.view());
+    let h = hand.backward(&fwd, &solver, dz.view()).unwrap();
+    let g = grads(&l, y, x);
+    let scale = h.D.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    assert!(max_abs_diff(&g.D, &h.D) < 1e-5 * scale, "∂ℓ/∂D differs");
+    assert!((g.lambda - h.lambda).abs() < 1e-5 * h.lambda.abs().max(1e-3));
 }
 
 #[test]
 fn gradients_match_finite_differences() {
     let data = signals::signals(4, &mut StdRng::seed_from_u64(9));
-    let mut l = layer(12.0);
-    // Off the difference operator so that no entry sits at a kink.
-    l.params.D += &Array2::from_shape_fn((LEN - 1, LEN), |(i, j)| 0.01 * ((3 * i + j) % 5) as f64);
-    let solver = Solver::cpu();
-    let fwd = l.forward(data.noisy.view(), &solver).unwrap();
-    let (_, dz) = mse(fwd.z(), data.clean.view());
-    let g = l.backward(&fwd, &solver, dz.view()).unwrap();
+    let (y, x) = (&data.noisy, &data.clean);
+    let l = perturbed();
+    let g = grads(&l, y, x);
     let close = |fd: f64, an: f64| (fd - an).abs() <= 2e-3 * fd.abs().max(1e-2);
     let h = 1e-6;
     for &(i, j) in &[(0, 0), (10, 11), (50, 50), (98, 99), (40, 70)] {
         let (mut lp, mut lm) = (l.clone(), l.clone());
-        lp.params.D[[i, j]] += h;
-        lm.params.D[[i, j]] -= h;
-        let fd =
-            (loss(&lp, &data.noisy, &data.clean) - loss(&lm, &data.noisy, &data.clean)) / (2.0 * h);
+        lp.params_mut().D[[i, j]] += h;
+        lm.params_mut().D[[i, j]] -= h;
+        let fd = (loss(&lp, y, x) - loss(&lm, y, x)) / (2.0 * h);
         assert!(
             close(fd, g.D[[i, j]]),
             "∂ℓ/∂D[{i},{j}]: {} vs {fd}",
@@ -120,31 +166,27 @@ fn gradients_match_finite_differences() {
         );
     }
     let (mut lp, mut lm) = (l.clone(), l.clone());
-    lp.params.lambda += h;
-    lm.params.lambda -= h;
-    let fd =
-        (loss(&lp, &data.noisy, &data.clean) - loss(&lm, &data.noisy, &data.clean)) / (2.0 * h);
+    lp.params_mut().lambda += h;
+    lm.params_mut().lambda -= h;
+    let fd = (loss(&lp, y, x) - loss(&lm, y, x)) / (2.0 * h);
     assert!(close(fd, g.lambda), "∂ℓ/∂λ: {} vs {fd}", g.lambda);
 }
 
 #[test]
 fn adam_steps_lower_the_loss_on_a_fixed_batch() {
     let data = signals::signals(20, &mut StdRng::seed_from_u64(4));
-    let (y, x) = (data.noisy, data.clean);
+    let (y, x) = (&data.noisy, &data.clean);
     let mut l = layer(6.0);
-    let solver = Solver::cpu();
-    let before = loss(&l, &y, &x);
-    let mut adam_D = Adam::new(2e-3, &l.params.D);
-    let mut lam = Array1::from_elem(1, l.params.lambda);
+    let before = loss(&l, y, x);
+    let mut adam_D = Adam::new(2e-3, &l.params().D);
+    let mut lam = Array1::from_elem(1, l.params().lambda);
     let mut adam_lam = Adam::new(0.5, &lam);
     for _ in 0..3 {
-        let fwd = l.forward(y.view(), &solver).unwrap();
-        let (_, dz) = mse(fwd.z(), x.view());
-        let g = l.backward(&fwd, &solver, dz.view()).unwrap();
-        adam_D.step(&mut l.params.D, &g.D);
+        let g = grads(&l, y, x);
+        adam_D.step(&mut l.params_mut().D, &g.D);
         adam_lam.step(&mut lam, &Array1::from_elem(1, g.lambda));
-        l.params.lambda = lam[0];
+        l.params_mut().lambda = lam[0].max(0.0);
     }
-    let after = loss(&l, &y, &x);
+    let after = loss(&l, y, x);
     assert!(after < 0.99 * before, "loss {before} → {after}");
 }

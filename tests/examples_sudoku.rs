@@ -1,16 +1,18 @@
 //! The Sudoku example's data generator and layer (`examples/common`): the puzzles have
-//! unique solutions, the encoding is one-hot, the layer's hand-derived gradients match
-//! finite differences, and a short training run lowers the loss on a fixed batch.
+//! unique solutions, the encoding is one-hot, the `optnet!` layer agrees with the one
+//! built by hand on the runtime, its gradients match finite differences, and a short
+//! training run lowers the loss on a fixed batch.
 
 #![allow(non_snake_case)]
 
 #[path = "../examples/common/mod.rs"]
 mod common;
 
+use common::layers::{sudoku_init, Sudoku, SudokuInputs, SudokuOutputGrads, SudokuParams};
 use common::sudoku_data::{self, Board, CELLS, ONE_HOT};
-use common::sudoku_layer::SudokuLayer;
+use common::sudoku_layer::{SudokuLayer, SudokuParams as HandParams};
 use common::{adam::Adam, mse};
-use optnet::ndarray::{Array1, Array2};
+use optnet::ndarray::{Array, Array1, Array2};
 use optnet::Solver;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -35,9 +37,9 @@ fn puzzles_have_unique_solutions_and_minimal_clues() {
         assert_eq!(sudoku_data::count_solutions(&p.clues, 2), 1);
         // The only completion is the solution.
         let mut b = p.clues;
-        for cell in 0..CELLS {
-            if b[cell] == 0 {
-                b[cell] = p.solution[cell];
+        for (d, s) in b.iter_mut().zip(&p.solution) {
+            if *d == 0 {
+                *d = *s;
             }
         }
         assert_eq!(b, p.solution);
@@ -78,35 +80,71 @@ fn one_hot_encoding_round_trips() {
     }
 }
 
-/// A few puzzles and a layer with a non-trivial w.
-fn setup(count: usize) -> (SudokuLayer, Array2<f64>, Array2<f64>) {
+/// A few puzzles and the `optnet!` layer with a non-trivial w.
+fn setup(count: usize) -> (Sudoku<f64>, Array2<f64>, Array2<f64>) {
     let mut rng = StdRng::seed_from_u64(3);
     let ps = sudoku_data::puzzles(count, &mut rng);
     let (x, y) = sudoku_data::encode(&ps);
-    let mut layer = SudokuLayer::random(40, &mut rng);
-    layer.params.w = Array1::from_shape_fn(ONE_HOT, |i| 0.1 * ((i % 7) as f64 - 3.0));
+    let mut layer = sudoku_init(ONE_HOT, 40, &mut rng).unwrap();
+    layer.params_mut().w = Array1::from_shape_fn(ONE_HOT, |i| 0.1 * ((i % 7) as f64 - 3.0));
     (layer, x, y)
 }
 
-fn loss(layer: &SudokuLayer, x: &Array2<f64>, y: &Array2<f64>) -> f64 {
-    let fwd = layer.forward(x.view(), &Solver::cpu()).unwrap();
-    assert!(fwd.status().iter().all(|s| s.is_solved()));
-    mse(fwd.z(), y.view()).0
+fn loss(layer: &Sudoku<f64>, x: &Array2<f64>, y: &Array2<f64>) -> f64 {
+    let out = layer
+        .forward(&SudokuInputs { p: x.view() }, &Solver::cpu())
+        .unwrap();
+    assert!(out.status.iter().all(|s| s.is_solved()));
+    mse(out.z.view(), y.view()).0
+}
+
+/// ∂ℓ/∂(A, w) of the `optnet!` layer for the MSE against `y`.
+fn grads(layer: &Sudoku<f64>, x: &Array2<f64>, y: &Array2<f64>) -> SudokuParams<f64> {
+    let out = layer
+        .forward(&SudokuInputs { p: x.view() }, &Solver::cpu())
+        .unwrap();
+    let (_, dz) = mse(out.z.view(), y.view());
+    layer
+        .backward(&out, &SudokuOutputGrads { z: dz.view() })
+        .unwrap()
+        .params
+}
+
+fn max_abs_diff<D: optnet::ndarray::Dimension>(a: &Array<f64, D>, b: &Array<f64, D>) -> f64 {
+    a.iter().zip(b).fold(0.0, |m, (x, y)| m.max((x - y).abs()))
+}
+
+#[test]
+fn dsl_layer_matches_the_hand_built_one() {
+    let (layer, x, y) = setup(6);
+    let solver = Solver::cpu();
+    let hand = SudokuLayer::new(HandParams {
+        A: layer.params().A.clone(),
+        w: layer.params().w.clone(),
+    });
+    let out = layer
+        .forward(&SudokuInputs { p: x.view() }, &solver)
+        .unwrap();
+    let fwd = hand.forward(x.view(), &solver).unwrap();
+    assert!(max_abs_diff(&out.z, &fwd.z().to_owned()) < 1e-6);
+    let (_, dz) = mse(fwd.z(), y.view());
+    let h = hand.backward(&fwd, &solver, dz.view()).unwrap();
+    let g = grads(&layer, &x, &y);
+    let scale = h.A.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    assert!(max_abs_diff(&g.A, &h.A) < 1e-6 * scale, "∂ℓ/∂A differs");
+    assert!(max_abs_diff(&g.w, &h.w) < 1e-6 * scale, "∂ℓ/∂w differs");
 }
 
 #[test]
 fn gradients_match_finite_differences() {
     let (layer, x, y) = setup(4);
-    let solver = Solver::cpu();
-    let fwd = layer.forward(x.view(), &solver).unwrap();
-    let (_, dz) = mse(fwd.z(), y.view());
-    let g = layer.backward(&fwd, &solver, dz.view()).unwrap();
+    let g = grads(&layer, &x, &y);
     let h = 1e-5;
     let close = |fd: f64, an: f64| (fd - an).abs() <= 2e-3 * fd.abs().max(1e-2);
     for &(i, j) in &[(0, 0), (3, 17), (39, 63), (20, 5)] {
         let (mut lp, mut lm) = (layer.clone(), layer.clone());
-        lp.params.A[[i, j]] += h;
-        lm.params.A[[i, j]] -= h;
+        lp.params_mut().A[[i, j]] += h;
+        lm.params_mut().A[[i, j]] -= h;
         let fd = (loss(&lp, &x, &y) - loss(&lm, &x, &y)) / (2.0 * h);
         assert!(
             close(fd, g.A[[i, j]]),
@@ -116,8 +154,8 @@ fn gradients_match_finite_differences() {
     }
     for &j in &[0, 9, 40, 63] {
         let (mut lp, mut lm) = (layer.clone(), layer.clone());
-        lp.params.w[j] += h;
-        lm.params.w[j] -= h;
+        lp.params_mut().w[j] += h;
+        lm.params_mut().w[j] -= h;
         let fd = (loss(&lp, &x, &y) - loss(&lm, &x, &y)) / (2.0 * h);
         assert!(close(fd, g.w[j]), "∂ℓ/∂w[{j}]: {} vs {fd}", g.w[j]);
     }
@@ -126,17 +164,13 @@ fn gradients_match_finite_differences() {
 #[test]
 fn adam_steps_lower_the_loss_on_a_fixed_batch() {
     let (mut layer, x, y) = setup(30);
-    let solver = Solver::cpu();
     let before = loss(&layer, &x, &y);
-    let mut adam_A = Adam::new(0.05, &layer.params.A);
-    let mut adam_w = Adam::new(0.05, &layer.params.w);
+    let mut adam_A = Adam::new(0.05, &layer.params().A);
+    let mut adam_w = Adam::new(0.05, &layer.params().w);
     for _ in 0..3 {
-        let fwd = layer.forward(x.view(), &solver).unwrap();
-        let (_, dz) = mse(fwd.z(), y.view());
-        let g = layer.backward(&fwd, &solver, dz.view()).unwrap();
-        drop(fwd);
-        adam_A.step(&mut layer.params.A, &g.A);
-        adam_w.step(&mut layer.params.w, &g.w);
+        let g = grads(&layer, &x, &y);
+        adam_A.step(&mut layer.params_mut().A, &g.A);
+        adam_w.step(&mut layer.params_mut().w, &g.w);
     }
     let after = loss(&layer, &x, &y);
     assert!(after < 0.9 * before, "loss {before} → {after}");

@@ -7,6 +7,7 @@
 
 pub mod adam;
 pub mod cli;
+pub mod layers;
 pub mod plot;
 pub mod signals;
 pub mod sudoku_data;

@@ -1,4 +1,5 @@
-//! The paper's Sudoku layer, built on the runtime by hand:
+//! The paper's Sudoku layer built on the runtime by hand — the reference that the tests
+//! hold the `optnet!` layer ([`super::layers::Sudoku`]) to:
 //!
 //! ```text
 //! z(p) = argmin_z ½·0.1‖z‖² − pᵀz   subject to  Az = A·exp(w),  z ≥ 0

@@ -1,4 +1,5 @@
-//! The total-variation denoising layer, built on the runtime by hand:
+//! The total-variation denoising layer built on the runtime by hand — the reference that
+//! the tests hold the `optnet!` layer ([`super::layers::TvDenoise`]) to:
 //!
 //! ```text
 //! z(y) = argmin_z ½‖y − z‖² + λ‖Dz‖₁
@@ -26,16 +27,6 @@ pub struct TvParams {
     pub D: Array2<f64>,
     /// Weight λ ≥ 0 of the ℓ₁ penalty.
     pub lambda: f64,
-}
-
-/// The first-order differencing operator of length `n`, rows Dᵢ = eᵢ − eᵢ₊₁ (paper eq. 12).
-pub fn difference_operator(n: usize) -> Array2<f64> {
-    let mut D = Array2::zeros((n - 1, n));
-    for i in 0..n - 1 {
-        D[[i, i]] = 1.0;
-        D[[i, i + 1]] = -1.0;
-    }
-    D
 }
 
 /// The TV layer: its parameters and the constant QP data.
