@@ -507,3 +507,48 @@ fn empty_and_degenerate_inputs() {
         .build();
     assert!(matches!(indef, Err(optnet_runtime::Error::NotPsd { .. })));
 }
+
+/// The cases fuzzing found, shrunk, kept as plain tests: each was reported `Solved` with
+/// constraints violated by 10% to 100%.
+#[test]
+fn regressions_found_by_fuzzing() {
+    let s = solver();
+    let check = |qp: &QpBatch<'_, f64>| {
+        let sol = s.solve(qp).unwrap();
+        check_solution(qp, &sol, 1e-6).unwrap();
+        sol.status[0]
+    };
+    // An LP unbounded along Az = 0 with no inequalities: τ and κ collapsed together and
+    // rounding noise passed the in-loop test.
+    let q = ndarray::array![-9.09, 3.86, 0.0, 1.39, 2.85, 8.45];
+    let A = ndarray::array![[-4.86, 8.87, -7.0, 5.9, 1.3, 4.63]];
+    let lp = QpBatch::builder()
+        .Q(Array2::<f64>::zeros((6, 6)))
+        .q(q)
+        .A(A)
+        .b(ndarray::array![0.0])
+        .build()
+        .unwrap();
+    assert_ne!(check(&lp), Status::Solved);
+    // An inconsistent equality (a zero row of A with b ≠ 0): a huge z made ‖Az − b‖ look
+    // small relative to ‖z‖.
+    let bad = QpBatch::builder()
+        .Q(Array2::<f64>::zeros((2, 2)))
+        .q(ndarray::array![1.0, -1.0])
+        .A(ndarray::array![[0.0, 0.0]])
+        .b(ndarray::array![7.8])
+        .build()
+        .unwrap();
+    assert_ne!(check(&bad), Status::Solved);
+    // b = f64::MAX: the residual's scale overflowed to ∞ and the residual to 0.
+    let huge = QpBatch::builder()
+        .Q(Array2::<f64>::zeros((2, 2)))
+        .q(ndarray::array![0.0, -1.19])
+        .A(ndarray::array![[6.45, -4.12]])
+        .b(ndarray::array![f64::MAX])
+        .G(Array2::<f64>::zeros((2, 2)))
+        .h(ndarray::array![0.0, 0.0])
+        .build()
+        .unwrap();
+    check(&huge);
+}
