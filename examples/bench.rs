@@ -74,11 +74,11 @@ fn parse() -> Result<Args, String> {
     Ok(a)
 }
 
+/// A batch of benchmark problems: (Q, q, G, h).
+type Problems = (Array3<f64>, Array2<f64>, Array3<f64>, Array2<f64>);
+
 /// The benchmark's problems for batch `b`: read from `DIR/qp_B{b}.npz`, or drawn.
-fn problems(
-    a: &Args,
-    b: usize,
-) -> Result<(Array3<f64>, Array2<f64>, Array3<f64>, Array2<f64>), String> {
+fn problems(a: &Args, b: usize) -> Result<Problems, String> {
     if let Some(dir) = &a.data {
         use ndarray_npy::NpzReader;
         let path = format!("{dir}/qp_B{b}.npz");

@@ -21,8 +21,6 @@
 #![allow(non_snake_case)] // Q, A, G are the paper's names.
 
 mod batch;
-// Index loops over i, j mirror the equations they implement.
-#[allow(clippy::needless_range_loop)]
 mod cpu;
 #[cfg(feature = "cuda")]
 mod cuda;
