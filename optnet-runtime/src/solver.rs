@@ -237,6 +237,19 @@ pub(crate) fn assemble_grads<T: Real>(
     adj: &Adjoints<T>,
 ) -> QpGrad<T> {
     let half = T::of(0.5);
+    // Unsolved examples contribute zero: their rows of z, λ, ν may hold NaN (or a
+    // certificate), and 0·NaN in a batch sum would poison a shared array's gradient.
+    let mask = |a: &Array2<T>| {
+        let mut a = a.clone();
+        for (mut row, st) in a.outer_iter_mut().zip(&sol.status) {
+            if !st.is_solved() {
+                row.fill(T::zero());
+            }
+        }
+        a
+    };
+    let (z, lam, nu) = (mask(&sol.z), mask(&sol.lam), mask(&sol.nu));
+    let sol = Masked { z, lam, nu };
     let dQ = outer_term(qp.Q.is_shared(), adj.dz.view(), sol.z.view(), half, true);
     let dq = vec_term(qp.q.is_shared(), adj.dz.view(), T::one());
     let (dA, db) = match &qp.A {
@@ -281,6 +294,13 @@ pub(crate) fn assemble_grads<T: Real>(
         dG,
         dh,
     }
+}
+
+/// The solution rows that enter the gradients, zero for unsolved examples.
+struct Masked<T> {
+    z: Array2<T>,
+    lam: Array2<T>,
+    nu: Array2<T>,
 }
 
 /// `scale · v` per example, or its batch sum.
@@ -350,5 +370,38 @@ fn outer_pair<T: Real>(
                 }
             });
         Term::Batched(CowArray::from(out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Status;
+
+    #[test]
+    fn an_unsolved_example_with_nan_rows_leaves_shared_gradients_finite() {
+        let (Q, G) = (Array2::<f64>::eye(2), Array2::<f64>::eye(2));
+        let q = Array2::<f64>::zeros((2, 2));
+        let h = Array2::<f64>::ones((2, 2));
+        let qp = QpBatch::builder().Q(&Q).q(&q).G(&G).h(&h).build().unwrap();
+        let mut sol = Solver::cpu().solve(&qp).unwrap();
+        // Example 1 ends in a numerical error: NaN rows, zero adjoints.
+        sol.status[1] = Status::NumericalError;
+        sol.z.row_mut(1).fill(f64::NAN);
+        sol.lam.row_mut(1).fill(f64::NAN);
+        let mut adj = Adjoints {
+            dz: Array2::ones((2, 2)),
+            dnu: Array2::zeros((2, 0)),
+            dlam: Array2::ones((2, 2)),
+        };
+        adj.dz.row_mut(1).fill(0.0);
+        adj.dlam.row_mut(1).fill(0.0);
+        let g = assemble_grads(&qp, &sol, &adj);
+        let dQ = g.dQ.shared().unwrap();
+        let dG = g.dG.as_ref().unwrap().shared().unwrap();
+        assert!(dQ.iter().chain(dG.iter()).all(|v| v.is_finite()));
+        // Only example 0 contributes: dQ = ½(d_z zᵀ + z d_zᵀ) of example 0.
+        let z0 = sol.z.row(0);
+        assert!((dQ[[0, 1]] - 0.5 * (z0[1] + z0[0])).abs() < 1e-12);
     }
 }
