@@ -278,8 +278,9 @@ fn build(c: &Case, a: Arrays) -> Result<QpBatch<'static, f64>, optnet_runtime::E
 }
 
 /// Every example reported `Solved` has finite values everywhere and satisfies its
-/// constraints (recomputed in f64 from the input, relative to the data's scale, where that
-/// computation does not itself overflow); statuses are one per example.
+/// constraints (recomputed in f64 from the input, relative to the scale of the terms
+/// max(1, ‖(b, h)‖∞, ‖|A||z|‖∞, ‖|G||z|‖∞), where that does not itself overflow);
+/// statuses are one per example.
 fn check_solution<T: Real>(
     qp: &QpBatch<'_, T>,
     sol: &Solution<T>,
@@ -304,11 +305,15 @@ fn check_solution<T: Real>(
         let inf = |a: &Array1<f64>| a.iter().fold(0.0f64, |m, x| m.max(x.abs()));
         let r_eq = inf(&(&Az - &v(ex.b)));
         let r_in = (&Gz - &v(ex.h)).iter().fold(0.0f64, |m, &x| m.max(x));
+        // The scale of the terms, |A||z| (not |Az|, which cancellation can make small):
+        // rounding in Az is relative to it.
+        let za = z.mapv(f64::abs);
+        let (Aa, Ga) = (f(ex.A).mapv(f64::abs), f(ex.G).mapv(f64::abs));
         let scale = 1f64
             .max(inf(&v(ex.b)))
             .max(inf(&v(ex.h)))
-            .max(inf(&Az))
-            .max(inf(&Gz));
+            .max(inf(&Aa.dot(&za)))
+            .max(inf(&Ga.dot(&za)));
         let viol = r_eq.max(r_in) / scale;
         if viol.is_finite() {
             prop_assert!(
