@@ -20,9 +20,6 @@
 
 use ndarray::{Array2, Array3};
 use optnet_runtime::{QpBatch, Real, Solver, Status};
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
-use rand_distr::StandardNormal;
 use std::time::Instant;
 
 struct Args {
@@ -74,8 +71,9 @@ fn parse() -> Result<Args, String> {
     Ok(a)
 }
 
-/// A batch of benchmark problems: (Q, q, G, h).
-type Problems = (Array3<f64>, Array2<f64>, Array3<f64>, Array2<f64>);
+#[path = "common/random_qp.rs"]
+mod random_qp;
+use random_qp::Problems;
 
 /// The benchmark's problems for batch `b`: read from `DIR/qp_B{b}.npz`, or drawn.
 fn problems(a: &Args, b: usize) -> Result<Problems, String> {
@@ -90,29 +88,7 @@ fn problems(a: &Args, b: usize) -> Result<Problems, String> {
         let h: Array2<f64> = z.by_name("h").map_err(|e| format!("{path} h: {e}"))?;
         return Ok((Q, q, G, h));
     }
-    let (n, p) = (a.n, a.p);
-    let mut r = StdRng::seed_from_u64(b as u64);
-    let mut Q = Array3::<f64>::zeros((b, n, n));
-    let mut G = Array3::<f64>::zeros((b, p, n));
-    let mut q = Array2::<f64>::zeros((b, n));
-    let mut h = Array2::<f64>::zeros((b, p));
-    for e in 0..b {
-        let L = Array2::from_shape_fn((n, n), |_| r.random::<f64>());
-        let mut Qe = L.dot(&L.t());
-        for i in 0..n {
-            Qe[[i, i]] += 1e-3;
-        }
-        Q.index_axis_mut(ndarray::Axis(0), e).assign(&Qe);
-        let Ge = Array2::from_shape_fn((p, n), |_| r.sample::<f64, _>(StandardNormal));
-        let z0 = ndarray::Array1::from_shape_fn(n, |_| r.sample::<f64, _>(StandardNormal));
-        let s0 = ndarray::Array1::from_shape_fn(p, |_| r.random::<f64>());
-        h.row_mut(e).assign(&(Ge.dot(&z0) + s0));
-        G.index_axis_mut(ndarray::Axis(0), e).assign(&Ge);
-        q.row_mut(e).assign(&ndarray::Array1::from_shape_fn(n, |_| {
-            r.sample::<f64, _>(StandardNormal)
-        }));
-    }
-    Ok((Q, q, G, h))
+    Ok(random_qp::generate(b, a.n, a.p, b as u64))
 }
 
 fn median(mut v: Vec<f64>) -> f64 {

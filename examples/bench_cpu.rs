@@ -9,11 +9,12 @@
 
 use ndarray::{Array2, Array3};
 use optnet::prelude::*;
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
-use rand_distr::StandardNormal;
 use std::time::Instant;
 
+#[path = "common/random_qp.rs"]
+mod random_qp;
+
+/// One batch of benchmark problems.
 struct Problems {
     Q: Array3<f64>,
     q: Array2<f64>,
@@ -21,26 +22,8 @@ struct Problems {
     h: Array2<f64>,
 }
 
-#[allow(non_snake_case)]
 fn generate(batch: usize, n: usize, p: usize, seed: u64) -> Problems {
-    let mut r = StdRng::seed_from_u64(seed);
-    let mut Q = Array3::zeros((batch, n, n));
-    let mut G = Array3::zeros((batch, p, n));
-    let mut h = Array2::zeros((batch, p));
-    let q = Array2::from_shape_fn((batch, n), |_| r.sample(StandardNormal));
-    for e in 0..batch {
-        let L = Array2::from_shape_fn((n, n), |_| r.random::<f64>());
-        let mut Qe = L.dot(&L.t());
-        for i in 0..n {
-            Qe[[i, i]] += 1e-3;
-        }
-        Q.index_axis_mut(ndarray::Axis(0), e).assign(&Qe);
-        let Ge = Array2::from_shape_fn((p, n), |_| r.sample::<f64, _>(StandardNormal));
-        let z0 = ndarray::Array1::from_shape_fn(n, |_| r.sample::<f64, _>(StandardNormal));
-        let s0 = ndarray::Array1::from_shape_fn(p, |_| r.random::<f64>());
-        h.row_mut(e).assign(&(Ge.dot(&z0) + s0));
-        G.index_axis_mut(ndarray::Axis(0), e).assign(&Ge);
-    }
+    let (Q, q, G, h) = random_qp::generate(batch, n, p, seed);
     Problems { Q, q, G, h }
 }
 

@@ -1,0 +1,37 @@
+//! OptNet's random QP benchmark family, as `shared/peers/peers.py` draws it: n variables,
+//! p inequalities, Q = LLᵀ + 10⁻³I with L uniform on [0, 1), q ~ N(0, 1), G ~ N(0, 1),
+//! h = Gz₀ + s₀ with z₀ ~ N(0, 1) and s₀ uniform on [0, 1) (so every QP is feasible).
+//! Shared by the CPU and GPU benchmarks (`#[path]`-included, not part of `common`).
+
+use ndarray::{Array1, Array2, Array3, Axis};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use rand_distr::StandardNormal;
+
+/// A batch of benchmark problems: Q `[batch, n, n]`, q `[batch, n]`, G `[batch, p, n]`,
+/// h `[batch, p]`.
+pub type Problems = (Array3<f64>, Array2<f64>, Array3<f64>, Array2<f64>);
+
+/// Draws `batch` problems from the seeded generator.
+#[allow(non_snake_case)]
+pub fn generate(batch: usize, n: usize, p: usize, seed: u64) -> Problems {
+    let mut r = StdRng::seed_from_u64(seed);
+    let mut Q = Array3::zeros((batch, n, n));
+    let mut G = Array3::zeros((batch, p, n));
+    let mut h = Array2::zeros((batch, p));
+    let q = Array2::from_shape_fn((batch, n), |_| r.sample(StandardNormal));
+    for e in 0..batch {
+        let L = Array2::from_shape_fn((n, n), |_| r.random::<f64>());
+        let mut Qe = L.dot(&L.t());
+        for i in 0..n {
+            Qe[[i, i]] += 1e-3;
+        }
+        Q.index_axis_mut(Axis(0), e).assign(&Qe);
+        let Ge = Array2::from_shape_fn((p, n), |_| r.sample::<f64, _>(StandardNormal));
+        let z0 = Array1::from_shape_fn(n, |_| r.sample::<f64, _>(StandardNormal));
+        let s0 = Array1::from_shape_fn(p, |_| r.random::<f64>());
+        h.row_mut(e).assign(&(Ge.dot(&z0) + s0));
+        G.index_axis_mut(Axis(0), e).assign(&Ge);
+    }
+    (Q, q, G, h)
+}
