@@ -447,7 +447,7 @@ impl<'a, T: Real> QpBatchBuilder<'a, T> {
             let label = if Q.is_shared() { None } else { Some(e) };
             check_symmetric(Qe, label)?;
             if self.check_psd {
-                crate::cpu::psd::check_psd(Qe, label)?;
+                <T as crate::scalar::Sealed>::check_psd(Qe, label)?;
             }
         }
         let (A, b) = if m == 0 {

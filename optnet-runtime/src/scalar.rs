@@ -3,10 +3,53 @@
 use std::fmt::{Debug, Display};
 
 mod sealed {
-    pub trait Sealed {}
-    impl Sealed for f32 {}
-    impl Sealed for f64 {}
+    use crate::{Error, QpBatch, QpGrad, Solution, Solver};
+    use ndarray::ArrayView2;
+
+    /// The solver's entry points, instantiated once per scalar type here in
+    /// `optnet-runtime`. Generic callers (`Solver::solve::<T>`) go through these
+    /// non-generic functions, so a crate that uses the solver links the machine code built
+    /// with this crate instead of monomorphizing the whole interior point method again
+    /// (which made every test and example binary take tens of seconds to compile).
+    pub trait Sealed: Sized {
+        fn solve(solver: &Solver, qp: &QpBatch<'_, Self>) -> Result<Solution<Self>, Error>;
+        fn backward(
+            solver: &Solver,
+            qp: &QpBatch<'_, Self>,
+            sol: &Solution<Self>,
+            dl_dz: ArrayView2<'_, Self>,
+        ) -> Result<QpGrad<Self>, Error>;
+        fn check_psd(Q: ArrayView2<'_, Self>, example: Option<usize>) -> Result<(), Error>;
+    }
+
+    macro_rules! entry_points {
+        ($t:ty) => {
+            impl Sealed for $t {
+                #[inline(never)]
+                fn solve(solver: &Solver, qp: &QpBatch<'_, $t>) -> Result<Solution<$t>, Error> {
+                    solver.solve_impl(qp)
+                }
+                #[inline(never)]
+                fn backward(
+                    solver: &Solver,
+                    qp: &QpBatch<'_, $t>,
+                    sol: &Solution<$t>,
+                    dl_dz: ArrayView2<'_, $t>,
+                ) -> Result<QpGrad<$t>, Error> {
+                    solver.backward_impl(qp, sol, dl_dz)
+                }
+                #[inline(never)]
+                fn check_psd(Q: ArrayView2<'_, $t>, example: Option<usize>) -> Result<(), Error> {
+                    crate::cpu::psd::check_psd(Q, example)
+                }
+            }
+        };
+    }
+    entry_points!(f32);
+    entry_points!(f64);
 }
+
+pub(crate) use sealed::Sealed;
 
 /// A real scalar the solver works in: implemented for `f32` and `f64` only.
 pub trait Real:

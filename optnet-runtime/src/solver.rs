@@ -144,6 +144,10 @@ impl Solver {
     /// Solves every example of the batch. Outcomes are per-example statuses in the
     /// returned [`Solution`]; an `Err` only means the settings or device failed.
     pub fn solve<T: Real>(&self, qp: &QpBatch<'_, T>) -> Result<Solution<T>, Error> {
+        <T as crate::scalar::Sealed>::solve(self, qp)
+    }
+
+    pub(crate) fn solve_impl<T: Real>(&self, qp: &QpBatch<'_, T>) -> Result<Solution<T>, Error> {
         #[cfg(feature = "cuda")]
         if let Some(ctx) = &self.cuda {
             return crate::cuda::solve(ctx, &self.settings, qp);
@@ -156,6 +160,15 @@ impl Solver {
     /// eqs. 6–8), reusing the factorization kept by the forward pass. Shared arrays get the
     /// sum over the batch; examples that did not solve contribute zero.
     pub fn backward<T: Real>(
+        &self,
+        qp: &QpBatch<'_, T>,
+        sol: &Solution<T>,
+        dl_dz: ArrayView2<'_, T>,
+    ) -> Result<QpGrad<T>, Error> {
+        <T as crate::scalar::Sealed>::backward(self, qp, sol, dl_dz)
+    }
+
+    pub(crate) fn backward_impl<T: Real>(
         &self,
         qp: &QpBatch<'_, T>,
         sol: &Solution<T>,
