@@ -40,14 +40,21 @@ use ndarray::{Array1, Array2, ArrayView2, Dimension, RemoveAxis};
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-/// Threads per block, warps per block, panel width, vector slots: as in `pdipm.cu`.
-const NT: u32 = 256;
-const NW: usize = 8;
+/// Threads per block: 256, or `OPTNET_CUDA_THREADS=512` (an experiment knob: more warps to
+/// hide latency, fewer registers per thread). NVRTC gets it as `-DNT`.
+pub(crate) fn threads() -> u32 {
+    static NT: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *NT.get_or_init(|| match std::env::var("OPTNET_CUDA_THREADS").as_deref() {
+        Ok("512") => 512,
+        _ => 256,
+    })
+}
+/// Panel width, vector slots: as in `pdipm.cu`.
 const NB: usize = 8;
 const NVEC: usize = 49;
 /// Phase timers of the forward kernel, the iteration and the refinement-step counts.
 const PROF_LEN: usize = 7;
-/// Largest n + m the warp triangular solves handle (32 lanes × MAXS rows).
+/// Largest n + m the kernels take (beyond it the reduced KKT matrix cannot fit in shared memory).
 const MAX_N: usize = 256;
 
 /// Where the arrays of a batch live in the uploaded buffer. Mirrors `Layout` in `pdipm.cu`.
@@ -248,8 +255,12 @@ fn forward_smem<E>(l: &Layout, g_smem: bool) -> usize {
         l.ld as usize,
         l.v as usize,
     );
-    let elems =
-        big_n * ld + if g_smem { p * n } else { 0 } + NB * big_n + NVEC * v + NW * 32 + 8 * v;
+    let elems = big_n * ld
+        + if g_smem { p * n } else { 0 }
+        + NB * big_n
+        + NVEC * v
+        + (threads() as usize / 32) * 32
+        + 8 * v;
     elems * std::mem::size_of::<E>()
 }
 
@@ -353,7 +364,7 @@ fn solve_as<T: Real, E: Elem>(
     }
     let cfg = LaunchConfig {
         grid_dim: (batch as u32, 1, 1),
-        block_dim: (NT, 1, 1),
+        block_dim: (threads(), 1, 1),
         shared_mem_bytes: smem as u32,
     };
     // OPTNET_CUDA_PROFILE=1: the kernel sums its phase timers (clock64) into `prof`.
@@ -591,7 +602,7 @@ fn backward_as<T: Real, E: Elem>(
     let mut adj = ctx.take::<E>(batch * w, E::pool)?;
     let cfg = LaunchConfig {
         grid_dim: (batch as u32, 1, 1),
-        block_dim: (NT, 1, 1),
+        block_dim: (threads(), 1, 1),
         shared_mem_bytes: backward_smem::<E>(&l) as u32,
     };
     let t0 = timing_event(ctx)?;
