@@ -52,8 +52,9 @@ pub(crate) fn threads() -> u32 {
 /// Panel width, vector slots: as in `pdipm.cu`.
 const NB: usize = 8;
 const NVEC: usize = 49;
-/// Phase timers of the forward kernel, the iteration and the refinement-step counts.
-const PROF_LEN: usize = 7;
+/// Phase timers of the forward kernel, the iteration and the refinement-step counts, and the
+/// timers of four parts of the solves.
+const PROF_LEN: usize = 11;
 /// Largest n + m the kernels take (beyond it the reduced KKT matrix cannot fit in shared memory).
 const MAX_N: usize = 256;
 
@@ -414,19 +415,25 @@ fn solve_as<T: Real, E: Elem>(
         stream
             .memcpy_dtoh(&counters, &mut h)
             .map_err(context::cuda_err("reading the profile counters"))?;
-        let total: u64 = h[..PROF_LEN - 2].iter().sum::<u64>().max(1);
+        let total: u64 = h[..PROF_LEN - 6].iter().sum::<u64>().max(1);
         let pct = |k: usize| 100.0 * h[k] as f64 / total as f64;
         eprintln!(
             "optnet cuda profile ({} batch {batch}, n {n} m {m} p {p}): {:.1} iterations and {:.1} \
              refinement steps/example, \
-             {:.0} kcycles/example; assemble {:.1}%, factor {:.1}%, solves {:.1}%, rest {:.1}%, output {:.1}%",
+             {:.0} kcycles/example; assemble {:.1}%, factor {:.1}%, solves {:.1}% (G products and \
+             scaling {:.1}%, triangular solves {:.1}%, refinement residuals {:.1}%, corrections {:.1}%), \
+             rest {:.1}%, output {:.1}%",
             T::NAME,
-            h[PROF_LEN - 2] as f64 / batch as f64,
-            h[PROF_LEN - 1] as f64 / batch as f64,
+            h[PROF_LEN - 6] as f64 / batch as f64,
+            h[PROF_LEN - 5] as f64 / batch as f64,
             total as f64 / batch as f64 / 1e3,
             pct(0),
             pct(1),
             pct(2),
+            pct(7),
+            pct(8),
+            pct(9),
+            pct(10),
             pct(3),
             pct(4)
         );

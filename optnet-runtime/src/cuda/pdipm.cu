@@ -463,6 +463,7 @@ struct Blk {
     const T *Q, *q, *A, *b, *G, *h;  // this example's data (G in shared memory if it fits)
     T *K, *Pt, *vec, *red, *scr;
     int nref;  // refinement steps taken (profiling)
+    long long sub[4];  // cycles in the solves (thread 0): G products, triangular solves, residuals, updates
     __device__ T* v(int slot) const { return vec + slot * V; }
 };
 
@@ -566,10 +567,15 @@ __device__ __forceinline__ void reduced_solve(Blk<T>& B, int bs, int is, int xs,
         }
     }
     __syncthreads();
+    long long t0 = clock64();
     if (p > 0) gemv_t<T, NR>(B.v(xs), B.G, n, B.v(S_T0), p, n, V, B.scr, true);
+    long long t1 = clock64();
+    B.sub[0] += t1 - t0;
     // One warp per right-hand side, 32 rows at a time (`ldl_solve_blocked`).
     if (threadIdx.x < 32 * NR) ldl_solve_blocked<T>(B.K, B.ld, B.v(S_INVD), N, B.v(xs + (threadIdx.x >> 5)));
     __syncthreads();
+    t0 = clock64();
+    B.sub[1] += t0 - t1;
     if (p > 0) {
         gemv_n<T, NR>(B.v(ls), B.G, n, B.v(xs), p, n, V);
         __syncthreads();
@@ -579,6 +585,7 @@ __device__ __forceinline__ void reduced_solve(Blk<T>& B, int bs, int is, int xs,
         }
         __syncthreads();
     }
+    B.sub[0] += clock64() - t0;
 }
 
 // ALGORITHM §3 "solve", as the CPU does it: a reduced solve, then iterative refinement
@@ -614,6 +621,7 @@ __device__ __forceinline__ void kkt_solve(Blk<T>& B, int bs, int is, int xs, int
     for (int it = 0; it < B.P->refine_max_iter; it++) {
         // e = rhs − K_full·(x, λ): e_x = rx − (Qz + Aᵀν) − Gᵀλ, e_eq = r_eq − Az,
         // e_in = r_in − Gz + λ/W.
+        const long long tr0 = clock64();
         k0_mul<T, NR>(B.v(S_F0), B.K, B.ld, B.v(S_D0), B.v(xs), N, V);
         if (p > 0) gemv_n<T, NR>(B.v(S_GZ0), B.G, n, B.v(xs), p, n, V);
         __syncthreads();
@@ -649,9 +657,11 @@ __device__ __forceinline__ void kkt_solve(Blk<T>& B, int bs, int is, int xs, int
             last[r] = mx[r];
             all = all && done[r];
         }
+        B.sub[2] += clock64() - tr0;
         if (all) break;
         B.nref++;
         reduced_solve<T, NR>(B, S_F0, S_FI0, S_E0, S_CL0);
+        const long long tu0 = clock64();
         for (int i = threadIdx.x; i < V; i += NT) {
 #pragma unroll
             for (int r = 0; r < NR; r++) {
@@ -661,6 +671,7 @@ __device__ __forceinline__ void kkt_solve(Blk<T>& B, int bs, int is, int xs, int
             }
         }
         __syncthreads();
+        B.sub[3] += clock64() - tu0;
     }
     (void)m;
 }
@@ -714,6 +725,7 @@ __device__ __forceinline__ void setup(Blk<T>& B, const Layout& L, const Params& 
     B.L = &L;
     B.P = &P;
     B.nref = 0;
+    B.sub[0] = B.sub[1] = B.sub[2] = B.sub[3] = 0;
     B.n = L.n; B.m = L.m; B.p = L.p; B.N = L.N; B.ld = L.ld; B.V = L.V;
     const int n = B.n, p = B.p, N = B.N, V = B.V;
     B.Q = data + L.oQ + e * L.sQ;
@@ -1116,6 +1128,7 @@ __device__ void pdipm(const Layout& L, const Params& P, const T* data, T* out, i
         for (int k = 0; k < PROF_PHASES; k++) atomicAdd(prof + k, (unsigned long long)ph[k]);
         atomicAdd(prof + PROF_PHASES, (unsigned long long)iter);
         atomicAdd(prof + PROF_PHASES + 1, (unsigned long long)B.nref);
+        for (int k = 0; k < 4; k++) atomicAdd(prof + PROF_PHASES + 2 + k, (unsigned long long)B.sub[k]);
     }
 }
 
