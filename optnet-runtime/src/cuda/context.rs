@@ -1,5 +1,6 @@
-//! The CUDA device context: driver probing, NVRTC compilation (once per process), module
-//! loading, and a pool of device buffers reused between calls.
+//! The CUDA device context: driver probing, NVRTC compilation (once per process, kept on
+//! disk between processes), module loading, and a pool of device buffers reused between
+//! calls.
 
 use crate::Error;
 use cudarc::driver::sys::{CUdevice_attribute, CUfunction_attribute};
@@ -250,9 +251,78 @@ fn compiled(cc: (i32, i32), double: bool) -> Result<Arc<Vec<u8>>, Error> {
     if let Some(c) = map.get(&(cc.0, cc.1, double)) {
         return Ok(c.clone());
     }
-    let cubin = Arc::new(nvrtc_compile(cc, double)?);
+    let path = cache_path(cc, double);
+    let cubin = match path.as_deref().and_then(|p| std::fs::read(p).ok()) {
+        // A CUBIN is an ELF file; anything else (a torn write) is compiled again.
+        Some(bytes) if bytes.starts_with(b"\x7fELF") => bytes,
+        _ => {
+            let bytes = nvrtc_compile(cc, double)?;
+            if let Some(p) = &path {
+                store(p, &bytes);
+            }
+            bytes
+        }
+    };
+    let cubin = Arc::new(cubin);
     map.insert((cc.0, cc.1, double), cubin.clone());
     Ok(cubin)
+}
+
+/// Where the compiled kernels are kept between processes (NVRTC takes tens of seconds):
+/// `$OPTNET_CUDA_CACHE` if set (empty or `off`: no disk cache), else
+/// `$XDG_CACHE_HOME/optnet`, else `$HOME/.cache/optnet`. The file name holds a hash of the
+/// source, the NVRTC options and NVRTC's version, so a changed kernel is never read stale.
+fn cache_path(cc: (i32, i32), double: bool) -> Option<std::path::PathBuf> {
+    use std::path::PathBuf;
+    let dir = match std::env::var_os("OPTNET_CUDA_CACHE") {
+        Some(d) if d.is_empty() || d == "off" => return None,
+        Some(d) => PathBuf::from(d),
+        None => match std::env::var_os("XDG_CACHE_HOME") {
+            Some(x) if !x.is_empty() => PathBuf::from(x).join("optnet"),
+            _ => PathBuf::from(std::env::var_os("HOME")?).join(".cache/optnet"),
+        },
+    };
+    let (mut major, mut minor) = (0i32, 0i32);
+    // SAFETY: two valid out-pointers; NVRTC is loaded (checked before any compile).
+    let _ = unsafe { cudarc::nvrtc::sys::nvrtcVersion(&mut major, &mut minor) };
+    // FNV-1a: stable across Rust versions and runs, unlike std's hasher.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let key = format!("{:?}|{major}.{minor}", nvrtc_options(cc, double));
+    for b in SOURCE.bytes().chain(key.bytes()) {
+        h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+    }
+    let prec = if double { "f64" } else { "f32" };
+    Some(dir.join(format!("pdipm-{h:016x}-sm{}{}-{prec}.cubin", cc.0, cc.1)))
+}
+
+/// Writes a compiled module to the disk cache, best effort (a read-only home only costs
+/// the next process a compile): a temporary file renamed into place, so a reader never
+/// sees half a file.
+fn store(path: &std::path::Path, bytes: &[u8]) {
+    let Some(dir) = path.parent() else { return };
+    if std::fs::create_dir_all(dir).is_err() {
+        return;
+    }
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    if std::fs::write(&tmp, bytes).is_ok() && std::fs::rename(&tmp, path).is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+}
+
+/// NVRTC's options for a compute capability and precision.
+fn nvrtc_options(cc: (i32, i32), double: bool) -> [String; 5] {
+    [
+        format!("-DNT={}", super::threads()),
+        format!("--gpu-architecture=sm_{}{}", cc.0, cc.1),
+        "-std=c++17".to_string(),
+        "-lineinfo".to_string(),
+        if double {
+            "-DOPTNET_F64"
+        } else {
+            "-DOPTNET_F32"
+        }
+        .to_string(),
+    ]
 }
 
 /// Compiles [`SOURCE`] to a CUBIN for `sm_{major}{minor}`.
@@ -263,17 +333,7 @@ fn nvrtc_compile(cc: (i32, i32), double: bool) -> Result<Vec<u8>, Error> {
     let name = CString::new("pdipm.cu").map_err(|_| Error::Cuda("bad program name".into()))?;
     let prog = result::create_program(&src, Some(&name))
         .map_err(|e| Error::Cuda(format!("NVRTC could not create the program: {e:?}")))?;
-    let opts = [
-        format!("--gpu-architecture=sm_{}{}", cc.0, cc.1),
-        "-std=c++17".to_string(),
-        "-lineinfo".to_string(),
-        if double {
-            "-DOPTNET_F64"
-        } else {
-            "-DOPTNET_F32"
-        }
-        .to_string(),
-    ];
+    let opts = nvrtc_options(cc, double);
     // SAFETY: `prog` was just created and is destroyed exactly once below.
     let compiled = unsafe { result::compile_program(prog, &opts) };
     let out = match compiled {

@@ -7,16 +7,20 @@
 //!   factor, its upper triangle Q and Aᵀ (read once per solve) — with G beside it when it
 //!   fits (n = p = 100 in f64 does). Shared arrays of the batch are uploaded once and read by
 //!   every block.
-//! - Every linear solve is refined against the full Newton system, as on the CPU; the
-//!   triangular solves run one warp per right-hand side without block barriers.
+//! - Every linear solve is refined against the full Newton system, as on the CPU. After the
+//!   LDLᵀ, the diagonal 32×32 blocks of L are inverted in place, so the triangular solves
+//!   (one warp per right-hand side, no block barriers) take 32 rows per step: a dot product
+//!   per lane with the finished rows, then the inverted block through shuffles.
 //! - The forward kernel leaves, for every solved example, the LDLᵀ factorization of the KKT
 //!   matrix at the solution in device memory ([`Cache`]); the backward kernel uses it to
 //!   precondition the full KKT system of OptNet eq. 7 (the reduced system alone loses all
 //!   accuracy once W = λ/s reaches 1/ε at active constraints).
-//! - Kernels are compiled by NVRTC to a CUBIN once per process and precision (`context.rs`);
-//!   device buffers come from pools and are reused between calls.
+//! - Kernels are compiled by NVRTC to a CUBIN once per process and precision and kept on disk
+//!   (`$OPTNET_CUDA_CACHE`, else `~/.cache/optnet`, keyed by a hash of source, options and
+//!   NVRTC version; `context.rs`); device buffers come from pools and are reused between calls.
 //! - `OPTNET_CUDA_PROFILE=1` prints the share of each phase of the forward kernel (clock64
-//!   timers) and the iteration and refinement counts.
+//!   timers, the solves split into G products, triangular solves, refinement residuals and
+//!   corrections) and the iteration and refinement counts.
 //!
 //! Limits: n + m ≤ 256 and the block's shared memory within the device's opt-in limit, else
 //! [`Error::Cuda`]. Not done on the GPU (yet): Ruiz equilibration (`Settings::equilibrate` is
@@ -24,9 +28,10 @@
 //! CPU, a run that breaks down (NaN, too short steps, iteration limit) after an iterate met
 //! the reduced tolerances returns that iterate as `AlmostSolved`.
 //!
-//! Speed (H100, n = p = 100, f64): about 8 M cycles per QP, a block's run being bound by
-//! latency (barriers, warp-serial triangular solves, short dependent chains), not by
-//! arithmetic or memory; see the profile in the report of issue 4.
+//! Speed (H100, n = p = 100, f64): about 6.8 M cycles per QP (12 iterations), a block's run
+//! being bound by latency (one 8-warp block per SM, barriers, short dependent chains), not by
+//! arithmetic or memory: per iteration about 13 % assembling GᵀWG, 25 % the LDLᵀ, 45 % the
+//! solves (20 % triangular, 18 % refinement residuals); see the README's GPU section.
 
 mod context;
 
@@ -40,14 +45,22 @@ use ndarray::{Array1, Array2, ArrayView2, Dimension, RemoveAxis};
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-/// Threads per block, warps per block, panel width, vector slots: as in `pdipm.cu`.
-const NT: u32 = 256;
-const NW: usize = 8;
+/// Threads per block: 256, or `OPTNET_CUDA_THREADS=512` (an experiment knob: more warps to
+/// hide latency, fewer registers per thread). NVRTC gets it as `-DNT`.
+pub(crate) fn threads() -> u32 {
+    static NT: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *NT.get_or_init(|| match std::env::var("OPTNET_CUDA_THREADS").as_deref() {
+        Ok("512") => 512,
+        _ => 256,
+    })
+}
+/// Panel width, vector slots: as in `pdipm.cu`.
 const NB: usize = 8;
 const NVEC: usize = 49;
-/// Phase timers of the forward kernel, the iteration and the refinement-step counts.
-const PROF_LEN: usize = 7;
-/// Largest n + m the warp triangular solves handle (32 lanes × MAXS rows).
+/// Phase timers of the forward kernel, the iteration and the refinement-step counts, and the
+/// timers of four parts of the solves.
+const PROF_LEN: usize = 11;
+/// Largest n + m the kernels take (beyond it the reduced KKT matrix cannot fit in shared memory).
 const MAX_N: usize = 256;
 
 /// Where the arrays of a batch live in the uploaded buffer. Mirrors `Layout` in `pdipm.cu`.
@@ -248,8 +261,12 @@ fn forward_smem<E>(l: &Layout, g_smem: bool) -> usize {
         l.ld as usize,
         l.v as usize,
     );
-    let elems =
-        big_n * ld + if g_smem { p * n } else { 0 } + NB * big_n + NVEC * v + NW * 32 + 8 * v;
+    let elems = big_n * ld
+        + if g_smem { p * n } else { 0 }
+        + NB * big_n
+        + NVEC * v
+        + (threads() as usize / 32) * 32
+        + 8 * v;
     elems * std::mem::size_of::<E>()
 }
 
@@ -353,7 +370,7 @@ fn solve_as<T: Real, E: Elem>(
     }
     let cfg = LaunchConfig {
         grid_dim: (batch as u32, 1, 1),
-        block_dim: (NT, 1, 1),
+        block_dim: (threads(), 1, 1),
         shared_mem_bytes: smem as u32,
     };
     // OPTNET_CUDA_PROFILE=1: the kernel sums its phase timers (clock64) into `prof`.
@@ -403,19 +420,25 @@ fn solve_as<T: Real, E: Elem>(
         stream
             .memcpy_dtoh(&counters, &mut h)
             .map_err(context::cuda_err("reading the profile counters"))?;
-        let total: u64 = h[..PROF_LEN - 2].iter().sum::<u64>().max(1);
+        let total: u64 = h[..PROF_LEN - 6].iter().sum::<u64>().max(1);
         let pct = |k: usize| 100.0 * h[k] as f64 / total as f64;
         eprintln!(
             "optnet cuda profile ({} batch {batch}, n {n} m {m} p {p}): {:.1} iterations and {:.1} \
              refinement steps/example, \
-             {:.0} kcycles/example; assemble {:.1}%, factor {:.1}%, solves {:.1}%, rest {:.1}%, output {:.1}%",
+             {:.0} kcycles/example; assemble {:.1}%, factor {:.1}%, solves {:.1}% (G products and \
+             scaling {:.1}%, triangular solves {:.1}%, refinement residuals {:.1}%, corrections {:.1}%), \
+             rest {:.1}%, output {:.1}%",
             T::NAME,
-            h[PROF_LEN - 2] as f64 / batch as f64,
-            h[PROF_LEN - 1] as f64 / batch as f64,
+            h[PROF_LEN - 6] as f64 / batch as f64,
+            h[PROF_LEN - 5] as f64 / batch as f64,
             total as f64 / batch as f64 / 1e3,
             pct(0),
             pct(1),
             pct(2),
+            pct(7),
+            pct(8),
+            pct(9),
+            pct(10),
             pct(3),
             pct(4)
         );
@@ -591,7 +614,7 @@ fn backward_as<T: Real, E: Elem>(
     let mut adj = ctx.take::<E>(batch * w, E::pool)?;
     let cfg = LaunchConfig {
         grid_dim: (batch as u32, 1, 1),
-        block_dim: (NT, 1, 1),
+        block_dim: (threads(), 1, 1),
         shared_mem_bytes: backward_smem::<E>(&l) as u32,
     };
     let t0 = timing_event(ctx)?;

@@ -8,9 +8,10 @@
 //
 // Compiled at run time by NVRTC (once per process); `T` is float or double.
 
-#define NT 256            // threads per block
+#ifndef NT
+#define NT 256            // threads per block (NVRTC gets -DNT from the host)
+#endif
 #define NW (NT / 32)      // warps per block
-#define MAXS 8            // rows per lane in the warp triangular solves: N <= 256
 #define NB 8              // panel width of the blocked LDLᵀ
 #define NVEC 49           // vector slots in shared memory
 #define FULL 0xffffffffu
@@ -302,10 +303,12 @@ __device__ __forceinline__ void ldl_factor(T* K, int ld, int N, int n, T* D, T* 
             }
             const int wdt = k1 - k - 1, rows = N - k - 1;
             if (wdt > 0) {
-                for (int e = threadIdx.x; e < rows * wdt; e += NT) {
-                    const int r = e / wdt;
-                    const int i = k + 1 + r, j = k + 1 + (e - r * wdt);
-                    if (i >= j) K[i * ld + j] -= K[i * ld + k] * K[j * ld + k] * id;
+                // A thread per row: row i's panel entries j ≤ i (no index division).
+                for (int r = threadIdx.x; r < rows; r += NT) {
+                    const int i = k + 1 + r;
+                    const T cik = K[i * ld + k] * id;
+                    const int jmax = min(i, k1 - 1);
+                    for (int j = k + 1; j <= jmax; j++) K[i * ld + j] -= cik * K[j * ld + k];
                 }
             }
             __syncthreads();
@@ -354,86 +357,100 @@ __device__ __forceinline__ void ldl_factor(T* K, int ld, int N, int n, T* D, T* 
     }
 }
 
-// x_r ← (L D Lᵀ)⁻¹ x_r for r < NR, by one warp (lanes own rows lane, lane+32, …), no
-// block barriers. C = L·D in the strict lower triangle of K.
-template <typename T, int NR, int S>
-__device__ __noinline__ void ldl_solve_rows(const T* K, int ld, const T* invD, int N, T* x, int V) {
-    const int l = threadIdx.x & 31;
-    T y[NR][S], id[S];
-#pragma unroll
-    for (int s = 0; s < S; s++) {
-        const int i = 32 * s + l;
-        id[s] = i < N ? invD[i] : T(0);
-#pragma unroll
-        for (int r = 0; r < NR; r++) y[r][s] = i < N ? x[r * V + i] : T(0);
-    }
-    // Forward: L y = b, column by column; u_k = y_k / D_k.
-#pragma unroll
-    for (int s = 0; s < S; s++) {
-        if (32 * s < N) {
-#pragma unroll 4
-            for (int kk = 0; kk < 32; kk++) {
-                const int k = 32 * s + kk;
-                if (k >= N) break;
-                T uk[NR];
-#pragma unroll
-                for (int r = 0; r < NR; r++) uk[r] = __shfl_sync(FULL, y[r][s] * id[s], kk);
-#pragma unroll
-                for (int t = s; t < S; t++) {
-                    const int i = 32 * t + l;
-                    if (i > k && i < N) {
-                        const T c = K[i * ld + k];
-#pragma unroll
-                        for (int r = 0; r < NR; r++) y[r][t] -= c * uk[r];
-                    }
+// Inverts the diagonal 32×32 blocks of L in place: after `ldl_factor` the strict lower
+// triangle holds C = L·D; this replaces each diagonal block's part by X_bb = L_bb⁻¹ (unit
+// lower, L = C·D⁻¹), keeping C in the off-diagonal blocks. The triangular solves then take
+// 32 rows at a time (`ldl_solve_blocked`) instead of one. A warp per block, a lane per row:
+// L_bb = M_0 ⋯ M_{R−1} with M_k = I + l_k e_kᵀ, and step k applies M_k⁻¹ to rows i > k
+// (X_ij −= L_ik X_kj for j < k, X_ik = −L_ik); row k is final after step k − 1. Ends with a
+// barrier.
+template <typename T>
+__device__ __forceinline__ void ldl_invert_diag(T* K, int ld, const T* invD, int N) {
+    const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
+    for (int b = w; 32 * b < N; b += NW) {
+        const int o = 32 * b, R = min(32, N - o);
+        T* xi = K + (o + (l < R ? l : 0)) * ld + o;
+        for (int k = 0; k + 1 < R; k++) {
+            if (l > k && l < R) {
+                const T lik = xi[k] * invD[o + k];
+                const T* xk = K + (o + k) * ld + o;
+                int j = 0;
+                // Loads before stores: rows i and k differ, so the four updates are independent.
+                for (; j + 3 < k; j += 4) {
+                    const T k0 = xk[j], k1 = xk[j + 1], k2 = xk[j + 2], k3 = xk[j + 3];
+                    const T x0 = xi[j], x1 = xi[j + 1], x2 = xi[j + 2], x3 = xi[j + 3];
+                    xi[j] = x0 - lik * k0;
+                    xi[j + 1] = x1 - lik * k1;
+                    xi[j + 2] = x2 - lik * k2;
+                    xi[j + 3] = x3 - lik * k3;
                 }
+                for (; j < k; j++) xi[j] -= lik * xk[j];
+                xi[k] = -lik;
             }
+            __syncwarp();
         }
     }
-#pragma unroll
-    for (int s = 0; s < S; s++)
-#pragma unroll
-        for (int r = 0; r < NR; r++) y[r][s] *= id[s];
-    // Backward: Lᵀ x = u, row by row from the bottom (L_ik = C_ik / D_k).
-#pragma unroll
-    for (int s = S - 1; s >= 0; s--) {
-        if (32 * s < N) {
-#pragma unroll 4
-            for (int kk = 31; kk >= 0; kk--) {
-                const int i = 32 * s + kk;
-                if (i >= N) continue;
-                T xi[NR];
-#pragma unroll
-                for (int r = 0; r < NR; r++) xi[r] = __shfl_sync(FULL, y[r][s], kk);
-#pragma unroll
-                for (int t = 0; t <= s; t++) {
-                    const int k = 32 * t + l;
-                    if (k < i) {
-                        const T c = K[i * ld + k] * id[t];
-#pragma unroll
-                        for (int r = 0; r < NR; r++) y[r][t] -= c * xi[r];
-                    }
-                }
-            }
-        }
-    }
-#pragma unroll
-    for (int s = 0; s < S; s++) {
-        const int i = 32 * s + l;
-        if (i < N) {
-#pragma unroll
-            for (int r = 0; r < NR; r++) x[r * V + i] = y[r][s];
-        }
-    }
+    __syncthreads();
 }
 
-// Dispatches on N: S = ⌈N/32⌉ row slots per lane, so a step issues no work for rows
-// beyond N.
-template <typename T, int NR>
-__device__ __forceinline__ void ldl_solve_warp(const T* K, int ld, const T* invD, int N, T* x, int V) {
-    if (N <= 64) ldl_solve_rows<T, NR, 2>(K, ld, invD, N, x, V);
-    else if (N <= 128) ldl_solve_rows<T, NR, 4>(K, ld, invD, N, x, V);
-    else ldl_solve_rows<T, NR, MAXS>(K, ld, invD, N, x, V);
+// x ← (L D Lᵀ)⁻¹ x by one warp, no block barriers, 32 rows at a time: for each block of rows
+// the lanes first subtract the finished blocks (a dot product per lane, rows in parallel),
+// then apply the inverted diagonal block (`ldl_invert_diag`) through shuffles. Forward:
+// L y = x with u = D⁻¹y overwriting x (L_ij y_j = C_ij u_j); backward: Lᵀx = u.
+template <typename T>
+__device__ __noinline__ void ldl_solve_blocked(const T* K, int ld, const T* invD, int N, T* x) {
+    const int l = threadIdx.x & 31;
+    const int nb = (N + 31) / 32;
+    for (int b = 0; b < nb; b++) {
+        const int o = 32 * b, i = o + l;
+        const bool in = i < N;
+        double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
+        if (in) {
+            const T* ci = K + i * ld;
+            for (int j = 0; j < o; j += 4) {  // o is a multiple of 32
+                a0 += (double)ci[j] * (double)x[j];
+                a1 += (double)ci[j + 1] * (double)x[j + 1];
+                a2 += (double)ci[j + 2] * (double)x[j + 2];
+                a3 += (double)ci[j + 3] * (double)x[j + 3];
+            }
+        }
+        const double acc = in ? (double)x[i] - ((a0 + a1) + (a2 + a3)) : 0.0;
+        double y = acc;
+        const T* xi = K + (in ? i : o) * ld + o;
+#pragma unroll 8
+        for (int jj = 0; jj < 31; jj++) {
+            const double aj = __shfl_sync(FULL, acc, jj);
+            if (jj < l && in) y += (double)xi[jj] * aj;
+        }
+        __syncwarp();
+        if (in) x[i] = (T)(y * (double)invD[i]);
+        __syncwarp();
+    }
+    for (int b = nb - 1; b >= 0; b--) {
+        const int o = 32 * b, c = o + l;
+        const bool in = c < N;
+        double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
+        if (in) {
+            int i = o + 32;
+            for (; i + 3 < N; i += 4) {
+                a0 += (double)K[i * ld + c] * (double)x[i];
+                a1 += (double)K[(i + 1) * ld + c] * (double)x[i + 1];
+                a2 += (double)K[(i + 2) * ld + c] * (double)x[i + 2];
+                a3 += (double)K[(i + 3) * ld + c] * (double)x[i + 3];
+            }
+            for (; i < N; i++) a0 += (double)K[i * ld + c] * (double)x[i];
+        }
+        const double acc = in ? (double)x[c] - ((a0 + a1) + (a2 + a3)) * (double)invD[c] : 0.0;
+        double y = acc;
+#pragma unroll 8
+        for (int ii = 1; ii < 32; ii++) {
+            const double ai = __shfl_sync(FULL, acc, ii);
+            if (ii > l && o + ii < N) y += (double)K[(o + ii) * ld + c] * ai;
+        }
+        __syncwarp();
+        if (in) x[c] = (T)y;
+        __syncwarp();
+    }
 }
 
 // ---------------------------------------------------------------- per-block context
@@ -446,6 +463,7 @@ struct Blk {
     const T *Q, *q, *A, *b, *G, *h;  // this example's data (G in shared memory if it fits)
     T *K, *Pt, *vec, *red, *scr;
     int nref;  // refinement steps taken (profiling)
+    long long sub[4];  // cycles in the solves (thread 0): G products, triangular solves, residuals, updates
     __device__ T* v(int slot) const { return vec + slot * V; }
 };
 
@@ -530,6 +548,7 @@ template <typename T>
 __device__ void factor(Blk<T>& B) {
     ldl_factor(B.K, B.ld, B.N, B.n, B.v(S_D), B.v(S_INVD), B.Pt, (T)B.P->dyn_eps,
                (T)B.P->dyn_delta);
+    ldl_invert_diag(B.K, B.ld, B.v(S_INVD), B.N);
 }
 
 // One solve through the factored reduced matrix, for NR right-hand sides:
@@ -548,10 +567,15 @@ __device__ __forceinline__ void reduced_solve(Blk<T>& B, int bs, int is, int xs,
         }
     }
     __syncthreads();
+    long long t0 = clock64();
     if (p > 0) gemv_t<T, NR>(B.v(xs), B.G, n, B.v(S_T0), p, n, V, B.scr, true);
-    // One warp per right-hand side: the triangular solves are latency bound.
-    if (threadIdx.x < 32 * NR) ldl_solve_warp<T, 1>(B.K, B.ld, B.v(S_INVD), N, B.v(xs + (threadIdx.x >> 5)), V);
+    long long t1 = clock64();
+    B.sub[0] += t1 - t0;
+    // One warp per right-hand side, 32 rows at a time (`ldl_solve_blocked`).
+    if (threadIdx.x < 32 * NR) ldl_solve_blocked<T>(B.K, B.ld, B.v(S_INVD), N, B.v(xs + (threadIdx.x >> 5)));
     __syncthreads();
+    t0 = clock64();
+    B.sub[1] += t0 - t1;
     if (p > 0) {
         gemv_n<T, NR>(B.v(ls), B.G, n, B.v(xs), p, n, V);
         __syncthreads();
@@ -561,6 +585,7 @@ __device__ __forceinline__ void reduced_solve(Blk<T>& B, int bs, int is, int xs,
         }
         __syncthreads();
     }
+    B.sub[0] += clock64() - t0;
 }
 
 // ALGORITHM §3 "solve", as the CPU does it: a reduced solve, then iterative refinement
@@ -596,6 +621,7 @@ __device__ __forceinline__ void kkt_solve(Blk<T>& B, int bs, int is, int xs, int
     for (int it = 0; it < B.P->refine_max_iter; it++) {
         // e = rhs − K_full·(x, λ): e_x = rx − (Qz + Aᵀν) − Gᵀλ, e_eq = r_eq − Az,
         // e_in = r_in − Gz + λ/W.
+        const long long tr0 = clock64();
         k0_mul<T, NR>(B.v(S_F0), B.K, B.ld, B.v(S_D0), B.v(xs), N, V);
         if (p > 0) gemv_n<T, NR>(B.v(S_GZ0), B.G, n, B.v(xs), p, n, V);
         __syncthreads();
@@ -631,9 +657,11 @@ __device__ __forceinline__ void kkt_solve(Blk<T>& B, int bs, int is, int xs, int
             last[r] = mx[r];
             all = all && done[r];
         }
+        B.sub[2] += clock64() - tr0;
         if (all) break;
         B.nref++;
         reduced_solve<T, NR>(B, S_F0, S_FI0, S_E0, S_CL0);
+        const long long tu0 = clock64();
         for (int i = threadIdx.x; i < V; i += NT) {
 #pragma unroll
             for (int r = 0; r < NR; r++) {
@@ -643,6 +671,7 @@ __device__ __forceinline__ void kkt_solve(Blk<T>& B, int bs, int is, int xs, int
             }
         }
         __syncthreads();
+        B.sub[3] += clock64() - tu0;
     }
     (void)m;
 }
@@ -696,6 +725,7 @@ __device__ __forceinline__ void setup(Blk<T>& B, const Layout& L, const Params& 
     B.L = &L;
     B.P = &P;
     B.nref = 0;
+    B.sub[0] = B.sub[1] = B.sub[2] = B.sub[3] = 0;
     B.n = L.n; B.m = L.m; B.p = L.p; B.N = L.N; B.ld = L.ld; B.V = L.V;
     const int n = B.n, p = B.p, N = B.N, V = B.V;
     B.Q = data + L.oQ + e * L.sQ;
@@ -1098,6 +1128,7 @@ __device__ void pdipm(const Layout& L, const Params& P, const T* data, T* out, i
         for (int k = 0; k < PROF_PHASES; k++) atomicAdd(prof + k, (unsigned long long)ph[k]);
         atomicAdd(prof + PROF_PHASES, (unsigned long long)iter);
         atomicAdd(prof + PROF_PHASES + 1, (unsigned long long)B.nref);
+        for (int k = 0; k < 4; k++) atomicAdd(prof + PROF_PHASES + 2 + k, (unsigned long long)B.sub[k]);
     }
 }
 
@@ -1157,8 +1188,9 @@ backward_f64(const Layout L, const Params P, const double* data, const int* ist,
 }
 #endif
 #ifdef OPTNET_F32
-// f32 fits two blocks per multiprocessor (registers and shared memory) for n = p = 100.
-extern "C" __global__ void __launch_bounds__(NT, 2)
+// f32 fits two 256-thread blocks per multiprocessor (registers and shared memory) for
+// n = p = 100.
+extern "C" __global__ void __launch_bounds__(NT, NT <= 256 ? 2 : 1)
 pdipm_f32(const Layout L, const Params P, const float* data, float* out, int* ist, float* fac,
           unsigned long long* prof) {
     pdipm<float>(L, P, data, out, ist, fac, prof);
