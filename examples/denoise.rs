@@ -376,6 +376,23 @@ fn run() -> Result<(), Box<dyn Error>> {
         c.out.display(),
         start.elapsed().as_secs_f64()
     );
+    // Paired over the test signals: per-signal MSE of learned minus baseline.
+    let per_signal = |z: &Array2<f64>| -> Array1<f64> {
+        (z - &test.clean)
+            .mapv(|e| e * e)
+            .mean_axis(Axis(1))
+            .expect("signals are not empty")
+    };
+    let diff = per_signal(&learned_test) - per_signal(&base_test);
+    let n = diff.len() as f64;
+    let mean = diff.sum() / n;
+    let se = (diff.mapv(|d| (d - mean) * (d - mean)).sum() / (n - 1.0) / n).sqrt();
+    let better = diff.iter().filter(|&&d| d < 0.0).count();
+    println!(
+        "learned − baseline, paired over the {} test signals: {mean:+.3} ± {se:.3} (standard error); better on {better}, worse on {}",
+        diff.len(),
+        diff.iter().filter(|&&d| d > 0.0).count()
+    );
     println!("TV baseline test MSE: {base_mse:.2}");
     println!("learned test MSE: {learned_mse:.2}");
     Ok(())
