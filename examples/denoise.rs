@@ -8,8 +8,10 @@
 //! first as the classic baseline (D the first-difference operator, λ chosen by a grid
 //! search on training signals), then with D learned end to end ("OptNet tuned TV"):
 //! initialized at the difference operator and λ at the baseline's best, trained with Adam
-//! on the mean squared error against the clean signals. The layer is declared with
-//! `optnet!` (`examples/common/layers.rs`):
+//! on the mean squared error against the clean signals. By default D = diag(w)·D₀ with one
+//! weight per difference learned and λ fixed (`--learn rows`); `--learn band` and
+//! `--learn full` train D's two diagonals or all of it, with λ (`common::tv_learn` says
+//! why the default). The layer is declared with `optnet!` (`examples/common/layers.rs`):
 //!
 //! ```text
 //! pub layer TvDenoise(n) {
@@ -23,8 +25,8 @@
 //!
 //! The layer is fed each signal minus its mean, and the mean is added back to its output
 //! (`--center`, on by default). For the baseline this changes nothing (D·1 = 0 makes TV
-//! shift-equivariant); for the learned D it keeps the signals' level (about 55) from
-//! dominating the gradient of D through D·1.
+//! shift-equivariant), nor for D = diag(w)·D₀; for `--learn band` or `full` it keeps the
+//! signals' level (about 55) from dominating the gradient of D through D·1.
 //!
 //! ```sh
 //! cargo run --release --example denoise
