@@ -8,8 +8,10 @@
 //! first as the classic baseline (D the first-difference operator, λ chosen by a grid
 //! search on training signals), then with D learned end to end ("OptNet tuned TV"):
 //! initialized at the difference operator and λ at the baseline's best, trained with Adam
-//! on the mean squared error against the clean signals. The layer is declared with
-//! `optnet!` (`examples/common/layers.rs`):
+//! on the mean squared error against the clean signals. By default D = diag(w)·D₀ with one
+//! weight per difference learned and λ fixed (`--learn rows`); `--learn band` and
+//! `--learn full` train D's two diagonals or all of it, with λ (`common::tv_learn` says
+//! why the default). The layer is declared with `optnet!` (`examples/common/layers.rs`):
 //!
 //! ```text
 //! pub layer TvDenoise(n) {
@@ -23,8 +25,8 @@
 //!
 //! The layer is fed each signal minus its mean, and the mean is added back to its output
 //! (`--center`, on by default). For the baseline this changes nothing (D·1 = 0 makes TV
-//! shift-equivariant); for the learned D it keeps the signals' level (about 55) from
-//! dominating the gradient of D through D·1.
+//! shift-equivariant), nor for D = diag(w)·D₀; for `--learn band` or `full` it keeps the
+//! signals' level (about 55) from dominating the gradient of D through D·1.
 //!
 //! ```sh
 //! cargo run --release --example denoise
@@ -39,7 +41,8 @@ use common::cli::{solver_for, Flags};
 use common::layers::{tv_baseline, TvDenoise, TvDenoiseInputs, TvDenoiseOutputGrads};
 use common::plot::{save_png, Panel, Series};
 use common::signals::{self, Signals, LEN};
-use common::{adam::Adam, all_finite, mse, mse_solved, skipped_note, unsolved_note};
+use common::tv_learn::{DLearner, Learn};
+use common::{all_finite, mse, mse_solved, skipped_note, unsolved_note};
 use indicatif::{ProgressBar, ProgressStyle};
 use optnet::ndarray::{s, Array1, Array2, ArrayView2, Axis};
 use optnet::{Solver, Status};
@@ -62,7 +65,9 @@ usage: cargo run --release --example denoise -- [flags]
   --lambda X       baseline λ, skipping the grid search      (default: search)
   --epochs N       passes of Adam over the training signals  (default 2)
   --batch N        minibatch size                            (default 100)
-  --lr X           Adam step size for D (λ's is lr·λ₀)       (default 0.0001)
+  --lr X           Adam step size for D (λ's is lr·λ₀)       (default 0.003)
+  --learn WHAT     rows (D = diag(w)·D₀, w learned, λ fixed), band (D's two
+                   diagonals and λ) or full (every entry of D and λ) (default rows)
   --center B       feed the layer signals minus their mean   (default true)
   --seed N         seed of the data                          (default 0)
   --device D       cpu, cuda or cuda:N                       (default cpu)
@@ -81,6 +86,7 @@ struct Config {
     batch: usize,
     lr: f64,
     center: bool,
+    learn: Learn,
     seed: u64,
     device: String,
     out: PathBuf,
@@ -111,8 +117,9 @@ fn config() -> Result<Option<Config>, String> {
         },
         epochs: f.get("epochs", 2)?,
         batch: f.get("batch", 100)?,
-        lr: f.get("lr", 1e-4)?,
+        lr: f.get("lr", 3e-3)?,
         center: f.get("center", true)?,
+        learn: f.get("learn", Learn::Rows)?,
         seed: f.get("seed", 0)?,
         device: f.get("device", "cpu".to_string())?,
         out: f.get("out", PathBuf::from("target/denoise.png"))?,
@@ -243,17 +250,21 @@ fn run() -> Result<(), Box<dyn Error>> {
         start.elapsed().as_secs_f64()
     );
 
-    // OptNet tuned TV: D (and λ) learned from the baseline's starting point.
+    // OptNet tuned TV: D (and λ) learned from the baseline's starting point
+    // (`common::tv_learn` says which entries move and why).
     let mut layer = baseline.clone();
-    let mut adam_D = Adam::new(c.lr, &layer.params().D);
-    let mut lam = Array1::from_elem(1, lambda0);
-    let mut adam_lam = Adam::new(c.lr * lambda0, &lam);
+    let D0 = layer.params().D.clone();
+    let mut learner = DLearner::new(c.learn, layer.params(), c.lr);
     println!(
-        "learned TV: D {}×{} from the difference operator, λ from {lambda0:.3}; Adam lr {} (λ: {:.4}), batch {}, {} epochs{}",
+        "learned TV ({:?}): D {}×{} from the difference operator, λ from {lambda0:.3}; Adam lr {}{}, batch {}, {} epochs{}",
+        c.learn,
         LEN - 1,
         LEN,
         c.lr,
-        c.lr * lambda0,
+        match c.learn {
+            Learn::Rows => " (λ fixed)".to_string(),
+            _ => format!(" (λ: {:.4})", c.lr * lambda0),
+        },
         c.batch,
         c.epochs,
         if c.center { ", centered signals" } else { "" }
@@ -286,11 +297,7 @@ fn run() -> Result<(), Box<dyn Error>> {
                 .backward(&out, &TvDenoiseOutputGrads { z: dz.view() })?
                 .params;
             if all_finite(&grad.D) && grad.lambda.is_finite() {
-                let params = layer.params_mut();
-                adam_D.step(&mut params.D, &grad.D);
-                adam_lam.step(&mut lam, &Array1::from_elem(1, grad.lambda));
-                lam[0] = lam[0].max(0.0); // λ is non-negative
-                params.lambda = lam[0];
+                learner.step(layer.params_mut(), &grad);
             } else {
                 skipped += 1;
             }
@@ -309,11 +316,18 @@ fn run() -> Result<(), Box<dyn Error>> {
             test.clean.view(),
             c.center,
         )?;
+        let dD = &layer.params().D - &D0;
         println!(
-            "epoch {epoch}: train MSE {:.3}, test MSE {:.3}, λ = {:.3}{}{}  [{:.0} s]",
+            "epoch {epoch}: train MSE {:.3}, test MSE {:.3}, λ = {:.3}, D moved in {} entries (‖D − D₀‖ = {:.3}; first row {:.3} {:.3}, last row {:.3} {:.3}){}{}  [{:.0} s]",
             loss_sum / seen as f64,
             d.mse,
             layer.params().lambda,
+            dD.iter().filter(|v| **v != 0.0).count(),
+            dD.iter().map(|v| v * v).sum::<f64>().sqrt(),
+            layer.params().D[[0, 0]],
+            layer.params().D[[0, 1]],
+            layer.params().D[[LEN - 2, LEN - 2]],
+            layer.params().D[[LEN - 2, LEN - 1]],
             unsolved_note(&[status, d.status].concat()),
             skipped_note(skipped),
             start.elapsed().as_secs_f64()
@@ -363,6 +377,23 @@ fn run() -> Result<(), Box<dyn Error>> {
         "plot: {} (total {:.0} s)",
         c.out.display(),
         start.elapsed().as_secs_f64()
+    );
+    // Paired over the test signals: per-signal MSE of learned minus baseline.
+    let per_signal = |z: &Array2<f64>| -> Array1<f64> {
+        (z - &test.clean)
+            .mapv(|e| e * e)
+            .mean_axis(Axis(1))
+            .expect("signals are not empty")
+    };
+    let diff = per_signal(&learned_test) - per_signal(&base_test);
+    let n = diff.len() as f64;
+    let mean = diff.sum() / n;
+    let se = (diff.mapv(|d| (d - mean) * (d - mean)).sum() / (n - 1.0) / n).sqrt();
+    let better = diff.iter().filter(|&&d| d < 0.0).count();
+    println!(
+        "learned − baseline, paired over the {} test signals: {mean:+.3} ± {se:.3} (standard error); better on {better}, worse on {}",
+        diff.len(),
+        diff.iter().filter(|&&d| d > 0.0).count()
     );
     println!("TV baseline test MSE: {base_mse:.2}");
     println!("learned test MSE: {learned_mse:.2}");

@@ -1,7 +1,8 @@
 //! The denoising example's data generator and TV layer (`examples/common`): signal
 //! statistics, the `optnet!` layer's limits (λ = 0 and λ large), its agreement with the
-//! layer built by hand on the runtime, its gradients against finite differences, and a
-//! short training run lowering the loss on a fixed batch.
+//! layer built by hand on the runtime, its gradients against finite differences, and
+//! short training runs lowering the loss on a fixed batch (every entry of D, and the
+//! example's default: one weight per difference).
 
 #![allow(non_snake_case)]
 
@@ -14,6 +15,7 @@ use common::layers::{
 };
 use common::signals::{self, HEIGHTS, LEN, PIECES, SIGMA};
 use common::tv_layer::{TvLayer, TvParams};
+use common::tv_learn::{row_scale_grad, DLearner, Learn};
 use common::{adam::Adam, mse};
 use optnet::ndarray::{Array1, Array2, Axis};
 use optnet::Solver;
@@ -186,6 +188,43 @@ fn adam_steps_lower_the_loss_on_a_fixed_batch() {
         adam_D.step(&mut l.params_mut().D, &g.D);
         adam_lam.step(&mut lam, &Array1::from_elem(1, g.lambda));
         l.params_mut().lambda = lam[0].max(0.0);
+    }
+    let after = loss(&l, y, x);
+    assert!(after < 0.99 * before, "loss {before} → {after}");
+}
+
+#[test]
+fn row_scale_gradient_is_the_chain_rule_through_diag_w_d0() {
+    // D = diag(w)·D₀ is linear in w: ⟨∂ℓ/∂w, δw⟩ = ⟨∂ℓ/∂D, diag(δw)·D₀⟩ for any δw.
+    let dD = Array2::from_shape_fn((LEN - 1, LEN), |(i, j)| ((7 * i + 3 * j) % 11) as f64 - 5.0);
+    let dw = Array1::from_shape_fn(LEN - 1, |i| ((5 * i) % 7) as f64 - 3.0);
+    let lhs = row_scale_grad(dD.view()).dot(&dw);
+    let rhs = (&dD * &(&difference_operator(LEN) * &dw.view().insert_axis(Axis(1)))).sum();
+    assert!(
+        (lhs - rhs).abs() < 1e-9 * rhs.abs().max(1.0),
+        "{lhs} vs {rhs}"
+    );
+}
+
+#[test]
+fn row_weight_steps_lower_the_loss_on_a_fixed_batch() {
+    let data = signals::signals(20, &mut StdRng::seed_from_u64(4));
+    let (y, x) = (&data.noisy, &data.clean);
+    let mut l = layer(6.0);
+    let before = loss(&l, y, x);
+    let mut learner = DLearner::new(Learn::Rows, l.params(), 0.05);
+    for _ in 0..3 {
+        let g = grads(&l, y, x);
+        learner.step(l.params_mut(), &g);
+    }
+    assert_eq!(l.params().lambda, 6.0, "λ stays fixed when the rows learn");
+    let D = &l.params().D;
+    for i in 0..LEN - 1 {
+        assert_eq!(
+            D[[i, i]],
+            -D[[i, i + 1]],
+            "row {i} is still a scaled difference"
+        );
     }
     let after = loss(&l, y, x);
     assert!(after < 0.99 * before, "loss {before} → {after}");

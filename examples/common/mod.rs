@@ -13,6 +13,7 @@ pub mod signals;
 pub mod sudoku_data;
 pub mod sudoku_layer;
 pub mod tv_layer;
+pub mod tv_learn;
 
 use optnet::ndarray::{Array, Array2, ArrayView2, Axis, Dimension, RemoveAxis};
 use optnet::Term;
