@@ -9,7 +9,8 @@
 //! ```
 //!
 //! of size n + m (W regularized as 1/(1/w + ε), see [`super::pdipm::regularized`]).
-//! It is factored as LDLᵀ without pivoting, with static regularization ε
+//! It is factored as LDLᵀ without pivoting (as Cholesky LLᵀ when m = 0, where K is positive
+//! definite, then stored in LDLᵀ form), with static regularization ε
 //! and dynamic regularization of pivots of the wrong sign (faer's `LdltRegularization`),
 //! and every solve is refined iteratively against the unregularized matrix.
 
@@ -18,10 +19,12 @@ use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::cholesky::ldlt::factor::{
     cholesky_in_place, cholesky_in_place_scratch, LdltRegularization,
 };
-use faer::linalg::cholesky::ldlt::solve::solve_in_place_with_conj;
+use faer::linalg::cholesky::llt::factor::{
+    cholesky_in_place as llt_in_place, cholesky_in_place_scratch as llt_scratch, LltRegularization,
+};
 use faer::linalg::matmul::triangular::{self, BlockStructure};
 use faer::reborrow::ReborrowMut;
-use faer::{Accum, ColMut, Conj, Mat, MatRef, Par};
+use faer::{Accum, Mat, MatRef, Par};
 
 /// Numerical constants of the factorization, already converted to `T`.
 #[derive(Copy, Clone, Debug)]
@@ -57,7 +60,8 @@ impl<T: Real> Kkt<T> {
         let dim = n + m;
         let mut signs = vec![1i8; dim];
         signs[n..].fill(-1);
-        let scratch = cholesky_in_place_scratch::<T>(dim, Par::Seq, Default::default());
+        let scratch = cholesky_in_place_scratch::<T>(dim, Par::Seq, Default::default())
+            .or(llt_scratch::<T>(dim, Par::Seq, Default::default()));
         Kkt {
             n,
             m,
@@ -131,12 +135,39 @@ impl<T: Real> Kkt<T> {
                 self.F[(n + i, n + j)] = if i == j { -eps } else { T::zero() };
             }
         }
-        let reg = LdltRegularization {
-            dynamic_regularization_signs: Some(&self.signs),
+        let ok = if m == 0 {
+            self.factor_llt()
+        } else {
+            let reg = LdltRegularization {
+                dynamic_regularization_signs: Some(&self.signs),
+                dynamic_regularization_delta: self.params.dyn_delta,
+                dynamic_regularization_epsilon: self.params.dyn_eps,
+            };
+            cholesky_in_place(
+                self.F.as_mut(),
+                reg,
+                Par::Seq,
+                MemStack::new(&mut self.mem),
+                Default::default(),
+            )
+            .is_ok()
+        };
+        // Growth in L can overflow while every pivot is finite: check the whole factor
+        // (O((n + m)²) beside the factorization's O((n + m)³)).
+        ok && (0..n + m).all(|i| self.F[(i, i)] != T::zero())
+            && (0..n + m).all(|j| self.F.col_as_slice(j)[j..].iter().all(|x| x.is_finite()))
+    }
+
+    /// Without equality constraints K = Q + GᵀWG + εI is positive definite: factor it as
+    /// LLᵀ (Cholesky, about 1.5× faster than LDLᵀ in faer at n ≈ 100), with the same
+    /// dynamic regularization of small pivots, and store the result in LDLᵀ form
+    /// (L̃ = L·diag(L)⁻¹, D = diag(L)²) so that solves and the backward pass are shared.
+    fn factor_llt(&mut self) -> bool {
+        let reg = LltRegularization {
             dynamic_regularization_delta: self.params.dyn_delta,
             dynamic_regularization_epsilon: self.params.dyn_eps,
         };
-        let ok = cholesky_in_place(
+        let ok = llt_in_place(
             self.F.as_mut(),
             reg,
             Par::Seq,
@@ -144,10 +175,18 @@ impl<T: Real> Kkt<T> {
             Default::default(),
         )
         .is_ok();
-        // Growth in L can overflow while every pivot is finite: check the whole factor
-        // (O((n + m)²) beside the factorization's O((n + m)³)).
-        ok && (0..n + m).all(|i| self.F[(i, i)] != T::zero())
-            && (0..n + m).all(|j| self.F.col_as_slice(j)[j..].iter().all(|x| x.is_finite()))
+        if ok {
+            let n = self.n;
+            for j in 0..n {
+                let d = self.F[(j, j)];
+                let inv = T::one() / d;
+                self.F[(j, j)] = d * d;
+                for v in &mut self.F.col_as_slice_mut(j)[j + 1..] {
+                    *v *= inv;
+                }
+            }
+        }
+        ok
     }
 
     /// The factors, kept by the forward pass for the backward pass.
@@ -191,17 +230,7 @@ impl<T: Real> Ldl<T> for FactorRef<'_, T> {
 }
 
 /// x ← (LDLᵀ)⁻¹ x with L, D stored in `F` (strictly lower part and diagonal).
-pub(crate) fn solve_ldl<T: Real>(F: MatRef<'_, T>, x: &mut [T]) {
-    let mut mem = MemBuffer::new(faer::dyn_stack::StackReq::EMPTY);
-    solve_in_place_with_conj(
-        F,
-        F.diagonal(),
-        Conj::No,
-        ColMut::from_slice_mut(x).as_mat_mut(),
-        Par::Seq,
-        MemStack::new(&mut mem),
-    );
-}
+pub(crate) use super::dense::ldl_solve as solve_ldl;
 
 pub(crate) fn inf_norm<T: Real>(v: &[T]) -> T {
     v.iter().fold(T::zero(), |a, &x| a.max(x.abs()))

@@ -6,6 +6,7 @@
 // reads like the math; iterator chains over four or five zipped slices would not.
 #![allow(clippy::needless_range_loop)]
 
+mod dense;
 mod equilibrate;
 mod kkt;
 mod pdipm;

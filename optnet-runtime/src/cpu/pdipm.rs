@@ -17,6 +17,7 @@
 //! ([`super::kkt`]): once for a constant right-hand side (the τ column) and once per
 //! predictor and corrector right-hand side.
 
+pub(crate) use super::dense::{dot, gemv};
 use super::equilibrate::Scaling;
 use super::kkt::{inf_norm, Kkt, KktParams, Ldl};
 use super::problem::Local;
@@ -122,52 +123,6 @@ impl<T: Real> Dir<T> {
             kappa: T::zero(),
         }
     }
-}
-
-/// y ← β·y + α·op(M)·x with β ∈ {0, 1} and op(M) = M or Mᵀ, for a column-major M.
-///
-/// Plain loops over contiguous columns: at these sizes (n ≲ 300) they vectorize well and
-/// avoid the dispatch cost of a general matrix product, which dominated the iteration.
-fn gemv<T: Real>(y: &mut [T], add: bool, M: &Mat<T>, trans: bool, x: &[T], alpha: T) {
-    if !add {
-        y.fill(T::zero());
-    }
-    if trans {
-        // y_j += α·⟨M[:, j], x⟩
-        for (j, yj) in y.iter_mut().enumerate() {
-            *yj += alpha * dot(M.col_as_slice(j), x);
-        }
-    } else {
-        // y += (α·x_j)·M[:, j]
-        for (j, &xj) in x.iter().enumerate() {
-            let a = alpha * xj;
-            if a != T::zero() {
-                for (yi, &mij) in y.iter_mut().zip(M.col_as_slice(j)) {
-                    *yi += a * mij;
-                }
-            }
-        }
-    }
-}
-
-/// ⟨a, b⟩ with four partial sums, so that the loop vectorizes.
-pub(crate) fn dot<T: Real>(a: &[T], b: &[T]) -> T {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let mut acc = [T::zero(); 4];
-    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        acc[0] += x[0] * y[0];
-        acc[1] += x[1] * y[1];
-        acc[2] += x[2] * y[2];
-        acc[3] += x[3] * y[3];
-    }
-    let mut tail = T::zero();
-    for (&x, &y) in ra.iter().zip(rb) {
-        tail += x * y;
-    }
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
 }
 
 /// Everything the iteration needs, allocated once per example.
