@@ -223,12 +223,12 @@ pub(crate) fn ldl_solve<T: Real>(F: MatRef<'_, T>, x: &mut [T]) {
             }
             // D z = y.
             for (j, v) in x.iter_mut().enumerate() {
-                *v = *v / F[(j, j)];
+                *v /= F[(j, j)];
             }
             // Lᵀ x = z.
             for j in (0..n).rev() {
                 let (head, below) = x.split_at_mut(j + 1);
-                head[j] = head[j] - dot_body(&col(F, j)[j + 1..], below);
+                head[j] -= dot_body(&col(F, j)[j + 1..], below);
             }
         }
     }
