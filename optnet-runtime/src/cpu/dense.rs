@@ -99,18 +99,6 @@ fn dot4<T: Real>(c: [&[T]; 4], x: &[T]) -> [T; 4] {
 /// y ← β·y + α·op(M)·x with β ∈ {0, 1} (`add`) and op(M) = M or Mᵀ (`trans`), for a
 /// column-major M.
 pub(crate) fn gemv<T: Real>(y: &mut [T], add: bool, M: &Mat<T>, trans: bool, x: &[T], alpha: T) {
-    gemv_ref(y, add, M.as_ref(), trans, x, alpha)
-}
-
-/// [`gemv`] for a borrowed matrix (column-major, unit row stride).
-pub(crate) fn gemv_ref<T: Real>(
-    y: &mut [T],
-    add: bool,
-    M: MatRef<'_, T>,
-    trans: bool,
-    x: &[T],
-    alpha: T,
-) {
     struct Op<'a, T> {
         y: &'a mut [T],
         add: bool,
@@ -136,7 +124,7 @@ pub(crate) fn gemv_ref<T: Real>(
     dispatch(Op {
         y,
         add,
-        M,
+        M: M.as_ref(),
         trans,
         x,
         alpha,

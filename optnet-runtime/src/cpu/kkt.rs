@@ -14,6 +14,7 @@
 //! and dynamic regularization of pivots of the wrong sign (faer's `LdltRegularization`),
 //! and every solve is refined iteratively against the unregularized matrix.
 
+use super::dense::ldl_solve;
 use crate::Real;
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::cholesky::ldlt::factor::{
@@ -207,7 +208,7 @@ pub(crate) trait Ldl<T> {
 
 impl<T: Real> Ldl<T> for Kkt<T> {
     fn solve_plain(&self, rhs: &mut [T]) {
-        solve_ldl(self.F.as_ref(), rhs);
+        ldl_solve(self.F.as_ref(), rhs);
     }
     fn params(&self) -> KktParams<T> {
         self.params
@@ -222,15 +223,12 @@ pub(crate) struct FactorRef<'a, T> {
 
 impl<T: Real> Ldl<T> for FactorRef<'_, T> {
     fn solve_plain(&self, rhs: &mut [T]) {
-        solve_ldl(self.F, rhs);
+        ldl_solve(self.F, rhs);
     }
     fn params(&self) -> KktParams<T> {
         self.params
     }
 }
-
-/// x ← (LDLᵀ)⁻¹ x with L, D stored in `F` (strictly lower part and diagonal).
-pub(crate) use super::dense::ldl_solve as solve_ldl;
 
 pub(crate) fn inf_norm<T: Real>(v: &[T]) -> T {
     v.iter().fold(T::zero(), |a, &x| a.max(x.abs()))

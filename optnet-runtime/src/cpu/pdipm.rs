@@ -17,7 +17,7 @@
 //! ([`super::kkt`]): once for a constant right-hand side (the τ column) and once per
 //! predictor and corrector right-hand side.
 
-pub(crate) use super::dense::{dot, gemv};
+use super::dense::{dot, gemv};
 use super::equilibrate::Scaling;
 use super::kkt::{inf_norm, Kkt, KktParams, Ldl};
 use super::problem::Local;
