@@ -11,6 +11,9 @@
 //!   LDLᵀ, the diagonal 32×32 blocks of L are inverted in place, so the triangular solves
 //!   (one warp per right-hand side, no block barriers) take 32 rows per step: a dot product
 //!   per lane with the finished rows, then the inverted block through shuffles.
+//! - In f64 the two symmetric rank-k products — GᵀWG when the KKT matrix is assembled, and
+//!   the trailing updates of the LDLᵀ — run on the fp64 tensor cores (`mma.m8n8k4`, a warp
+//!   per 8×8 tile); f32 keeps register tiles on the CUDA cores.
 //! - The forward kernel leaves, for every solved example, the LDLᵀ factorization of the KKT
 //!   matrix at the solution in device memory ([`Cache`]); the backward kernel uses it to
 //!   precondition the full KKT system of OptNet eq. 7 (the reduced system alone loses all
@@ -28,10 +31,11 @@
 //! CPU, a run that breaks down (NaN, too short steps, iteration limit) after an iterate met
 //! the reduced tolerances returns that iterate as `AlmostSolved`.
 //!
-//! Speed (H100, n = p = 100, f64): about 6.8 M cycles per QP (12 iterations), a block's run
-//! being bound by latency (one 8-warp block per SM, barriers, short dependent chains), not by
-//! arithmetic or memory: per iteration about 13 % assembling GᵀWG, 25 % the LDLᵀ, 45 % the
-//! solves (20 % triangular, 18 % refinement residuals); see the README's GPU section.
+//! Speed (H100, n = p = 100, f64): about 6.3 M cycles per QP (12 iterations), a block's run
+//! being bound by instruction issue and latency (one 8-warp block per SM, barriers, short
+//! dependent chains), not by arithmetic or memory: per iteration about 10 % assembling the
+//! KKT matrix, 25 % the LDLᵀ, 49 % the solves (21 % triangular, 20 % refinement residuals);
+//! see the README's GPU section.
 
 mod context;
 

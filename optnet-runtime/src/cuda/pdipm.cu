@@ -97,6 +97,55 @@ template <typename T> __device__ __forceinline__ T warp_sum(T v) {
     return v;
 }
 
+// ---------------------------------------------------------------- fp64 tensor cores
+
+// Lower-triangle tile t of an R×R region → (bi, bj), bj ≤ bi.
+__device__ __forceinline__ void tile_of(int t, int& bi, int& bj) {
+    int b = (int)((sqrtf(8.0f * (float)t + 1.0f) - 1.0f) * 0.5f);
+    while ((b + 1) * (b + 2) / 2 <= t) b++;
+    while (b * (b + 1) / 2 > t) b--;
+    bi = b;
+    bj = t - b * (b + 1) / 2;
+}
+
+// D += A·B on the fp64 tensor cores (sm_80+), one 8×8×4 product per warp: lane l holds
+// A[l/4][l%4] (A 8×4), B[l%4][l/4] (B 4×8), and D[l/4][2(l%4)] and D[l/4][2(l%4)+1].
+__device__ __forceinline__ void dmma(double& d0, double& d1, double a, double b) {
+    asm volatile("mma.sync.aligned.m8n8k4.row.col.f64.f64.f64.f64 {%0,%1}, {%2}, {%3}, {%0,%1};\n"
+                 : "+d"(d0), "+d"(d1)
+                 : "d"(a), "d"(b));
+}
+
+// C[i][j] −= s·Σ_k U[k][i] v_k U[k][j] on the lower triangle j ≤ i < R of C (row-major,
+// leading dimension ldc), U k-major (ldu), on the tensor cores: a warp per 8×8 tile, four
+// k per instruction. Rows and k beyond R and kn read as zero. `s` is ±1.
+__device__ __forceinline__ void syrk_dmma(double* C, int ldc, const double* U, int ldu, const double* v,
+                                          int R, int kn, double s) {
+    const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
+    const int nt = (R + 7) / 8, count = nt * (nt + 1) / 2;
+    const int r4 = l >> 2, c4 = l & 3;
+    for (int t = w; t < count; t += NW) {
+        int bi, bj;
+        tile_of(t, bi, bj);
+        const int ia = 8 * bi + r4, jb = 8 * bj + r4;
+        const bool iok = ia < R, jok = jb < R;
+        double d0 = 0.0, d1 = 0.0;
+        for (int k0 = 0; k0 < kn; k0 += 4) {
+            const int k = k0 + c4;
+            const bool kok = k < kn;
+            const double* u = U + (long long)(kok ? k : 0) * ldu;
+            const double a = kok && iok ? u[ia] : 0.0;
+            const double b = kok && jok ? u[jb] * v[k] : 0.0;
+            dmma(d0, d1, a, b);
+        }
+        const int i = 8 * bi + r4, j = 8 * bj + 2 * c4;
+        if (i < R) {
+            if (j <= i) C[i * ldc + j] -= s * d0;
+            if (j + 1 <= i) C[i * ldc + j + 1] -= s * d1;
+        }
+    }
+}
+
 // ---------------------------------------------------------------- matrix-vector products
 
 // y_r[i] = Σ_j M[i·ldm + j] x_r[j] for i < rows, r < NR (vectors r at stride V). A warp
@@ -236,18 +285,14 @@ __device__ __forceinline__ void k0_mul(T* y, const T* K, int ld, const T* d0, co
 
 // ---------------------------------------------------------------- LDLᵀ
 
-// Lower-triangle 4×4 tile t of an R×R region → (bi, bj), bj ≤ bi.
-__device__ __forceinline__ void tile_of(int t, int& bi, int& bj) {
-    int b = (int)((sqrtf(8.0f * (float)t + 1.0f) - 1.0f) * 0.5f);
-    while ((b + 1) * (b + 2) / 2 <= t) b++;
-    while (b * (b + 1) / 2 > t) b--;
-    bi = b;
-    bj = t - b * (b + 1) / 2;
-}
-
-// K[i][j] += Σ_k G[k][i] w_k G[k][j] for j ≤ i < n (lower triangle). Register tiles of 4×4.
+// K[i][j] += Σ_k G[k][i] w_k G[k][j] for j ≤ i < n (lower triangle): on the tensor cores in
+// f64, in register tiles of 4×4 in f32.
 template <typename T>
 __device__ __forceinline__ void assemble_gwg(T* K, int ld, const T* G, const T* w, int n, int p) {
+    if constexpr (sizeof(T) == 8) {
+        syrk_dmma(K, ld, G, n, w, n, p, -1.0);
+        return;
+    }
     const int nt = (n + 3) / 4, count = nt * (nt + 1) / 2;
     for (int t = threadIdx.x; t < count; t += NT) {
         int bi, bj;
@@ -314,13 +359,19 @@ __device__ __forceinline__ void ldl_factor(T* K, int ld, int N, int n, T* D, T* 
             __syncthreads();
         }
         if (k1 >= N) break;
-        // Trailing update K[i][j] -= Σ_k C[i][k] C[j][k] / D[k] over i ≥ j ≥ k1.
+        // Trailing update K[i][j] -= Σ_k C[i][k] C[j][k] / D[k] over i ≥ j ≥ k1 (tensor cores
+        // in f64).
         const int R = N - k1, w = k1 - k0;
         for (int e = threadIdx.x; e < w * R; e += NT) {
             const int kk = e / R, i = e - kk * R;
             Pt[kk * R + i] = K[(k1 + i) * ld + k0 + kk];
         }
         __syncthreads();
+        if constexpr (sizeof(T) == 8) {
+            syrk_dmma(K + k1 * ld + k1, ld, Pt, R, invD + k0, R, w, 1.0);
+            __syncthreads();
+            continue;
+        }
         const int nt = (R + 3) / 4, count = nt * (nt + 1) / 2;
         for (int t = threadIdx.x; t < count; t += NT) {
             int bi, bj;
