@@ -18,7 +18,7 @@ pub enum Device {
 #[derive(Debug)]
 pub(crate) enum Cache<T> {
     /// Per-example KKT factorization at the solution (`None` for unsolved examples).
-    Cpu(Vec<Option<cpu::Factor<T>>>),
+    Cpu(Vec<Option<cpu::KktState<T>>>),
     #[cfg(feature = "cuda")]
     #[allow(dead_code)]
     Cuda(crate::cuda::Cache<T>),
