@@ -287,8 +287,8 @@ pub(crate) fn gemv_tn<T: Real>(
     })
 }
 
-/// Whether every entry is finite: x − x is 0 for a finite x and NaN for ±∞ or NaN, so
-/// the sum of the differences is 0 exactly when all are finite (a branch-free loop that
+/// Whether every entry is finite: 0·x is ±0 for a finite x and NaN for ±∞ or NaN, so
+/// the sum of the products is 0 exactly when all are finite (a branch-free loop that
 /// vectorizes, unlike a short-circuiting test per entry).
 pub(crate) fn all_finite<T: Real>(v: &[T]) -> bool {
     struct Op<'a, T>(&'a [T]);
@@ -301,10 +301,10 @@ pub(crate) fn all_finite<T: Real>(v: &[T]) -> bool {
             let mut acc = [T::zero(); L];
             for c in v[..k].chunks_exact(L) {
                 for l in 0..L {
-                    acc[l] += c[l] - c[l];
+                    acc[l] += c[l] * T::zero();
                 }
             }
-            let t = v[k..].iter().fold(sum8(&acc), |a, &x| a + (x - x));
+            let t = v[k..].iter().fold(sum8(&acc), |a, &x| a + x * T::zero());
             t == T::zero()
         }
     }
