@@ -18,7 +18,7 @@ pub enum Device {
 #[derive(Debug)]
 pub(crate) enum Cache<T> {
     /// Per-example KKT factorization at the solution (`None` for unsolved examples).
-    Cpu(Vec<Option<cpu::Factor<T>>>),
+    Cpu(Vec<Option<cpu::KktState<T>>>),
     #[cfg(feature = "cuda")]
     #[allow(dead_code)]
     Cuda(crate::cuda::Cache<T>),
@@ -157,7 +157,8 @@ impl Solver {
 
     /// Backward pass: given ∂ℓ/∂z (`[batch, n]`) for the solution `sol` of `qp`, returns
     /// ∂ℓ/∂(Q, q, A, b, G, h) by implicit differentiation of the KKT conditions (OptNet
-    /// eqs. 6–8), reusing the factorization kept by the forward pass. Shared arrays get the
+    /// eqs. 6–8) with the KKT matrix at the solution (the CPU backend forms and factors it
+    /// here, from what the forward pass kept; the GPU reuses its factorization). Shared arrays get the
     /// sum over the batch; examples that did not solve contribute zero.
     pub fn backward<T: Real>(
         &self,

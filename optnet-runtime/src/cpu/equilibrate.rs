@@ -11,8 +11,10 @@
 //! A solution (z̃, ν̃, λ̃, s̃) of the scaled problem maps back as
 //! z = Dz̃, ν = E_A ν̃ / c, λ = E_G λ̃ / c, s = s̃ / E_G.
 
+use super::dense::{dispatch, L};
 use super::problem::Local;
 use crate::Real;
+use pulp::{Simd, WithSimd};
 
 /// The scalings of one example: D (n), E (m + p: equalities first), c.
 #[derive(Clone, Debug)]
@@ -33,8 +35,17 @@ impl<T: Real> Scaling<T> {
 }
 
 /// Equilibrates `lp` in place and records the scaling in `lp.scaling`.
+///
+/// Each Ruiz pass needs the ∞-norms of the columns of [Q; A; G] and of the rows of [A; G]
+/// of the data as scaled so far; they are measured while the previous pass scales the data
+/// ([`scale_data`]), so a pass reads every matrix once.
 pub(crate) fn ruiz<T: Real>(lp: &mut Local<T>, max_iter: u32, min_scale: T, max_scale: T) {
     let (n, m, p) = (lp.n, lp.m, lp.p);
+    let mut norms = Norms {
+        col: vec![T::zero(); n],
+        row: vec![T::zero(); m + p],
+        q_col: vec![T::zero(); n],
+    };
     let mut dcol = vec![T::zero(); n];
     let mut erow = vec![T::zero(); m + p];
     let clip = |norm: T| -> T {
@@ -44,33 +55,19 @@ pub(crate) fn ruiz<T: Real>(lp: &mut Local<T>, max_iter: u32, min_scale: T, max_
             (T::one() / norm.sqrt()).max(min_scale).min(max_scale)
         }
     };
+    measure(lp, &mut norms);
     for _ in 0..max_iter {
-        // Column norms of the primal block: max over Q's column, A's and G's columns.
         for j in 0..n {
-            dcol[j] = clip(
-                amax(lp.Q.col_as_slice(j))
-                    .max(amax(lp.A.col_as_slice(j)))
-                    .max(amax(lp.G.col_as_slice(j))),
-            );
+            dcol[j] = clip(norms.col[j]);
         }
-        // Row norms of the constraint block (A and G are column-major: sweep by column).
-        erow.fill(T::zero());
-        for j in 0..n {
-            for (e, &a) in erow[..m].iter_mut().zip(lp.A.col_as_slice(j)) {
-                *e = e.max(a.abs());
-            }
-            for (e, &g) in erow[m..].iter_mut().zip(lp.G.col_as_slice(j)) {
-                *e = e.max(g.abs());
-            }
-        }
-        for e in erow.iter_mut() {
-            *e = clip(*e);
+        for (e, &r) in erow.iter_mut().zip(&norms.row) {
+            *e = clip(r);
         }
         let done = dcol
             .iter()
             .chain(&erow)
             .all(|&s| (s - T::one()).abs() < T::of(1e-3));
-        scale_data(lp, &dcol, &erow);
+        scale_data(lp, &dcol, &erow, &mut norms);
         if done {
             break;
         }
@@ -78,7 +75,7 @@ pub(crate) fn ruiz<T: Real>(lp: &mut Local<T>, max_iter: u32, min_scale: T, max_
     // Cost scaling: bring the mean column norm of Q and ‖q‖∞ to about one.
     let mut mean = T::zero();
     for j in 0..n {
-        mean += amax(lp.Q.col_as_slice(j));
+        mean += norms.q_col[j];
     }
     if n > 0 {
         mean /= T::of(n as f64);
@@ -99,19 +96,52 @@ pub(crate) fn ruiz<T: Real>(lp: &mut Local<T>, max_iter: u32, min_scale: T, max_
     lp.scaling.c *= c;
 }
 
-/// Q ← DQD, q ← Dq, A ← E_A A D, b ← E_A b, G ← E_G G D, h ← E_G h; accumulate D, E.
-fn scale_data<T: Real>(lp: &mut Local<T>, d: &[T], e: &[T]) {
-    let (n, m, p) = (lp.n, lp.m, lp.p);
+/// ∞-norms of the data as it stands: columns of [Q; A; G] (`col`), rows of [A; G] (`row`),
+/// and the columns of Q alone (`q_col`, for the cost scaling).
+struct Norms<T> {
+    col: Vec<T>,
+    row: Vec<T>,
+    q_col: Vec<T>,
+}
+
+/// Fills `norms` from the data (the first pass; later ones come from [`scale_data`]).
+fn measure<T: Real>(lp: &mut Local<T>, norms: &mut Norms<T>) {
+    let (n, m) = (lp.n, lp.m);
+    let ones_n = vec![T::one(); n];
+    let ones_e = vec![T::one(); norms.row.len()];
+    norms.row.fill(T::zero());
+    let (row_eq, row_in) = norms.row.split_at_mut(m);
     for j in 0..n {
-        for (v, &di) in lp.Q.col_as_slice_mut(j).iter_mut().zip(d) {
-            *v *= di * d[j];
-        }
-        for (v, &ei) in lp.A.col_as_slice_mut(j).iter_mut().zip(&e[..m]) {
-            *v *= ei * d[j];
-        }
-        for (v, &ei) in lp.G.col_as_slice_mut(j).iter_mut().zip(&e[m..]) {
-            *v *= ei * d[j];
-        }
+        let q = scale_col_amax(lp.Q.col_as_slice_mut(j), &ones_n, T::one(), None);
+        let a = scale_col_amax(
+            lp.A.col_as_slice_mut(j),
+            &ones_e[..m],
+            T::one(),
+            Some(row_eq),
+        );
+        let g = scale_col_amax(
+            lp.G.col_as_slice_mut(j),
+            &ones_e[m..],
+            T::one(),
+            Some(row_in),
+        );
+        norms.q_col[j] = q;
+        norms.col[j] = q.max(a).max(g);
+    }
+}
+
+/// Q ← DQD, q ← Dq, A ← E_A A D, b ← E_A b, G ← E_G G D, h ← E_G h; accumulate D, E; and
+/// measure the norms of the scaled data in the same sweep.
+fn scale_data<T: Real>(lp: &mut Local<T>, d: &[T], e: &[T], norms: &mut Norms<T>) {
+    let (n, m, p) = (lp.n, lp.m, lp.p);
+    norms.row.fill(T::zero());
+    let (row_eq, row_in) = norms.row.split_at_mut(m);
+    for j in 0..n {
+        let q = scale_col_amax(lp.Q.col_as_slice_mut(j), d, d[j], None);
+        let a = scale_col_amax(lp.A.col_as_slice_mut(j), &e[..m], d[j], Some(row_eq));
+        let g = scale_col_amax(lp.G.col_as_slice_mut(j), &e[m..], d[j], Some(row_in));
+        norms.q_col[j] = q;
+        norms.col[j] = q.max(a).max(g);
         lp.q[j] *= d[j];
         lp.scaling.d[j] *= d[j];
     }
@@ -126,7 +156,67 @@ fn scale_data<T: Real>(lp: &mut Local<T>, d: &[T], e: &[T]) {
     }
 }
 
-/// max |vᵢ| (0 for an empty slice).
-fn amax<T: Real>(v: &[T]) -> T {
-    v.iter().fold(T::zero(), |a, &x| a.max(x.abs()))
+/// vᵢ ← vᵢ·(eᵢ·d) (exact when every factor is one, as in [`measure`]);
+/// returns max |vᵢ| after scaling and raises `row[i]` to |vᵢ|. Eight independent maxima,
+/// so that the loop vectorizes (a single running max is a serial dependency chain).
+fn scale_col_amax<T: Real>(v: &mut [T], e: &[T], d: T, row: Option<&mut [T]>) -> T {
+    struct Op<'a, T> {
+        v: &'a mut [T],
+        e: &'a [T],
+        d: T,
+        row: Option<&'a mut [T]>,
+    }
+    impl<T: Real> WithSimd for Op<'_, T> {
+        type Output = T;
+        #[inline(always)]
+        fn with_simd<S: Simd>(self, _: S) -> T {
+            let Op { v, e, d, row } = self;
+            let r = v.len();
+            let e = &e[..r];
+            let k = r / L * L;
+            let mut acc = [T::zero(); L];
+            let mut tail = T::zero();
+            // `a > m` rather than `max`: the same result for non-NaN data, and NaN entries
+            // (never in validated data) are skipped either way.
+            // (An unconditional store of a select: a conditional store would not vectorize.)
+            let upd = |m: &mut T, a: T| *m = if a > *m { a } else { *m };
+            match row {
+                Some(row) => {
+                    let row = &mut row[..r];
+                    for ((vc, ec), rc) in v[..k]
+                        .chunks_exact_mut(L)
+                        .zip(e[..k].chunks_exact(L))
+                        .zip(row[..k].chunks_exact_mut(L))
+                    {
+                        for l in 0..L {
+                            vc[l] *= ec[l] * d;
+                            let a = vc[l].abs();
+                            upd(&mut acc[l], a);
+                            upd(&mut rc[l], a);
+                        }
+                    }
+                    for i in k..r {
+                        v[i] *= e[i] * d;
+                        let a = v[i].abs();
+                        upd(&mut tail, a);
+                        upd(&mut row[i], a);
+                    }
+                }
+                None => {
+                    for (vc, ec) in v[..k].chunks_exact_mut(L).zip(e[..k].chunks_exact(L)) {
+                        for l in 0..L {
+                            vc[l] *= ec[l] * d;
+                            upd(&mut acc[l], vc[l].abs());
+                        }
+                    }
+                    for i in k..r {
+                        v[i] *= e[i] * d;
+                        upd(&mut tail, v[i].abs());
+                    }
+                }
+            }
+            acc.iter().fold(tail, |a, &x| a.max(x))
+        }
+    }
+    dispatch(Op { v, e, d, row })
 }

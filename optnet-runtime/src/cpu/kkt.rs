@@ -14,7 +14,7 @@
 //! and dynamic regularization of pivots of the wrong sign (faer's `LdltRegularization`),
 //! and every solve is refined iteratively against the unregularized matrix.
 
-use super::dense::ldl_solve;
+use super::dense::{all_finite, ldl_solve};
 use crate::Real;
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::cholesky::ldlt::factor::{
@@ -25,7 +25,7 @@ use faer::linalg::cholesky::llt::factor::{
 };
 use faer::linalg::matmul::triangular::{self, BlockStructure};
 use faer::reborrow::ReborrowMut;
-use faer::{Accum, Mat, MatRef, Par};
+use faer::{Accum, Mat, Par};
 
 /// Numerical constants of the factorization, already converted to `T`.
 #[derive(Copy, Clone, Debug)]
@@ -156,7 +156,7 @@ impl<T: Real> Kkt<T> {
         // Growth in L can overflow while every pivot is finite: check the whole factor
         // (O((n + m)²) beside the factorization's O((n + m)³)).
         ok && (0..n + m).all(|i| self.F[(i, i)] != T::zero())
-            && (0..n + m).all(|j| self.F.col_as_slice(j)[j..].iter().all(|x| x.is_finite()))
+            && (0..n + m).all(|j| all_finite(&self.F.col_as_slice(j)[j..]))
     }
 
     /// Without equality constraints K = Q + GᵀWG + εI is positive definite: factor it as
@@ -189,15 +189,10 @@ impl<T: Real> Kkt<T> {
         }
         ok
     }
-
-    /// The factors, kept by the forward pass for the backward pass.
-    pub fn into_factors(self) -> Mat<T> {
-        self.F
-    }
 }
 
-/// Something that solves with LDLᵀ factors of K: the forward pass's workspace, or the
-/// factors a [`super::Factor`] keeps for the backward pass.
+/// Something that solves with LDLᵀ factors of K (the forward and the backward pass's
+/// [`Kkt`]; a trait so that the Newton solves do not depend on where the factors live).
 pub(crate) trait Ldl<T> {
     /// Solves K x = rhs in place with the factors (K including its regularization).
     /// Accuracy comes from the caller's refinement against the full Newton system.
@@ -209,21 +204,6 @@ pub(crate) trait Ldl<T> {
 impl<T: Real> Ldl<T> for Kkt<T> {
     fn solve_plain(&self, rhs: &mut [T]) {
         ldl_solve(self.F.as_ref(), rhs);
-    }
-    fn params(&self) -> KktParams<T> {
-        self.params
-    }
-}
-
-/// Borrowed factors with their constants.
-pub(crate) struct FactorRef<'a, T> {
-    pub F: MatRef<'a, T>,
-    pub params: KktParams<T>,
-}
-
-impl<T: Real> Ldl<T> for FactorRef<'_, T> {
-    fn solve_plain(&self, rhs: &mut [T]) {
-        ldl_solve(self.F, rhs);
     }
     fn params(&self) -> KktParams<T> {
         self.params

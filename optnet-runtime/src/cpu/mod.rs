@@ -16,21 +16,23 @@ pub(crate) mod psd;
 use crate::solver::{Adjoints, Cache};
 use crate::{QpBatch, Real, Settings, Solution, Status};
 use equilibrate::Scaling;
-use faer::Mat;
-use kkt::FactorRef;
+use kkt::Kkt;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use pdipm::Tols;
 use problem::Local;
 use rayon::prelude::*;
 
-/// The KKT factorization at one example's solution, kept for the backward pass: the
-/// LDLᵀ factors of the equilibrated reduced KKT matrix of the last iteration, and the
-/// equilibration that relates it to the original data.
+/// What the backward pass needs to rebuild the KKT matrix at one example's solution: the
+/// constants the forward pass ended with (its regularization may have been raised, see
+/// [`kkt::Kkt::boost`]) and the equilibration that relates the scaled data to the original.
+/// The matrix itself is formed and factored in [`adjoints`], only when gradients are asked
+/// for: a forward pass alone does not pay for a factorization it would not use.
 #[derive(Debug)]
-pub(crate) struct Factor<T> {
-    F: Mat<T>,
+pub(crate) struct KktState<T> {
     params: kkt::KktParams<T>,
     scaling: Scaling<T>,
+    /// W = λ/s at the solution, in the scaled units of the forward pass's last iterate.
+    w: Vec<T>,
 }
 
 /// Solves every example of the batch.
@@ -110,7 +112,7 @@ pub(crate) fn solve_batch<T: Real>(settings: &Settings, qp: &QpBatch<'_, T>) -> 
         sol.gap[i] = out.gap;
         factors.push(
             out.factors
-                .map(|(F, params, scaling)| Factor { F, params, scaling }),
+                .map(|(params, scaling, w)| KktState { params, scaling, w }),
         );
     }
     sol.cache = Cache::Cpu(factors);
@@ -148,15 +150,16 @@ fn objective<T: Real>(Q: ArrayView2<'_, T>, q: ArrayView1<'_, T>, z: &[T]) -> T 
 /// [G  0  −W⁻¹ ] [d̃_λ]   [   0   ]
 /// ```
 ///
-/// solved in the forward pass's equilibrated units with its factorization at the solution,
-/// refined against the full system as every Newton step is. With z = D z̃ the equilibrated
+/// solved in the forward pass's equilibrated units with K formed and factored at the
+/// solution's W (with the forward pass's final constants), refined against the full system
+/// as every Newton step is. With z = D z̃ the equilibrated
 /// system's right-hand side is −D∘∂ℓ/∂z, and its solution y maps back as d_z = c·D∘y_z,
 /// d_ν = E_A∘y_ν, d̃_λ = E_G∘y_λ.
 pub(crate) fn adjoints<T: Real>(
     settings: &Settings,
     qp: &QpBatch<'_, T>,
     sol: &Solution<T>,
-    factors: &[Option<Factor<T>>],
+    factors: &[Option<KktState<T>>],
     dl_dz: ArrayView2<'_, T>,
 ) -> Adjoints<T> {
     let _ = settings;
@@ -177,10 +180,12 @@ pub(crate) fn adjoints<T: Real>(
                 .collect();
             let rhs_x: Vec<T> = (0..n).map(|j| -sc.d[j] * dl_dz[[i, j]]).collect();
             let (zero_m, zero_p) = (vec![T::zero(); m], vec![T::zero(); p]);
-            let kkt = FactorRef {
-                F: f.F.as_ref(),
-                params: f.params,
-            };
+            let mut kkt = Kkt::new(n, m, p, f.params);
+            // Factored at the forward pass's own W (as it would have factored it); the
+            // refinement measures residuals with W from the returned λ and s.
+            if !kkt.factor(&lp.Q, &lp.A, &lp.G, &f.w) {
+                return None;
+            }
             let mut y = pdipm::Dir::zeros(n, m, p);
             let mut buf = vec![T::zero(); n + m];
             let mut tp = vec![T::zero(); p];

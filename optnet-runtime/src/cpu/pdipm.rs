@@ -17,12 +17,11 @@
 //! ([`super::kkt`]): once for a constant right-hand side (the τ column) and once per
 //! predictor and corrector right-hand side.
 
-use super::dense::{dot, gemv};
+use super::dense::{dot, gemv, gemv_tn};
 use super::equilibrate::Scaling;
 use super::kkt::{inf_norm, Kkt, KktParams, Ldl};
 use super::problem::Local;
 use crate::{Real, Settings, Status};
-use faer::Mat;
 
 /// Tolerances converted to `T`, raised to the `f32` floor where needed.
 #[derive(Copy, Clone, Debug)]
@@ -97,9 +96,10 @@ pub(crate) struct Outcome<T> {
     pub res_primal: T,
     pub res_dual: T,
     pub gap: T,
-    /// LDLᵀ factors of the (scaled) KKT matrix at the solution, the constants they were
-    /// made with, and the scaling.
-    pub factors: Option<(Mat<T>, KktParams<T>, Scaling<T>)>,
+    /// For a solved example: the constants of the last factorization (the regularization
+    /// may have been raised), the scaling and W = λ/s of the solution (scaled units), from
+    /// which the backward pass forms and factors K at the solution.
+    pub factors: Option<(KktParams<T>, Scaling<T>, Vec<T>)>,
 }
 
 /// A search direction (or a right-hand side of the same shape).
@@ -280,15 +280,14 @@ pub(crate) fn solve_full<T: Real, K: Ldl<T>>(
     let mut prev_err = T::infinity();
     let mut corrected = false;
     for _ in 0..params.refine_max_iter {
-        // e = rhs − K_full·out.
+        // e = rhs − K_full·out (Gᵀλ and Gz from one sweep over G).
         rf.ex.copy_from_slice(rhs_x);
         gemv(&mut rf.ex, true, &lp.Q, false, &out.z, -T::one());
         gemv(&mut rf.ex, true, &lp.A, true, &out.nu, -T::one());
-        gemv(&mut rf.ex, true, &lp.G, true, &out.lam, -T::one());
         rf.eeq.copy_from_slice(rhs_eq);
         gemv(&mut rf.eeq, true, &lp.A, false, &out.z, -T::one());
         rf.ein.copy_from_slice(rhs_in);
-        gemv(&mut rf.ein, true, &lp.G, false, &out.z, -T::one());
+        gemv_tn(&lp.G, &out.lam, &mut rf.ex, &out.z, &mut rf.ein, -T::one());
         for i in 0..lp.p {
             rf.ein[i] += out.lam[i] / w[i];
         }
@@ -690,21 +689,13 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
     let out_nu: Vec<T> = (0..m).map(|i| e_eq[i] * nu[i] * k / c).collect();
     let out_lam: Vec<T> = (0..p).map(|i| e_in[i] * lam[i] * k / c).collect();
     let out_s: Vec<T> = (0..p).map(|i| s[i] * k / e_in[i]).collect();
-    // The backward pass needs K at the solution's W (OptNet eq. 7); the last iteration's
-    // factorization is one step behind, and W's largest entries grow tenfold per step.
-    let factors = if status.is_solved() {
-        for i in 0..p {
-            wk.w[i] = lam[i] / s[i];
-        }
-        if wk.kkt.factor(&lp.Q, &lp.A, &lp.G, &wk.w) {
-            let params = wk.kkt.params();
-            Some((wk.kkt.into_factors(), params, lp.scaling.clone()))
-        } else {
-            None
-        }
-    } else {
-        None
-    };
+    // The backward pass needs K at the solution's W (OptNet eq. 7), not the last iteration's
+    // (one step behind; W's largest entries grow tenfold per step): it forms and factors K
+    // itself, only if it is called.
+    let factors = status.is_solved().then(|| {
+        let w = (0..p).map(|i| lam[i] / s[i]).collect();
+        (wk.kkt.params(), lp.scaling.clone(), w)
+    });
     Outcome {
         z: out_z,
         nu: out_nu,
