@@ -15,4 +15,3 @@ mod dsl_layers;
 mod dsl_timing;
 mod examples_denoise;
 mod examples_sudoku;
-mod ui;
