@@ -235,12 +235,7 @@ fn unsolved_examples_get_zero_gradients() {
     let mut r = rng(14);
     let mut qps: Vec<Qp> = (0..3).map(|_| random_qp(&mut r, 4, 0, 6, 4, 0.5)).collect();
     // Example 1 infeasible: z₀ ≤ −1 and −z₀ ≤ −1.
-    qps[1].G.row_mut(0).fill(0.0);
-    qps[1].G[[0, 0]] = 1.0;
-    qps[1].h[0] = -1.0;
-    qps[1].G.row_mut(1).fill(0.0);
-    qps[1].G[[1, 0]] = -1.0;
-    qps[1].h[1] = -1.0;
+    qps[1].make_infeasible();
     let data = stack(&qps);
     let qp = data.batch();
     let s = Solver::cpu();

@@ -27,6 +27,13 @@ struct Run {
     infeas: f64,
 }
 
+impl Run {
+    /// Solved, with the objective and the constraints within the tolerances.
+    fn ok(&self) -> bool {
+        self.solved && self.obj_err <= OBJ_TOL && self.infeas <= FEAS_TOL
+    }
+}
+
 fn ours(pb: &Problem, solver: &Solver) -> Run {
     let qp = pb.qp.batch();
     let t = Instant::now();
@@ -103,7 +110,7 @@ fn every_small_problem_is_solved_at_default_settings() {
             r.obj_err,
             r.infeas
         );
-        if !(r.solved && r.obj_err <= OBJ_TOL && r.infeas <= FEAS_TOL) {
+        if !r.ok() {
             failures.push(format!(
                 "{}: {} after {} iterations, objective error {:e}, infeasibility {:e}",
                 pb.name, r.status, r.iters, r.obj_err, r.infeas
@@ -201,8 +208,8 @@ fn print_readme_table() {
         let c = best(&|| clarabel(pb));
         t_ours += a.secs;
         t_cl += c.secs;
-        ok_ours += usize::from(a.solved && a.obj_err <= OBJ_TOL && a.infeas <= FEAS_TOL);
-        ok_cl += usize::from(c.solved && c.obj_err <= OBJ_TOL && c.infeas <= FEAS_TOL);
+        ok_ours += usize::from(a.ok());
+        ok_cl += usize::from(c.ok());
         let mark = |r: &Run| if r.solved { "" } else { " ✗" };
         println!(
             "| {} | {} | {} | {} | {}{} | {:.2} | {:.1e} | {}{} | {:.2} | {:.1e} |",

@@ -197,12 +197,7 @@ fn infeasible_and_unbounded_members_leave_the_rest_right() {
         .map(|_| random_qp(&mut r, n, m, p, n, 1e-1))
         .collect();
     // Example 1: primal infeasible, z₀ ≤ −1 and z₀ ≥ 1.
-    qps[1].G.row_mut(0).fill(0.0);
-    qps[1].G[[0, 0]] = 1.0;
-    qps[1].h[0] = -1.0;
-    qps[1].G.row_mut(1).fill(0.0);
-    qps[1].G[[1, 0]] = -1.0;
-    qps[1].h[1] = -1.0;
+    qps[1].make_infeasible();
     // Example 4: unbounded LP, z ≥ −1 only, minimize Σ z… with q pointing down: q = 1, G = I
     // bounds z from below only on the other side, so −q is a ray.
     qps[4].Q.fill(0.0);

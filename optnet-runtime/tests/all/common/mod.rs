@@ -65,6 +65,17 @@ impl Qp {
             .expect("a valid QP")
     }
 
+    /// Makes the QP primal infeasible: its first two inequalities become z₀ ≤ −1 and
+    /// −z₀ ≤ −1.
+    pub fn make_infeasible(&mut self) {
+        self.G.row_mut(0).fill(0.0);
+        self.G[[0, 0]] = 1.0;
+        self.h[0] = -1.0;
+        self.G.row_mut(1).fill(0.0);
+        self.G[[1, 0]] = -1.0;
+        self.h[1] = -1.0;
+    }
+
     /// ½zᵀQz + qᵀz.
     pub fn objective(&self, z: ArrayView1<f64>) -> f64 {
         0.5 * z.dot(&self.Q.dot(&z)) + self.q.dot(&z)
