@@ -1,5 +1,4 @@
 //! Bad input is a typed error that names what is wrong; nothing panics.
-#![allow(non_snake_case)]
 use ndarray::{array, Array1, Array2, Array3};
 use optnet_runtime::{Error, QpBatch, Settings, Solver};
 

@@ -1,9 +1,9 @@
-use optnet::prelude::*;
+use optnet_macros::optnet;
 
 optnet! {
     layer L(n) {
         variable z: [n];
-        minimize -sum_squares(z);
+        minimize sum_squares(zz);
     }
 }
 

@@ -1,13 +1,8 @@
 //! GPU against CPU: solutions, statuses and gradients of the CUDA backend on the problem
 //! families of the CPU tests. Every test prints a skip reason and passes when no CUDA device
 //! or driver is present (CI only compiles these).
-#![cfg(feature = "cuda")]
-#![allow(non_snake_case)]
-
-mod common;
-
-use common::*;
-use ndarray::{Array1, Array2, Array3, Axis};
+use crate::common::*;
+use ndarray::{Array1, Array2, Axis};
 use optnet_runtime::{Error, QpBatch, Solution, Solver, Status, Term};
 
 /// The CUDA solver on device 0, or `None` (with the reason printed) when there is none.
@@ -23,46 +18,6 @@ fn gpu() -> Option<Solver> {
             None
         }
     }
-}
-
-/// Stacked per-example arrays of a list of QPs of one size.
-struct Stack {
-    Q: Array3<f64>,
-    q: Array2<f64>,
-    A: Array3<f64>,
-    b: Array2<f64>,
-    G: Array3<f64>,
-    h: Array2<f64>,
-}
-
-fn stack(qps: &[Qp]) -> Stack {
-    let v3 = |f: &dyn Fn(&Qp) -> &Array2<f64>| {
-        let views: Vec<_> = qps.iter().map(|q| f(q).view()).collect();
-        ndarray::stack(Axis(0), &views).unwrap()
-    };
-    let v2 = |f: &dyn Fn(&Qp) -> &Array1<f64>| {
-        let views: Vec<_> = qps.iter().map(|q| f(q).view()).collect();
-        ndarray::stack(Axis(0), &views).unwrap()
-    };
-    Stack {
-        Q: v3(&|q| &q.Q),
-        q: v2(&|q| &q.q),
-        A: v3(&|q| &q.A),
-        b: v2(&|q| &q.b),
-        G: v3(&|q| &q.G),
-        h: v2(&|q| &q.h),
-    }
-}
-
-fn batch_of(s: &Stack) -> QpBatch<'_, f64> {
-    let mut b = QpBatch::builder().Q(s.Q.view()).q(s.q.view());
-    if s.A.shape()[1] > 0 {
-        b = b.A(s.A.view()).b(s.b.view());
-    }
-    if s.G.shape()[1] > 0 {
-        b = b.G(s.G.view()).h(s.h.view());
-    }
-    b.build().unwrap()
 }
 
 /// max |a − b| / max(1, |b|∞) over two arrays of one shape.
@@ -132,7 +87,7 @@ fn random_batched_matches_cpu() {
         (64, 32, 64),
     ] {
         let s = stack(&family(n as u64 * 7 + p as u64, 12, n, m, p, n));
-        let qp = batch_of(&s);
+        let qp = s.batch();
         let sg = g.solve(&qp).unwrap();
         let sc = Solver::cpu().solve(&qp).unwrap();
         compare(&format!("random n={n} m={m} p={p}"), &sg, &sc, 1e-6);
@@ -213,7 +168,7 @@ fn lp_singular_and_equality_only() {
         });
     }
     let s = stack(&qps);
-    let qp = batch_of(&s);
+    let qp = s.batch();
     compare(
         "LP",
         &g.solve(&qp).unwrap(),
@@ -222,7 +177,7 @@ fn lp_singular_and_equality_only() {
     );
     // Singular Q (rank 3) with inequalities.
     let s = stack(&family(22, 8, 25, 0, 40, 3));
-    let qp = batch_of(&s);
+    let qp = s.batch();
     compare(
         "singular Q (rank 3)",
         &g.solve(&qp).unwrap(),
@@ -231,7 +186,7 @@ fn lp_singular_and_equality_only() {
     );
     // Equality constraints only.
     let s = stack(&family(23, 8, 30, 10, 0, 30));
-    let qp = batch_of(&s);
+    let qp = s.batch();
     compare(
         "equality only",
         &g.solve(&qp).unwrap(),
@@ -316,7 +271,7 @@ fn bad_scaling() {
         qp.Q.mapv_inplace(|x| x * 1e-3);
     }
     let s = stack(&qps);
-    let qp = batch_of(&s);
+    let qp = s.batch();
     compare(
         "bad scaling",
         &g.solve(&qp).unwrap(),
@@ -331,7 +286,7 @@ use rand::Rng;
 fn f32_close_to_f64() {
     let Some(g) = gpu() else { return };
     let s = stack(&family(51, 16, 100, 0, 100, 100));
-    let qp = batch_of(&s);
+    let qp = s.batch();
     let s64 = Solver::cpu().solve(&qp).unwrap();
     let (Q, q, G, h) = (
         s.Q.mapv(|x| x as f32),
@@ -450,7 +405,7 @@ fn gradients_match_active_set_reference() {
     ] {
         let batch = 6;
         let s = stack(&family(61 + n as u64, batch, n, m, p, n));
-        let qp = batch_of(&s);
+        let qp = s.batch();
         let mut r = rng(62);
         let dl = randn(&mut r, (batch, n));
         let sol = g.solve(&qp).unwrap();
@@ -489,7 +444,7 @@ fn gradients_match_active_set_reference() {
 fn repeated_calls_reuse_buffers_and_agree() {
     let Some(g) = gpu() else { return };
     let s = stack(&family(71, 32, 40, 5, 50, 40));
-    let qp = batch_of(&s);
+    let qp = s.batch();
     let a = g.solve(&qp).unwrap();
     drop(g.solve(&qp).unwrap());
     let b = g.solve(&qp).unwrap();

@@ -1,9 +1,7 @@
 //! Backward pass (OptNet eq. 7–8) against central finite differences of the loss
 //! ℓ = wᵀz through the solver, for all six arrays, batched and shared.
-#![allow(non_snake_case)]
-mod common;
-use common::*;
-use ndarray::{Array1, Array2, Array3, Axis};
+use crate::common::*;
+use ndarray::{Array2, Axis};
 use optnet_runtime::{QpBatch, QpGrad, Settings, Solver, Status, Term};
 
 fn solver() -> Solver {
@@ -17,17 +15,6 @@ fn solver() -> Solver {
         .unwrap()
 }
 
-/// The data of a batch as plain arrays (batched: leading axis B; shared: none).
-#[derive(Clone)]
-struct Data {
-    Q: Array3<f64>,
-    q: Array2<f64>,
-    A: Array3<f64>,
-    b: Array2<f64>,
-    G: Array3<f64>,
-    h: Array2<f64>,
-}
-
 /// Which arrays are shared by the batch (take example 0's copy).
 #[derive(Clone, Copy)]
 struct Sharing {
@@ -39,7 +26,7 @@ struct Sharing {
     h: bool,
 }
 
-fn build<'a>(d: &'a Data, sh: Sharing) -> QpBatch<'a, f64> {
+fn build<'a>(d: &'a Stack, sh: Sharing) -> QpBatch<'a, f64> {
     let mut bld = QpBatch::builder();
     bld = if sh.Q {
         bld.Q(d.Q.index_axis(Axis(0), 0))
@@ -74,7 +61,7 @@ fn build<'a>(d: &'a Data, sh: Sharing) -> QpBatch<'a, f64> {
     bld.batch_size(d.q.nrows()).build().unwrap()
 }
 
-fn loss(d: &Data, sh: Sharing, w: &Array2<f64>) -> f64 {
+fn loss(d: &Stack, sh: Sharing, w: &Array2<f64>) -> f64 {
     let sol = solver().solve(&build(d, sh)).unwrap();
     assert!(sol.all_solved());
     (&sol.z * w).sum()
@@ -98,22 +85,7 @@ fn check(sh: Sharing, seed: u64) {
     let (B, n, m, p) = (3, 6, 2, 9);
     let mut r = rng(seed);
     let qps: Vec<Qp> = (0..B).map(|_| random_qp(&mut r, n, m, p, n, 0.5)).collect();
-    let mut d = Data {
-        Q: Array3::zeros((B, n, n)),
-        q: Array2::zeros((B, n)),
-        A: Array3::zeros((B, m, n)),
-        b: Array2::zeros((B, m)),
-        G: Array3::zeros((B, p, n)),
-        h: Array2::zeros((B, p)),
-    };
-    for (e, x) in qps.iter().enumerate() {
-        d.Q.index_axis_mut(Axis(0), e).assign(&x.Q);
-        d.q.row_mut(e).assign(&x.q);
-        d.A.index_axis_mut(Axis(0), e).assign(&x.A);
-        d.b.row_mut(e).assign(&x.b);
-        d.G.index_axis_mut(Axis(0), e).assign(&x.G);
-        d.h.row_mut(e).assign(&x.h);
-    }
+    let mut d = stack(&qps);
     // Shared arrays: every example sees example 0's copy; make h feasible for all.
     if sh.G || sh.h {
         for e in 0..B {
@@ -135,7 +107,7 @@ fn check(sh: Sharing, seed: u64) {
     let tol = |fd: f64| 1e-5 * (1.0 + fd.abs());
     let examples = |shared: bool| if shared { vec![0] } else { (0..B).collect() };
     // Central difference of ℓ after `f` perturbs the data by ±step.
-    let fd = |f: &dyn Fn(&mut Data, f64)| {
+    let fd = |f: &dyn Fn(&mut Stack, f64)| {
         let mut up = d.clone();
         f(&mut up, step);
         let mut dn = d.clone();
@@ -144,7 +116,7 @@ fn check(sh: Sharing, seed: u64) {
     };
     for e in examples(sh.q) {
         for i in 0..n {
-            let num = fd(&|x: &mut Data, t| x.q[[e, i]] += t);
+            let num = fd(&|x: &mut Stack, t| x.q[[e, i]] += t);
             let ana = grad_entry1(&g.dq, e, i);
             assert!(
                 (num - ana).abs() < tol(num),
@@ -154,7 +126,7 @@ fn check(sh: Sharing, seed: u64) {
     }
     for e in examples(sh.h) {
         for i in 0..p {
-            let num = fd(&|x: &mut Data, t| x.h[[e, i]] += t);
+            let num = fd(&|x: &mut Stack, t| x.h[[e, i]] += t);
             let ana = grad_entry1(g.dh.as_ref().unwrap(), e, i);
             assert!(
                 (num - ana).abs() < tol(num),
@@ -164,7 +136,7 @@ fn check(sh: Sharing, seed: u64) {
     }
     for e in examples(sh.b) {
         for i in 0..m {
-            let num = fd(&|x: &mut Data, t| x.b[[e, i]] += t);
+            let num = fd(&|x: &mut Stack, t| x.b[[e, i]] += t);
             let ana = grad_entry1(g.db.as_ref().unwrap(), e, i);
             assert!(
                 (num - ana).abs() < tol(num),
@@ -176,7 +148,7 @@ fn check(sh: Sharing, seed: u64) {
         for i in 0..n {
             for j in 0..=i {
                 // Perturb the symmetric pair; ℓ changes by dQ[i,j] + dQ[j,i].
-                let num = fd(&|x: &mut Data, t| {
+                let num = fd(&|x: &mut Stack, t| {
                     x.Q[[e, i, j]] += t;
                     if i != j {
                         x.Q[[e, j, i]] += t;
@@ -196,7 +168,7 @@ fn check(sh: Sharing, seed: u64) {
     for e in examples(sh.A) {
         for i in 0..m {
             for j in 0..n {
-                let num = fd(&|x: &mut Data, t| x.A[[e, i, j]] += t);
+                let num = fd(&|x: &mut Stack, t| x.A[[e, i, j]] += t);
                 let ana = grad_entry2(g.dA.as_ref().unwrap(), e, i, j);
                 assert!(
                     (num - ana).abs() < tol(num),
@@ -208,7 +180,7 @@ fn check(sh: Sharing, seed: u64) {
     for e in examples(sh.G) {
         for i in 0..p {
             for j in 0..n {
-                let num = fd(&|x: &mut Data, t| x.G[[e, i, j]] += t);
+                let num = fd(&|x: &mut Stack, t| x.G[[e, i, j]] += t);
                 let ana = grad_entry2(g.dG.as_ref().unwrap(), e, i, j);
                 assert!(
                     (num - ana).abs() < tol(num),
@@ -217,11 +189,6 @@ fn check(sh: Sharing, seed: u64) {
             }
         }
     }
-}
-
-/// A shared array perturbed once moves every example: its gradient is the batch sum.
-fn perturb_shared(d: &mut Data, sh: Sharing) {
-    let _ = (d, sh);
 }
 
 #[test]
@@ -268,17 +235,9 @@ fn unsolved_examples_get_zero_gradients() {
     let mut r = rng(14);
     let mut qps: Vec<Qp> = (0..3).map(|_| random_qp(&mut r, 4, 0, 6, 4, 0.5)).collect();
     // Example 1 infeasible: z₀ ≤ −1 and −z₀ ≤ −1.
-    qps[1].G.row_mut(0).fill(0.0);
-    qps[1].G[[0, 0]] = 1.0;
-    qps[1].h[0] = -1.0;
-    qps[1].G.row_mut(1).fill(0.0);
-    qps[1].G[[1, 0]] = -1.0;
-    qps[1].h[1] = -1.0;
-    let Q = ndarray::stack(Axis(0), &qps.iter().map(|x| x.Q.view()).collect::<Vec<_>>()).unwrap();
-    let q = ndarray::stack(Axis(0), &qps.iter().map(|x| x.q.view()).collect::<Vec<_>>()).unwrap();
-    let G = ndarray::stack(Axis(0), &qps.iter().map(|x| x.G.view()).collect::<Vec<_>>()).unwrap();
-    let h = ndarray::stack(Axis(0), &qps.iter().map(|x| x.h.view()).collect::<Vec<_>>()).unwrap();
-    let qp = QpBatch::builder().Q(&Q).q(&q).G(&G).h(&h).build().unwrap();
+    qps[1].make_infeasible();
+    let data = stack(&qps);
+    let qp = data.batch();
     let s = Solver::cpu();
     let sol = s.solve(&qp).unwrap();
     assert_eq!(sol.status[1], Status::PrimalInfeasible);
@@ -287,6 +246,4 @@ fn unsolved_examples_get_zero_gradients() {
     let dq = g.dq.batched().unwrap();
     assert!(dq.row(1).iter().all(|&v| v == 0.0));
     assert!(dq.row(0).iter().any(|&v| v != 0.0));
-    let _ = Array1::<f64>::zeros(0);
-    let _ = perturb_shared;
 }

@@ -1,4 +1,4 @@
-use optnet::prelude::*;
+use optnet_macros::optnet;
 
 optnet! {
     layer L(n) {

@@ -5,23 +5,12 @@
 #![deny(warnings)]
 #![allow(non_snake_case, non_upper_case_globals)]
 
-#[macro_use]
-mod dsl_common;
-
-use dsl_common::*;
+use crate::dsl_common::*;
+use crate::examples_common::layers::{
+    TvDenoise, TvDenoiseInputs, TvDenoiseOutputGrads, TvDenoiseParams,
+};
 use optnet::ndarray::{s, Array1, Axis};
 use optnet::prelude::*;
-
-optnet! {
-    /// Total-variation denoising with a learned differencing operator.
-    pub layer TvDenoise(n) {
-        input  y: [n];
-        param  D: [n - 1, n];
-        param  lambda: nonneg;
-        variable z: [n];
-        minimize 0.5 * sum_squares(y - z) + lambda * norm1(D * z);
-    }
-}
 
 optnet! {
     /// OptNet's general layer.

@@ -5,13 +5,12 @@
 
 #![allow(non_snake_case)]
 
-#[path = "../examples/common/mod.rs"]
-mod common;
-
-use common::layers::{sudoku_init, Sudoku, SudokuInputs, SudokuOutputGrads, SudokuParams};
-use common::sudoku_data::{self, Board, CELLS, ONE_HOT};
-use common::sudoku_layer::{SudokuLayer, SudokuParams as HandParams};
-use common::{adam::Adam, mse};
+use crate::examples_common::layers::{
+    sudoku_init, Sudoku, SudokuInputs, SudokuOutputGrads, SudokuParams,
+};
+use crate::examples_common::sudoku_data::{self, Board, CELLS, ONE_HOT};
+use crate::examples_common::sudoku_layer::{SudokuLayer, SudokuParams as HandParams};
+use crate::examples_common::{adam::Adam, mse};
 use optnet::ndarray::{Array, Array1, Array2};
 use optnet::Solver;
 use rand::rngs::StdRng;

@@ -8,13 +8,10 @@
 //! indefinite Q, and infeasible or unbounded problems.
 //!
 //! `PROPTEST_CASES=N` sets the number of cases per property (default 64 here, to keep CI
-//! fast); a long run is e.g. `PROPTEST_CASES=20000 cargo test -p optnet-runtime --test
-//! fuzz_input --release`.
-#![allow(non_snake_case)]
+//! fast); a long run is e.g. `PROPTEST_CASES=20000 cargo test -p optnet-runtime --release
+//! --test all fuzz_input::`.
 
-#[path = "common/npz.rs"]
-mod npz;
-
+use crate::common::npz;
 use ndarray::{Array1, Array2, Array3};
 use optnet_runtime::{QpBatch, Real, Settings, Solution, Solver, Status, Term};
 use proptest::prelude::*;

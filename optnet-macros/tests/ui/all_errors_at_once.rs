@@ -1,4 +1,4 @@
-use optnet::prelude::*;
+use optnet_macros::optnet;
 
 // Every mistake of a layer is reported, not just the first.
 optnet! {

@@ -1,8 +1,6 @@
 //! Solutions against Clarabel on the problem families a layer meets.
-#![allow(non_snake_case)]
-mod common;
-use common::*;
-use ndarray::{s, Array1, Array2, Array3, Axis};
+use crate::common::*;
+use ndarray::{s, Array1, Array2, Axis};
 use optnet_runtime::{QpBatch, Settings, Solver, Status};
 
 const TOL: f64 = 1e-6;
@@ -13,31 +11,9 @@ fn check_batch(qps: &[Qp]) {
 }
 
 fn check_batch_with(qps: &[Qp], solver: &Solver) {
-    let b = qps.len();
-    let (n, m, p) = (qps[0].q.len(), qps[0].b.len(), qps[0].h.len());
-    let mut Q = Array3::zeros((b, n, n));
-    let mut q = Array2::zeros((b, n));
-    let mut A = Array3::zeros((b, m, n));
-    let mut bb = Array2::zeros((b, m));
-    let mut G = Array3::zeros((b, p, n));
-    let mut h = Array2::zeros((b, p));
-    for (i, x) in qps.iter().enumerate() {
-        Q.index_axis_mut(Axis(0), i).assign(&x.Q);
-        q.row_mut(i).assign(&x.q);
-        A.index_axis_mut(Axis(0), i).assign(&x.A);
-        bb.row_mut(i).assign(&x.b);
-        G.index_axis_mut(Axis(0), i).assign(&x.G);
-        h.row_mut(i).assign(&x.h);
-    }
-    let batch = QpBatch::builder()
-        .Q(&Q)
-        .q(&q)
-        .A(&A)
-        .b(&bb)
-        .G(&G)
-        .h(&h)
-        .build()
-        .unwrap();
+    let (n, m, p) = (qps[0].n(), qps[0].m(), qps[0].p());
+    let data = stack(qps);
+    let batch = data.batch();
     let sol = solver.solve(&batch).unwrap();
     for (i, x) in qps.iter().enumerate() {
         let r = clarabel(
@@ -221,12 +197,7 @@ fn infeasible_and_unbounded_members_leave_the_rest_right() {
         .map(|_| random_qp(&mut r, n, m, p, n, 1e-1))
         .collect();
     // Example 1: primal infeasible, z₀ ≤ −1 and z₀ ≥ 1.
-    qps[1].G.row_mut(0).fill(0.0);
-    qps[1].G[[0, 0]] = 1.0;
-    qps[1].h[0] = -1.0;
-    qps[1].G.row_mut(1).fill(0.0);
-    qps[1].G[[1, 0]] = -1.0;
-    qps[1].h[1] = -1.0;
+    qps[1].make_infeasible();
     // Example 4: unbounded LP, z ≥ −1 only, minimize Σ z… with q pointing down: q = 1, G = I
     // bounds z from below only on the other side, so −q is a ray.
     qps[4].Q.fill(0.0);
@@ -242,25 +213,8 @@ fn infeasible_and_unbounded_members_leave_the_rest_right() {
     qps[4].q.fill(0.0);
     qps[4].q[5] = -1.0;
     qps[4].G[[5, 5]] = 0.0;
-    let stack = |f: &dyn Fn(&Qp) -> Array2<f64>| {
-        let v: Vec<_> = qps.iter().map(f).collect();
-        ndarray::stack(Axis(0), &v.iter().map(|a| a.view()).collect::<Vec<_>>()).unwrap()
-    };
-    let Q = stack(&|x| x.Q.clone());
-    let A = stack(&|x| x.A.clone());
-    let G = stack(&|x| x.G.clone());
-    let q = ndarray::stack(Axis(0), &qps.iter().map(|x| x.q.view()).collect::<Vec<_>>()).unwrap();
-    let b = ndarray::stack(Axis(0), &qps.iter().map(|x| x.b.view()).collect::<Vec<_>>()).unwrap();
-    let h = ndarray::stack(Axis(0), &qps.iter().map(|x| x.h.view()).collect::<Vec<_>>()).unwrap();
-    let batch = QpBatch::builder()
-        .Q(&Q)
-        .q(&q)
-        .A(&A)
-        .b(&b)
-        .G(&G)
-        .h(&h)
-        .build()
-        .unwrap();
+    let data = stack(&qps);
+    let batch = data.batch();
     let sol = Solver::cpu().solve(&batch).unwrap();
     assert_eq!(sol.status[1], Status::PrimalInfeasible);
     assert_eq!(sol.status[4], Status::DualInfeasible);

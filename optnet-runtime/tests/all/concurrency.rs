@@ -1,10 +1,8 @@
 //! `Solver` is `Send + Sync`, and several threads calling one solver at once get the same
 //! answers, bit for bit, as one thread calling it alone (each example's solve is sequential
 //! and deterministic; threads only share the read-only solver and data).
-#![allow(non_snake_case)]
-mod common;
-use common::*;
-use ndarray::{Array2, Array3, Axis};
+use crate::common::*;
+use ndarray::Array2;
 use optnet_runtime::{QpBatch, Settings, Solution, Solver};
 
 fn assert_send_sync<T: Send + Sync>() {}
@@ -17,49 +15,16 @@ fn solver_and_solutions_are_send_and_sync() {
     assert_send_sync::<QpBatch<'static, f64>>();
 }
 
-struct Data {
-    Q: Array3<f64>,
-    q: Array2<f64>,
-    A: Array3<f64>,
-    b: Array2<f64>,
-    G: Array3<f64>,
-    h: Array2<f64>,
-}
-
 /// A batch of random QPs, some with singular Q, so iteration counts differ per example.
-fn data(batch: usize, n: usize, m: usize, p: usize, seed: u64) -> Data {
+fn data(batch: usize, n: usize, m: usize, p: usize, seed: u64) -> Stack {
     let mut r = rng(seed);
-    let mut d = Data {
-        Q: Array3::zeros((batch, n, n)),
-        q: Array2::zeros((batch, n)),
-        A: Array3::zeros((batch, m, n)),
-        b: Array2::zeros((batch, m)),
-        G: Array3::zeros((batch, p, n)),
-        h: Array2::zeros((batch, p)),
-    };
-    for i in 0..batch {
-        let rank = if i % 3 == 0 { n / 2 } else { n };
-        let x = random_qp(&mut r, n, m, p, rank, if i % 3 == 0 { 0.0 } else { 1e-3 });
-        d.Q.index_axis_mut(Axis(0), i).assign(&x.Q);
-        d.q.row_mut(i).assign(&x.q);
-        d.A.index_axis_mut(Axis(0), i).assign(&x.A);
-        d.b.row_mut(i).assign(&x.b);
-        d.G.index_axis_mut(Axis(0), i).assign(&x.G);
-        d.h.row_mut(i).assign(&x.h);
-    }
-    d
-}
-
-fn batch(d: &Data) -> QpBatch<'_, f64> {
-    QpBatch::builder()
-        .Q(&d.Q)
-        .q(&d.q)
-        .A(&d.A)
-        .b(&d.b)
-        .G(&d.G)
-        .h(&d.h)
-        .build()
-        .unwrap()
+    let qps: Vec<Qp> = (0..batch)
+        .map(|i| {
+            let rank = if i % 3 == 0 { n / 2 } else { n };
+            random_qp(&mut r, n, m, p, rank, if i % 3 == 0 { 0.0 } else { 1e-3 })
+        })
+        .collect();
+    stack(&qps)
 }
 
 fn same(a: &Solution<f64>, b: &Solution<f64>) {
@@ -75,7 +40,7 @@ fn same(a: &Solution<f64>, b: &Solution<f64>) {
 
 fn hammer(solver: &Solver) {
     let (d1, d2) = (data(12, 20, 5, 30, 7), data(9, 12, 0, 16, 8));
-    let (qp1, qp2) = (batch(&d1), batch(&d2));
+    let (qp1, qp2) = (d1.batch(), d2.batch());
     let (ref1, ref2) = (solver.solve(&qp1).unwrap(), solver.solve(&qp2).unwrap());
     let dl = Array2::<f64>::ones((12, 20));
     let gref = solver.backward(&qp1, &ref1, dl.view()).unwrap();

@@ -3,26 +3,9 @@
 //! Without Ruiz equilibration on the GPU some badly scaled problems end unsolved; the test
 //! requires that no example is reported `Solved` with a wrong answer, and prints the table.
 //! Prints a skip reason and passes when no CUDA device is present.
-#![cfg(feature = "cuda")]
-#![allow(non_snake_case)]
 
-#[path = "common/npz.rs"]
-mod npz;
-
+use crate::common::mm::load_all;
 use optnet_runtime::{Error, Solver, Status};
-use std::path::PathBuf;
-
-/// The data directory; `OPTNET_MM_DIR` overrides it for a test binary run on another machine.
-fn data_dir() -> PathBuf {
-    std::env::var_os("OPTNET_MM_DIR").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/maros_meszaros"),
-        PathBuf::from,
-    )
-}
-
-#[path = "common/mm.rs"]
-mod mm;
-use mm::load_all;
 
 /// Every problem that fits the GPU kernel is solved there as on the CPU.
 #[test]
@@ -36,16 +19,16 @@ fn maros_meszaros_on_gpu() {
     };
     let (mut fit, mut ok, mut unsolved) = (0, 0, 0);
     for pb in load_all() {
-        let qp = pb.batch();
+        let qp = pb.qp.batch();
         let sol = match g.solve(&qp) {
             Ok(s) => s,
             Err(Error::Cuda(msg)) => {
                 println!(
                     "{:10} n {:4} m {:4} p {:4}: does not fit ({msg})",
                     pb.name,
-                    pb.n(),
-                    pb.m(),
-                    pb.p()
+                    pb.qp.n(),
+                    pb.qp.m(),
+                    pb.qp.p()
                 );
                 continue;
             }
@@ -54,14 +37,14 @@ fn maros_meszaros_on_gpu() {
         fit += 1;
         let cpu = Solver::cpu().solve(&qp).unwrap();
         let z = sol.z.row(0);
-        let (oe, inf) = (pb.objective_error(pb.objective(z)), pb.infeasibility(z));
+        let (oe, inf) = (pb.objective_error(pb.qp.objective(z)), pb.infeasibility(z));
         let good = oe < 1e-6 && inf < 1e-6;
         println!(
             "{:10} n {:4} m {:4} p {:4}: gpu {} ({} it) obj err {oe:.1e} infeas {inf:.1e}; cpu {}",
             pb.name,
-            pb.n(),
-            pb.m(),
-            pb.p(),
+            pb.qp.n(),
+            pb.qp.m(),
+            pb.qp.p(),
             sol.status[0],
             sol.iters[0],
             cpu.status[0]

@@ -1,51 +1,17 @@
 //! The Maros–Meszaros small set as test data, shared by the CPU and GPU suites.
-#![allow(dead_code)]
 
-use super::data_dir;
 use super::npz;
+use super::{data_dir, Qp};
 use ndarray::{Array1, Array2, Array3, ArrayView1, Axis};
-use optnet_runtime::QpBatch;
 
 /// One problem of the set, without its batch axis.
 pub struct Problem {
     pub name: String,
-    pub Q: Array2<f64>,
-    pub q: Array1<f64>,
-    pub A: Array2<f64>,
-    pub b: Array1<f64>,
-    pub G: Array2<f64>,
-    pub h: Array1<f64>,
+    pub qp: Qp,
     pub reference: f64,
 }
 
 impl Problem {
-    pub fn n(&self) -> usize {
-        self.q.len()
-    }
-    pub fn m(&self) -> usize {
-        self.b.len()
-    }
-    pub fn p(&self) -> usize {
-        self.h.len()
-    }
-
-    pub fn batch(&self) -> QpBatch<'_, f64> {
-        let mut bld = QpBatch::builder().Q(self.Q.view()).q(self.q.view());
-        if self.m() > 0 {
-            bld = bld.A(self.A.view()).b(self.b.view());
-        }
-        if self.p() > 0 {
-            bld = bld.G(self.G.view()).h(self.h.view());
-        }
-        bld.build()
-            .expect("a Maros–Meszaros problem is valid input")
-    }
-
-    /// ½zᵀQz + qᵀz.
-    pub fn objective(&self, z: ArrayView1<f64>) -> f64 {
-        0.5 * z.dot(&self.Q.dot(&z)) + self.q.dot(&z)
-    }
-
     /// |f(z) − f*| / max(1, |f*|).
     pub fn objective_error(&self, obj: f64) -> f64 {
         (obj - self.reference).abs() / self.reference.abs().max(1.0)
@@ -53,13 +19,14 @@ impl Problem {
 
     /// max(‖Az − b‖∞, ‖(Gz − h)₊‖∞) / max(1, ‖(b, h)‖∞, ‖(Az, Gz)‖∞).
     pub fn infeasibility(&self, z: ArrayView1<f64>) -> f64 {
-        let (Az, Gz) = (self.A.dot(&z), self.G.dot(&z));
+        let qp = &self.qp;
+        let (Az, Gz) = (qp.A.dot(&z), qp.G.dot(&z));
         let inf = |v: &Array1<f64>| v.iter().fold(0.0f64, |a, x| a.max(x.abs()));
-        let r_eq = inf(&(&Az - &self.b));
-        let r_in = (&Gz - &self.h).iter().fold(0.0f64, |a, &x| a.max(x));
+        let r_eq = inf(&(&Az - &qp.b));
+        let r_in = (&Gz - &qp.h).iter().fold(0.0f64, |a, &x| a.max(x));
         let scale = 1f64
-            .max(inf(&self.b))
-            .max(inf(&self.h))
+            .max(inf(&qp.b))
+            .max(inf(&qp.h))
             .max(inf(&Az))
             .max(inf(&Gz));
         r_eq.max(r_in) / scale
@@ -120,12 +87,14 @@ pub fn load_all() -> Vec<Problem> {
                 });
             Problem {
                 name,
-                Q: first2(f.Q),
-                q: first1(f.q),
-                A,
-                b,
-                G,
-                h,
+                qp: Qp {
+                    Q: first2(f.Q),
+                    q: first1(f.q),
+                    A,
+                    b,
+                    G,
+                    h,
+                },
                 reference,
             }
         })

@@ -1,8 +1,6 @@
 //! The single-precision path, at its own documented tolerance.
-#![allow(non_snake_case)]
-mod common;
-use common::*;
-use ndarray::{Array2, Array3, Axis};
+use crate::common::*;
+use ndarray::Array2;
 use optnet_runtime::{QpBatch, Solver, Status};
 
 #[test]
@@ -12,35 +10,15 @@ fn f32_solutions_match_f64_within_1e_3() {
     let qps: Vec<Qp> = (0..B)
         .map(|_| random_qp(&mut r, n, m, p, n, 1e-1))
         .collect();
-    let stack3 = |f: &dyn Fn(&Qp) -> &Array2<f64>| {
-        ndarray::stack(
-            Axis(0),
-            &qps.iter().map(|x| f(x).view()).collect::<Vec<_>>(),
-        )
-        .unwrap()
-    };
-    let Q: Array3<f64> = stack3(&|x| &x.Q);
-    let A = stack3(&|x| &x.A);
-    let G = stack3(&|x| &x.G);
-    let q = ndarray::stack(Axis(0), &qps.iter().map(|x| x.q.view()).collect::<Vec<_>>()).unwrap();
-    let b = ndarray::stack(Axis(0), &qps.iter().map(|x| x.b.view()).collect::<Vec<_>>()).unwrap();
-    let h = ndarray::stack(Axis(0), &qps.iter().map(|x| x.h.view()).collect::<Vec<_>>()).unwrap();
-    let qp64 = QpBatch::builder()
-        .Q(&Q)
-        .q(&q)
-        .A(&A)
-        .b(&b)
-        .G(&G)
-        .h(&h)
-        .build()
-        .unwrap();
+    let d = stack(&qps);
+    let qp64 = d.batch();
     let (Q32, q32, A32, b32, G32, h32) = (
-        Q.mapv(|v| v as f32),
-        q.mapv(|v| v as f32),
-        A.mapv(|v| v as f32),
-        b.mapv(|v| v as f32),
-        G.mapv(|v| v as f32),
-        h.mapv(|v| v as f32),
+        d.Q.mapv(|v| v as f32),
+        d.q.mapv(|v| v as f32),
+        d.A.mapv(|v| v as f32),
+        d.b.mapv(|v| v as f32),
+        d.G.mapv(|v| v as f32),
+        d.h.mapv(|v| v as f32),
     );
     let qp32 = QpBatch::builder()
         .Q(&Q32)
@@ -77,15 +55,7 @@ fn f32_solutions_match_f64_within_1e_3() {
 fn f32_gradients_match_f64() {
     let mut r = rng(22);
     let x = random_qp(&mut r, 10, 2, 12, 10, 0.5);
-    let qp64 = QpBatch::builder()
-        .Q(&x.Q)
-        .q(&x.q)
-        .A(&x.A)
-        .b(&x.b)
-        .G(&x.G)
-        .h(&x.h)
-        .build()
-        .unwrap();
+    let qp64 = x.batch();
     let c = |a: &Array2<f64>| a.mapv(|v| v as f32);
     let c1 = |a: &ndarray::Array1<f64>| a.mapv(|v| v as f32);
     let (Q, q, A, b, G, h) = (c(&x.Q), c1(&x.q), c(&x.A), c1(&x.b), c(&x.G), c1(&x.h));

@@ -1,4 +1,4 @@
-use optnet::prelude::*;
+use optnet_macros::optnet;
 
 // A syntax error in one statement does not hide the errors of the others.
 optnet! {

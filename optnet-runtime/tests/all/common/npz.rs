@@ -1,6 +1,5 @@
 //! Reading a QP file (the project's `.npz` format) for the tests: arrays `Q q` and
 //! optionally `A b`, `G h`, each with a leading batch axis.
-#![allow(dead_code, non_snake_case)]
 
 use ndarray::{Array2, Array3};
 use ndarray_npy::NpzReader;

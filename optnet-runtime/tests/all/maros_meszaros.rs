@@ -3,32 +3,19 @@
 //! (relative) and its constraints satisfied to 1e-6 relative to the data's scale.
 //!
 //! Data: `tests/data/maros_meszaros/` (see its README for the source and licence).
-//! `cargo test -p optnet-runtime --test maros_meszaros -- --ignored --nocapture` prints the
-//! README's table, ours beside Clarabel's on the same machine in the same run.
-#![allow(non_snake_case)]
+//! `cargo test -p optnet-runtime --test all maros_meszaros::print_readme_table -- --ignored
+//! --nocapture` prints the README's table, ours beside Clarabel's on the same machine in
+//! the same run.
 
-#[path = "common/npz.rs"]
-mod npz;
-
-use clarabel::algebra::CscMatrix;
-use clarabel::solver::{
-    DefaultSettings, DefaultSolver, IPSolver, NonnegativeConeT, SolverStatus, ZeroConeT,
-};
-use ndarray::{Array1, Array2, Array3, ArrayView1, ArrayView2, Axis};
+use crate::common::mm::{load_all, Problem};
+use crate::common::{clarabel_settings, stack, ClarabelQp, Qp};
+use clarabel::solver::{DefaultSettings, IPSolver, SolverStatus};
+use ndarray::{Array1, Array2, ArrayView1};
 use optnet_runtime::{QpBatch, Solver, Status};
-use std::path::PathBuf;
 use std::time::Instant;
 
 const OBJ_TOL: f64 = 1e-6;
 const FEAS_TOL: f64 = 1e-6;
-
-fn data_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/maros_meszaros")
-}
-
-#[path = "common/mm.rs"]
-mod mm;
-use mm::{load_all, Problem};
 
 /// One solve with our CPU solver: status, iterations, seconds, objective error, infeasibility.
 struct Run {
@@ -40,8 +27,15 @@ struct Run {
     infeas: f64,
 }
 
+impl Run {
+    /// Solved, with the objective and the constraints within the tolerances.
+    fn ok(&self) -> bool {
+        self.solved && self.obj_err <= OBJ_TOL && self.infeas <= FEAS_TOL
+    }
+}
+
 fn ours(pb: &Problem, solver: &Solver) -> Run {
-    let qp = pb.batch();
+    let qp = pb.qp.batch();
     let t = Instant::now();
     let sol = solver.solve(&qp).unwrap();
     let secs = t.elapsed().as_secs_f64();
@@ -51,48 +45,33 @@ fn ours(pb: &Problem, solver: &Solver) -> Run {
         solved: sol.status[0] == Status::Solved,
         iters: sol.iters[0],
         secs,
-        obj_err: pb.objective_error(pb.objective(z)),
+        obj_err: pb.objective_error(pb.qp.objective(z)),
         infeas: pb.infeasibility(z),
     }
 }
 
-fn csc(M: ArrayView2<f64>, upper_only: bool) -> CscMatrix<f64> {
-    let (rows, cols) = M.dim();
-    let (mut colptr, mut rowval, mut nzval) = (vec![0usize], vec![], vec![]);
-    for j in 0..cols {
-        for i in 0..rows {
-            if (!upper_only || i <= j) && M[[i, j]] != 0.0 {
-                rowval.push(i);
-                nzval.push(M[[i, j]]);
-            }
-        }
-        colptr.push(rowval.len());
-    }
-    CscMatrix::new(rows, cols, colptr, rowval, nzval)
+/// Clarabel's data for one problem (set up outside the timed part).
+fn clarabel_qp(pb: &Problem) -> ClarabelQp {
+    let qp = &pb.qp;
+    ClarabelQp::new(
+        qp.Q.view(),
+        qp.q.view(),
+        qp.A.view(),
+        qp.b.view(),
+        qp.G.view(),
+        qp.h.view(),
+    )
 }
 
 /// The same problem with Clarabel at its default settings; the time covers setup and solve.
 fn clarabel(pb: &Problem) -> Run {
-    let (n, m, p) = (pb.n(), pb.m(), pb.p());
-    let mut AG = Array2::<f64>::zeros((m + p, n));
-    AG.slice_mut(ndarray::s![..m, ..]).assign(&pb.A);
-    AG.slice_mut(ndarray::s![m.., ..]).assign(&pb.G);
-    let rhs: Vec<f64> = pb.b.iter().chain(pb.h.iter()).copied().collect();
-    let mut cones = vec![];
-    if m > 0 {
-        cones.push(ZeroConeT(m));
-    }
-    if p > 0 {
-        cones.push(NonnegativeConeT(p));
-    }
-    let (P, Acsc) = (csc(pb.Q.view(), true), csc(AG.view(), false));
+    let data = clarabel_qp(pb);
     let settings = DefaultSettings {
         verbose: false,
         ..DefaultSettings::default()
     };
     let t = Instant::now();
-    let mut s =
-        DefaultSolver::new(&P, pb.q.as_slice().unwrap(), &Acsc, &rhs, &cones, settings).unwrap();
+    let mut s = data.solver(settings);
     s.solve();
     let secs = t.elapsed().as_secs_f64();
     let z = Array1::from(s.solution.x.clone());
@@ -101,41 +80,13 @@ fn clarabel(pb: &Problem) -> Run {
         solved: s.solution.status == SolverStatus::Solved,
         iters: s.solution.iterations,
         secs,
-        obj_err: pb.objective_error(pb.objective(z.view())),
+        obj_err: pb.objective_error(pb.qp.objective(z.view())),
         infeas: pb.infeasibility(z.view()),
     }
 }
 
 fn clarabel_z(pb: &Problem, tol: f64) -> Array1<f64> {
-    let (n, m, p) = (pb.n(), pb.m(), pb.p());
-    let mut AG = Array2::<f64>::zeros((m + p, n));
-    AG.slice_mut(ndarray::s![..m, ..]).assign(&pb.A);
-    AG.slice_mut(ndarray::s![m.., ..]).assign(&pb.G);
-    let rhs: Vec<f64> = pb.b.iter().chain(pb.h.iter()).copied().collect();
-    let mut cones = vec![];
-    if m > 0 {
-        cones.push(ZeroConeT(m));
-    }
-    if p > 0 {
-        cones.push(NonnegativeConeT(p));
-    }
-    let settings = DefaultSettings {
-        verbose: false,
-        tol_gap_abs: tol,
-        tol_gap_rel: tol,
-        tol_feas: tol,
-        max_iter: 500,
-        ..DefaultSettings::default()
-    };
-    let mut s = DefaultSolver::new(
-        &csc(pb.Q.view(), true),
-        pb.q.as_slice().unwrap(),
-        &csc(AG.view(), false),
-        &rhs,
-        &cones,
-        settings,
-    )
-    .unwrap();
+    let mut s = clarabel_qp(pb).solver(clarabel_settings(tol));
     s.solve();
     eprintln!("clarabel tight status {:?}", s.solution.status);
     Array1::from(s.solution.x.clone())
@@ -150,16 +101,16 @@ fn every_small_problem_is_solved_at_default_settings() {
         eprintln!(
             "{:10} n={:3} m={:3} p={:3}  {:22} it={:3}  {:8.2} ms  obj err {:8.1e}  infeas {:8.1e}",
             pb.name,
-            pb.n(),
-            pb.m(),
-            pb.p(),
+            pb.qp.n(),
+            pb.qp.m(),
+            pb.qp.p(),
             r.status,
             r.iters,
             1e3 * r.secs,
             r.obj_err,
             r.infeas
         );
-        if !(r.solved && r.obj_err <= OBJ_TOL && r.infeas <= FEAS_TOL) {
+        if !r.ok() {
             failures.push(format!(
                 "{}: {} after {} iterations, objective error {:e}, infeasibility {:e}",
                 pb.name, r.status, r.iters, r.obj_err, r.infeas
@@ -182,65 +133,43 @@ fn a_hard_problem_does_not_hold_back_easy_ones_in_a_batch() {
     use rand::{Rng, SeedableRng};
     let probs = load_all();
     let hard = probs.iter().find(|p| p.name == "QSHARE1B").unwrap();
-    let (n, m, p) = (hard.n(), hard.m(), hard.p());
+    let (n, m, p) = (hard.qp.n(), hard.qp.m(), hard.qp.p());
     let easy = 5;
     let mut r = rand::rngs::StdRng::seed_from_u64(3);
     let mut normal = |shape: (usize, usize)| {
         Array2::from_shape_fn(shape, |_| r.sample::<f64, _>(rand_distr::StandardNormal))
     };
-    let b = easy + 1;
-    let (mut Q, mut q) = (Array3::zeros((b, n, n)), Array2::zeros((b, n)));
-    let (mut A, mut bb) = (Array3::zeros((b, m, n)), Array2::zeros((b, m)));
-    let (mut G, mut h) = (Array3::zeros((b, p, n)), Array2::zeros((b, p)));
     // Example `easy / 2` is the hard one; the others are well-posed random QPs.
     let hard_at = easy / 2;
-    for i in 0..b {
-        if i == hard_at {
-            Q.index_axis_mut(Axis(0), i).assign(&hard.Q);
-            q.row_mut(i).assign(&hard.q);
-            A.index_axis_mut(Axis(0), i).assign(&hard.A);
-            bb.row_mut(i).assign(&hard.b);
-            G.index_axis_mut(Axis(0), i).assign(&hard.G);
-            h.row_mut(i).assign(&hard.h);
-        } else {
-            let (Ai, Gi, z0) = (
+    let qps: Vec<Qp> = (0..easy + 1)
+        .map(|i| {
+            if i == hard_at {
+                return hard.qp.clone();
+            }
+            let (A, G, z0) = (
                 normal((m, n)),
                 normal((p, n)),
                 normal((n, 1)).column(0).to_owned(),
             );
-            Q.index_axis_mut(Axis(0), i).assign(&Array2::eye(n));
-            q.row_mut(i).assign(&normal((n, 1)).column(0));
-            bb.row_mut(i).assign(&Ai.dot(&z0));
-            h.row_mut(i).assign(&(Gi.dot(&z0) + 1.0));
-            A.index_axis_mut(Axis(0), i).assign(&Ai);
-            G.index_axis_mut(Axis(0), i).assign(&Gi);
-        }
-    }
-    let qp = QpBatch::builder()
-        .Q(&Q)
-        .q(&q)
-        .A(&A)
-        .b(&bb)
-        .G(&G)
-        .h(&h)
-        .build()
-        .unwrap();
+            let q = normal((n, 1)).column(0).to_owned();
+            let (b, h) = (A.dot(&z0), G.dot(&z0) + 1.0);
+            Qp {
+                Q: Array2::eye(n),
+                q,
+                A,
+                b,
+                G,
+                h,
+            }
+        })
+        .collect();
     let solver = Solver::cpu();
-    let mixed = solver.solve(&qp).unwrap();
+    let mixed = solver.solve(&stack(&qps).batch()).unwrap();
     assert!(mixed.all_solved(), "{:?}", mixed.status);
     let hard_iters = mixed.iters[hard_at];
-    for i in 0..b {
+    for (i, one) in qps.iter().enumerate() {
         // The same example alone.
-        let one = QpBatch::builder()
-            .Q(Q.index_axis(Axis(0), i))
-            .q(q.row(i))
-            .A(A.index_axis(Axis(0), i))
-            .b(bb.row(i))
-            .G(G.index_axis(Axis(0), i))
-            .h(h.row(i))
-            .build()
-            .unwrap();
-        let alone = solver.solve(&one).unwrap();
+        let alone = solver.solve(&one.batch()).unwrap();
         assert_eq!(mixed.iters[i], alone.iters[0], "example {i}");
         assert_eq!(mixed.z.row(i), alone.z.row(0), "example {i}");
         if i != hard_at {
@@ -251,7 +180,7 @@ fn a_hard_problem_does_not_hold_back_easy_ones_in_a_batch() {
             );
         }
     }
-    let obj = hard.objective(mixed.z.row(hard_at));
+    let obj = hard.qp.objective(mixed.z.row(hard_at));
     assert!(hard.objective_error(obj) <= OBJ_TOL);
 }
 
@@ -279,15 +208,15 @@ fn print_readme_table() {
         let c = best(&|| clarabel(pb));
         t_ours += a.secs;
         t_cl += c.secs;
-        ok_ours += usize::from(a.solved && a.obj_err <= OBJ_TOL && a.infeas <= FEAS_TOL);
-        ok_cl += usize::from(c.solved && c.obj_err <= OBJ_TOL && c.infeas <= FEAS_TOL);
+        ok_ours += usize::from(a.ok());
+        ok_cl += usize::from(c.ok());
         let mark = |r: &Run| if r.solved { "" } else { " ✗" };
         println!(
             "| {} | {} | {} | {} | {}{} | {:.2} | {:.1e} | {}{} | {:.2} | {:.1e} |",
             pb.name,
-            pb.n(),
-            pb.m(),
-            pb.p(),
+            pb.qp.n(),
+            pb.qp.m(),
+            pb.qp.p(),
             a.iters,
             mark(&a),
             1e3 * a.secs,
@@ -322,12 +251,12 @@ fn trace_one() {
         .unwrap();
     for pb in load_all().iter().filter(|p| p.name == name) {
         let qp = QpBatch::builder()
-            .Q(pb.Q.view())
-            .q(pb.q.view())
-            .A(pb.A.view())
-            .b(pb.b.view())
-            .G(pb.G.view())
-            .h(pb.h.view())
+            .Q(pb.qp.Q.view())
+            .q(pb.qp.q.view())
+            .A(pb.qp.A.view())
+            .b(pb.qp.b.view())
+            .G(pb.qp.G.view())
+            .h(pb.qp.h.view())
             .check_psd(false)
             .build()
             .unwrap();
@@ -338,7 +267,7 @@ fn trace_one() {
             pb.name,
             sol.status[0],
             sol.iters[0],
-            pb.objective_error(pb.objective(z)),
+            pb.objective_error(pb.qp.objective(z)),
             pb.infeasibility(z)
         );
         let c = clarabel(pb);
@@ -347,13 +276,13 @@ fn trace_one() {
             c.status, c.iters, c.obj_err
         );
         let viol = |z: ArrayView1<f64>| {
-            let a = (&pb.A.dot(&z) - &pb.b)
+            let a = (&pb.qp.A.dot(&z) - &pb.qp.b)
                 .iter()
                 .fold(0.0f64, |a, x| a.max(x.abs()));
-            let g = (&pb.G.dot(&z) - &pb.h)
+            let g = (&pb.qp.G.dot(&z) - &pb.qp.h)
                 .iter()
                 .fold(0.0f64, |a, &x| a.max(x));
-            (a, g, pb.objective(z))
+            (a, g, pb.qp.objective(z))
         };
         eprintln!("ours abs viol/obj {:?}", viol(z));
         let zc = clarabel_z(pb, 1e-12);

@@ -6,17 +6,14 @@
 
 #![allow(non_snake_case)]
 
-#[path = "../examples/common/mod.rs"]
-mod common;
-
-use common::layers::{
+use crate::examples_common::layers::{
     difference_operator, tv_baseline, TvDenoise, TvDenoiseInputs, TvDenoiseOutputGrads,
     TvDenoiseParams,
 };
-use common::signals::{self, HEIGHTS, LEN, PIECES, SIGMA};
-use common::tv_layer::{TvLayer, TvParams};
-use common::tv_learn::{row_scale_grad, DLearner, Learn};
-use common::{adam::Adam, mse};
+use crate::examples_common::signals::{self, HEIGHTS, LEN, PIECES, SIGMA};
+use crate::examples_common::tv_layer::{TvLayer, TvParams};
+use crate::examples_common::tv_learn::{row_scale_grad, DLearner, Learn};
+use crate::examples_common::{adam::Adam, mse};
 use optnet::ndarray::{Array1, Array2, Axis};
 use optnet::Solver;
 use rand::rngs::StdRng;
@@ -65,7 +62,7 @@ fn difference_operator_rows_are_e_i_minus_e_next() {
     assert_eq!(D.shape(), [4, 5]);
     let ramp = Array1::from_iter((0..5).map(|i| i as f64));
     assert_eq!(D.dot(&ramp), Array1::from_elem(4, -1.0));
-    assert_eq!(D.dot(&Array1::ones(5)), Array1::zeros(4));
+    assert_eq!(D.dot(&Array1::ones(5)), Array1::<f64>::zeros(4));
 }
 
 fn layer(lambda: f64) -> TvDenoise<f64> {

@@ -1,22 +1,14 @@
 //! How much of a TV layer's forward + backward is the generated code (building the
 //! canonical QP, and the vector-Jacobian products of its data) rather than the solver.
 //!
-//! `cargo test --release --test dsl_timing -- --ignored --nocapture`
+//! `cargo test --release --test all dsl_timing:: -- --ignored --nocapture`
 
+use crate::examples_common::layers::{
+    TvDenoise, TvDenoiseInputs, TvDenoiseOutputGrads, TvDenoiseParams,
+};
 use optnet::ndarray::Array2;
 use optnet::prelude::*;
 use std::time::Instant;
-
-optnet! {
-    /// Total-variation denoising with a learned differencing operator.
-    pub layer TvDenoise(n) {
-        input  y: [n];
-        param  D: [n - 1, n];
-        param  lambda: nonneg;
-        variable z: [n];
-        minimize 0.5 * sum_squares(y - z) + lambda * norm1(D * z);
-    }
-}
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);

@@ -1,0 +1,262 @@
+//! Shared test helpers: random problem families, stacking them into a batch, the
+//! Maros–Meszaros data, and the Clarabel reference solver.
+#![allow(dead_code)]
+
+pub mod mm;
+pub mod npz;
+
+use clarabel::algebra::CscMatrix;
+use clarabel::solver::{
+    DefaultSettings, DefaultSettingsBuilder, DefaultSolver, IPSolver, NonnegativeConeT,
+    SolverStatus, SupportedConeT, ZeroConeT,
+};
+use ndarray::{Array1, Array2, Array3, ArrayView1, ArrayView2, Axis};
+use optnet_runtime::QpBatch;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use rand_distr::StandardNormal;
+use std::path::PathBuf;
+
+pub fn rng(seed: u64) -> StdRng {
+    StdRng::seed_from_u64(seed)
+}
+
+pub fn randn(r: &mut StdRng, shape: (usize, usize)) -> Array2<f64> {
+    Array2::from_shape_fn(shape, |_| r.sample(StandardNormal))
+}
+
+pub fn randn1(r: &mut StdRng, n: usize) -> Array1<f64> {
+    Array1::from_shape_fn(n, |_| r.sample(StandardNormal))
+}
+
+/// One QP without a batch axis: minimize ½zᵀQz + qᵀz subject to Az = b, Gz ≤ h (absent
+/// constraints are arrays with no rows).
+#[derive(Clone)]
+pub struct Qp {
+    pub Q: Array2<f64>,
+    pub q: Array1<f64>,
+    pub A: Array2<f64>,
+    pub b: Array1<f64>,
+    pub G: Array2<f64>,
+    pub h: Array1<f64>,
+}
+
+impl Qp {
+    pub fn n(&self) -> usize {
+        self.q.len()
+    }
+    pub fn m(&self) -> usize {
+        self.b.len()
+    }
+    pub fn p(&self) -> usize {
+        self.h.len()
+    }
+
+    /// This QP alone: a batch of one, every array shared (the builder drops empty A, G).
+    pub fn batch(&self) -> QpBatch<'_, f64> {
+        QpBatch::builder()
+            .Q(self.Q.view())
+            .q(self.q.view())
+            .A(self.A.view())
+            .b(self.b.view())
+            .G(self.G.view())
+            .h(self.h.view())
+            .build()
+            .expect("a valid QP")
+    }
+
+    /// Makes the QP primal infeasible: its first two inequalities become z₀ ≤ −1 and
+    /// −z₀ ≤ −1.
+    pub fn make_infeasible(&mut self) {
+        self.G.row_mut(0).fill(0.0);
+        self.G[[0, 0]] = 1.0;
+        self.h[0] = -1.0;
+        self.G.row_mut(1).fill(0.0);
+        self.G[[1, 0]] = -1.0;
+        self.h[1] = -1.0;
+    }
+
+    /// ½zᵀQz + qᵀz.
+    pub fn objective(&self, z: ArrayView1<f64>) -> f64 {
+        0.5 * z.dot(&self.Q.dot(&z)) + self.q.dot(&z)
+    }
+}
+
+/// A feasible random QP: Q = LLᵀ + εI (rank `rank`), A, G ~ N(0,1), b = Az₀, h = Gz₀ + s₀.
+pub fn random_qp(r: &mut StdRng, n: usize, m: usize, p: usize, rank: usize, eps: f64) -> Qp {
+    let L = randn(r, (n, rank));
+    let Q = L.dot(&L.t()) + Array2::<f64>::eye(n) * eps;
+    let q = randn1(r, n);
+    let A = randn(r, (m, n));
+    let G = randn(r, (p, n));
+    let z0 = randn1(r, n);
+    let s0 = Array1::from_shape_fn(p, |_| r.random::<f64>());
+    let b = A.dot(&z0);
+    let h = G.dot(&z0) + s0;
+    Qp { Q, q, A, b, G, h }
+}
+
+/// QPs of one size stacked along a leading batch axis.
+#[derive(Clone)]
+pub struct Stack {
+    pub Q: Array3<f64>,
+    pub q: Array2<f64>,
+    pub A: Array3<f64>,
+    pub b: Array2<f64>,
+    pub G: Array3<f64>,
+    pub h: Array2<f64>,
+}
+
+/// Stacks `qps` (all of one size) into batched arrays, example `i` at index `i`.
+pub fn stack(qps: &[Qp]) -> Stack {
+    let v3 = |f: &dyn Fn(&Qp) -> &Array2<f64>| {
+        let views: Vec<_> = qps.iter().map(|q| f(q).view()).collect();
+        ndarray::stack(Axis(0), &views).unwrap()
+    };
+    let v2 = |f: &dyn Fn(&Qp) -> &Array1<f64>| {
+        let views: Vec<_> = qps.iter().map(|q| f(q).view()).collect();
+        ndarray::stack(Axis(0), &views).unwrap()
+    };
+    Stack {
+        Q: v3(&|q| &q.Q),
+        q: v2(&|q| &q.q),
+        A: v3(&|q| &q.A),
+        b: v2(&|q| &q.b),
+        G: v3(&|q| &q.G),
+        h: v2(&|q| &q.h),
+    }
+}
+
+impl Stack {
+    /// The batch with every array batched (the builder drops empty A, G).
+    pub fn batch(&self) -> QpBatch<'_, f64> {
+        QpBatch::builder()
+            .Q(&self.Q)
+            .q(&self.q)
+            .A(&self.A)
+            .b(&self.b)
+            .G(&self.G)
+            .h(&self.h)
+            .build()
+            .unwrap()
+    }
+}
+
+/// The Maros–Meszaros data; `OPTNET_MM_DIR` overrides it for a test binary run on another
+/// machine (the GPU machine).
+pub fn data_dir() -> PathBuf {
+    std::env::var_os("OPTNET_MM_DIR").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/maros_meszaros"),
+        PathBuf::from,
+    )
+}
+
+/// `M` in compressed sparse column form (its upper triangle only if `upper_only`).
+pub fn csc(M: ArrayView2<f64>, upper_only: bool) -> CscMatrix<f64> {
+    let (rows, cols) = M.dim();
+    let (mut colptr, mut rowval, mut nzval) = (vec![0usize], vec![], vec![]);
+    for j in 0..cols {
+        for i in 0..rows {
+            if (!upper_only || i <= j) && M[[i, j]] != 0.0 {
+                rowval.push(i);
+                nzval.push(M[[i, j]]);
+            }
+        }
+        colptr.push(rowval.len());
+    }
+    CscMatrix::new(rows, cols, colptr, rowval, nzval)
+}
+
+/// A dense QP as Clarabel takes it: P = triu(Q), the constraints [A; G] z + s = [b; h] with
+/// s in the zero cone (m rows) then the nonnegative cone (p rows).
+pub struct ClarabelQp {
+    P: CscMatrix<f64>,
+    q: Vec<f64>,
+    AG: CscMatrix<f64>,
+    rhs: Vec<f64>,
+    cones: Vec<SupportedConeT<f64>>,
+}
+
+impl ClarabelQp {
+    pub fn new(
+        Q: ArrayView2<f64>,
+        q: ArrayView1<f64>,
+        A: ArrayView2<f64>,
+        b: ArrayView1<f64>,
+        G: ArrayView2<f64>,
+        h: ArrayView1<f64>,
+    ) -> Self {
+        let (n, m, p) = (q.len(), A.nrows(), G.nrows());
+        let mut AG = Array2::<f64>::zeros((m + p, n));
+        AG.slice_mut(ndarray::s![..m, ..]).assign(&A);
+        AG.slice_mut(ndarray::s![m.., ..]).assign(&G);
+        let mut cones = vec![];
+        if m > 0 {
+            cones.push(ZeroConeT(m));
+        }
+        if p > 0 {
+            cones.push(NonnegativeConeT(p));
+        }
+        ClarabelQp {
+            P: csc(Q, true),
+            q: q.to_vec(),
+            AG: csc(AG.view(), false),
+            rhs: b.iter().chain(h.iter()).copied().collect(),
+            cones,
+        }
+    }
+
+    /// Clarabel's solver for this QP (set up, not yet solved).
+    pub fn solver(&self, settings: DefaultSettings<f64>) -> DefaultSolver<f64> {
+        DefaultSolver::new(&self.P, &self.q, &self.AG, &self.rhs, &self.cones, settings).unwrap()
+    }
+}
+
+/// Clarabel's settings at tolerance `tol` (gap and feasibility), quiet, 500 iterations.
+pub fn clarabel_settings(tol: f64) -> DefaultSettings<f64> {
+    DefaultSettingsBuilder::default()
+        .verbose(false)
+        .tol_gap_abs(tol)
+        .tol_gap_rel(tol)
+        .tol_feas(tol)
+        .max_iter(500)
+        .build()
+        .unwrap()
+}
+
+/// The reference answer.
+pub struct Reference {
+    pub status: SolverStatus,
+    pub z: Array1<f64>,
+    pub nu: Array1<f64>,
+    pub lam: Array1<f64>,
+    pub obj: f64,
+}
+
+/// Solves with Clarabel at tight tolerances (1e-11).
+pub fn clarabel(
+    Q: ArrayView2<f64>,
+    q: ArrayView1<f64>,
+    A: ArrayView2<f64>,
+    b: ArrayView1<f64>,
+    G: ArrayView2<f64>,
+    h: ArrayView1<f64>,
+) -> Reference {
+    let m = A.nrows();
+    let mut solver = ClarabelQp::new(Q, q, A, b, G, h).solver(clarabel_settings(1e-11));
+    solver.solve();
+    let sol = &solver.solution;
+    Reference {
+        status: sol.status,
+        z: Array1::from(sol.x.clone()),
+        nu: Array1::from(sol.z[..m].to_vec()),
+        lam: Array1::from(sol.z[m..].to_vec()),
+        obj: sol.obj_val,
+    }
+}
+
+pub fn max_abs_diff(a: ArrayView1<f64>, b: ArrayView1<f64>) -> f64 {
+    a.iter()
+        .zip(b.iter())
+        .fold(0.0, |m, (x, y)| m.max((x - y).abs()))
+}
