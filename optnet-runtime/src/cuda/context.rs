@@ -237,8 +237,9 @@ impl Context {
             .lock()
             .map_err(|_| Error::Cuda("the upload buffer's lock is poisoned".into()))?;
         if guard.as_ref().is_none_or(|b| b.len() < len) {
-            *guard = None; // free the old buffer first
-                           // Room to grow a little, so batches of slowly rising size do not reallocate.
+            // Free the old buffer first; leave room to grow a little, so batches of slowly
+            // rising size do not reallocate.
+            *guard = None;
             let cap = len.max(1) + len / 4;
             // SAFETY: the memory is uninitialized; it is zeroed below before any reference
             // to it is made.

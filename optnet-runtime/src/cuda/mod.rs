@@ -417,13 +417,15 @@ fn solve_as<T: Real, E: Elem>(
         shared_mem_bytes: smem as u32,
     };
     // OPTNET_CUDA_PROFILE=1: the kernel sums its phase timers (clock64) into `prof`.
-    let mut prof = match std::env::var_os("OPTNET_CUDA_PROFILE") {
-        Some(_) => Some(
+    let profiling = std::env::var_os("OPTNET_CUDA_PROFILE").is_some();
+    let mut prof = if profiling {
+        Some(
             stream
                 .alloc_zeros::<u64>(PROF_LEN)
                 .map_err(context::cuda_err("allocating the profile counters"))?,
-        ),
-        None => None,
+        )
+    } else {
+        None
     };
     let null = 0u64;
     let t0 = timing_event(ctx)?;
@@ -519,7 +521,7 @@ fn solve_as<T: Real, E: Elem>(
         status.push(Status::from_code(ist_h[2 * e]).unwrap_or(Status::NumericalError));
         iters.push(ist_h[2 * e + 1].max(0) as u32);
     }
-    if std::env::var_os("OPTNET_CUDA_PROFILE").is_some() {
+    if profiling {
         eprintln!(
             "optnet cuda host ({} batch {batch}): packed and uploaded {:.2} ms, kernel and download \
              {:.2} ms, unpacked {:.2} ms",

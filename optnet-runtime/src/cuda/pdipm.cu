@@ -285,15 +285,16 @@ __device__ __forceinline__ void k0_mul(T* y, const T* K, int ld, const T* d0, co
 
 // ---------------------------------------------------------------- LDLᵀ
 
-// K[i][j] += Σ_k G[k][i] w_k G[k][j] for j ≤ i < n (lower triangle): on the tensor cores in
-// f64, in register tiles of 4×4 in f32.
+// C[i][j] −= s·Σ_k U[k][i] v_k U[k][j] on the lower triangle j ≤ i < R (as `syrk_dmma`):
+// on the tensor cores in f64, in register tiles of 4×4 in f32. It forms GᵀWG (s = −1) and
+// the LDLᵀ's trailing updates (s = 1).
 template <typename T>
-__device__ __forceinline__ void assemble_gwg(T* K, int ld, const T* G, const T* w, int n, int p) {
+__device__ __forceinline__ void syrk(T* C, int ldc, const T* U, int ldu, const T* v, int R, int kn, T s) {
     if constexpr (sizeof(T) == 8) {
-        syrk_dmma(K, ld, G, n, w, n, p, -1.0);
+        syrk_dmma(C, ldc, U, ldu, v, R, kn, s);
         return;
     }
-    const int nt = (n + 3) / 4, count = nt * (nt + 1) / 2;
+    const int nt = (R + 3) / 4, count = nt * (nt + 1) / 2;
     for (int t = threadIdx.x; t < count; t += NT) {
         int bi, bj;
         tile_of(t, bi, bj);
@@ -303,14 +304,14 @@ __device__ __forceinline__ void assemble_gwg(T* K, int ld, const T* G, const T* 
         for (int a = 0; a < 4; a++)
 #pragma unroll
             for (int b = 0; b < 4; b++) acc[a][b] = T(0);
-        for (int k = 0; k < p; k++) {
-            const T* g = G + (long long)k * n;
-            const T wk = w[k];
+        for (int k = 0; k < kn; k++) {
+            const T* u = U + (long long)k * ldu;
+            const T vk = v[k];
             T xi[4], yj[4];
 #pragma unroll
             for (int a = 0; a < 4; a++) {
-                xi[a] = i0 + a < n ? g[i0 + a] : T(0);
-                yj[a] = j0 + a < n ? g[j0 + a] * wk : T(0);
+                xi[a] = i0 + a < R ? u[i0 + a] : T(0);
+                yj[a] = j0 + a < R ? u[j0 + a] * vk : T(0);
             }
 #pragma unroll
             for (int a = 0; a < 4; a++)
@@ -322,7 +323,7 @@ __device__ __forceinline__ void assemble_gwg(T* K, int ld, const T* G, const T* 
 #pragma unroll
             for (int b = 0; b < 4; b++) {
                 const int i = i0 + a, j = j0 + b;
-                if (i < n && j <= i) K[i * ld + j] += acc[a][b];
+                if (i < R && j <= i) C[i * ldc + j] -= s * acc[a][b];
             }
     }
 }
@@ -359,51 +360,14 @@ __device__ __forceinline__ void ldl_factor(T* K, int ld, int N, int n, T* D, T* 
             __syncthreads();
         }
         if (k1 >= N) break;
-        // Trailing update K[i][j] -= Σ_k C[i][k] C[j][k] / D[k] over i ≥ j ≥ k1 (tensor cores
-        // in f64).
+        // Trailing update K[i][j] -= Σ_k C[i][k] C[j][k] / D[k] over i ≥ j ≥ k1.
         const int R = N - k1, w = k1 - k0;
         for (int e = threadIdx.x; e < w * R; e += NT) {
             const int kk = e / R, i = e - kk * R;
             Pt[kk * R + i] = K[(k1 + i) * ld + k0 + kk];
         }
         __syncthreads();
-        if constexpr (sizeof(T) == 8) {
-            syrk_dmma(K + k1 * ld + k1, ld, Pt, R, invD + k0, R, w, 1.0);
-            __syncthreads();
-            continue;
-        }
-        const int nt = (R + 3) / 4, count = nt * (nt + 1) / 2;
-        for (int t = threadIdx.x; t < count; t += NT) {
-            int bi, bj;
-            tile_of(t, bi, bj);
-            const int i0 = 4 * bi, j0 = 4 * bj;
-            T acc[4][4];
-#pragma unroll
-            for (int a = 0; a < 4; a++)
-#pragma unroll
-                for (int b = 0; b < 4; b++) acc[a][b] = T(0);
-            for (int kk = 0; kk < w; kk++) {
-                const T* c = Pt + kk * R;
-                const T id = invD[k0 + kk];
-                T xi[4], yj[4];
-#pragma unroll
-                for (int a = 0; a < 4; a++) {
-                    xi[a] = i0 + a < R ? c[i0 + a] : T(0);
-                    yj[a] = j0 + a < R ? c[j0 + a] * id : T(0);
-                }
-#pragma unroll
-                for (int a = 0; a < 4; a++)
-#pragma unroll
-                    for (int b = 0; b < 4; b++) acc[a][b] += xi[a] * yj[b];
-            }
-#pragma unroll
-            for (int a = 0; a < 4; a++)
-#pragma unroll
-                for (int b = 0; b < 4; b++) {
-                    const int i = i0 + a, j = j0 + b;
-                    if (i < R && j <= i) K[(k1 + i) * ld + k1 + j] -= acc[a][b];
-                }
-        }
+        syrk(K + k1 * ld + k1, ld, Pt, R, invD + k0, R, w, T(1));
         __syncthreads();
     }
 }
@@ -559,7 +523,7 @@ __device__ __forceinline__ void assemble(Blk<T>& B) {
         if (c <= r) K[(n + r) * ld + n + c] = T(0);
     }
     __syncthreads();
-    if (B.p > 0) assemble_gwg(K, ld, B.G, B.v(S_W), n, B.p);
+    if (B.p > 0) syrk(K, ld, B.G, n, B.v(S_W), n, B.p, T(-1));  // K += GᵀWG
     __syncthreads();
     const T eps = (T)B.P->static_reg;
     for (int i = threadIdx.x; i < N; i += NT) K[i * ld + i] += i < n ? eps : -eps;
