@@ -125,7 +125,8 @@ fn col_dot<T: Real>(c: &[V<T>], x: &[V<T>]) -> V<T> {
     std::array::from_fn(|l| a0[l] + a1[l])
 }
 
-/// y ← y + α·Mᵀx, M `rows × cols` column-major.
+/// y ← y + α·Mᵀx, M `rows × cols` column-major: four columns per sweep of x (eight
+/// chains of accumulation).
 pub(crate) fn gemv_t<T: Real>(
     y: &mut [V<T>],
     M: &[V<T>],
@@ -137,8 +138,34 @@ pub(crate) fn gemv_t<T: Real>(
     run(
         #[inline(always)]
         || {
-            for j in 0..cols {
-                let d = col_dot(&M[j * rows..(j + 1) * rows], &x[..rows]);
+            let x = &x[..rows];
+            let mut j = 0;
+            while j + 4 <= cols {
+                let c: [&[V<T>]; 4] =
+                    std::array::from_fn(|b| &M[(j + b) * rows..(j + b + 1) * rows]);
+                let mut acc = [[[T::zero(); W]; 2]; 4];
+                let mut i = 0;
+                while i + 2 <= rows {
+                    for b in 0..4 {
+                        axpy(&mut acc[b][0], &c[b][i], &x[i]);
+                        axpy(&mut acc[b][1], &c[b][i + 1], &x[i + 1]);
+                    }
+                    i += 2;
+                }
+                if i < rows {
+                    for b in 0..4 {
+                        axpy(&mut acc[b][0], &c[b][i], &x[i]);
+                    }
+                }
+                for b in 0..4 {
+                    for l in 0..W {
+                        y[j + b][l] = fma(alpha, acc[b][0][l] + acc[b][1][l], y[j + b][l]);
+                    }
+                }
+                j += 4;
+            }
+            for j in j..cols {
+                let d = col_dot(&M[j * rows..(j + 1) * rows], x);
                 for l in 0..W {
                     y[j][l] = fma(alpha, d[l], y[j][l]);
                 }
@@ -148,7 +175,8 @@ pub(crate) fn gemv_t<T: Real>(
 }
 
 /// One sweep over G (`p × n` column-major) for both products of a residual:
-/// gl ← gl + α·Gᵀλ and gz ← gz + β·G z.
+/// gl ← gl + α·Gᵀλ and gz ← gz + β·G z, four columns at a time (one load and store of
+/// gz per four columns).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn g_sweep<T: Real>(
     G: &[V<T>],
@@ -165,31 +193,43 @@ pub(crate) fn g_sweep<T: Real>(
         #[inline(always)]
         || {
             let (lam, gz) = (&lam[..p], &mut gz[..p]);
-            for j in 0..n {
-                let col = &G[j * p..(j + 1) * p];
-                let az = z[j].map(|v| v * beta);
-                let (mut a0, mut a1) = ([T::zero(); W], [T::zero(); W]);
-                let mut i = 0;
-                while i + 2 <= p {
-                    axpy(&mut a0, &col[i], &lam[i]);
-                    axpy(&mut gz[i], &col[i], &az);
-                    axpy(&mut a1, &col[i + 1], &lam[i + 1]);
-                    axpy(&mut gz[i + 1], &col[i + 1], &az);
-                    i += 2;
+            let mut j = 0;
+            while j < n {
+                let bw = 4.min(n - j);
+                // Columns past n repeat the last with a zero weight and are not stored.
+                let c: [&[V<T>]; 4] = std::array::from_fn(|b| {
+                    let jj = (j + b).min(n - 1);
+                    &G[jj * p..(jj + 1) * p]
+                });
+                let az: [V<T>; 4] = std::array::from_fn(|b| {
+                    if b < bw {
+                        z[j + b].map(|v| v * beta)
+                    } else {
+                        [T::zero(); W]
+                    }
+                });
+                let mut acc = [[T::zero(); W]; 4];
+                for i in 0..p {
+                    let mut t = gz[i];
+                    for b in 0..4 {
+                        axpy(&mut acc[b], &c[b][i], &lam[i]);
+                        axpy(&mut t, &c[b][i], &az[b]);
+                    }
+                    gz[i] = t;
                 }
-                if i < p {
-                    axpy(&mut a0, &col[i], &lam[i]);
-                    axpy(&mut gz[i], &col[i], &az);
+                for b in 0..bw {
+                    for l in 0..W {
+                        gl[j + b][l] = fma(alpha, acc[b][l], gl[j + b][l]);
+                    }
                 }
-                for l in 0..W {
-                    gl[j][l] = fma(alpha, a0[l] + a1[l], gl[j][l]);
-                }
+                j += bw;
             }
         },
     )
 }
 
-/// Tile width of the rank-k products and the panel width of the factorization.
+/// Panel width of the factorization (its panel updates take tiles of [`TB`] × [`TB`]: 3 × 3
+/// measured faster here than [`form_h`]'s 4 × 3) and block size of the triangular solves.
 pub(crate) const TB: usize = 3;
 
 /// Offset of row i of a lower triangle stored row by row (row i has i + 1 entries).
@@ -198,9 +238,11 @@ pub(crate) fn tri(i: usize) -> usize {
     i * (i + 1) / 2
 }
 
-/// Rows of G per block of [`form_h`]: a slice of G·diag(w) for [`TJ`] columns then takes
-/// 4 KiB, which stays in L1 while the other columns stream past it.
-const KC: usize = 32;
+/// Rows of G per block of [`form_h`] (G·diag(w) of a tile's [`TJ`] columns is kept for a
+/// block: 12 KiB). Measured at n = p = 100: blocks of 16, 32, 64 and 128 rows took 172,
+/// 149, 137 and 125 µs per pack: each block costs a tile's loads and stores of its
+/// accumulators, and a whole column of G stays in L2 anyway.
+const KC: usize = 128;
 /// Register tile of [`form_h`]: [`TI`] rows (held in registers) × [`TJ`] columns (read
 /// from L1 by the multiply–adds): 12 accumulators and 3 operands, 15 of the 16 AVX2
 /// registers.
@@ -321,7 +363,7 @@ pub(crate) fn ldl_factor<T: Real>(
                         u[k * TB + c] = std::array::from_fn(|l| dk[l] * lk[l]);
                     }
                 }
-                // Panel rows j0.. updated with the finished columns, 4 rows at a time.
+                // Panel rows j0.. updated with the finished columns, TB rows at a time.
                 let mut i0 = j0;
                 while i0 < N {
                     let ra = TB.min(N - i0);
