@@ -2,16 +2,17 @@
 //!
 //! [`super::lanes`] solves [`W`] examples of one batch in lockstep: every number of the
 //! method becomes a lane vector `[T; W]` holding that number for each example, and every
-//! matrix is stored column-major with a lane vector per entry (`M[j·rows + i][l]` is entry
-//! (i, j) of example l). Each kernel below is then the textbook loop of one example with
-//! its scalar operations widened to full vector instructions: no horizontal sums, no
-//! tails, and the dependency chains of the factorization and the triangular solves are
-//! shared by W examples instead of stalling one. At n ≈ 100 that is what the per-example
-//! kernels lack (see [`super::dense`]); the interleaved matrices (n²·W values each) still
-//! sit in L2.
+//! matrix is stored with a lane vector per entry (column-major for Q, A and G:
+//! `M[j·rows + i][l]` is entry (i, j) of example l; the factor F as a packed lower
+//! triangle, row by row, see [`tri`]). Each kernel below is then the textbook loop of one
+//! example with its scalar operations widened to full vector instructions: no horizontal
+//! sums, no tails, and the dependency chains of the factorization and the triangular
+//! solves are shared by W examples instead of stalling one. At n ≈ 100 that is what the
+//! per-example kernels lack (see [`super::dense`]); the interleaved Q, G and F of a pack
+//! (1.6 MB at n = p = 100) still sit in L2.
 //!
 //! Like [`super::dense`], every kernel runs under [`dispatch`], which compiles it for the
-//! best instruction set of the CPU (AVX-512 or AVX2, with FMA) and picks one at run time.
+//! best instruction set of the CPU that pulp targets (AVX2 with FMA) and picks it at run time.
 
 use super::dense::dispatch;
 use crate::Real;
@@ -443,14 +444,14 @@ pub(crate) fn ldl_factor<T: Real>(
 }
 
 /// x ← (L D Lᵀ)⁻¹ x with the factors of [`ldl_factor`] (F packed, `inv_d` =
-/// 1/D). Both triangular solves take four rows of L per sweep of x.
+/// 1/D). Both triangular solves take [`TB`] rows of L per sweep of x.
 pub(crate) fn ldl_solve<T: Real>(F: &[V<T>], N: usize, inv_d: &[V<T>], x: &mut [V<T>]) {
     run(
         #[inline(always)]
         || {
             let x = &mut x[..N];
-            // L y = x: rows i0..i0+4 take the finished x[..i0] (eight chains of
-            // accumulation over four rows), then their own triangle.
+            // L y = x: rows i0..i0+TB take the finished x[..i0] (two chains of
+            // accumulation per row), then their own triangle.
             let mut i0 = 0;
             while i0 < N {
                 let bw = TB.min(N - i0);
@@ -640,54 +641,5 @@ mod tests {
                 }
             }
         }
-    }
-
-    /// Per-kernel timings at n = p = 100 (not a test: `cargo test --release -p
-    /// optnet-runtime --lib lane_kernels::tests::timing -- --ignored --nocapture`).
-    #[test]
-    #[ignore]
-    fn timing() {
-        let (n, p) = (100, 100);
-        let r = |e: usize, l: usize| (((e * 2654435761 + l * 40503) % 1000) as f64) / 1000.0 - 0.5;
-        let G: Vec<V<f64>> = (0..p * n)
-            .map(|e| std::array::from_fn(|l| r(e, l)))
-            .collect();
-        let Q: Vec<V<f64>> = (0..n * n)
-            .map(|e| {
-                std::array::from_fn(|l| if e % (n + 1) == 0 { 1.0 } else { 0.0 } + 0.0 * r(e, l))
-            })
-            .collect();
-        let x: Vec<V<f64>> = (0..n)
-            .map(|e| std::array::from_fn(|l| r(e + 7, l)))
-            .collect();
-        let mut y = vec![[0.0; W]; n];
-        let mut F = vec![[0.0; W]; tri(n)];
-        let mut inv_d = vec![[0.0; W]; n];
-        let mut u = vec![[0.0; W]; n * TB];
-        let time = |name: &str, f: &mut dyn FnMut()| {
-            let reps = 200;
-            f();
-            let t = std::time::Instant::now();
-            for _ in 0..reps {
-                f();
-            }
-            let us = t.elapsed().as_secs_f64() / reps as f64 * 1e6;
-            println!("{name:10} {us:8.1} µs per pack of {W}");
-        };
-        time("gemv_n", &mut || gemv_n(&mut y, &G, p, n, &x, 1.0, false));
-        time("gemv_t", &mut || gemv_t(&mut y, &G, p, n, &x, 1.0));
-        let mut y2 = vec![[0.0; W]; p];
-        time("g_sweep", &mut || {
-            g_sweep(&G, p, n, &x, &mut y, 1.0, &x, &mut y2, 1.0)
-        });
-        let w: Vec<V<f64>> = (0..p).map(|k| [1.0 + k as f64 / p as f64; W]).collect();
-        time("form_h", &mut || form_h(&mut F, &Q, n, &G, &w, p));
-        let F0 = F.clone();
-        time("ldl_factor", &mut || {
-            F.copy_from_slice(&F0);
-            ldl_factor(&mut F, n, n, &[1e-13; W], &[1e-7; W], &mut inv_d, &mut u);
-        });
-        let mut xs = x.clone();
-        time("ldl_solve", &mut || ldl_solve(&F, n, &inv_d, &mut xs));
     }
 }

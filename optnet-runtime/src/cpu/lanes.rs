@@ -12,9 +12,14 @@
 //! The results are those of [`super::pdipm::solve`] up to rounding (the kernels sum in
 //! another order).
 //!
-//! At n = p = 100 a pack of eight takes about half the time of eight separate solves:
-//! forming and factoring K and the triangular solves, the per-example kernels' weak
-//! spots at this size, become full-width vector code.
+//! Examples come from a stream: when a lane's example ends, the next one takes its lane
+//! (its first round factors K at W = I and takes the starting point from the constant
+//! direction, as the scalar path's start does), so lanes do not idle while one example of
+//! the pack needs more iterations than the others.
+//!
+//! On OptNet's random QPs (n = p = 100, f64, one core of the development machine) this
+//! path was measured 12–15 % faster than the scalar one; forming GᵀWG takes about 30 % of
+//! its time, the Newton solves 35 % and the factorization 15 %.
 
 use super::kkt::KktParams;
 use super::lane_kernels::{self as lk, tri, V, W};
@@ -621,6 +626,19 @@ pub(crate) fn solve_stream<T: Real>(
         if ln.phase.iter().all(|&ph| ph == Phase::Idle) {
             break;
         }
+        // A lane left idle (the stream has run out) computes along with the others: park
+        // it at the benign starting iterate, so that it never feeds the shared instruction
+        // stream overflows or subnormal numbers (which cost far more than normal ones).
+        for l in (0..W).filter(|&l| ln.phase[l] == Phase::Idle) {
+            for v in it.z.iter_mut().chain(it.nu.iter_mut()) {
+                v[l] = T::zero();
+            }
+            for v in it.lam.iter_mut().chain(it.s.iter_mut()) {
+                v[l] = T::one();
+            }
+            it.tau[l] = T::one();
+            it.kappa[l] = T::one();
+        }
         let run: [bool; W] = std::array::from_fn(|l| ln.phase[l] == Phase::Run);
 
         // 1. Residuals (every lane; only the running ones are read).
@@ -717,16 +735,16 @@ pub(crate) fn solve_stream<T: Real>(
             continue;
         }
 
-        // 3.–7. Factor K at W = λ / s (W = I for a starting lane) and compute the step,
+        // 3.–7. Factor K at W = λ / s (W = I for a starting or idle lane) and compute the step,
         // with the scalar path's safeguard: a running lane whose factors or direction
         // overflow refactors with 100× its regularization, at most `MAX_BOOSTS` times.
         // The other lanes recompute exactly what they had.
         for i in 0..p {
             wk.w[i] = std::array::from_fn(|l| {
-                if start[l] {
-                    T::one()
-                } else {
+                if run[l] {
                     it.lam[i][l] / it.s[i][l]
+                } else {
+                    T::one()
                 }
             });
         }
