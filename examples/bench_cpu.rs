@@ -84,6 +84,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let mut batches = vec![1usize, 128, 2048];
     let mut reps = 3usize;
+    let mut lockstep = true;
     let mut i = 1;
     while i < args.len() {
         match args[i].as_str() {
@@ -100,6 +101,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 reps = args.get(i + 1).ok_or("--reps needs a number")?.parse()?;
                 i += 1;
             }
+            "--no-lockstep" => lockstep = false,
             other => return Err(format!("unknown argument {other}").into()),
         }
         i += 1;
@@ -116,6 +118,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for threads in [1, cores] {
             let solver = Solver::cpu().with_settings(Settings {
                 threads: Some(threads),
+                lockstep,
                 ..Settings::default()
             })?;
             let (f, fb, solved, it) = time::<f64>(&pr, &solver, reps)?;

@@ -76,6 +76,12 @@ pub struct Settings {
     pub check_psd: bool,
     /// Worker threads for the CPU backend; `None` uses rayon's global pool (all cores).
     pub threads: Option<usize>,
+    /// CPU backend, f64: solve the examples of a batch four at a time in lockstep, one per
+    /// SIMD lane, with their matrices interleaved (each example keeps its own steps,
+    /// stopping test and status; the answers agree with solving each alone to rounding).
+    /// Batches of fewer than eight, LPs and f32 are solved one example at a time. Measured
+    /// 12–15 % faster at n = p = 100 on the development machine. Default true.
+    pub lockstep: bool,
     /// Print one line per iteration and example to standard error (CPU backend). For
     /// diagnosing a hard example; default false.
     pub verbose: bool,
@@ -107,6 +113,7 @@ impl Default for Settings {
             equilibrate_max_scaling: 1e4,
             check_psd: true,
             threads: None,
+            lockstep: true,
             verbose: false,
         }
     }

@@ -102,6 +102,24 @@ pub(crate) struct Outcome<T> {
     pub factors: Option<(KktParams<T>, Scaling<T>, Vec<T>)>,
 }
 
+impl<T: Real> Outcome<T> {
+    /// An example that ended without an answer: NaN vectors and no factors.
+    pub(crate) fn failed(n: usize, m: usize, p: usize, status: Status, iters: u32) -> Self {
+        Outcome {
+            z: vec![T::nan(); n],
+            nu: vec![T::nan(); m],
+            lam: vec![T::nan(); p],
+            s: vec![T::nan(); p],
+            status,
+            iters,
+            res_primal: T::nan(),
+            res_dual: T::nan(),
+            gap: T::nan(),
+            factors: None,
+        }
+    }
+}
+
 /// A search direction (or a right-hand side of the same shape).
 pub(crate) struct Dir<T> {
     pub z: Vec<T>,
@@ -373,18 +391,18 @@ fn shift_interior<T: Real>(v: &mut [T]) {
 
 /// Measures of progress in the original units (see [`crate::Settings`]).
 #[derive(Copy, Clone, Debug, Default)]
-struct Info<T> {
-    res_primal: T,
-    res_dual: T,
-    gap_abs: T,
-    gap_rel: T,
-    ktratio: T,
+pub(crate) struct Info<T> {
+    pub res_primal: T,
+    pub res_dual: T,
+    pub gap_abs: T,
+    pub gap_rel: T,
+    pub ktratio: T,
     /// bᵀν + hᵀλ and ‖Aᵀν + Gᵀλ‖∞ / max(1, ‖(ν, λ)‖∞), unnormalized by τ.
-    bnu: T,
-    res_pinf: T,
+    pub bnu: T,
+    pub res_pinf: T,
     /// qᵀz and the certificate residual of the ray z, unnormalized by τ.
-    qz: T,
-    res_dinf: T,
+    pub qz: T,
+    pub res_dinf: T,
 }
 
 /// Solves one example. `lp` is already copied (and equilibrated).
@@ -407,18 +425,7 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
     let mut s = vec![T::one(); p];
     let (mut tau, mut kappa) = (T::one(), T::one());
 
-    let fail = |status: Status, iters: u32| Outcome {
-        z: vec![T::nan(); n],
-        nu: vec![T::nan(); m],
-        lam: vec![T::nan(); p],
-        s: vec![T::nan(); p],
-        status,
-        iters,
-        res_primal: T::nan(),
-        res_dual: T::nan(),
-        gap: T::nan(),
-        factors: None,
-    };
+    let fail = |status: Status, iters: u32| Outcome::failed(n, m, p, status, iters);
 
     // Starting point: solve with W = I.
     wk.w.fill(T::one());
@@ -723,7 +730,7 @@ struct Iterate<'a, T> {
 
 /// Safeguard: how many times one example's solve may raise its regularization 100-fold
 /// after an overflow (see [`Kkt::boost`]).
-const MAX_BOOSTS: u32 = 3;
+pub(crate) const MAX_BOOSTS: u32 = 3;
 
 /// Steps 4–7 of ALGORITHM.md with K already factored (and the residuals, W and Qz in `wk`):
 /// the constant direction, the affine and the combined direction (left in `wk.step`).
@@ -848,7 +855,7 @@ fn newton_step<T: Real>(
     (alpha.is_finite() && finite(step)).then_some(alpha)
 }
 
-fn is_solved<T: Real>(info: &Info<T>, gap_abs: T, gap_rel: T, feas: T) -> bool {
+pub(crate) fn is_solved<T: Real>(info: &Info<T>, gap_abs: T, gap_rel: T, feas: T) -> bool {
     (info.gap_abs < gap_abs || info.gap_rel < gap_rel)
         && info.res_primal < feas
         && info.res_dual < feas

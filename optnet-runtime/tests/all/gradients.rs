@@ -247,3 +247,64 @@ fn unsolved_examples_get_zero_gradients() {
     assert!(dq.row(1).iter().all(|&v| v == 0.0));
     assert!(dq.row(0).iter().any(|&v| v != 0.0));
 }
+
+#[test]
+fn gradients_of_a_batch_solved_in_lockstep() {
+    // Nine examples: more than two packs' worth, so the forward pass runs in lockstep.
+    let (B, n, m, p) = (9, 6, 2, 9);
+    let mut r = rng(11);
+    let qps: Vec<Qp> = (0..B).map(|_| random_qp(&mut r, n, m, p, n, 0.5)).collect();
+    let d = stack(&qps);
+    let w = randn(&mut r, (B, n));
+    let s = solver();
+    assert!(s.settings().lockstep);
+    let sol = s.solve(&d.batch()).unwrap();
+    assert!(sol.all_solved(), "{:?}", sol.status);
+    let g = s.backward(&d.batch(), &sol, w.view()).unwrap();
+    let loss = |x: &Stack| {
+        let sol = s.solve(&x.batch()).unwrap();
+        assert!(sol.all_solved());
+        (&sol.z * &w).sum()
+    };
+    let step = 1e-6;
+    let fd = |f: &dyn Fn(&mut Stack, f64)| {
+        let (mut up, mut dn) = (d.clone(), d.clone());
+        f(&mut up, step);
+        f(&mut dn, -step);
+        (loss(&up) - loss(&dn)) / (2.0 * step)
+    };
+    let close = |num: f64, ana: f64, what: &str| {
+        assert!(
+            (num - ana).abs() < 1e-5 * (1.0 + num.abs()),
+            "{what}: fd {num} vs {ana}"
+        )
+    };
+    for e in [0, 4, 8] {
+        for i in 0..n {
+            let num = fd(&|x: &mut Stack, t| x.q[[e, i]] += t);
+            close(num, grad_entry1(&g.dq, e, i), &format!("dq[{e},{i}]"));
+        }
+        for i in 0..p {
+            let num = fd(&|x: &mut Stack, t| x.h[[e, i]] += t);
+            close(
+                num,
+                grad_entry1(g.dh.as_ref().unwrap(), e, i),
+                &format!("dh[{e},{i}]"),
+            );
+            let num = fd(&|x: &mut Stack, t| x.G[[e, i, 1]] += t);
+            close(
+                num,
+                grad_entry2(g.dG.as_ref().unwrap(), e, i, 1),
+                &format!("dG[{e},{i},1]"),
+            );
+        }
+        for i in 0..m {
+            let num = fd(&|x: &mut Stack, t| x.b[[e, i]] += t);
+            close(
+                num,
+                grad_entry1(g.db.as_ref().unwrap(), e, i),
+                &format!("db[{e},{i}]"),
+            );
+        }
+    }
+}

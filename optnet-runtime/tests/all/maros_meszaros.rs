@@ -125,6 +125,31 @@ fn every_small_problem_is_solved_at_default_settings() {
     );
 }
 
+/// The same problems eight to a batch, so that they are solved in lockstep (four lanes,
+/// each taking a second copy when its first ends; an LP goes alone either way): every
+/// copy meets the same tolerances.
+#[test]
+fn every_small_problem_is_solved_in_lockstep() {
+    let solver = Solver::cpu();
+    assert!(solver.settings().lockstep);
+    let mut failures = Vec::new();
+    for pb in load_all() {
+        let copies = vec![pb.qp.clone(); 8];
+        let sol = solver.solve(&stack(&copies).batch()).unwrap();
+        for i in 0..copies.len() {
+            let z = sol.z.row(i);
+            let (obj_err, infeas) = (pb.objective_error(pb.qp.objective(z)), pb.infeasibility(z));
+            if sol.status[i] != Status::Solved || obj_err > OBJ_TOL || infeas > FEAS_TOL {
+                failures.push(format!(
+                    "{} copy {i}: {} after {} iterations, objective error {obj_err:e}, infeasibility {infeas:e}",
+                    pb.name, sol.status[i], sol.iters[i]
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 /// A batch mixing a hard problem with easy ones of the same shape keeps per-example
 /// stopping: every example stops after exactly the iterations it takes alone, and the easy
 /// ones stop long before the hard one.

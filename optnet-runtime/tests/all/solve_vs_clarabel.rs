@@ -10,7 +10,26 @@ fn check_batch(qps: &[Qp]) {
     check_batch_with(qps, &Solver::cpu());
 }
 
+/// Checks the examples solved one by one (`lockstep` off) and, repeated to a batch of 13
+/// (three examples in each of four lanes and one more), solved in lockstep.
 fn check_batch_with(qps: &[Qp], solver: &Solver) {
+    for lockstep in [false, true] {
+        let settings = Settings {
+            lockstep,
+            ..solver.settings().clone()
+        };
+        let solver = Solver::cpu().with_settings(settings).unwrap();
+        let count = if lockstep {
+            13.max(qps.len())
+        } else {
+            qps.len()
+        };
+        let batch: Vec<Qp> = qps.iter().cycle().take(count).cloned().collect();
+        check_one_batch(&batch, &solver);
+    }
+}
+
+fn check_one_batch(qps: &[Qp], solver: &Solver) {
     let (n, m, p) = (qps[0].n(), qps[0].m(), qps[0].p());
     let data = stack(qps);
     let batch = data.batch();
@@ -213,9 +232,29 @@ fn infeasible_and_unbounded_members_leave_the_rest_right() {
     qps[4].q.fill(0.0);
     qps[4].q[5] = -1.0;
     qps[4].G[[5, 5]] = 0.0;
-    let data = stack(&qps);
+    // Twice over, so that the batch is also solved in lockstep (the LP member, example 4,
+    // is solved alone either way).
+    let twice: Vec<Qp> = qps.iter().chain(&qps).cloned().collect();
+    for (qps, solver) in [
+        (&qps, Solver::cpu()),
+        (
+            &twice,
+            Solver::cpu()
+                .with_settings(Settings {
+                    lockstep: true,
+                    ..Settings::default()
+                })
+                .unwrap(),
+        ),
+    ] {
+        check_infeasible_unbounded(qps, &solver);
+    }
+}
+
+fn check_infeasible_unbounded(qps: &[Qp], solver: &Solver) {
+    let data = stack(qps);
     let batch = data.batch();
-    let sol = Solver::cpu().solve(&batch).unwrap();
+    let sol = solver.solve(&batch).unwrap();
     assert_eq!(sol.status[1], Status::PrimalInfeasible);
     assert_eq!(sol.status[4], Status::DualInfeasible);
     // The certificate of example 1: λ ≥ 0, Aᵀν + Gᵀλ ≈ 0, bᵀν + hᵀλ < 0.

@@ -1,0 +1,645 @@
+//! Dense kernels on a pack of examples interleaved across SIMD lanes.
+//!
+//! [`super::lanes`] solves [`W`] examples of one batch in lockstep: every number of the
+//! method becomes a lane vector `[T; W]` holding that number for each example, and every
+//! matrix is stored with a lane vector per entry (column-major for Q, A and G:
+//! `M[j·rows + i][l]` is entry (i, j) of example l; the factor F as a packed lower
+//! triangle, row by row, see [`tri`]). Each kernel below is then the textbook loop of one
+//! example with its scalar operations widened to full vector instructions: no horizontal
+//! sums, no tails, and the dependency chains of the factorization and the triangular
+//! solves are shared by W examples instead of stalling one. At n ≈ 100 that is what the
+//! per-example kernels lack (see [`super::dense`]); the interleaved Q, G and F of a pack
+//! (1.6 MB at n = p = 100) still sit in L2.
+//!
+//! Like [`super::dense`], every kernel runs under [`dispatch`], which compiles it for the
+//! best instruction set of the CPU that pulp targets (AVX2 with FMA) and picks it at run time.
+
+use super::dense::dispatch;
+use crate::Real;
+use pulp::{Simd, WithSimd};
+
+/// Examples per pack: one AVX2 register of `f64`. (Eight, one AVX-512 register, was
+/// measured slower on the development machine, whose 512-bit FMA throughput is half its
+/// 256-bit one, and its packs outgrew L2.)
+pub(crate) const W: usize = 4;
+
+/// One number of each example of a pack.
+pub(crate) type V<T> = [T; W];
+
+/// a·b + c, fused where the instruction set has it.
+#[inline(always)]
+fn fma<T: Real>(a: T, b: T, c: T) -> T {
+    num_traits::Float::mul_add(a, b, c)
+}
+
+/// y ← a·b + y, lane by lane.
+#[inline(always)]
+fn axpy<T: Real>(y: &mut V<T>, a: &V<T>, b: &V<T>) {
+    for l in 0..W {
+        y[l] = fma(a[l], b[l], y[l]);
+    }
+}
+
+/// y ← y − a·b, lane by lane.
+#[inline(always)]
+fn axmy<T: Real>(y: &mut V<T>, a: &V<T>, b: &V<T>) {
+    for l in 0..W {
+        y[l] = fma(-a[l], b[l], y[l]);
+    }
+}
+
+/// Runs `f` compiled for the CPU's best instruction set.
+#[inline(always)]
+fn run<R, F: FnOnce() -> R>(f: F) -> R {
+    struct Op<F>(F);
+    impl<R, F: FnOnce() -> R> WithSimd for Op<F> {
+        type Output = R;
+        #[inline(always)]
+        fn with_simd<S: Simd>(self, _: S) -> R {
+            (self.0)()
+        }
+    }
+    dispatch(Op(f))
+}
+
+/// y ← β·y + α·M x, M `rows × cols` column-major (β is 0 or 1).
+pub(crate) fn gemv_n<T: Real>(
+    y: &mut [V<T>],
+    M: &[V<T>],
+    rows: usize,
+    cols: usize,
+    x: &[V<T>],
+    alpha: T,
+    beta_one: bool,
+) {
+    run(
+        #[inline(always)]
+        || {
+            let y = &mut y[..rows];
+            if !beta_one {
+                y.fill([T::zero(); W]);
+            }
+            let mut j = 0;
+            // Four columns per sweep of y: four multiply–adds per load and store of y.
+            while j + 4 <= cols {
+                let ax: [V<T>; 4] = std::array::from_fn(|c| x[j + c].map(|v| v * alpha));
+                let m0 = &M[j * rows..(j + 1) * rows];
+                let m1 = &M[(j + 1) * rows..(j + 2) * rows];
+                let m2 = &M[(j + 2) * rows..(j + 3) * rows];
+                let m3 = &M[(j + 3) * rows..(j + 4) * rows];
+                for i in 0..rows {
+                    let mut t = y[i];
+                    axpy(&mut t, &m0[i], &ax[0]);
+                    axpy(&mut t, &m1[i], &ax[1]);
+                    axpy(&mut t, &m2[i], &ax[2]);
+                    axpy(&mut t, &m3[i], &ax[3]);
+                    y[i] = t;
+                }
+                j += 4;
+            }
+            while j < cols {
+                let ax = x[j].map(|v| v * alpha);
+                let mc = &M[j * rows..(j + 1) * rows];
+                for i in 0..rows {
+                    axpy(&mut y[i], &mc[i], &ax);
+                }
+                j += 1;
+            }
+        },
+    )
+}
+
+/// Σᵢ c[i]·x[i] with two chains of accumulation.
+#[inline(always)]
+fn col_dot<T: Real>(c: &[V<T>], x: &[V<T>]) -> V<T> {
+    let n = c.len().min(x.len());
+    let (mut a0, mut a1) = ([T::zero(); W], [T::zero(); W]);
+    let mut i = 0;
+    while i + 2 <= n {
+        axpy(&mut a0, &c[i], &x[i]);
+        axpy(&mut a1, &c[i + 1], &x[i + 1]);
+        i += 2;
+    }
+    if i < n {
+        axpy(&mut a0, &c[i], &x[i]);
+    }
+    std::array::from_fn(|l| a0[l] + a1[l])
+}
+
+/// y ← y + α·Mᵀx, M `rows × cols` column-major: four columns per sweep of x (eight
+/// chains of accumulation).
+pub(crate) fn gemv_t<T: Real>(
+    y: &mut [V<T>],
+    M: &[V<T>],
+    rows: usize,
+    cols: usize,
+    x: &[V<T>],
+    alpha: T,
+) {
+    run(
+        #[inline(always)]
+        || {
+            let x = &x[..rows];
+            let mut j = 0;
+            while j + 4 <= cols {
+                let c: [&[V<T>]; 4] =
+                    std::array::from_fn(|b| &M[(j + b) * rows..(j + b + 1) * rows]);
+                let mut acc = [[[T::zero(); W]; 2]; 4];
+                let mut i = 0;
+                while i + 2 <= rows {
+                    for b in 0..4 {
+                        axpy(&mut acc[b][0], &c[b][i], &x[i]);
+                        axpy(&mut acc[b][1], &c[b][i + 1], &x[i + 1]);
+                    }
+                    i += 2;
+                }
+                if i < rows {
+                    for b in 0..4 {
+                        axpy(&mut acc[b][0], &c[b][i], &x[i]);
+                    }
+                }
+                for b in 0..4 {
+                    for l in 0..W {
+                        y[j + b][l] = fma(alpha, acc[b][0][l] + acc[b][1][l], y[j + b][l]);
+                    }
+                }
+                j += 4;
+            }
+            for j in j..cols {
+                let d = col_dot(&M[j * rows..(j + 1) * rows], x);
+                for l in 0..W {
+                    y[j][l] = fma(alpha, d[l], y[j][l]);
+                }
+            }
+        },
+    )
+}
+
+/// One sweep over G (`p × n` column-major) for both products of a residual:
+/// gl ← gl + α·Gᵀλ and gz ← gz + β·G z, four columns at a time (one load and store of
+/// gz per four columns).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn g_sweep<T: Real>(
+    G: &[V<T>],
+    p: usize,
+    n: usize,
+    lam: &[V<T>],
+    gl: &mut [V<T>],
+    alpha: T,
+    z: &[V<T>],
+    gz: &mut [V<T>],
+    beta: T,
+) {
+    run(
+        #[inline(always)]
+        || {
+            let (lam, gz) = (&lam[..p], &mut gz[..p]);
+            let mut j = 0;
+            while j < n {
+                let bw = 4.min(n - j);
+                // Columns past n repeat the last with a zero weight and are not stored.
+                let c: [&[V<T>]; 4] = std::array::from_fn(|b| {
+                    let jj = (j + b).min(n - 1);
+                    &G[jj * p..(jj + 1) * p]
+                });
+                let az: [V<T>; 4] = std::array::from_fn(|b| {
+                    if b < bw {
+                        z[j + b].map(|v| v * beta)
+                    } else {
+                        [T::zero(); W]
+                    }
+                });
+                let mut acc = [[T::zero(); W]; 4];
+                for i in 0..p {
+                    let mut t = gz[i];
+                    for b in 0..4 {
+                        axpy(&mut acc[b], &c[b][i], &lam[i]);
+                        axpy(&mut t, &c[b][i], &az[b]);
+                    }
+                    gz[i] = t;
+                }
+                for b in 0..bw {
+                    for l in 0..W {
+                        gl[j + b][l] = fma(alpha, acc[b][l], gl[j + b][l]);
+                    }
+                }
+                j += bw;
+            }
+        },
+    )
+}
+
+/// Panel width of the factorization (its panel updates take tiles of [`TB`] × [`TB`]: 3 × 3
+/// measured faster here than [`form_h`]'s 4 × 3) and block size of the triangular solves.
+pub(crate) const TB: usize = 3;
+
+/// Offset of row i of a lower triangle stored row by row (row i has i + 1 entries).
+#[inline(always)]
+pub(crate) fn tri(i: usize) -> usize {
+    i * (i + 1) / 2
+}
+
+/// Rows of G per block of [`form_h`] (G·diag(w) of a tile's [`TJ`] columns is kept for a
+/// block: 12 KiB). Measured at n = p = 100: blocks of 16, 32, 64 and 128 rows took 172,
+/// 149, 137 and 125 µs per pack: each block costs a tile's loads and stores of its
+/// accumulators, and a whole column of G stays in L2 anyway.
+const KC: usize = 128;
+/// Register tile of [`form_h`]: [`TI`] rows (held in registers) × [`TJ`] columns (read
+/// from L1 by the multiply–adds): 12 accumulators and 3 operands, 15 of the 16 AVX2
+/// registers.
+const TI: usize = 4;
+const TJ: usize = 3;
+
+/// The (1,1) block of K: F[i, j] ← Q[i, j] + Σₖ G[k, i]·w[k]·G[k, j] for j ≤ i < n, with G
+/// `p × n` and Q `n × n` column-major, F the packed lower triangle ([`tri`]). Register
+/// tiles of [`TI`] × [`TJ`] lane vectors, in blocks of [`KC`] rows of G.
+pub(crate) fn form_h<T: Real>(
+    F: &mut [V<T>],
+    Q: &[V<T>],
+    n: usize,
+    G: &[V<T>],
+    w: &[V<T>],
+    p: usize,
+) {
+    run(
+        #[inline(always)]
+        || {
+            let mut wg = [[[T::zero(); W]; KC]; TJ];
+            let mut k0 = 0;
+            loop {
+                let kc = KC.min(p - k0.min(p));
+                let first = k0 == 0;
+                let mut j0 = 0;
+                while j0 < n {
+                    // w∘G for the tile's columns j (past n clamped, their results dropped).
+                    for b in 0..TJ {
+                        let j = (j0 + b).min(n - 1);
+                        let c = &G[j * p + k0..j * p + k0 + kc];
+                        for k in 0..kc {
+                            wg[b][k] = std::array::from_fn(|l| c[k][l] * w[k0 + k][l]);
+                        }
+                    }
+                    let mut i0 = j0 / TI * TI;
+                    while i0 < n {
+                        let ci: [&[V<T>]; TI] = std::array::from_fn(|a| {
+                            let i = (i0 + a).min(n - 1);
+                            &G[i * p + k0..i * p + k0 + kc]
+                        });
+                        let mut acc = [[[T::zero(); W]; TJ]; TI];
+                        for a in 0..TI {
+                            for b in 0..TJ {
+                                let (i, j) = (i0 + a, j0 + b);
+                                if i < n && j <= i {
+                                    acc[a][b] = if first { Q[j * n + i] } else { F[tri(i) + j] };
+                                }
+                            }
+                        }
+                        // (Lengths fixed once, so that the loop has no bounds checks and
+                        // the accumulators stay in registers.)
+                        let wgs: [&[V<T>]; TJ] = std::array::from_fn(|b| &wg[b][..kc]);
+                        let ci = ci.map(|c| &c[..kc]);
+                        for k in 0..kc {
+                            let u: [V<T>; TI] = std::array::from_fn(|a| ci[a][k]);
+                            for a in 0..TI {
+                                for b in 0..TJ {
+                                    axpy(&mut acc[a][b], &u[a], &wgs[b][k]);
+                                }
+                            }
+                        }
+                        for a in 0..TI {
+                            for b in 0..TJ {
+                                let (i, j) = (i0 + a, j0 + b);
+                                if i < n && j <= i {
+                                    F[tri(i) + j] = acc[a][b];
+                                }
+                            }
+                        }
+                        i0 += TI;
+                    }
+                    j0 += TJ;
+                }
+                k0 += KC;
+                if k0 >= p {
+                    break;
+                }
+            }
+        },
+    )
+}
+
+/// LDLᵀ of the lower triangle of F (`N × N`, packed by rows, see [`tri`]) in place,
+/// without pivoting, left-looking in panels of [`TB`] columns (ALGORITHM §3): each panel
+/// is first updated with all finished columns (F[i, c] −= Σₖ L[i, k]·D[k]·L[c, k], in
+/// register tiles of 4 rows × 4 columns, each row of L read contiguously), then factored
+/// column by column. Dynamic regularization as the scalar path: pivot k must have the sign
+/// `+` for k < n and `−` after; a pivot of the wrong sign or of magnitude below `eps`
+/// becomes ±`delta`.
+///
+/// On exit F's strict lower triangle holds L (unit diagonal implied), its diagonal D, and
+/// `inv_d` holds 1/D. `u` is scratch of N·[`TB`] lane vectors. Returns, per lane, whether
+/// every pivot and every entry of L is finite and non-zero.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn ldl_factor<T: Real>(
+    F: &mut [V<T>],
+    N: usize,
+    n: usize,
+    eps: &V<T>,
+    delta: &V<T>,
+    inv_d: &mut [V<T>],
+    u: &mut [V<T>],
+) -> [bool; W] {
+    run(
+        #[inline(always)]
+        || {
+            let mut chk = [T::zero(); W];
+            let mut zero_pivot = [false; W];
+            let mut j0 = 0;
+            while j0 < N {
+                let bw = TB.min(N - j0);
+                // U[k][c] = D[k]·L[j0 + c, k] for the finished columns k < j0.
+                for c in 0..TB {
+                    let r = (j0 + c).min(N - 1);
+                    for k in 0..j0 {
+                        let (dk, lk) = (F[tri(k) + k], F[tri(r) + k]);
+                        u[k * TB + c] = std::array::from_fn(|l| dk[l] * lk[l]);
+                    }
+                }
+                // Panel rows j0.. updated with the finished columns, TB rows at a time.
+                let mut i0 = j0;
+                while i0 < N {
+                    let ra = TB.min(N - i0);
+                    let rows: [&[V<T>]; TB] = std::array::from_fn(|a| {
+                        let r = (i0 + a).min(N - 1);
+                        &F[tri(r)..tri(r) + j0]
+                    });
+                    let mut acc = [[[T::zero(); W]; TB]; TB];
+                    for k in 0..j0 {
+                        let li: [V<T>; TB] = std::array::from_fn(|a| rows[a][k]);
+                        let uk = &u[k * TB..(k + 1) * TB];
+                        for a in 0..TB {
+                            for c in 0..TB {
+                                axpy(&mut acc[a][c], &li[a], &uk[c]);
+                            }
+                        }
+                    }
+                    for a in 0..ra {
+                        let i = i0 + a;
+                        for c in 0..bw {
+                            if i >= j0 + c {
+                                let f = &mut F[tri(i) + j0 + c];
+                                for l in 0..W {
+                                    f[l] -= acc[a][c][l];
+                                }
+                            }
+                        }
+                    }
+                    i0 += TB;
+                }
+                // Factor the panel column by column.
+                for c in 0..bw {
+                    let k = j0 + c;
+                    let sgn = if k < n { T::one() } else { -T::one() };
+                    let mut d = F[tri(k) + k];
+                    for l in 0..W {
+                        // (Also replaces a NaN pivot: no comparison with NaN holds.)
+                        let right = sgn * d[l] >= eps[l];
+                        if !right {
+                            d[l] = sgn * delta[l];
+                        }
+                        zero_pivot[l] |= d[l] == T::zero();
+                    }
+                    let id: V<T> = std::array::from_fn(|l| T::one() / d[l]);
+                    F[tri(k) + k] = d;
+                    inv_d[k] = id;
+                    // L[j0 + c2, k] for the later columns of the panel.
+                    let t: [V<T>; TB] = std::array::from_fn(|c2| {
+                        let r = (j0 + c2).min(N - 1);
+                        std::array::from_fn(|l| F[tri(r) + k][l] * id[l])
+                    });
+                    for i in k + 1..N {
+                        let ci = F[tri(i) + k];
+                        for c2 in c + 1..bw {
+                            if i >= j0 + c2 {
+                                axmy(&mut F[tri(i) + j0 + c2], &ci, &t[c2]);
+                            }
+                        }
+                        let li: V<T> = std::array::from_fn(|l| ci[l] * id[l]);
+                        for l in 0..W {
+                            chk[l] = fma(li[l], T::zero(), chk[l]);
+                        }
+                        F[tri(i) + k] = li;
+                    }
+                }
+                j0 += bw;
+            }
+            let d_ok = (0..N).fold([T::zero(); W], |mut a, k| {
+                for l in 0..W {
+                    a[l] = fma(F[tri(k) + k][l], T::zero(), a[l]);
+                }
+                a
+            });
+            std::array::from_fn(|l| !zero_pivot[l] && chk[l] == T::zero() && d_ok[l] == T::zero())
+        },
+    )
+}
+
+/// x ← (L D Lᵀ)⁻¹ x with the factors of [`ldl_factor`] (F packed, `inv_d` =
+/// 1/D). Both triangular solves take [`TB`] rows of L per sweep of x.
+pub(crate) fn ldl_solve<T: Real>(F: &[V<T>], N: usize, inv_d: &[V<T>], x: &mut [V<T>]) {
+    run(
+        #[inline(always)]
+        || {
+            let x = &mut x[..N];
+            // L y = x: rows i0..i0+TB take the finished x[..i0] (two chains of
+            // accumulation per row), then their own triangle.
+            let mut i0 = 0;
+            while i0 < N {
+                let bw = TB.min(N - i0);
+                let rows: [&[V<T>]; TB] = std::array::from_fn(|a| {
+                    let r = (i0 + a).min(N - 1);
+                    &F[tri(r)..tri(r) + i0]
+                });
+                let mut acc = [[[T::zero(); W]; 2]; TB];
+                let mut k = 0;
+                while k + 2 <= i0 {
+                    for a in 0..TB {
+                        axpy(&mut acc[a][0], &rows[a][k], &x[k]);
+                        axpy(&mut acc[a][1], &rows[a][k + 1], &x[k + 1]);
+                    }
+                    k += 2;
+                }
+                if k < i0 {
+                    for a in 0..TB {
+                        axpy(&mut acc[a][0], &rows[a][k], &x[k]);
+                    }
+                }
+                for a in 0..bw {
+                    let i = i0 + a;
+                    let mut xi = x[i];
+                    for l in 0..W {
+                        xi[l] -= acc[a][0][l] + acc[a][1][l];
+                    }
+                    for c in 0..a {
+                        axmy(&mut xi, &F[tri(i) + i0 + c], &x[i0 + c]);
+                    }
+                    x[i] = xi;
+                }
+                i0 += bw;
+            }
+            // D u = y.
+            for (xi, di) in x.iter_mut().zip(inv_d) {
+                for l in 0..W {
+                    xi[l] *= di[l];
+                }
+            }
+            // Lᵀ x = u, from the last block of rows back: each finished row i of L is
+            // subtracted from x[..i] (x[k] −= L[i, k]·x[i]).
+            let mut end = N;
+            while end > 0 {
+                let bw = if end % TB == 0 { TB } else { end % TB };
+                let i0 = end - bw;
+                for a in (0..bw).rev() {
+                    let i = i0 + a;
+                    let xi = x[i];
+                    for c in 0..a {
+                        let f = F[tri(i) + i0 + c];
+                        axmy(&mut x[i0 + c], &f, &xi);
+                    }
+                }
+                let xs: [V<T>; TB] = std::array::from_fn(|a| x[(i0 + a).min(end - 1)]);
+                let rows: [&[V<T>]; TB] = std::array::from_fn(|a| {
+                    let r = (i0 + a).min(end - 1);
+                    &F[tri(r)..tri(r) + i0]
+                });
+                if bw == TB {
+                    for k in 0..i0 {
+                        let mut t = x[k];
+                        for a in 0..TB {
+                            axmy(&mut t, &rows[a][k], &xs[a]);
+                        }
+                        x[k] = t;
+                    }
+                } else {
+                    for a in 0..bw {
+                        for k in 0..i0 {
+                            axmy(&mut x[k], &rows[a][k], &xs[a]);
+                        }
+                    }
+                }
+                end = i0;
+            }
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A pack of W different SPD-plus-negative-block matrices, [H Aᵀ; A −εI].
+    fn pack_kkt(n: usize, m: usize) -> (Vec<V<f64>>, Vec<Vec<f64>>) {
+        let nn = n + m;
+        let mut full = vec![vec![0.0; nn * nn]; W];
+        // (full: column-major and symmetric; the pack: its lower triangle, packed.)
+        for (l, f) in full.iter_mut().enumerate() {
+            let r = |i: usize, j: usize| (((i * 31 + j * 17 + l * 7) % 13) as f64 - 6.0) / 7.0;
+            for i in 0..n {
+                for j in 0..n {
+                    let mut h = 0.0;
+                    for k in 0..n {
+                        h += r(k, i) * r(k, j);
+                    }
+                    f[j * nn + i] = h + if i == j { 1.0 } else { 0.0 };
+                }
+            }
+            for i in 0..m {
+                for j in 0..n {
+                    f[j * nn + n + i] = r(i + 50, j);
+                    f[(n + i) * nn + j] = r(i + 50, j);
+                }
+                f[(n + i) * nn + n + i] = -1e-3;
+            }
+        }
+        let mut packed = vec![[0.0; W]; tri(nn)];
+        for i in 0..nn {
+            for j in 0..=i {
+                packed[tri(i) + j] = std::array::from_fn(|l| full[l][j * nn + i]);
+            }
+        }
+        (packed, full)
+    }
+
+    #[test]
+    fn ldl_factor_and_solve_invert_each_lane() {
+        for (n, m) in [(7, 0), (9, 3), (12, 5), (4, 1)] {
+            let nn = n + m;
+            let (mut F, full) = pack_kkt(n, m);
+            let mut inv_d = vec![[0.0; W]; nn];
+            let mut u = vec![[0.0; W]; nn * TB];
+            let ok = ldl_factor(&mut F, nn, n, &[1e-13; W], &[1e-7; W], &mut inv_d, &mut u);
+            assert!(ok.iter().all(|&o| o));
+            let b: Vec<V<f64>> = (0..nn)
+                .map(|i| std::array::from_fn(|l| (i as f64 + 1.0) * (l as f64 - 3.5)))
+                .collect();
+            let mut x = b.clone();
+            ldl_solve(&F, nn, &inv_d, &mut x);
+            for l in 0..W {
+                for i in 0..nn {
+                    let kx: f64 = (0..nn).map(|j| full[l][j * nn + i] * x[j][l]).sum();
+                    assert!(
+                        (kx - b[i][l]).abs() < 1e-9 * (1.0 + b[i][l].abs()),
+                        "n {n} m {m} lane {l} row {i}: {kx} vs {}",
+                        b[i][l]
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn products_match_naive_loops() {
+        let (rows, cols) = (11, 6);
+        let M: Vec<V<f64>> = (0..rows * cols)
+            .map(|e| std::array::from_fn(|l| ((e * 7 + l * 3) % 11) as f64 - 5.0))
+            .collect();
+        let x: Vec<V<f64>> = (0..cols)
+            .map(|j| std::array::from_fn(|l| j as f64 - l as f64))
+            .collect();
+        let xr: Vec<V<f64>> = (0..rows)
+            .map(|i| std::array::from_fn(|l| 0.5 * i as f64 + l as f64))
+            .collect();
+        let mut y = vec![[1.0; W]; rows];
+        gemv_n(&mut y, &M, rows, cols, &x, -2.0, true);
+        let mut yt = vec![[1.0; W]; cols];
+        gemv_t(&mut yt, &M, rows, cols, &xr, 3.0);
+        let (mut gl, mut gz) = (vec![[0.0; W]; cols], vec![[0.0; W]; rows]);
+        g_sweep(&M, rows, cols, &xr, &mut gl, 1.0, &x, &mut gz, 1.0);
+        for l in 0..W {
+            for i in 0..rows {
+                let mx: f64 = (0..cols).map(|j| M[j * rows + i][l] * x[j][l]).sum();
+                assert!((y[i][l] - (1.0 - 2.0 * mx)).abs() < 1e-12);
+                assert!((gz[i][l] - mx).abs() < 1e-12);
+            }
+            for j in 0..cols {
+                let mtx: f64 = (0..rows).map(|i| M[j * rows + i][l] * xr[i][l]).sum();
+                assert!((yt[j][l] - (1.0 + 3.0 * mtx)).abs() < 1e-12);
+                assert!((gl[j][l] - mtx).abs() < 1e-12);
+            }
+        }
+        // F = Q + GwᵀGw on the lower triangle.
+        let (n, p) = (cols, rows);
+        let Q: Vec<V<f64>> = (0..n * n).map(|e| [e as f64; W]).collect();
+        let mut F = vec![[f64::NAN; W]; tri(n)];
+        form_h(&mut F, &Q, n, &M, &xr, p);
+        for l in 0..W {
+            for j in 0..n {
+                for i in j..n {
+                    let g: f64 = (0..p)
+                        .map(|k| M[i * p + k][l] * xr[k][l] * M[j * p + k][l])
+                        .sum();
+                    assert!((F[tri(i) + j][l] - (Q[j * n + i][l] + g)).abs() < 1e-12);
+                }
+            }
+        }
+    }
+}
