@@ -97,6 +97,52 @@ template <typename T> __device__ __forceinline__ T warp_sum(T v) {
     return v;
 }
 
+// Sums each of the KV values (KV a power of two ≤ 32) over the warp, one shuffle per value
+// pair and step while values remain (reduce-scatter) instead of one per value and step:
+// lane l returns the sum of value rs_index<KV>(l).
+template <int KV> __device__ __forceinline__ double reduce_scatter(double (&v)[KV]) {
+    const int l = threadIdx.x & 31;
+    int o = 16;
+#pragma unroll
+    for (int h = KV / 2; h >= 1; h /= 2) {
+        const bool hi = (l & o) != 0;
+#pragma unroll
+        for (int t = 0; t < h; t++) {
+            const double send = hi ? v[t] : v[t + h];
+            const double keep = hi ? v[t + h] : v[t];
+            v[t] = keep + __shfl_xor_sync(FULL, send, o);
+        }
+        o >>= 1;
+    }
+    double s = v[0];
+    for (; o > 0; o >>= 1) s += __shfl_xor_sync(FULL, s, o);
+    return s;
+}
+
+// Which value of `reduce_scatter<KV>` lane l holds.
+template <int KV> __device__ __forceinline__ int rs_index(int l) {
+    int idx = 0, o = 16;
+#pragma unroll
+    for (int h = KV / 2; h >= 1; h /= 2) {
+        if (l & o) idx += h;
+        o >>= 1;
+    }
+    return idx;
+}
+
+// Lane l of a warp stores value rs_index<2·NR>(l) of the row pair (i0, i1) (values ordered
+// row i0's NR, then row i1's), from the lane of lowest index holding it.
+template <typename T, int NR>
+__device__ __forceinline__ void store_pair(T* y, int V, int i0, int i1, bool two, double s) {
+    constexpr int KV = 2 * NR;
+    const int l = threadIdx.x & 31;
+    if ((l & (32 / KV - 1)) == 0) {
+        const int idx = rs_index<KV>(l);
+        const int row = idx < NR ? i0 : i1, r = idx < NR ? idx : idx - NR;
+        if (idx < NR || two) y[r * V + row] = (T)s;
+    }
+}
+
 // ---------------------------------------------------------------- fp64 tensor cores
 
 // Lower-triangle tile t of an R×R region → (bi, bj), bj ≤ bi.
@@ -171,21 +217,13 @@ __device__ __forceinline__ void gemv_n(T* y, const T* M, long long ldm, const T*
                 a1[r] += m1 * xv;
             }
         }
+        double v[2 * NR];
 #pragma unroll
-        for (int o = 16; o > 0; o >>= 1) {
-#pragma unroll
-            for (int r = 0; r < NR; r++) {
-                a0[r] += __shfl_xor_sync(FULL, a0[r], o);
-                a1[r] += __shfl_xor_sync(FULL, a1[r], o);
-            }
+        for (int r = 0; r < NR; r++) {
+            v[r] = a0[r];
+            v[NR + r] = a1[r];
         }
-        if (l == 0) {
-#pragma unroll
-            for (int r = 0; r < NR; r++) {
-                y[r * V + i0] = (T)a0[r];
-                if (two) y[r * V + i1] = (T)a1[r];
-            }
-        }
+        store_pair<T, NR>(y, V, i0, i1, two, reduce_scatter<2 * NR>(v));
     }
 }
 
@@ -255,9 +293,14 @@ __device__ __forceinline__ void k0_mul(T* y, const T* K, int ld, const T* d0, co
         double a0[NR], a1[NR];
 #pragma unroll
         for (int r = 0; r < NR; r++) a0[r] = a1[r] = 0.0;
+        const T dg0 = d0[i0], dg1 = d0[ib];
         for (int j = l; j < N; j += 32) {
-            const double m0 = j > i0 ? K[i0 * ld + j] : (j == i0 ? d0[i0] : K[j * ld + i0]);
-            const double m1 = j > ib ? K[ib * ld + j] : (j == ib ? d0[ib] : K[j * ld + ib]);
+            // Branch-free: the upper triangle's (i, j) or (j, i); the diagonal from d0.
+            const int e0 = j > i0 ? i0 * ld + j : j * ld + i0;
+            const int e1 = j > ib ? ib * ld + j : j * ld + ib;
+            const T k0v = K[e0], k1v = K[e1];
+            const double m0 = j == i0 ? dg0 : k0v;
+            const double m1 = j == ib ? dg1 : k1v;
 #pragma unroll
             for (int r = 0; r < NR; r++) {
                 const double xv = x[r * V + j];
@@ -265,21 +308,13 @@ __device__ __forceinline__ void k0_mul(T* y, const T* K, int ld, const T* d0, co
                 a1[r] += m1 * xv;
             }
         }
+        double v[2 * NR];
 #pragma unroll
-        for (int o = 16; o > 0; o >>= 1) {
-#pragma unroll
-            for (int r = 0; r < NR; r++) {
-                a0[r] += __shfl_xor_sync(FULL, a0[r], o);
-                a1[r] += __shfl_xor_sync(FULL, a1[r], o);
-            }
+        for (int r = 0; r < NR; r++) {
+            v[r] = a0[r];
+            v[NR + r] = a1[r];
         }
-        if (l == 0) {
-#pragma unroll
-            for (int r = 0; r < NR; r++) {
-                y[r * V + i0] = (T)a0[r];
-                if (two) y[r * V + i1] = (T)a1[r];
-            }
-        }
+        store_pair<T, NR>(y, V, i0, i1, two, reduce_scatter<2 * NR>(v));
     }
 }
 
@@ -337,29 +372,57 @@ template <typename T>
 __device__ __forceinline__ void ldl_factor(T* K, int ld, int N, int n, T* D, T* invD, T* Pt, T eps, T delta) {
     for (int k0 = 0; k0 < N; k0 += NB) {
         const int k1 = min(N, k0 + NB);
-        // Panel: columns k0..k1, one column at a time.
+        // Panel: columns k0..k1, one column at a time. The first pivot of the panel (updated
+        // by the trailing product) is read by every thread; each later one is regularized and
+        // inverted by the thread that updates it, the step before, and read from invD.
         for (int k = k0; k < k1; k++) {
-            T d = K[k * ld + k];
-            const T sgn = k < n ? T(1) : T(-1);
-            if (!(sgn * d >= eps)) d = sgn * delta;
-            const T id = T(1) / d;
-            if (threadIdx.x == 0) {
-                D[k] = d;
-                invD[k] = id;
+            T id;
+            if (k == k0) {
+                T d = K[k * ld + k];
+                const T sgn = k < n ? T(1) : T(-1);
+                if (!(sgn * d >= eps)) d = sgn * delta;
+                id = T(1) / d;
+                if (threadIdx.x == 0) {
+                    D[k] = d;
+                    invD[k] = id;
+                }
+            } else {
+                id = invD[k];
             }
             const int wdt = k1 - k - 1, rows = N - k - 1;
-            if (wdt > 0) {
-                // A thread per row: row i's panel entries j ≤ i (no index division).
-                for (int r = threadIdx.x; r < rows; r += NT) {
-                    const int i = k + 1 + r;
-                    const T cik = K[i * ld + k] * id;
-                    const int jmax = min(i, k1 - 1);
-                    for (int j = k + 1; j <= jmax; j++) K[i * ld + j] -= cik * K[j * ld + k];
+            if (wdt <= 0) break;
+            // A thread per row: row i's panel entries k < j ≤ min(i, k1 − 1), all loads before
+            // the stores (rows i and j differ, so the updates are independent).
+            for (int r = threadIdx.x; r < rows; r += NT) {
+                const int i = k + 1 + r;
+                const T cik = K[i * ld + k] * id;
+                const int cnt = min(i, k1 - 1) - k;  // 1 ≤ cnt ≤ NB − 1
+                T a[NB - 1], b[NB - 1];
+#pragma unroll
+                for (int t = 0; t < NB - 1; t++) {
+                    if (t < cnt) {
+                        a[t] = K[i * ld + k + 1 + t];
+                        b[t] = K[(k + 1 + t) * ld + k];
+                    }
+                }
+#pragma unroll
+                for (int t = 0; t < NB - 1; t++)
+                    if (t < cnt) K[i * ld + k + 1 + t] = a[t] - cik * b[t];
+                if (r == 0) {
+                    // Row k + 1: its diagonal, just updated, is the next pivot.
+                    T d = a[0] - cik * b[0];
+                    const T sgn = k + 1 < n ? T(1) : T(-1);
+                    if (!(sgn * d >= eps)) d = sgn * delta;
+                    D[k + 1] = d;
+                    invD[k + 1] = T(1) / d;
                 }
             }
             __syncthreads();
         }
-        if (k1 >= N) break;
+        if (k1 >= N) {
+            __syncthreads();
+            break;
+        }
         // Trailing update K[i][j] -= Σ_k C[i][k] C[j][k] / D[k] over i ≥ j ≥ k1.
         const int R = N - k1, w = k1 - k0;
         for (int e = threadIdx.x; e < w * R; e += NT) {
@@ -430,12 +493,34 @@ __device__ __noinline__ void ldl_solve_blocked(const T* K, int ld, const T* invD
             }
         }
         const double acc = in ? (double)x[i] - ((a0 + a1) + (a2 + a3)) : 0.0;
-        double y = acc;
-        const T* xi = K + (in ? i : o) * ld + o;
+        double y;
+        if constexpr (sizeof(T) == 8) {
+            // f64: the block's right-hand side goes through x itself (exact), and every lane
+            // sums its row of the inverted block with independent loads: no serial shuffles.
+            if (in) x[i] = acc;
+            __syncwarp();
+            double y0 = acc, y1 = 0.0, y2 = 0.0, y3 = 0.0;
+            if (in) {
+                const T* xi = K + i * ld + o;
+                const T* xo = x + o;
+                int jj = 0;
+                for (; jj + 3 < l; jj += 4) {
+                    y0 += xi[jj] * xo[jj];
+                    y1 += xi[jj + 1] * xo[jj + 1];
+                    y2 += xi[jj + 2] * xo[jj + 2];
+                    y3 += xi[jj + 3] * xo[jj + 3];
+                }
+                for (; jj < l; jj++) y0 += xi[jj] * xo[jj];
+            }
+            y = (y0 + y1) + (y2 + y3);
+        } else {
+            y = acc;
+            const T* xi = K + (in ? i : o) * ld + o;
 #pragma unroll 8
-        for (int jj = 0; jj < 31; jj++) {
-            const double aj = __shfl_sync(FULL, acc, jj);
-            if (jj < l && in) y += (double)xi[jj] * aj;
+            for (int jj = 0; jj < 31; jj++) {
+                const double aj = __shfl_sync(FULL, acc, jj);
+                if (jj < l && in) y += (double)xi[jj] * aj;
+            }
         }
         __syncwarp();
         if (in) x[i] = (T)(y * (double)invD[i]);
@@ -456,11 +541,30 @@ __device__ __noinline__ void ldl_solve_blocked(const T* K, int ld, const T* invD
             for (; i < N; i++) a0 += (double)K[i * ld + c] * (double)x[i];
         }
         const double acc = in ? (double)x[c] - ((a0 + a1) + (a2 + a3)) * (double)invD[c] : 0.0;
-        double y = acc;
+        double y;
+        if constexpr (sizeof(T) == 8) {
+            if (in) x[c] = acc;
+            __syncwarp();
+            double y0 = acc, y1 = 0.0, y2 = 0.0, y3 = 0.0;
+            if (in) {
+                const int R = min(32, N - o);
+                int ii = l + 1;
+                for (; ii + 3 < R; ii += 4) {
+                    y0 += K[(o + ii) * ld + c] * x[o + ii];
+                    y1 += K[(o + ii + 1) * ld + c] * x[o + ii + 1];
+                    y2 += K[(o + ii + 2) * ld + c] * x[o + ii + 2];
+                    y3 += K[(o + ii + 3) * ld + c] * x[o + ii + 3];
+                }
+                for (; ii < R; ii++) y0 += K[(o + ii) * ld + c] * x[o + ii];
+            }
+            y = (y0 + y1) + (y2 + y3);
+        } else {
+            y = acc;
 #pragma unroll 8
-        for (int ii = 1; ii < 32; ii++) {
-            const double ai = __shfl_sync(FULL, acc, ii);
-            if (ii > l && o + ii < N) y += (double)K[(o + ii) * ld + c] * ai;
+            for (int ii = 1; ii < 32; ii++) {
+                const double ai = __shfl_sync(FULL, acc, ii);
+                if (ii > l && o + ii < N) y += (double)K[(o + ii) * ld + c] * ai;
+            }
         }
         __syncwarp();
         if (in) x[c] = (T)y;
