@@ -393,9 +393,10 @@ fn store(path: &std::path::Path, bytes: &[u8]) {
     }
 }
 
-/// NVRTC's options for a compute capability and precision.
-fn nvrtc_options(cc: (i32, i32), double: bool) -> [String; 5] {
-    [
+/// NVRTC's options for a compute capability and precision; for `OPTNET_CUDA_PROFILE` phases,
+/// the profiling build (`-DOPTNET_PROFILE`: the kernel's phase timers).
+fn nvrtc_options(cc: (i32, i32), double: bool) -> Vec<String> {
+    let mut opts = vec![
         format!("-DNT={}", super::threads()),
         format!("--gpu-architecture=sm_{}{}", cc.0, cc.1),
         "-std=c++17".to_string(),
@@ -406,14 +407,18 @@ fn nvrtc_options(cc: (i32, i32), double: bool) -> [String; 5] {
             "-DOPTNET_F32"
         }
         .to_string(),
-    ]
+    ];
+    if super::profiling() == super::Profile::Phases {
+        opts.push("-DOPTNET_PROFILE".to_string());
+    }
+    opts
 }
 
 /// Compiles `src` (the kernels' source, [`source`]) to a CUBIN for `sm_{major}{minor}`.
 fn nvrtc_compile(src: &str, cc: (i32, i32), double: bool) -> Result<Vec<u8>, Error> {
     use cudarc::nvrtc::{result, sys};
-    let src = CString::new(src)
-        .map_err(|_| Error::Cuda("kernel source contains a NUL byte".into()))?;
+    let src =
+        CString::new(src).map_err(|_| Error::Cuda("kernel source contains a NUL byte".into()))?;
     let name = CString::new("pdipm.cu").map_err(|_| Error::Cuda("bad program name".into()))?;
     let prog = result::create_program(&src, Some(&name))
         .map_err(|e| Error::Cuda(format!("NVRTC could not create the program: {e:?}")))?;
