@@ -16,6 +16,22 @@ use std::sync::{Arc, Mutex, OnceLock};
 /// The kernels' source, compiled at run time by NVRTC.
 const SOURCE: &str = include_str!("pdipm.cu");
 
+/// The source NVRTC compiles: [`SOURCE`], or the file `$OPTNET_CUDA_SOURCE` names (a
+/// kernel-development knob: one build times several kernel variants on the GPU machine).
+fn source() -> Result<std::borrow::Cow<'static, str>, Error> {
+    match std::env::var_os("OPTNET_CUDA_SOURCE") {
+        Some(path) if !path.is_empty() => std::fs::read_to_string(&path)
+            .map(std::borrow::Cow::Owned)
+            .map_err(|e| {
+                Error::Cuda(format!(
+                    "reading OPTNET_CUDA_SOURCE {}: {e}",
+                    std::path::Path::new(&path).display()
+                ))
+            }),
+        _ => Ok(std::borrow::Cow::Borrowed(SOURCE)),
+    }
+}
+
 /// Maps a driver error to [`Error::Cuda`], naming what was being done.
 pub(crate) fn cuda_err(what: &str) -> impl Fn(DriverError) -> Error + '_ {
     move |e| {
@@ -318,12 +334,13 @@ fn compiled(cc: (i32, i32), double: bool) -> Result<Arc<Vec<u8>>, Error> {
     if let Some(c) = map.get(&(cc.0, cc.1, double)) {
         return Ok(c.clone());
     }
-    let path = cache_path(cc, double);
+    let src = source()?;
+    let path = cache_path(&src, cc, double);
     let cubin = match path.as_deref().and_then(|p| std::fs::read(p).ok()) {
         // A CUBIN is an ELF file; anything else (a torn write) is compiled again.
         Some(bytes) if bytes.starts_with(b"\x7fELF") => bytes,
         _ => {
-            let bytes = nvrtc_compile(cc, double)?;
+            let bytes = nvrtc_compile(&src, cc, double)?;
             if let Some(p) = &path {
                 store(p, &bytes);
             }
@@ -339,7 +356,7 @@ fn compiled(cc: (i32, i32), double: bool) -> Result<Arc<Vec<u8>>, Error> {
 /// `$OPTNET_CUDA_CACHE` if set (empty or `off`: no disk cache), else
 /// `$XDG_CACHE_HOME/optnet`, else `$HOME/.cache/optnet`. The file name holds a hash of the
 /// source, the NVRTC options and NVRTC's version, so a changed kernel is never read stale.
-fn cache_path(cc: (i32, i32), double: bool) -> Option<std::path::PathBuf> {
+fn cache_path(src: &str, cc: (i32, i32), double: bool) -> Option<std::path::PathBuf> {
     use std::path::PathBuf;
     let dir = match std::env::var_os("OPTNET_CUDA_CACHE") {
         Some(d) if d.is_empty() || d == "off" => return None,
@@ -355,7 +372,7 @@ fn cache_path(cc: (i32, i32), double: bool) -> Option<std::path::PathBuf> {
     // FNV-1a: stable across Rust versions and runs, unlike std's hasher.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let key = format!("{:?}|{major}.{minor}", nvrtc_options(cc, double));
-    for b in SOURCE.bytes().chain(key.bytes()) {
+    for b in src.bytes().chain(key.bytes()) {
         h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
     }
     let prec = if double { "f64" } else { "f32" };
@@ -376,9 +393,10 @@ fn store(path: &std::path::Path, bytes: &[u8]) {
     }
 }
 
-/// NVRTC's options for a compute capability and precision.
-fn nvrtc_options(cc: (i32, i32), double: bool) -> [String; 5] {
-    [
+/// NVRTC's options for a compute capability and precision; for `OPTNET_CUDA_PROFILE` phases,
+/// the profiling build (`-DOPTNET_PROFILE`: the kernel's phase timers).
+fn nvrtc_options(cc: (i32, i32), double: bool) -> Vec<String> {
+    let mut opts = vec![
         format!("-DNT={}", super::threads()),
         format!("--gpu-architecture=sm_{}{}", cc.0, cc.1),
         "-std=c++17".to_string(),
@@ -389,14 +407,18 @@ fn nvrtc_options(cc: (i32, i32), double: bool) -> [String; 5] {
             "-DOPTNET_F32"
         }
         .to_string(),
-    ]
+    ];
+    if super::profiling() == super::Profile::Phases {
+        opts.push("-DOPTNET_PROFILE".to_string());
+    }
+    opts
 }
 
-/// Compiles [`SOURCE`] to a CUBIN for `sm_{major}{minor}`.
-fn nvrtc_compile(cc: (i32, i32), double: bool) -> Result<Vec<u8>, Error> {
+/// Compiles `src` (the kernels' source, [`source`]) to a CUBIN for `sm_{major}{minor}`.
+fn nvrtc_compile(src: &str, cc: (i32, i32), double: bool) -> Result<Vec<u8>, Error> {
     use cudarc::nvrtc::{result, sys};
-    let src = CString::new(SOURCE)
-        .map_err(|_| Error::Cuda("kernel source contains a NUL byte".into()))?;
+    let src =
+        CString::new(src).map_err(|_| Error::Cuda("kernel source contains a NUL byte".into()))?;
     let name = CString::new("pdipm.cu").map_err(|_| Error::Cuda("bad program name".into()))?;
     let prog = result::create_program(&src, Some(&name))
         .map_err(|e| Error::Cuda(format!("NVRTC could not create the program: {e:?}")))?;

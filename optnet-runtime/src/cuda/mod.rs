@@ -13,7 +13,8 @@
 //!   per lane with the finished rows, then the inverted block through shuffles.
 //! - In f64 the two symmetric rank-k products — GᵀWG when the KKT matrix is assembled, and
 //!   the trailing updates of the LDLᵀ — run on the fp64 tensor cores (`mma.m8n8k4`, a warp
-//!   per 8×8 tile); f32 keeps register tiles on the CUDA cores.
+//!   per group of four 8×8 tiles of one tile column, sharing each B fragment); f32 keeps
+//!   register tiles on the CUDA cores.
 //! - The forward kernel leaves, for every solved example, the LDLᵀ factorization of the KKT
 //!   matrix at the solution in device memory ([`Cache`]); the backward kernel uses it to
 //!   precondition the full KKT system of OptNet eq. 7 (the reduced system alone loses all
@@ -21,7 +22,13 @@
 //! - Kernels are compiled by NVRTC to a CUBIN once per process and precision and kept on disk
 //!   (`$OPTNET_CUDA_CACHE`, else `~/.cache/optnet`, keyed by a hash of source, options and
 //!   NVRTC version; `context.rs`); device buffers come from pools and are reused between calls.
-//! - `OPTNET_CUDA_PROFILE=1` prints the share of each phase of the forward kernel (clock64
+//! - `OPTNET_CUDA_SOURCE=FILE` compiles FILE instead of the embedded `pdipm.cu` (kernel
+//!   development: one build times several kernel variants on the GPU machine).
+//! - `OPTNET_CUDA_PROFILE=total` prints the forward kernel's cycles per example (each block's
+//!   clock from its start to its statistics, the final factorization for the backward pass
+//!   not included) and its iteration and refinement counts, the kernels unchanged.
+//!   `OPTNET_CUDA_PROFILE=1` compiles them with phase timers (`-DOPTNET_PROFILE`; without it
+//!   the timers compile away) and prints the share of each phase of the forward kernel (clock64
 //!   timers, the solves split into G products, triangular solves, refinement residuals and
 //!   corrections) and the iteration and refinement counts, and the host's time to pack and
 //!   upload the data, wait for the kernel and unpack the results.
@@ -34,11 +41,13 @@
 //! CPU, a run that breaks down (NaN, too short steps, iteration limit) after an iterate met
 //! the reduced tolerances returns that iterate as `AlmostSolved`.
 //!
-//! Speed (H100, n = p = 100, f64): about 6.3 M cycles per QP (12 iterations), a block's run
-//! being bound by instruction issue and latency (one 8-warp block per SM, barriers, short
-//! dependent chains), not by arithmetic or memory: per iteration about 10 % assembling the
-//! KKT matrix, 25 % the LDLᵀ, 49 % the solves (21 % triangular, 20 % refinement residuals);
-//! see the README's GPU section.
+//! Speed (H200, n = p = 100, f64): about 4.6 M cycles per QP (12 iterations; 6.4 M before
+//! session 4, `notes/gpu_s4.md`), a block's run being bound by instruction issue and latency
+//! (one 8-warp block per SM, short dependent chains), not by arithmetic or memory; in the
+//! profiling build about 6 % assembling the KKT matrix, 26 % the LDLᵀ, 51 % the solves (24 %
+//! triangular, 19 % refinement residuals). The triangular solve is a called function whose
+//! registers are what the caller leaves free: values kept live across the iteration (the
+//! profiling build's timers, say) cost it its loads in flight; see the README's GPU section.
 
 mod context;
 
@@ -52,6 +61,29 @@ use ndarray::{Array1, Array2, ArrayView2, Dimension, RemoveAxis};
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+/// What `OPTNET_CUDA_PROFILE` asks for (read once per process, so the compiled kernels and
+/// the counters agree).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Profile {
+    /// Unset: no counters.
+    Off,
+    /// `total`: the kernels as they run unprofiled, with each block's cycles, iterations and
+    /// refinement steps counted.
+    Total,
+    /// Anything else: the profiling build (`-DOPTNET_PROFILE`), with phase timers too.
+    Phases,
+}
+
+/// The profiling mode of this process (`OPTNET_CUDA_PROFILE`).
+pub(crate) fn profiling() -> Profile {
+    static P: std::sync::OnceLock<Profile> = std::sync::OnceLock::new();
+    *P.get_or_init(|| match std::env::var("OPTNET_CUDA_PROFILE") {
+        Err(std::env::VarError::NotPresent) => Profile::Off,
+        Ok(v) if v == "total" => Profile::Total,
+        _ => Profile::Phases,
+    })
+}
+
 /// Threads per block: 256, or `OPTNET_CUDA_THREADS=512` (an experiment knob: more warps to
 /// hide latency, fewer registers per thread). NVRTC gets it as `-DNT`.
 pub(crate) fn threads() -> u32 {
@@ -64,9 +96,11 @@ pub(crate) fn threads() -> u32 {
 /// Panel width, vector slots: as in `pdipm.cu`.
 const NB: usize = 8;
 const NVEC: usize = 49;
-/// Phase timers of the forward kernel, the iteration and the refinement-step counts, and the
-/// timers of four parts of the solves.
-const PROF_LEN: usize = 11;
+/// Phase timers of the forward kernel (5), the iteration and the refinement-step counts, the
+/// timers of four parts of the solves, and the blocks' cycles from start to end.
+const PROF_LEN: usize = 12;
+/// Where the counts start in the profile counters (after the 5 phase timers).
+const PROF_COUNTS: usize = 5;
 /// Largest n + m the kernels take (beyond it the reduced KKT matrix cannot fit in shared memory).
 const MAX_N: usize = 256;
 
@@ -416,8 +450,9 @@ fn solve_as<T: Real, E: Elem>(
         block_dim: (threads(), 1, 1),
         shared_mem_bytes: smem as u32,
     };
-    // OPTNET_CUDA_PROFILE=1: the kernel sums its phase timers (clock64) into `prof`.
-    let profiling = std::env::var_os("OPTNET_CUDA_PROFILE").is_some();
+    // OPTNET_CUDA_PROFILE=1: the kernel (its profiling build) sums its phase timers (clock64)
+    // into `prof`.
+    let profiling = profiling() != Profile::Off;
     let mut prof = if profiling {
         Some(
             stream
@@ -466,28 +501,39 @@ fn solve_as<T: Real, E: Elem>(
         stream
             .memcpy_dtoh(&counters, &mut h)
             .map_err(context::cuda_err("reading the profile counters"))?;
-        let total: u64 = h[..PROF_LEN - 6].iter().sum::<u64>().max(1);
-        let pct = |k: usize| 100.0 * h[k] as f64 / total as f64;
-        eprintln!(
-            "optnet cuda profile ({} batch {batch}, n {n} m {m} p {p}): {:.1} iterations and {:.1} \
-             refinement steps/example, \
-             {:.0} kcycles/example; assemble {:.1}%, factor {:.1}%, solves {:.1}% (G products and \
-             scaling {:.1}%, triangular solves {:.1}%, refinement residuals {:.1}%, corrections {:.1}%), \
-             rest {:.1}%, output {:.1}%",
-            T::NAME,
-            h[PROF_LEN - 6] as f64 / batch as f64,
-            h[PROF_LEN - 5] as f64 / batch as f64,
-            total as f64 / batch as f64 / 1e3,
-            pct(0),
-            pct(1),
-            pct(2),
-            pct(7),
-            pct(8),
-            pct(9),
-            pct(10),
-            pct(3),
-            pct(4)
+        let (iters, refs) = (
+            h[PROF_COUNTS] as f64 / batch as f64,
+            h[PROF_COUNTS + 1] as f64 / batch as f64,
         );
+        let block_kcycles = h[PROF_COUNTS + 6] as f64 / batch as f64 / 1e3;
+        if self::profiling() == Profile::Total {
+            eprintln!(
+                "optnet cuda cycles ({} batch {batch}, n {n} m {m} p {p}): {iters:.1} iterations and \
+                 {refs:.1} refinement steps/example, {block_kcycles:.0} kcycles/example",
+                T::NAME
+            );
+        } else {
+            let total: u64 = h[..PROF_COUNTS].iter().sum::<u64>().max(1);
+            let pct = |k: usize| 100.0 * h[k] as f64 / total as f64;
+            eprintln!(
+                "optnet cuda profile ({} batch {batch}, n {n} m {m} p {p}): {iters:.1} iterations and \
+                 {refs:.1} refinement steps/example, {:.0} kcycles/example ({block_kcycles:.0} from \
+                 block start to end); assemble {:.1}%, factor {:.1}%, solves {:.1}% (G products and \
+                 scaling {:.1}%, triangular solves {:.1}%, refinement residuals {:.1}%, corrections \
+                 {:.1}%), rest {:.1}%, output {:.1}%",
+                T::NAME,
+                total as f64 / batch as f64 / 1e3,
+                pct(0),
+                pct(1),
+                pct(2),
+                pct(PROF_COUNTS + 2),
+                pct(PROF_COUNTS + 3),
+                pct(PROF_COUNTS + 4),
+                pct(PROF_COUNTS + 5),
+                pct(3),
+                pct(4)
+            );
+        }
     }
 
     let os = l.out_stride as usize;

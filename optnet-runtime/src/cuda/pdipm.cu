@@ -55,6 +55,19 @@ template <typename T> __device__ __forceinline__ T tnan();
 template <> __device__ __forceinline__ float tnan<float>() { return __int_as_float(0x7fc00000); }
 template <> __device__ __forceinline__ double tnan<double>() { return __longlong_as_double(0x7ff8000000000000LL); }
 
+// The block's dynamic shared memory (laid out by `setup`).
+extern __shared__ __align__(16) unsigned char smem_raw[];
+
+// The phase timers (`OPTNET_CUDA_PROFILE`): clock64 in the profiling build (-DOPTNET_PROFILE),
+// a constant otherwise, so that the timers and their sums fold away and hold no registers
+// (they were live across the whole iteration, leaving the triangular solve, a called
+// function, too few registers to keep its loads in flight).
+#ifdef OPTNET_PROFILE
+__device__ __forceinline__ long long prof_clock() { return clock64(); }
+#else
+__device__ __forceinline__ long long prof_clock() { return 0; }
+#endif
+
 // ---------------------------------------------------------------- reductions
 
 // Sums the KS values of `s` and takes the maximum of the KM values of `mx` over the block;
@@ -97,6 +110,52 @@ template <typename T> __device__ __forceinline__ T warp_sum(T v) {
     return v;
 }
 
+// Sums each of the KV values (KV a power of two ≤ 32) over the warp, one shuffle per value
+// pair and step while values remain (reduce-scatter) instead of one per value and step:
+// lane l returns the sum of value rs_index<KV>(l).
+template <int KV> __device__ __forceinline__ double reduce_scatter(double (&v)[KV]) {
+    const int l = threadIdx.x & 31;
+    int o = 16;
+#pragma unroll
+    for (int h = KV / 2; h >= 1; h /= 2) {
+        const bool hi = (l & o) != 0;
+#pragma unroll
+        for (int t = 0; t < h; t++) {
+            const double send = hi ? v[t] : v[t + h];
+            const double keep = hi ? v[t + h] : v[t];
+            v[t] = keep + __shfl_xor_sync(FULL, send, o);
+        }
+        o >>= 1;
+    }
+    double s = v[0];
+    for (; o > 0; o >>= 1) s += __shfl_xor_sync(FULL, s, o);
+    return s;
+}
+
+// Which value of `reduce_scatter<KV>` lane l holds.
+template <int KV> __device__ __forceinline__ int rs_index(int l) {
+    int idx = 0, o = 16;
+#pragma unroll
+    for (int h = KV / 2; h >= 1; h /= 2) {
+        if (l & o) idx += h;
+        o >>= 1;
+    }
+    return idx;
+}
+
+// Lane l of a warp stores value rs_index<2·NR>(l) of the row pair (i0, i1) (values ordered
+// row i0's NR, then row i1's), from the lane of lowest index holding it.
+template <typename T, int NR>
+__device__ __forceinline__ void store_pair(T* y, int V, int i0, int i1, bool two, double s) {
+    constexpr int KV = 2 * NR;
+    const int l = threadIdx.x & 31;
+    if ((l & (32 / KV - 1)) == 0) {
+        const int idx = rs_index<KV>(l);
+        const int row = idx < NR ? i0 : i1, r = idx < NR ? idx : idx - NR;
+        if (idx < NR || two) y[r * V + row] = (T)s;
+    }
+}
+
 // ---------------------------------------------------------------- fp64 tensor cores
 
 // Lower-triangle tile t of an R×R region → (bi, bj), bj ≤ bi.
@@ -117,31 +176,72 @@ __device__ __forceinline__ void dmma(double& d0, double& d1, double a, double b)
 }
 
 // C[i][j] −= s·Σ_k U[k][i] v_k U[k][j] on the lower triangle j ≤ i < R of C (row-major,
-// leading dimension ldc), U k-major (ldu), on the tensor cores: a warp per 8×8 tile, four
-// k per instruction. Rows and k beyond R and kn read as zero. `s` is ±1.
+// leading dimension ldc), U k-major (ldu), on the tensor cores, four k per instruction. The
+// 8×8 tiles of the lower triangle are taken in groups of up to SG tiles of one tile column
+// (bj fixed, bi = bi0 … bi0 + SG − 1), a warp per group: each k step loads and scales the B
+// fragment once for SG independent products. Rows and k beyond R and kn read as zero. `s`
+// is ±1.
+#define SG 4
 __device__ __forceinline__ void syrk_dmma(double* C, int ldc, const double* U, int ldu, const double* v,
                                           int R, int kn, double s) {
     const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
-    const int nt = (R + 7) / 8, count = nt * (nt + 1) / 2;
+    const int nt = (R + 7) / 8;
     const int r4 = l >> 2, c4 = l & 3;
-    for (int t = w; t < count; t += NW) {
-        int bi, bj;
-        tile_of(t, bi, bj);
-        const int ia = 8 * bi + r4, jb = 8 * bj + r4;
-        const bool iok = ia < R, jok = jb < R;
-        double d0 = 0.0, d1 = 0.0;
-        for (int k0 = 0; k0 < kn; k0 += 4) {
+    // Group gi of tile column bj (column bj has ceil((nt − bj)/SG) groups); warp w takes the
+    // groups w, w + NW, … in column order.
+    int bj = 0, gi = w, ng = (nt + SG - 1) / SG;
+    while (bj < nt && gi >= ng) {
+        gi -= ng;
+        bj++;
+        ng = (nt - bj + SG - 1) / SG;
+    }
+    while (bj < nt) {
+        const int bi0 = bj + gi * SG, tn = min(SG, nt - bi0);
+        const int jb = 8 * bj + r4;
+        double acc[SG][2];
+#pragma unroll
+        for (int t = 0; t < SG; t++) acc[t][0] = acc[t][1] = 0.0;
+        // Rows and columns beyond R are read from row/column R − 1 (valid addresses, no
+        // branches): they only reach entries of the product that are not stored. Only k
+        // beyond kn (the tail step) must read as zero.
+        const int jc = min(jb, R - 1);
+        int ic[SG];
+#pragma unroll
+        for (int t = 0; t < SG; t++) ic[t] = min(8 * (bi0 + t) + r4, R - 1);
+        int k0 = 0;
+        for (; k0 + 4 <= kn; k0 += 4) {
+            const int k = k0 + c4;
+            const double* u = U + k * ldu;
+            const double b = u[jc] * v[k];
+#pragma unroll
+            for (int t = 0; t < SG; t++)
+                if (t < tn) dmma(acc[t][0], acc[t][1], u[ic[t]], b);  // warp-uniform test
+        }
+        if (k0 < kn) {
             const int k = k0 + c4;
             const bool kok = k < kn;
-            const double* u = U + (long long)(kok ? k : 0) * ldu;
-            const double a = kok && iok ? u[ia] : 0.0;
-            const double b = kok && jok ? u[jb] * v[k] : 0.0;
-            dmma(d0, d1, a, b);
+            const int kc = kok ? k : 0;
+            const double* u = U + kc * ldu;
+            const double bu = u[jc] * v[kc];
+            const double b = kok ? bu : 0.0;
+#pragma unroll
+            for (int t = 0; t < SG; t++)
+                if (t < tn) dmma(acc[t][0], acc[t][1], u[ic[t]], b);
         }
-        const int i = 8 * bi + r4, j = 8 * bj + 2 * c4;
-        if (i < R) {
-            if (j <= i) C[i * ldc + j] -= s * d0;
-            if (j + 1 <= i) C[i * ldc + j + 1] -= s * d1;
+        const int j = 8 * bj + 2 * c4;
+#pragma unroll
+        for (int t = 0; t < SG; t++) {
+            const int i = 8 * (bi0 + t) + r4;
+            if (t < tn && i < R) {
+                if (j <= i) C[i * ldc + j] -= s * acc[t][0];
+                if (j + 1 <= i) C[i * ldc + j + 1] -= s * acc[t][1];
+            }
+        }
+        gi += NW;
+        while (bj < nt && gi >= ng) {
+            gi -= ng;
+            bj++;
+            ng = (nt - bj + SG - 1) / SG;
         }
     }
 }
@@ -151,7 +251,7 @@ __device__ __forceinline__ void syrk_dmma(double* C, int ldc, const double* U, i
 // y_r[i] = Σ_j M[i·ldm + j] x_r[j] for i < rows, r < NR (vectors r at stride V). A warp
 // per row, two rows per pass for independent work; sums in double.
 template <typename T, int NR>
-__device__ __forceinline__ void gemv_n(T* y, const T* M, long long ldm, const T* x, int rows, int cols, int V) {
+__device__ __forceinline__ void gemv_n(T* y, const T* M, int ldm, const T* x, int rows, int cols, int V) {
     const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
     for (int i0 = w; i0 < rows; i0 += 2 * NW) {
         const int i1 = i0 + NW;
@@ -159,65 +259,64 @@ __device__ __forceinline__ void gemv_n(T* y, const T* M, long long ldm, const T*
         double a0[NR], a1[NR];
 #pragma unroll
         for (int r = 0; r < NR; r++) a0[r] = a1[r] = 0.0;
-        const T* row0 = M + (long long)i0 * ldm;
-        const T* row1 = M + (long long)(two ? i1 : i0) * ldm;
+        // Pointers stepped by 32 (int offsets, no 64-bit index products).
+        const T* p0 = M + i0 * ldm + l;
+        const T* p1 = M + (two ? i1 : i0) * ldm + l;
+        const T* xp = x + l;
 #pragma unroll 2
-        for (int j = l; j < cols; j += 32) {
-            const double m0 = row0[j], m1 = row1[j];
+        for (int j = l; j < cols; j += 32, p0 += 32, p1 += 32, xp += 32) {
+            const double m0 = *p0, m1 = *p1;
 #pragma unroll
             for (int r = 0; r < NR; r++) {
-                const double xv = x[r * V + j];
+                const double xv = xp[r * V];
                 a0[r] += m0 * xv;
                 a1[r] += m1 * xv;
             }
         }
+        double v[2 * NR];
 #pragma unroll
-        for (int o = 16; o > 0; o >>= 1) {
-#pragma unroll
-            for (int r = 0; r < NR; r++) {
-                a0[r] += __shfl_xor_sync(FULL, a0[r], o);
-                a1[r] += __shfl_xor_sync(FULL, a1[r], o);
-            }
+        for (int r = 0; r < NR; r++) {
+            v[r] = a0[r];
+            v[NR + r] = a1[r];
         }
-        if (l == 0) {
-#pragma unroll
-            for (int r = 0; r < NR; r++) {
-                y[r * V + i0] = (T)a0[r];
-                if (two) y[r * V + i1] = (T)a1[r];
-            }
-        }
+        store_pair<T, NR>(y, V, i0, i1, two, reduce_scatter<2 * NR>(v));
     }
 }
 
 // y_r[j] = Σ_i M[i·ldm + j] x_r[i] for j < cols (Mᵀx). Threads split the rows in P groups
 // and combine through `scratch` (P·NR·cols values); ends with a barrier.
 template <typename T, int NR>
-__device__ __forceinline__ void gemv_t(T* y, const T* M, long long ldm, const T* x, int rows, int cols, int V,
+__device__ __forceinline__ void gemv_t(T* y, const T* M, int ldm, const T* x, int rows, int cols, int V,
                        T* scratch, bool accumulate) {
-    int P = NT / (cols > 0 ? cols : 1);
-    if (P < 1) P = 1;
-    if (P > 4) P = 4;
-    const int chunk = (rows + P - 1) / P;
+    // P row groups (1 … 4), so that P·cols threads work; no integer division.
+    const int P = 4 * cols <= NT ? 4 : 3 * cols <= NT ? 3 : 2 * cols <= NT ? 2 : 1;
+    const int chunk = P == 1 ? rows : P == 2 ? (rows + 1) >> 1 : P == 3 ? (rows + 2) / 3 : (rows + 3) >> 2;
     for (int t = threadIdx.x; t < P * cols; t += NT) {
-        const int g = t / cols, j = t - g * cols;
+        int g = 0, j = t;
+        while (j >= cols) {
+            j -= cols;
+            g++;
+        }
         const int i0 = g * chunk, i1 = min(rows, i0 + chunk);
         double acc[NR], acc2[NR];
 #pragma unroll
         for (int r = 0; r < NR; r++) acc[r] = acc2[r] = 0.0;
         int i = i0;
+        const T* mp = M + i0 * ldm + j;
+        const T* xp = x + i0;
 #pragma unroll 2
-        for (; i + 1 < i1; i += 2) {
-            const double a = M[(long long)i * ldm + j], b = M[(long long)(i + 1) * ldm + j];
+        for (; i + 1 < i1; i += 2, mp += 2 * ldm, xp += 2) {
+            const double a = mp[0], b = mp[ldm];
 #pragma unroll
             for (int r = 0; r < NR; r++) {
-                acc[r] += a * (double)x[r * V + i];
-                acc2[r] += b * (double)x[r * V + i + 1];
+                acc[r] += a * (double)xp[r * V];
+                acc2[r] += b * (double)xp[r * V + 1];
             }
         }
         if (i < i1) {
-            const double a = M[(long long)i * ldm + j];
+            const double a = mp[0];
 #pragma unroll
-            for (int r = 0; r < NR; r++) acc[r] += a * (double)x[r * V + i];
+            for (int r = 0; r < NR; r++) acc[r] += a * (double)xp[r * V];
         }
 #pragma unroll
         for (int r = 0; r < NR; r++) acc[r] += acc2[r];
@@ -233,7 +332,11 @@ __device__ __forceinline__ void gemv_t(T* y, const T* M, long long ldm, const T*
     __syncthreads();
     if (P > 1) {
         for (int t = threadIdx.x; t < NR * cols; t += NT) {
-            const int r = t / cols, j = t - r * cols;
+            int r = 0, j = t;
+            while (j >= cols) {
+                j -= cols;
+                r++;
+            }
             T a = accumulate ? y[r * V + j] : T(0);
             for (int g = 0; g < P; g++) a += scratch[(g * NR + r) * cols + j];
             y[r * V + j] = a;
@@ -255,9 +358,14 @@ __device__ __forceinline__ void k0_mul(T* y, const T* K, int ld, const T* d0, co
         double a0[NR], a1[NR];
 #pragma unroll
         for (int r = 0; r < NR; r++) a0[r] = a1[r] = 0.0;
+        const T dg0 = d0[i0], dg1 = d0[ib];
         for (int j = l; j < N; j += 32) {
-            const double m0 = j > i0 ? K[i0 * ld + j] : (j == i0 ? d0[i0] : K[j * ld + i0]);
-            const double m1 = j > ib ? K[ib * ld + j] : (j == ib ? d0[ib] : K[j * ld + ib]);
+            // Branch-free: the upper triangle's (i, j) or (j, i); the diagonal from d0.
+            const int e0 = j > i0 ? i0 * ld + j : j * ld + i0;
+            const int e1 = j > ib ? ib * ld + j : j * ld + ib;
+            const T k0v = K[e0], k1v = K[e1];
+            const double m0 = j == i0 ? dg0 : k0v;
+            const double m1 = j == ib ? dg1 : k1v;
 #pragma unroll
             for (int r = 0; r < NR; r++) {
                 const double xv = x[r * V + j];
@@ -265,21 +373,13 @@ __device__ __forceinline__ void k0_mul(T* y, const T* K, int ld, const T* d0, co
                 a1[r] += m1 * xv;
             }
         }
+        double v[2 * NR];
 #pragma unroll
-        for (int o = 16; o > 0; o >>= 1) {
-#pragma unroll
-            for (int r = 0; r < NR; r++) {
-                a0[r] += __shfl_xor_sync(FULL, a0[r], o);
-                a1[r] += __shfl_xor_sync(FULL, a1[r], o);
-            }
+        for (int r = 0; r < NR; r++) {
+            v[r] = a0[r];
+            v[NR + r] = a1[r];
         }
-        if (l == 0) {
-#pragma unroll
-            for (int r = 0; r < NR; r++) {
-                y[r * V + i0] = (T)a0[r];
-                if (two) y[r * V + i1] = (T)a1[r];
-            }
-        }
+        store_pair<T, NR>(y, V, i0, i1, two, reduce_scatter<2 * NR>(v));
     }
 }
 
@@ -337,29 +437,57 @@ template <typename T>
 __device__ __forceinline__ void ldl_factor(T* K, int ld, int N, int n, T* D, T* invD, T* Pt, T eps, T delta) {
     for (int k0 = 0; k0 < N; k0 += NB) {
         const int k1 = min(N, k0 + NB);
-        // Panel: columns k0..k1, one column at a time.
+        // Panel: columns k0..k1, one column at a time. The first pivot of the panel (updated
+        // by the trailing product) is read by every thread; each later one is regularized and
+        // inverted by the thread that updates it, the step before, and read from invD.
         for (int k = k0; k < k1; k++) {
-            T d = K[k * ld + k];
-            const T sgn = k < n ? T(1) : T(-1);
-            if (!(sgn * d >= eps)) d = sgn * delta;
-            const T id = T(1) / d;
-            if (threadIdx.x == 0) {
-                D[k] = d;
-                invD[k] = id;
+            T id;
+            if (k == k0) {
+                T d = K[k * ld + k];
+                const T sgn = k < n ? T(1) : T(-1);
+                if (!(sgn * d >= eps)) d = sgn * delta;
+                id = T(1) / d;
+                if (threadIdx.x == 0) {
+                    D[k] = d;
+                    invD[k] = id;
+                }
+            } else {
+                id = invD[k];
             }
             const int wdt = k1 - k - 1, rows = N - k - 1;
-            if (wdt > 0) {
-                // A thread per row: row i's panel entries j ≤ i (no index division).
-                for (int r = threadIdx.x; r < rows; r += NT) {
-                    const int i = k + 1 + r;
-                    const T cik = K[i * ld + k] * id;
-                    const int jmax = min(i, k1 - 1);
-                    for (int j = k + 1; j <= jmax; j++) K[i * ld + j] -= cik * K[j * ld + k];
+            if (wdt <= 0) break;
+            // A thread per row: row i's panel entries k < j ≤ min(i, k1 − 1), all loads before
+            // the stores (rows i and j differ, so the updates are independent).
+            for (int r = threadIdx.x; r < rows; r += NT) {
+                const int i = k + 1 + r;
+                const T cik = K[i * ld + k] * id;
+                const int cnt = min(i, k1 - 1) - k;  // 1 ≤ cnt ≤ NB − 1
+                T a[NB - 1], b[NB - 1];
+#pragma unroll
+                for (int t = 0; t < NB - 1; t++) {
+                    if (t < cnt) {
+                        a[t] = K[i * ld + k + 1 + t];
+                        b[t] = K[(k + 1 + t) * ld + k];
+                    }
+                }
+#pragma unroll
+                for (int t = 0; t < NB - 1; t++)
+                    if (t < cnt) K[i * ld + k + 1 + t] = a[t] - cik * b[t];
+                if (r == 0) {
+                    // Row k + 1: its diagonal, just updated, is the next pivot.
+                    T d = a[0] - cik * b[0];
+                    const T sgn = k + 1 < n ? T(1) : T(-1);
+                    if (!(sgn * d >= eps)) d = sgn * delta;
+                    D[k + 1] = d;
+                    invD[k + 1] = T(1) / d;
                 }
             }
             __syncthreads();
         }
-        if (k1 >= N) break;
+        if (k1 >= N) {
+            __syncthreads();
+            break;
+        }
         // Trailing update K[i][j] -= Σ_k C[i][k] C[j][k] / D[k] over i ≥ j ≥ k1.
         const int R = N - k1, w = k1 - k0;
         for (int e = threadIdx.x; e < w * R; e += NT) {
@@ -430,12 +558,34 @@ __device__ __noinline__ void ldl_solve_blocked(const T* K, int ld, const T* invD
             }
         }
         const double acc = in ? (double)x[i] - ((a0 + a1) + (a2 + a3)) : 0.0;
-        double y = acc;
-        const T* xi = K + (in ? i : o) * ld + o;
+        double y;
+        if constexpr (sizeof(T) == 8) {
+            // f64: the block's right-hand side goes through x itself (exact), and every lane
+            // sums its row of the inverted block with independent loads: no serial shuffles.
+            if (in) x[i] = acc;
+            __syncwarp();
+            double y0 = acc, y1 = 0.0, y2 = 0.0, y3 = 0.0;
+            if (in) {
+                const T* xi = K + i * ld + o;
+                const T* xo = x + o;
+                int jj = 0;
+                for (; jj + 3 < l; jj += 4) {
+                    y0 += xi[jj] * xo[jj];
+                    y1 += xi[jj + 1] * xo[jj + 1];
+                    y2 += xi[jj + 2] * xo[jj + 2];
+                    y3 += xi[jj + 3] * xo[jj + 3];
+                }
+                for (; jj < l; jj++) y0 += xi[jj] * xo[jj];
+            }
+            y = (y0 + y1) + (y2 + y3);
+        } else {
+            y = acc;
+            const T* xi = K + (in ? i : o) * ld + o;
 #pragma unroll 8
-        for (int jj = 0; jj < 31; jj++) {
-            const double aj = __shfl_sync(FULL, acc, jj);
-            if (jj < l && in) y += (double)xi[jj] * aj;
+            for (int jj = 0; jj < 31; jj++) {
+                const double aj = __shfl_sync(FULL, acc, jj);
+                if (jj < l && in) y += (double)xi[jj] * aj;
+            }
         }
         __syncwarp();
         if (in) x[i] = (T)(y * (double)invD[i]);
@@ -456,11 +606,30 @@ __device__ __noinline__ void ldl_solve_blocked(const T* K, int ld, const T* invD
             for (; i < N; i++) a0 += (double)K[i * ld + c] * (double)x[i];
         }
         const double acc = in ? (double)x[c] - ((a0 + a1) + (a2 + a3)) * (double)invD[c] : 0.0;
-        double y = acc;
+        double y;
+        if constexpr (sizeof(T) == 8) {
+            if (in) x[c] = acc;
+            __syncwarp();
+            double y0 = acc, y1 = 0.0, y2 = 0.0, y3 = 0.0;
+            if (in) {
+                const int R = min(32, N - o);
+                int ii = l + 1;
+                for (; ii + 3 < R; ii += 4) {
+                    y0 += K[(o + ii) * ld + c] * x[o + ii];
+                    y1 += K[(o + ii + 1) * ld + c] * x[o + ii + 1];
+                    y2 += K[(o + ii + 2) * ld + c] * x[o + ii + 2];
+                    y3 += K[(o + ii + 3) * ld + c] * x[o + ii + 3];
+                }
+                for (; ii < R; ii++) y0 += K[(o + ii) * ld + c] * x[o + ii];
+            }
+            y = (y0 + y1) + (y2 + y3);
+        } else {
+            y = acc;
 #pragma unroll 8
-        for (int ii = 1; ii < 32; ii++) {
-            const double ai = __shfl_sync(FULL, acc, ii);
-            if (ii > l && o + ii < N) y += (double)K[(o + ii) * ld + c] * ai;
+            for (int ii = 1; ii < 32; ii++) {
+                const double ai = __shfl_sync(FULL, acc, ii);
+                if (ii > l && o + ii < N) y += (double)K[(o + ii) * ld + c] * ai;
+            }
         }
         __syncwarp();
         if (in) x[c] = (T)y;
@@ -472,14 +641,18 @@ __device__ __noinline__ void ldl_solve_blocked(const T* K, int ld, const T* invD
 
 template <typename T>
 struct Blk {
-    const Layout* L;
     const Params* P;
+    bool gsm;  // G is in shared memory (Layout::g_smem)
     int n, m, p, N, ld, V;
     const T *Q, *q, *A, *b, *G, *h;  // this example's data (G in shared memory if it fits)
     T *K, *Pt, *vec, *red, *scr;
+    int goff;  // G's offset in shared memory (elements), when it is there
     int nref;  // refinement steps taken (profiling)
     long long sub[4];  // cycles in the solves (thread 0): G products, triangular solves, residuals, updates
     __device__ T* v(int slot) const { return vec + slot * V; }
+    // G through a pointer the compiler sees as shared memory (shared-memory loads with 32-bit
+    // addresses instead of generic ones); only when gsm.
+    __device__ const T* Gs() const { return reinterpret_cast<const T*>(smem_raw) + goff; }
 };
 
 // Vector slots (each V long).
@@ -523,7 +696,12 @@ __device__ __forceinline__ void assemble(Blk<T>& B) {
         if (c <= r) K[(n + r) * ld + n + c] = T(0);
     }
     __syncthreads();
-    if (B.p > 0) syrk(K, ld, B.G, n, B.v(S_W), n, B.p, T(-1));  // K += GᵀWG
+    if (B.p > 0) {  // K += GᵀWG
+        if (B.gsm)
+            syrk(K, ld, B.Gs(), n, B.v(S_W), n, B.p, T(-1));
+        else
+            syrk(K, ld, B.G, n, B.v(S_W), n, B.p, T(-1));
+    }
     __syncthreads();
     const T eps = (T)B.P->static_reg;
     for (int i = threadIdx.x; i < N; i += NT) K[i * ld + i] += i < n ? eps : -eps;
@@ -561,8 +739,7 @@ __device__ T load_q(Blk<T>& B) {
 
 template <typename T>
 __device__ void factor(Blk<T>& B) {
-    ldl_factor(B.K, B.ld, B.N, B.n, B.v(S_D), B.v(S_INVD), B.Pt, (T)B.P->dyn_eps,
-               (T)B.P->dyn_delta);
+    ldl_factor(B.K, B.ld, B.N, B.n, B.v(S_D), B.v(S_INVD), B.Pt, (T)B.P->dyn_eps, (T)B.P->dyn_delta);
     ldl_invert_diag(B.K, B.ld, B.v(S_INVD), B.N);
 }
 
@@ -582,14 +759,14 @@ __device__ __forceinline__ void reduced_solve(Blk<T>& B, int bs, int is, int xs,
         }
     }
     __syncthreads();
-    long long t0 = clock64();
+    long long t0 = prof_clock();
     if (p > 0) gemv_t<T, NR>(B.v(xs), B.G, n, B.v(S_T0), p, n, V, B.scr, true);
-    long long t1 = clock64();
+    long long t1 = prof_clock();
     B.sub[0] += t1 - t0;
     // One warp per right-hand side, 32 rows at a time (`ldl_solve_blocked`).
     if (threadIdx.x < 32 * NR) ldl_solve_blocked<T>(B.K, B.ld, B.v(S_INVD), N, B.v(xs + (threadIdx.x >> 5)));
     __syncthreads();
-    t0 = clock64();
+    t0 = prof_clock();
     B.sub[1] += t0 - t1;
     if (p > 0) {
         gemv_n<T, NR>(B.v(ls), B.G, n, B.v(xs), p, n, V);
@@ -600,7 +777,7 @@ __device__ __forceinline__ void reduced_solve(Blk<T>& B, int bs, int is, int xs,
         }
         __syncthreads();
     }
-    B.sub[0] += clock64() - t0;
+    B.sub[0] += prof_clock() - t0;
 }
 
 // ALGORITHM §3 "solve", as the CPU does it: a reduced solve, then iterative refinement
@@ -636,7 +813,7 @@ __device__ __forceinline__ void kkt_solve(Blk<T>& B, int bs, int is, int xs, int
     for (int it = 0; it < B.P->refine_max_iter; it++) {
         // e = rhs − K_full·(x, λ): e_x = rx − (Qz + Aᵀν) − Gᵀλ, e_eq = r_eq − Az,
         // e_in = r_in − Gz + λ/W.
-        const long long tr0 = clock64();
+        const long long tr0 = prof_clock();
         k0_mul<T, NR>(B.v(S_F0), B.K, B.ld, B.v(S_D0), B.v(xs), N, V);
         if (p > 0) gemv_n<T, NR>(B.v(S_GZ0), B.G, n, B.v(xs), p, n, V);
         __syncthreads();
@@ -672,11 +849,11 @@ __device__ __forceinline__ void kkt_solve(Blk<T>& B, int bs, int is, int xs, int
             last[r] = mx[r];
             all = all && done[r];
         }
-        B.sub[2] += clock64() - tr0;
+        B.sub[2] += prof_clock() - tr0;
         if (all) break;
         B.nref++;
         reduced_solve<T, NR>(B, S_F0, S_FI0, S_E0, S_CL0);
-        const long long tu0 = clock64();
+        const long long tu0 = prof_clock();
         for (int i = threadIdx.x; i < V; i += NT) {
 #pragma unroll
             for (int r = 0; r < NR; r++) {
@@ -686,7 +863,7 @@ __device__ __forceinline__ void kkt_solve(Blk<T>& B, int bs, int is, int xs, int
             }
         }
         __syncthreads();
-        B.sub[3] += clock64() - tu0;
+        B.sub[3] += prof_clock() - tu0;
     }
     (void)m;
 }
@@ -735,9 +912,8 @@ __device__ T step_to_boundary(Blk<T>& B, const T* ds, const T* dl, T tau, T dtau
 // reduction and product scratch. Loads G into shared memory.
 template <typename T>
 __device__ __forceinline__ void setup(Blk<T>& B, const Layout& L, const Params& P, const T* data, int e) {
-    extern __shared__ __align__(16) unsigned char smem_raw[];
     T* smem = reinterpret_cast<T*>(smem_raw);
-    B.L = &L;
+    B.gsm = L.g_smem != 0;
     B.P = &P;
     B.nref = 0;
     B.sub[0] = B.sub[1] = B.sub[2] = B.sub[3] = 0;
@@ -751,6 +927,7 @@ __device__ __forceinline__ void setup(Blk<T>& B, const Layout& L, const Params& 
     B.h = data + L.oh + e * L.sh;
     B.K = smem;
     T* cur = smem + N * B.ld;
+    B.goff = (int)(cur - smem);
     if (L.g_smem) {
         B.G = cur;
         cur += p * n;
@@ -774,17 +951,23 @@ __device__ __forceinline__ void setup(Blk<T>& B, const Layout& L, const Params& 
 #define PROF_PHASES 5
 #define PROF_MARK(k)                                   \
     do {                                               \
-        const long long t_ = clock64();                \
+        const long long t_ = prof_clock();             \
         if (threadIdx.x == 0) ph[k] += t_ - t_last;    \
         t_last = t_;                                   \
     } while (0)
 
 template <typename T>
-__device__ void pdipm(const Layout& L, const Params& P, const T* data, T* out, int* ist, T* fac,
+__device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T* data, T* out, int* ist, T* fac,
                       unsigned long long* prof) {
     long long ph[PROF_PHASES] = {0, 0, 0, 0, 0};
-    long long t_last = clock64();
+    long long t_last = prof_clock();
+    // The block's cycles from its start to its statistics (any profiling mode): the start's
+    // low 32 bits are parked in this example's iteration-count slot (written with the
+    // statistics), so that no register holds them through the iteration (a few registers more
+    // live across the iteration leave the triangular solve, a called function, too few to keep
+    // its loads in flight: 5 % slower).
     const int e = blockIdx.x;
+    if (prof != nullptr && threadIdx.x == 0) ist[2 * e + 1] = (int)(unsigned)clock64();
     Blk<T> B;
     setup(B, L, P, data, e);
     const int n = B.n, m = B.m, p = B.p, N = B.N, V = B.V;
@@ -1122,6 +1305,10 @@ __device__ void pdipm(const Layout& L, const Params& P, const T* data, T* out, i
             o[n + m + 2 * p + 2] = res_d * bad;
             o[n + m + 2 * p + 3] = gap_abs * bad;
             ist[2 * e] = status;
+            if (prof != nullptr) {  // the block's cycles (the start parked in this slot)
+                const unsigned t_end = (unsigned)clock64(), t_start = (unsigned)ist[2 * e + 1];
+                atomicAdd(prof + PROF_PHASES + 6, (unsigned long long)(t_end - t_start));
+            }
             ist[2 * e + 1] = iter;
         }
     }
@@ -1157,7 +1344,7 @@ __device__ void pdipm(const Layout& L, const Params& P, const T* data, T* out, i
 // 1/ε at active constraints). adj per example: d_z (n) | d_ν (m) | d̃λ (p); zeros for
 // examples that did not solve.
 template <typename T>
-__device__ void backward(const Layout& L, const Params& P, const T* data, const int* ist,
+__device__ __forceinline__ void backward(const Layout& L, const Params& P, const T* data, const int* ist,
                          const T* fac, const T* dl_dz, T* adj) {
     const int e = blockIdx.x;
     const int n = L.n, m = L.m, p = L.p, N = L.N;
