@@ -328,7 +328,7 @@ pub(crate) fn form_h<T: Real>(
 }
 
 /// LDLᵀ of the lower triangle of F (`N × N`, packed by rows, see [`tri`]) in place,
-/// without pivoting, left-looking in panels of [`TB`] columns (ALGORITHM §3): each panel
+/// without pivoting, left-looking in panels of [`TB`] columns (notes/ALGORITHM.md §3): each panel
 /// is first updated with all finished columns (F[i, c] −= Σₖ L[i, k]·D[k]·L[c, k], in
 /// register tiles of 4 rows × 4 columns, each row of L read contiguously), then factored
 /// column by column. Dynamic regularization as the scalar path: pivot k must have the sign

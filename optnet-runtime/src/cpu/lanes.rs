@@ -528,7 +528,7 @@ enum Phase {
     /// No example (the queue is empty).
     Idle,
     /// An example was just loaded: this round factors K at W = I and takes the starting
-    /// point from the constant direction, solve(−q, b, h) (ALGORITHM "Start", for Q ≠ 0).
+    /// point from the constant direction, solve(−q, b, h) (notes/ALGORITHM.md "Start", for Q ≠ 0).
     Start,
     /// Iterating.
     Run,
@@ -537,7 +537,7 @@ enum Phase {
 /// The per-lane bookkeeping of a stream.
 struct Lanes<T> {
     phase: [Phase; W],
-    /// Position in the stream of the example in each lane.
+    /// Index in the batch of the example in each lane.
     slot: [usize; W],
     status: [Option<Status>; W],
     iters: [u32; W],
@@ -553,24 +553,23 @@ struct Lanes<T> {
 /// Solves a stream of examples of equal sizes, [`W`] at a time in lockstep: whenever a
 /// lane's example ends, the next example of the stream takes its lane, so that no lane
 /// idles while another example needs more iterations (until the stream runs out).
-/// `load(k)` copies (and equilibrates) the stream's k-th example; it must not be an LP
+/// `next()` gives the stream's next example (its index in the batch and its data, copied and
+/// equilibrated), or `None` at the end; several streams may share one queue of examples, so
+/// that every worker stays busy until the queue is empty. An example must not be an LP
 /// (Q = 0: its starting point takes a second solve, see [`super::pdipm::solve`]).
-/// Returns the outcomes in stream order, as [`super::pdipm::solve`] would give them.
+/// Returns each example's index and outcome, as [`super::pdipm::solve`] would give it.
 pub(crate) fn solve_stream<T: Real>(
-    count: usize,
-    load: impl Fn(usize) -> Local<T>,
+    mut next: impl FnMut() -> Option<(usize, Local<T>)>,
     tols: &Tols<T>,
-) -> Vec<Outcome<T>> {
-    let mut results: Vec<Option<Outcome<T>>> = (0..count).map(|_| None).collect();
-    if count == 0 {
-        return Vec::new();
-    }
-    let first = load(0);
-    let (n, m, p) = (first.n, first.m, first.p);
-    let mut pk = Pack::new(&[&first]);
+) -> Vec<(usize, Outcome<T>)> {
+    let mut results: Vec<(usize, Outcome<T>)> = Vec::new();
+    let Some(first) = next() else {
+        return results;
+    };
+    let (n, m, p) = (first.1.n, first.1.m, first.1.p);
+    let mut pk = Pack::new(&[&first.1]);
     let mut locals: Vec<Option<Local<T>>> = (0..W).map(|_| None).collect();
     let mut pending = Some(first);
-    let mut next = 1;
     let mut wk = Work::new(n, m, p, tols.kkt);
     let mut ln = Lanes {
         phase: [Phase::Idle; W],
@@ -598,13 +597,8 @@ pub(crate) fn solve_stream<T: Real>(
             if ln.phase[l] != Phase::Idle {
                 continue;
             }
-            let lp = match pending.take() {
-                Some(lp) => lp,
-                None if next < count => {
-                    next += 1;
-                    load(next - 1)
-                }
-                None => break,
+            let Some((index, lp)) = pending.take().or_else(&mut next) else {
+                break;
             };
             pk.set_lane(l, &lp);
             let sc = &lp.scaling;
@@ -614,7 +608,7 @@ pub(crate) fn solve_stream<T: Real>(
                 .chain((0..p).map(|i| (lp.h[i] / sc.e[m + i]).abs()))
                 .fold(T::zero(), |a, x| a.max(x));
             ln.phase[l] = Phase::Start;
-            ln.slot[l] = next - 1;
+            ln.slot[l] = index;
             ln.status[l] = None;
             ln.iters[l] = 0;
             ln.has_last[l] = false;
@@ -821,16 +815,13 @@ pub(crate) fn solve_stream<T: Real>(
         }
     }
     results
-        .into_iter()
-        .map(|r| r.expect("every example of the stream ran"))
-        .collect()
 }
 
 /// Ends lane `l`'s example: its outcome goes to the results and the lane becomes idle.
 fn retire<T: Real>(
     ln: &mut Lanes<T>,
     locals: &mut [Option<Local<T>>],
-    results: &mut [Option<Outcome<T>>],
+    results: &mut Vec<(usize, Outcome<T>)>,
     it: &Dir<T>,
     fac: &Fac<T>,
     l: usize,
@@ -838,15 +829,9 @@ fn retire<T: Real>(
 ) {
     let lp = locals[l].take().expect("a busy lane holds an example");
     let status = ln.status[l];
-    results[ln.slot[l]] = Some(finish(
-        &lp,
-        it,
-        fac,
-        l,
-        status,
-        ln.iters[l],
-        &ln.infos[l],
-        tols,
+    results.push((
+        ln.slot[l],
+        finish(&lp, it, fac, l, status, ln.iters[l], &ln.infos[l], tols),
     ));
     ln.phase[l] = Phase::Idle;
 }

@@ -24,6 +24,7 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use pdipm::Tols;
 use problem::Local;
 use rayon::prelude::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// What the backward pass needs to rebuild the KKT matrix at one example's solution: the
 /// constants the forward pass ended with (its regularization may have been raised, see
@@ -64,24 +65,31 @@ pub(crate) fn solve_batch<T: Real>(settings: &Settings, qp: &QpBatch<'_, T>) -> 
     let lockstep = settings.lockstep && double && batch >= 2 * W;
     let (streamed, single): (Vec<usize>, Vec<usize>) =
         (0..batch).partition(|&i| lockstep && !is_lp(qp.example(i).Q));
-    let threads = rayon::current_num_threads().max(1);
-    let per = streamed.len().div_ceil(threads).max(2 * W);
-    let mut jobs: Vec<&[usize]> = streamed.chunks(per).collect();
-    jobs.extend(single.chunks(1));
+    // One stream per worker thread, all fed from one queue: every worker stays busy until
+    // the queue is empty (streams with fixed shares of the batch waited for the slowest).
+    let queue = AtomicUsize::new(0);
+    let next = || {
+        let k = queue.fetch_add(1, Ordering::Relaxed);
+        streamed.get(k).map(|&i| (i, prepare(i)))
+    };
+    let workers = rayon::current_num_threads()
+        .min(streamed.len().div_ceil(2 * W))
+        .max(usize::from(!streamed.is_empty()));
+    let jobs: Vec<Option<usize>> = std::iter::repeat_n(None, workers)
+        .chain(single.iter().map(|&i| Some(i)))
+        .collect();
     // (outcome, objective) per example, in batch order.
     type Checked<T> = (pdipm::Outcome<T>, T);
     let mut outcomes: Vec<Option<Checked<T>>> = (0..batch).map(|_| None).collect();
     let solved: Vec<Vec<(usize, Checked<T>)>> = jobs
         .into_par_iter()
-        .map(|idx| {
-            let outs = if idx.len() == 1 {
-                vec![pdipm::solve(&prepare(idx[0]), &tols)]
-            } else {
-                lanes::solve_stream(idx.len(), |k| prepare(idx[k]), &tols)
+        .map(|job| {
+            let outs = match job {
+                Some(i) => vec![(i, pdipm::solve(&prepare(i), &tols))],
+                None => lanes::solve_stream(next, &tols),
             };
-            idx.iter()
-                .zip(outs)
-                .map(|(&i, out)| (i, check_answer(&qp.example(i), out, &tols)))
+            outs.into_iter()
+                .map(|(i, out)| (i, check_answer(&qp.example(i), out, &tols)))
                 .collect()
         })
         .collect();

@@ -732,7 +732,7 @@ struct Iterate<'a, T> {
 /// after an overflow (see [`Kkt::boost`]).
 pub(crate) const MAX_BOOSTS: u32 = 3;
 
-/// Steps 4–7 of ALGORITHM.md with K already factored (and the residuals, W and Qz in `wk`):
+/// Steps 4–7 of notes/ALGORITHM.md with K already factored (and the residuals, W and Qz in `wk`):
 /// the constant direction, the affine and the combined direction (left in `wk.step`).
 /// Returns the step length, or `None` if a direction is not finite.
 fn newton_step<T: Real>(

@@ -22,7 +22,9 @@ fn maros_meszaros_on_gpu() {
         let qp = pb.qp.batch();
         let sol = match g.solve(&qp) {
             Ok(s) => s,
-            Err(Error::Cuda(msg)) => {
+            // Only the size limits (n + m, shared memory) may turn a problem away: any
+            // other CUDA error (a failed launch, an illegal address) fails the test.
+            Err(Error::Cuda(msg)) if msg.ends_with("use Solver::cpu()") => {
                 println!(
                     "{:10} n {:4} m {:4} p {:4}: does not fit ({msg})",
                     pb.name,
