@@ -4,8 +4,11 @@
 //! and 2048, one thread and all cores, f64 and f32. Prints a Markdown table.
 //!
 //! ```sh
-//! cargo run --release --example bench_cpu [-- --batches 1,128,2048 --reps 3]
+//! cargo run --release --example bench_cpu [-- --batches 1,128,2048 --reps 3] [--no-lockstep]
 //! ```
+//!
+//! `--no-lockstep` solves every example alone (`Settings::lockstep = false`) instead of four
+//! at a time in SIMD lanes.
 
 use ndarray::{Array2, Array3};
 use optnet::prelude::*;

@@ -80,7 +80,7 @@ pub struct Settings {
     /// SIMD lane, with their matrices interleaved (each example keeps its own steps,
     /// stopping test and status; the answers agree with solving each alone to rounding).
     /// Batches of fewer than eight, LPs and f32 are solved one example at a time. Measured
-    /// 12–15 % faster at n = p = 100 on the development machine. Default true.
+    /// 10–20 % faster at n = p = 100 (README, "CPU: lockstep"). Default true.
     pub lockstep: bool,
     /// Print one line per iteration and example to standard error (CPU backend). For
     /// diagnosing a hard example; default false.

@@ -17,9 +17,9 @@
 //! direction, as the scalar path's start does), so lanes do not idle while one example of
 //! the pack needs more iterations than the others.
 //!
-//! On OptNet's random QPs (n = p = 100, f64, one core of the development machine) this
-//! path was measured 12–15 % faster than the scalar one; forming GᵀWG takes about 30 % of
-//! its time, the Newton solves 35 % and the factorization 15 %.
+//! On OptNet's random QPs (n = p = 100, f64) this path was measured 10–20 % faster than the
+//! scalar one; forming GᵀWG takes about 27 % of its time, the refined Newton solves 40 % and
+//! the factorization 14 % (README, "CPU: lockstep").
 
 use super::kkt::KktParams;
 use super::lane_kernels::{self as lk, tri, V, W};
