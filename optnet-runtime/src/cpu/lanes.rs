@@ -23,7 +23,9 @@
 
 use super::kkt::KktParams;
 use super::lane_kernels::{self as lk, tri, V, W};
-use super::pdipm::{is_solved, regularized, Info, Outcome, Tols, MAX_BOOSTS};
+use super::pdipm::{
+    conclude, decide, measure, regularized, Info, Outcome, Point, Tols, MAX_BOOSTS,
+};
 use super::problem::Local;
 use crate::{Real, Status};
 
@@ -671,12 +673,21 @@ pub(crate) fn solve_stream<T: Real>(
             let lp = locals[l].as_ref().expect("a running lane holds an example");
             let info = measure(
                 lp,
-                &it,
-                &wk,
-                l,
-                zQz[l],
-                qz[l],
-                bnu[l],
+                &Point {
+                    z: &|j| it.z[j][l],
+                    nu: &|i| it.nu[i][l],
+                    lam: &|i| it.lam[i][l],
+                    s: &|i| it.s[i][l],
+                    rx: &|j| wk.rx[j][l],
+                    r_eq: &|i| wk.r_eq[i][l],
+                    r_in: &|i| wk.r_in[i][l],
+                    Qz: &|j| wk.Qz[j][l],
+                    tau: it.tau[l],
+                    kappa: it.kappa[l],
+                    zQz: zQz[l],
+                    qz: qz[l],
+                    bnu: bnu[l],
+                },
                 ln.normq[l],
                 ln.normb[l],
             );
@@ -693,20 +704,8 @@ pub(crate) fn solve_stream<T: Real>(
                     ln.infos[l] = ln.prev_infos[l];
                 }
                 Some(Status::NumericalError)
-            } else if info.ktratio <= T::one()
-                && is_solved(&info, tols.gap_abs, tols.gap_rel, tols.feas)
-            {
-                Some(Status::Solved)
-            } else if info.ktratio > T::of(1000.0) / tols.ktratio
-                && info.bnu < -tols.infeas_abs
-                && info.res_pinf < -tols.infeas_rel * info.bnu
-            {
-                Some(Status::PrimalInfeasible)
-            } else if info.ktratio > T::of(1000.0) / tols.ktratio
-                && info.qz < -tols.infeas_abs
-                && info.res_dinf < -tols.infeas_rel * info.qz
-            {
-                Some(Status::DualInfeasible)
+            } else if let Some(st) = decide(&info, tols) {
+                Some(st)
             } else {
                 last.copy_lane(&it, l);
                 ln.has_last[l] = true;
@@ -834,83 +833,6 @@ fn retire<T: Real>(
         finish(&lp, it, fac, l, status, ln.iters[l], &ln.infos[l], tols),
     ));
     ln.phase[l] = Phase::Idle;
-}
-
-/// The termination measures of lane `l` (as the scalar path's step 2).
-#[allow(clippy::too_many_arguments)]
-fn measure<T: Real>(
-    lp: &Local<T>,
-    it: &Dir<T>,
-    wk: &Work<T>,
-    l: usize,
-    zQz: T,
-    qz: T,
-    bnu: T,
-    normq: T,
-    normb: T,
-) -> Info<T> {
-    let (n, m, p) = (lp.n, lp.m, lp.p);
-    let sc = &lp.scaling;
-    let (e_eq, e_in) = sc.e.split_at(m);
-    let (c, d) = (sc.c, &sc.d);
-    let (tau, kappa) = (it.tau[l], it.kappa[l]);
-    let itau = T::one() / tau;
-    let (z, nu, lam, s) = (
-        |j: usize| it.z[j][l],
-        |i: usize| it.nu[i][l],
-        |i: usize| it.lam[i][l],
-        |i: usize| it.s[i][l],
-    );
-    let (rx, r_eq, r_in, Qz) = (
-        |j: usize| wk.rx[j][l],
-        |i: usize| wk.r_eq[i][l],
-        |i: usize| wk.r_in[i][l],
-        |j: usize| wk.Qz[j][l],
-    );
-    let norm_z = (0..n).fold(T::zero(), |a, j| a.max((d[j] * z(j)).abs()));
-    let norm_s = (0..p).fold(T::zero(), |a, i| a.max((s(i) / e_in[i]).abs()));
-    let norm_y = (0..m)
-        .map(|i| (e_eq[i] * nu(i) / c).abs())
-        .chain((0..p).map(|i| (e_in[i] * lam(i) / c).abs()))
-        .fold(T::zero(), |a, x| a.max(x));
-    let r_p = (0..m)
-        .map(|i| (r_eq(i) / e_eq[i]).abs())
-        .chain((0..p).map(|i| (r_in(i) / e_in[i]).abs()))
-        .fold(T::zero(), |a, x| a.max(x));
-    let r_d = (0..n).fold(T::zero(), |a, j| a.max((rx(j) / (d[j] * c)).abs()));
-    let norm_Az = (0..m)
-        .map(|i| ((r_eq(i) + lp.b[i] * tau) / e_eq[i]).abs())
-        .chain((0..p).map(|i| ((r_in(i) + lp.h[i] * tau - s(i)) / e_in[i]).abs()))
-        .fold(T::zero(), |a, x| a.max(x));
-    let mut info = Info::<T> {
-        res_primal: r_p * itau / T::one().max(normb + (norm_Az + norm_s) * itau),
-        res_dual: r_d * itau / T::one().max(normq + (norm_z + norm_y) * itau),
-        ..Info::default()
-    };
-    let half = T::of(0.5);
-    let pobj = (qz * itau + half * zQz * itau * itau) / c;
-    let dobj = (-bnu * itau - half * zQz * itau * itau) / c;
-    info.gap_abs = (pobj - dobj).abs();
-    info.gap_rel = info.gap_abs / T::one().max(pobj.abs().min(dobj.abs()));
-    info.ktratio = kappa / tau;
-    info.bnu = bnu / c;
-    let mut cert = T::zero();
-    for j in 0..n {
-        let v = -(rx(j) + Qz(j) + lp.q[j] * tau);
-        cert = cert.max((v / (d[j] * c)).abs());
-    }
-    info.res_pinf = cert / T::one().max(norm_y);
-    info.qz = qz / c;
-    let qres = (0..n).fold(T::zero(), |a, j| a.max((Qz(j) / (d[j] * c)).abs()));
-    let mut ares = T::zero();
-    for i in 0..m {
-        ares = ares.max(((r_eq(i) + lp.b[i] * tau) / e_eq[i]).abs());
-    }
-    for i in 0..p {
-        ares = ares.max(((r_in(i) + lp.h[i] * tau) / e_in[i]).abs());
-    }
-    info.res_dinf = (qres / T::one().max(norm_z)).max(ares / T::one().max(norm_z + norm_s));
-    info
 }
 
 /// Steps 4–7 with K factored: the constant direction, the affine and the combined
@@ -1052,7 +974,7 @@ fn newton_step<T: Real>(
     (alpha, fin)
 }
 
-/// Lane `l`'s outcome in the original units (as the end of the scalar path's `solve`).
+/// Lane `l`'s outcome in the original units ([`super::pdipm::conclude`]).
 #[allow(clippy::too_many_arguments)]
 fn finish<T: Real>(
     lp: &Local<T>,
@@ -1064,49 +986,21 @@ fn finish<T: Real>(
     info: &Info<T>,
     tols: &Tols<T>,
 ) -> Outcome<T> {
-    let (n, m, p) = (lp.n, lp.m, lp.p);
-    let mut status = status.unwrap_or(Status::NumericalError);
-    if matches!(
-        status,
-        Status::InsufficientProgress | Status::MaxIterations | Status::NumericalError
-    ) && info.ktratio <= T::one()
-        && is_solved(info, tols.reduced_gap, tols.reduced_gap, tols.reduced_feas)
-    {
-        status = Status::AlmostSolved;
-    }
-    if status == Status::NumericalError {
-        return Outcome::failed(n, m, p, status, iters);
-    }
     let (z, nu, lam, s) = (
         lane(&it.z, l),
         lane(&it.nu, l),
         lane(&it.lam, l),
         lane(&it.s, l),
     );
-    let (tau, kappa) = (it.tau[l], it.kappa[l]);
-    let sc = &lp.scaling;
-    let (e_eq, e_in) = sc.e.split_at(m);
-    let infeasible = matches!(status, Status::PrimalInfeasible | Status::DualInfeasible);
-    let k = if infeasible {
-        T::one() / kappa
-    } else {
-        T::one() / tau
-    };
-    let c = sc.c;
-    let factors = status.is_solved().then(|| {
-        let w = (0..p).map(|i| lam[i] / s[i]).collect();
-        (fac.params(l), sc.clone(), w)
-    });
-    Outcome {
-        z: (0..n).map(|j| sc.d[j] * z[j] * k).collect(),
-        nu: (0..m).map(|i| e_eq[i] * nu[i] * k / c).collect(),
-        lam: (0..p).map(|i| e_in[i] * lam[i] * k / c).collect(),
-        s: (0..p).map(|i| s[i] * k / e_in[i]).collect(),
-        status,
+    conclude(
+        lp,
+        status.unwrap_or(Status::NumericalError),
         iters,
-        res_primal: info.res_primal,
-        res_dual: info.res_dual,
-        gap: info.gap_abs,
-        factors,
-    }
+        info,
+        [&z, &nu, &lam, &s],
+        it.tau[l],
+        it.kappa[l],
+        fac.params(l),
+        tols,
+    )
 }

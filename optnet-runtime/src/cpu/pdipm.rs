@@ -425,12 +425,10 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
     let mut s = vec![T::one(); p];
     let (mut tau, mut kappa) = (T::one(), T::one());
 
-    let fail = |status: Status, iters: u32| Outcome::failed(n, m, p, status, iters);
-
     // Starting point: solve with W = I.
     wk.w.fill(T::one());
     if !wk.kkt.factor(&lp.Q, &lp.A, &lp.G, &wk.w) {
-        return fail(Status::NumericalError, 0);
+        return Outcome::failed(n, m, p, Status::NumericalError, 0);
     }
     let Work {
         kkt,
@@ -467,11 +465,11 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
     shift_interior(&mut s);
     shift_interior(&mut lam);
 
-    let mut info = Info::<T>::default();
+    let mut info;
     // The last iterate whose residuals were finite, and its measures.
     let mut last_good: Option<Dir<T>> = None;
     let mut prev_info = Info::<T>::default();
-    let mut status;
+    let status;
     let mut iters = 0u32;
     // Regularization safeguard (see `MAX_BOOSTS`).
     let (mut boosts, mut boost) = (0u32, T::one());
@@ -497,59 +495,26 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
         let rtau = qz + bnu + kappa + zQz / tau;
 
         // 2. Termination, measured in the original units.
-        {
-            let (c, d) = (sc.c, &sc.d);
-            let it = T::one() / tau;
-            let norm_z = (0..n).fold(T::zero(), |a, j| a.max((d[j] * z[j]).abs()));
-            let norm_s = (0..p).fold(T::zero(), |a, i| a.max((s[i] / e_in[i]).abs()));
-            let norm_y = (0..m)
-                .map(|i| (e_eq[i] * nu[i] / c).abs())
-                .chain((0..p).map(|i| (e_in[i] * lam[i] / c).abs()))
-                .fold(T::zero(), |a, x| a.max(x));
-            let r_p = (0..m)
-                .map(|i| (wk.r_eq[i] / e_eq[i]).abs())
-                .chain((0..p).map(|i| (wk.r_in[i] / e_in[i]).abs()))
-                .fold(T::zero(), |a, x| a.max(x));
-            let r_d = (0..n).fold(T::zero(), |a, j| a.max((wk.rx[j] / (d[j] * c)).abs()));
-            // ‖(Az, Gz)‖∞ (from the residuals: Az = r_eq + bτ, Gz = r_in + hτ − s). The
-            // primal residual is relative to it rather than to ‖z‖ (Clarabel's choice): a
-            // huge z that the constraints do not see (a singular or inconsistent A) must
-            // not make a large ‖Az − b‖ look small.
-            let norm_Az = (0..m)
-                .map(|i| ((wk.r_eq[i] + lp.b[i] * tau) / e_eq[i]).abs())
-                .chain((0..p).map(|i| ((wk.r_in[i] + lp.h[i] * tau - s[i]) / e_in[i]).abs()))
-                .fold(T::zero(), |a, x| a.max(x));
-            info.res_primal = r_p * it / T::one().max(normb + (norm_Az + norm_s) * it);
-            info.res_dual = r_d * it / T::one().max(normq + (norm_z + norm_y) * it);
-            let half = T::of(0.5);
-            let pobj = (qz * it + half * zQz * it * it) / c;
-            let dobj = (-bnu * it - half * zQz * it * it) / c;
-            info.gap_abs = (pobj - dobj).abs();
-            info.gap_rel = info.gap_abs / T::one().max(pobj.abs().min(dobj.abs()));
-            info.ktratio = kappa / tau;
-            // Certificates (unnormalized by τ).
-            info.bnu = bnu / c;
-            let mut cert = T::zero();
-            for j in 0..n {
-                // Aᵀν + Gᵀλ = −rx − Qz − qτ (scaled); back to original units: ÷ (d c).
-                let v = -(wk.rx[j] + wk.Qz[j] + lp.q[j] * tau);
-                cert = cert.max((v / (d[j] * c)).abs());
-            }
-            info.res_pinf = cert / T::one().max(norm_y);
-            info.qz = qz / c;
-            let mut qres = T::zero();
-            for j in 0..n {
-                qres = qres.max((wk.Qz[j] / (d[j] * c)).abs());
-            }
-            let mut ares = T::zero();
-            for i in 0..m {
-                ares = ares.max(((wk.r_eq[i] + lp.b[i] * tau) / e_eq[i]).abs());
-            }
-            for i in 0..p {
-                ares = ares.max(((wk.r_in[i] + lp.h[i] * tau) / e_in[i]).abs());
-            }
-            info.res_dinf = (qres / T::one().max(norm_z)).max(ares / T::one().max(norm_z + norm_s));
-        }
+        info = measure(
+            lp,
+            &Point {
+                z: &|j| z[j],
+                nu: &|i| nu[i],
+                lam: &|i| lam[i],
+                s: &|i| s[i],
+                rx: &|j| wk.rx[j],
+                r_eq: &|i| wk.r_eq[i],
+                r_in: &|i| wk.r_in[i],
+                Qz: &|j| wk.Qz[j],
+                tau,
+                kappa,
+                zQz,
+                qz,
+                bnu,
+            },
+            normq,
+            normb,
+        );
         if tols.verbose {
             eprintln!(
                 "iter {iters:3}  pres {:9.2e}  dres {:9.2e}  gap {:9.2e}  rel {:9.2e}  κ/τ {:9.2e}  τ {:9.2e}",
@@ -580,19 +545,9 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
             status = Status::NumericalError;
             break;
         }
-        if info.ktratio <= T::one() && is_solved(&info, tols.gap_abs, tols.gap_rel, tols.feas) {
-            status = Status::Solved;
+        if let Some(st) = decide(&info, tols) {
+            status = st;
             break;
-        }
-        if info.ktratio > T::of(1000.0) / tols.ktratio {
-            if info.bnu < -tols.infeas_abs && info.res_pinf < -tols.infeas_rel * info.bnu {
-                status = Status::PrimalInfeasible;
-                break;
-            }
-            if info.qz < -tols.infeas_abs && info.res_dinf < -tols.infeas_rel * info.qz {
-                status = Status::DualInfeasible;
-                break;
-            }
         }
         match &mut last_good {
             Some(prev) => {
@@ -672,19 +627,49 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
             break;
         }
     }
+    conclude(
+        lp,
+        status,
+        iters,
+        &info,
+        [&z, &nu, &lam, &s],
+        tau,
+        kappa,
+        wk.kkt.params(),
+        tols,
+    )
+}
+
+/// The end of an example's solve (one at a time or in a lane): `AlmostSolved` for an
+/// example that stopped early within the reduced tolerances, and the answer in the original
+/// units — the iterate (z, ν, λ, s) over τ, a certificate over κ — with, for a solved one,
+/// what the backward pass needs.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn conclude<T: Real>(
+    lp: &Local<T>,
+    mut status: Status,
+    iters: u32,
+    info: &Info<T>,
+    [z, nu, lam, s]: [&[T]; 4],
+    tau: T,
+    kappa: T,
+    params: KktParams<T>,
+    tols: &Tols<T>,
+) -> Outcome<T> {
+    let (n, m, p) = (lp.n, lp.m, lp.p);
     if matches!(
         status,
         Status::InsufficientProgress | Status::MaxIterations | Status::NumericalError
     ) && info.ktratio <= T::one()
-        && is_solved(&info, tols.reduced_gap, tols.reduced_gap, tols.reduced_feas)
+        && is_solved(info, tols.reduced_gap, tols.reduced_gap, tols.reduced_feas)
     {
         status = Status::AlmostSolved;
     }
     if status == Status::NumericalError {
-        return fail(status, iters);
+        return Outcome::failed(n, m, p, status, iters);
     }
-
-    // Unscale: the solution is the iterate over τ; a certificate is normalized by κ.
+    let sc = &lp.scaling;
+    let (e_eq, e_in) = sc.e.split_at(m);
     let infeasible = matches!(status, Status::PrimalInfeasible | Status::DualInfeasible);
     let k = if infeasible {
         T::one() / kappa
@@ -692,22 +677,18 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
         T::one() / tau
     };
     let c = sc.c;
-    let out_z: Vec<T> = (0..n).map(|j| sc.d[j] * z[j] * k).collect();
-    let out_nu: Vec<T> = (0..m).map(|i| e_eq[i] * nu[i] * k / c).collect();
-    let out_lam: Vec<T> = (0..p).map(|i| e_in[i] * lam[i] * k / c).collect();
-    let out_s: Vec<T> = (0..p).map(|i| s[i] * k / e_in[i]).collect();
     // The backward pass needs K at the solution's W (OptNet eq. 7), not the last iteration's
     // (one step behind; W's largest entries grow tenfold per step): it forms and factors K
     // itself, only if it is called.
     let factors = status.is_solved().then(|| {
         let w = (0..p).map(|i| lam[i] / s[i]).collect();
-        (wk.kkt.params(), lp.scaling.clone(), w)
+        (params, sc.clone(), w)
     });
     Outcome {
-        z: out_z,
-        nu: out_nu,
-        lam: out_lam,
-        s: out_s,
+        z: (0..n).map(|j| sc.d[j] * z[j] * k).collect(),
+        nu: (0..m).map(|i| e_eq[i] * nu[i] * k / c).collect(),
+        lam: (0..p).map(|i| e_in[i] * lam[i] * k / c).collect(),
+        s: (0..p).map(|i| s[i] * k / e_in[i]).collect(),
         status,
         iters,
         res_primal: info.res_primal,
@@ -853,6 +834,113 @@ fn newton_step<T: Real>(
                 .all(|x| x.is_finite())
     };
     (alpha.is_finite() && finite(step)).then_some(alpha)
+}
+
+/// One example's iterate and residuals as step 2 reads them, entry by entry (so that the
+/// one-at-a-time and the lockstep paths share one termination test).
+#[allow(non_snake_case)]
+pub(crate) struct Point<'a, T> {
+    pub z: &'a dyn Fn(usize) -> T,
+    pub nu: &'a dyn Fn(usize) -> T,
+    pub lam: &'a dyn Fn(usize) -> T,
+    pub s: &'a dyn Fn(usize) -> T,
+    pub rx: &'a dyn Fn(usize) -> T,
+    pub r_eq: &'a dyn Fn(usize) -> T,
+    pub r_in: &'a dyn Fn(usize) -> T,
+    pub Qz: &'a dyn Fn(usize) -> T,
+    pub tau: T,
+    pub kappa: T,
+    /// zᵀQz, qᵀz and bᵀν + hᵀλ.
+    pub zQz: T,
+    pub qz: T,
+    pub bnu: T,
+}
+
+/// Step 2: the measures of progress of an iterate, in the original units (`normq`,
+/// `normb`: ‖q‖∞ and ‖(b, h)‖∞ there).
+#[allow(non_snake_case)]
+pub(crate) fn measure<T: Real>(lp: &Local<T>, pt: &Point<'_, T>, normq: T, normb: T) -> Info<T> {
+    let (n, m, p) = (lp.n, lp.m, lp.p);
+    let sc = &lp.scaling;
+    let (e_eq, e_in) = sc.e.split_at(m);
+    let (c, d) = (sc.c, &sc.d);
+    let Point {
+        z,
+        nu,
+        lam,
+        s,
+        rx,
+        r_eq,
+        r_in,
+        Qz,
+        tau,
+        kappa,
+        zQz,
+        qz,
+        bnu,
+    } = *pt;
+    let it = T::one() / tau;
+    let norm_z = (0..n).fold(T::zero(), |a, j| a.max((d[j] * z(j)).abs()));
+    let norm_s = (0..p).fold(T::zero(), |a, i| a.max((s(i) / e_in[i]).abs()));
+    let norm_y = (0..m)
+        .map(|i| (e_eq[i] * nu(i) / c).abs())
+        .chain((0..p).map(|i| (e_in[i] * lam(i) / c).abs()))
+        .fold(T::zero(), |a, x| a.max(x));
+    let r_p = (0..m)
+        .map(|i| (r_eq(i) / e_eq[i]).abs())
+        .chain((0..p).map(|i| (r_in(i) / e_in[i]).abs()))
+        .fold(T::zero(), |a, x| a.max(x));
+    let r_d = (0..n).fold(T::zero(), |a, j| a.max((rx(j) / (d[j] * c)).abs()));
+    // ‖(Az, Gz)‖∞ (from the residuals: Az = r_eq + bτ, Gz = r_in + hτ − s). The primal
+    // residual is relative to it rather than to ‖z‖ (Clarabel's choice): a huge z that the
+    // constraints do not see (a singular or inconsistent A) must not make a large ‖Az − b‖
+    // look small.
+    let norm_Az = (0..m)
+        .map(|i| ((r_eq(i) + lp.b[i] * tau) / e_eq[i]).abs())
+        .chain((0..p).map(|i| ((r_in(i) + lp.h[i] * tau - s(i)) / e_in[i]).abs()))
+        .fold(T::zero(), |a, x| a.max(x));
+    let half = T::of(0.5);
+    let pobj = (qz * it + half * zQz * it * it) / c;
+    let dobj = (-bnu * it - half * zQz * it * it) / c;
+    let gap_abs = (pobj - dobj).abs();
+    // Certificates (unnormalized by τ): Aᵀν + Gᵀλ = −rx − Qz − qτ (scaled); back to the
+    // original units ÷ (d c).
+    let cert = (0..n).fold(T::zero(), |a, j| {
+        a.max((-(rx(j) + Qz(j) + lp.q[j] * tau) / (d[j] * c)).abs())
+    });
+    let qres = (0..n).fold(T::zero(), |a, j| a.max((Qz(j) / (d[j] * c)).abs()));
+    let ares = (0..m)
+        .map(|i| ((r_eq(i) + lp.b[i] * tau) / e_eq[i]).abs())
+        .chain((0..p).map(|i| ((r_in(i) + lp.h[i] * tau) / e_in[i]).abs()))
+        .fold(T::zero(), |a, x| a.max(x));
+    Info {
+        res_primal: r_p * it / T::one().max(normb + (norm_Az + norm_s) * it),
+        res_dual: r_d * it / T::one().max(normq + (norm_z + norm_y) * it),
+        gap_abs,
+        gap_rel: gap_abs / T::one().max(pobj.abs().min(dobj.abs())),
+        ktratio: kappa / tau,
+        bnu: bnu / c,
+        res_pinf: cert / T::one().max(norm_y),
+        qz: qz / c,
+        res_dinf: (qres / T::one().max(norm_z)).max(ares / T::one().max(norm_z + norm_s)),
+    }
+}
+
+/// Step 2's decision for finite measures: `Solved`, `PrimalInfeasible` or `DualInfeasible`
+/// (with their certificates), or `None` to go on.
+pub(crate) fn decide<T: Real>(info: &Info<T>, tols: &Tols<T>) -> Option<Status> {
+    if info.ktratio <= T::one() && is_solved(info, tols.gap_abs, tols.gap_rel, tols.feas) {
+        return Some(Status::Solved);
+    }
+    if info.ktratio > T::of(1000.0) / tols.ktratio {
+        if info.bnu < -tols.infeas_abs && info.res_pinf < -tols.infeas_rel * info.bnu {
+            return Some(Status::PrimalInfeasible);
+        }
+        if info.qz < -tols.infeas_abs && info.res_dinf < -tols.infeas_rel * info.qz {
+            return Some(Status::DualInfeasible);
+        }
+    }
+    None
 }
 
 pub(crate) fn is_solved<T: Real>(info: &Info<T>, gap_abs: T, gap_rel: T, feas: T) -> bool {
