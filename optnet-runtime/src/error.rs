@@ -81,6 +81,21 @@ pub enum Error {
     /// The CUDA backend cannot run: no `cuda` feature, no driver, no device, or a CUDA error.
     #[error("CUDA: {0}")]
     Cuda(String),
+    /// The problem is too large for the CUDA backend's kernel (n + m over its limit, or more
+    /// shared memory per thread block than the device has); [`crate::Solver::cpu`] solves it.
+    #[error("CUDA: n = {n}, m = {m}, p = {p} in {precision}: {reason}; use Solver::cpu()")]
+    CudaTooLarge {
+        /// Variables.
+        n: usize,
+        /// Equality constraints.
+        m: usize,
+        /// Inequality constraints.
+        p: usize,
+        /// `"f32"` or `"f64"`.
+        precision: &'static str,
+        /// Which limit, in words.
+        reason: String,
+    },
 }
 
 fn example_suffix(example: Option<usize>) -> String {

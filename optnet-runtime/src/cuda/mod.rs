@@ -36,7 +36,7 @@
 //!   small), so a call does not fault in fresh pages and the copy runs at DMA speed.
 //!
 //! Limits: n + m ≤ 256 and the block's shared memory within the device's opt-in limit, else
-//! [`Error::Cuda`]. Not done on the GPU (yet): Ruiz equilibration (`Settings::equilibrate` is
+//! [`Error::CudaTooLarge`]. Not done on the GPU (yet): Ruiz equilibration (`Settings::equilibrate` is
 //! ignored), so badly scaled problems may take more iterations than on the CPU. Unlike the
 //! CPU, a run that breaks down (NaN, too short steps, iteration limit) after an iterate met
 //! the reduced tolerances returns that iterate as `AlmostSolved`.
@@ -373,14 +373,23 @@ fn solve_as<T: Real, E: Elem>(
             "the CUDA backend needs at least one variable (n ≥ 1)".into(),
         ));
     }
+    let too_large = |reason: String| Error::CudaTooLarge {
+        n,
+        m,
+        p,
+        precision: T::NAME,
+        reason,
+    };
     if big_n > MAX_N {
-        return Err(Error::Cuda(format!(
-            "n + m = {big_n} exceeds the CUDA backend's limit of {MAX_N}; use Solver::cpu()"
+        return Err(too_large(format!(
+            "n + m = {big_n} exceeds the kernel's limit of {MAX_N}"
         )));
     }
     for (name, len) in [("n", n), ("m", m), ("p", p), ("batch", batch)] {
         if len > i32::MAX as usize / 4 {
-            return Err(Error::Cuda(format!("{name} = {len} is too large")));
+            return Err(too_large(format!(
+                "{name} = {len} overflows the kernel's indices"
+            )));
         }
     }
     let v = big_n.max(p).max(1).next_multiple_of(2);
@@ -404,10 +413,8 @@ fn solve_as<T: Real, E: Elem>(
         l.g_smem = 0;
     }
     if smem > ctx.smem_max || backward_smem::<E>(&l) > ctx.smem_max {
-        return Err(Error::Cuda(format!(
-            "n = {n}, m = {m}, p = {p} needs {smem} bytes of shared memory per block in {}, \
-             the device allows {}; use Solver::cpu()",
-            T::NAME,
+        return Err(too_large(format!(
+            "needs {smem} bytes of shared memory per block, the device allows {}",
             ctx.smem_max
         )));
     }

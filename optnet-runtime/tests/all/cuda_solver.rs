@@ -463,8 +463,19 @@ fn too_large_is_a_typed_error() {
         .build()
         .unwrap();
     match g.solve(&qp) {
-        Err(Error::Cuda(msg)) => println!("n = 300: {msg}"),
-        other => panic!("expected Error::Cuda, got {other:?}"),
+        Err(
+            e @ Error::CudaTooLarge {
+                n: 300, m: 0, p: 0, ..
+            },
+        ) => {
+            let msg = e.to_string();
+            assert!(
+                msg.contains("n + m = 300") && msg.ends_with("use Solver::cpu()"),
+                "{msg}"
+            );
+            println!("n = 300: {msg}");
+        }
+        other => panic!("expected Error::CudaTooLarge, got {other:?}"),
     }
     assert!(matches!(Solver::cuda(1000), Err(Error::Cuda(_))));
 }
