@@ -24,7 +24,7 @@
 use super::kkt::KktParams;
 use super::lane_kernels::{self as lk, tri, V, W};
 use super::pdipm::{
-    conclude, decide, measure, regularized, Info, Outcome, Point, Tols, MAX_BOOSTS,
+    self, conclude, decide, measure, regularized, Info, Outcome, Point, Tols, MAX_BOOSTS,
 };
 use super::problem::Local;
 use crate::{Real, Status};
@@ -111,35 +111,26 @@ impl<T: Real> Pack<T> {
         }
     }
 
-    /// Interleaves up to W examples of equal sizes; missing lanes repeat the last example.
-    fn new(lps: &[&Local<T>]) -> Self {
-        let (n, m, p) = (lps[0].n, lps[0].m, lps[0].p);
-        let at = |l: usize| lps[l.min(lps.len() - 1)];
-        let mat = |rows: usize, cols: usize, get: &dyn Fn(&Local<T>, usize, usize) -> T| {
-            let mut out = Vec::with_capacity(rows * cols);
-            for j in 0..cols {
-                for i in 0..rows {
-                    out.push(std::array::from_fn(|l| get(at(l), i, j)));
-                }
-            }
-            out
-        };
-        let vec = |len: usize, get: &dyn Fn(&Local<T>, usize) -> T| -> Vec<V<T>> {
-            (0..len)
-                .map(|i| std::array::from_fn(|l| get(at(l), i)))
-                .collect()
-        };
-        Pack {
+    /// A pack of `lp`'s sizes with `lp` in every lane (examples then take their lanes
+    /// through [`Pack::set_lane`]).
+    fn new(lp: &Local<T>) -> Self {
+        let (n, m, p) = (lp.n, lp.m, lp.p);
+        let z = splat(T::zero());
+        let mut pk = Pack {
             n,
             m,
             p,
-            Q: mat(n, n, &|lp, i, j| lp.Q[(i, j)]),
-            q: vec(n, &|lp, i| lp.q[i]),
-            A: mat(m, n, &|lp, i, j| lp.A[(i, j)]),
-            b: vec(m, &|lp, i| lp.b[i]),
-            G: mat(p, n, &|lp, i, j| lp.G[(i, j)]),
-            h: vec(p, &|lp, i| lp.h[i]),
+            Q: vec![z; n * n],
+            q: vec![z; n],
+            A: vec![z; m * n],
+            b: vec![z; m],
+            G: vec![z; p * n],
+            h: vec![z; p],
+        };
+        for l in 0..W {
+            pk.set_lane(l, lp);
         }
+        pk
     }
 }
 
@@ -557,19 +548,28 @@ struct Lanes<T> {
 /// idles while another example needs more iterations (until the stream runs out).
 /// `next()` gives the stream's next example (its index in the batch and its data, copied and
 /// equilibrated), or `None` at the end; several streams may share one queue of examples, so
-/// that every worker stays busy until the queue is empty. An example must not be an LP
-/// (Q = 0: its starting point takes a second solve, see [`super::pdipm::solve`]).
-/// Returns each example's index and outcome, as [`super::pdipm::solve`] would give it.
+/// that every worker stays busy until the queue is empty. An LP (Q = 0) takes a second
+/// solve for its start (notes/ALGORITHM.md "Start"): it is solved alone, as it comes, by
+/// [`super::pdipm::solve`]. Returns each example's index and outcome, as
+/// [`super::pdipm::solve`] would give it.
 pub(crate) fn solve_stream<T: Real>(
-    mut next: impl FnMut() -> Option<(usize, Local<T>)>,
+    mut queue: impl FnMut() -> Option<(usize, Local<T>)>,
     tols: &Tols<T>,
 ) -> Vec<(usize, Outcome<T>)> {
+    let mut alone: Vec<(usize, Outcome<T>)> = Vec::new();
+    let mut next = || loop {
+        let (i, lp) = queue()?;
+        if !lp.is_lp() {
+            return Some((i, lp));
+        }
+        alone.push((i, pdipm::solve(&lp, tols)));
+    };
     let mut results: Vec<(usize, Outcome<T>)> = Vec::new();
     let Some(first) = next() else {
-        return results;
+        return alone;
     };
     let (n, m, p) = (first.1.n, first.1.m, first.1.p);
-    let mut pk = Pack::new(&[&first.1]);
+    let mut pk = Pack::new(&first.1);
     let mut locals: Vec<Option<Local<T>>> = (0..W).map(|_| None).collect();
     let mut pending = Some(first);
     let mut wk = Work::new(n, m, p, tols.kkt);
@@ -813,6 +813,7 @@ pub(crate) fn solve_stream<T: Real>(
             }
         }
     }
+    results.append(&mut alone);
     results
 }
 

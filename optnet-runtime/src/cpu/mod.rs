@@ -56,15 +56,14 @@ pub(crate) fn solve_batch<T: Real>(settings: &Settings, qp: &QpBatch<'_, T>) -> 
         }
         lp
     };
-    // Streams of examples solved W at a time in lockstep (see `lanes`), each stream at
-    // least 2W long; LPs (whose start takes a second solve), small batches and f32 one by
-    // one. (In f32, the multipliers of inactive constraints of a long run reach the
-    // subnormal range, where every operation of the pack costs a hundred times more: the
-    // benchmark's 128 problems took 3.0 s in lockstep against 0.48 s one by one.)
+    // Streams of examples solved W at a time in lockstep (see `lanes`, which solves an LP
+    // alone as it comes), each stream at least 2W long; small batches and f32 one by one.
+    // (In f32, the multipliers of inactive constraints of a long run reach the subnormal
+    // range, where every operation of the pack costs a hundred times more: the benchmark's
+    // 128 problems took 3.0 s in lockstep against 0.48 s one by one.)
     let double = T::epsilon().to64() < 1e-10;
     let lockstep = settings.lockstep && double && batch >= 2 * W;
-    let (streamed, single): (Vec<usize>, Vec<usize>) =
-        (0..batch).partition(|&i| lockstep && !is_lp(qp.example(i).Q));
+    let (streamed, single): (Vec<usize>, Vec<usize>) = (0..batch).partition(|_| lockstep);
     // One stream per worker thread, all fed from one queue: every worker stays busy until
     // the queue is empty (streams with fixed shares of the batch waited for the slowest).
     let queue = AtomicUsize::new(0);
@@ -131,11 +130,6 @@ pub(crate) fn solve_batch<T: Real>(settings: &Settings, qp: &QpBatch<'_, T>) -> 
     }
     sol.cache = Cache::Cpu(factors);
     sol
-}
-
-/// Whether Q is identically zero (an LP).
-fn is_lp<T: Real>(Q: ArrayView2<'_, T>) -> bool {
-    Q.iter().all(|&x| x == T::zero())
 }
 
 /// The final checks of one example's outcome in the original data: its objective, and
