@@ -171,52 +171,52 @@ fn scale_col_amax<T: Real>(v: &mut [T], e: &[T], d: T, row: Option<&mut [T]>) ->
         #[inline(always)]
         fn with_simd<S: Simd>(self, _: S) -> T {
             let Op { v, e, d, row } = self;
-            let r = v.len();
-            let e = &e[..r];
-            let k = r / L * L;
-            let mut acc = [T::zero(); L];
-            let mut tail = T::zero();
-            // `a > m` rather than `max`: the same result for non-NaN data, and NaN entries
-            // (never in validated data) are skipped either way.
-            // (An unconditional store of a select: a conditional store would not vectorize.)
-            let upd = |m: &mut T, a: T| *m = if a > *m { a } else { *m };
             match row {
-                Some(row) => {
-                    let row = &mut row[..r];
-                    for ((vc, ec), rc) in v[..k]
-                        .chunks_exact_mut(L)
-                        .zip(e[..k].chunks_exact(L))
-                        .zip(row[..k].chunks_exact_mut(L))
-                    {
-                        for l in 0..L {
-                            vc[l] *= ec[l] * d;
-                            let a = vc[l].abs();
-                            upd(&mut acc[l], a);
-                            upd(&mut rc[l], a);
-                        }
-                    }
-                    for i in k..r {
-                        v[i] *= e[i] * d;
-                        let a = v[i].abs();
-                        upd(&mut tail, a);
-                        upd(&mut row[i], a);
-                    }
-                }
-                None => {
-                    for (vc, ec) in v[..k].chunks_exact_mut(L).zip(e[..k].chunks_exact(L)) {
-                        for l in 0..L {
-                            vc[l] *= ec[l] * d;
-                            upd(&mut acc[l], vc[l].abs());
-                        }
-                    }
-                    for i in k..r {
-                        v[i] *= e[i] * d;
-                        upd(&mut tail, v[i].abs());
-                    }
-                }
+                Some(row) => scale_amax_rows(v, e, d, row),
+                None => scale_amax(v, e, d),
             }
-            acc.iter().fold(tail, |a, &x| a.max(x))
         }
     }
     dispatch(Op { v, e, d, row })
+}
+
+/// `a > m` rather than `max`: the same result for non-NaN data, and NaN entries (never in
+/// validated data) are skipped either way.
+#[inline(always)]
+fn upd<T: Real>(m: &mut T, a: T) {
+    *m = if a > *m { a } else { *m };
+}
+
+/// [`scale_col_amax`] without row maxima. (The slices are this function's own arguments, so
+/// that the compiler knows they do not overlap and vectorizes the loop.)
+#[inline(always)]
+fn scale_amax<T: Real>(v: &mut [T], e: &[T], d: T) -> T {
+    for (x, &s) in v.iter_mut().zip(e) {
+        *x *= s * d;
+    }
+    let k = v.len() / L * L;
+    let mut acc = [T::zero(); L];
+    for c in v[..k].chunks_exact(L) {
+        for l in 0..L {
+            upd(&mut acc[l], c[l].abs());
+        }
+    }
+    let tail = v[k..].iter().fold(T::zero(), |mut m, x| {
+        upd(&mut m, x.abs());
+        m
+    });
+    acc.iter().fold(tail, |a, &x| a.max(x))
+}
+
+/// [`scale_col_amax`] raising the row maxima `row` too: the column scaled and its maximum
+/// first, then the rows' maxima in a loop of its own (an unconditional store of a select,
+/// which vectorizes where the fused loop did not).
+#[inline(always)]
+fn scale_amax_rows<T: Real>(v: &mut [T], e: &[T], d: T, row: &mut [T]) -> T {
+    let amax = scale_amax(v, e, d);
+    for (r, x) in row[..v.len()].iter_mut().zip(v.iter()) {
+        let a = x.abs();
+        *r = if a > *r { a } else { *r };
+    }
+    amax
 }

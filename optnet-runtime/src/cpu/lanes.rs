@@ -199,7 +199,7 @@ impl<T: Real> Fac<T> {
             N,
             F: vec![z; tri(N)],
             inv_d: vec![z; N],
-            u: vec![z; N * lk::TB],
+            u: vec![z; N * lk::PB],
             wr: vec![z; p],
             static_reg: splat(base.static_reg),
             dyn_eps: splat(base.dyn_eps),

@@ -4,6 +4,7 @@ use super::equilibrate::Scaling;
 use crate::batch::Example;
 use crate::Real;
 use faer::Mat;
+use ndarray::ArrayView2;
 
 /// One example's QP in the solver's working scale (see [`super::equilibrate`]).
 pub(crate) struct Local<T> {
@@ -24,15 +25,23 @@ impl<T: Real> Local<T> {
     pub fn from_example(ex: &Example<'_, T>) -> Self {
         let (n, m, p) = (ex.q.len(), ex.b.len(), ex.h.len());
         let half = T::of(0.5);
+        let mut Q = to_col_major(&ex.Q);
+        for j in 0..n {
+            for i in 0..j {
+                let v = half * (Q[(i, j)] + Q[(j, i)]);
+                Q[(i, j)] = v;
+                Q[(j, i)] = v;
+            }
+        }
         Local {
             n,
             m,
             p,
-            Q: Mat::from_fn(n, n, |i, j| half * (ex.Q[[i, j]] + ex.Q[[j, i]])),
+            Q,
             q: ex.q.to_vec(),
-            A: Mat::from_fn(m, n, |i, j| ex.A[[i, j]]),
+            A: to_col_major(&ex.A),
             b: ex.b.to_vec(),
-            G: Mat::from_fn(p, n, |i, j| ex.G[[i, j]]),
+            G: to_col_major(&ex.G),
             h: ex.h.to_vec(),
             scaling: Scaling::identity(n, m + p),
         }
@@ -70,4 +79,36 @@ impl<T: Real> Local<T> {
     pub fn is_lp(&self) -> bool {
         (0..self.n).all(|j| (0..self.n).all(|i| self.Q[(i, j)] == T::zero()))
     }
+}
+
+/// A column-major copy of `a` (for row-major data, the usual layout of a batch, each column
+/// is a strided read of one slice; the rows' cache lines stay in L1 from one column to the
+/// next).
+fn to_col_major<T: Real>(a: &ArrayView2<'_, T>) -> Mat<T> {
+    let (rows, cols) = a.dim();
+    let mut out = Mat::<T>::zeros(rows, cols);
+    if rows == 0 || cols == 0 {
+        return out;
+    }
+    match a.as_slice() {
+        Some(s) => {
+            for j in 0..cols {
+                for (x, v) in out
+                    .col_as_slice_mut(j)
+                    .iter_mut()
+                    .zip(s[j..].iter().step_by(cols))
+                {
+                    *x = *v;
+                }
+            }
+        }
+        None => {
+            for j in 0..cols {
+                for (x, v) in out.col_as_slice_mut(j).iter_mut().zip(a.column(j)) {
+                    *x = *v;
+                }
+            }
+        }
+    }
+    out
 }
