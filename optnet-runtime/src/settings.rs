@@ -13,12 +13,16 @@ use crate::Error;
 /// the optimum in `f64` on well-conditioned problems; the error in z grows with the
 /// condition number of the KKT system, as for any interior point method.
 ///
-/// **`f32`:** a single-precision solve cannot reach 1e-8. When the solver runs in `f32`, the
-/// gap tolerances are raised to at least [`Settings::F32_GAP_FLOOR`] (1e-5), every other
-/// tolerance to at least [`Settings::F32_TOL_FLOOR`] (1e-5), and the regularization
-/// constants to at least a small multiple of `f32::EPSILON`. Expect 1e-4 to 1e-3 relative
-/// accuracy in the solution of a well-conditioned problem; ill-conditioned ones (such as
-/// OptNet's benchmark QPs with Q = LLᵀ + 10⁻³I) often end `AlmostSolved` in `f32`.
+/// **`f32`:** an answer returned in single precision cannot carry 1e-8. For an `f32` batch the
+/// gap tolerances are raised to at least [`Settings::F32_GAP_FLOOR`] (1e-5) and every other
+/// tolerance to at least [`Settings::F32_TOL_FLOOR`] (1e-5).
+/// - On the **CPU** the arithmetic is f64 all the same (each example is widened as it is
+///   copied out of the batch; answers and gradients are rounded to f32): faster there than
+///   f32 arithmetic, and ill-conditioned problems solve as in f64.
+/// - On the **GPU** the arithmetic is f32, with the regularization constants raised to at
+///   least a small multiple of `f32::EPSILON`. Expect 1e-4 to 1e-3 relative accuracy in the
+///   solution of a well-conditioned problem; ill-conditioned ones (such as OptNet's benchmark
+///   QPs with Q = LLᵀ + 10⁻³I) can end `AlmostSolved`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
     /// Iteration limit per example. Default 100.

@@ -17,8 +17,9 @@ pub enum Device {
 /// What the backward pass needs from the forward pass, kept inside [`Solution`].
 #[derive(Debug)]
 pub(crate) enum Cache<T> {
-    /// Per-example KKT factorization at the solution (`None` for unsolved examples).
-    Cpu(Vec<Option<cpu::KktState<T>>>),
+    /// Per-example state of the KKT system at the solution (`None` for unsolved examples),
+    /// in f64 whatever `T` (the CPU backend computes in f64).
+    Cpu(Vec<Option<cpu::KktState>>, std::marker::PhantomData<T>),
     #[cfg(feature = "cuda")]
     #[allow(dead_code)]
     Cuda(crate::cuda::Cache<T>),
@@ -209,7 +210,7 @@ impl Solver {
             });
         }
         let adj = match &sol.cache {
-            Cache::Cpu(factors) => {
+            Cache::Cpu(factors, _) => {
                 if factors.len() != batch {
                     return Err(Error::Backward(
                         "the solution's factorizations do not match the batch".into(),

@@ -1,6 +1,13 @@
 //! The CPU backend: one independent interior point solve per example, spread over cores
 //! with rayon. Each example has its own step lengths, stopping test and iteration count,
 //! so a hard example never holds the others back.
+//!
+//! Every example is solved in f64, whatever the batch's type: an `f32` batch is converted
+//! example by example as it is copied out of the batch, stops at the f32 tolerances (see
+//! [`Settings`]) and gets its answer and gradients rounded to f32. On the CPU that is both
+//! faster and more robust than f32 arithmetic: the four-lane f64 path applies to it, and
+//! f32 took more iterations and often ended `AlmostSolved` on ill-conditioned data (67 of
+//! OptNet's 128 benchmark QPs solved, in 0.45 s against 0.17 s for f64 on one core).
 
 // Dense kernels index several parallel arrays in one loop (z, d, e, s, λ, W …), which
 // reads like the math; iterator chains over four or five zipped slices would not.
@@ -32,37 +39,36 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// The matrix itself is formed and factored in [`adjoints`], only when gradients are asked
 /// for: a forward pass alone does not pay for a factorization it would not use.
 #[derive(Debug)]
-pub(crate) struct KktState<T> {
-    params: kkt::KktParams<T>,
-    scaling: Scaling<T>,
+pub(crate) struct KktState {
+    params: kkt::KktParams<f64>,
+    scaling: Scaling<f64>,
     /// W = λ/s at the solution, in the scaled units of the forward pass's last iterate.
-    w: Vec<T>,
+    w: Vec<f64>,
 }
 
-/// Solves every example of the batch.
+/// Solves every example of the batch (in f64, see the module's documentation).
 pub(crate) fn solve_batch<T: Real>(settings: &Settings, qp: &QpBatch<'_, T>) -> Solution<T> {
     let (batch, n, m, p) = (qp.batch, qp.n, qp.m, qp.p);
-    let tols = Tols::<T>::new(settings);
-    // One example copied out of the batch and equilibrated.
+    let data_single = T::epsilon().to64() > 1e-10;
+    let tols = Tols::<f64>::for_data(settings, data_single);
+    // The final check of an answer happens in the batch's own type.
+    let tols_t = Tols::<T>::new(settings);
+    // One example copied out of the batch (in f64) and equilibrated.
     let prepare = |i: usize| {
-        let mut lp = Local::from_example(&qp.example(i));
+        let mut lp = Local::<f64>::from_example(&qp.example(i));
         if settings.equilibrate {
             equilibrate::ruiz(
                 &mut lp,
                 settings.equilibrate_max_iter,
-                T::of(settings.equilibrate_min_scaling),
-                T::of(settings.equilibrate_max_scaling),
+                settings.equilibrate_min_scaling,
+                settings.equilibrate_max_scaling,
             );
         }
         lp
     };
     // Streams of examples solved W at a time in lockstep (see `lanes`, which solves an LP
-    // alone as it comes), each stream at least 2W long; small batches and f32 one by one.
-    // (In f32, the multipliers of inactive constraints of a long run reach the subnormal
-    // range, where every operation of the pack costs a hundred times more: the benchmark's
-    // 128 problems took 3.0 s in lockstep against 0.48 s one by one.)
-    let double = T::epsilon().to64() < 1e-10;
-    let lockstep = settings.lockstep && double && batch >= 2 * W;
+    // alone as it comes), each stream at least 2W long; small batches one by one.
+    let lockstep = settings.lockstep && batch >= 2 * W;
     let (streamed, single): (Vec<usize>, Vec<usize>) = (0..batch).partition(|_| lockstep);
     // One stream per worker thread, all fed from one queue: every worker stays busy until
     // the queue is empty (streams with fixed shares of the batch waited for the slowest).
@@ -77,8 +83,8 @@ pub(crate) fn solve_batch<T: Real>(settings: &Settings, qp: &QpBatch<'_, T>) -> 
     let jobs: Vec<Option<usize>> = std::iter::repeat_n(None, workers)
         .chain(single.iter().map(|&i| Some(i)))
         .collect();
-    // (outcome, objective) per example, in batch order.
-    type Checked<T> = (pdipm::Outcome<T>, T);
+    // (outcome, objective, what the backward pass needs) per example, in batch order.
+    type Checked<T> = (pdipm::Outcome<T>, T, Option<KktState>);
     let mut outcomes: Vec<Option<Checked<T>>> = (0..batch).map(|_| None).collect();
     let solved: Vec<Vec<(usize, Checked<T>)>> = jobs
         .into_par_iter()
@@ -88,7 +94,14 @@ pub(crate) fn solve_batch<T: Real>(settings: &Settings, qp: &QpBatch<'_, T>) -> 
                 None => lanes::solve_stream(next, &tols),
             };
             outs.into_iter()
-                .map(|(i, out)| (i, check_answer(&qp.example(i), out, &tols)))
+                .map(|(i, out)| {
+                    let (out, factors) = out.narrow::<T>();
+                    let (out, obj) = check_answer(&qp.example(i), out, &tols_t);
+                    let factors = factors
+                        .filter(|_| out.status.is_solved())
+                        .map(|(params, scaling, w)| KktState { params, scaling, w });
+                    (i, (out, obj, factors))
+                })
                 .collect()
         })
         .collect();
@@ -109,10 +122,10 @@ pub(crate) fn solve_batch<T: Real>(settings: &Settings, qp: &QpBatch<'_, T>) -> 
         res_primal: Array1::zeros(batch),
         res_dual: Array1::zeros(batch),
         gap: Array1::zeros(batch),
-        cache: Cache::Cpu(Vec::new()),
+        cache: Cache::Cpu(Vec::new(), std::marker::PhantomData),
     };
     let mut factors = Vec::with_capacity(batch);
-    for (i, (out, obj)) in outcomes.enumerate() {
+    for (i, (out, obj, kkt)) in outcomes.enumerate() {
         sol.z.row_mut(i).assign(&ArrayView1::from(&out.z));
         sol.nu.row_mut(i).assign(&ArrayView1::from(&out.nu));
         sol.lam.row_mut(i).assign(&ArrayView1::from(&out.lam));
@@ -123,12 +136,9 @@ pub(crate) fn solve_batch<T: Real>(settings: &Settings, qp: &QpBatch<'_, T>) -> 
         sol.res_primal[i] = out.res_primal;
         sol.res_dual[i] = out.res_dual;
         sol.gap[i] = out.gap;
-        factors.push(
-            out.factors
-                .map(|(params, scaling, w)| KktState { params, scaling, w }),
-        );
+        factors.push(kkt);
     }
-    sol.cache = Cache::Cpu(factors);
+    sol.cache = Cache::Cpu(factors, std::marker::PhantomData);
     sol
 }
 
@@ -211,27 +221,31 @@ pub(crate) fn adjoints<T: Real>(
     settings: &Settings,
     qp: &QpBatch<'_, T>,
     sol: &Solution<T>,
-    factors: &[Option<KktState<T>>],
+    factors: &[Option<KktState>],
     dl_dz: ArrayView2<'_, T>,
 ) -> Adjoints<T> {
     let _ = settings;
     let (batch, n, m, p) = (qp.batch, qp.n, qp.m, qp.p);
-    let rows: Vec<Option<pdipm::Dir<T>>> = (0..batch)
+    let rows: Vec<Option<pdipm::Dir<f64>>> = (0..batch)
         .into_par_iter()
         .map(|i| {
             let f = factors[i].as_ref()?;
             if !sol.status[i].is_solved() {
                 return None;
             }
+            // In f64, as the forward pass (see the module's documentation).
             let sc = &f.scaling;
-            let lp = Local::scaled(&qp.example(i), sc);
+            let lp = Local::<f64>::scaled(&qp.example(i), sc);
             let (e_eq, e_in) = sc.e.split_at(m);
             // W̃ = λ̃ / s̃ with λ̃ = c·λ / E_G and s̃ = E_G·s.
-            let w: Vec<T> = (0..p)
-                .map(|k| sc.c * sol.lam[[i, k]] / (e_in[k] * e_in[k] * sol.s[[i, k]]))
+            let w: Vec<f64> = (0..p)
+                .map(|k| {
+                    let (lam, s) = (sol.lam[[i, k]].to64(), sol.s[[i, k]].to64());
+                    sc.c * lam / (e_in[k] * e_in[k] * s)
+                })
                 .collect();
-            let rhs_x: Vec<T> = (0..n).map(|j| -sc.d[j] * dl_dz[[i, j]]).collect();
-            let (zero_m, zero_p) = (vec![T::zero(); m], vec![T::zero(); p]);
+            let rhs_x: Vec<f64> = (0..n).map(|j| -sc.d[j] * dl_dz[[i, j]].to64()).collect();
+            let (zero_m, zero_p) = (vec![0.0; m], vec![0.0; p]);
             let mut kkt = Kkt::new(n, m, p, f.params);
             // Factored at the forward pass's own W (as it would have factored it); the
             // refinement measures residuals with W from the returned λ and s.
@@ -239,8 +253,8 @@ pub(crate) fn adjoints<T: Real>(
                 return None;
             }
             let mut y = pdipm::Dir::zeros(n, m, p);
-            let mut buf = vec![T::zero(); n + m];
-            let mut tp = vec![T::zero(); p];
+            let mut buf = vec![0.0; n + m];
+            let mut tp = vec![0.0; p];
             let mut rf = pdipm::Refine::new(n, m, p);
             pdipm::solve_full(
                 &lp, &kkt, &w, &mut buf, &mut tp, &mut rf, &rhs_x, &zero_m, &zero_p, &mut y,
@@ -264,9 +278,10 @@ pub(crate) fn adjoints<T: Real>(
     };
     for (i, row) in rows.into_iter().enumerate() {
         if let Some(y) = row {
-            adj.dz.row_mut(i).assign(&ArrayView1::from(&y.z));
-            adj.dnu.row_mut(i).assign(&ArrayView1::from(&y.nu));
-            adj.dlam.row_mut(i).assign(&ArrayView1::from(&y.lam));
+            let narrow = |v: &[f64]| ArrayView1::from(v).mapv(T::of);
+            adj.dz.row_mut(i).assign(&narrow(&y.z));
+            adj.dnu.row_mut(i).assign(&narrow(&y.nu));
+            adj.dlam.row_mut(i).assign(&narrow(&y.lam));
         }
     }
     adj

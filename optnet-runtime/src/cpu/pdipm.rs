@@ -42,9 +42,17 @@ pub(crate) struct Tols<T> {
 }
 
 impl<T: Real> Tols<T> {
+    /// The constants of a solve in `T` of data in `T`.
     pub fn new(s: &Settings) -> Self {
+        Self::for_data(s, T::epsilon().to64() > 1e-10)
+    }
+
+    /// The constants of a solve in `T` of data whose precision is `f32` if `single`: the
+    /// stopping tolerances take the f32 floors then (the answer is returned in f32), the
+    /// regularization and refinement constants follow `T`, the arithmetic's precision.
+    pub fn for_data(s: &Settings, data_single: bool) -> Self {
+        let floor = |x: f64, f: f64| T::of(if data_single { x.max(f) } else { x });
         let single = T::epsilon().to64() > 1e-10;
-        let floor = |x: f64, f: f64| T::of(if single { x.max(f) } else { x });
         let tol = |x: f64| floor(x, Settings::F32_TOL_FLOOR);
         let gap = |x: f64| floor(x, Settings::F32_GAP_FLOOR);
         let eps = T::epsilon().to64();
@@ -100,6 +108,30 @@ pub(crate) struct Outcome<T> {
     /// may have been raised), the scaling and W = λ/s of the solution (scaled units), from
     /// which the backward pass forms and factors K at the solution.
     pub factors: Option<(KktParams<T>, Scaling<T>, Vec<T>)>,
+}
+
+impl Outcome<f64> {
+    /// The outcome in the batch's type `T` (a copy when `T` is f64), and apart from it what
+    /// the backward pass needs, which stays in f64.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn narrow<T: Real>(
+        self,
+    ) -> (Outcome<T>, Option<(KktParams<f64>, Scaling<f64>, Vec<f64>)>) {
+        let v = |x: Vec<f64>| x.into_iter().map(T::of).collect();
+        let out = Outcome {
+            z: v(self.z),
+            nu: v(self.nu),
+            lam: v(self.lam),
+            s: v(self.s),
+            status: self.status,
+            iters: self.iters,
+            res_primal: T::of(self.res_primal),
+            res_dual: T::of(self.res_dual),
+            gap: T::of(self.gap),
+            factors: None,
+        };
+        (out, self.factors)
+    }
 }
 
 impl<T: Real> Outcome<T> {

@@ -21,8 +21,9 @@ pub(crate) struct Local<T> {
 }
 
 impl<T: Real> Local<T> {
-    /// Copies an example out of the batch; Q is symmetrized as ½(Q + Qᵀ).
-    pub fn from_example(ex: &Example<'_, T>) -> Self {
+    /// Copies an example out of the batch (data of type `U`, converted to the working type
+    /// `T`); Q is symmetrized as ½(Q + Qᵀ).
+    pub fn from_example<U: Real>(ex: &Example<'_, U>) -> Self {
         let (n, m, p) = (ex.q.len(), ex.b.len(), ex.h.len());
         let half = T::of(0.5);
         let mut Q = to_col_major(&ex.Q);
@@ -38,18 +39,18 @@ impl<T: Real> Local<T> {
             m,
             p,
             Q,
-            q: ex.q.to_vec(),
+            q: convert(ex.q.iter()),
             A: to_col_major(&ex.A),
-            b: ex.b.to_vec(),
+            b: convert(ex.b.iter()),
             G: to_col_major(&ex.G),
-            h: ex.h.to_vec(),
+            h: convert(ex.h.iter()),
             scaling: Scaling::identity(n, m + p),
         }
     }
 
     /// Copies an example out of the batch and applies a known scaling (as [`super::equilibrate::ruiz`]
     /// would have produced it).
-    pub fn scaled(ex: &Example<'_, T>, scaling: &Scaling<T>) -> Self {
+    pub fn scaled<U: Real>(ex: &Example<'_, U>, scaling: &Scaling<T>) -> Self {
         let mut lp = Local::from_example(ex);
         let (n, m, p) = (lp.n, lp.m, lp.p);
         let (d, e, c) = (&scaling.d, &scaling.e, scaling.c);
@@ -84,7 +85,7 @@ impl<T: Real> Local<T> {
 /// A column-major copy of `a` (for row-major data, the usual layout of a batch, each column
 /// is a strided read of one slice; the rows' cache lines stay in L1 from one column to the
 /// next).
-fn to_col_major<T: Real>(a: &ArrayView2<'_, T>) -> Mat<T> {
+fn to_col_major<T: Real, U: Real>(a: &ArrayView2<'_, U>) -> Mat<T> {
     let (rows, cols) = a.dim();
     let mut out = Mat::<T>::zeros(rows, cols);
     if rows == 0 || cols == 0 {
@@ -98,17 +99,22 @@ fn to_col_major<T: Real>(a: &ArrayView2<'_, T>) -> Mat<T> {
                     .iter_mut()
                     .zip(s[j..].iter().step_by(cols))
                 {
-                    *x = *v;
+                    *x = T::of(v.to64());
                 }
             }
         }
         None => {
             for j in 0..cols {
                 for (x, v) in out.col_as_slice_mut(j).iter_mut().zip(a.column(j)) {
-                    *x = *v;
+                    *x = T::of(v.to64());
                 }
             }
         }
     }
     out
+}
+
+/// The values of `v` in the working type `T` (a copy when `U` is `T`).
+fn convert<'a, T: Real, U: Real>(v: impl Iterator<Item = &'a U>) -> Vec<T> {
+    v.map(|x| T::of(x.to64())).collect()
 }

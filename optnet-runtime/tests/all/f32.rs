@@ -83,3 +83,81 @@ fn f32_gradients_match_f64() {
         assert!((x - *y as f64).abs() < 1e-3 * scale, "dq: {x} vs {y}");
     }
 }
+
+/// OptNet's benchmark family (Q = LLᵀ + 10⁻³I with L uniform on [0, 1), G ~ N(0, 1),
+/// h = Gz₀ + s₀): ill-conditioned enough that f32 arithmetic ended `AlmostSolved` or worse
+/// on about half of them. The CPU solves f32 batches in f64 (with the f32 tolerances), so
+/// every one is solved, one at a time and in the lanes, and agrees with Clarabel.
+#[test]
+fn f32_batches_of_ill_conditioned_qps_all_solve_on_the_cpu() {
+    use ndarray::{Array1, Array3, Axis};
+    use rand::Rng;
+    let mut r = rng(23);
+    let (B, n, p) = (12, 100, 100);
+    let mut Q = Array3::<f64>::zeros((B, n, n));
+    let mut G = Array3::<f64>::zeros((B, p, n));
+    let mut h = Array2::<f64>::zeros((B, p));
+    let q = randn(&mut r, (B, n));
+    for e in 0..B {
+        let L = Array2::from_shape_fn((n, n), |_| r.random::<f64>());
+        Q.index_axis_mut(Axis(0), e)
+            .assign(&(L.dot(&L.t()) + Array2::<f64>::eye(n) * 1e-3));
+        let Ge = randn(&mut r, (p, n));
+        let s0 = Array1::from_shape_fn(p, |_| r.random::<f64>());
+        h.row_mut(e).assign(&(Ge.dot(&randn1(&mut r, n)) + s0));
+        G.index_axis_mut(Axis(0), e).assign(&Ge);
+    }
+    let (Q32, q32, G32, h32) = (
+        Q.mapv(|v| v as f32),
+        q.mapv(|v| v as f32),
+        G.mapv(|v| v as f32),
+        h.mapv(|v| v as f32),
+    );
+    let qp = QpBatch::builder()
+        .Q(&Q32)
+        .q(&q32)
+        .G(&G32)
+        .h(&h32)
+        .build()
+        .unwrap();
+    for lockstep in [true, false] {
+        let s = Solver::cpu()
+            .with_settings(optnet_runtime::Settings {
+                lockstep,
+                ..Default::default()
+            })
+            .unwrap();
+        let sol = s.solve(&qp).unwrap();
+        for e in 0..B {
+            assert_eq!(
+                sol.status[e],
+                Status::Solved,
+                "lockstep {lockstep}, example {e}"
+            );
+            // Against Clarabel on the f32 data itself (widened).
+            let w2 = |a: ndarray::ArrayView2<f32>| a.mapv(|v| v as f64);
+            let w1 = |a: ndarray::ArrayView1<f32>| a.mapv(|v| v as f64);
+            let (A0, b0) = (Array2::<f64>::zeros((0, n)), Array1::<f64>::zeros(0));
+            let reference = clarabel(
+                w2(Q32.index_axis(Axis(0), e)).view(),
+                w1(q32.row(e)).view(),
+                A0.view(),
+                b0.view(),
+                w2(G32.index_axis(Axis(0), e)).view(),
+                w1(h32.row(e)).view(),
+            );
+            let scale = reference.z.iter().fold(1f64, |a, v| a.max(v.abs()));
+            let err = sol
+                .z
+                .row(e)
+                .iter()
+                .zip(&reference.z)
+                .fold(0f64, |a, (&x, &y)| a.max((x as f64 - y).abs()))
+                / scale;
+            assert!(
+                err < 1e-3,
+                "lockstep {lockstep}, example {e}: relative error {err:e}"
+            );
+        }
+    }
+}
