@@ -348,9 +348,12 @@ fn outer_term<T: Real>(
             .and(u.outer_iter())
             .and(x.outer_iter())
             .par_for_each(|mut o, u, x| {
-                for i in 0..n {
-                    for j in 0..n {
-                        o[[i, j]] = scale * (u[i] * x[j] + x[i] * u[j]);
+                let (u, x) = (u.to_vec(), x.to_vec());
+                // Row by row over contiguous slices, so that the loop vectorizes.
+                for (row, i) in rows_of(&mut o).zip(0..n) {
+                    let (ui, xi) = (scale * u[i], scale * x[i]);
+                    for ((o, &uj), &xj) in row.iter_mut().zip(&u).zip(&x) {
+                        *o = ui * xj + xi * uj;
                     }
                 }
             });
@@ -378,14 +381,24 @@ fn outer_pair<T: Real>(
             .and(y.outer_iter())
             .and(b.outer_iter())
             .par_for_each(|mut o, a, x, y, b| {
-                for i in 0..r {
-                    for j in 0..n {
-                        o[[i, j]] = a[i] * x[j] + y[i] * b[j];
+                let (x, b) = (x.to_vec(), b.to_vec());
+                for (row, i) in rows_of(&mut o).zip(0..r) {
+                    let (ai, yi) = (a[i], y[i]);
+                    for ((o, &xj), &bj) in row.iter_mut().zip(&x).zip(&b) {
+                        *o = ai * xj + yi * bj;
                     }
                 }
             });
         Term::Batched(CowArray::from(out))
     }
+}
+
+/// The rows of a matrix of the output (standard layout, freshly allocated) as slices.
+fn rows_of<'a, T>(o: &'a mut ndarray::ArrayViewMut2<'_, T>) -> impl Iterator<Item = &'a mut [T]> {
+    let n = o.ncols().max(1);
+    o.as_slice_mut()
+        .expect("a freshly allocated gradient is contiguous")
+        .chunks_exact_mut(n)
 }
 
 #[cfg(test)]

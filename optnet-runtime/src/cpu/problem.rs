@@ -26,7 +26,9 @@ impl<T: Real> Local<T> {
     pub fn from_example<U: Real>(ex: &Example<'_, U>) -> Self {
         let (n, m, p) = (ex.q.len(), ex.b.len(), ex.h.len());
         let half = T::of(0.5);
-        let mut Q = to_col_major(&ex.Q);
+        // Column j of Qᵀ is row j of Q, contiguous in a row-major batch: copy Qᵀ, which the
+        // symmetrization below turns into the same ½(Q + Qᵀ).
+        let mut Q = to_col_major(&ex.Q.t());
         for j in 0..n {
             for i in 0..j {
                 let v = half * (Q[(i, j)] + Q[(j, i)]);
@@ -82,13 +84,22 @@ impl<T: Real> Local<T> {
     }
 }
 
-/// A column-major copy of `a` (for row-major data, the usual layout of a batch, each column
-/// is a strided read of one slice; the rows' cache lines stay in L1 from one column to the
-/// next).
+/// A column-major copy of `a`: column by column for column-major data, and for row-major
+/// data (the usual layout of a batch) each column a strided read of one slice (the rows'
+/// cache lines stay in L1 from one column to the next).
 fn to_col_major<T: Real, U: Real>(a: &ArrayView2<'_, U>) -> Mat<T> {
     let (rows, cols) = a.dim();
     let mut out = Mat::<T>::zeros(rows, cols);
     if rows == 0 || cols == 0 {
+        return out;
+    }
+    if let Some(s) = a.t().as_slice() {
+        // Column-major data: each column is a contiguous chunk.
+        for (j, c) in s.chunks_exact(rows).enumerate() {
+            for (x, v) in out.col_as_slice_mut(j).iter_mut().zip(c) {
+                *x = T::of(v.to64());
+            }
+        }
         return out;
     }
     match a.as_slice() {
