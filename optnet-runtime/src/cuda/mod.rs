@@ -9,8 +9,14 @@
 //!   every block.
 //! - Every linear solve is refined against the full Newton system, as on the CPU. After the
 //!   LDLᵀ, the diagonal 32×32 blocks of L are inverted in place, so the triangular solves
-//!   (one warp per right-hand side, no block barriers) take 32 rows per step: a dot product
-//!   per lane with the finished rows, then the inverted block through shuffles.
+//!   take 32 rows per step. In f64 the whole block solves: a warp per right-hand side applies
+//!   the inverted block, then all warps subtract the finished rows from the rest
+//!   (right-looking, two barriers per step). In f32 one warp per right-hand side, no block
+//!   barriers: a dot product per lane with the finished rows, then the inverted block through
+//!   shuffles (the block-wide scheme rounds its partial sums to f32 and lost accuracy).
+//! - Steps 4 and 5 (the constant and the affine direction) are one two-column solve: their
+//!   reduced solves, triangular solves and refinement run together, each column stopping its
+//!   refinement on its own (as two one-column solves: 20 % more cycles per QP).
 //! - In f64 the two symmetric rank-k products — GᵀWG when the KKT matrix is assembled, and
 //!   the trailing updates of the LDLᵀ — run on the fp64 tensor cores (`mma.m8n8k4`, a warp
 //!   per group of four 8×8 tiles of one tile column, sharing each B fragment); f32 keeps
@@ -41,11 +47,11 @@
 //! CPU, a run that breaks down (NaN, too short steps, iteration limit) after an iterate met
 //! the reduced tolerances returns that iterate as `AlmostSolved`.
 //!
-//! Speed (H200, n = p = 100, f64): about 4.6 M cycles per QP (12 iterations; 6.4 M before
-//! session 4, `notes/gpu_s4.md`), a block's run being bound by instruction issue and latency
-//! (one 8-warp block per SM, short dependent chains), not by arithmetic or memory; in the
-//! profiling build about 6 % assembling the KKT matrix, 26 % the LDLᵀ, 51 % the solves (24 %
-//! triangular, 19 % refinement residuals). The triangular solve is a called function whose
+//! Speed (H200, n = p = 100, f64): about 4.5 M cycles per QP (12 iterations; 6.4 M before
+//! session 4, 4.6 M before session 5, `notes/gpu_s4.md`), a block's run being bound by
+//! instruction issue and latency (one 8-warp block per SM, short dependent chains), not by
+//! arithmetic or memory; in the profiling build about 7 % assembling the KKT matrix, 28 % the
+//! LDLᵀ, 48 % the solves (19 % triangular, 20 % refinement residuals). The triangular solve is a called function whose
 //! registers are what the caller leaves free: values kept live across the iteration (the
 //! profiling build's timers, say) cost it its loads in flight; see the README's GPU section.
 

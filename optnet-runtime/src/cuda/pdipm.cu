@@ -503,10 +503,10 @@ __device__ __forceinline__ void ldl_factor(T* K, int ld, int N, int n, T* D, T* 
 // Inverts the diagonal 32×32 blocks of L in place: after `ldl_factor` the strict lower
 // triangle holds C = L·D; this replaces each diagonal block's part by X_bb = L_bb⁻¹ (unit
 // lower, L = C·D⁻¹), keeping C in the off-diagonal blocks. The triangular solves then take
-// 32 rows at a time (`ldl_solve_blocked`) instead of one. A warp per block, a lane per row:
-// L_bb = M_0 ⋯ M_{R−1} with M_k = I + l_k e_kᵀ, and step k applies M_k⁻¹ to rows i > k
-// (X_ij −= L_ik X_kj for j < k, X_ik = −L_ik); row k is final after step k − 1. Ends with a
-// barrier.
+// 32 rows at a time (`ldl_solve_blocked`, `ldl_solve_warp`) instead of one. A warp per
+// block, a lane per row: L_bb = M_0 ⋯ M_{R−1} with M_k = I + l_k e_kᵀ, and step k applies
+// M_k⁻¹ to rows i > k (X_ij −= L_ik X_kj for j < k, X_ik = −L_ik); row k is final after
+// step k − 1. Ends with a barrier.
 template <typename T>
 __device__ __forceinline__ void ldl_invert_diag(T* K, int ld, const T* invD, int N) {
     const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
@@ -536,12 +536,152 @@ __device__ __forceinline__ void ldl_invert_diag(T* K, int ld, const T* invD, int
     __syncthreads();
 }
 
-// x ← (L D Lᵀ)⁻¹ x by one warp, no block barriers, 32 rows at a time: for each block of rows
-// the lanes first subtract the finished blocks (a dot product per lane, rows in parallel),
-// then apply the inverted diagonal block (`ldl_invert_diag`) through shuffles. Forward:
-// L y = x with u = D⁻¹y overwriting x (L_ij y_j = C_ij u_j); backward: Lᵀx = u.
+// The triangular solves of the reduced solve (ALGORITHM §3 "solve", 1) after
+// `ldl_invert_diag`, 32 rows at a time. In f64 the whole block solves (`ldl_solve_blocked`),
+// in f32 one warp per right-hand side (`ldl_solve_warp`).
+
+// Forward step inside diagonal block o (R ≤ 32 rows) for one right-hand side, by one warp
+// (f64): x_b holds the block's right-hand side, the finished blocks already subtracted; every
+// lane sums its row of the inverted block (y = X_bb·x_b) with independent loads, then
+// u = D⁻¹y overwrites x_b.
 template <typename T>
-__device__ __noinline__ void ldl_solve_blocked(const T* K, int ld, const T* invD, int N, T* x) {
+__device__ __forceinline__ void ldl_block_forward(const T* K, int ld, const T* invD, int o, int R, T* x) {
+    const int l = threadIdx.x & 31, i = o + l;
+    const bool in = l < R;
+    double y0 = in ? x[i] : 0.0, y1 = 0.0, y2 = 0.0, y3 = 0.0;
+    if (in) {
+        const T* xi = K + i * ld + o;
+        const T* xo = x + o;
+        int jj = 0;
+        for (; jj + 3 < l; jj += 4) {
+            y0 += xi[jj] * xo[jj];
+            y1 += xi[jj + 1] * xo[jj + 1];
+            y2 += xi[jj + 2] * xo[jj + 2];
+            y3 += xi[jj + 3] * xo[jj + 3];
+        }
+        for (; jj < l; jj++) y0 += xi[jj] * xo[jj];
+    }
+    const double y = (y0 + y1) + (y2 + y3);
+    __syncwarp();
+    if (in) x[i] = y * invD[i];
+}
+
+// Backward step inside diagonal block o for one right-hand side, by one warp (f64): x_b holds
+// the block's right-hand side, the later blocks already subtracted; x_b ← X_bbᵀ x_b.
+template <typename T>
+__device__ __forceinline__ void ldl_block_backward(const T* K, int ld, int o, int R, T* x) {
+    const int l = threadIdx.x & 31, c = o + l;
+    const bool in = l < R;
+    double y0 = in ? x[c] : 0.0, y1 = 0.0, y2 = 0.0, y3 = 0.0;
+    if (in) {
+        int ii = l + 1;
+        for (; ii + 3 < R; ii += 4) {
+            y0 += K[(o + ii) * ld + c] * x[o + ii];
+            y1 += K[(o + ii + 1) * ld + c] * x[o + ii + 1];
+            y2 += K[(o + ii + 2) * ld + c] * x[o + ii + 2];
+            y3 += K[(o + ii + 3) * ld + c] * x[o + ii + 3];
+        }
+        for (; ii < R; ii++) y0 += K[(o + ii) * ld + c] * x[o + ii];
+    }
+    const double y = (y0 + y1) + (y2 + y3);
+    __syncwarp();
+    if (in) x[c] = y;
+}
+
+// f64: x_r ← (L D Lᵀ)⁻¹ x_r for the NR right-hand sides x, x + V, … by the whole block: for
+// each block of 32 rows, warp r takes right-hand side r through the diagonal block, then all
+// warps subtract the finished block from the rest (right-looking), so that the long dot
+// products with the finished rows are no longer one lane's serial chain (session 5,
+// notes/gpu_s4.md). Each of those sums is split over 32/W lanes of one warp (W rows or
+// columns per warp, the smallest of 8, 16, 32 that covers the rest in one pass) and combined
+// by shuffles. Forward: L y = x with u = D⁻¹y overwriting x (L_ij y_j = C_ij u_j); backward:
+// Lᵀx = u. Two barriers per block and direction; ends with a barrier. (In f32 the same
+// scheme rounds each block's partial sums to f32 and lost accuracy: `ldl_solve_warp`.)
+template <typename T, int NR>
+__device__ __noinline__ void ldl_solve_blocked(const T* K, int ld, const T* invD, int N, T* x, int V) {
+    const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
+    const int nb = (N + 31) / 32;
+    for (int b = 0; b < nb; b++) {
+        const int o = 32 * b;
+        if (w < NR) ldl_block_forward<T>(K, ld, invD, o, min(32, N - o), x + w * V);
+        __syncthreads();
+        const int rest = N - o - 32;  // rows after the block (the block is full when rest > 0)
+        if (rest <= 0) continue;
+        // Rows i ≥ o + 32: x_i −= Σ_j C_ij u_j over the block's 32 columns, lane (ri, part) of a
+        // warp summing columns part·W … part·W + W − 1 of row i0 + ri.
+        const int W = rest <= 8 * NW ? 8 : rest <= 16 * NW ? 16 : 32;
+        const int ri = l & (W - 1), part = l / W;
+        for (int i0 = o + 32 + W * w; i0 < N; i0 += W * NW) {
+            const int i = min(i0 + ri, N - 1);
+            const T* ci = K + i * ld + o + part * W;
+            const T* u = x + o + part * W;
+            double a0[NR], a1[NR];
+#pragma unroll
+            for (int r = 0; r < NR; r++) a0[r] = a1[r] = 0.0;
+            for (int j = 0; j < W; j += 2) {
+                const double c0 = ci[j], c1 = ci[j + 1];
+#pragma unroll
+                for (int r = 0; r < NR; r++) {
+                    a0[r] += c0 * u[r * V + j];
+                    a1[r] += c1 * u[r * V + j + 1];
+                }
+            }
+#pragma unroll
+            for (int r = 0; r < NR; r++) {
+                double a = a0[r] + a1[r];
+                for (int d = 16; d >= W; d >>= 1) a += __shfl_xor_sync(FULL, a, d);
+                if (part == 0 && i0 + ri < N) x[r * V + i] -= a;
+            }
+        }
+        __syncthreads();
+    }
+    for (int b = nb - 1; b >= 0; b--) {
+        const int o = 32 * b, R = min(32, N - o);
+        if (w < NR) ldl_block_backward<T>(K, ld, o, R, x + w * V);
+        __syncthreads();
+        if (o == 0) break;
+        // Columns c < o: x_c −= D⁻¹_c Σ_i C_ic x_i over the block's R rows, lane (cc, part)
+        // of a warp summing rows part·W … part·W + W − 1 of column c0 + cc.
+        const int W = o <= 8 * NW ? 8 : o <= 16 * NW ? 16 : 32;
+        const int cc = l & (W - 1), part = l / W;
+        const int i1 = min(R, part * W + W);
+        for (int c0 = W * w; c0 < o; c0 += W * NW) {
+            const int c = c0 + cc;  // < o: W divides 32, which divides o
+            double a0[NR], a1[NR];
+#pragma unroll
+            for (int r = 0; r < NR; r++) a0[r] = a1[r] = 0.0;
+            int ii = part * W;
+            for (; ii + 1 < i1; ii += 2) {
+                const double k0 = K[(o + ii) * ld + c], k1 = K[(o + ii + 1) * ld + c];
+#pragma unroll
+                for (int r = 0; r < NR; r++) {
+                    a0[r] += k0 * x[r * V + o + ii];
+                    a1[r] += k1 * x[r * V + o + ii + 1];
+                }
+            }
+            if (ii < i1) {
+                const double k0 = K[(o + ii) * ld + c];
+#pragma unroll
+                for (int r = 0; r < NR; r++) a0[r] += k0 * x[r * V + o + ii];
+            }
+            const double id = invD[c];
+#pragma unroll
+            for (int r = 0; r < NR; r++) {
+                double a = a0[r] + a1[r];
+                for (int d = 16; d >= W; d >>= 1) a += __shfl_xor_sync(FULL, a, d);
+                if (part == 0) x[r * V + c] -= a * id;
+            }
+        }
+        __syncthreads();
+    }
+}
+
+// f32: x ← (L D Lᵀ)⁻¹ x by one warp, no block barriers, 32 rows at a time: for each block of
+// rows the lanes first subtract the finished blocks (a dot product per lane, rows in
+// parallel, summed in double), then apply the inverted diagonal block through shuffles.
+// Forward: L y = x with u = D⁻¹y overwriting x (L_ij y_j = C_ij u_j); backward: Lᵀx = u.
+template <typename T>
+__device__ __noinline__ void ldl_solve_warp(const T* K, int ld, const T* invD, int N, T* x) {
     const int l = threadIdx.x & 31;
     const int nb = (N + 31) / 32;
     for (int b = 0; b < nb; b++) {
@@ -558,34 +698,12 @@ __device__ __noinline__ void ldl_solve_blocked(const T* K, int ld, const T* invD
             }
         }
         const double acc = in ? (double)x[i] - ((a0 + a1) + (a2 + a3)) : 0.0;
-        double y;
-        if constexpr (sizeof(T) == 8) {
-            // f64: the block's right-hand side goes through x itself (exact), and every lane
-            // sums its row of the inverted block with independent loads: no serial shuffles.
-            if (in) x[i] = acc;
-            __syncwarp();
-            double y0 = acc, y1 = 0.0, y2 = 0.0, y3 = 0.0;
-            if (in) {
-                const T* xi = K + i * ld + o;
-                const T* xo = x + o;
-                int jj = 0;
-                for (; jj + 3 < l; jj += 4) {
-                    y0 += xi[jj] * xo[jj];
-                    y1 += xi[jj + 1] * xo[jj + 1];
-                    y2 += xi[jj + 2] * xo[jj + 2];
-                    y3 += xi[jj + 3] * xo[jj + 3];
-                }
-                for (; jj < l; jj++) y0 += xi[jj] * xo[jj];
-            }
-            y = (y0 + y1) + (y2 + y3);
-        } else {
-            y = acc;
-            const T* xi = K + (in ? i : o) * ld + o;
+        double y = acc;
+        const T* xi = K + (in ? i : o) * ld + o;
 #pragma unroll 8
-            for (int jj = 0; jj < 31; jj++) {
-                const double aj = __shfl_sync(FULL, acc, jj);
-                if (jj < l && in) y += (double)xi[jj] * aj;
-            }
+        for (int jj = 0; jj < 31; jj++) {
+            const double aj = __shfl_sync(FULL, acc, jj);
+            if (jj < l && in) y += (double)xi[jj] * aj;
         }
         __syncwarp();
         if (in) x[i] = (T)(y * (double)invD[i]);
@@ -606,30 +724,11 @@ __device__ __noinline__ void ldl_solve_blocked(const T* K, int ld, const T* invD
             for (; i < N; i++) a0 += (double)K[i * ld + c] * (double)x[i];
         }
         const double acc = in ? (double)x[c] - ((a0 + a1) + (a2 + a3)) * (double)invD[c] : 0.0;
-        double y;
-        if constexpr (sizeof(T) == 8) {
-            if (in) x[c] = acc;
-            __syncwarp();
-            double y0 = acc, y1 = 0.0, y2 = 0.0, y3 = 0.0;
-            if (in) {
-                const int R = min(32, N - o);
-                int ii = l + 1;
-                for (; ii + 3 < R; ii += 4) {
-                    y0 += K[(o + ii) * ld + c] * x[o + ii];
-                    y1 += K[(o + ii + 1) * ld + c] * x[o + ii + 1];
-                    y2 += K[(o + ii + 2) * ld + c] * x[o + ii + 2];
-                    y3 += K[(o + ii + 3) * ld + c] * x[o + ii + 3];
-                }
-                for (; ii < R; ii++) y0 += K[(o + ii) * ld + c] * x[o + ii];
-            }
-            y = (y0 + y1) + (y2 + y3);
-        } else {
-            y = acc;
+        double y = acc;
 #pragma unroll 8
-            for (int ii = 1; ii < 32; ii++) {
-                const double ai = __shfl_sync(FULL, acc, ii);
-                if (ii > l && o + ii < N) y += (double)K[(o + ii) * ld + c] * ai;
-            }
+        for (int ii = 1; ii < 32; ii++) {
+            const double ai = __shfl_sync(FULL, acc, ii);
+            if (ii > l && o + ii < N) y += (double)K[(o + ii) * ld + c] * ai;
         }
         __syncwarp();
         if (in) x[c] = (T)y;
@@ -763,9 +862,14 @@ __device__ __forceinline__ void reduced_solve(Blk<T>& B, int bs, int is, int xs,
     if (p > 0) gemv_t<T, NR>(B.v(xs), B.G, n, B.v(S_T0), p, n, V, B.scr, true);
     long long t1 = prof_clock();
     B.sub[0] += t1 - t0;
-    // One warp per right-hand side, 32 rows at a time (`ldl_solve_blocked`).
-    if (threadIdx.x < 32 * NR) ldl_solve_blocked<T>(B.K, B.ld, B.v(S_INVD), N, B.v(xs + (threadIdx.x >> 5)));
-    __syncthreads();
+    // The triangular solves, 32 rows at a time: the whole block in f64, a warp per right-hand
+    // side in f32.
+    if constexpr (sizeof(T) == 8) {
+        ldl_solve_blocked<T, NR>(B.K, B.ld, B.v(S_INVD), N, B.v(xs), V);
+    } else {
+        if (threadIdx.x < 32 * NR) ldl_solve_warp<T>(B.K, B.ld, B.v(S_INVD), N, B.v(xs + (threadIdx.x >> 5)));
+        __syncthreads();
+    }
     t0 = prof_clock();
     B.sub[1] += t0 - t1;
     if (p > 0) {
