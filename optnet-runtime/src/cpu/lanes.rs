@@ -25,6 +25,7 @@ use super::kkt::KktParams;
 use super::lane_kernels::{self as lk, tri, V, W};
 use super::pdipm::{
     self, conclude, decide, measure, regularized, Info, Outcome, Point, Tols, MAX_BOOSTS,
+    UNVERIFIED_CORRECTION,
 };
 use super::problem::Local;
 use crate::{Real, Status};
@@ -346,6 +347,7 @@ fn solve_full<T: Real>(
     let mut prev_err = splat(T::infinity());
     let mut corrected = [false; W];
     let mut done = [false; W];
+    let mut last = [false; W];
     for _ in 0..b.refine_max_iter {
         // e = rhs − K_full·out (Gᵀλ and Gz from one sweep over G).
         sc.ex.copy_from_slice(rhs_x);
@@ -402,6 +404,8 @@ fn solve_full<T: Real>(
                 done[l] = true;
                 continue;
             }
+            // (As the scalar path: a first correction close to the tolerance is final.)
+            last[l] = !corrected[l] && err[l] <= tol[l] * T::of(UNVERIFIED_CORRECTION);
             corrected[l] = true;
             prev_err[l] = err[l];
         }
@@ -429,6 +433,12 @@ fn solve_full<T: Real>(
                     }
                 }
             }
+        }
+        for l in 0..W {
+            done[l] |= last[l];
+        }
+        if done.iter().all(|&d| d) {
+            break;
         }
     }
 }
