@@ -292,6 +292,37 @@ pub(crate) fn form_h<T: Real>(
     }
 }
 
+/// w∘G for the columns j0.. of a tile of [`form_h`] (past n clamped, their results dropped),
+/// rows k0..k0 + kc. Compiled for AVX2 only and never inlined: in the AVX-512 build of
+/// [`form_h`] the compiler widened this loop to 512-bit instructions, and the kernels that
+/// take AVX-512 for its registers are meant to run 256-bit vectors only (512-bit ones lower
+/// the clock of some CPUs).
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+fn scale_tile_cols<T: Real>(
+    wg: &mut [[V<T>; KC]],
+    G: &[V<T>],
+    w: &[V<T>],
+    p: usize,
+    n: usize,
+    j0: usize,
+    k0: usize,
+    kc: usize,
+) {
+    run(
+        #[inline(always)]
+        || {
+            for (b, wgb) in wg.iter_mut().enumerate() {
+                let j = (j0 + b).min(n - 1);
+                let c = &G[j * p + k0..j * p + k0 + kc];
+                for k in 0..kc {
+                    wgb[k] = std::array::from_fn(|l| c[k][l] * w[k0 + k][l]);
+                }
+            }
+        },
+    )
+}
+
 /// [`form_h`] with register tiles of `TI` × `TJ` lane vectors.
 #[inline(always)]
 fn form_h_tiles<T: Real, const TI: usize, const TJ: usize>(
@@ -309,14 +340,7 @@ fn form_h_tiles<T: Real, const TI: usize, const TJ: usize>(
         let first = k0 == 0;
         let mut j0 = 0;
         while j0 < n {
-            // w∘G for the tile's columns j (past n clamped, their results dropped).
-            for b in 0..TJ {
-                let j = (j0 + b).min(n - 1);
-                let c = &G[j * p + k0..j * p + k0 + kc];
-                for k in 0..kc {
-                    wg[b][k] = std::array::from_fn(|l| c[k][l] * w[k0 + k][l]);
-                }
-            }
+            scale_tile_cols(&mut wg, G, w, p, n, j0, k0, kc);
             let mut i0 = j0 / TI * TI;
             while i0 < n {
                 let ci: [&[V<T>]; TI] = std::array::from_fn(|a| {
@@ -398,6 +422,25 @@ pub(crate) fn ldl_factor<T: Real>(
     }
 }
 
+/// U[k][c] = D[k]·L[j0 + c, k] for the finished columns k < j0 of [`ldl_factor`] (rows past
+/// N clamped), `u` holding `pw` per k. Compiled for AVX2 only and never inlined, as
+/// [`scale_tile_cols`].
+#[inline(never)]
+fn panel_u<T: Real>(F: &[V<T>], N: usize, j0: usize, pw: usize, u: &mut [V<T>]) {
+    run(
+        #[inline(always)]
+        || {
+            for c in 0..pw {
+                let r = (j0 + c).min(N - 1);
+                for k in 0..j0 {
+                    let (dk, lk) = (F[tri(k) + k], F[tri(r) + k]);
+                    u[k * pw + c] = std::array::from_fn(|l| dk[l] * lk[l]);
+                }
+            }
+        },
+    )
+}
+
 /// [`ldl_factor`] in panels of `PW` columns, updated in tiles of `RB` rows × `PW` columns.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
@@ -415,14 +458,7 @@ fn ldl_factor_tiles<T: Real, const RB: usize, const PW: usize>(
     let mut j0 = 0;
     while j0 < N {
         let bw = PW.min(N - j0);
-        // U[k][c] = D[k]·L[j0 + c, k] for the finished columns k < j0.
-        for c in 0..PW {
-            let r = (j0 + c).min(N - 1);
-            for k in 0..j0 {
-                let (dk, lk) = (F[tri(k) + k], F[tri(r) + k]);
-                u[k * PW + c] = std::array::from_fn(|l| dk[l] * lk[l]);
-            }
-        }
+        panel_u(F, N, j0, PW, u);
         // Panel rows j0.. updated with the finished columns, RB rows at a time.
         let mut i0 = j0;
         while i0 < N {
