@@ -394,8 +394,9 @@ fn form_h_tiles<T: Real, const TI: usize, const TJ: usize>(
 /// regularization as the scalar path: pivot k must have the sign `+` for k < n and `−`
 /// after; a pivot of the wrong sign or of magnitude below `eps` becomes ±`delta`.
 ///
-/// Panels of 4 columns and tiles of 4 × 4 with AVX-512's 32 registers (59 µs per pack at
-/// N = 100 on the development machine), 3 and 3 × 3 with AVX2's 16 (77 µs).
+/// Panels of 4 columns and tiles of 4 × 4 with AVX-512's 32 registers, 3 and 3 × 3 with
+/// AVX2's 16: at N = 100 on the development machine 47–55 µs per pack against 77 µs (with
+/// [`panel_u`] inline; out of line it cost about 10 % of that again).
 ///
 /// On exit F's strict lower triangle holds L (unit diagonal implied), its diagonal D, and
 /// `inv_d` holds 1/D. `u` is scratch of N·[`PB`] lane vectors. Returns, per lane, whether
