@@ -395,8 +395,7 @@ fn form_h_tiles<T: Real, const TI: usize, const TJ: usize>(
 /// after; a pivot of the wrong sign or of magnitude below `eps` becomes ±`delta`.
 ///
 /// Panels of 4 columns and tiles of 4 × 4 with AVX-512's 32 registers, 3 and 3 × 3 with
-/// AVX2's 16: at N = 100 on the development machine 47–55 µs per pack against 77 µs (with
-/// [`panel_u`] inline; out of line it cost about 10 % of that again).
+/// AVX2's 16: at N = 100 on the development machine 47–55 µs per pack against 77 µs.
 ///
 /// On exit F's strict lower triangle holds L (unit diagonal implied), its diagonal D, and
 /// `inv_d` holds 1/D. `u` is scratch of N·[`PB`] lane vectors. Returns, per lane, whether
@@ -423,25 +422,6 @@ pub(crate) fn ldl_factor<T: Real>(
     }
 }
 
-/// U[k][c] = D[k]·L[j0 + c, k] for the finished columns k < j0 of [`ldl_factor`] (rows past
-/// N clamped), `u` holding `pw` per k. Compiled for AVX2 only and never inlined, as
-/// [`scale_tile_cols`].
-#[inline(never)]
-fn panel_u<T: Real>(F: &[V<T>], N: usize, j0: usize, pw: usize, u: &mut [V<T>]) {
-    run(
-        #[inline(always)]
-        || {
-            for c in 0..pw {
-                let r = (j0 + c).min(N - 1);
-                for k in 0..j0 {
-                    let (dk, lk) = (F[tri(k) + k], F[tri(r) + k]);
-                    u[k * pw + c] = std::array::from_fn(|l| dk[l] * lk[l]);
-                }
-            }
-        },
-    )
-}
-
 /// [`ldl_factor`] in panels of `PW` columns, updated in tiles of `RB` rows × `PW` columns.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
@@ -459,7 +439,22 @@ fn ldl_factor_tiles<T: Real, const RB: usize, const PW: usize>(
     let mut j0 = 0;
     while j0 < N {
         let bw = PW.min(N - j0);
-        panel_u(F, N, j0, PW, u);
+        // U[k][c] = D[k]·L[j0 + c, k] for the finished columns k < j0 (rows past N clamped),
+        // k by k: the compiler keeps this loop on 256-bit vectors in the AVX-512 build (a
+        // loop over k for each c became 512-bit multiplies, see `scale_tile_cols`).
+        {
+            let rows: [&[V<T>]; PW] = std::array::from_fn(|c| {
+                let r = (j0 + c).min(N - 1);
+                &F[tri(r)..tri(r) + j0]
+            });
+            for (k, uk) in u[..j0 * PW].chunks_exact_mut(PW).enumerate() {
+                let dk = F[tri(k) + k];
+                for c in 0..PW {
+                    let lk = rows[c][k];
+                    uk[c] = std::array::from_fn(|l| dk[l] * lk[l]);
+                }
+            }
+        }
         // Panel rows j0.. updated with the finished columns, RB rows at a time.
         let mut i0 = j0;
         while i0 < N {
