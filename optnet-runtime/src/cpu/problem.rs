@@ -89,40 +89,18 @@ impl<T: Real> Local<T> {
 /// cache lines stay in L1 from one column to the next).
 fn to_col_major<T: Real, U: Real>(a: &ArrayView2<'_, U>) -> Mat<T> {
     let (rows, cols) = a.dim();
-    let mut out = Mat::<T>::zeros(rows, cols);
     if rows == 0 || cols == 0 {
-        return out;
+        return Mat::zeros(rows, cols);
     }
+    // (`Mat::from_fn` fills column by column without zeroing the matrix first.)
     if let Some(s) = a.t().as_slice() {
         // Column-major data: each column is a contiguous chunk.
-        for (j, c) in s.chunks_exact(rows).enumerate() {
-            for (x, v) in out.col_as_slice_mut(j).iter_mut().zip(c) {
-                *x = T::of(v.to64());
-            }
-        }
-        return out;
+        return Mat::from_fn(rows, cols, |i, j| T::of(s[j * rows + i].to64()));
     }
     match a.as_slice() {
-        Some(s) => {
-            for j in 0..cols {
-                for (x, v) in out
-                    .col_as_slice_mut(j)
-                    .iter_mut()
-                    .zip(s[j..].iter().step_by(cols))
-                {
-                    *x = T::of(v.to64());
-                }
-            }
-        }
-        None => {
-            for j in 0..cols {
-                for (x, v) in out.col_as_slice_mut(j).iter_mut().zip(a.column(j)) {
-                    *x = T::of(v.to64());
-                }
-            }
-        }
+        Some(s) => Mat::from_fn(rows, cols, |i, j| T::of(s[i * cols + j].to64())),
+        None => Mat::from_fn(rows, cols, |i, j| T::of(a[[i, j]].to64())),
     }
-    out
 }
 
 /// The values of `v` in the working type `T` (a copy when `U` is `T`).
