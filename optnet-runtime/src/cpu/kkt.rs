@@ -36,6 +36,9 @@ pub(crate) struct KktParams<T> {
     pub refine_max_iter: u32,
     pub refine_abstol: T,
     pub refine_reltol: T,
+    /// A first correction of a residual at most this many times the tolerance is final
+    /// ([`super::pdipm::UNVERIFIED_CORRECTION`]; zero verifies every correction).
+    pub refine_unverified: T,
 }
 
 /// Workspace for forming, factoring and solving K for one example. Allocated once per

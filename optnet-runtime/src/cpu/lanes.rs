@@ -27,7 +27,6 @@ use super::kkt::KktParams;
 use super::lane_kernels::{self as lk, tri, V, W};
 use super::pdipm::{
     self, conclude, decide, measure, regularized, Info, Outcome, Point, Tols, MAX_BOOSTS,
-    UNVERIFIED_CORRECTION,
 };
 use super::problem::Local;
 use crate::{Real, Status};
@@ -407,7 +406,7 @@ fn solve_full<T: Real>(
                 continue;
             }
             // (As the scalar path: a first correction close to the tolerance is final.)
-            last[l] = !corrected[l] && err[l] <= tol[l] * T::of(UNVERIFIED_CORRECTION);
+            last[l] = !corrected[l] && err[l] <= tol[l] * b.refine_unverified;
             corrected[l] = true;
             prev_err[l] = err[l];
         }
