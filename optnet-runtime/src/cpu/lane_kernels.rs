@@ -259,6 +259,17 @@ pub(crate) fn tri(i: usize) -> usize {
     i * (i + 1) / 2
 }
 
+/// The first `len` entries of rows first, first + 1, … of the packed triangle F, rows past
+/// `last` clamped to `last` (a tile's rows past the matrix read a real row; their results
+/// are dropped).
+#[inline(always)]
+fn tri_rows<T, const R: usize>(F: &[V<T>], first: usize, last: usize, len: usize) -> [&[V<T>]; R] {
+    std::array::from_fn(|a| {
+        let r = (first + a).min(last);
+        &F[tri(r)..tri(r) + len]
+    })
+}
+
 /// Rows of G per block of [`form_h`] (G·diag(w) of a tile's [`TJ`] columns is kept for a
 /// block: 12 KiB). Measured at n = p = 100: blocks of 16, 32, 64 and 128 rows took 172,
 /// 149, 137 and 125 µs per pack: each block costs a tile's loads and stores of its
@@ -443,10 +454,7 @@ fn ldl_factor_tiles<T: Real, const RB: usize, const PW: usize>(
         // k by k: the compiler keeps this loop on 256-bit vectors in the AVX-512 build (a
         // loop over k for each c became 512-bit multiplies, see `scale_tile_cols`).
         {
-            let rows: [&[V<T>]; PW] = std::array::from_fn(|c| {
-                let r = (j0 + c).min(N - 1);
-                &F[tri(r)..tri(r) + j0]
-            });
+            let rows: [&[V<T>]; PW] = tri_rows(F, j0, N - 1, j0);
             for (k, uk) in u[..j0 * PW].chunks_exact_mut(PW).enumerate() {
                 let dk = F[tri(k) + k];
                 for c in 0..PW {
@@ -459,10 +467,7 @@ fn ldl_factor_tiles<T: Real, const RB: usize, const PW: usize>(
         let mut i0 = j0;
         while i0 < N {
             let ra = RB.min(N - i0);
-            let rows: [&[V<T>]; RB] = std::array::from_fn(|a| {
-                let r = (i0 + a).min(N - 1);
-                &F[tri(r)..tri(r) + j0]
-            });
+            let rows: [&[V<T>]; RB] = tri_rows(F, i0, N - 1, j0);
             let mut acc = [[[T::zero(); W]; PW]; RB];
             for k in 0..j0 {
                 let li: [V<T>; RB] = std::array::from_fn(|a| rows[a][k]);
@@ -544,10 +549,7 @@ pub(crate) fn ldl_solve<T: Real>(F: &[V<T>], N: usize, inv_d: &[V<T>], x: &mut [
             let mut i0 = 0;
             while i0 < N {
                 let bw = TB.min(N - i0);
-                let rows: [&[V<T>]; TB] = std::array::from_fn(|a| {
-                    let r = (i0 + a).min(N - 1);
-                    &F[tri(r)..tri(r) + i0]
-                });
+                let rows: [&[V<T>]; TB] = tri_rows(F, i0, N - 1, i0);
                 let mut acc = [[[T::zero(); W]; 2]; TB];
                 let mut k = 0;
                 while k + 2 <= i0 {
@@ -596,10 +598,7 @@ pub(crate) fn ldl_solve<T: Real>(F: &[V<T>], N: usize, inv_d: &[V<T>], x: &mut [
                     }
                 }
                 let xs: [V<T>; TB] = std::array::from_fn(|a| x[(i0 + a).min(end - 1)]);
-                let rows: [&[V<T>]; TB] = std::array::from_fn(|a| {
-                    let r = (i0 + a).min(end - 1);
-                    &F[tri(r)..tri(r) + i0]
-                });
+                let rows: [&[V<T>]; TB] = tri_rows(F, i0, end - 1, i0);
                 if bw == TB {
                     for k in 0..i0 {
                         let mut t = x[k];
