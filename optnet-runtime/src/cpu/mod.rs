@@ -51,8 +51,6 @@ pub(crate) fn solve_batch<T: Real>(settings: &Settings, qp: &QpBatch<'_, T>) -> 
     let (batch, n, m, p) = (qp.batch, qp.n, qp.m, qp.p);
     let data_single = T::epsilon().to64() > 1e-10;
     let tols = Tols::<f64>::for_data(settings, data_single);
-    // The final check of an answer happens in the batch's own type.
-    let tols_t = Tols::<T>::new(settings);
     // One example copied out of the batch (in f64) and equilibrated.
     let prepare = |i: usize| {
         let mut lp = Local::<f64>::from_example(&qp.example(i));
@@ -96,7 +94,7 @@ pub(crate) fn solve_batch<T: Real>(settings: &Settings, qp: &QpBatch<'_, T>) -> 
             outs.into_iter()
                 .map(|(i, out)| {
                     let (out, factors) = out.narrow::<T>();
-                    let (out, obj) = check_answer(&qp.example(i), out, &tols_t);
+                    let (out, obj) = check_answer(&qp.example(i), out, &tols);
                     let factors = factors
                         .filter(|_| out.status.is_solved())
                         .map(|(params, scaling, w)| KktState { params, scaling, w });
@@ -147,7 +145,7 @@ pub(crate) fn solve_batch<T: Real>(settings: &Settings, qp: &QpBatch<'_, T>) -> 
 fn check_answer<T: Real>(
     ex: &crate::batch::Example<'_, T>,
     mut out: pdipm::Outcome<T>,
-    tols: &Tols<T>,
+    tols: &Tols<f64>,
 ) -> (pdipm::Outcome<T>, T) {
     let mut obj = T::nan();
     if out.status.is_solved() {
@@ -167,10 +165,11 @@ fn check_answer<T: Real>(
         // without inequalities), rounding noise divided by τ can pass as a solution.
         // Recheck the answer itself in the original data (one product with A and G).
         let res = primal_residual(ex, &out.z, &out.s);
-        let strict = tols.feas * T::of(1000.0);
-        if !finite || res.is_nan() || res > tols.reduced_feas {
+        // (In the batch's type: the answer is checked as it is returned.)
+        let (strict, reduced) = (T::of(tols.feas * 1000.0), T::of(tols.reduced_feas));
+        if !finite || res.is_nan() || res > reduced {
             out.status = Status::NumericalError;
-        } else if out.status == Status::Solved && res > strict.min(tols.reduced_feas) {
+        } else if out.status == Status::Solved && res > strict.min(reduced) {
             out.status = Status::AlmostSolved;
         }
         if !out.status.is_solved() {

@@ -42,11 +42,6 @@ pub(crate) struct Tols<T> {
 }
 
 impl<T: Real> Tols<T> {
-    /// The constants of a solve in `T` of data in `T`.
-    pub fn new(s: &Settings) -> Self {
-        Self::for_data(s, T::epsilon().to64() > 1e-10)
-    }
-
     /// The constants of a solve in `T` of data whose precision is `f32` if `single`: the
     /// stopping tolerances take the f32 floors then (the answer is returned in f32), the
     /// regularization and refinement constants follow `T`, the arithmetic's precision.
@@ -1023,7 +1018,7 @@ mod tests {
     #[test]
     fn unverified_first_corrections_keep_the_refined_accuracy() {
         let s = Settings::default();
-        let tols = Tols::<f64>::new(&s);
+        let tols = Tols::<f64>::for_data(&s, false);
         for (case, (n, m, p, rank)) in [(30, 0, 40, 30), (25, 5, 30, 25), (20, 3, 35, 5)]
             .into_iter()
             .enumerate()
