@@ -203,18 +203,6 @@ fn objective<T: Real>(Q: ArrayView2<'_, T>, q: ArrayView1<'_, T>, z: &[T]) -> T 
     T::of(0.5) * z.dot(&Q.dot(&z)) + q.dot(&z)
 }
 
-/// One example's adjoint system (see [`adjoints`]): its data in the forward pass's
-/// equilibrated units, the constants and W the forward pass ended with (K is factored at
-/// that W), W from the returned λ and s (the refinement's), and the right-hand side
-/// −D∘∂ℓ/∂z.
-struct Adjoint {
-    lp: Local<f64>,
-    params: kkt::KktParams<f64>,
-    w_fac: Vec<f64>,
-    w: Vec<f64>,
-    rhs_x: Vec<f64>,
-}
-
 /// The adjoint vectors of every example (OptNet eq. 7): with W = diag(λ/s) at the solution,
 ///
 /// ```text
@@ -237,70 +225,59 @@ pub(crate) fn adjoints<T: Real>(
 ) -> Adjoints<T> {
     let _ = settings;
     let (batch, n, m, p) = (qp.batch, qp.n, qp.m, qp.p);
-    // In f64, as the forward pass (see the module's documentation).
-    let system = |i: usize| -> Option<Adjoint> {
-        let f = factors[i].as_ref()?;
-        if !sol.status[i].is_solved() {
-            return None;
-        }
-        let sc = &f.scaling;
-        let e_in = &sc.e[m..];
-        Some(Adjoint {
-            lp: Local::<f64>::scaled(&qp.example(i), sc),
-            params: f.params,
-            w_fac: f.w.clone(),
+    // In f64, as the forward pass (see the module's documentation). (Solving these four at
+    // a time in the SIMD lanes, as the forward pass, was measured no faster: copying each
+    // example out of the batch and writing its gradients cost more than its factorization.)
+    let rows: Vec<Option<[Vec<f64>; 3]>> = (0..batch)
+        .into_par_iter()
+        .map(|i| {
+            let f = factors[i].as_ref()?;
+            if !sol.status[i].is_solved() {
+                return None;
+            }
+            let sc = &f.scaling;
+            let lp = Local::<f64>::scaled(&qp.example(i), sc);
+            let (e_eq, e_in) = sc.e.split_at(m);
             // W̃ = λ̃ / s̃ with λ̃ = c·λ / E_G and s̃ = E_G·s.
-            w: (0..p)
+            let w: Vec<f64> = (0..p)
                 .map(|k| {
                     let (lam, s) = (sol.lam[[i, k]].to64(), sol.s[[i, k]].to64());
                     sc.c * lam / (e_in[k] * e_in[k] * s)
                 })
-                .collect(),
-            rhs_x: (0..n).map(|j| -sc.d[j] * dl_dz[[i, j]].to64()).collect(),
+                .collect();
+            let rhs_x: Vec<f64> = (0..n).map(|j| -sc.d[j] * dl_dz[[i, j]].to64()).collect();
+            // K factored at the forward pass's own W (as it would have factored it); the
+            // refinement measures residuals with W from the returned λ and s.
+            let mut kkt = Kkt::new(n, m, p, f.params);
+            if !kkt.factor(&lp.Q, &lp.A, &lp.G, &f.w) {
+                return None;
+            }
+            let mut y = pdipm::Dir::zeros(n, m, p);
+            let (mut buf, mut tp) = (vec![0.0; n + m], vec![0.0; p]);
+            let mut rf = pdipm::Refine::new(n, m, p);
+            let (zero_m, zero_p) = (vec![0.0; m], vec![0.0; p]);
+            pdipm::solve_full(
+                &lp, &kkt, &w, &mut buf, &mut tp, &mut rf, &rhs_x, &zero_m, &zero_p, &mut y,
+            );
+            // Back to the original units: d_z = c·D∘y_z, d_ν = E_A∘y_ν, d̃_λ = E_G∘y_λ.
+            Some([
+                (0..n).map(|j| y.z[j] * sc.c * sc.d[j]).collect(),
+                (0..m).map(|k| y.nu[k] * e_eq[k]).collect(),
+                (0..p).map(|k| y.lam[k] * e_in[k]).collect(),
+            ])
         })
-    };
-    // K factored at the forward pass's own W (as it would have factored it); the refinement
-    // measures residuals with W from the returned λ and s. (Solving these four at a time in
-    // the SIMD lanes, as the forward pass, was measured no faster: copying each example
-    // out of the batch and writing its gradients cost more than its factorization.)
-    let alone = |a: &Adjoint| -> Option<[Vec<f64>; 3]> {
-        let mut kkt = Kkt::new(n, m, p, a.params);
-        if !kkt.factor(&a.lp.Q, &a.lp.A, &a.lp.G, &a.w_fac) {
-            return None;
-        }
-        let mut y = pdipm::Dir::zeros(n, m, p);
-        let (mut buf, mut tp) = (vec![0.0; n + m], vec![0.0; p]);
-        let mut rf = pdipm::Refine::new(n, m, p);
-        let (zero_m, zero_p) = (vec![0.0; m], vec![0.0; p]);
-        pdipm::solve_full(
-            &a.lp, &kkt, &a.w, &mut buf, &mut tp, &mut rf, &a.rhs_x, &zero_m, &zero_p, &mut y,
-        );
-        Some([y.z, y.nu, y.lam])
-    };
-    let ys: Vec<(usize, Option<[Vec<f64>; 3]>)> = (0..batch)
-        .into_par_iter()
-        .map(|i| (i, system(i).and_then(|a| alone(&a))))
         .collect();
     let mut adj = Adjoints {
         dz: Array2::zeros((batch, n)),
         dnu: Array2::zeros((batch, m)),
         dlam: Array2::zeros((batch, p)),
     };
-    // Back to the original units: d_z = c·D∘y_z, d_ν = E_A∘y_ν, d̃_λ = E_G∘y_λ.
-    for (i, y) in ys {
-        let (Some([yz, ynu, ylam]), Some(f)) = (y, factors[i].as_ref()) else {
-            continue;
-        };
-        let sc = &f.scaling;
-        let (e_eq, e_in) = sc.e.split_at(m);
-        for j in 0..n {
-            adj.dz[[i, j]] = T::of(yz[j] * sc.c * sc.d[j]);
-        }
-        for k in 0..m {
-            adj.dnu[[i, k]] = T::of(ynu[k] * e_eq[k]);
-        }
-        for k in 0..p {
-            adj.dlam[[i, k]] = T::of(ylam[k] * e_in[k]);
+    for (i, row) in rows.into_iter().enumerate() {
+        if let Some([dz, dnu, dlam]) = row {
+            let narrow = |v: &[f64]| ArrayView1::from(v).mapv(T::of);
+            adj.dz.row_mut(i).assign(&narrow(&dz));
+            adj.dnu.row_mut(i).assign(&narrow(&dnu));
+            adj.dlam.row_mut(i).assign(&narrow(&dlam));
         }
     }
     adj
