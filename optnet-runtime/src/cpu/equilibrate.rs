@@ -187,8 +187,8 @@ fn upd<T: Real>(m: &mut T, a: T) {
     *m = if a > *m { a } else { *m };
 }
 
-/// [`scale_col_amax`] without row maxima. (The slices are this function's own arguments, so
-/// that the compiler knows they do not overlap and vectorizes the loop.)
+/// [`scale_col_amax`] without row maxima: the scaling and the maximum in loops of their own
+/// (fused into one, with the row maxima, they had compiled to scalar code).
 #[inline(always)]
 fn scale_amax<T: Real>(v: &mut [T], e: &[T], d: T) -> T {
     for (x, &s) in v.iter_mut().zip(e) {
@@ -215,8 +215,7 @@ fn scale_amax<T: Real>(v: &mut [T], e: &[T], d: T) -> T {
 fn scale_amax_rows<T: Real>(v: &mut [T], e: &[T], d: T, row: &mut [T]) -> T {
     let amax = scale_amax(v, e, d);
     for (r, x) in row[..v.len()].iter_mut().zip(v.iter()) {
-        let a = x.abs();
-        *r = if a > *r { a } else { *r };
+        upd(r, x.abs());
     }
     amax
 }
