@@ -7,8 +7,8 @@
 //! by the memory: the loops below keep many accumulators (four columns × eight lanes) and
 //! touch each column once. Every public kernel runs under [`dispatch`], which compiles the
 //! loop bodies for AVX2 + FMA and picks that build at run time where the CPU has it, so a
-//! portable build still vectorizes them with fused multiply–adds. Summation order is fixed per instruction set: results are reproducible
-//! on one machine.
+//! portable build still vectorizes them with fused multiply–adds. Summation order is fixed
+//! per instruction set: results are reproducible on one machine.
 
 use crate::Real;
 use faer::{Mat, MatRef};
