@@ -338,32 +338,14 @@ fn lockstep_and_one_at_a_time_gradients_agree() {
         s1.status.iter().filter(|s| **s == Status::Solved).count(),
         B - 1
     );
-    let pairs = [
-        (
-            g1.dQ.batched().unwrap().to_owned().into_dyn(),
-            g2.dQ.batched().unwrap().to_owned().into_dyn(),
-        ),
-        (
-            g1.dq.batched().unwrap().to_owned().into_dyn(),
-            g2.dq.batched().unwrap().to_owned().into_dyn(),
-        ),
-        (
-            g1.dA.unwrap().batched().unwrap().to_owned().into_dyn(),
-            g2.dA.unwrap().batched().unwrap().to_owned().into_dyn(),
-        ),
-        (
-            g1.db.unwrap().batched().unwrap().to_owned().into_dyn(),
-            g2.db.unwrap().batched().unwrap().to_owned().into_dyn(),
-        ),
-        (
-            g1.dG.unwrap().batched().unwrap().to_owned().into_dyn(),
-            g2.dG.unwrap().batched().unwrap().to_owned().into_dyn(),
-        ),
-        (
-            g1.dh.unwrap().batched().unwrap().to_owned().into_dyn(),
-            g2.dh.unwrap().batched().unwrap().to_owned().into_dyn(),
-        ),
-    ];
+    // The six gradients of a run, each as one array [batch, …].
+    let six = |g: QpGrad<f64>| {
+        let m2 = |t: Term<'static, f64, ndarray::Ix2>| t.batched().unwrap().to_owned().into_dyn();
+        let m1 = |t: Term<'static, f64, ndarray::Ix1>| t.batched().unwrap().to_owned().into_dyn();
+        let (dA, db, dG, dh) = (g.dA.unwrap(), g.db.unwrap(), g.dG.unwrap(), g.dh.unwrap());
+        [m2(g.dQ), m1(g.dq), m2(dA), m1(db), m2(dG), m1(dh)]
+    };
+    let pairs: Vec<_> = six(g1).into_iter().zip(six(g2)).collect();
     for (k, (a, b)) in pairs.iter().enumerate() {
         let scale = b.iter().fold(1f64, |m, v| m.max(v.abs()));
         let diff = a.iter().zip(b).fold(0f64, |m, (x, y)| m.max((x - y).abs()));
