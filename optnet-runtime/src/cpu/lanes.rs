@@ -313,9 +313,55 @@ fn solve_reduced<T: Real>(
     }
 }
 
-/// The full Newton system of every lane (as [`super::pdipm::solve_full`]): a reduced
-/// solve, then iterative refinement against [Q Aᵀ Gᵀ; A 0 0; G 0 −W⁻¹], each lane
-/// stopping (or taking back a correction that made its residual worse) on its own.
+/// The τ row and column bordering the full system of every lane (as
+/// [`super::pdipm::Border`]): `d2` the unrefined reduced solve of (−q, b, h), `den` =
+/// den0 − (q + 2Qz/τ, b, h)ᵀd2.
+struct Border<'a, T> {
+    Qz: &'a [V<T>],
+    tau: V<T>,
+    den0: V<T>,
+    den: V<T>,
+    d2: &'a Dir<T>,
+    rt: V<T>,
+}
+
+impl<T: Real> Border<'_, T> {
+    /// (q + 2Qz/τ)ᵀΔz + bᵀΔν + hᵀΔλ, per lane.
+    fn row(&self, pk: &Pack<T>, d: &Dir<T>) -> V<T> {
+        let (q, b, h, Q) = (
+            dot(&pk.q, &d.z),
+            dot(&pk.b, &d.nu),
+            dot(&pk.h, &d.lam),
+            dot(self.Qz, &d.z),
+        );
+        std::array::from_fn(|l| q[l] + b[l] + h[l] + T::of(2.0) * Q[l] / self.tau[l])
+    }
+
+    /// Completes a reduced solve `d` into a solve of the bordered system with τ-row
+    /// right-hand side `rt`: Δτ = (rt + row(d))/den, d += Δτ·d2.
+    fn complete(&self, pk: &Pack<T>, rt: &V<T>, d: &mut Dir<T>) {
+        let r = self.row(pk, d);
+        let dtau: V<T> = std::array::from_fn(|l| (rt[l] + r[l]) / self.den[l]);
+        let d2 = self.d2;
+        for (a, b) in [
+            (&mut d.z, &d2.z),
+            (&mut d.nu, &d2.nu),
+            (&mut d.lam, &d2.lam),
+        ] {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x = std::array::from_fn(|l| x[l] + dtau[l] * y[l]);
+            }
+        }
+        d.tau = dtau;
+    }
+}
+
+/// The full Newton system of every lane (as [`super::pdipm::solve_refined`]), bordered by
+/// the τ row and column when `border` is given (Δτ in `out.tau`): a reduced solve, then
+/// iterative refinement against [Q Aᵀ Gᵀ; A 0 0; G 0 −W⁻¹] (and the border), each lane
+/// stopping (or taking back a correction that made its residual worse) on its own. Lanes
+/// not in `refine` keep the reduced solve (as the result of each lane depends on its own
+/// data only, whichever examples share its pack).
 #[allow(clippy::too_many_arguments)]
 fn solve_full<T: Real>(
     pk: &Pack<T>,
@@ -325,6 +371,8 @@ fn solve_full<T: Real>(
     rhs_x: &[V<T>],
     rhs_eq: &[V<T>],
     rhs_in: &[V<T>],
+    border: Option<&Border<T>>,
+    refine: [bool; W],
     out: &mut Dir<T>,
 ) {
     let (n, m, p) = (pk.n, pk.m, pk.p);
@@ -339,24 +387,40 @@ fn solve_full<T: Real>(
         rhs_in,
         out,
     );
+    out.tau = splat(T::zero());
+    let rt = border.map_or(splat(T::zero()), |bd| bd.rt);
+    if let Some(bd) = border {
+        bd.complete(pk, &rt, out);
+    }
     let b = fac.base;
     let norm_rhs = {
         let (a, e, i) = (amax(rhs_x), amax(rhs_eq), amax(rhs_in));
-        std::array::from_fn::<T, W, _>(|l| a[l].max(e[l]).max(i[l]))
+        std::array::from_fn::<T, W, _>(|l| a[l].max(e[l]).max(i[l]).max(rt[l].abs()))
     };
     let tol = map1(&norm_rhs, |r| b.refine_abstol + b.refine_reltol * r);
     let mut prev_err = splat(T::infinity());
     let mut corrected = [false; W];
-    let mut done = [false; W];
+    let mut done = refine.map(|r| !r);
     let mut last = [false; W];
     for _ in 0..b.refine_max_iter {
-        // e = rhs − K_full·out (Gᵀλ and Gz from one sweep over G).
-        sc.ex.copy_from_slice(rhs_x);
+        if done.iter().all(|&d| d) {
+            break;
+        }
+        // e = rhs − K_full·out (Gᵀλ and Gz from one sweep over G), with the border's
+        // column Δτ·(−q, b, h) on the right and its row's residual e_τ.
+        let dtau = out.tau;
+        for j in 0..n {
+            sc.ex[j] = std::array::from_fn(|l| rhs_x[j][l] - dtau[l] * pk.q[j][l]);
+        }
         lk::gemv_n(&mut sc.ex, &pk.Q, n, n, &out.z, -T::one(), true);
         lk::gemv_t(&mut sc.ex, &pk.A, m, n, &out.nu, -T::one());
-        sc.eeq.copy_from_slice(rhs_eq);
+        for i in 0..m {
+            sc.eeq[i] = std::array::from_fn(|l| rhs_eq[i][l] + dtau[l] * pk.b[i][l]);
+        }
         lk::gemv_n(&mut sc.eeq, &pk.A, m, n, &out.z, -T::one(), true);
-        sc.ein.copy_from_slice(rhs_in);
+        for i in 0..p {
+            sc.ein[i] = std::array::from_fn(|l| rhs_in[i][l] + dtau[l] * pk.h[i][l]);
+        }
         lk::g_sweep(
             &pk.G,
             p,
@@ -371,13 +435,20 @@ fn solve_full<T: Real>(
         for i in 0..p {
             sc.ein[i] = std::array::from_fn(|l| sc.ein[i][l] + out.lam[i][l] / w[i][l]);
         }
+        let e_tau: V<T> = match border {
+            Some(bd) => {
+                let r = bd.row(pk, out);
+                std::array::from_fn(|l| rt[l] - dtau[l] * bd.den0[l] + r[l])
+            }
+            None => splat(T::zero()),
+        };
         let err = {
             let (a, e, i) = (amax(&sc.ex), amax(&sc.eeq), amax(&sc.ein));
             std::array::from_fn::<T, W, _>(|l| {
-                if a[l].is_nan() || e[l].is_nan() || i[l].is_nan() {
+                if a[l].is_nan() || e[l].is_nan() || i[l].is_nan() || e_tau[l].is_nan() {
                     T::nan()
                 } else {
-                    a[l].max(e[l]).max(i[l])
+                    a[l].max(e[l]).max(i[l]).max(e_tau[l].abs())
                 }
             })
         };
@@ -397,6 +468,7 @@ fn solve_full<T: Real>(
                         x[l] -= y[l];
                     }
                 }
+                out.tau[l] -= c.tau[l];
                 done[l] = true;
                 continue;
             }
@@ -422,6 +494,10 @@ fn solve_full<T: Real>(
             corr,
         } = sc;
         solve_reduced(pk, fac, w, buf, tp, ex, eeq, ein, corr);
+        corr.tau = splat(T::zero());
+        if let Some(bd) = border {
+            bd.complete(pk, &e_tau, corr);
+        }
         for (a, b) in [
             (&mut out.z, &corr.z),
             (&mut out.nu, &corr.nu),
@@ -436,6 +512,9 @@ fn solve_full<T: Real>(
             }
         }
         for l in 0..W {
+            if !done[l] {
+                out.tau[l] += corr.tau[l];
+            }
             done[l] |= last[l];
         }
         if done.iter().all(|&d| d) {
@@ -458,7 +537,6 @@ struct Work<T> {
     rhs_in: Vec<V<T>>,
     ds: Vec<V<T>>,
     d2: Dir<T>,
-    d1: Dir<T>,
     aff: Dir<T>,
     step: Dir<T>,
 }
@@ -486,7 +564,6 @@ impl<T: Real> Work<T> {
             rhs_in: vec![z; p],
             ds: vec![z; p],
             d2: Dir::zeros(n, m, p),
-            d1: Dir::zeros(n, m, p),
             aff: Dir::zeros(n, m, p),
             step: Dir::zeros(n, m, p),
         }
@@ -754,7 +831,7 @@ pub(crate) fn solve_stream<T: Real>(
         }
         let (alpha, good) = loop {
             let ok = wk.fac.factor(&pk, &wk.w);
-            let (alpha, fine) = newton_step(&pk, &mut wk, &it, zQz, rtau, tols);
+            let (alpha, fine) = newton_step(&pk, &mut wk, &it, zQz, rtau, tols, start);
             let good: [bool; W] = std::array::from_fn(|l| ok[l] && (fine[l] || start[l]));
             let mut retry = false;
             for l in 0..W {
@@ -857,6 +934,7 @@ fn newton_step<T: Real>(
     zQz: V<T>,
     rtau: V<T>,
     tols: &Tols<T>,
+    starting: [bool; W],
 ) -> (V<T>, [bool; W]) {
     let (n, m, p) = (pk.n, pk.m, pk.p);
     let (lam, s, tau, kappa) = (&it.lam, &it.s, it.tau, it.kappa);
@@ -873,25 +951,27 @@ fn newton_step<T: Real>(
         rhs_in,
         ds,
         d2,
-        d1,
         aff,
         step,
     } = wk;
-    // 4. The constant direction: solve(−q, b, h).
+    // 4. The constant direction: the reduced solve of (−q, b, h), the τ column of the
+    // bordered system that steps 5 and 7 refine as a whole.
     for j in 0..n {
         rhs_x[j] = map1(&pk.q[j], |x| -x);
     }
-    solve_full(pk, fac, w, sc, rhs_x, &pk.b, &pk.h, d2);
-    let (qz2, bn2, hl2, Qzz2) = (
-        dot(&pk.q, &d2.z),
-        dot(&pk.b, &d2.nu),
-        dot(&pk.h, &d2.lam),
-        dot(Qz, &d2.z),
-    );
-    let tau_den: V<T> = std::array::from_fn(|l| {
-        kappa[l] / tau[l] - qz2[l] - bn2[l] - hl2[l] + zQz[l] / (tau[l] * tau[l])
-            - T::of(2.0) * Qzz2[l] / tau[l]
-    });
+    // (A starting lane takes its start from this solve, refined as the scalar path's.)
+    solve_full(pk, fac, w, sc, rhs_x, &pk.b, &pk.h, None, starting, d2);
+    let den0: V<T> = std::array::from_fn(|l| kappa[l] / tau[l] + zQz[l] / (tau[l] * tau[l]));
+    let mut border = Border {
+        Qz,
+        tau,
+        den0,
+        den: splat(T::zero()),
+        d2,
+        rt: splat(T::zero()),
+    };
+    let r2 = border.row(pk, d2);
+    border.den = std::array::from_fn(|l| den0[l] - r2[l]);
 
     // Direction for residual factor f and complementarity terms (d_s, d_κ).
     let mut direction = |f: V<T>, ds: &[V<T>], dkappa: V<T>, out: &mut Dir<T>| {
@@ -904,33 +984,23 @@ fn newton_step<T: Real>(
         for i in 0..p {
             rhs_in[i] = std::array::from_fn(|l| -f[l] * r_in[i][l] + ds[i][l] / lam[i][l]);
         }
-        solve_full(pk, fac, w, sc, rhs_x, rhs_eq, rhs_in, d1);
-        let (q1, b1, h1, Q1) = (
-            dot(&pk.q, &d1.z),
-            dot(&pk.b, &d1.nu),
-            dot(&pk.h, &d1.lam),
-            dot(Qz, &d1.z),
+        border.rt = std::array::from_fn(|l| f[l] * rtau[l] - dkappa[l] / tau[l]);
+        solve_full(
+            pk,
+            fac,
+            w,
+            sc,
+            rhs_x,
+            rhs_eq,
+            rhs_in,
+            Some(&border),
+            [true; W],
+            out,
         );
-        let dtau: V<T> = std::array::from_fn(|l| {
-            let num = f[l] * rtau[l] - dkappa[l] / tau[l]
-                + q1[l]
-                + b1[l]
-                + h1[l]
-                + T::of(2.0) * Q1[l] / tau[l];
-            num / tau_den[l]
-        });
-        for (o, (a, b)) in out.z.iter_mut().zip(d1.z.iter().zip(&d2.z)) {
-            *o = std::array::from_fn(|l| a[l] + dtau[l] * b[l]);
-        }
-        for (o, (a, b)) in out.nu.iter_mut().zip(d1.nu.iter().zip(&d2.nu)) {
-            *o = std::array::from_fn(|l| a[l] + dtau[l] * b[l]);
-        }
         for i in 0..p {
-            out.lam[i] = std::array::from_fn(|l| d1.lam[i][l] + dtau[l] * d2.lam[i][l]);
             out.s[i] = std::array::from_fn(|l| -(ds[i][l] + s[i][l] * out.lam[i][l]) / lam[i][l]);
         }
-        out.tau = dtau;
-        out.kappa = std::array::from_fn(|l| -(dkappa[l] + kappa[l] * dtau[l]) / tau[l]);
+        out.kappa = std::array::from_fn(|l| -(dkappa[l] + kappa[l] * out.tau[l]) / tau[l]);
     };
     let step_to_boundary = |d: &Dir<T>| -> V<T> {
         let mut a = splat(T::one());
