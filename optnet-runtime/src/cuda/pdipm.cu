@@ -499,10 +499,9 @@ __device__ __forceinline__ void ldl_factor(T* K, int ld, int N, int n, T* D, T* 
         }
         // Trailing update K[i][j] -= Σ_k C[i][k] C[j][k] / D[k] over i ≥ j ≥ k1.
         const int R = N - k1, w = k1 - k0;
-        for (int e = threadIdx.x; e < w * R; e += NT) {
-            const int kk = e / R, i = e - kk * R;
-            Pt[kk * R + i] = K[(k1 + i) * ld + k0 + kk];
-        }
+        // Warp kk copies column k0 + kk (no integer division; lanes read rows ld apart).
+        for (int kk = threadIdx.x >> 5; kk < w; kk += NW)
+            for (int i = threadIdx.x & 31; i < R; i += 32) Pt[kk * R + i] = K[(k1 + i) * ld + k0 + kk];
         __syncthreads();
         syrk(K + k1 * ld + k1, ld, Pt, R, invD + k0, R, w, T(1));
         __syncthreads();
@@ -516,6 +515,24 @@ __device__ __forceinline__ void ldl_factor(T* K, int ld, int N, int n, T* D, T* 
 // block, a lane per row: L_bb = M_0 ⋯ M_{R−1} with M_k = I + l_k e_kᵀ, and step k applies
 // M_k⁻¹ to rows i > k (X_ij −= L_ik X_kj for j < k, X_ik = −L_ik); row k is final after
 // step k − 1. Ends with a barrier.
+// Row i of a diagonal block −= lik · row k over its first k entries (`ldl_invert_diag`). Rows
+// i and k differ; the restrict qualifiers say so, and the compiler issues the loads of later
+// entries before the stores of earlier ones.
+template <typename T>
+__device__ __forceinline__ void inv_row_update(T* __restrict__ xi, const T* __restrict__ xk, const T lik,
+                                               const int k) {
+    int j = 0;
+    for (; j + 3 < k; j += 4) {
+        const T k0 = xk[j], k1 = xk[j + 1], k2 = xk[j + 2], k3 = xk[j + 3];
+        const T x0 = xi[j], x1 = xi[j + 1], x2 = xi[j + 2], x3 = xi[j + 3];
+        xi[j] = x0 - lik * k0;
+        xi[j + 1] = x1 - lik * k1;
+        xi[j + 2] = x2 - lik * k2;
+        xi[j + 3] = x3 - lik * k3;
+    }
+    for (; j < k; j++) xi[j] -= lik * xk[j];
+}
+
 template <typename T>
 __device__ __forceinline__ void ldl_invert_diag(T* K, int ld, const T* invD, int N) {
     const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
@@ -525,18 +542,7 @@ __device__ __forceinline__ void ldl_invert_diag(T* K, int ld, const T* invD, int
         for (int k = 0; k + 1 < R; k++) {
             if (l > k && l < R) {
                 const T lik = xi[k] * invD[o + k];
-                const T* xk = K + (o + k) * ld + o;
-                int j = 0;
-                // Loads before stores: rows i and k differ, so the four updates are independent.
-                for (; j + 3 < k; j += 4) {
-                    const T k0 = xk[j], k1 = xk[j + 1], k2 = xk[j + 2], k3 = xk[j + 3];
-                    const T x0 = xi[j], x1 = xi[j + 1], x2 = xi[j + 2], x3 = xi[j + 3];
-                    xi[j] = x0 - lik * k0;
-                    xi[j + 1] = x1 - lik * k1;
-                    xi[j + 2] = x2 - lik * k2;
-                    xi[j + 3] = x3 - lik * k3;
-                }
-                for (; j < k; j++) xi[j] -= lik * xk[j];
+                inv_row_update<T>(xi, K + (o + k) * ld + o, lik, k);
                 xi[k] = -lik;
             }
             __syncwarp();
@@ -757,7 +763,17 @@ struct Blk {
     int goff;  // G's offset in shared memory (elements), when it is there
     int nref;  // refinement steps taken (profiling)
     long long sub[4];  // cycles in the solves (thread 0): G products, triangular solves, residuals, updates
-    __device__ T* v(int slot) const { return vec + slot * V; }
+    // V goes through an opaque move, so that the compiler recomputes slot·V at each use instead
+    // of hoisting the slots' addresses out of the loops and keeping dozens of them live through
+    // the whole iteration: a called function (the triangular solve) gets only the registers
+    // that are not live at its call sites, and with those addresses live its dot products had
+    // 2–3 registers for loads, each load waiting for the FMA before it (session 6,
+    // notes/gpu_s6.md: 17–20 load registers with this, −3 % cycles per QP).
+    __device__ T* v(int slot) const {
+        int vo;
+        asm volatile("mov.b32 %0, %1;" : "=r"(vo) : "r"(V));
+        return vec + slot * vo;
+    }
     // G through a pointer the compiler sees as shared memory (shared-memory loads with 32-bit
     // addresses instead of generic ones); only when gsm.
     __device__ const T* Gs() const { return reinterpret_cast<const T*>(smem_raw) + goff; }
