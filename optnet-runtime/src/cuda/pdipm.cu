@@ -12,7 +12,10 @@
 #define NT 256            // threads per block (NVRTC gets -DNT from the host)
 #endif
 #define NW (NT / 32)      // warps per block
-#define NB 8              // panel width of the blocked LDLᵀ
+#define NB 8              // panel width of the blocked LDLᵀ in f32 (the host sizes Pt, NB·N, for it)
+#ifndef NB64
+#define NB64 8            // panel width in f64 (no Pt: the tensor cores read the panel in place)
+#endif
 #define NVEC 49           // vector slots in shared memory
 // Iterative refinement takes a first correction of a residual at most this many times the
 // tolerance without measuring the residual again (ALGORITHM §3; the CPU's
@@ -185,13 +188,14 @@ __device__ __forceinline__ void dmma(double& d0, double& d1, double a, double b)
 }
 
 // C[i][j] −= s·Σ_k U[k][i] v_k U[k][j] on the lower triangle j ≤ i < R of C (row-major,
-// leading dimension ldc), U k-major (ldu), on the tensor cores, four k per instruction. The
+// leading dimension ldc), U[k][i] at U[k·ldu + i·ldi], on the tensor cores, four k per
+// instruction. The
 // 8×8 tiles of the lower triangle are taken in groups of up to SG tiles of one tile column
 // (bj fixed, bi = bi0 … bi0 + SG − 1), a warp per group: each k step loads and scales the B
 // fragment once for SG independent products. Rows and k beyond R and kn read as zero. `s`
 // is ±1.
 #define SG 4
-__device__ __forceinline__ void syrk_dmma(double* C, int ldc, const double* U, int ldu, const double* v,
+__device__ __forceinline__ void syrk_dmma(double* C, int ldc, const double* U, int ldu, int ldi, const double* v,
                                           int R, int kn, double s) {
     const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
     const int nt = (R + 7) / 8;
@@ -213,10 +217,10 @@ __device__ __forceinline__ void syrk_dmma(double* C, int ldc, const double* U, i
         // Rows and columns beyond R are read from row/column R − 1 (valid addresses, no
         // branches): they only reach entries of the product that are not stored. Only k
         // beyond kn (the tail step) must read as zero.
-        const int jc = min(jb, R - 1);
+        const int jc = min(jb, R - 1) * ldi;
         int ic[SG];
 #pragma unroll
-        for (int t = 0; t < SG; t++) ic[t] = min(8 * (bi0 + t) + r4, R - 1);
+        for (int t = 0; t < SG; t++) ic[t] = min(8 * (bi0 + t) + r4, R - 1) * ldi;
         int k0 = 0;
         for (; k0 + 4 <= kn; k0 += 4) {
             const int k = k0 + c4;
@@ -395,12 +399,12 @@ __device__ __forceinline__ void k0_mul(T* y, const T* K, int ld, const T* d0, co
 // ---------------------------------------------------------------- LDLᵀ
 
 // C[i][j] −= s·Σ_k U[k][i] v_k U[k][j] on the lower triangle j ≤ i < R (as `syrk_dmma`):
-// on the tensor cores in f64, in register tiles of 4×4 in f32. It forms GᵀWG (s = −1) and
+// on the tensor cores in f64, in register tiles of 4×4 in f32 (which takes ldi = 1 only). It forms GᵀWG (s = −1) and
 // the LDLᵀ's trailing updates (s = 1).
 template <typename T>
-__device__ __forceinline__ void syrk(T* C, int ldc, const T* U, int ldu, const T* v, int R, int kn, T s) {
+__device__ __forceinline__ void syrk(T* C, int ldc, const T* U, int ldu, int ldi, const T* v, int R, int kn, T s) {
     if constexpr (sizeof(T) == 8) {
-        syrk_dmma(C, ldc, U, ldu, v, R, kn, s);
+        syrk_dmma(C, ldc, U, ldu, ldi, v, R, kn, s);
         return;
     }
     const int nt = (R + 3) / 4, count = nt * (nt + 1) / 2;
@@ -441,11 +445,12 @@ __device__ __forceinline__ void syrk(T* C, int ldc, const T* U, int ldu, const T
 // regularization (ALGORITHM §3): pivots k < n must be positive, k ≥ n negative; a pivot
 // of the wrong sign or magnitude below eps becomes ±delta. On exit the strict lower
 // triangle holds C = L·D (unscaled columns), D and 1/D are in the vectors. `Pt` is NB·N
-// scratch. Ends with a barrier.
+// scratch (f32 only). Ends with a barrier.
 template <typename T>
 __device__ __forceinline__ void ldl_factor(T* K, int ld, int N, int n, T* D, T* invD, T* Pt, T eps, T delta) {
-    for (int k0 = 0; k0 < N; k0 += NB) {
-        const int k1 = min(N, k0 + NB);
+    constexpr int PW = sizeof(T) == 8 ? NB64 : NB;  // panel width
+    for (int k0 = 0; k0 < N; k0 += PW) {
+        const int k1 = min(N, k0 + PW);
         // Panel: columns k0..k1, one column at a time. The first pivot of the panel (updated
         // by the trailing product) is read by every thread; each later one is regularized and
         // inverted by the thread that updates it, the step before, and read from invD.
@@ -470,17 +475,17 @@ __device__ __forceinline__ void ldl_factor(T* K, int ld, int N, int n, T* D, T* 
             for (int r = threadIdx.x; r < rows; r += NT) {
                 const int i = k + 1 + r;
                 const T cik = K[i * ld + k] * id;
-                const int cnt = min(i, k1 - 1) - k;  // 1 ≤ cnt ≤ NB − 1
-                T a[NB - 1], b[NB - 1];
+                const int cnt = min(i, k1 - 1) - k;  // 1 ≤ cnt ≤ PW − 1
+                T a[PW - 1], b[PW - 1];
 #pragma unroll
-                for (int t = 0; t < NB - 1; t++) {
+                for (int t = 0; t < PW - 1; t++) {
                     if (t < cnt) {
                         a[t] = K[i * ld + k + 1 + t];
                         b[t] = K[(k + 1 + t) * ld + k];
                     }
                 }
 #pragma unroll
-                for (int t = 0; t < NB - 1; t++)
+                for (int t = 0; t < PW - 1; t++)
                     if (t < cnt) K[i * ld + k + 1 + t] = a[t] - cik * b[t];
                 if (r == 0) {
                     // Row k + 1: its diagonal, just updated, is the next pivot.
@@ -499,11 +504,16 @@ __device__ __forceinline__ void ldl_factor(T* K, int ld, int N, int n, T* D, T* 
         }
         // Trailing update K[i][j] -= Σ_k C[i][k] C[j][k] / D[k] over i ≥ j ≥ k1.
         const int R = N - k1, w = k1 - k0;
-        // Warp kk copies column k0 + kk (no integer division; lanes read rows ld apart).
-        for (int kk = threadIdx.x >> 5; kk < w; kk += NW)
-            for (int i = threadIdx.x & 31; i < R; i += 32) Pt[kk * R + i] = K[(k1 + i) * ld + k0 + kk];
-        __syncthreads();
-        syrk(K + k1 * ld + k1, ld, Pt, R, invD + k0, R, w, T(1));
+        if constexpr (sizeof(T) == 8) {
+            // The tensor cores read the panel's columns in place: U[k][i] = K[k1 + i][k0 + k].
+            syrk(K + k1 * ld + k1, ld, K + k1 * ld + k0, 1, ld, invD + k0, R, w, T(1));
+        } else {
+            // Warp kk copies column k0 + kk to Pt (no integer division; lanes read rows ld apart).
+            for (int kk = threadIdx.x >> 5; kk < w; kk += NW)
+                for (int i = threadIdx.x & 31; i < R; i += 32) Pt[kk * R + i] = K[(k1 + i) * ld + k0 + kk];
+            __syncthreads();
+            syrk(K + k1 * ld + k1, ld, Pt, R, 1, invD + k0, R, w, T(1));
+        }
         __syncthreads();
     }
 }
@@ -822,9 +832,9 @@ __device__ __forceinline__ void assemble(Blk<T>& B) {
     __syncthreads();
     if (B.p > 0) {  // K += GᵀWG
         if (B.gsm)
-            syrk(K, ld, B.Gs(), n, B.v(S_W), n, B.p, T(-1));
+            syrk(K, ld, B.Gs(), n, 1, B.v(S_W), n, B.p, T(-1));
         else
-            syrk(K, ld, B.G, n, B.v(S_W), n, B.p, T(-1));
+            syrk(K, ld, B.G, n, 1, B.v(S_W), n, B.p, T(-1));
     }
     __syncthreads();
     const T eps = (T)B.P->static_reg;
