@@ -449,51 +449,57 @@ __device__ __forceinline__ void syrk(T* C, int ldc, const T* U, int ldu, int ldi
 template <typename T>
 __device__ __forceinline__ void ldl_factor(T* K, int ld, int N, int n, T* D, T* invD, T* Pt, T eps, T delta) {
     constexpr int PW = sizeof(T) == 8 ? NB64 : NB;  // panel width
+    static_assert(NT >= 256, "the panel takes a thread per row (N <= 256)");
     for (int k0 = 0; k0 < N; k0 += PW) {
         const int k1 = min(N, k0 + PW);
-        // Panel: columns k0..k1, one column at a time. The first pivot of the panel (updated
-        // by the trailing product) is read by every thread; each later one is regularized and
-        // inverted by the thread that updates it, the step before, and read from invD.
-        for (int k = k0; k < k1; k++) {
-            T id;
-            if (k == k0) {
-                T d = K[k * ld + k];
-                const T sgn = k < n ? T(1) : T(-1);
-                if (!(sgn * d >= eps)) d = sgn * delta;
-                id = T(1) / d;
-                if (threadIdx.x == 0) {
-                    D[k] = d;
-                    invD[k] = id;
-                }
-            } else {
-                id = invD[k];
+        // Panel: columns k0..k1, one column at a time, a thread per row below k0 (N ≤ 256 ≤ NT)
+        // that holds the row's panel entries in registers. Step t (column k = k0 + t): row
+        // i > k subtracts column k's part from its later entries, reading column k of the
+        // panel's rows (final since the step before; every thread reads the same addresses),
+        // then stores its entry k + 1, now final, except row k + 1, whose entry k + 1 is the next
+        // pivot: it regularizes and inverts it instead. No row loads or stores its own entries
+        // during the panel (right-looking from shared memory: 2 loads and a store per entry and
+        // step). The first pivot (updated by the trailing product) is read and inverted by
+        // every thread.
+        const int w = k1 - k0;
+        const int i = k0 + 1 + threadIdx.x;
+        const int ci = i < N ? min(i - k0, PW - 1) : -1;  // the row's last entry in the panel
+        T a[PW];
+#pragma unroll
+        for (int t = 0; t < PW; t++) a[t] = t <= ci ? K[i * ld + k0 + t] : T(0);
+        T id0;
+        {
+            T d = K[k0 * ld + k0];
+            const T sgn = k0 < n ? T(1) : T(-1);
+            if (!(sgn * d >= eps)) d = sgn * delta;
+            id0 = T(1) / d;
+            if (threadIdx.x == 0) {
+                D[k0] = d;
+                invD[k0] = id0;
             }
-            const int wdt = k1 - k - 1, rows = N - k - 1;
-            if (wdt <= 0) break;
-            // A thread per row: row i's panel entries k < j ≤ min(i, k1 − 1), all loads before
-            // the stores (rows i and j differ, so the updates are independent).
-            for (int r = threadIdx.x; r < rows; r += NT) {
-                const int i = k + 1 + r;
-                const T cik = K[i * ld + k] * id;
-                const int cnt = min(i, k1 - 1) - k;  // 1 ≤ cnt ≤ PW − 1
-                T a[PW - 1], b[PW - 1];
+        }
 #pragma unroll
-                for (int t = 0; t < PW - 1; t++) {
-                    if (t < cnt) {
-                        a[t] = K[i * ld + k + 1 + t];
-                        b[t] = K[(k + 1 + t) * ld + k];
-                    }
-                }
+        for (int t = 0; t < PW - 1; t++) {
+            if (t >= w - 1) break;  // block-uniform
+            const int k = k0 + t;
+            const T id = t == 0 ? id0 : invD[k];
+            if (t < ci) {  // i > k
+                const T cik = a[t] * id;
+                // Entries beyond the row's diagonal (u > ci) are updated with zeros and never
+                // stored: no selects.
+                T b[PW];
 #pragma unroll
-                for (int t = 0; t < PW - 1; t++)
-                    if (t < cnt) K[i * ld + k + 1 + t] = a[t] - cik * b[t];
-                if (r == 0) {
-                    // Row k + 1: its diagonal, just updated, is the next pivot.
-                    T d = a[0] - cik * b[0];
+                for (int u = t + 1; u < PW; u++) b[u] = u <= ci ? K[(k0 + u) * ld + k] : T(0);
+#pragma unroll
+                for (int u = t + 1; u < PW; u++) a[u] -= cik * b[u];
+                if (i == k + 1) {
+                    T d = a[t + 1];
                     const T sgn = k + 1 < n ? T(1) : T(-1);
                     if (!(sgn * d >= eps)) d = sgn * delta;
                     D[k + 1] = d;
                     invD[k + 1] = T(1) / d;
+                } else {
+                    K[i * ld + k + 1] = a[t + 1];
                 }
             }
             __syncthreads();
@@ -503,7 +509,7 @@ __device__ __forceinline__ void ldl_factor(T* K, int ld, int N, int n, T* D, T* 
             break;
         }
         // Trailing update K[i][j] -= Σ_k C[i][k] C[j][k] / D[k] over i ≥ j ≥ k1.
-        const int R = N - k1, w = k1 - k0;
+        const int R = N - k1;
         if constexpr (sizeof(T) == 8) {
             // The tensor cores read the panel's columns in place: U[k][i] = K[k1 + i][k0 + k].
             syrk(K + k1 * ld + k1, ld, K + k1 * ld + k0, 1, ld, invD + k0, R, w, T(1));
