@@ -12,7 +12,10 @@
 #define NT 256            // threads per block (NVRTC gets -DNT from the host)
 #endif
 #define NW (NT / 32)      // warps per block
-#define NB 8              // panel width of the blocked LDLᵀ
+#define NB 8              // panel width of the blocked LDLᵀ in f32 (the host sizes Pt, NB·N, for it)
+#ifndef NB64
+#define NB64 8            // panel width in f64 (no Pt: the tensor cores read the panel in place)
+#endif
 #define NVEC 49           // vector slots in shared memory
 // Iterative refinement takes a first correction of a residual at most this many times the
 // tolerance without measuring the residual again (ALGORITHM §3; the CPU's
@@ -185,13 +188,14 @@ __device__ __forceinline__ void dmma(double& d0, double& d1, double a, double b)
 }
 
 // C[i][j] −= s·Σ_k U[k][i] v_k U[k][j] on the lower triangle j ≤ i < R of C (row-major,
-// leading dimension ldc), U k-major (ldu), on the tensor cores, four k per instruction. The
+// leading dimension ldc), U[k][i] at U[k·ldu + i·ldi], on the tensor cores, four k per
+// instruction. The
 // 8×8 tiles of the lower triangle are taken in groups of up to SG tiles of one tile column
 // (bj fixed, bi = bi0 … bi0 + SG − 1), a warp per group: each k step loads and scales the B
 // fragment once for SG independent products. Rows and k beyond R and kn read as zero. `s`
 // is ±1.
 #define SG 4
-__device__ __forceinline__ void syrk_dmma(double* C, int ldc, const double* U, int ldu, const double* v,
+__device__ __forceinline__ void syrk_dmma(double* C, int ldc, const double* U, int ldu, int ldi, const double* v,
                                           int R, int kn, double s) {
     const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
     const int nt = (R + 7) / 8;
@@ -213,10 +217,10 @@ __device__ __forceinline__ void syrk_dmma(double* C, int ldc, const double* U, i
         // Rows and columns beyond R are read from row/column R − 1 (valid addresses, no
         // branches): they only reach entries of the product that are not stored. Only k
         // beyond kn (the tail step) must read as zero.
-        const int jc = min(jb, R - 1);
+        const int jc = min(jb, R - 1) * ldi;
         int ic[SG];
 #pragma unroll
-        for (int t = 0; t < SG; t++) ic[t] = min(8 * (bi0 + t) + r4, R - 1);
+        for (int t = 0; t < SG; t++) ic[t] = min(8 * (bi0 + t) + r4, R - 1) * ldi;
         int k0 = 0;
         for (; k0 + 4 <= kn; k0 += 4) {
             const int k = k0 + c4;
@@ -395,12 +399,12 @@ __device__ __forceinline__ void k0_mul(T* y, const T* K, int ld, const T* d0, co
 // ---------------------------------------------------------------- LDLᵀ
 
 // C[i][j] −= s·Σ_k U[k][i] v_k U[k][j] on the lower triangle j ≤ i < R (as `syrk_dmma`):
-// on the tensor cores in f64, in register tiles of 4×4 in f32. It forms GᵀWG (s = −1) and
+// on the tensor cores in f64, in register tiles of 4×4 in f32 (which takes ldi = 1 only). It forms GᵀWG (s = −1) and
 // the LDLᵀ's trailing updates (s = 1).
 template <typename T>
-__device__ __forceinline__ void syrk(T* C, int ldc, const T* U, int ldu, const T* v, int R, int kn, T s) {
+__device__ __forceinline__ void syrk(T* C, int ldc, const T* U, int ldu, int ldi, const T* v, int R, int kn, T s) {
     if constexpr (sizeof(T) == 8) {
-        syrk_dmma(C, ldc, U, ldu, v, R, kn, s);
+        syrk_dmma(C, ldc, U, ldu, ldi, v, R, kn, s);
         return;
     }
     const int nt = (R + 3) / 4, count = nt * (nt + 1) / 2;
@@ -441,54 +445,61 @@ __device__ __forceinline__ void syrk(T* C, int ldc, const T* U, int ldu, const T
 // regularization (ALGORITHM §3): pivots k < n must be positive, k ≥ n negative; a pivot
 // of the wrong sign or magnitude below eps becomes ±delta. On exit the strict lower
 // triangle holds C = L·D (unscaled columns), D and 1/D are in the vectors. `Pt` is NB·N
-// scratch. Ends with a barrier.
+// scratch (f32 only). Ends with a barrier.
 template <typename T>
 __device__ __forceinline__ void ldl_factor(T* K, int ld, int N, int n, T* D, T* invD, T* Pt, T eps, T delta) {
-    for (int k0 = 0; k0 < N; k0 += NB) {
-        const int k1 = min(N, k0 + NB);
-        // Panel: columns k0..k1, one column at a time. The first pivot of the panel (updated
-        // by the trailing product) is read by every thread; each later one is regularized and
-        // inverted by the thread that updates it, the step before, and read from invD.
-        for (int k = k0; k < k1; k++) {
-            T id;
-            if (k == k0) {
-                T d = K[k * ld + k];
-                const T sgn = k < n ? T(1) : T(-1);
-                if (!(sgn * d >= eps)) d = sgn * delta;
-                id = T(1) / d;
-                if (threadIdx.x == 0) {
-                    D[k] = d;
-                    invD[k] = id;
-                }
-            } else {
-                id = invD[k];
+    constexpr int PW = sizeof(T) == 8 ? NB64 : NB;  // panel width
+    static_assert(NT >= 256, "the panel takes a thread per row (N <= 256)");
+    for (int k0 = 0; k0 < N; k0 += PW) {
+        const int k1 = min(N, k0 + PW);
+        // Panel: columns k0..k1, one column at a time, a thread per row below k0 (N ≤ 256 ≤ NT)
+        // that holds the row's panel entries in registers. Step t (column k = k0 + t): row
+        // i > k subtracts column k's part from its later entries, reading column k of the
+        // panel's rows (final since the step before; every thread reads the same addresses),
+        // then stores its entry k + 1, now final, except row k + 1, whose entry k + 1 is the next
+        // pivot: it regularizes and inverts it instead. No row loads or stores its own entries
+        // during the panel (right-looking from shared memory: 2 loads and a store per entry and
+        // step). The first pivot (updated by the trailing product) is read and inverted by
+        // every thread.
+        const int w = k1 - k0;
+        const int i = k0 + 1 + threadIdx.x;
+        const int ci = i < N ? min(i - k0, PW - 1) : -1;  // the row's last entry in the panel
+        T a[PW];
+#pragma unroll
+        for (int t = 0; t < PW; t++) a[t] = t <= ci ? K[i * ld + k0 + t] : T(0);
+        T id0;
+        {
+            T d = K[k0 * ld + k0];
+            const T sgn = k0 < n ? T(1) : T(-1);
+            if (!(sgn * d >= eps)) d = sgn * delta;
+            id0 = T(1) / d;
+            if (threadIdx.x == 0) {
+                D[k0] = d;
+                invD[k0] = id0;
             }
-            const int wdt = k1 - k - 1, rows = N - k - 1;
-            if (wdt <= 0) break;
-            // A thread per row: row i's panel entries k < j ≤ min(i, k1 − 1), all loads before
-            // the stores (rows i and j differ, so the updates are independent).
-            for (int r = threadIdx.x; r < rows; r += NT) {
-                const int i = k + 1 + r;
-                const T cik = K[i * ld + k] * id;
-                const int cnt = min(i, k1 - 1) - k;  // 1 ≤ cnt ≤ NB − 1
-                T a[NB - 1], b[NB - 1];
+        }
 #pragma unroll
-                for (int t = 0; t < NB - 1; t++) {
-                    if (t < cnt) {
-                        a[t] = K[i * ld + k + 1 + t];
-                        b[t] = K[(k + 1 + t) * ld + k];
-                    }
-                }
+        for (int t = 0; t < PW - 1; t++) {
+            if (t >= w - 1) break;  // block-uniform
+            const int k = k0 + t;
+            const T id = t == 0 ? id0 : invD[k];
+            if (t < ci) {  // i > k
+                const T cik = a[t] * id;
+                // Entries beyond the row's diagonal (u > ci) are updated with zeros and never
+                // stored: no selects.
+                T b[PW];
 #pragma unroll
-                for (int t = 0; t < NB - 1; t++)
-                    if (t < cnt) K[i * ld + k + 1 + t] = a[t] - cik * b[t];
-                if (r == 0) {
-                    // Row k + 1: its diagonal, just updated, is the next pivot.
-                    T d = a[0] - cik * b[0];
+                for (int u = t + 1; u < PW; u++) b[u] = u <= ci ? K[(k0 + u) * ld + k] : T(0);
+#pragma unroll
+                for (int u = t + 1; u < PW; u++) a[u] -= cik * b[u];
+                if (i == k + 1) {
+                    T d = a[t + 1];
                     const T sgn = k + 1 < n ? T(1) : T(-1);
                     if (!(sgn * d >= eps)) d = sgn * delta;
                     D[k + 1] = d;
                     invD[k + 1] = T(1) / d;
+                } else {
+                    K[i * ld + k + 1] = a[t + 1];
                 }
             }
             __syncthreads();
@@ -498,13 +509,17 @@ __device__ __forceinline__ void ldl_factor(T* K, int ld, int N, int n, T* D, T* 
             break;
         }
         // Trailing update K[i][j] -= Σ_k C[i][k] C[j][k] / D[k] over i ≥ j ≥ k1.
-        const int R = N - k1, w = k1 - k0;
-        for (int e = threadIdx.x; e < w * R; e += NT) {
-            const int kk = e / R, i = e - kk * R;
-            Pt[kk * R + i] = K[(k1 + i) * ld + k0 + kk];
+        const int R = N - k1;
+        if constexpr (sizeof(T) == 8) {
+            // The tensor cores read the panel's columns in place: U[k][i] = K[k1 + i][k0 + k].
+            syrk(K + k1 * ld + k1, ld, K + k1 * ld + k0, 1, ld, invD + k0, R, w, T(1));
+        } else {
+            // Warp kk copies column k0 + kk to Pt (no integer division; lanes read rows ld apart).
+            for (int kk = threadIdx.x >> 5; kk < w; kk += NW)
+                for (int i = threadIdx.x & 31; i < R; i += 32) Pt[kk * R + i] = K[(k1 + i) * ld + k0 + kk];
+            __syncthreads();
+            syrk(K + k1 * ld + k1, ld, Pt, R, 1, invD + k0, R, w, T(1));
         }
-        __syncthreads();
-        syrk(K + k1 * ld + k1, ld, Pt, R, invD + k0, R, w, T(1));
         __syncthreads();
     }
 }
@@ -516,6 +531,24 @@ __device__ __forceinline__ void ldl_factor(T* K, int ld, int N, int n, T* D, T* 
 // block, a lane per row: L_bb = M_0 ⋯ M_{R−1} with M_k = I + l_k e_kᵀ, and step k applies
 // M_k⁻¹ to rows i > k (X_ij −= L_ik X_kj for j < k, X_ik = −L_ik); row k is final after
 // step k − 1. Ends with a barrier.
+// Row i of a diagonal block −= lik · row k over its first k entries (`ldl_invert_diag`). Rows
+// i and k differ; the restrict qualifiers say so, and the compiler issues the loads of later
+// entries before the stores of earlier ones.
+template <typename T>
+__device__ __forceinline__ void inv_row_update(T* __restrict__ xi, const T* __restrict__ xk, const T lik,
+                                               const int k) {
+    int j = 0;
+    for (; j + 3 < k; j += 4) {
+        const T k0 = xk[j], k1 = xk[j + 1], k2 = xk[j + 2], k3 = xk[j + 3];
+        const T x0 = xi[j], x1 = xi[j + 1], x2 = xi[j + 2], x3 = xi[j + 3];
+        xi[j] = x0 - lik * k0;
+        xi[j + 1] = x1 - lik * k1;
+        xi[j + 2] = x2 - lik * k2;
+        xi[j + 3] = x3 - lik * k3;
+    }
+    for (; j < k; j++) xi[j] -= lik * xk[j];
+}
+
 template <typename T>
 __device__ __forceinline__ void ldl_invert_diag(T* K, int ld, const T* invD, int N) {
     const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
@@ -525,18 +558,7 @@ __device__ __forceinline__ void ldl_invert_diag(T* K, int ld, const T* invD, int
         for (int k = 0; k + 1 < R; k++) {
             if (l > k && l < R) {
                 const T lik = xi[k] * invD[o + k];
-                const T* xk = K + (o + k) * ld + o;
-                int j = 0;
-                // Loads before stores: rows i and k differ, so the four updates are independent.
-                for (; j + 3 < k; j += 4) {
-                    const T k0 = xk[j], k1 = xk[j + 1], k2 = xk[j + 2], k3 = xk[j + 3];
-                    const T x0 = xi[j], x1 = xi[j + 1], x2 = xi[j + 2], x3 = xi[j + 3];
-                    xi[j] = x0 - lik * k0;
-                    xi[j + 1] = x1 - lik * k1;
-                    xi[j + 2] = x2 - lik * k2;
-                    xi[j + 3] = x3 - lik * k3;
-                }
-                for (; j < k; j++) xi[j] -= lik * xk[j];
+                inv_row_update<T>(xi, K + (o + k) * ld + o, lik, k);
                 xi[k] = -lik;
             }
             __syncwarp();
@@ -757,7 +779,17 @@ struct Blk {
     int goff;  // G's offset in shared memory (elements), when it is there
     int nref;  // refinement steps taken (profiling)
     long long sub[4];  // cycles in the solves (thread 0): G products, triangular solves, residuals, updates
-    __device__ T* v(int slot) const { return vec + slot * V; }
+    // V goes through an opaque move, so that the compiler recomputes slot·V at each use instead
+    // of hoisting the slots' addresses out of the loops and keeping dozens of them live through
+    // the whole iteration: a called function (the triangular solve) gets only the registers
+    // that are not live at its call sites, and with those addresses live its dot products had
+    // 2–3 registers for loads, each load waiting for the FMA before it (session 6,
+    // notes/gpu_s6.md: 17–20 load registers with this, −3 % cycles per QP).
+    __device__ T* v(int slot) const {
+        int vo;
+        asm volatile("mov.b32 %0, %1;" : "=r"(vo) : "r"(V));
+        return vec + slot * vo;
+    }
     // G through a pointer the compiler sees as shared memory (shared-memory loads with 32-bit
     // addresses instead of generic ones); only when gsm.
     __device__ const T* Gs() const { return reinterpret_cast<const T*>(smem_raw) + goff; }
@@ -806,9 +838,9 @@ __device__ __forceinline__ void assemble(Blk<T>& B) {
     __syncthreads();
     if (B.p > 0) {  // K += GᵀWG
         if (B.gsm)
-            syrk(K, ld, B.Gs(), n, B.v(S_W), n, B.p, T(-1));
+            syrk(K, ld, B.Gs(), n, 1, B.v(S_W), n, B.p, T(-1));
         else
-            syrk(K, ld, B.G, n, B.v(S_W), n, B.p, T(-1));
+            syrk(K, ld, B.G, n, 1, B.v(S_W), n, B.p, T(-1));
     }
     __syncthreads();
     const T eps = (T)B.P->static_reg;
