@@ -635,14 +635,15 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
         info = measure(
             lp,
             &Point {
-                z: &|j| z[j],
-                nu: &|i| nu[i],
-                lam: &|i| lam[i],
-                s: &|i| s[i],
-                rx: &|j| wk.rx[j],
-                r_eq: &|i| wk.r_eq[i],
-                r_in: &|i| wk.r_in[i],
-                Qz: &|j| wk.Qz[j],
+                z: &z,
+                nu: &nu,
+                lam: &lam,
+                s: &s,
+                rx: &wk.rx,
+                r_eq: &wk.r_eq,
+                r_in: &wk.r_in,
+                Qz: &wk.Qz,
+                pick: |x: &T| *x,
                 tau,
                 kappa,
                 zQz,
@@ -994,15 +995,17 @@ fn newton_step<T: Real>(
 /// One example's iterate and residuals as step 2 reads them, entry by entry (so that the
 /// one-at-a-time and the lockstep paths share one termination test).
 #[allow(non_snake_case)]
-pub(crate) struct Point<'a, T> {
-    pub z: &'a dyn Fn(usize) -> T,
-    pub nu: &'a dyn Fn(usize) -> T,
-    pub lam: &'a dyn Fn(usize) -> T,
-    pub s: &'a dyn Fn(usize) -> T,
-    pub rx: &'a dyn Fn(usize) -> T,
-    pub r_eq: &'a dyn Fn(usize) -> T,
-    pub r_in: &'a dyn Fn(usize) -> T,
-    pub Qz: &'a dyn Fn(usize) -> T,
+pub(crate) struct Point<'a, E, T, L: Fn(&E) -> T> {
+    pub z: &'a [E],
+    pub nu: &'a [E],
+    pub lam: &'a [E],
+    pub s: &'a [E],
+    pub rx: &'a [E],
+    pub r_eq: &'a [E],
+    pub r_in: &'a [E],
+    pub Qz: &'a [E],
+    /// The example's number in an entry (the entry itself, or its lane).
+    pub pick: L,
     pub tau: T,
     pub kappa: T,
     /// zᵀQz, qᵀz and bᵀν + hᵀλ.
@@ -1014,7 +1017,12 @@ pub(crate) struct Point<'a, T> {
 /// Step 2: the measures of progress of an iterate, in the original units (`normq`,
 /// `normb`: ‖q‖∞ and ‖(b, h)‖∞ there).
 #[allow(non_snake_case)]
-pub(crate) fn measure<T: Real>(lp: &Local<T>, pt: &Point<'_, T>, normq: T, normb: T) -> Info<T> {
+pub(crate) fn measure<T: Real, E, L: Fn(&E) -> T>(
+    lp: &Local<T>,
+    pt: &Point<'_, E, T, L>,
+    normq: T,
+    normb: T,
+) -> Info<T> {
     let (n, m, p) = (lp.n, lp.m, lp.p);
     let sc = &lp.scaling;
     let (e_eq, e_in) = sc.e.split_at(m);
@@ -1028,12 +1036,25 @@ pub(crate) fn measure<T: Real>(lp: &Local<T>, pt: &Point<'_, T>, normq: T, normb
         r_eq,
         r_in,
         Qz,
+        ref pick,
         tau,
         kappa,
         zQz,
         qz,
         bnu,
     } = *pt;
+    let (z, nu, lam, s) = (
+        |j: usize| pick(&z[j]),
+        |i: usize| pick(&nu[i]),
+        |i: usize| pick(&lam[i]),
+        |i: usize| pick(&s[i]),
+    );
+    let (rx, r_eq, r_in, Qz) = (
+        |j: usize| pick(&rx[j]),
+        |i: usize| pick(&r_eq[i]),
+        |i: usize| pick(&r_in[i]),
+        |j: usize| pick(&Qz[j]),
+    );
     let it = T::one() / tau;
     let norm_z = (0..n).fold(T::zero(), |a, j| a.max((d[j] * z(j)).abs()));
     let norm_s = (0..p).fold(T::zero(), |a, i| a.max((s(i) / e_in[i]).abs()));
