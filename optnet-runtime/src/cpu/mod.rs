@@ -29,6 +29,8 @@ use kkt::Kkt;
 use lane_kernels::W;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use pdipm::Tols;
+#[cfg(feature = "cuda")]
+pub(crate) use pdipm::UNVERIFIED_CORRECTION;
 use problem::Local;
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicUsize, Ordering};

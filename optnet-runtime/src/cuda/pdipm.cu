@@ -17,15 +17,6 @@
 #define NB64 8            // panel width in f64 (no Pt: the tensor cores read the panel in place)
 #endif
 #define NVEC 49           // vector slots in shared memory
-// Iterative refinement takes a first correction of a residual at most this many times the
-// tolerance without measuring the residual again (ALGORITHM §3; the CPU's
-// `pdipm::UNVERIFIED_CORRECTION`, where the measurements behind it are).
-#define UNVERIFIED_CORRECTION 1e6
-// The same in f32, whose tolerance is near its rounding and whose corrections gain about three
-// digits each. Measured on the H200 (2026-11-30, 2048 random QPs, fwd+bwd): none 33.9 ms and
-// 2047 solved, 10: 32.3 ms and 2048 solved, 100: 29.6 ms and 2044 solved; 1e6 (the f64
-// value) failed f32_close_to_f64 (1.01e-3).
-#define UNVERIFIED_CORRECTION_F32 10
 #define FULL 0xffffffffu
 
 // Status codes, as `Status::code` on the host.
@@ -53,7 +44,7 @@ struct Layout {
 struct Params {
     double tol_gap_abs, tol_gap_rel, tol_feas, tol_infeas_abs, tol_infeas_rel, tol_ktratio;
     double reduced_tol_gap, reduced_tol_feas, max_step_fraction, min_step_length;
-    double static_reg, dyn_eps, dyn_delta, refine_abstol, refine_reltol;
+    double static_reg, dyn_eps, dyn_delta, refine_abstol, refine_reltol, refine_unverified;
     int max_iter, refine_max_iter;
 };
 
@@ -992,12 +983,10 @@ __device__ __forceinline__ void kkt_solve(Blk<T>& B, int bs, int is, int xs, int
             // Stop once accurate, on a non-finite residual, or when refinement stalls.
             if (!done[r] && (mx[r] <= tol[r] || !(mx[r] < big<T>()) || !(mx[r] < T(0.5) * last[r])))
                 done[r] = true;
-            // A first correction of a residual within UNVERIFIED_CORRECTION (f64) or
-            // UNVERIFIED_CORRECTION_F32 of the tolerance is final: the residual is not
-            // measured again (as the CPU's `solve_full`).
-            final[r] = it == 0 && mx[r] <= (sizeof(T) == 8 ? T(UNVERIFIED_CORRECTION)
-                                                             : T(UNVERIFIED_CORRECTION_F32)) *
-                                               tol[r];
+            // A first correction of a residual within `refine_unverified` times the tolerance
+            // is final: the residual is not measured again (as the CPU's `solve_full`; the host
+            // sets 1e6 in f64, 10 in f32).
+            final[r] = it == 0 && mx[r] <= (T)B.P->refine_unverified * tol[r];
             last[r] = mx[r];
             all = all && done[r];
         }
