@@ -516,15 +516,26 @@ __device__ __forceinline__ void ldl_factor(T* K, int ld, int N, int n, T* D, T* 
 }
 
 // Inverts the diagonal 32×32 blocks of L in place: after `ldl_factor` the strict lower
-// triangle holds C = L·D; this replaces each diagonal block's part by X_bb = L_bb⁻¹ (unit
-// lower, L = C·D⁻¹), keeping C in the off-diagonal blocks. The triangular solves then take
-// 32 rows at a time (`ldl_solve_blocked`, `ldl_solve_warp`) instead of one. A warp per
-// block, a lane per row: L_bb = M_0 ⋯ M_{R−1} with M_k = I + l_k e_kᵀ, and step k applies
-// M_k⁻¹ to rows i > k (X_ij −= L_ik X_kj for j < k, X_ik = −L_ik); row k is final after
-// step k − 1. Ends with a barrier.
-// Row i of a diagonal block −= lik · row k over its first k entries (`ldl_invert_diag`). Rows
-// i and k differ; the restrict qualifiers say so, and the compiler issues the loads of later
-// entries before the stores of earlier ones.
+// triangle holds C = L·D (unscaled columns); this replaces each diagonal block's part by
+// X_bb = L_bb⁻¹ (unit lower, L = C·D⁻¹), keeping C in the off-diagonal blocks. The triangular
+// solves then take 32 rows at a time (`ldl_solve_blocked`, `ldl_solve_warp`) instead of one.
+// A warp per block. Ends with a barrier.
+// - f64: a lane per column, in registers. Lane j computes column j by forward substitution,
+//   X_ij = −Σ_{k<i} L_ik X_kj (X_jj = 1, X_ij = 0 for i < j), keeping y_k = D⁻¹_k X_kj so that
+//   L_ik X_kj = C_ik y_k: at row i every lane reads the same C_ik (broadcast loads) and does i
+//   FMAs, with no loads or stores of its own entries (session 7, notes/gpu_s6.md: −3.5 %
+//   cycles per QP against the row-update scheme below). The loads go in chunks of 16 between
+//   __syncwarp()s, which keeps the compiler from hoisting a whole row's loads (with them in
+//   registers next to y the kernel spilled and the called triangular solve lost its load
+//   registers); row i is stored after the first __syncwarp() of row i + 1, when every lane has
+//   read it.
+// - f32: a lane per row: L_bb = M_0 ⋯ M_{R−1} with M_k = I + l_k e_kᵀ, and step k applies
+//   M_k⁻¹ to rows i > k (X_ij −= L_ik X_kj for j < k, X_ik = −L_ik); row k is final after
+//   step k − 1. (The f64 scheme in f32 rounded differently and solved 2046 of 2048 random
+//   QPs instead of 2048.)
+// Row i of a diagonal block −= lik · row k over its first k entries (f32). Rows i and k
+// differ; the restrict qualifiers say so, and the compiler issues the loads of later entries
+// before the stores of earlier ones.
 template <typename T>
 __device__ __forceinline__ void inv_row_update(T* __restrict__ xi, const T* __restrict__ xk, const T lik,
                                                const int k) {
@@ -543,16 +554,42 @@ __device__ __forceinline__ void inv_row_update(T* __restrict__ xi, const T* __re
 template <typename T>
 __device__ __forceinline__ void ldl_invert_diag(T* K, int ld, const T* invD, int N) {
     const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
-    for (int b = w; 32 * b < N; b += NW) {
-        const int o = 32 * b, R = min(32, N - o);
-        T* xi = K + (o + (l < R ? l : 0)) * ld + o;
-        for (int k = 0; k + 1 < R; k++) {
-            if (l > k && l < R) {
-                const T lik = xi[k] * invD[o + k];
-                inv_row_update<T>(xi, K + (o + k) * ld + o, lik, k);
-                xi[k] = -lik;
+    if constexpr (sizeof(T) == 8) {
+        for (int b = w; 32 * b < N; b += NW) {
+            const int o = 32 * b, R = min(32, N - o);
+            T* Kb = K + o * ld + o;
+            T y[32];
+            T xp = T(0);  // X_{i−1,l}
+#pragma unroll
+            for (int i = 0; i < 32; i++) {
+                if (i >= R) break;  // warp-uniform
+                const T* ci = Kb + i * ld;
+                T s = T(0);
+#pragma unroll
+                for (int k0 = 0; k0 < (i > 0 ? i : 1); k0 += 16) {
+                    __syncwarp();
+                    if (k0 == 0 && i > 0 && i - 1 > l) Kb[(i - 1) * ld + l] = xp;
+#pragma unroll
+                    for (int k = k0; k < k0 + 16 && k < i; k++) s += ci[k] * y[k];
+                }
+                xp = i == l ? T(1) : -s;
+                y[i] = xp * invD[o + i];
             }
             __syncwarp();
+            if (R - 1 > l) Kb[(R - 1) * ld + l] = xp;
+        }
+    } else {
+        for (int b = w; 32 * b < N; b += NW) {
+            const int o = 32 * b, R = min(32, N - o);
+            T* xi = K + (o + (l < R ? l : 0)) * ld + o;
+            for (int k = 0; k + 1 < R; k++) {
+                if (l > k && l < R) {
+                    const T lik = xi[k] * invD[o + k];
+                    inv_row_update<T>(xi, K + (o + k) * ld + o, lik, k);
+                    xi[k] = -lik;
+                }
+                __syncwarp();
+            }
         }
     }
     __syncthreads();
