@@ -283,33 +283,6 @@ fn solve_reduced<T: Real, K: Ldl<T>>(
     }
 }
 
-/// Solves the full Newton system
-///
-/// ```text
-/// [Q  Aᵀ  Gᵀ  ] [Δz]   [rhs_x ]
-/// [A  0   0   ] [Δν] = [rhs_eq]          W = diag(λ / s)
-/// [G  0  −W⁻¹ ] [Δλ]   [rhs_in]
-/// ```
-///
-/// with the factored reduced matrix ([`solve_reduced`]), then refines iteratively against
-/// the full system: eliminating Δλ amplifies rounding errors by W, which grows without
-/// bound at active constraints, so the residual is measured on the unreduced equations.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn solve_full<T: Real, K: Ldl<T>>(
-    lp: &Local<T>,
-    kkt: &K,
-    w: &[T],
-    buf: &mut [T],
-    tp: &mut [T],
-    rf: &mut Refine<T>,
-    rhs_x: &[T],
-    rhs_eq: &[T],
-    rhs_in: &[T],
-    out: &mut Dir<T>,
-) {
-    solve_refined(lp, kkt, w, buf, tp, rf, rhs_x, rhs_eq, rhs_in, None, out);
-}
-
 /// The τ row and column that border the full system in the homogeneous embedding's Newton
 /// system (notes/ALGORITHM.md §4, steps 4–5):
 ///
@@ -330,7 +303,30 @@ pub(crate) struct Border<'a, T> {
     pub rt: T,
 }
 
-impl<T: Real> Border<'_, T> {
+impl<'a, T: Real> Border<'a, T> {
+    /// The border at an iterate (Qz, τ, κ, zᵀQz) with the constant direction `d2`; the τ row's
+    /// right-hand side `rt` is set per solve.
+    pub(crate) fn new(
+        lp: &Local<T>,
+        Qz: &'a [T],
+        tau: T,
+        kappa: T,
+        zQz: T,
+        d2: &'a Dir<T>,
+    ) -> Self {
+        let den0 = kappa / tau + zQz / (tau * tau);
+        let mut b = Border {
+            Qz,
+            tau,
+            den0,
+            den: T::zero(),
+            d2,
+            rt: T::zero(),
+        };
+        b.den = den0 - b.row(lp, d2);
+        b
+    }
+
     /// (q + 2Qz/τ)ᵀΔz + bᵀΔν + hᵀΔλ.
     fn row(&self, lp: &Local<T>, d: &Dir<T>) -> T {
         dot(&lp.q, &d.z)
@@ -357,11 +353,23 @@ impl<T: Real> Border<'_, T> {
     }
 }
 
-/// [`solve_full`], or with `border` the homogeneous embedding's bordered system (Δτ in
-/// `out.tau`), refined as one system: its residual is measured on the unreduced equations
-/// and the τ row, and each correction is a reduced solve completed by the border.
+/// Solves the full Newton system
+///
+/// ```text
+/// [Q  Aᵀ  Gᵀ  ] [Δz]   [rhs_x ]
+/// [A  0   0   ] [Δν] = [rhs_eq]          W = diag(λ / s)
+/// [G  0  −W⁻¹ ] [Δλ]   [rhs_in]
+/// ```
+///
+/// with the factored reduced matrix ([`solve_reduced`]), then refines iteratively against
+/// the full system: eliminating Δλ amplifies rounding errors by W, which grows without
+/// bound at active constraints, so the residual is measured on the unreduced equations.
+///
+/// With `border`, the system is the homogeneous embedding's bordered one (Δτ in `out.tau`),
+/// refined as one system: its residual is measured on the unreduced equations and the τ
+/// row, and each correction is a reduced solve completed by the border.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn solve_refined<T: Real, K: Ldl<T>>(
+pub(crate) fn solve_full<T: Real, K: Ldl<T>>(
     lp: &Local<T>,
     kkt: &K,
     w: &[T],
@@ -579,19 +587,19 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
     } = &mut wk;
     if lp.is_lp() {
         let zero_n = vec![T::zero(); n];
-        solve_full(lp, kkt, w, buf, tp, rf, &zero_n, &lp.b, &lp.h, d1);
+        solve_full(lp, kkt, w, buf, tp, rf, &zero_n, &lp.b, &lp.h, None, d1);
         z.copy_from_slice(&d1.z);
         for i in 0..p {
             s[i] = -d1.lam[i];
         }
         let neg_q: Vec<T> = lp.q.iter().map(|&x| -x).collect();
         let (zero_m, zero_p) = (vec![T::zero(); m], vec![T::zero(); p]);
-        solve_full(lp, kkt, w, buf, tp, rf, &neg_q, &zero_m, &zero_p, d2);
+        solve_full(lp, kkt, w, buf, tp, rf, &neg_q, &zero_m, &zero_p, None, d2);
         nu.copy_from_slice(&d2.nu);
         lam.copy_from_slice(&d2.lam);
     } else {
         let neg_q: Vec<T> = lp.q.iter().map(|&x| -x).collect();
-        solve_full(lp, kkt, w, buf, tp, rf, &neg_q, &lp.b, &lp.h, d1);
+        solve_full(lp, kkt, w, buf, tp, rf, &neg_q, &lp.b, &lp.h, None, d1);
         z.copy_from_slice(&d1.z);
         nu.copy_from_slice(&d1.nu);
         for i in 0..p {
@@ -906,17 +914,8 @@ fn newton_step<T: Real>(
         &mut d2.nu,
         &mut d2.lam,
     );
-    // Denominator of Δτ: κ/τ − qᵀz2 − bᵀν2 − hᵀλ2 + ξᵀQξ − 2ξᵀQz2, ξ = z/τ.
-    let den0 = kappa / tau + zQz / (tau * tau);
-    let mut border = Border {
-        Qz,
-        tau,
-        den0,
-        den: T::zero(),
-        d2,
-        rt: T::zero(),
-    };
-    border.den = den0 - border.row(lp, d2);
+    // With it the denominator of Δτ: κ/τ − qᵀz2 − bᵀν2 − hᵀλ2 + ξᵀQξ − 2ξᵀQz2, ξ = z/τ.
+    let mut border = Border::new(lp, Qz, tau, kappa, zQz, d2);
 
     // Direction for residual factor `f` and complementarity terms (d_s, d_κ), where
     // d_s is passed in `ds` (overwritten by Δs).
@@ -931,7 +930,7 @@ fn newton_step<T: Real>(
             rhs_in[i] = -f * r_in[i] + ds[i] / lam[i];
         }
         border.rt = f * rtau - dkappa / tau;
-        solve_refined(
+        solve_full(
             lp,
             kkt,
             w,
@@ -1141,47 +1140,101 @@ mod tests {
         ((x >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
     }
 
+    /// The systems of the refinement tests, (n, m, p, rank of Q): without equality
+    /// constraints, with them, and with a singular Q.
+    const CASES: [(usize, usize, usize, usize); 3] =
+        [(30, 0, 40, 30), (25, 5, 30, 25), (20, 3, 35, 5)];
+
+    /// The data of case `case` (Q = LLᵀ of the case's rank), unscaled.
+    fn example(case: usize) -> Local<f64> {
+        let (n, m, p, rank) = CASES[case];
+        let L = Mat::from_fn(n, rank, |i, j| r(1000 * case + i * 97 + j));
+        Local {
+            n,
+            m,
+            p,
+            Q: Mat::from_fn(n, n, |i, j| (0..rank).map(|k| L[(i, k)] * L[(j, k)]).sum()),
+            q: (0..n).map(|i| r(7 + i)).collect(),
+            A: Mat::from_fn(m, n, |i, j| r(3000 + i * 31 + j)),
+            b: (0..m).map(|i| r(11 + i)).collect(),
+            G: Mat::from_fn(p, n, |i, j| r(5000 + i * 53 + j)),
+            h: (0..p).map(|i| r(13 + i)).collect(),
+            scaling: Scaling::identity(n, m + p),
+        }
+    }
+
+    /// W from 10^−spread to 10^spread: early iterations (1), or near a solution (8: active
+    /// constraints large, inactive ones small).
+    fn weights(case: usize, p: usize, spread: f64) -> Vec<f64> {
+        (0..p)
+            .map(|k| 10f64.powf(spread * r(17 + k + case).signum() * (0.5 + 0.5 * r(19 + k).abs())))
+            .collect()
+    }
+
+    /// The right-hand sides (x, eq, in) of trial `trial`.
+    fn rhs(trial: usize, lp: &Local<f64>) -> [Vec<f64>; 3] {
+        [
+            (0..lp.n).map(|i| r(100 * trial + i)).collect(),
+            (0..lp.m).map(|i| r(200 * trial + i + 50)).collect(),
+            (0..lp.p).map(|i| r(300 * trial + i + 90)).collect(),
+        ]
+    }
+
+    /// ‖rhs + Δτ·(−q, b, h) − [Q Aᵀ Gᵀ; A 0 0; G 0 −W⁻¹]·(Δz, Δν, Δλ)‖∞, computed plainly.
+    fn full_residual(
+        lp: &Local<f64>,
+        w: &[f64],
+        [rx, req, rin]: &[Vec<f64>; 3],
+        d: &Dir<f64>,
+        dtau: f64,
+    ) -> f64 {
+        let (n, m, p) = (lp.n, lp.m, lp.p);
+        let mut err = 0f64;
+        for i in 0..n {
+            let mut e = rx[i] - dtau * lp.q[i];
+            for j in 0..n {
+                e -= lp.Q[(i, j)] * d.z[j];
+            }
+            for k in 0..m {
+                e -= lp.A[(k, i)] * d.nu[k];
+            }
+            for k in 0..p {
+                e -= lp.G[(k, i)] * d.lam[k];
+            }
+            err = err.max(e.abs());
+        }
+        for k in 0..m {
+            let az = (0..n).map(|j| lp.A[(k, j)] * d.z[j]).sum::<f64>();
+            err = err.max((req[k] + dtau * lp.b[k] - az).abs());
+        }
+        for k in 0..p {
+            let gz = (0..n).map(|j| lp.G[(k, j)] * d.z[j]).sum::<f64>();
+            err = err.max((rin[k] + dtau * lp.h[k] - gz + d.lam[k] / w[k]).abs());
+        }
+        err
+    }
+
+    /// The refinement tolerance for right-hand sides of ∞-norm `norm`.
+    fn tolerance(tols: &Tols<f64>, norm: f64) -> f64 {
+        tols.kkt.refine_abstol + tols.kkt.refine_reltol * norm
+    }
+
+    fn inf(v: &[Vec<f64>; 3]) -> f64 {
+        v.iter().flatten().fold(0f64, |a, x| a.max(x.abs()))
+    }
+
     /// [`UNVERIFIED_CORRECTION`] against verifying every correction: for W from 1e-8 to 1e8
     /// (as near a solution: active and inactive constraints), with and without equality
     /// constraints and with a singular Q, `solve_full` leaves the full system's residual
     /// within a factor 10 of what the verified refinement reaches (and of its tolerance).
     #[test]
     fn unverified_first_corrections_keep_the_refined_accuracy() {
-        let s = Settings::default();
-        let tols = Tols::<f64>::for_data(&s, false);
-        for (case, (n, m, p, rank)) in [(30, 0, 40, 30), (25, 5, 30, 25), (20, 3, 35, 5)]
-            .into_iter()
-            .enumerate()
-        {
-            let L = Mat::from_fn(n, rank, |i, j| r(1000 * case + i * 97 + j));
-            let mut Q = Mat::<f64>::zeros(n, n);
-            for i in 0..n {
-                for j in 0..n {
-                    Q[(i, j)] = (0..rank).map(|k| L[(i, k)] * L[(j, k)]).sum::<f64>();
-                }
-            }
-            let lp = Local {
-                n,
-                m,
-                p,
-                Q,
-                q: (0..n).map(|i| r(7 + i)).collect(),
-                A: Mat::from_fn(m, n, |i, j| r(3000 + i * 31 + j)),
-                b: (0..m).map(|i| r(11 + i)).collect(),
-                G: Mat::from_fn(p, n, |i, j| r(5000 + i * 53 + j)),
-                h: (0..p).map(|i| r(13 + i)).collect(),
-                scaling: Scaling::identity(n, m + p),
-            };
+        let tols = Tols::<f64>::for_data(&Settings::default(), false);
+        for case in 0..CASES.len() {
+            let lp = example(case);
+            let (n, m, p) = (lp.n, lp.m, lp.p);
             for spread in [1.0, 8.0] {
-                // W from 10^−spread to 10^spread: early iterations (1), or near a solution (8:
-                // active constraints large, inactive ones small).
-                let w: Vec<f64> = (0..p)
-                    .map(|k| {
-                        10f64.powf(
-                            spread * r(17 + k + case).signum() * (0.5 + 0.5 * r(19 + k).abs()),
-                        )
-                    })
-                    .collect();
+                let w = weights(case, p, spread);
                 let mut kkt = Kkt::new(n, m, p, tols.kkt);
                 assert!(kkt.factor(&lp.Q, &lp.A, &lp.G, &w));
                 let verified = KktParams {
@@ -1191,49 +1244,19 @@ mod tests {
                 let mut kkt_verified = Kkt::new(n, m, p, verified);
                 assert!(kkt_verified.factor(&lp.Q, &lp.A, &lp.G, &w));
                 for trial in 0..5 {
-                    let rhs_x: Vec<f64> = (0..n).map(|i| r(100 * trial + i)).collect();
-                    let rhs_eq: Vec<f64> = (0..m).map(|i| r(200 * trial + i + 50)).collect();
-                    let rhs_in: Vec<f64> = (0..p).map(|i| r(300 * trial + i + 90)).collect();
+                    let b = rhs(trial, &lp);
                     let residual = |k: &Kkt<f64>| {
                         let mut out = Dir::zeros(n, m, p);
                         let (mut buf, mut tp) = (vec![0.0; n + m], vec![0.0; p]);
                         let mut rf = Refine::new(n, m, p);
                         solve_full(
-                            &lp, k, &w, &mut buf, &mut tp, &mut rf, &rhs_x, &rhs_eq, &rhs_in,
+                            &lp, k, &w, &mut buf, &mut tp, &mut rf, &b[0], &b[1], &b[2], None,
                             &mut out,
                         );
-                        // e = rhs − [Q Aᵀ Gᵀ; A 0 0; G 0 −W⁻¹]·(z, ν, λ), computed plainly.
-                        let mut err = 0f64;
-                        for i in 0..n {
-                            let mut e = rhs_x[i];
-                            for j in 0..n {
-                                e -= lp.Q[(i, j)] * out.z[j];
-                            }
-                            for k in 0..m {
-                                e -= lp.A[(k, i)] * out.nu[k];
-                            }
-                            for k in 0..p {
-                                e -= lp.G[(k, i)] * out.lam[k];
-                            }
-                            err = err.max(e.abs());
-                        }
-                        for k in 0..m {
-                            let az = (0..n).map(|j| lp.A[(k, j)] * out.z[j]).sum::<f64>();
-                            err = err.max((rhs_eq[k] - az).abs());
-                        }
-                        for k in 0..p {
-                            let gz = (0..n).map(|j| lp.G[(k, j)] * out.z[j]).sum::<f64>();
-                            err = err.max((rhs_in[k] - gz + out.lam[k] / w[k]).abs());
-                        }
-                        err
+                        full_residual(&lp, &w, &b, &out, 0.0)
                     };
                     let (err, err_verified) = (residual(&kkt), residual(&kkt_verified));
-                    let norm = rhs_x
-                        .iter()
-                        .chain(&rhs_eq)
-                        .chain(&rhs_in)
-                        .fold(0f64, |a, v| a.max(v.abs()));
-                    let tol = tols.kkt.refine_abstol + tols.kkt.refine_reltol * norm;
+                    let tol = tolerance(&tols, inf(&b));
                     assert!(
                         err <= 10.0 * tol.max(err_verified),
                         "case {case}, W spread {spread}, trial {trial}: residual {err:e}, \
@@ -1254,32 +1277,17 @@ mod tests {
     /// The bordered refinement of steps 5 and 7 (`solve_refined` with a [`Border`] built on
     /// the unrefined constant direction) solves the homogeneous embedding's Newton system:
     /// its residual, computed plainly on the unreduced equations and the τ row, is within 10×
-    /// of the refinement tolerance, for W from 1e-8 to 1e8, with and without equalities and
-    /// with a singular Q; and it agrees with eliminating Δτ from two separately refined solves
-    /// (the method it replaced), while the unrefined elimination alone misses the tolerance.
+    /// of the refinement tolerance (or of what two separately refined solves reach, the method
+    /// it replaced, at W spread 1e±8), for W from 1e-8 to 1e8, with and without equalities and
+    /// with a singular Q; its direction agrees with that method's; and the unrefined
+    /// elimination alone misses the tolerance.
     #[test]
     fn bordered_refinement_solves_the_embedding_newton_system() {
-        let s = Settings::default();
-        let tols = Tols::<f64>::for_data(&s, false);
+        let tols = Tols::<f64>::for_data(&Settings::default(), false);
         let mut unrefined_missed = 0;
-        for (case, (n, m, p, rank)) in [(30, 0, 40, 30), (25, 5, 30, 25), (20, 3, 35, 5)]
-            .into_iter()
-            .enumerate()
-        {
-            let L = Mat::from_fn(n, rank, |i, j| r(1000 * case + i * 97 + j));
-            let Q = Mat::from_fn(n, n, |i, j| (0..rank).map(|k| L[(i, k)] * L[(j, k)]).sum());
-            let lp = Local {
-                n,
-                m,
-                p,
-                Q,
-                q: (0..n).map(|i| r(7 + i)).collect(),
-                A: Mat::from_fn(m, n, |i, j| r(3000 + i * 31 + j)),
-                b: (0..m).map(|i| r(11 + i)).collect(),
-                G: Mat::from_fn(p, n, |i, j| r(5000 + i * 53 + j)),
-                h: (0..p).map(|i| r(13 + i)).collect(),
-                scaling: Scaling::identity(n, m + p),
-            };
+        for case in 0..CASES.len() {
+            let lp = example(case);
+            let (n, m, p) = (lp.n, lp.m, lp.p);
             // An iterate: z, τ, κ (and with them Qz, zᵀQz).
             let z: Vec<f64> = (0..n).map(|i| r(23 + i + case)).collect();
             let Qz: Vec<f64> = (0..n)
@@ -1288,13 +1296,7 @@ mod tests {
             let zQz: f64 = dot(&z, &Qz);
             let (tau, kappa) = (0.7, 0.2);
             for spread in [1.0, 8.0] {
-                let w: Vec<f64> = (0..p)
-                    .map(|k| {
-                        10f64.powf(
-                            spread * r(17 + k + case).signum() * (0.5 + 0.5 * r(19 + k).abs()),
-                        )
-                    })
-                    .collect();
+                let w = weights(case, p, spread);
                 let mut kkt = Kkt::new(n, m, p, tols.kkt);
                 assert!(kkt.factor(&lp.Q, &lp.A, &lp.G, &w));
                 let (mut buf, mut tp) = (vec![0.0; n + m], vec![0.0; p]);
@@ -1314,70 +1316,33 @@ mod tests {
                     &mut d2.nu,
                     &mut d2.lam,
                 );
-                let den0 = kappa / tau + zQz / (tau * tau);
-                let mut border = Border {
-                    Qz: &Qz,
-                    tau,
-                    den0,
-                    den: 0.0,
-                    d2: &d2,
-                    rt: 0.0,
-                };
-                border.den = den0 - border.row(&lp, &d2);
+                let mut border = Border::new(&lp, &Qz, tau, kappa, zQz, &d2);
+                let den0 = border.den0;
                 for trial in 0..5 {
-                    let rhs_x: Vec<f64> = (0..n).map(|i| r(100 * trial + i)).collect();
-                    let rhs_eq: Vec<f64> = (0..m).map(|i| r(200 * trial + i + 50)).collect();
-                    let rhs_in: Vec<f64> = (0..p).map(|i| r(300 * trial + i + 90)).collect();
+                    let b = rhs(trial, &lp);
                     border.rt = r(400 * trial + 1);
-                    // The bordered system's residual, computed plainly.
+                    // The bordered system's residual: the full system's, and the τ row's.
                     let residual = |d: &Dir<f64>| {
-                        let dt = d.tau;
-                        let mut err = 0f64;
-                        for i in 0..n {
-                            let mut e = rhs_x[i] - dt * lp.q[i];
-                            for j in 0..n {
-                                e -= lp.Q[(i, j)] * d.z[j];
-                            }
-                            for k in 0..m {
-                                e -= lp.A[(k, i)] * d.nu[k];
-                            }
-                            for k in 0..p {
-                                e -= lp.G[(k, i)] * d.lam[k];
-                            }
-                            err = err.max(e.abs());
-                        }
-                        for k in 0..m {
-                            let az = (0..n).map(|j| lp.A[(k, j)] * d.z[j]).sum::<f64>();
-                            err = err.max((rhs_eq[k] + dt * lp.b[k] - az).abs());
-                        }
-                        for k in 0..p {
-                            let gz = (0..n).map(|j| lp.G[(k, j)] * d.z[j]).sum::<f64>();
-                            err = err.max((rhs_in[k] + dt * lp.h[k] - gz + d.lam[k] / w[k]).abs());
-                        }
                         let row = (0..n)
                             .map(|j| (lp.q[j] + 2.0 * Qz[j] / tau) * d.z[j])
                             .chain((0..m).map(|k| lp.b[k] * d.nu[k]))
                             .chain((0..p).map(|k| lp.h[k] * d.lam[k]))
                             .sum::<f64>();
-                        err.max((border.rt - dt * den0 + row).abs())
+                        full_residual(&lp, &w, &b, d, d.tau)
+                            .max((border.rt - d.tau * den0 + row).abs())
                     };
-                    let norm = rhs_x
-                        .iter()
-                        .chain(&rhs_eq)
-                        .chain(&rhs_in)
-                        .fold(border.rt.abs(), |a, v| a.max(v.abs()));
-                    let tol = tols.kkt.refine_abstol + tols.kkt.refine_reltol * norm;
+                    let tol = tolerance(&tols, inf(&b).max(border.rt.abs()));
                     let mut out = Dir::zeros(n, m, p);
-                    solve_refined(
+                    solve_full(
                         &lp,
                         &kkt,
                         &w,
                         &mut buf,
                         &mut tp,
                         &mut rf,
-                        &rhs_x,
-                        &rhs_eq,
-                        &rhs_in,
+                        &b[0],
+                        &b[1],
+                        &b[2],
                         Some(&border),
                         &mut out,
                     );
@@ -1391,9 +1356,9 @@ mod tests {
                         &w,
                         &mut buf,
                         &mut tp,
-                        &rhs_x,
-                        &rhs_eq,
-                        &rhs_in,
+                        &b[0],
+                        &b[1],
+                        &b[2],
                         &mut raw.z,
                         &mut raw.nu,
                         &mut raw.lam,
@@ -1405,22 +1370,23 @@ mod tests {
                     // Two refined solves, Δτ eliminated from them.
                     let (mut d1, mut d2r) = (Dir::zeros(n, m, p), Dir::zeros(n, m, p));
                     solve_full(
-                        &lp, &kkt, &w, &mut buf, &mut tp, &mut rf, &rhs_x, &rhs_eq, &rhs_in,
+                        &lp, &kkt, &w, &mut buf, &mut tp, &mut rf, &b[0], &b[1], &b[2], None,
                         &mut d1,
                     );
                     solve_full(
-                        &lp, &kkt, &w, &mut buf, &mut tp, &mut rf, &neg_q, &lp.b, &lp.h, &mut d2r,
+                        &lp, &kkt, &w, &mut buf, &mut tp, &mut rf, &neg_q, &lp.b, &lp.h, None,
+                        &mut d2r,
                     );
                     let dtau = (border.rt + border.row(&lp, &d1)) / (den0 - border.row(&lp, &d2r));
                     let mut old = Dir::zeros(n, m, p);
-                    for j in 0..n {
-                        old.z[j] = d1.z[j] + dtau * d2r.z[j];
-                    }
-                    for k in 0..m {
-                        old.nu[k] = d1.nu[k] + dtau * d2r.nu[k];
-                    }
-                    for k in 0..p {
-                        old.lam[k] = d1.lam[k] + dtau * d2r.lam[k];
+                    for (o, (a, b)) in [
+                        (&mut old.z, (&d1.z, &d2r.z)),
+                        (&mut old.nu, (&d1.nu, &d2r.nu)),
+                        (&mut old.lam, (&d1.lam, &d2r.lam)),
+                    ] {
+                        for (x, (y, v)) in o.iter_mut().zip(a.iter().zip(b)) {
+                            *x = y + dtau * v;
+                        }
                     }
                     old.tau = dtau;
                     let err_old = residual(&old);
@@ -1438,12 +1404,12 @@ mod tests {
                         out.tau
                     );
                     for j in 0..n {
-                        let zj = d1.z[j] + dtau * d2r.z[j];
-                        let big = 1f64.max(zj.abs()).max(d2r.z[j].abs() * scale);
+                        let big = 1f64.max(old.z[j].abs()).max(d2r.z[j].abs() * scale);
                         assert!(
-                            (out.z[j] - zj).abs() <= 1e-6 * big,
-                            "{at}: Δz[{j}] {} against {zj}",
-                            out.z[j]
+                            (out.z[j] - old.z[j]).abs() <= 1e-6 * big,
+                            "{at}: Δz[{j}] {} against {}",
+                            out.z[j],
+                            old.z[j]
                         );
                     }
                 }
