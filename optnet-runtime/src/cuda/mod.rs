@@ -38,6 +38,8 @@
 //!   timers, the solves split into G products, triangular solves, refinement residuals and
 //!   corrections) and the iteration and refinement counts, and the host's time to pack and
 //!   upload the data, wait for the kernel and unpack the results.
+//! - `OPTNET_CUDA_F32_ARITHMETIC=f64` solves f32 batches with the f64 kernel (converted as
+//!   they are uploaded, f32 tolerances, answers rounded to f32), as the CPU backend does.
 //! - Uploads are packed into a page-locked host buffer kept by the context (grown when too
 //!   small), so a call does not fault in fresh pages and the copy runs at DMA speed.
 //!
@@ -88,6 +90,14 @@ pub(crate) fn profiling() -> Profile {
         Ok(v) if v == "total" => Profile::Total,
         _ => Profile::Phases,
     })
+}
+
+/// Whether f32 batches are solved by the f64 kernel (`OPTNET_CUDA_F32_ARITHMETIC=f64`, an
+/// experiment knob, read once per process): converted as they are uploaded, stopped at the
+/// f32 tolerances, answers and gradients rounded to f32, as the CPU backend solves them.
+pub(crate) fn f32_in_f64() -> bool {
+    static F: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *F.get_or_init(|| std::env::var("OPTNET_CUDA_F32_ARITHMETIC").as_deref() == Ok("f64"))
 }
 
 /// Threads per block: 256, or `OPTNET_CUDA_THREADS=512` (an experiment knob: more warps to
@@ -171,15 +181,22 @@ struct Params {
 unsafe impl DeviceRepr for Params {}
 
 impl Params {
-    /// The settings for precision `T`, as the CPU backend adjusts them: in `f32` tolerances
-    /// are raised to [`Settings::F32_TOL_FLOOR`] (gaps to [`Settings::F32_GAP_FLOOR`]) and the
-    /// regularization to multiples of ε.
-    fn new<T: Real>(s: &Settings) -> Params {
-        let single = T::NAME == "f32";
-        let eps = T::epsilon().to64();
-        let floor = |x: f64, f: f64| if single { x.max(f) } else { x };
-        let tol = |x: f64| floor(x, Settings::F32_TOL_FLOOR);
-        let gap = |x: f64| floor(x, Settings::F32_GAP_FLOOR);
+    /// The settings for data of precision `T` solved in the arithmetic of `E`, as the CPU
+    /// backend adjusts them: for `f32` data the tolerances are raised to
+    /// [`Settings::F32_TOL_FLOOR`] (gaps to [`Settings::F32_GAP_FLOOR`]); in `f32` arithmetic
+    /// the regularization and refinement constants to multiples of its ε.
+    fn new<T: Real, E: Elem>(s: &Settings) -> Params {
+        let data_single = T::NAME == "f32";
+        let single = !E::DOUBLE;
+        let eps = if single {
+            f32::EPSILON as f64
+        } else {
+            f64::EPSILON
+        };
+        let floor_if = |cond: bool, x: f64, f: f64| if cond { x.max(f) } else { x };
+        let floor = |x: f64, f: f64| floor_if(single, x, f);
+        let tol = |x: f64| floor_if(data_single, x, Settings::F32_TOL_FLOOR);
+        let gap = |x: f64| floor_if(data_single, x, Settings::F32_GAP_FLOOR);
         Params {
             tol_gap_abs: gap(s.tol_gap_abs),
             tol_gap_rel: gap(s.tol_gap_rel),
@@ -374,7 +391,7 @@ pub(crate) fn solve<T: Real>(
     settings: &Settings,
     qp: &QpBatch<'_, T>,
 ) -> Result<Solution<T>, Error> {
-    if T::NAME == "f64" {
+    if T::NAME == "f64" || f32_in_f64() {
         solve_as::<T, f64>(ctx, settings, qp)
     } else {
         solve_as::<T, f32>(ctx, settings, qp)
@@ -449,7 +466,7 @@ fn solve_as<T: Real, E: Elem>(
     (l.o_b, l.s_b) = place(&mut len, qp.b.as_ref());
     (l.o_g, l.s_g) = place(&mut len, qp.G.as_ref());
     (l.o_h, l.s_h) = place(&mut len, qp.h.as_ref());
-    let params = Params::new::<T>(settings);
+    let params = Params::new::<T, E>(settings);
 
     if batch == 0 {
         return Ok(empty_solution(n, m, p, ctx, l));
@@ -729,7 +746,7 @@ fn backward_as<T: Real, E: Elem>(
     let (batch, n, m, p) = (l.batch as usize, l.n as usize, l.m as usize, l.p as usize);
     let kernels = ctx.kernels(E::DOUBLE)?;
     let stream = &ctx.stream;
-    let params = Params::new::<T>(settings);
+    let params = Params::new::<T, E>(settings);
     let host: Vec<E> = dl_dz.iter().map(|&x| E::from_real(x)).collect();
     let mut g = ctx.take::<E>(host.len(), E::pool)?;
     {
