@@ -518,7 +518,7 @@ __device__ __forceinline__ void ldl_factor(T* K, int ld, int N, int n, T* D, T* 
 // Inverts the diagonal 32×32 blocks of L in place: after `ldl_factor` the strict lower
 // triangle holds C = L·D (unscaled columns); this replaces each diagonal block's part by
 // X_bb = L_bb⁻¹ (unit lower, L = C·D⁻¹), keeping C in the off-diagonal blocks. The triangular
-// solves then take 32 rows at a time (`ldl_solve_blocked`, `ldl_solve_warp`) instead of one.
+// solves then take 32 rows at a time (`ldl_solve_blocked`) instead of one.
 // A warp per block. Ends with a barrier.
 // - f64: a lane per column, in registers. Lane j computes column j by forward substitution,
 //   X_ij = −Σ_{k<i} L_ik X_kj (X_jj = 1, X_ij = 0 for i < j), keeping y_k = D⁻¹_k X_kj so that
@@ -596,21 +596,31 @@ __device__ __forceinline__ void ldl_invert_diag(T* K, int ld, const T* invD, int
 }
 
 // The triangular solves of the reduced solve (ALGORITHM §3 "solve", 1) after
-// `ldl_invert_diag`, 32 rows at a time. In f64 the whole block solves (`ldl_solve_blocked`),
-// in f32 one warp per right-hand side (`ldl_solve_warp`).
+// `ldl_invert_diag`, 32 rows at a time, by the whole block (`ldl_solve_blocked`).
+
+// A solution entry as the solve stores it (X = T: the value itself). f32 solves on a double
+// copy of x (X = double) and rounds each finished entry u_i (forward) and x_i (backward) to
+// f32, as the earlier one-warp f32 solve stored them in x: the later blocks then read the
+// same values as before, and only the order of the double sums differs. (Keeping them in
+// double instead solved 2042 of 2048 random QPs, not 2048: session 8, notes/gpu_s6.md.)
+template <typename T, typename X>
+__device__ __forceinline__ X solve_store(double v) {
+    if constexpr (sizeof(X) > sizeof(T)) return (X)(T)v;
+    return (X)v;
+}
 
 // Forward step inside diagonal block o (R ≤ 32 rows) for one right-hand side, by one warp
-// (f64): x_b holds the block's right-hand side, the finished blocks already subtracted; every
+// (x in double in both precisions): x_b holds the block's right-hand side, the finished blocks already subtracted; every
 // lane sums its row of the inverted block (y = X_bb·x_b) with independent loads, then
 // u = D⁻¹y overwrites x_b.
-template <typename T>
-__device__ __forceinline__ void ldl_block_forward(const T* K, int ld, const T* invD, int o, int R, T* x) {
+template <typename T, typename X = T>
+__device__ __forceinline__ void ldl_block_forward(const T* K, int ld, const T* invD, int o, int R, X* x) {
     const int l = threadIdx.x & 31, i = o + l;
     const bool in = l < R;
     double y0 = in ? x[i] : 0.0, y1 = 0.0, y2 = 0.0, y3 = 0.0;
     if (in) {
         const T* xi = K + i * ld + o;
-        const T* xo = x + o;
+        const X* xo = x + o;
         int jj = 0;
         for (; jj + 3 < l; jj += 4) {
             y0 += xi[jj] * xo[jj];
@@ -622,13 +632,13 @@ __device__ __forceinline__ void ldl_block_forward(const T* K, int ld, const T* i
     }
     const double y = (y0 + y1) + (y2 + y3);
     __syncwarp();
-    if (in) x[i] = y * invD[i];
+    if (in) x[i] = solve_store<T, X>(y * invD[i]);
 }
 
-// Backward step inside diagonal block o for one right-hand side, by one warp (f64): x_b holds
+// Backward step inside diagonal block o for one right-hand side, by one warp: x_b holds
 // the block's right-hand side, the later blocks already subtracted; x_b ← X_bbᵀ x_b.
-template <typename T>
-__device__ __forceinline__ void ldl_block_backward(const T* K, int ld, int o, int R, T* x) {
+template <typename T, typename X = T>
+__device__ __forceinline__ void ldl_block_backward(const T* K, int ld, int o, int R, X* x) {
     const int l = threadIdx.x & 31, c = o + l;
     const bool in = l < R;
     double y0 = in ? x[c] : 0.0, y1 = 0.0, y2 = 0.0, y3 = 0.0;
@@ -644,7 +654,7 @@ __device__ __forceinline__ void ldl_block_backward(const T* K, int ld, int o, in
     }
     const double y = (y0 + y1) + (y2 + y3);
     __syncwarp();
-    if (in) x[c] = y;
+    if (in) x[c] = solve_store<T, X>(y);
 }
 
 // f64: x_r ← (L D Lᵀ)⁻¹ x_r for the NR right-hand sides x, x + V, … by the whole block: for
@@ -654,15 +664,19 @@ __device__ __forceinline__ void ldl_block_backward(const T* K, int ld, int o, in
 // notes/gpu_s4.md). Each of those sums is split over 32/W lanes of one warp (W rows or
 // columns per warp, the smallest of 8, 16, 32 that covers the rest in one pass) and combined
 // by shuffles. Forward: L y = x with u = D⁻¹y overwriting x (L_ij y_j = C_ij u_j); backward:
-// Lᵀx = u. Two barriers per block and direction; ends with a barrier. (In f32 the same
-// scheme rounds each block's partial sums to f32 and lost accuracy: `ldl_solve_warp`.)
-template <typename T, int NR>
-__device__ __noinline__ void ldl_solve_blocked(const T* K, int ld, const T* invD, int N, T* x, int V) {
+// Lᵀx = u. Two barriers per block and direction; ends with a barrier.
+// f32 (session 8, notes/gpu_s6.md): x is a double copy (X = double), so that the partial sums
+// of the right-looking updates stay in double (in x of type f32 they were rounded to f32 per
+// block and lost accuracy, session 5); entries are rounded to f32 once final (`solve_store`).
+// It replaced a solve by one warp per right-hand side (a serial chain of shuffles per block):
+// −15 % f32 cycles per QP.
+template <typename T, int NR, typename X = T>
+__device__ __noinline__ void ldl_solve_blocked(const T* K, int ld, const T* invD, int N, X* x, int V) {
     const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
     const int nb = (N + 31) / 32;
     for (int b = 0; b < nb; b++) {
         const int o = 32 * b;
-        if (w < NR) ldl_block_forward<T>(K, ld, invD, o, min(32, N - o), x + w * V);
+        if (w < NR) ldl_block_forward<T, X>(K, ld, invD, o, min(32, N - o), x + w * V);
         __syncthreads();
         const int rest = N - o - 32;  // rows after the block (the block is full when rest > 0)
         if (rest <= 0) continue;
@@ -673,7 +687,7 @@ __device__ __noinline__ void ldl_solve_blocked(const T* K, int ld, const T* invD
         for (int i0 = o + 32 + W * w; i0 < N; i0 += W * NW) {
             const int i = min(i0 + ri, N - 1);
             const T* ci = K + i * ld + o + part * W;
-            const T* u = x + o + part * W;
+            const X* u = x + o + part * W;
             double a0[NR], a1[NR];
 #pragma unroll
             for (int r = 0; r < NR; r++) a0[r] = a1[r] = 0.0;
@@ -696,7 +710,7 @@ __device__ __noinline__ void ldl_solve_blocked(const T* K, int ld, const T* invD
     }
     for (int b = nb - 1; b >= 0; b--) {
         const int o = 32 * b, R = min(32, N - o);
-        if (w < NR) ldl_block_backward<T>(K, ld, o, R, x + w * V);
+        if (w < NR) ldl_block_backward<T, X>(K, ld, o, R, x + w * V);
         __syncthreads();
         if (o == 0) break;
         // Columns c < o: x_c −= D⁻¹_c Σ_i C_ic x_i over the block's R rows, lane (cc, part)
@@ -732,66 +746,6 @@ __device__ __noinline__ void ldl_solve_blocked(const T* K, int ld, const T* invD
             }
         }
         __syncthreads();
-    }
-}
-
-// f32: x ← (L D Lᵀ)⁻¹ x by one warp, no block barriers, 32 rows at a time: for each block of
-// rows the lanes first subtract the finished blocks (a dot product per lane, rows in
-// parallel, summed in double), then apply the inverted diagonal block through shuffles.
-// Forward: L y = x with u = D⁻¹y overwriting x (L_ij y_j = C_ij u_j); backward: Lᵀx = u.
-template <typename T>
-__device__ __noinline__ void ldl_solve_warp(const T* K, int ld, const T* invD, int N, T* x) {
-    const int l = threadIdx.x & 31;
-    const int nb = (N + 31) / 32;
-    for (int b = 0; b < nb; b++) {
-        const int o = 32 * b, i = o + l;
-        const bool in = i < N;
-        double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
-        if (in) {
-            const T* ci = K + i * ld;
-            for (int j = 0; j < o; j += 4) {  // o is a multiple of 32
-                a0 += (double)ci[j] * (double)x[j];
-                a1 += (double)ci[j + 1] * (double)x[j + 1];
-                a2 += (double)ci[j + 2] * (double)x[j + 2];
-                a3 += (double)ci[j + 3] * (double)x[j + 3];
-            }
-        }
-        const double acc = in ? (double)x[i] - ((a0 + a1) + (a2 + a3)) : 0.0;
-        double y = acc;
-        const T* xi = K + (in ? i : o) * ld + o;
-#pragma unroll 8
-        for (int jj = 0; jj < 31; jj++) {
-            const double aj = __shfl_sync(FULL, acc, jj);
-            if (jj < l && in) y += (double)xi[jj] * aj;
-        }
-        __syncwarp();
-        if (in) x[i] = (T)(y * (double)invD[i]);
-        __syncwarp();
-    }
-    for (int b = nb - 1; b >= 0; b--) {
-        const int o = 32 * b, c = o + l;
-        const bool in = c < N;
-        double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
-        if (in) {
-            int i = o + 32;
-            for (; i + 3 < N; i += 4) {
-                a0 += (double)K[i * ld + c] * (double)x[i];
-                a1 += (double)K[(i + 1) * ld + c] * (double)x[i + 1];
-                a2 += (double)K[(i + 2) * ld + c] * (double)x[i + 2];
-                a3 += (double)K[(i + 3) * ld + c] * (double)x[i + 3];
-            }
-            for (; i < N; i++) a0 += (double)K[i * ld + c] * (double)x[i];
-        }
-        const double acc = in ? (double)x[c] - ((a0 + a1) + (a2 + a3)) * (double)invD[c] : 0.0;
-        double y = acc;
-#pragma unroll 8
-        for (int ii = 1; ii < 32; ii++) {
-            const double ai = __shfl_sync(FULL, acc, ii);
-            if (ii > l && o + ii < N) y += (double)K[(o + ii) * ld + c] * ai;
-        }
-        __syncwarp();
-        if (in) x[c] = (T)y;
-        __syncwarp();
     }
 }
 
@@ -931,12 +885,25 @@ __device__ __forceinline__ void reduced_solve(Blk<T>& B, int bs, int is, int xs,
     if (p > 0) gemv_t<T, NR>(B.v(xs), B.G, n, B.v(S_T0), p, n, V, B.scr, true);
     long long t1 = prof_clock();
     B.sub[0] += t1 - t0;
-    // The triangular solves, 32 rows at a time: the whole block in f64, a warp per right-hand
-    // side in f32.
+    // The triangular solves, 32 rows at a time, by the whole block; f32 on a double copy of x.
     if constexpr (sizeof(T) == 8) {
         ldl_solve_blocked<T, NR>(B.K, B.ld, B.v(S_INVD), N, B.v(xs), V);
     } else {
-        if (threadIdx.x < 32 * NR) ldl_solve_warp<T>(B.K, B.ld, B.v(S_INVD), N, B.v(xs + (threadIdx.x >> 5)));
+        // x in double in Pt's scratch (NB·N ≥ 2·NR·N + 1 floats, free outside the factorization),
+        // 8-byte aligned by pointer arithmetic on shared memory (so that the solve's loads stay
+        // shared loads; through an integer cast they became generic ones).
+        const int po = (int)(B.Pt - reinterpret_cast<T*>(smem_raw));
+        double* xd = reinterpret_cast<double*>(B.Pt + (po & 1));
+        for (int i = threadIdx.x; i < N; i += NT) {
+#pragma unroll
+            for (int r = 0; r < NR; r++) xd[r * N + i] = (double)B.v(xs + r)[i];
+        }
+        __syncthreads();
+        ldl_solve_blocked<T, NR, double>(B.K, B.ld, B.v(S_INVD), N, xd, N);
+        for (int i = threadIdx.x; i < N; i += NT) {
+#pragma unroll
+            for (int r = 0; r < NR; r++) B.v(xs + r)[i] = (T)xd[r * N + i];
+        }
         __syncthreads();
     }
     t0 = prof_clock();
