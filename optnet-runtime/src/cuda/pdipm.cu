@@ -399,6 +399,45 @@ __device__ __forceinline__ void syrk(T* C, int ldc, const T* U, int ldu, int ldi
         return;
     }
     const int nt = (R + 3) / 4, count = nt * (nt + 1) / 2;
+    // Rows of U 16-byte aligned (block-uniform): each k step loads the tile's 4 + 4 entries
+    // as two float4s. Lanes of a warp mostly share bi and take consecutive bj, so the scalar
+    // loads of u[j0 + b] hit 8 banks (4-way conflicts); the float4 loads take 4 wavefronts.
+    // Entries beyond R (at most 4·nt − 1 < the row's padded length) feed only accumulators
+    // that are never stored.
+    if (((reinterpret_cast<unsigned long long>(U) | (unsigned long long)ldu * sizeof(T)) & 15) == 0) {
+        const int st = ldu / 4;
+        for (int t = threadIdx.x; t < count; t += NT) {
+            int bi, bj;
+            tile_of(t, bi, bj);
+            const int i0 = 4 * bi, j0 = 4 * bj;
+            T acc[4][4];
+#pragma unroll
+            for (int a = 0; a < 4; a++)
+#pragma unroll
+                for (int b = 0; b < 4; b++) acc[a][b] = T(0);
+            const float4* ui = reinterpret_cast<const float4*>(U + i0);
+            const float4* uj = reinterpret_cast<const float4*>(U + j0);
+#pragma unroll 2
+            for (int k = 0; k < kn; k++) {
+                const float4 x4 = ui[k * st], y4 = uj[k * st];
+                const T vk = v[k];
+                const T xi[4] = {x4.x, x4.y, x4.z, x4.w};
+                const T yj[4] = {y4.x * vk, y4.y * vk, y4.z * vk, y4.w * vk};
+#pragma unroll
+                for (int a = 0; a < 4; a++)
+#pragma unroll
+                    for (int b = 0; b < 4; b++) acc[a][b] += xi[a] * yj[b];
+            }
+#pragma unroll
+            for (int a = 0; a < 4; a++)
+#pragma unroll
+                for (int b = 0; b < 4; b++) {
+                    const int i = i0 + a, j = j0 + b;
+                    if (i < R && j <= i) C[i * ldc + j] -= s * acc[a][b];
+                }
+        }
+        return;
+    }
     for (int t = threadIdx.x; t < count; t += NT) {
         int bi, bj;
         tile_of(t, bi, bj);
@@ -505,11 +544,15 @@ __device__ __forceinline__ void ldl_factor(T* K, int ld, int N, int n, T* D, T* 
             // The tensor cores read the panel's columns in place: U[k][i] = K[k1 + i][k0 + k].
             syrk(K + k1 * ld + k1, ld, K + k1 * ld + k0, 1, ld, invD + k0, R, w, T(1));
         } else {
+            // Pt 16-byte aligned (pointer arithmetic on shared memory), rows padded to R4 = 4⌈R/4⌉
+            // so that the syrk loads float4s: w·R4 + 3 ≤ NB·N.
+            const int R4 = (R + 3) & ~3;
+            T* P4 = Pt + ((4 - (int)(Pt - reinterpret_cast<T*>(smem_raw))) & 3);
             // Warp kk copies column k0 + kk to Pt (no integer division; lanes read rows ld apart).
             for (int kk = threadIdx.x >> 5; kk < w; kk += NW)
-                for (int i = threadIdx.x & 31; i < R; i += 32) Pt[kk * R + i] = K[(k1 + i) * ld + k0 + kk];
+                for (int i = threadIdx.x & 31; i < R; i += 32) P4[kk * R4 + i] = K[(k1 + i) * ld + k0 + kk];
             __syncthreads();
-            syrk(K + k1 * ld + k1, ld, Pt, R, 1, invD + k0, R, w, T(1));
+            syrk(K + k1 * ld + k1, ld, P4, R4, 1, invD + k0, R, w, T(1));
         }
         __syncthreads();
     }
