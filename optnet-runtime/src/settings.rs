@@ -16,13 +16,13 @@ use crate::Error;
 /// **`f32`:** an answer returned in single precision cannot carry 1e-8. For an `f32` batch the
 /// gap tolerances are raised to at least [`Settings::F32_GAP_FLOOR`] (1e-5) and every other
 /// tolerance to at least [`Settings::F32_TOL_FLOOR`] (1e-5).
-/// - On the **CPU** the arithmetic is f64 all the same (each example is widened as it is
-///   copied out of the batch; answers and gradients are rounded to f32): faster there than
-///   f32 arithmetic, and ill-conditioned problems solve as in f64.
-/// - On the **GPU** the arithmetic is f32, with the regularization constants raised to at
-///   least a small multiple of `f32::EPSILON`. Expect 1e-4 to 1e-3 relative accuracy in the
-///   solution of a well-conditioned problem; ill-conditioned ones (such as OptNet's benchmark
-///   QPs with Q = LLᵀ + 10⁻³I) can end `AlmostSolved`.
+/// The arithmetic is f64 all the same, on the CPU and on the GPU: each example is widened as
+/// it is copied out of the batch (or uploaded), and answers and gradients are rounded to f32.
+/// That is faster than f32 arithmetic on the CPU and, below the largest batches, on the GPU,
+/// and ill-conditioned problems (such as OptNet's benchmark QPs with Q = LLᵀ + 10⁻³I) end
+/// `Solved` as in f64. The f32 tolerances still set the accuracy: on those QPs z is within
+/// about 1e-3 relative of the f64 answer. (The GPU's f32 kernel, kept for experiments behind
+/// `OPTNET_CUDA_F32_ARITHMETIC=f32`, ends such problems `AlmostSolved` more often.)
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
     /// Iteration limit per example. Default 100.
@@ -83,7 +83,7 @@ pub struct Settings {
     /// CPU backend, f64: solve the examples of a batch four at a time in lockstep, one per
     /// SIMD lane, with their matrices interleaved (each example keeps its own steps,
     /// stopping test and status; the answers agree with solving each alone to rounding).
-    /// Batches of fewer than eight, LPs and f32 are solved one example at a time. Measured
+    /// Batches of fewer than eight and LPs are solved one example at a time. Measured
     /// 10–20 % faster at n = p = 100 (README, "CPU: lockstep"). Default true.
     pub lockstep: bool,
     /// Print one line per iteration and example to standard error (CPU backend). For
