@@ -312,6 +312,77 @@ fn f32_close_to_f64() {
     assert!(err < 1e-3, "f32 error {err:e}");
 }
 
+/// f32 batches with equality constraints, solution and gradients: the GPU (the f64 kernel on
+/// the converted data, by default) against the CPU in f64 on the same (f32-rounded) data.
+/// Both stop at the f32 tolerances, so they agree to about their 1e-5; a wrong conversion of
+/// the data, of ∂ℓ/∂z or of the gradients would be off by far more.
+#[test]
+fn f32_solutions_and_gradients_match_f64() {
+    let Some(g) = gpu() else { return };
+    let (batch, n, m, p) = (6, 20, 5, 30);
+    let s = stack(&family(71, batch, n, m, p, n));
+    // The data rounded to f32, and the same numbers in f64.
+    let (Q, q, A, b, G, h) = (
+        s.Q.mapv(|x| x as f32),
+        s.q.mapv(|x| x as f32),
+        s.A.mapv(|x| x as f32),
+        s.b.mapv(|x| x as f32),
+        s.G.mapv(|x| x as f32),
+        s.h.mapv(|x| x as f32),
+    );
+    let s64 = Stack {
+        Q: Q.mapv(f64::from),
+        q: q.mapv(f64::from),
+        A: A.mapv(f64::from),
+        b: b.mapv(f64::from),
+        G: G.mapv(f64::from),
+        h: h.mapv(f64::from),
+    };
+    let qp64 = s64.batch();
+    let qp32 = QpBatch::builder()
+        .Q(&Q)
+        .q(&q)
+        .A(&A)
+        .b(&b)
+        .G(&G)
+        .h(&h)
+        .build()
+        .unwrap();
+    let mut r = rng(72);
+    let dl = randn(&mut r, (batch, n));
+    let dl32 = dl.mapv(|x| x as f32);
+    let s32 = g.solve(&qp32).unwrap();
+    let cpu = Solver::cpu();
+    let c64 = cpu.solve(&qp64).unwrap();
+    assert!(
+        s32.all_solved() && c64.all_solved(),
+        "{:?}",
+        count(&s32.status)
+    );
+    let g32 = g.backward(&qp32, &s32, dl32.view()).unwrap();
+    let g64 = cpu.backward(&qp64, &c64, dl.view()).unwrap();
+    let wide1 = |t: &Option<Term<'static, f32, ndarray::Ix1>>| match t {
+        Some(Term::Batched(a)) => a
+            .mapv(|x| x as f64)
+            .into_dimensionality::<ndarray::Ix2>()
+            .unwrap(),
+        other => panic!("expected a batched gradient, got {other:?}"),
+    };
+    let err_z = rel_err(&s32.z.mapv(f64::from), &c64.z);
+    let err_dq = rel_err(
+        &wide1(&Some(g32.dq.clone())),
+        &batched1(&Some(g64.dq.clone())),
+    );
+    let err_db = rel_err(&wide1(&g32.db), &batched1(&g64.db));
+    let err_dh = rel_err(&wide1(&g32.dh), &batched1(&g64.dh));
+    println!(
+        "f32 on the GPU vs f64 on the CPU, n={n} m={m} p={p}, batch {batch}: z {err_z:.2e}, dq {err_dq:.2e}, db {err_db:.2e}, dh {err_dh:.2e}"
+    );
+    for (what, e) in [("z", err_z), ("dq", err_dq), ("db", err_db), ("dh", err_dh)] {
+        assert!(e < 1e-2, "{what}: f32 GPU and f64 CPU differ by {e:e}");
+    }
+}
+
 /// Dense solve with partial pivoting (test reference only).
 fn dense_solve(mut a: Array2<f64>, mut b: Array1<f64>) -> Array1<f64> {
     let n = b.len();
