@@ -18,8 +18,8 @@
 //! dA db dG dh`, each shaped like the input array it belongs to (shared arrays get the sum
 //! over the batch).
 //!
-//! `--f32` converts the data to f32 and solves it as an f32 batch: f32 tolerances, and on the
-//! GPU f32 arithmetic (on the CPU the arithmetic stays f64, see `Settings`).
+//! `--f32` converts the data to f32 and solves it as an f32 batch: f32 tolerances, answers
+//! rounded to f32 (the arithmetic stays f64 on the CPU and on the GPU, see `Settings`).
 
 use ndarray::{Array1, ArrayD, Ix1, Ix2, Ix3, IxDyn};
 use ndarray_npy::{NpzReader, NpzWriter};
