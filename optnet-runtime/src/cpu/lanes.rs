@@ -356,7 +356,7 @@ impl<T: Real> Border<'_, T> {
     }
 }
 
-/// The full Newton system of every lane (as [`super::pdipm::solve_refined`]), bordered by
+/// The full Newton system of every lane (as [`super::pdipm::solve_full`]), bordered by
 /// the τ row and column when `border` is given (Δτ in `out.tau`): a reduced solve, then
 /// iterative refinement against [Q Aᵀ Gᵀ; A 0 0; G 0 −W⁻¹] (and the border), each lane
 /// stopping (or taking back a correction that made its residual worse) on its own. Lanes

@@ -1274,7 +1274,7 @@ mod tests {
         }
     }
 
-    /// The bordered refinement of steps 5 and 7 (`solve_refined` with a [`Border`] built on
+    /// The bordered refinement of steps 5 and 7 (`solve_full` with a [`Border`] built on
     /// the unrefined constant direction) solves the homogeneous embedding's Newton system:
     /// its residual, computed plainly on the unreduced equations and the τ row, is within 10×
     /// of the refinement tolerance (or of what two separately refined solves reach, the method
