@@ -244,6 +244,10 @@ fn main() {
     // The table (ms, median of reps).
     println!();
     println!("n = {}, p = {}, ms (median of {}); optnet = CUDA kernel time, e2e = host arrays to host arrays", a.n, a.p, a.reps);
+    println!(
+        "f32: f32 data solved in {} arithmetic (OPTNET_CUDA_F32_ARITHMETIC=f32 selects the f32 kernel)",
+        if std::env::var("OPTNET_CUDA_F32_ARITHMETIC").as_deref() == Ok("f32") { "f32" } else { "f64" }
+    );
     println!("| batch | optnet f64 fwd | optnet f64 fwd+bwd | optnet f32 fwd | optnet f32 fwd+bwd | f64/f32 (fwd+bwd) | e2e f64 fwd | e2e f64 fwd+bwd | qpth f64 fwd+bwd | qpax f64 fwd | qpax f64 fwd+bwd | vs qpth (fwd+bwd) | vs qpax (fwd+bwd) | vs qpax (fwd) |");
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (b, r64, r32) in &out {
