@@ -251,7 +251,7 @@ pub(crate) fn regularized<T: Real>(w: T, eps: T) -> T {
 }
 
 /// One solve through the reduced matrix: (Q + GᵀWG)Δz + AᵀΔν = rx + Gᵀ(W∘r_in), AΔz = r_eq,
-/// then Δλ = W∘(GΔz − r_in).
+/// then Δλ = W∘(GΔz − r_in); into `out`'s z, ν and λ.
 #[allow(clippy::too_many_arguments)]
 fn solve_reduced<T: Real, K: Ldl<T>>(
     lp: &Local<T>,
@@ -262,11 +262,10 @@ fn solve_reduced<T: Real, K: Ldl<T>>(
     rx: &[T],
     r_eq: &[T],
     r_in: &[T],
-    z: &mut [T],
-    nu: &mut [T],
-    lam: &mut [T],
+    out: &mut Dir<T>,
 ) {
     let n = lp.n;
+    let (z, nu, lam) = (&mut out.z, &mut out.nu, &mut out.lam);
     let eps = kkt.params().static_reg;
     buf[..n].copy_from_slice(rx);
     for i in 0..lp.p {
@@ -382,19 +381,7 @@ pub(crate) fn solve_full<T: Real, K: Ldl<T>>(
     border: Option<&Border<T>>,
     out: &mut Dir<T>,
 ) {
-    solve_reduced(
-        lp,
-        kkt,
-        w,
-        buf,
-        tp,
-        rhs_x,
-        rhs_eq,
-        rhs_in,
-        &mut out.z,
-        &mut out.nu,
-        &mut out.lam,
-    );
+    solve_reduced(lp, kkt, w, buf, tp, rhs_x, rhs_eq, rhs_in, out);
     out.tau = T::zero();
     let rt = border.map_or(T::zero(), |bd| bd.rt);
     if let Some(bd) = border {
@@ -459,19 +446,7 @@ pub(crate) fn solve_full<T: Real, K: Ldl<T>>(
         corrected = true;
         prev_err = err;
         let Refine { ex, eeq, ein, corr } = rf;
-        solve_reduced(
-            lp,
-            kkt,
-            w,
-            buf,
-            tp,
-            ex,
-            eeq,
-            ein,
-            &mut corr.z,
-            &mut corr.nu,
-            &mut corr.lam,
-        );
+        solve_reduced(lp, kkt, w, buf, tp, ex, eeq, ein, corr);
         corr.tau = T::zero();
         if let Some(bd) = border {
             bd.complete(lp, e_tau, corr);
@@ -901,19 +876,7 @@ fn newton_step<T: Real>(
     for j in 0..n {
         rhs_x[j] = -lp.q[j];
     }
-    solve_reduced(
-        lp,
-        kkt,
-        w,
-        buf,
-        tp,
-        rhs_x,
-        &lp.b,
-        &lp.h,
-        &mut d2.z,
-        &mut d2.nu,
-        &mut d2.lam,
-    );
+    solve_reduced(lp, kkt, w, buf, tp, rhs_x, &lp.b, &lp.h, d2);
     // With it the denominator of Δτ: κ/τ − qᵀz2 − bᵀν2 − hᵀλ2 + ξᵀQξ − 2ξᵀQz2, ξ = z/τ.
     let mut border = Border::new(lp, Qz, tau, kappa, zQz, d2);
 
@@ -1304,17 +1267,7 @@ mod tests {
                 let neg_q: Vec<f64> = lp.q.iter().map(|x| -x).collect();
                 let mut d2 = Dir::zeros(n, m, p);
                 solve_reduced(
-                    &lp,
-                    &kkt,
-                    &w,
-                    &mut buf,
-                    &mut tp,
-                    &neg_q,
-                    &lp.b,
-                    &lp.h,
-                    &mut d2.z,
-                    &mut d2.nu,
-                    &mut d2.lam,
+                    &lp, &kkt, &w, &mut buf, &mut tp, &neg_q, &lp.b, &lp.h, &mut d2,
                 );
                 let mut border = Border::new(&lp, &Qz, tau, kappa, zQz, &d2);
                 let den0 = border.den0;
@@ -1351,17 +1304,7 @@ mod tests {
                     // The elimination without refinement.
                     let mut raw = Dir::zeros(n, m, p);
                     solve_reduced(
-                        &lp,
-                        &kkt,
-                        &w,
-                        &mut buf,
-                        &mut tp,
-                        &b[0],
-                        &b[1],
-                        &b[2],
-                        &mut raw.z,
-                        &mut raw.nu,
-                        &mut raw.lam,
+                        &lp, &kkt, &w, &mut buf, &mut tp, &b[0], &b[1], &b[2], &mut raw,
                     );
                     border.complete(&lp, border.rt, &mut raw);
                     if residual(&raw) > 100.0 * tol {
