@@ -288,20 +288,8 @@ fn f32_close_to_f64() {
     let s = stack(&family(51, 16, 100, 0, 100, 100));
     let qp = s.batch();
     let s64 = Solver::cpu().solve(&qp).unwrap();
-    let (Q, q, G, h) = (
-        s.Q.mapv(|x| x as f32),
-        s.q.mapv(|x| x as f32),
-        s.G.mapv(|x| x as f32),
-        s.h.mapv(|x| x as f32),
-    );
-    let qp32 = QpBatch::builder()
-        .Q(Q.view())
-        .q(q.view())
-        .G(G.view())
-        .h(h.view())
-        .build()
-        .unwrap();
-    let s32 = g.solve(&qp32).unwrap();
+    let data32 = s.map(|x| x as f32);
+    let s32 = g.solve(&data32.batch()).unwrap();
     let z32 = s32.z.mapv(|x| x as f64);
     let err = rel_err(&z32, &s64.z);
     println!(
@@ -322,32 +310,9 @@ fn f32_solutions_and_gradients_match_f64() {
     let (batch, n, m, p) = (6, 20, 5, 30);
     let s = stack(&family(71, batch, n, m, p, n));
     // The data rounded to f32, and the same numbers in f64.
-    let (Q, q, A, b, G, h) = (
-        s.Q.mapv(|x| x as f32),
-        s.q.mapv(|x| x as f32),
-        s.A.mapv(|x| x as f32),
-        s.b.mapv(|x| x as f32),
-        s.G.mapv(|x| x as f32),
-        s.h.mapv(|x| x as f32),
-    );
-    let s64 = Stack {
-        Q: Q.mapv(f64::from),
-        q: q.mapv(f64::from),
-        A: A.mapv(f64::from),
-        b: b.mapv(f64::from),
-        G: G.mapv(f64::from),
-        h: h.mapv(f64::from),
-    };
-    let qp64 = s64.batch();
-    let qp32 = QpBatch::builder()
-        .Q(&Q)
-        .q(&q)
-        .A(&A)
-        .b(&b)
-        .G(&G)
-        .h(&h)
-        .build()
-        .unwrap();
+    let s32 = s.map(|x| x as f32);
+    let s64 = s32.map(f64::from);
+    let (qp32, qp64) = (s32.batch(), s64.batch());
     let mut r = rng(72);
     let dl = randn(&mut r, (batch, n));
     let dl32 = dl.mapv(|x| x as f32);

@@ -11,7 +11,7 @@ use clarabel::solver::{
     SolverStatus, SupportedConeT, ZeroConeT,
 };
 use ndarray::{Array1, Array2, Array3, ArrayView1, ArrayView2, Axis};
-use optnet_runtime::QpBatch;
+use optnet_runtime::{QpBatch, Real};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::StandardNormal;
@@ -98,13 +98,13 @@ pub fn random_qp(r: &mut StdRng, n: usize, m: usize, p: usize, rank: usize, eps:
 
 /// QPs of one size stacked along a leading batch axis.
 #[derive(Clone)]
-pub struct Stack {
-    pub Q: Array3<f64>,
-    pub q: Array2<f64>,
-    pub A: Array3<f64>,
-    pub b: Array2<f64>,
-    pub G: Array3<f64>,
-    pub h: Array2<f64>,
+pub struct Stack<T = f64> {
+    pub Q: Array3<T>,
+    pub q: Array2<T>,
+    pub A: Array3<T>,
+    pub b: Array2<T>,
+    pub G: Array3<T>,
+    pub h: Array2<T>,
 }
 
 /// Stacks `qps` (all of one size) into batched arrays, example `i` at index `i`.
@@ -127,9 +127,9 @@ pub fn stack(qps: &[Qp]) -> Stack {
     }
 }
 
-impl Stack {
+impl<T: Real> Stack<T> {
     /// The batch with every array batched (the builder drops empty A, G).
-    pub fn batch(&self) -> QpBatch<'_, f64> {
+    pub fn batch(&self) -> QpBatch<'_, T> {
         QpBatch::builder()
             .Q(&self.Q)
             .q(&self.q)
@@ -139,6 +139,18 @@ impl Stack {
             .h(&self.h)
             .build()
             .unwrap()
+    }
+
+    /// Every entry mapped by `f` (e.g. rounded to f32).
+    pub fn map<U: Real>(&self, f: impl Fn(T) -> U) -> Stack<U> {
+        Stack {
+            Q: self.Q.mapv(&f),
+            q: self.q.mapv(&f),
+            A: self.A.mapv(&f),
+            b: self.b.mapv(&f),
+            G: self.G.mapv(&f),
+            h: self.h.mapv(&f),
+        }
     }
 }
 
