@@ -389,6 +389,27 @@ __device__ __forceinline__ void k0_mul(T* y, const T* K, int ld, const T* d0, co
 
 // ---------------------------------------------------------------- LDLᵀ
 
+// acc += xi·yjᵀ on a 4×4 register tile (the f32 `syrk`'s k step).
+template <typename T>
+__device__ __forceinline__ void tile_fma(T (&acc)[4][4], const T (&xi)[4], const T (&yj)[4]) {
+#pragma unroll
+    for (int a = 0; a < 4; a++)
+#pragma unroll
+        for (int b = 0; b < 4; b++) acc[a][b] += xi[a] * yj[b];
+}
+
+// C −= s·acc for the tile at (i0, j0), entries of the lower triangle j ≤ i < R only.
+template <typename T>
+__device__ __forceinline__ void tile_store(T* C, int ldc, const T (&acc)[4][4], int i0, int j0, int R, T s) {
+#pragma unroll
+    for (int a = 0; a < 4; a++)
+#pragma unroll
+        for (int b = 0; b < 4; b++) {
+            const int i = i0 + a, j = j0 + b;
+            if (i < R && j <= i) C[i * ldc + j] -= s * acc[a][b];
+        }
+}
+
 // C[i][j] −= s·Σ_k U[k][i] v_k U[k][j] on the lower triangle j ≤ i < R (as `syrk_dmma`):
 // on the tensor cores in f64, in register tiles of 4×4 in f32 (which takes ldi = 1 only). It forms GᵀWG (s = −1) and
 // the LDLᵀ's trailing updates (s = 1).
@@ -410,11 +431,7 @@ __device__ __forceinline__ void syrk(T* C, int ldc, const T* U, int ldu, int ldi
             int bi, bj;
             tile_of(t, bi, bj);
             const int i0 = 4 * bi, j0 = 4 * bj;
-            T acc[4][4];
-#pragma unroll
-            for (int a = 0; a < 4; a++)
-#pragma unroll
-                for (int b = 0; b < 4; b++) acc[a][b] = T(0);
+            T acc[4][4] = {};
             const float4* ui = reinterpret_cast<const float4*>(U + i0);
             const float4* uj = reinterpret_cast<const float4*>(U + j0);
 #pragma unroll 2
@@ -423,18 +440,9 @@ __device__ __forceinline__ void syrk(T* C, int ldc, const T* U, int ldu, int ldi
                 const T vk = v[k];
                 const T xi[4] = {x4.x, x4.y, x4.z, x4.w};
                 const T yj[4] = {y4.x * vk, y4.y * vk, y4.z * vk, y4.w * vk};
-#pragma unroll
-                for (int a = 0; a < 4; a++)
-#pragma unroll
-                    for (int b = 0; b < 4; b++) acc[a][b] += xi[a] * yj[b];
+                tile_fma(acc, xi, yj);
             }
-#pragma unroll
-            for (int a = 0; a < 4; a++)
-#pragma unroll
-                for (int b = 0; b < 4; b++) {
-                    const int i = i0 + a, j = j0 + b;
-                    if (i < R && j <= i) C[i * ldc + j] -= s * acc[a][b];
-                }
+            tile_store(C, ldc, acc, i0, j0, R, s);
         }
         return;
     }
@@ -442,11 +450,7 @@ __device__ __forceinline__ void syrk(T* C, int ldc, const T* U, int ldu, int ldi
         int bi, bj;
         tile_of(t, bi, bj);
         const int i0 = 4 * bi, j0 = 4 * bj;
-        T acc[4][4];
-#pragma unroll
-        for (int a = 0; a < 4; a++)
-#pragma unroll
-            for (int b = 0; b < 4; b++) acc[a][b] = T(0);
+        T acc[4][4] = {};
         for (int k = 0; k < kn; k++) {
             const T* u = U + (long long)k * ldu;
             const T vk = v[k];
@@ -456,18 +460,9 @@ __device__ __forceinline__ void syrk(T* C, int ldc, const T* U, int ldu, int ldi
                 xi[a] = i0 + a < R ? u[i0 + a] : T(0);
                 yj[a] = j0 + a < R ? u[j0 + a] * vk : T(0);
             }
-#pragma unroll
-            for (int a = 0; a < 4; a++)
-#pragma unroll
-                for (int b = 0; b < 4; b++) acc[a][b] += xi[a] * yj[b];
+            tile_fma(acc, xi, yj);
         }
-#pragma unroll
-        for (int a = 0; a < 4; a++)
-#pragma unroll
-            for (int b = 0; b < 4; b++) {
-                const int i = i0 + a, j = j0 + b;
-                if (i < R && j <= i) C[i * ldc + j] -= s * acc[a][b];
-            }
+        tile_store(C, ldc, acc, i0, j0, R, s);
     }
 }
 
