@@ -129,6 +129,47 @@ impl Settings {
     /// Lower bound on the gap tolerances in an `f32` solve.
     pub const F32_GAP_FLOOR: f64 = 1e-5;
 
+    /// These settings as a solve uses them, for data whose precision is f32 if `data_f32`
+    /// (the stopping tolerances raised to [`Self::F32_TOL_FLOOR`], gaps to
+    /// [`Self::F32_GAP_FLOOR`]: the answer is returned in f32) in arithmetic of f32 if
+    /// `arithmetic_f32` (the regularization raised to small multiples of its ε, and the
+    /// refinement tolerances to ε in either precision). Shared by the CPU's and the CUDA
+    /// kernel's constants.
+    pub(crate) fn for_precision(&self, data_f32: bool, arithmetic_f32: bool) -> Settings {
+        let eps = if arithmetic_f32 {
+            f32::EPSILON as f64
+        } else {
+            f64::EPSILON
+        };
+        let floor = |on: bool, x: f64, f: f64| if on { x.max(f) } else { x };
+        let tol = |x: f64| floor(data_f32, x, Self::F32_TOL_FLOOR);
+        let gap = |x: f64| floor(data_f32, x, Self::F32_GAP_FLOOR);
+        Settings {
+            tol_gap_abs: gap(self.tol_gap_abs),
+            tol_gap_rel: gap(self.tol_gap_rel),
+            tol_feas: tol(self.tol_feas),
+            tol_infeas_abs: tol(self.tol_infeas_abs),
+            tol_infeas_rel: tol(self.tol_infeas_rel),
+            tol_ktratio: tol(self.tol_ktratio),
+            reduced_tol_gap: tol(self.reduced_tol_gap),
+            reduced_tol_feas: tol(self.reduced_tol_feas),
+            static_regularization: floor(arithmetic_f32, self.static_regularization, 10.0 * eps),
+            dynamic_regularization_eps: floor(
+                arithmetic_f32,
+                self.dynamic_regularization_eps,
+                10.0 * eps,
+            ),
+            dynamic_regularization_delta: floor(
+                arithmetic_f32,
+                self.dynamic_regularization_delta,
+                eps.sqrt(),
+            ),
+            refinement_abstol: self.refinement_abstol.max(eps),
+            refinement_reltol: self.refinement_reltol.max(eps),
+            ..self.clone()
+        }
+    }
+
     /// Checks every field's range.
     pub fn validate(&self) -> Result<(), Error> {
         fn positive(name: &'static str, v: f64) -> Result<(), Error> {

@@ -46,42 +46,26 @@ impl<T: Real> Tols<T> {
     /// stopping tolerances take the f32 floors then (the answer is returned in f32), the
     /// regularization and refinement constants follow `T`, the arithmetic's precision.
     pub fn for_data(s: &Settings, data_single: bool) -> Self {
-        let floor = |x: f64, f: f64| T::of(if data_single { x.max(f) } else { x });
-        let single = T::epsilon().to64() > 1e-10;
-        let tol = |x: f64| floor(x, Settings::F32_TOL_FLOOR);
-        let gap = |x: f64| floor(x, Settings::F32_GAP_FLOOR);
-        let eps = T::epsilon().to64();
+        let s = s.for_precision(data_single, T::epsilon().to64() > 1e-10);
         Tols {
             max_iter: s.max_iter,
-            gap_abs: gap(s.tol_gap_abs),
-            gap_rel: gap(s.tol_gap_rel),
-            feas: tol(s.tol_feas),
-            infeas_abs: tol(s.tol_infeas_abs),
-            infeas_rel: tol(s.tol_infeas_rel),
-            ktratio: tol(s.tol_ktratio),
-            reduced_gap: tol(s.reduced_tol_gap),
-            reduced_feas: tol(s.reduced_tol_feas),
+            gap_abs: T::of(s.tol_gap_abs),
+            gap_rel: T::of(s.tol_gap_rel),
+            feas: T::of(s.tol_feas),
+            infeas_abs: T::of(s.tol_infeas_abs),
+            infeas_rel: T::of(s.tol_infeas_rel),
+            ktratio: T::of(s.tol_ktratio),
+            reduced_gap: T::of(s.reduced_tol_gap),
+            reduced_feas: T::of(s.reduced_tol_feas),
             step_fraction: T::of(s.max_step_fraction),
             min_step: T::of(s.min_step_length),
             kkt: KktParams {
-                static_reg: T::of(s.static_regularization.max(if single {
-                    10.0 * eps
-                } else {
-                    0.0
-                })),
-                dyn_eps: T::of(s.dynamic_regularization_eps.max(if single {
-                    10.0 * eps
-                } else {
-                    0.0
-                })),
-                dyn_delta: T::of(s.dynamic_regularization_delta.max(if single {
-                    eps.sqrt()
-                } else {
-                    0.0
-                })),
+                static_reg: T::of(s.static_regularization),
+                dyn_eps: T::of(s.dynamic_regularization_eps),
+                dyn_delta: T::of(s.dynamic_regularization_delta),
                 refine_max_iter: s.refinement_max_iter,
-                refine_abstol: T::of(s.refinement_abstol.max(eps)),
-                refine_reltol: T::of(s.refinement_reltol.max(eps)),
+                refine_abstol: T::of(s.refinement_abstol),
+                refine_reltol: T::of(s.refinement_reltol),
                 refine_unverified: T::of(UNVERIFIED_CORRECTION),
             },
             verbose: s.verbose,

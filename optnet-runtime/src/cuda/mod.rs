@@ -187,38 +187,27 @@ struct Params {
 unsafe impl DeviceRepr for Params {}
 
 impl Params {
-    /// The settings for data of precision `T` solved in the arithmetic of `E`, as the CPU
-    /// backend adjusts them: for `f32` data the tolerances are raised to
-    /// [`Settings::F32_TOL_FLOOR`] (gaps to [`Settings::F32_GAP_FLOOR`]); in `f32` arithmetic
-    /// the regularization and refinement constants to multiples of its ε.
+    /// The settings for data of precision `T` solved in the arithmetic of `E`, adjusted as
+    /// for the CPU ([`Settings::for_precision`]).
     fn new<T: Real, E: Elem>(s: &Settings) -> Params {
-        let data_single = T::NAME == "f32";
         let single = !E::DOUBLE;
-        let eps = if single {
-            f32::EPSILON as f64
-        } else {
-            f64::EPSILON
-        };
-        let floor_if = |cond: bool, x: f64, f: f64| if cond { x.max(f) } else { x };
-        let floor = |x: f64, f: f64| floor_if(single, x, f);
-        let tol = |x: f64| floor_if(data_single, x, Settings::F32_TOL_FLOOR);
-        let gap = |x: f64| floor_if(data_single, x, Settings::F32_GAP_FLOOR);
+        let s = s.for_precision(T::NAME == "f32", single);
         Params {
-            tol_gap_abs: gap(s.tol_gap_abs),
-            tol_gap_rel: gap(s.tol_gap_rel),
-            tol_feas: tol(s.tol_feas),
-            tol_infeas_abs: tol(s.tol_infeas_abs),
-            tol_infeas_rel: tol(s.tol_infeas_rel),
-            tol_ktratio: tol(s.tol_ktratio),
-            reduced_tol_gap: tol(s.reduced_tol_gap),
-            reduced_tol_feas: tol(s.reduced_tol_feas),
+            tol_gap_abs: s.tol_gap_abs,
+            tol_gap_rel: s.tol_gap_rel,
+            tol_feas: s.tol_feas,
+            tol_infeas_abs: s.tol_infeas_abs,
+            tol_infeas_rel: s.tol_infeas_rel,
+            tol_ktratio: s.tol_ktratio,
+            reduced_tol_gap: s.reduced_tol_gap,
+            reduced_tol_feas: s.reduced_tol_feas,
             max_step_fraction: s.max_step_fraction,
             min_step_length: s.min_step_length,
-            static_reg: floor(s.static_regularization, 10.0 * eps),
-            dyn_eps: floor(s.dynamic_regularization_eps, 10.0 * eps),
-            dyn_delta: floor(s.dynamic_regularization_delta, eps.sqrt()),
-            refine_abstol: s.refinement_abstol.max(eps),
-            refine_reltol: s.refinement_reltol.max(eps),
+            static_reg: s.static_regularization,
+            dyn_eps: s.dynamic_regularization_eps,
+            dyn_delta: s.dynamic_regularization_delta,
+            refine_abstol: s.refinement_abstol,
+            refine_reltol: s.refinement_reltol,
             refine_unverified: if single {
                 UNVERIFIED_CORRECTION_F32
             } else {
