@@ -3,7 +3,7 @@
 //! or driver is present (CI only compiles these).
 use crate::common::*;
 use ndarray::{Array1, Array2, Axis};
-use optnet_runtime::{Error, QpBatch, Solution, Solver, Status, Term};
+use optnet_runtime::{Error, QpBatch, Real, Solution, Solver, Status, Term};
 
 /// The CUDA solver on device 0, or `None` (with the reason printed) when there is none.
 fn gpu() -> Option<Solver> {
@@ -326,20 +326,13 @@ fn f32_solutions_and_gradients_match_f64() {
     );
     let g32 = g.backward(&qp32, &s32, dl32.view()).unwrap();
     let g64 = cpu.backward(&qp64, &c64, dl.view()).unwrap();
-    let wide1 = |t: &Option<Term<'static, f32, ndarray::Ix1>>| match t {
-        Some(Term::Batched(a)) => a
-            .mapv(|x| x as f64)
-            .into_dimensionality::<ndarray::Ix2>()
-            .unwrap(),
-        other => panic!("expected a batched gradient, got {other:?}"),
-    };
     let err_z = rel_err(&s32.z.mapv(f64::from), &c64.z);
     let err_dq = rel_err(
-        &wide1(&Some(g32.dq.clone())),
+        &batched1(&Some(g32.dq.clone())),
         &batched1(&Some(g64.dq.clone())),
     );
-    let err_db = rel_err(&wide1(&g32.db), &batched1(&g64.db));
-    let err_dh = rel_err(&wide1(&g32.dh), &batched1(&g64.dh));
+    let err_db = rel_err(&batched1(&g32.db), &batched1(&g64.db));
+    let err_dh = rel_err(&batched1(&g32.dh), &batched1(&g64.dh));
     println!(
         "f32 on the GPU vs f64 on the CPU, n={n} m={m} p={p}, batch {batch}: z {err_z:.2e}, dq {err_dq:.2e}, db {err_db:.2e}, dh {err_dh:.2e}"
     );
@@ -422,9 +415,10 @@ fn active_set_grads(
     (dq, db, dh)
 }
 
-fn batched1(t: &Option<Term<'static, f64, ndarray::Ix1>>) -> Array2<f64> {
+/// A batched gradient of a vector (in f64 whatever its type).
+fn batched1<T: Real>(t: &Option<Term<'static, T, ndarray::Ix1>>) -> Array2<f64> {
     match t {
-        Some(Term::Batched(a)) => a.to_owned().into_dimensionality().unwrap(),
+        Some(Term::Batched(a)) => a.mapv(|x| x.to64()).into_dimensionality().unwrap(),
         other => panic!("expected a batched gradient, got {other:?}"),
     }
 }
