@@ -517,9 +517,6 @@ fn solve_full<T: Real>(
             }
             done[l] |= last[l];
         }
-        if done.iter().all(|&d| d) {
-            break;
-        }
     }
 }
 
