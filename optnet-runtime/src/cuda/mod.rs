@@ -70,7 +70,8 @@ use context::{Pooled, Pools};
 use crate::solver::{Adjoints, Cache as SolverCache};
 use crate::{Error, QpBatch, Real, Settings, Solution, Status, Term};
 use cudarc::driver::{DeviceRepr, LaunchConfig, PushKernelArg, ValidAsZeroBits};
-use ndarray::{Array1, Array2, ArrayView2, Dimension, RemoveAxis};
+use ndarray::{Array1, Array2, ArrayView2, Axis, Dimension, RemoveAxis};
+use rayon::prelude::*;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
@@ -227,7 +228,7 @@ impl Params {
 const UNVERIFIED_CORRECTION_F32: f64 = 10.0;
 
 /// The device element type of a precision.
-trait Elem: DeviceRepr + ValidAsZeroBits + Copy + Default + 'static {
+trait Elem: DeviceRepr + ValidAsZeroBits + Copy + Default + Send + Sync + 'static {
     const DOUBLE: bool;
     fn pool(p: &Pools) -> &context::Pool<Self>;
     fn staging(p: &Pools) -> &context::Staging<Self>;
@@ -324,6 +325,9 @@ where
     (if len > 0 { off } else { 0 }, per as i64)
 }
 
+/// Elements per task of the upload's parallel copy (256 KB of f64).
+const UPLOAD_CHUNK: usize = 1 << 15;
+
 /// Writes a term's data, converted to `E`, in row-major order at `off` (as `place` said):
 /// a plain loop over the slice when the array is contiguous (what callers almost always
 /// pass; far faster than ndarray's strided iterator), else element by element.
@@ -339,10 +343,12 @@ fn write_term<T: Real, E: Elem, D: Dimension>(
         a: &ndarray::ArrayBase<S, D>,
     ) {
         match a.as_slice() {
+            // In chunks over the cores: one thread's copy (and conversion) into page-locked
+            // memory took longer than the solve itself for large batches.
             Some(s) => dst
-                .iter_mut()
-                .zip(s)
-                .for_each(|(d, &x)| *d = E::from_real(x)),
+                .par_chunks_mut(UPLOAD_CHUNK)
+                .zip(s.par_chunks(UPLOAD_CHUNK))
+                .for_each(|(d, s)| d.iter_mut().zip(s).for_each(|(d, &x)| *d = E::from_real(x))),
             None => dst
                 .iter_mut()
                 .zip(a.iter())
@@ -577,10 +583,10 @@ fn solve_as<T: Real, E: Elem>(
     }
 
     let os = l.out_stride as usize;
-    let mut z = Array2::<T>::zeros((batch, n));
-    let mut nu = Array2::<T>::zeros((batch, m));
-    let mut lam = Array2::<T>::zeros((batch, p));
-    let mut s = Array2::<T>::zeros((batch, p));
+    let z = unpack_rows(&out_h, os, batch, 0, n);
+    let nu = unpack_rows(&out_h, os, batch, n, m);
+    let lam = unpack_rows(&out_h, os, batch, n + m, p);
+    let s = unpack_rows(&out_h, os, batch, n + m + p, p);
     let mut objective = Array1::<T>::zeros(batch);
     let mut res_primal = Array1::<T>::zeros(batch);
     let mut res_dual = Array1::<T>::zeros(batch);
@@ -589,16 +595,6 @@ fn solve_as<T: Real, E: Elem>(
     let mut iters = Vec::with_capacity(batch);
     for e in 0..batch {
         let o = &out_h[e * os..(e + 1) * os];
-        for i in 0..n {
-            z[[e, i]] = o[i].to_real();
-        }
-        for i in 0..m {
-            nu[[e, i]] = o[n + i].to_real();
-        }
-        for i in 0..p {
-            lam[[e, i]] = o[n + m + i].to_real();
-            s[[e, i]] = o[n + m + p + i].to_real();
-        }
         let st = n + m + 2 * p;
         objective[e] = o[st].to_real();
         res_primal[e] = o[st + 1].to_real();
@@ -784,22 +780,34 @@ fn backward_as<T: Real, E: Elem>(
     if let (Ok(ms), Ok(mut last)) = (t0.elapsed_ms(&t1), ctx.last_ms.lock()) {
         last.1 = ms;
     }
-    let mut dz = Array2::<T>::zeros((batch, n));
-    let mut dnu = Array2::<T>::zeros((batch, m));
-    let mut dlam = Array2::<T>::zeros((batch, p));
-    for e in 0..batch {
-        let a = &adj_h[e * w..(e + 1) * w];
-        for i in 0..n {
-            dz[[e, i]] = a[i].to_real();
-        }
-        for i in 0..m {
-            dnu[[e, i]] = a[n + i].to_real();
-        }
-        for i in 0..p {
-            dlam[[e, i]] = a[n + m + i].to_real();
-        }
+    Ok(Adjoints {
+        dz: unpack_rows(&adj_h, w, batch, 0, n),
+        dnu: unpack_rows(&adj_h, w, batch, n, m),
+        dlam: unpack_rows(&adj_h, w, batch, n + m, p),
+    })
+}
+
+/// Entries `off..off + len` of each example's record (`stride` values per example) of a
+/// downloaded buffer, as a `[batch, len]` array; examples in parallel.
+fn unpack_rows<T: Real, E: Elem>(
+    h: &[E],
+    stride: usize,
+    batch: usize,
+    off: usize,
+    len: usize,
+) -> Array2<T> {
+    let mut a = Array2::<T>::zeros((batch, len));
+    if len > 0 {
+        a.axis_iter_mut(Axis(0))
+            .into_par_iter()
+            .zip(h.par_chunks(stride))
+            .for_each(|(mut row, rec)| {
+                for (d, x) in row.iter_mut().zip(&rec[off..off + len]) {
+                    *d = x.to_real();
+                }
+            });
     }
-    Ok(Adjoints { dz, dnu, dlam })
+    a
 }
 
 /// Kernel times of the last forward and backward launches on this context, in ms.
