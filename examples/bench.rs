@@ -5,7 +5,7 @@
 //! ```text
 //! cargo run --release --features cuda --example bench -- \
 //!     [--data DIR] [--peers peers.json] [--batches 1,8,32,128,512,2048] [--n 100] [--p 100] \
-//!     [--reps 5] [--device N] [--json OUT.json]
+//!     [--reps 5] [--device N] [--json OUT.json] [--tol T]
 //! ```
 //!
 //! - `--data DIR` reads the problems `peers.py --save DIR` wrote (`DIR/qp_B{B}.npz` with Q, q,
@@ -15,6 +15,11 @@
 //!   theirs); "e2e" is the wall time of `Solver::solve` (+ `Solver::backward`) from host
 //!   arrays to host arrays, copies and host-side gradient assembly included.
 //! - The loss is ℓ = Σ z (as in peers.py), so ∂ℓ/∂z = 1.
+//! - `--tol T` solves to gap and feasibility tolerances T (`tol_gap_abs`, `tol_gap_rel`,
+//!   `tol_feas`) instead of the defaults (1e-10, 1e-10, 1e-9), for comparisons at a peer's
+//!   accuracy (qpax stops when its KKT residual's ∞-norm is below 1e-5, qpth at 1e-12 or 20
+//!   iterations); it also prints how far those answers are from the default ones (f64:
+//!   max |z − z_default| / max(1, ‖z_default‖∞) over the batch).
 
 #![allow(non_snake_case)] // Q, G as in the paper
 
@@ -31,6 +36,7 @@ struct Args {
     reps: usize,
     device: usize,
     json: Option<String>,
+    tol: Option<f64>,
 }
 
 fn parse() -> Result<Args, String> {
@@ -43,6 +49,7 @@ fn parse() -> Result<Args, String> {
         reps: 5,
         device: 0,
         json: None,
+        tol: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -61,6 +68,7 @@ fn parse() -> Result<Args, String> {
             "--p" => a.p = val()?.parse().map_err(|e| format!("--p: {e}"))?,
             "--reps" => a.reps = val()?.parse().map_err(|e| format!("--reps: {e}"))?,
             "--device" => a.device = val()?.parse().map_err(|e| format!("--device: {e}"))?,
+            "--tol" => a.tol = Some(val()?.parse().map_err(|e| format!("--tol: {e}"))?),
             "-h" | "--help" => {
                 println!("see the doc comment of examples/bench.rs");
                 std::process::exit(0);
@@ -110,10 +118,13 @@ struct Row {
     solved: usize,
     iters: f64,
     z0: [f64; 3],
+    /// max |z − z_ref| / max(1, ‖z_ref‖∞) against the reference solver's answers (`--tol`).
+    z_err: Option<f64>,
 }
 
 fn time<T: Real>(
     solver: &Solver,
+    reference: Option<&Solver>,
     Q: &Array3<f64>,
     q: &Array2<f64>,
     G: &Array3<f64>,
@@ -174,6 +185,19 @@ fn time<T: Real>(
     }
     let iters = sol.iters.iter().map(|&i| i as f64).sum::<f64>() / b as f64;
     let z0 = [0, 1, 2].map(|j| sol.z.get([0, j]).map_or(f64::NAN, |x| x.to64()));
+    let z_err = match reference {
+        Some(r) => {
+            let zr = r.solve(&qp).map_err(|e| e.to_string())?.z;
+            let scale = zr.iter().fold(1f64, |a, x| a.max(x.to64().abs()));
+            let err = sol
+                .z
+                .iter()
+                .zip(zr.iter())
+                .fold(0f64, |a, (x, y)| a.max((x.to64() - y.to64()).abs()));
+            Some(err / scale)
+        }
+        None => None,
+    };
     Ok(Row {
         fwd_kernel: median(rows.0),
         fwdbwd_kernel: median(rows.1),
@@ -182,6 +206,7 @@ fn time<T: Real>(
         solved,
         iters,
         z0,
+        z_err,
     })
 }
 
@@ -211,6 +236,25 @@ fn main() {
             std::process::exit(1);
         }
     };
+    // With --tol: the timed solver at those tolerances, the default one as the reference.
+    let (solver, reference) = match a.tol {
+        None => (solver, None),
+        Some(t) => {
+            let settings = optnet_runtime::Settings {
+                tol_gap_abs: t,
+                tol_gap_rel: t,
+                tol_feas: t,
+                ..optnet_runtime::Settings::default()
+            };
+            match solver.clone().with_settings(settings) {
+                Ok(s) => (s, Some(solver)),
+                Err(e) => {
+                    eprintln!("bench: --tol: {e}");
+                    std::process::exit(2);
+                }
+            }
+        }
+    };
     let peers = a
         .peers
         .as_ref()
@@ -224,8 +268,8 @@ fn main() {
                 std::process::exit(1);
             }
         };
-        let r64 = time::<f64>(&solver, &Q, &q, &G, &h, a.reps);
-        let r32 = time::<f32>(&solver, &Q, &q, &G, &h, a.reps);
+        let r64 = time::<f64>(&solver, reference.as_ref(), &Q, &q, &G, &h, a.reps);
+        let r32 = time::<f32>(&solver, None, &Q, &q, &G, &h, a.reps);
         match (r64, r32) {
             (Ok(r64), Ok(r32)) => {
                 println!(
@@ -233,6 +277,9 @@ fn main() {
                     r64.fwd_kernel, r64.fwdbwd_kernel, r64.fwd_e2e, r64.fwdbwd_e2e, r64.solved, r64.iters, r64.z0,
                     r32.fwd_kernel, r32.fwdbwd_kernel, r32.fwd_e2e, r32.fwdbwd_e2e, r32.solved
                 );
+                if let Some(e) = r64.z_err {
+                    println!("B={b}: f64 at tol {:e}: z within {e:.2e} of the default tolerances' answers", a.tol.unwrap_or(f64::NAN));
+                }
                 out.push((b, r64, r32));
             }
             (Err(e), _) | (_, Err(e)) => {
@@ -244,6 +291,9 @@ fn main() {
     // The table (ms, median of reps).
     println!();
     println!("n = {}, p = {}, ms (median of {}); optnet = CUDA kernel time, e2e = host arrays to host arrays", a.n, a.p, a.reps);
+    if let Some(t) = a.tol {
+        println!("optnet solved to gap and feasibility tolerances {t:e} (--tol), not the defaults");
+    }
     println!(
         "f32: f32 data solved in {} arithmetic (OPTNET_CUDA_F32_ARITHMETIC=f32 selects the f32 kernel)",
         if std::env::var("OPTNET_CUDA_F32_ARITHMETIC").as_deref() == Ok("f32") { "f32" } else { "f64" }

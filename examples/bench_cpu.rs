@@ -4,11 +4,13 @@
 //! and 2048, one thread and all cores, f64 and f32. Prints a Markdown table.
 //!
 //! ```sh
-//! cargo run --release --example bench_cpu [-- --batches 1,128,2048 --reps 3] [--no-lockstep]
+//! cargo run --release --example bench_cpu [-- --batches 1,128,2048 --reps 3] [--no-lockstep] [--tol T]
 //! ```
 //!
 //! `--no-lockstep` solves every example alone (`Settings::lockstep = false`) instead of four
-//! at a time in SIMD lanes.
+//! at a time in SIMD lanes. `--tol T` solves to gap and feasibility tolerances T instead of
+//! the defaults (1e-10, 1e-10, 1e-9), for comparisons at a peer's accuracy (qpax stops at a
+//! KKT residual of 1e-5), and prints how far the f64 answers are from the default ones.
 
 use ndarray::{Array2, Array3};
 use optnet::prelude::*;
@@ -83,11 +85,30 @@ fn time<T: Real>(
     Ok((median(fwd), median(both), solved, iters))
 }
 
+/// max |z − z_ref| / max(1, ‖z_ref‖∞) over the batch, f64, between two solvers' answers.
+fn z_error(pr: &Problems, solver: &Solver, reference: &Solver) -> Result<f64, Error> {
+    let qp = QpBatch::builder()
+        .Q(&pr.Q)
+        .q(&pr.q)
+        .G(&pr.G)
+        .h(&pr.h)
+        .check_psd(false)
+        .build()?;
+    let (z, zr) = (solver.solve(&qp)?.z, reference.solve(&qp)?.z);
+    let scale = zr.iter().fold(1f64, |a, x| a.max(x.abs()));
+    let err = z
+        .iter()
+        .zip(&zr)
+        .fold(0f64, |a, (x, y)| a.max((x - y).abs()));
+    Ok(err / scale)
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let mut batches = vec![1usize, 128, 2048];
     let mut reps = 3usize;
     let mut lockstep = true;
+    let mut tol: Option<f64> = None;
     let mut i = 1;
     while i < args.len() {
         match args[i].as_str() {
@@ -105,6 +126,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 i += 1;
             }
             "--no-lockstep" => lockstep = false,
+            "--tol" => {
+                tol = Some(args.get(i + 1).ok_or("--tol needs a number")?.parse()?);
+                i += 1;
+            }
             other => return Err(format!("unknown argument {other}").into()),
         }
         i += 1;
@@ -113,17 +138,36 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let cores = std::thread::available_parallelism()
         .map(|c| c.get())
         .unwrap_or(1);
-    println!("OptNet random QPs, n = {n}, p = {p}; median of {reps}; {cores} cores available\n");
+    println!("OptNet random QPs, n = {n}, p = {p}; median of {reps}; {cores} cores available");
+    match tol {
+        Some(t) => println!("gap and feasibility tolerances {t:e} (--tol), not the defaults\n"),
+        None => println!(),
+    }
     println!("| batch | dtype | threads | forward (s) | fwd+bwd (s) | solved | mean iters |");
     println!("|---:|---|---:|---:|---:|---:|---:|");
     for &b in &batches {
         let pr = generate(b, n, p, 0);
         for threads in [1, cores] {
-            let solver = Solver::cpu().with_settings(Settings {
+            let defaults = Settings {
                 threads: Some(threads),
                 lockstep,
                 ..Settings::default()
-            })?;
+            };
+            let settings = match tol {
+                Some(t) => Settings {
+                    tol_gap_abs: t,
+                    tol_gap_rel: t,
+                    tol_feas: t,
+                    ..defaults.clone()
+                },
+                None => defaults.clone(),
+            };
+            let solver = Solver::cpu().with_settings(settings)?;
+            if tol.is_some() && threads == cores {
+                let reference = Solver::cpu().with_settings(defaults)?;
+                let err = z_error(&pr, &solver, &reference)?;
+                println!("(batch {b}: f64 z within {err:.2e} of the default tolerances' answers)");
+            }
             let (f, fb, solved, it) = time::<f64>(&pr, &solver, reps)?;
             println!("| {b} | f64 | {threads} | {f:.4} | {fb:.4} | {solved}/{b} | {it:.1} |");
             let (f, fb, solved, it) = time::<f32>(&pr, &solver, reps)?;
