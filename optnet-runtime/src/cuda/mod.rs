@@ -13,9 +13,13 @@
 //!   inverted block, then all warps subtract the finished rows from the rest (right-looking,
 //!   two barriers per step); in f32 on a double copy of x, so that partial sums are not
 //!   rounded to f32 (which lost accuracy).
-//! - Steps 4 and 5 (the constant and the affine direction) are one two-column solve: their
-//!   reduced solves, triangular solves and refinement run together, each column stopping its
-//!   refinement on its own (as two one-column solves: 20 % more cycles per QP).
+//! - Steps 4 and 5 (the constant direction d₂ and the affine direction) share one two-column
+//!   reduced solve. In f64, as on the CPU, d₂ stays unrefined and the affine and the combined
+//!   direction are each refined as the solution of the system bordered by the τ row and
+//!   column (one column refined per direction), with W regularized in the reduced system
+//!   (`notes/gpu_s7.md`: 5 % fewer cycles per QP than refining d₂ and the affine direction
+//!   as a two-column solve). The f32 kernel refines both columns together, each stopping on
+//!   its own, and eliminates Δτ after (the bordered scheme lost f32's accuracy).
 //! - In f64 the two symmetric rank-k products — GᵀWG when the KKT matrix is assembled, and
 //!   the trailing updates of the LDLᵀ — run on the fp64 tensor cores (`mma.m8n8k4`, a warp
 //!   per group of four 8×8 tiles of one tile column, sharing each B fragment); f32 keeps
@@ -54,13 +58,14 @@
 //! CPU, a run that breaks down (NaN, too short steps, iteration limit) after an iterate met
 //! the reduced tolerances returns that iterate as `AlmostSolved`.
 //!
-//! Speed (H200, n = p = 100, f64): about 3.5 M cycles per QP (12 iterations; 6.4 M before
-//! session 4, 4.1 M before session 6, `notes/gpu_s4.md`, `notes/gpu_s6.md`), a block's run
-//! being bound by instruction issue and latency (one 8-warp block per SM, short dependent
-//! chains), not by arithmetic or memory. The triangular solve is a called function whose
-//! registers are what the caller leaves free: values kept live across the iteration (the
-//! profiling build's timers, hoisted addresses of the vector slots) cost it its loads in
-//! flight; count its load registers in the SASS of every change.
+//! Speed (H200, n = p = 100, f64): about 3.4 M cycles per QP (12 iterations; 6.4 M before
+//! session 4, 4.1 M before session 6, 3.6 M before session 7, `notes/gpu_s4.md`,
+//! `notes/gpu_s6.md`, `notes/gpu_s7.md`), a block's run being bound by instruction issue and
+//! latency (one 8-warp block per SM, short dependent chains), not by arithmetic or memory. The
+//! triangular solve is a called function whose registers are what the caller leaves free:
+//! values kept live across the iteration (the profiling build's timers, hoisted addresses of
+//! the vector slots) cost it its loads in flight; count its load registers in the SASS of
+//! every change.
 
 mod context;
 

@@ -835,10 +835,34 @@ enum {
     S_CL0, S_CL1,  // refinement corrections of Δλ (p)
     S_U,           // d_s/λ of the corrector (p)
     S_ZB, S_NUB, S_LAMB, S_SB, S_QZB,  // last iterate that met the reduced tolerances
+    S_WR,          // f64: W regularized, w/(1 + εw) ≤ 1/ε, for the reduced matrix and solves
+                   // (S_W, λ/s, for the full system of the refinement), as the CPU (ALGORITHM §3)
 };
 
-// Lower triangle of K ← [Q + GᵀWG + εI, ·; A, −εI], factored next. Q is read from the strict
-// upper triangle of K and S_D0, where `load_q` put it once. Ends with a barrier.
+// The f64 kernel solves steps 5 and 7 as bordered systems (`bordered_solve`, ALGORITHM §4) with
+// W regularized in the reduced system (S_WR); the f32 kernel keeps the scheme before (session
+// 7, notes/gpu_s7.md): d₂ and the affine direction refined as one two-column `kkt_solve`, Δτ
+// eliminated after, and the reduced system on W = λ/s. Measured in f32 on the bench's QPs: the
+// bordered scheme solved 1473 of 2048, the regularized W alone 2047 of 2048 (main 2048).
+template <typename T> __device__ __forceinline__ constexpr bool bordered() { return sizeof(T) == 8; }
+
+// The slot of W in the reduced matrix and solves.
+template <typename T> __device__ __forceinline__ constexpr int w_reduced() { return bordered<T>() ? S_WR : S_W; }
+
+// S_WR from S_W (p entries; no barrier); nothing in f32.
+template <typename T>
+__device__ __forceinline__ void regularize_w(Blk<T>& B) {
+    if (!bordered<T>()) return;
+    const T eps = (T)B.P->static_reg;
+    for (int i = threadIdx.x; i < B.p; i += NT) {
+        const T w = B.v(S_W)[i];
+        B.v(S_WR)[i] = w / (T(1) + eps * w);
+    }
+}
+
+// Lower triangle of K ← [Q + GᵀWG + εI, ·; A, −εI] (W from `w_reduced`), factored next. Q
+// is read from the strict upper triangle of K and S_D0, where `load_q` put it once. Ends with
+// a barrier.
 template <typename T>
 __device__ __forceinline__ void assemble(Blk<T>& B) {
     const int n = B.n, m = B.m, N = B.N, ld = B.ld;
@@ -858,9 +882,9 @@ __device__ __forceinline__ void assemble(Blk<T>& B) {
     __syncthreads();
     if (B.p > 0) {  // K += GᵀWG
         if (B.gsm)
-            syrk(K, ld, B.Gs(), n, 1, B.v(S_W), n, B.p, T(-1));
+            syrk(K, ld, B.Gs(), n, 1, B.v(w_reduced<T>()), n, B.p, T(-1));
         else
-            syrk(K, ld, B.G, n, 1, B.v(S_W), n, B.p, T(-1));
+            syrk(K, ld, B.G, n, 1, B.v(w_reduced<T>()), n, B.p, T(-1));
     }
     __syncthreads();
     const T eps = (T)B.P->static_reg;
@@ -904,13 +928,14 @@ __device__ void factor(Blk<T>& B) {
 }
 
 // One solve through the factored reduced matrix, for NR right-hand sides:
-// (Q + GᵀWG)x_z + Aᵀx_ν = rx + Gᵀ(W∘r_in), A x_z = r_eq, then x_λ = W∘(G x_z − r_in).
+// (Q + GᵀWG)x_z + Aᵀx_ν = rx + Gᵀ(W∘r_in), A x_z = r_eq, then x_λ = W∘(G x_z − r_in), with
+// W from `w_reduced`.
 // Reads slot bs+r = [rx; r_eq] and is+r = r_in; writes xs+r = [x_z; x_ν] and ls+r = x_λ.
 // Scratch S_T0... Ends with a barrier.
 template <typename T, int NR>
 __device__ __forceinline__ void reduced_solve(Blk<T>& B, int bs, int is, int xs, int ls) {
     const int n = B.n, p = B.p, N = B.N, V = B.V;
-    const T* w = B.v(S_W);
+    const T* w = B.v(w_reduced<T>());
     for (int i = threadIdx.x; i < V; i += NT) {
 #pragma unroll
         for (int r = 0; r < NR; r++) {
@@ -1058,6 +1083,117 @@ __device__ __forceinline__ void kkt_solve(Blk<T>& B, int bs, int is, int xs, int
     (void)m;
 }
 
+// The τ row of the bordered system (ALGORITHM §4 step 5), (q + 2Qz/τ)ᵀx_z + bᵀx_ν + hᵀx_λ,
+// for the NR directions in slots xs+r, ls+r (c[r], block-reduced), with the max |·| of the
+// right-hand side in slots bs, is (rmax, when RHS). it2 = 2/τ. Ends with a barrier.
+template <typename T, int NR, bool RHS>
+__device__ __forceinline__ void border_rows(Blk<T>& B, int xs, int ls, T it2, int bs, int is, T (&c)[NR], T& rmax) {
+    const int n = B.n, m = B.m, p = B.p, N = B.N, V = B.V;
+    T mx[1] = {T(0)};
+#pragma unroll
+    for (int r = 0; r < NR; r++) c[r] = T(0);
+    for (int i = threadIdx.x; i < V; i += NT) {
+#pragma unroll
+        for (int r = 0; r < NR; r++) {
+            const T* x = B.v(xs + r);
+            if (i < n) c[r] += (B.v(S_Q)[i] + it2 * B.v(S_QZ)[i]) * x[i];
+            if (i < m) c[r] += B.v(S_BV)[i] * x[n + i];
+            if (i < p) c[r] += B.v(S_H)[i] * B.v(ls + r)[i];
+        }
+        if (RHS && i < N) mx[0] = tmax(mx[0], tabs(B.v(bs)[i]));
+        if (RHS && i < p) mx[0] = tmax(mx[0], tabs(B.v(is)[i]));
+    }
+    block_reduce<T, NR, 1>(c, mx, B.red);
+    rmax = mx[0];
+}
+
+// ALGORITHM §4 steps 5 and 7, as the CPU's `solve_full` with a `Border`: the direction
+// (Δ, Δτ) of the bordered system
+//   [K_full                 (q, −b, −h)  ] [Δ ]   [rhs]
+//   [−(q + 2Qz/τ, b, h)ᵀ    den0         ] [Δτ] = [rt ]     K_full = [Q Aᵀ Gᵀ; A 0 0; G 0 −W⁻¹],
+// refined as one system. Its approximate inverse is a reduced solve completed with
+// Δτ = (rt + row(x))/den and x += Δτ·d₂, where d₂ (slots S_X0, S_L0) is the unrefined
+// reduced solve of (−q, b, h) and den = den0 − row(d₂). On entry xs/ls hold the reduced
+// solve of the right-hand side bs/is, c its τ row and rmax the max |rhs| (`border_rows`);
+// on return the refined (Δz; Δν) and Δλ. The residual is measured on the unreduced
+// equations and the τ row; the refinement's rules are `kkt_solve`'s. Scratch: slots
+// S_F0, S_FI0, S_GZ0, S_GL0, S_E0, S_CL0, S_T0. Returns Δτ. Ends with a barrier.
+template <typename T>
+__device__ __forceinline__ T bordered_solve(Blk<T>& B, int bs, int is, int xs, int ls, T rt, T den0, T den,
+                                            T it2, T c, T rmax) {
+    const int n = B.n, p = B.p, N = B.N, V = B.V;
+    const T* w = B.v(S_W);
+    T dtau = (rt + c) / den;
+    for (int i = threadIdx.x; i < V; i += NT) {
+        if (i < N) B.v(xs)[i] += dtau * B.v(S_X0)[i];
+        if (i < p) B.v(ls)[i] += dtau * B.v(S_L0)[i];
+    }
+    __syncthreads();
+    const T tol = (T)B.P->refine_abstol + (T)B.P->refine_reltol * tmax(rmax, tabs(rt));
+    T last = big<T>();
+    for (int it = 0; it < B.P->refine_max_iter; it++) {
+        // e = rhs − K_full·(x, λ) − Δτ·(q, −b, −h): e_x = rx − (Qz + Aᵀν) − Gᵀλ − Δτq,
+        // e_eq = r_eq − Az + Δτb, e_in = r_in − Gz + λ/W + Δτh; e_τ = rt − Δτ·den0 + row(x).
+        const long long tr0 = prof_clock();
+        k0_mul<T, 1>(B.v(S_F0), B.K, B.ld, B.v(S_D0), B.v(xs), N, V);
+        if (p > 0) gemv_n<T, 1>(B.v(S_GZ0), B.G, n, B.v(xs), p, n, V);
+        __syncthreads();
+        if (p > 0) gemv_t<T, 1>(B.v(S_GL0), B.G, n, B.v(ls), p, n, V, B.scr, false);
+        T s0[1] = {T(0)}, mx[1] = {T(0)};
+        for (int i = threadIdx.x; i < V; i += NT) {
+            const T* x = B.v(xs);
+            if (i < N) {
+                T e = B.v(bs)[i] - B.v(S_F0)[i];
+                if (i < n) {
+                    if (p > 0) e -= B.v(S_GL0)[i];
+                    e -= dtau * B.v(S_Q)[i];
+                    s0[0] += (B.v(S_Q)[i] + it2 * B.v(S_QZ)[i]) * x[i];
+                } else {
+                    e += dtau * B.v(S_BV)[i - n];
+                    s0[0] += B.v(S_BV)[i - n] * x[i];
+                }
+                B.v(S_F0)[i] = e;
+                mx[0] = tmax(mx[0], tabs(e));
+                if (!(e == e)) mx[0] = big<T>();
+            }
+            if (i < p) {
+                const T l = B.v(ls)[i];
+                const T e = B.v(is)[i] - B.v(S_GZ0)[i] + l / w[i] + dtau * B.v(S_H)[i];
+                B.v(S_FI0)[i] = e;
+                s0[0] += B.v(S_H)[i] * l;
+                mx[0] = tmax(mx[0], tabs(e));
+                if (!(e == e)) mx[0] = big<T>();
+            }
+        }
+        block_reduce<T, 1, 1>(s0, mx, B.red);
+        const T et = rt - dtau * den0 + s0[0];
+        const T err = et == et ? tmax(mx[0], tabs(et)) : big<T>();
+        B.sub[2] += prof_clock() - tr0;
+        // Stop once accurate, on a non-finite residual, or when refinement stalls.
+        if (err <= tol || !(err < big<T>()) || !(err < T(0.5) * last)) break;
+        // A first correction of a residual within `refine_unverified` times the tolerance is
+        // final (as in `kkt_solve`).
+        const bool final = it == 0 && err <= (T)B.P->refine_unverified * tol;
+        last = err;
+        B.nref++;
+        reduced_solve<T, 1>(B, S_F0, S_FI0, S_E0, S_CL0);
+        const long long tu0 = prof_clock();
+        // The correction completed by the border: Δτ_c = (e_τ + row(c))/den, c += Δτ_c·d₂.
+        T cr[1], unused;
+        border_rows<T, 1, false>(B, S_E0, S_CL0, it2, S_F0, S_FI0, cr, unused);
+        const T dc = (et + cr[0]) / den;
+        for (int i = threadIdx.x; i < V; i += NT) {
+            if (i < N) B.v(xs)[i] += B.v(S_E0)[i] + dc * B.v(S_X0)[i];
+            if (i < p) B.v(ls)[i] += B.v(S_CL0)[i] + dc * B.v(S_L0)[i];
+        }
+        dtau += dc;
+        __syncthreads();
+        B.sub[3] += prof_clock() - tu0;
+        if (final) break;
+    }
+    return dtau;
+}
+
 // Shifts v (length p) into the interior (ALGORITHM "Start"): with
 // target = max(1, 0.1·Σmax(vᵢ, 0)/p), v += target − min(v) when min(v) < target.
 template <typename T>
@@ -1168,6 +1304,7 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
         B.v(S_H)[i] = i < p ? B.h[i] : T(0);
         B.v(S_W)[i] = T(1);
     }
+    regularize_w(B);
     __syncthreads();
 
     // ---- Start (W = I).
@@ -1274,7 +1411,9 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
                 const T l = B.v(S_LAM)[i], s = B.v(S_S)[i], gzs = B.v(S_GZ)[i] + s;
                 const T r = gzs - B.v(S_H)[i] * tau;
                 B.v(S_RIN)[i] = r;
-                B.v(S_W)[i] = l / s;
+                const T w = l / s;
+                B.v(S_W)[i] = w;
+                if (bordered<T>()) B.v(S_WR)[i] = w / (T(1) + (T)P.static_reg * w);
                 sm[2] += B.v(S_H)[i] * l;
                 sm[4] += s * l;
                 sm[5] += T(0) * (l + s + r);
@@ -1337,7 +1476,10 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
         factor(B);
         PROF_MARK(1);
         const T xQx = zQz / (tau * tau);
-        // ---- 4–5. constant direction (RHS 0) and affine direction (RHS 1) together.
+        // ---- 4–5. The constant direction d₂ (RHS 0) and the affine direction (RHS 1): one
+        // two-column reduced solve. f64: d₂ stays unrefined (the τ column of the bordered
+        // system), the affine direction is completed and refined as the bordered system's
+        // solution (`bordered_solve`, as the CPU). f32: both refined (`kkt_solve`), then Δτ.
         for (int i = threadIdx.x; i < V; i += NT) {
             B.v(S_B0)[i] = i < n ? -B.v(S_Q)[i] : (i < N ? B.v(S_BV)[i - n] : T(0));
             B.v(S_I0)[i] = B.v(S_H)[i];
@@ -1346,32 +1488,27 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
         }
         __syncthreads();
         PROF_MARK(3);
-        kkt_solve<T, 2>(B, S_B0, S_I0, S_X0, S_L0);
+        if constexpr (bordered<T>())
+            reduced_solve<T, 2>(B, S_B0, S_I0, S_X0, S_L0);
+        else
+            kkt_solve<T, 2>(B, S_B0, S_I0, S_X0, S_L0);
+        const T it2 = T(2) / tau;
+        // c_r = qᵀz_r + bᵀν_r + hᵀλ_r + 2ξᵀQz_r; with c₀ the denominator of Δτ (step 4).
+        T c[2], rmax;
+        border_rows<T, 2, bordered<T>()>(B, S_X0, S_L0, it2, S_B1, S_I1, c, rmax);
+        const T den0 = kap / tau + xQx;
+        const T den = den0 - c[0];
+        // The affine Δτ (d_κ/τ = τκ/τ = κ).
+        T dtau_a;
+        if constexpr (bordered<T>())
+            dtau_a = bordered_solve(B, S_B1, S_I1, S_X1, S_L1, rtau - kap, den0, den, it2, c[1], rmax);
+        else
+            dtau_a = (rtau - kap + c[1]) / den;
         PROF_MARK(2);
-        // c_r = qᵀz_r + bᵀν_r + hᵀλ_r + 2ξᵀQz_r.
-        T c[2];
-        {
-            T sm2[2] = {T(0), T(0)}, mx0[1] = {T(0)};
-            const T it2 = T(2) / tau;
-            for (int i = threadIdx.x; i < V; i += NT) {
-#pragma unroll
-                for (int r = 0; r < 2; r++) {
-                    const T* x = B.v(S_X0 + r);
-                    if (i < n) sm2[r] += (B.v(S_Q)[i] + it2 * B.v(S_QZ)[i]) * x[i];
-                    if (i < m) sm2[r] += B.v(S_BV)[i] * x[n + i];
-                    if (i < p) sm2[r] += B.v(S_H)[i] * B.v(S_L0 + r)[i];
-                }
-            }
-            block_reduce<T, 2, 1>(sm2, mx0, B.red);
-            c[0] = sm2[0];
-            c[1] = sm2[1];
-        }
-        const T den = kap / tau + xQx - c[0];
-        const T dtau_a = (rtau - kap + c[1]) / den;  // d_κ/τ = τκ/τ = κ
         const T dkap_a = -(tau * kap + kap * dtau_a) / tau;
-        // Affine Δ = x1 + Δτ x2; Δs = −s − Hs∘Δλ (d_s/λ = s).
+        // Affine Δλ = S_L1 (f32: x1 + Δτ x2); Δs = −s − Hs∘Δλ (d_s/λ = s).
         for (int i = threadIdx.x; i < p; i += NT) {
-            const T dl = B.v(S_L1)[i] + dtau_a * B.v(S_L0)[i];
+            const T dl = bordered<T>() ? B.v(S_L1)[i] : B.v(S_L1)[i] + dtau_a * B.v(S_L0)[i];
             const T s = B.v(S_S)[i], l = B.v(S_LAM)[i];
             B.v(S_DLA)[i] = dl;
             B.v(S_DSA)[i] = -s - (s / l) * dl;
@@ -1397,32 +1534,35 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
         }
         __syncthreads();
         PROF_MARK(3);
-        kkt_solve<T, 1>(B, S_B1, S_I1, S_X1, S_L1);
-        PROF_MARK(2);
-        // S_X1/S_L1 = corrector x1, S_X0/S_L0 = constant direction x2.
-        T c1;
-        {
-            T sm1[1] = {T(0)}, mx0[1] = {T(0)};
-            const T it2 = T(2) / tau;
-            for (int i = threadIdx.x; i < V; i += NT) {
-                if (i < n) sm1[0] += (B.v(S_Q)[i] + it2 * B.v(S_QZ)[i]) * B.v(S_X1)[i];
-                if (i < m) sm1[0] += B.v(S_BV)[i] * B.v(S_X1)[n + i];
-                if (i < p) sm1[0] += B.v(S_H)[i] * B.v(S_L1)[i];
-            }
-            block_reduce<T, 1, 1>(sm1, mx0, B.red);
-            c1 = sm1[0];
-        }
+        if constexpr (bordered<T>())
+            reduced_solve<T, 1>(B, S_B1, S_I1, S_X1, S_L1);
+        else
+            kkt_solve<T, 1>(B, S_B1, S_I1, S_X1, S_L1);
         const T dk = tau * kap + dtau_a * dkap_a - sigma * mu;
-        const T dtau = (f * rtau - dk / tau + c1) / den;
+        T c1[1], rmax1;
+        border_rows<T, 1, bordered<T>()>(B, S_X1, S_L1, it2, S_B1, S_I1, c1, rmax1);
+        T dtau;
+        if constexpr (bordered<T>())
+            dtau = bordered_solve(B, S_B1, S_I1, S_X1, S_L1, f * rtau - dk / tau, den0, den, it2, c1[0], rmax1);
+        else
+            dtau = (f * rtau - dk / tau + c1[0]) / den;
+        PROF_MARK(2);
         const T dkap = -(dk + kap * dtau) / tau;
-        // Full direction into S_X1 (Δz;Δν), S_L1 (Δλ), S_T0 (Δs).
-        for (int i = threadIdx.x; i < V; i += NT) {
-            if (i < N) B.v(S_X1)[i] += dtau * B.v(S_X0)[i];
-            if (i < p) {
-                const T dl = B.v(S_L1)[i] + dtau * B.v(S_L0)[i];
+        // Full direction in S_X1 (Δz;Δν), S_L1 (Δλ) (f32: x1 + Δτ x2), S_T0 (Δs).
+        if constexpr (bordered<T>()) {
+            for (int i = threadIdx.x; i < p; i += NT) {
                 const T s = B.v(S_S)[i], l = B.v(S_LAM)[i];
-                B.v(S_L1)[i] = dl;
-                B.v(S_T0)[i] = -B.v(S_U)[i] - (s / l) * dl;
+                B.v(S_T0)[i] = -B.v(S_U)[i] - (s / l) * B.v(S_L1)[i];
+            }
+        } else {
+            for (int i = threadIdx.x; i < V; i += NT) {
+                if (i < N) B.v(S_X1)[i] += dtau * B.v(S_X0)[i];
+                if (i < p) {
+                    const T dl = B.v(S_L1)[i] + dtau * B.v(S_L0)[i];
+                    const T s = B.v(S_S)[i], l = B.v(S_LAM)[i];
+                    B.v(S_L1)[i] = dl;
+                    B.v(S_T0)[i] = -B.v(S_U)[i] - (s / l) * dl;
+                }
             }
         }
         __syncthreads();
@@ -1505,6 +1645,10 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
     if (solved && fac != nullptr) {
         for (int i = threadIdx.x; i < p; i += NT) B.v(S_W)[i] = B.v(S_LAM)[i] / B.v(S_S)[i];
         __syncthreads();
+        if constexpr (bordered<T>()) {
+            regularize_w(B);
+            __syncthreads();
+        }
         assemble(B);
         factor(B);
         T* f = fac + e * L.fac_stride;
@@ -1560,6 +1704,10 @@ __device__ __forceinline__ void backward(const Layout& L, const Params& P, const
         B.v(S_I0)[i] = T(0);
     }
     __syncthreads();
+    if constexpr (bordered<T>()) {
+        regularize_w(B);  // the stored factorization's W
+        __syncthreads();
+    }
     kkt_solve<T, 1>(B, S_B0, S_I0, S_X0, S_L0);
     for (int i = threadIdx.x; i < n + m; i += NT) a[i] = B.v(S_X0)[i];
     for (int k = threadIdx.x; k < p; k += NT) a[n + m + k] = B.v(S_L0)[k];
