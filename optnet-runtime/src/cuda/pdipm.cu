@@ -1131,6 +1131,7 @@ __device__ __forceinline__ T bordered_solve(Blk<T>& B, int bs, int is, int xs, i
     __syncthreads();
     const T tol = (T)B.P->refine_abstol + (T)B.P->refine_reltol * tmax(rmax, tabs(rt));
     T last = big<T>();
+    T dc = T(0);  // the last correction's Δτ (its Δ is still in slots S_E0, S_CL0)
     for (int it = 0; it < B.P->refine_max_iter; it++) {
         // e = rhs − K_full·(x, λ) − Δτ·(q, −b, −h): e_x = rx − (Qz + Aᵀν) − Gᵀλ − Δτq,
         // e_eq = r_eq − Az + Δτb, e_in = r_in − Gz + λ/W + Δτh; e_τ = rt − Δτ·den0 + row(x).
@@ -1169,8 +1170,19 @@ __device__ __forceinline__ T bordered_solve(Blk<T>& B, int bs, int is, int xs, i
         const T et = rt - dtau * den0 + s0[0];
         const T err = et == et ? tmax(mx[0], tabs(et)) : big<T>();
         B.sub[2] += prof_clock() - tr0;
-        // Stop once accurate, on a non-finite residual, or when refinement stalls.
-        if (err <= tol || !(err < big<T>()) || !(err < T(0.5) * last)) break;
+        // As the CPU: a correction that made the residual worse (or not finite) is taken
+        // back; stop once accurate, on a non-finite residual, or when a step no longer gains
+        // a factor of 5.
+        if (it > 0 && !(err <= last)) {
+            for (int i = threadIdx.x; i < V; i += NT) {
+                if (i < N) B.v(xs)[i] -= B.v(S_E0)[i] + dc * B.v(S_X0)[i];
+                if (i < p) B.v(ls)[i] -= B.v(S_CL0)[i] + dc * B.v(S_L0)[i];
+            }
+            dtau -= dc;
+            __syncthreads();
+            break;
+        }
+        if (err <= tol || !(err < big<T>()) || !(T(5) * err <= last)) break;
         // A first correction of a residual within `refine_unverified` times the tolerance is
         // final (as in `kkt_solve`).
         const bool final = it == 0 && err <= (T)B.P->refine_unverified * tol;
@@ -1181,7 +1193,7 @@ __device__ __forceinline__ T bordered_solve(Blk<T>& B, int bs, int is, int xs, i
         // The correction completed by the border: Δτ_c = (e_τ + row(c))/den, c += Δτ_c·d₂.
         T cr[1], unused;
         border_rows<T, 1, false>(B, S_E0, S_CL0, it2, S_F0, S_FI0, cr, unused);
-        const T dc = (et + cr[0]) / den;
+        dc = (et + cr[0]) / den;
         for (int i = threadIdx.x; i < V; i += NT) {
             if (i < N) B.v(xs)[i] += B.v(S_E0)[i] + dc * B.v(S_X0)[i];
             if (i < p) B.v(ls)[i] += B.v(S_CL0)[i] + dc * B.v(S_L0)[i];
