@@ -852,7 +852,7 @@ pub(crate) fn solve_stream<T: Real>(
         }
 
         // A starting lane takes its starting point from the constant direction:
-        // z, ν, λ from it, s = −λ, both shifted into the interior; τ = κ = 1.
+        // z, ν, λ from it, s = −λ, both shifted into the interior; τ = κ = √(sᵀλ/p).
         let starting: [bool; W] = std::array::from_fn(|l| ln.phase[l] == Phase::Start);
         for l in (0..W).filter(|&l| starting[l]) {
             let d2 = &wk.d2;
@@ -868,8 +868,12 @@ pub(crate) fn solve_stream<T: Real>(
             }
             shift_interior(&mut it.s, l);
             shift_interior(&mut it.lam, l);
-            it.tau[l] = T::one();
-            it.kappa[l] = T::one();
+            let sl =
+                it.s.iter()
+                    .zip(&it.lam)
+                    .fold(T::zero(), |a, (s, lam)| a + s[l] * lam[l]);
+            it.tau[l] = pdipm::start_tau_kappa(sl, p);
+            it.kappa[l] = it.tau[l];
             ln.phase[l] = Phase::Run;
         }
 

@@ -473,6 +473,20 @@ fn max_step<T: Real>(v: &[T], dv: &[T], mut alpha: T) -> T {
     alpha
 }
 
+/// The starting τ = κ = √μ₀ with μ₀ = sᵀλ/p the mean complementarity of the shifted start
+/// (notes/ALGORITHM.md "Start"): the pair τκ starts as centred as the pairs sᵢλᵢ. (With
+/// τ = κ = 1 and μ₀ ≫ 1 the first step drove τ towards 0 on some problems, which then spent
+/// several iterations recovering.) τ = κ = 1 without inequalities or for a μ₀ that is not
+/// positive and finite.
+pub(crate) fn start_tau_kappa<T: Real>(sl: T, p: usize) -> T {
+    let mu0 = sl / T::of(p.max(1) as f64);
+    if p > 0 && mu0 > T::zero() && mu0.is_finite() {
+        mu0.sqrt()
+    } else {
+        T::one()
+    }
+}
+
 /// Shifts v into the interior of the non-negative orthant (Clarabel's symmetric start).
 fn shift_interior<T: Real>(v: &mut [T]) {
     if v.is_empty() {
@@ -527,7 +541,6 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
     let mut nu = vec![T::zero(); m];
     let mut lam = vec![T::one(); p];
     let mut s = vec![T::one(); p];
-    let (mut tau, mut kappa) = (T::one(), T::one());
 
     // Starting point: solve with W = I.
     wk.w.fill(T::one());
@@ -568,6 +581,8 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
     }
     shift_interior(&mut s);
     shift_interior(&mut lam);
+    let mut tau = start_tau_kappa(dot(&s, &lam), p);
+    let mut kappa = tau;
 
     let mut info;
     // The last iterate whose residuals were finite, and its measures.
@@ -1077,6 +1092,17 @@ mod tests {
     use crate::cpu::equilibrate::Scaling;
     use crate::cpu::kkt::{Kkt, KktParams};
     use faer::Mat;
+
+    /// The start's τ = κ = √(sᵀλ/p), and 1 where that is not a positive finite number.
+    #[test]
+    fn start_tau_kappa_centres_the_pair() {
+        assert_eq!(start_tau_kappa(50.0, 2), 5.0);
+        assert_eq!(start_tau_kappa(0.25f64, 1), 0.5);
+        assert_eq!(start_tau_kappa(0.0f64, 0), 1.0);
+        assert_eq!(start_tau_kappa(0.0f64, 3), 1.0);
+        assert_eq!(start_tau_kappa(f64::INFINITY, 3), 1.0);
+        assert_eq!(start_tau_kappa(f64::NAN, 3), 1.0);
+    }
 
     /// A deterministic pseudo-random number in [−1, 1) (SplitMix64's output function of k).
     fn r(k: usize) -> f64 {
