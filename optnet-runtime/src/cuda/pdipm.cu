@@ -798,6 +798,7 @@ struct Blk {
     T *K, *Pt, *vec, *red, *scr;
     int goff;  // G's offset in shared memory (elements), when it is there
     int nref;  // refinement steps taken (profiling)
+    T boost;   // the regularization's factor (1, or 100^k after k safeguard retries)
     long long sub[4];  // cycles in the solves (thread 0): G products, triangular solves, residuals, updates
     // V goes through an opaque move, so that the compiler recomputes slot·V at each use instead
     // of hoisting the slots' addresses out of the loops and keeping dozens of them live through
@@ -853,7 +854,7 @@ template <typename T> __device__ __forceinline__ constexpr int w_reduced() { ret
 template <typename T>
 __device__ __forceinline__ void regularize_w(Blk<T>& B) {
     if (!bordered<T>()) return;
-    const T eps = (T)B.P->static_reg;
+    const T eps = (T)B.P->static_reg * B.boost;
     for (int i = threadIdx.x; i < B.p; i += NT) {
         const T w = B.v(S_W)[i];
         B.v(S_WR)[i] = w / (T(1) + eps * w);
@@ -887,7 +888,7 @@ __device__ __forceinline__ void assemble(Blk<T>& B) {
             syrk(K, ld, B.G, n, 1, B.v(w_reduced<T>()), n, B.p, T(-1));
     }
     __syncthreads();
-    const T eps = (T)B.P->static_reg;
+    const T eps = (T)B.P->static_reg * B.boost;
     for (int i = threadIdx.x; i < N; i += NT) K[i * ld + i] += i < n ? eps : -eps;
     __syncthreads();
 }
@@ -923,7 +924,8 @@ __device__ T load_q(Blk<T>& B) {
 
 template <typename T>
 __device__ void factor(Blk<T>& B) {
-    ldl_factor(B.K, B.ld, B.N, B.n, B.v(S_D), B.v(S_INVD), B.Pt, (T)B.P->dyn_eps, (T)B.P->dyn_delta);
+    ldl_factor(B.K, B.ld, B.N, B.n, B.v(S_D), B.v(S_INVD), B.Pt, (T)B.P->dyn_eps * B.boost,
+               (T)B.P->dyn_delta * B.boost);
     ldl_invert_diag(B.K, B.ld, B.v(S_INVD), B.N);
 }
 
@@ -1254,6 +1256,7 @@ __device__ __forceinline__ void setup(Blk<T>& B, const Layout& L, const Params& 
     B.gsm = L.g_smem != 0;
     B.P = &P;
     B.nref = 0;
+    B.boost = T(1);
     B.sub[0] = B.sub[1] = B.sub[2] = B.sub[3] = 0;
     B.n = L.n; B.m = L.m; B.p = L.p; B.N = L.N; B.ld = L.ld; B.V = L.V;
     const int n = B.n, p = B.p, N = B.N, V = B.V;
@@ -1356,11 +1359,24 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
         }
     }
     __syncthreads();
+    T tau = T(1), kap = T(1);
     if (p > 0) {
         shift_interior(B, B.v(S_S));
         shift_interior(B, B.v(S_LAM));
+        // f64: τ = κ = √μ₀ with μ₀ = sᵀλ/p, the pair τκ as centred as the sᵢλᵢ (ALGORITHM
+        // "Start"; the CPU's `start_tau_kappa`). The f32 kernel keeps τ = κ = 1 (with the
+        // centred start it left more examples AlmostSolved or unsolved, notes/gpu_s7.md).
+        if constexpr (bordered<T>()) {
+            T sm[1] = {T(0)}, mx[1] = {T(0)};
+            for (int i = threadIdx.x; i < p; i += NT) sm[0] += B.v(S_S)[i] * B.v(S_LAM)[i];
+            block_reduce<T, 1, 1>(sm, mx, B.red);
+            const T mu0 = sm[0] / (T)p;
+            if (mu0 > T(0) && mu0 < big<T>()) {
+                tau = sqrt(mu0);
+                kap = tau;
+            }
+        }
     }
-    T tau = T(1), kap = T(1);
 
     // Norms of the data (constant).
     T nq, nbh;
@@ -1375,7 +1391,7 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
         nbh = mx[1];
     }
 
-    int status = ST_RUNNING, iter = 0;
+    int status = ST_RUNNING, iter = 0, boosts = 0;
     bool have_b = false;
     T tau_b = T(1), kap_b = T(1), rp_b = T(0), rd_b = T(0), gap_b = T(0);
     T res_p = T(0), res_d = T(0), gap_abs = T(0), gap_rel = T(0), kt = T(0);
@@ -1425,7 +1441,7 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
                 B.v(S_RIN)[i] = r;
                 const T w = l / s;
                 B.v(S_W)[i] = w;
-                if (bordered<T>()) B.v(S_WR)[i] = w / (T(1) + (T)P.static_reg * w);
+                if (bordered<T>()) B.v(S_WR)[i] = w / (T(1) + (T)P.static_reg * B.boost * w);
                 sm[2] += B.v(S_H)[i] * l;
                 sm[4] += s * l;
                 sm[5] += T(0) * (l + s + r);
@@ -1578,6 +1594,27 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
             }
         }
         __syncthreads();
+        // Safeguard (f64, as the CPU's `MAX_BOOSTS`): a direction that is not finite is
+        // computed again from a factorization with 100× the regularization (ε, and the dynamic
+        // regularization's threshold and value), kept for the rest of this example's solve, at
+        // most three times. The iteration restarts at its residuals (unchanged; W regularized
+        // anew) and is not counted twice. (Not measured in the f32 kernel, which keeps its
+        // breakdowns as before.)
+        if constexpr (bordered<T>()) {
+            T s0[1] = {T(0)}, mx0[1] = {T(0)};
+            for (int i = threadIdx.x; i < V; i += NT) {
+                if (i < N) s0[0] += T(0) * B.v(S_X1)[i];
+                if (i < p) s0[0] += T(0) * (B.v(S_L1)[i] + B.v(S_T0)[i]);
+            }
+            block_reduce<T, 1, 1>(s0, mx0, B.red);
+            const bool finite = s0[0] == T(0) && isfinite(dtau) && isfinite(dkap);
+            if (!finite && boosts < 3) {
+                boosts++;
+                B.boost *= T(100);
+                iter--;
+                continue;
+            }
+        }
         // ---- 8. step.
         const T alpha = frac * tmin(T(1), step_to_boundary(B, B.v(S_T0), B.v(S_L1), tau, dtau, kap, dkap));
         for (int i = threadIdx.x; i < V; i += NT) {
