@@ -868,11 +868,7 @@ pub(crate) fn solve_stream<T: Real>(
             }
             shift_interior(&mut it.s, l);
             shift_interior(&mut it.lam, l);
-            let sl =
-                it.s.iter()
-                    .zip(&it.lam)
-                    .fold(T::zero(), |a, (s, lam)| a + s[l] * lam[l]);
-            it.tau[l] = pdipm::start_tau_kappa(sl, p);
+            it.tau[l] = pdipm::start_tau_kappa(dot(&it.s, &it.lam)[l], p);
             it.kappa[l] = it.tau[l];
             ln.phase[l] = Phase::Run;
         }
