@@ -188,13 +188,8 @@ fn time<T: Real>(
     let z_err = match reference {
         Some(r) => {
             let zr = r.solve(&qp).map_err(|e| e.to_string())?.z;
-            let scale = zr.iter().fold(1f64, |a, x| a.max(x.to64().abs()));
-            let err = sol
-                .z
-                .iter()
-                .zip(zr.iter())
-                .fold(0f64, |a, (x, y)| a.max((x.to64() - y.to64()).abs()));
-            Some(err / scale)
+            let to64 = |a: &Array2<T>| a.mapv(|x| x.to64());
+            Some(random_qp::z_error(to64(&sol.z).view(), to64(&zr).view()))
         }
         None => None,
     };
@@ -240,12 +235,7 @@ fn main() {
     let (solver, reference) = match a.tol {
         None => (solver, None),
         Some(t) => {
-            let settings = optnet_runtime::Settings {
-                tol_gap_abs: t,
-                tol_gap_rel: t,
-                tol_feas: t,
-                ..optnet_runtime::Settings::default()
-            };
+            let settings = random_qp::at_tolerance(optnet_runtime::Settings::default(), t);
             match solver.clone().with_settings(settings) {
                 Ok(s) => (s, Some(solver)),
                 Err(e) => {

@@ -85,7 +85,7 @@ fn time<T: Real>(
     Ok((median(fwd), median(both), solved, iters))
 }
 
-/// max |z − z_ref| / max(1, ‖z_ref‖∞) over the batch, f64, between two solvers' answers.
+/// How far `solver`'s f64 answers are from `reference`'s ([`random_qp::z_error`]).
 fn z_error(pr: &Problems, solver: &Solver, reference: &Solver) -> Result<f64, Error> {
     let qp = QpBatch::builder()
         .Q(&pr.Q)
@@ -95,12 +95,7 @@ fn z_error(pr: &Problems, solver: &Solver, reference: &Solver) -> Result<f64, Er
         .check_psd(false)
         .build()?;
     let (z, zr) = (solver.solve(&qp)?.z, reference.solve(&qp)?.z);
-    let scale = zr.iter().fold(1f64, |a, x| a.max(x.abs()));
-    let err = z
-        .iter()
-        .zip(&zr)
-        .fold(0f64, |a, (x, y)| a.max((x - y).abs()));
-    Ok(err / scale)
+    Ok(random_qp::z_error(z.view(), zr.view()))
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -154,12 +149,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 ..Settings::default()
             };
             let settings = match tol {
-                Some(t) => Settings {
-                    tol_gap_abs: t,
-                    tol_gap_rel: t,
-                    tol_feas: t,
-                    ..defaults.clone()
-                },
+                Some(t) => random_qp::at_tolerance(defaults.clone(), t),
                 None => defaults.clone(),
             };
             let solver = Solver::cpu().with_settings(settings)?;

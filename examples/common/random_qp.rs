@@ -3,7 +3,8 @@
 //! h = Gz₀ + s₀ with z₀ ~ N(0, 1) and s₀ uniform on [0, 1) (so every QP is feasible).
 //! Shared by the CPU and GPU benchmarks (`#[path]`-included, not part of `common`).
 
-use ndarray::{Array1, Array2, Array3, Axis};
+use ndarray::{Array1, Array2, Array3, ArrayView2, Axis};
+use optnet_runtime::Settings;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::StandardNormal;
@@ -34,4 +35,26 @@ pub fn generate(batch: usize, n: usize, p: usize, seed: u64) -> Problems {
         G.index_axis_mut(Axis(0), e).assign(&Ge);
     }
     (Q, q, G, h)
+}
+
+/// `s` with the gap and feasibility tolerances (`tol_gap_abs`, `tol_gap_rel`, `tol_feas`) set
+/// to `t`: the benchmarks' `--tol`, for timings at a peer's accuracy.
+pub fn at_tolerance(s: Settings, t: f64) -> Settings {
+    Settings {
+        tol_gap_abs: t,
+        tol_gap_rel: t,
+        tol_feas: t,
+        ..s
+    }
+}
+
+/// max |z − z_ref| / max(1, ‖z_ref‖∞) over a batch of answers: how far `z` is from the
+/// reference answers (the benchmarks' `--tol` report, against the default tolerances').
+pub fn z_error(z: ArrayView2<f64>, z_ref: ArrayView2<f64>) -> f64 {
+    let scale = z_ref.iter().fold(1f64, |a, x| a.max(x.abs()));
+    let err = z
+        .iter()
+        .zip(z_ref.iter())
+        .fold(0f64, |a, (x, y)| a.max((x - y).abs()));
+    err / scale
 }
