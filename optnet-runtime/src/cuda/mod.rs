@@ -54,11 +54,13 @@
 //!
 //! Limits: n + m ≤ 256 and the block's shared memory within the device's opt-in limit, else
 //! [`Error::CudaTooLarge`]. Not done on the GPU (yet): Ruiz equilibration (`Settings::equilibrate` is
-//! ignored), so badly scaled problems may take more iterations than on the CPU. Unlike the
-//! CPU, a run that breaks down (NaN, too short steps, iteration limit) after an iterate met
-//! the reduced tolerances returns that iterate as `AlmostSolved`.
+//! ignored), so badly scaled problems may take more iterations than on the CPU. As on the CPU,
+//! the f64 kernel computes a direction that is not finite again with 100× the regularization
+//! (at most three times; the f32 kernel does not). Unlike the CPU, a run that breaks down
+//! (NaN, too short steps, iteration limit) after an iterate met the reduced tolerances returns
+//! that iterate as `AlmostSolved`.
 //!
-//! Speed (H200, n = p = 100, f64): about 3.4 M cycles per QP (12 iterations; 6.4 M before
+//! Speed (H200, n = p = 100, f64): about 3.1 M cycles per QP (11 iterations; 6.4 M before
 //! session 4, 4.1 M before session 6, 3.6 M before session 7, `notes/gpu_s4.md`,
 //! `notes/gpu_s6.md`, `notes/gpu_s7.md`), a block's run being bound by instruction issue and
 //! latency (one 8-warp block per SM, short dependent chains), not by arithmetic or memory. The

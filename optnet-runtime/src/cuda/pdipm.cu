@@ -840,25 +840,31 @@ enum {
                    // (S_W, λ/s, for the full system of the refinement), as the CPU (ALGORITHM §3)
 };
 
-// The f64 kernel solves steps 5 and 7 as bordered systems (`bordered_solve`, ALGORITHM §4) with
-// W regularized in the reduced system (S_WR); the f32 kernel keeps the scheme before (session
-// 7, notes/gpu_s7.md): d₂ and the affine direction refined as one two-column `kkt_solve`, Δτ
-// eliminated after, and the reduced system on W = λ/s. Measured in f32 on the bench's QPs: the
-// bordered scheme solved 1473 of 2048, the regularized W alone 2047 of 2048 (main 2048).
-template <typename T> __device__ __forceinline__ constexpr bool bordered() { return sizeof(T) == 8; }
+// Whether the kernel follows the CPU's method (session 7, notes/gpu_s7.md), as the f64 kernel
+// does: steps 5 and 7 solved as bordered systems (`bordered_solve`, ALGORITHM §4) with W
+// regularized in the reduced system (S_WR), the centred start τ = κ = √μ₀, and the
+// regularization safeguard. The f32 kernel keeps the method before: d₂ and the affine
+// direction refined as one two-column `kkt_solve`, Δτ eliminated after, the reduced system on
+// W = λ/s, τ = κ = 1 and no safeguard. Measured in f32 on the bench's QPs: the bordered scheme
+// solved 1473 of 2048, the regularized W alone 2047 of 2048 (before: 2048); with the centred
+// start and the safeguard as well 844 of 2048 ended `AlmostSolved` and 6 unsolved (709 and 4).
+template <typename T> __device__ __forceinline__ constexpr bool cpu_method() { return sizeof(T) == 8; }
 
 // The slot of W in the reduced matrix and solves.
-template <typename T> __device__ __forceinline__ constexpr int w_reduced() { return bordered<T>() ? S_WR : S_W; }
+template <typename T> __device__ __forceinline__ constexpr int w_reduced() { return cpu_method<T>() ? S_WR : S_W; }
+
+// w regularized as w/(1 + εw) ≤ 1/ε, ε the static regularization (boosted by the safeguard).
+template <typename T>
+__device__ __forceinline__ T regularized(const Blk<T>& B, T w) {
+    const T eps = (T)B.P->static_reg * B.boost;
+    return w / (T(1) + eps * w);
+}
 
 // S_WR from S_W (p entries; no barrier); nothing in f32.
 template <typename T>
 __device__ __forceinline__ void regularize_w(Blk<T>& B) {
-    if (!bordered<T>()) return;
-    const T eps = (T)B.P->static_reg * B.boost;
-    for (int i = threadIdx.x; i < B.p; i += NT) {
-        const T w = B.v(S_W)[i];
-        B.v(S_WR)[i] = w / (T(1) + eps * w);
-    }
+    if (!cpu_method<T>()) return;
+    for (int i = threadIdx.x; i < B.p; i += NT) B.v(S_WR)[i] = regularized(B, B.v(S_W)[i]);
 }
 
 // Lower triangle of K ← [Q + GᵀWG + εI, ·; A, −εI] (W from `w_reduced`), factored next. Q
@@ -1109,6 +1115,25 @@ __device__ __forceinline__ void border_rows(Blk<T>& B, int xs, int ls, T it2, in
     rmax = mx[0];
 }
 
+// x += c, or x −= c when SUB, for the bordered correction c = (S_E0, S_CL0) + dc·(S_X0, S_L0)
+// (a reduced-solve correction completed by d₂) of the direction in slots xs/ls. Ends with a
+// barrier.
+template <typename T, bool SUB>
+__device__ __forceinline__ void apply_correction(Blk<T>& B, int xs, int ls, T dc) {
+    const int p = B.p, N = B.N, V = B.V;
+    for (int i = threadIdx.x; i < V; i += NT) {
+        if (i < N) {
+            if (SUB) B.v(xs)[i] -= B.v(S_E0)[i] + dc * B.v(S_X0)[i];
+            else B.v(xs)[i] += B.v(S_E0)[i] + dc * B.v(S_X0)[i];
+        }
+        if (i < p) {
+            if (SUB) B.v(ls)[i] -= B.v(S_CL0)[i] + dc * B.v(S_L0)[i];
+            else B.v(ls)[i] += B.v(S_CL0)[i] + dc * B.v(S_L0)[i];
+        }
+    }
+    __syncthreads();
+}
+
 // ALGORITHM §4 steps 5 and 7, as the CPU's `solve_full` with a `Border`: the direction
 // (Δ, Δτ) of the bordered system
 //   [K_full                 (q, −b, −h)  ] [Δ ]   [rhs]
@@ -1118,7 +1143,9 @@ __device__ __forceinline__ void border_rows(Blk<T>& B, int xs, int ls, T it2, in
 // reduced solve of (−q, b, h) and den = den0 − row(d₂). On entry xs/ls hold the reduced
 // solve of the right-hand side bs/is, c its τ row and rmax the max |rhs| (`border_rows`);
 // on return the refined (Δz; Δν) and Δλ. The residual is measured on the unreduced
-// equations and the τ row; the refinement's rules are `kkt_solve`'s. Scratch: slots
+// equations and the τ row; the refinement's rules are the CPU's (a correction that made the
+// residual worse is taken back; stop below a 5× gain; the first correction final within
+// `refine_unverified`·tol), not `kkt_solve`'s. Scratch: slots
 // S_F0, S_FI0, S_GZ0, S_GL0, S_E0, S_CL0, S_T0. Returns Δτ. Ends with a barrier.
 template <typename T>
 __device__ __forceinline__ T bordered_solve(Blk<T>& B, int bs, int is, int xs, int ls, T rt, T den0, T den,
@@ -1176,12 +1203,8 @@ __device__ __forceinline__ T bordered_solve(Blk<T>& B, int bs, int is, int xs, i
         // back; stop once accurate, on a non-finite residual, or when a step no longer gains
         // a factor of 5.
         if (it > 0 && !(err <= last)) {
-            for (int i = threadIdx.x; i < V; i += NT) {
-                if (i < N) B.v(xs)[i] -= B.v(S_E0)[i] + dc * B.v(S_X0)[i];
-                if (i < p) B.v(ls)[i] -= B.v(S_CL0)[i] + dc * B.v(S_L0)[i];
-            }
+            apply_correction<T, true>(B, xs, ls, dc);
             dtau -= dc;
-            __syncthreads();
             break;
         }
         if (err <= tol || !(err < big<T>()) || !(T(5) * err <= last)) break;
@@ -1196,12 +1219,8 @@ __device__ __forceinline__ T bordered_solve(Blk<T>& B, int bs, int is, int xs, i
         T cr[1], unused;
         border_rows<T, 1, false>(B, S_E0, S_CL0, it2, S_F0, S_FI0, cr, unused);
         dc = (et + cr[0]) / den;
-        for (int i = threadIdx.x; i < V; i += NT) {
-            if (i < N) B.v(xs)[i] += B.v(S_E0)[i] + dc * B.v(S_X0)[i];
-            if (i < p) B.v(ls)[i] += B.v(S_CL0)[i] + dc * B.v(S_L0)[i];
-        }
+        apply_correction<T, false>(B, xs, ls, dc);
         dtau += dc;
-        __syncthreads();
         B.sub[3] += prof_clock() - tu0;
         if (final) break;
     }
@@ -1366,7 +1385,7 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
         // f64: τ = κ = √μ₀ with μ₀ = sᵀλ/p, the pair τκ as centred as the sᵢλᵢ (ALGORITHM
         // "Start"; the CPU's `start_tau_kappa`). The f32 kernel keeps τ = κ = 1 (with the
         // centred start it left more examples AlmostSolved or unsolved, notes/gpu_s7.md).
-        if constexpr (bordered<T>()) {
+        if constexpr (cpu_method<T>()) {
             T sm[1] = {T(0)}, mx[1] = {T(0)};
             for (int i = threadIdx.x; i < p; i += NT) sm[0] += B.v(S_S)[i] * B.v(S_LAM)[i];
             block_reduce<T, 1, 1>(sm, mx, B.red);
@@ -1441,7 +1460,7 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
                 B.v(S_RIN)[i] = r;
                 const T w = l / s;
                 B.v(S_W)[i] = w;
-                if (bordered<T>()) B.v(S_WR)[i] = w / (T(1) + (T)P.static_reg * B.boost * w);
+                if (cpu_method<T>()) B.v(S_WR)[i] = regularized(B, w);
                 sm[2] += B.v(S_H)[i] * l;
                 sm[4] += s * l;
                 sm[5] += T(0) * (l + s + r);
@@ -1516,19 +1535,19 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
         }
         __syncthreads();
         PROF_MARK(3);
-        if constexpr (bordered<T>())
+        if constexpr (cpu_method<T>())
             reduced_solve<T, 2>(B, S_B0, S_I0, S_X0, S_L0);
         else
             kkt_solve<T, 2>(B, S_B0, S_I0, S_X0, S_L0);
         const T it2 = T(2) / tau;
         // c_r = qᵀz_r + bᵀν_r + hᵀλ_r + 2ξᵀQz_r; with c₀ the denominator of Δτ (step 4).
         T c[2], rmax;
-        border_rows<T, 2, bordered<T>()>(B, S_X0, S_L0, it2, S_B1, S_I1, c, rmax);
+        border_rows<T, 2, cpu_method<T>()>(B, S_X0, S_L0, it2, S_B1, S_I1, c, rmax);
         const T den0 = kap / tau + xQx;
         const T den = den0 - c[0];
         // The affine Δτ (d_κ/τ = τκ/τ = κ).
         T dtau_a;
-        if constexpr (bordered<T>())
+        if constexpr (cpu_method<T>())
             dtau_a = bordered_solve(B, S_B1, S_I1, S_X1, S_L1, rtau - kap, den0, den, it2, c[1], rmax);
         else
             dtau_a = (rtau - kap + c[1]) / den;
@@ -1536,7 +1555,7 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
         const T dkap_a = -(tau * kap + kap * dtau_a) / tau;
         // Affine Δλ = S_L1 (f32: x1 + Δτ x2); Δs = −s − Hs∘Δλ (d_s/λ = s).
         for (int i = threadIdx.x; i < p; i += NT) {
-            const T dl = bordered<T>() ? B.v(S_L1)[i] : B.v(S_L1)[i] + dtau_a * B.v(S_L0)[i];
+            const T dl = cpu_method<T>() ? B.v(S_L1)[i] : B.v(S_L1)[i] + dtau_a * B.v(S_L0)[i];
             const T s = B.v(S_S)[i], l = B.v(S_LAM)[i];
             B.v(S_DLA)[i] = dl;
             B.v(S_DSA)[i] = -s - (s / l) * dl;
@@ -1562,22 +1581,22 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
         }
         __syncthreads();
         PROF_MARK(3);
-        if constexpr (bordered<T>())
+        if constexpr (cpu_method<T>())
             reduced_solve<T, 1>(B, S_B1, S_I1, S_X1, S_L1);
         else
             kkt_solve<T, 1>(B, S_B1, S_I1, S_X1, S_L1);
         const T dk = tau * kap + dtau_a * dkap_a - sigma * mu;
         T c1[1], rmax1;
-        border_rows<T, 1, bordered<T>()>(B, S_X1, S_L1, it2, S_B1, S_I1, c1, rmax1);
+        border_rows<T, 1, cpu_method<T>()>(B, S_X1, S_L1, it2, S_B1, S_I1, c1, rmax1);
         T dtau;
-        if constexpr (bordered<T>())
+        if constexpr (cpu_method<T>())
             dtau = bordered_solve(B, S_B1, S_I1, S_X1, S_L1, f * rtau - dk / tau, den0, den, it2, c1[0], rmax1);
         else
             dtau = (f * rtau - dk / tau + c1[0]) / den;
         PROF_MARK(2);
         const T dkap = -(dk + kap * dtau) / tau;
         // Full direction in S_X1 (Δz;Δν), S_L1 (Δλ) (f32: x1 + Δτ x2), S_T0 (Δs).
-        if constexpr (bordered<T>()) {
+        if constexpr (cpu_method<T>()) {
             for (int i = threadIdx.x; i < p; i += NT) {
                 const T s = B.v(S_S)[i], l = B.v(S_LAM)[i];
                 B.v(S_T0)[i] = -B.v(S_U)[i] - (s / l) * B.v(S_L1)[i];
@@ -1600,7 +1619,7 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
         // most three times. The iteration restarts at its residuals (unchanged; W regularized
         // anew) and is not counted twice. (Not measured in the f32 kernel, which keeps its
         // breakdowns as before.)
-        if constexpr (bordered<T>()) {
+        if constexpr (cpu_method<T>()) {
             T s0[1] = {T(0)}, mx0[1] = {T(0)};
             for (int i = threadIdx.x; i < V; i += NT) {
                 if (i < N) s0[0] += T(0) * B.v(S_X1)[i];
@@ -1694,7 +1713,7 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
     if (solved && fac != nullptr) {
         for (int i = threadIdx.x; i < p; i += NT) B.v(S_W)[i] = B.v(S_LAM)[i] / B.v(S_S)[i];
         __syncthreads();
-        if constexpr (bordered<T>()) {
+        if constexpr (cpu_method<T>()) {
             regularize_w(B);
             __syncthreads();
         }
@@ -1753,7 +1772,7 @@ __device__ __forceinline__ void backward(const Layout& L, const Params& P, const
         B.v(S_I0)[i] = T(0);
     }
     __syncthreads();
-    if constexpr (bordered<T>()) {
+    if constexpr (cpu_method<T>()) {
         regularize_w(B);  // the stored factorization's W
         __syncthreads();
     }
