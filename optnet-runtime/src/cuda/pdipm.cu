@@ -466,15 +466,106 @@ __device__ __forceinline__ void syrk(T* C, int ldc, const T* U, int ldu, int ldi
     }
 }
 
+// f64 LDLᵀ (session 12, notes/gpu_s8.md): as `ldl_factor` below, but the panel without a
+// barrier per column. Every warp factors the panel's w×w diagonal block itself, in registers:
+// lane u < w holds row k0 + u of the block in g. Step t shuffles column t of the block
+// (c_u = C[k0 + u][k0 + t], final after step t − 1) from lane u to the whole warp, and every
+// row (a thread per row below k0, its panel entries in a) subtracts column t's part as the
+// barrier-per-column scheme did: a[u] −= (a[t]/d_t)·c_u, the same operations in the same
+// order, so the factor is bit-identical to it. The next pivot is lane t + 1's g[t + 1] as
+// it was before step t, shuffled to every lane, less step t's part computed by every lane
+// as lane t + 1 computes it; its reciprocal is formed while its regularization is tested.
+// Rows below the panel store their entries before the barrier the trailing update needs;
+// the rows of the diagonal block after it (every warp has read them as g by then). Two
+// barriers per panel instead of PW: −1.5 % cycles per QP (n = p = 100).
+__device__ __forceinline__ void ldl_factor_f64(double* K, int ld, int N, int n, double* D, double* invD, double eps,
+                                               double delta) {
+    constexpr int PW = NB64;
+    // The thread index through an opaque move, so that values derived from it (the rows'
+    // offsets) are formed here, not hoisted out of the iteration to stay live across it (with
+    // threadIdx.x, a first version of this function took the kernel from 3 spill
+    // instructions to 8).
+    int tid;
+    asm volatile("mov.u32 %0, %%tid.x;" : "=r"(tid));
+    const int l = tid & 31;
+    const double rdelta = 1.0 / delta;
+    for (int k0 = 0; k0 < N; k0 += PW) {
+        const int k1 = min(N, k0 + PW), w = k1 - k0;
+        const int i = k0 + 1 + tid;
+        const int ci = i < N ? min(i - k0, PW - 1) : -1;  // the row's last entry in the panel
+        // Warps whose rows are all ≥ N skip the panel (warp 0 always works: thread 0 stores D).
+        const bool act = k0 + 1 + (tid & ~31) < N || tid < 32;  // warp-uniform
+        double a[PW];
+        if (act) {
+            double g[PW];
+            const int gl = l < w ? l : -1;
+#pragma unroll
+            for (int t = 0; t < PW; t++) {
+                a[t] = t <= ci ? K[i * ld + k0 + t] : 0.0;
+                g[t] = t <= gl ? K[(k0 + l) * ld + k0 + t] : 0.0;
+            }
+            double dn = K[k0 * ld + k0];  // the next pivot, unregularized
+#pragma unroll
+            for (int t = 0; t < PW; t++) {
+                if (t >= w) break;  // block-uniform
+                // d = ±delta when sgn·dn < eps (or NaN); 1/dn is formed before the test.
+                const bool pos = k0 + t < n;
+                const bool ok = pos ? dn >= eps : -dn >= eps;
+                const double r = 1.0 / dn;
+                const double d = ok ? dn : pos ? delta : -delta;
+                const double id = ok ? r : pos ? rdelta : -rdelta;
+                if (tid == 0) {
+                    D[k0 + t] = d;
+                    invD[k0 + t] = id;
+                }
+                if (t + 1 >= w) break;
+                // Pivot t + 1: lane t + 1's g[t + 1] before this step, then this step's part
+                // (the operations lane t + 1 does on it below).
+                double p = __shfl_sync(FULL, g[t + 1], t + 1);
+                const double lg = g[t] * id, cik = a[t] * id;
+#pragma unroll
+                for (int u = t + 1; u < PW; u++) {
+                    const double c = __shfl_sync(FULL, g[t], u);
+                    g[u] -= lg * c;
+                    a[u] -= cik * c;
+                    if (u == t + 1) p -= (c * id) * c;
+                }
+                dn = p;
+            }
+            if (i >= k1 && i < N) {
+#pragma unroll
+                for (int u = 1; u < PW; u++) K[i * ld + k0 + u] = a[u];
+            }
+        }
+        __syncthreads();
+        if (act && i < k1) {
+#pragma unroll
+            for (int u = 1; u < PW; u++)
+                if (u < ci) K[i * ld + k0 + u] = a[u];
+        }
+        if (k1 < N) {
+            // Trailing update K[i][j] −= Σ_k C[i][k] C[j][k] / D[k] over i ≥ j ≥ k1; the tensor
+            // cores read the panel's columns in place: U[k][i] = K[k1 + i][k0 + k].
+            syrk_dmma(K + k1 * ld + k1, ld, K + k1 * ld + k0, 1, ld, invD + k0, N - k1, w, 1.0);
+        }
+        __syncthreads();
+    }
+}
+
 // Blocked right-looking LDLᵀ of the lower triangle of K (N×N) with dynamic
 // regularization (ALGORITHM §3): pivots k < n must be positive, k ≥ n negative; a pivot
 // of the wrong sign or magnitude below eps becomes ±delta. On exit the strict lower
 // triangle holds C = L·D (unscaled columns), D and 1/D are in the vectors. `Pt` is NB·N
-// scratch (f32 only). Ends with a barrier.
+// scratch (f32 only). Ends with a barrier. f64 takes `ldl_factor_f64` (the same arithmetic,
+// two barriers per panel); the code below is the f32 path.
 template <typename T>
 __device__ __forceinline__ void ldl_factor(T* K, int ld, int N, int n, T* D, T* invD, T* Pt, T eps, T delta) {
-    constexpr int PW = sizeof(T) == 8 ? NB64 : NB;  // panel width
     static_assert(NT >= 256, "the panel takes a thread per row (N <= 256)");
+    if constexpr (sizeof(T) == 8) {
+        ldl_factor_f64(K, ld, N, n, D, invD, eps, delta);
+        return;
+    }
+    constexpr int PW = sizeof(T) == 8 ? NB64 : NB;  // panel width
     for (int k0 = 0; k0 < N; k0 += PW) {
         const int k1 = min(N, k0 + PW);
         // Panel: columns k0..k1, one column at a time, a thread per row below k0 (N ≤ 256 ≤ NT)
