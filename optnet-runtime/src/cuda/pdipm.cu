@@ -1225,18 +1225,56 @@ __device__ __forceinline__ void apply_correction(Blk<T>& B, int xs, int ls, T dc
     __syncthreads();
 }
 
+// The denominator of Δτ (ALGORITHM §4 step 4), den = den0 − c₀ =
+// κ/τ + ξᵀQξ − (q + 2Qξ)ᵀz₂ − bᵀν₂ − hᵀλ₂ with ξ = z/τ and d₂ = (z₂, ν₂, λ₂) (slots S_X0,
+// S_L0) the reduced solve of (−q, b, h), computed as the equal sum of non-negative terms
+//   κ/τ + (ξ − z₂)ᵀQ(ξ − z₂) + ε(‖z₂‖² + ‖ν₂‖²) + Σ λ₂ᵢ²/w̃ᵢ     (w̃ = S_WR, ε as `assemble`)
+// (from the reduced system's rows: −qᵀz₂ = z₂ᵀ(Q + εI)z₂ + ν₂ᵀAz₂ + λ₂ᵀGz₂,
+// bᵀν₂ = ν₂ᵀAz₂ − ε‖ν₂‖², hᵀλ₂ = λ₂ᵀGz₂ − λ₂ᵀW̃⁻¹λ₂). Near the solution den0 ≈ ξᵀQξ stays
+// O(‖Q‖) while den goes to κ/τ, and den0 − c₀ loses its digits to cancellation: in the 10th
+// iteration of example 1853 of the peers' batch-2048 problems (notes/gpu_s7.md) it came out
+// 215.628 − 215.628 = −7.2e-9 for 2.0e-5, the bordered refinement diverged and the step fell
+// below `min_step_length` (`AlmostSolved`). This form is ≥ κ/τ > 0 and as accurate as d₂.
+// One product with Q (S_F0 → S_GL0, free at this point). Ends with a barrier. f64
+// (`cpu_method`) only.
+template <typename T>
+__device__ __forceinline__ T tau_denominator(Blk<T>& B, T tau, T kap) {
+    const int n = B.n, p = B.p, N = B.N, V = B.V;
+    const T it = T(1) / tau;
+    for (int i = threadIdx.x; i < n; i += NT) B.v(S_F0)[i] = B.v(S_Z)[i] * it - B.v(S_X0)[i];
+    __syncthreads();
+    k0_mul<T, 1>(B.v(S_GL0), B.K, B.ld, B.v(S_D0), B.v(S_F0), n, V);
+    __syncthreads();
+    const T eps = (T)B.P->static_reg * B.boost;
+    const T* wr = B.v(S_WR);
+    T s0[1] = {T(0)}, mx[1] = {T(0)};
+    for (int i = threadIdx.x; i < V; i += NT) {
+        if (i < N) {
+            const T x = B.v(S_X0)[i];
+            s0[0] += eps * x * x;
+            if (i < n) s0[0] += B.v(S_F0)[i] * B.v(S_GL0)[i];
+        }
+        if (i < p) {
+            const T l = B.v(S_L0)[i];
+            s0[0] += l * (l / wr[i]);
+        }
+    }
+    block_reduce<T, 1, 1>(s0, mx, B.red);
+    return kap / tau + s0[0];
+}
+
 // ALGORITHM §4 steps 5 and 7, as the CPU's `solve_full` with a `Border`: the direction
 // (Δ, Δτ) of the bordered system
 //   [K_full                 (q, −b, −h)  ] [Δ ]   [rhs]
 //   [−(q + 2Qz/τ, b, h)ᵀ    den0         ] [Δτ] = [rt ]     K_full = [Q Aᵀ Gᵀ; A 0 0; G 0 −W⁻¹],
 // refined as one system. Its approximate inverse is a reduced solve completed with
 // Δτ = (rt + row(x))/den and x += Δτ·d₂, where d₂ (slots S_X0, S_L0) is the unrefined
-// reduced solve of (−q, b, h) and den = den0 − row(d₂). On entry xs/ls hold the reduced
-// solve of the right-hand side bs/is, c its τ row and rmax the max |rhs| (`border_rows`);
-// on return the refined (Δz; Δν) and Δλ. The residual is measured on the unreduced
-// equations and the τ row; the refinement's rules are the CPU's (a correction that made the
-// residual worse is taken back; stop below a 5× gain; the first correction final within
-// `refine_unverified`·tol), not `kkt_solve`'s. Scratch: slots
+// reduced solve of (−q, b, h) and den = den0 − row(d₂) (`tau_denominator`). On entry
+// xs/ls hold the reduced solve of the right-hand side bs/is, c its τ row and rmax the max
+// |rhs| (`border_rows`); on return the refined (Δz; Δν) and Δλ. The residual is measured on
+// the unreduced equations and the τ row; the refinement's rules are the CPU's (a correction
+// that made the residual worse is taken back; stop below a 5× gain; the first correction
+// final within `refine_unverified`·tol), not `kkt_solve`'s. Scratch: slots
 // S_F0, S_FI0, S_GZ0, S_GL0, S_E0, S_CL0, S_T0. Returns Δτ. Ends with a barrier.
 template <typename T>
 __device__ __forceinline__ T bordered_solve(Blk<T>& B, int bs, int is, int xs, int ls, T rt, T den0, T den,
@@ -1635,7 +1673,11 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
         T c[2], rmax;
         border_rows<T, 2, cpu_method<T>()>(B, S_X0, S_L0, it2, S_B1, S_I1, c, rmax);
         const T den0 = kap / tau + xQx;
-        const T den = den0 - c[0];
+        T den;
+        if constexpr (cpu_method<T>())
+            den = tau_denominator(B, tau, kap);
+        else
+            den = den0 - c[0];
         // The affine Δτ (d_κ/τ = τκ/τ = κ).
         T dtau_a;
         if constexpr (cpu_method<T>())
