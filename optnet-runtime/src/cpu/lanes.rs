@@ -960,16 +960,32 @@ fn newton_step<T: Real>(
     // (A starting lane takes its start from this solve, refined as the scalar path's.)
     solve_full(pk, fac, w, sc, rhs_x, &pk.b, &pk.h, None, starting, d2);
     let den0: V<T> = std::array::from_fn(|l| kappa[l] / tau[l] + zQz[l] / (tau[l] * tau[l]));
+    // The bordered system's pivot den = den0 − (q + 2Qz/τ, b, h)ᵀd₂ as the sum of
+    // non-negative terms it equals (`pdipm::tau_denominator`, which says why):
+    // κ/τ + (ξ − z₂)ᵀQ(ξ − z₂) + ε(‖z₂‖² + ‖ν₂‖²) + Σ λ₂ᵢ²/w̃ᵢ, ξ = z/τ.
+    let v = &mut rhs_x[..n];
+    for j in 0..n {
+        v[j] = std::array::from_fn(|l| it.z[j][l] / tau[l] - d2.z[j][l]);
+    }
+    lk::gemv_n(&mut sc.ex, &pk.Q, n, n, v, T::one(), false);
+    let (vQv, zz, nn) = (dot(v, &sc.ex[..n]), dot(&d2.z, &d2.z), dot(&d2.nu, &d2.nu));
+    let lam2_w = d2.lam.iter().zip(&fac.wr).fold(splat(T::zero()), |mut a, (l2, wr)| {
+        for k in 0..W {
+            a[k] += l2[k] * (l2[k] / wr[k]);
+        }
+        a
+    });
+    let eps = fac.static_reg;
     let mut border = Border {
         Qz,
         tau,
         den0,
-        den: splat(T::zero()),
+        den: std::array::from_fn(|l| {
+            kappa[l] / tau[l] + vQv[l] + eps[l] * (zz[l] + nn[l]) + lam2_w[l]
+        }),
         d2,
         rt: splat(T::zero()),
     };
-    let r2 = border.row(pk, d2);
-    border.den = std::array::from_fn(|l| den0[l] - r2[l]);
 
     // Direction for residual factor f and complementarity terms (d_s, d_κ).
     let mut direction = |f: V<T>, ds: &[V<T>], dkappa: V<T>, out: &mut Dir<T>| {

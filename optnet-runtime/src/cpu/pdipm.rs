@@ -276,7 +276,7 @@ fn solve_reduced<T: Real, K: Ldl<T>>(
 ///
 /// `d2` is the reduced solve of the τ column, K⁻¹(−q, b, h), unrefined: eliminating Δτ
 /// with it gives the bordered system's approximate inverse that the refinement uses, and
-/// `den` = den0 − (q + 2Qz/τ, b, h)ᵀd2 its pivot.
+/// `den` = den0 − (q + 2Qz/τ, b, h)ᵀd2 its pivot (see [`tau_denominator`]).
 pub(crate) struct Border<'a, T> {
     pub Qz: &'a [T],
     pub tau: T,
@@ -287,27 +287,17 @@ pub(crate) struct Border<'a, T> {
 }
 
 impl<'a, T: Real> Border<'a, T> {
-    /// The border at an iterate (Qz, τ, κ, zᵀQz) with the constant direction `d2`; the τ row's
-    /// right-hand side `rt` is set per solve.
-    pub(crate) fn new(
-        lp: &Local<T>,
-        Qz: &'a [T],
-        tau: T,
-        kappa: T,
-        zQz: T,
-        d2: &'a Dir<T>,
-    ) -> Self {
-        let den0 = kappa / tau + zQz / (tau * tau);
-        let mut b = Border {
+    /// The border at an iterate (Qz, τ, κ, zᵀQz) with the constant direction `d2` and the
+    /// pivot `den` ([`tau_denominator`]); the τ row's right-hand side `rt` is set per solve.
+    pub(crate) fn new(Qz: &'a [T], tau: T, kappa: T, zQz: T, d2: &'a Dir<T>, den: T) -> Self {
+        Border {
             Qz,
             tau,
-            den0,
-            den: T::zero(),
+            den0: kappa / tau + zQz / (tau * tau),
+            den,
             d2,
             rt: T::zero(),
-        };
-        b.den = den0 - b.row(lp, d2);
-        b
+        }
     }
 
     /// (q + 2Qz/τ)ᵀΔz + bᵀΔν + hᵀΔλ.
@@ -334,6 +324,48 @@ impl<'a, T: Real> Border<'a, T> {
         }
         d.tau = dtau;
     }
+}
+
+/// The pivot of the bordered system (notes/ALGORITHM.md §4, step 4), den = den0 − c₀ =
+/// κ/τ + ξᵀQξ − (q + 2Qξ)ᵀz₂ − bᵀν₂ − hᵀλ₂ with ξ = z/τ and d₂ = (z₂, ν₂, λ₂) the reduced
+/// solve of (−q, b, h), computed as the sum of non-negative terms it equals,
+///
+/// ```text
+/// den = κ/τ + (ξ − z₂)ᵀQ(ξ − z₂) + ε(‖z₂‖² + ‖ν₂‖²) + Σ λ₂ᵢ²/w̃ᵢ      (w̃ = w/(1 + εw))
+/// ```
+///
+/// by the reduced system's rows: −qᵀz₂ = z₂ᵀ(Q + εI)z₂ + ν₂ᵀAz₂ + λ₂ᵀGz₂,
+/// bᵀν₂ = ν₂ᵀAz₂ − ε‖ν₂‖² and hᵀλ₂ = λ₂ᵀGz₂ − λ₂ᵀW̃⁻¹λ₂. Near the solution den0 ≈ ξᵀQξ stays
+/// of the order of ‖Q‖ while den goes to κ/τ, and den0 − c₀ loses every digit to
+/// cancellation: on one of OptNet's random QPs it came out −8.1e-5 for 2.3e-6 (the GPU's
+/// kernel, −7.2e-9 for 2.0e-5, ended it `AlmostSolved`; notes/gpu_s8.md). This form is at
+/// least κ/τ and as accurate as d₂. `v`, `Qv`: scratch of n entries.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn tau_denominator<T: Real>(
+    lp: &Local<T>,
+    z: &[T],
+    tau: T,
+    kappa: T,
+    d2: &Dir<T>,
+    w: &[T],
+    eps: T,
+    v: &mut [T],
+    Qv: &mut [T],
+) -> T {
+    let n = lp.n;
+    for j in 0..n {
+        v[j] = z[j] / tau - d2.z[j];
+    }
+    gemv(&mut Qv[..n], false, &lp.Q, false, &v[..n], T::one());
+    let lam2_w: T = d2
+        .lam
+        .iter()
+        .zip(w)
+        .fold(T::zero(), |a, (&l, &w)| a + l * (l / regularized(w, eps)));
+    kappa / tau
+        + dot(&v[..n], &Qv[..n])
+        + eps * (dot(&d2.z, &d2.z) + dot(&d2.nu, &d2.nu))
+        + lam2_w
 }
 
 /// Solves the full Newton system
@@ -703,6 +735,7 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
             wk.w[i] = lam[i] / s[i];
         }
         let it = Iterate {
+            z: &z,
             lam: &lam,
             s: &s,
             tau,
@@ -820,6 +853,7 @@ pub(crate) fn conclude<T: Real>(
 
 /// The current iterate, as [`newton_step`] reads it.
 struct Iterate<'a, T> {
+    z: &'a [T],
     lam: &'a [T],
     s: &'a [T],
     tau: T,
@@ -844,6 +878,7 @@ fn newton_step<T: Real>(
 ) -> Option<T> {
     let (n, m, p) = (lp.n, lp.m, lp.p);
     let Iterate {
+        z,
         lam,
         s,
         tau,
@@ -876,8 +911,10 @@ fn newton_step<T: Real>(
         rhs_x[j] = -lp.q[j];
     }
     solve_reduced(lp, kkt, w, buf, tp, rhs_x, &lp.b, &lp.h, d2);
-    // With it the denominator of Δτ: κ/τ − qᵀz2 − bᵀν2 − hᵀλ2 + ξᵀQξ − 2ξᵀQz2, ξ = z/τ.
-    let mut border = Border::new(lp, Qz, tau, kappa, zQz, d2);
+    // With it the denominator of Δτ.
+    let eps = kkt.params().static_reg;
+    let den = tau_denominator(lp, z, tau, kappa, d2, w, eps, rhs_x, buf);
+    let mut border = Border::new(Qz, tau, kappa, zQz, d2, den);
 
     // Direction for residual factor `f` and complementarity terms (d_s, d_κ), where
     // d_s is passed in `ds` (overwritten by Δs).
@@ -1279,8 +1316,23 @@ mod tests {
                 solve_reduced(
                     &lp, &kkt, &w, &mut buf, &mut tp, &neg_q, &lp.b, &lp.h, &mut d2,
                 );
-                let mut border = Border::new(&lp, &Qz, tau, kappa, zQz, &d2);
+                let (mut v, mut Qv) = (vec![0.0; n], vec![0.0; n]);
+                let eps = kkt.params().static_reg;
+                let den = tau_denominator(&lp, &z, tau, kappa, &d2, &w, eps, &mut v, &mut Qv);
+                let mut border = Border::new(&Qz, tau, kappa, zQz, &d2, den);
                 let den0 = border.den0;
+                // The pivot's two forms agree (the identity of `tau_denominator`), to the
+                // rounding of the direct form's terms.
+                let direct = den0 - border.row(&lp, &d2);
+                let terms = den0
+                    + dot(&lp.q, &d2.z).abs()
+                    + dot(&lp.b, &d2.nu).abs()
+                    + dot(&lp.h, &d2.lam).abs()
+                    + 2.0 * dot(&Qz, &d2.z).abs() / tau;
+                assert!(
+                    (den - direct).abs() <= 1e-10 * terms,
+                    "case {case}, W spread {spread}: den {den:e}, direct {direct:e}, terms {terms:e}"
+                );
                 for trial in 0..5 {
                     let b = rhs(trial, &lp);
                     border.rt = r(400 * trial + 1);
