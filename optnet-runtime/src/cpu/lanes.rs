@@ -638,16 +638,20 @@ struct Lanes<T> {
 /// [`super::pdipm::solve`]. Returns each example's index and outcome, as
 /// [`super::pdipm::solve`] would give it.
 pub(crate) fn solve_stream<T: Real>(
-    mut queue: impl FnMut() -> Option<(usize, Local<T>)>,
+    mut queue: impl FnMut(Option<Local<T>>) -> Option<(usize, Local<T>)>,
     tols: &Tols<T>,
 ) -> Vec<(usize, Outcome<T>)> {
     let mut alone: Vec<(usize, Outcome<T>)> = Vec::new();
+    // Finished examples' buffers, refilled by the next ones (see `Local::refill`).
+    let spare: std::cell::RefCell<Vec<Local<T>>> = Default::default();
     let mut next = || loop {
-        let (i, lp) = queue()?;
+        let recycled = spare.borrow_mut().pop();
+        let (i, lp) = queue(recycled)?;
         if !lp.is_lp() {
             return Some((i, lp));
         }
         alone.push((i, pdipm::solve(&lp, tols)));
+        spare.borrow_mut().push(lp);
     };
     let mut results: Vec<(usize, Outcome<T>)> = Vec::new();
     let Some(first) = next() else {
@@ -805,7 +809,15 @@ pub(crate) fn solve_stream<T: Real>(
             };
             if let Some(st) = stop {
                 ln.status[l] = Some(st);
-                retire(&mut ln, &mut locals, &mut results, &it, &wk.fac, l, tols);
+                spare.borrow_mut().push(retire(
+                    &mut ln,
+                    &mut locals,
+                    &mut results,
+                    &it,
+                    &wk.fac,
+                    l,
+                    tols,
+                ));
             }
         }
         let run: [bool; W] = std::array::from_fn(|l| ln.phase[l] == Phase::Run);
@@ -847,7 +859,15 @@ pub(crate) fn solve_stream<T: Real>(
         for l in 0..W {
             if (run[l] || start[l]) && !good[l] {
                 ln.status[l] = Some(Status::NumericalError);
-                retire(&mut ln, &mut locals, &mut results, &it, &wk.fac, l, tols);
+                spare.borrow_mut().push(retire(
+                    &mut ln,
+                    &mut locals,
+                    &mut results,
+                    &it,
+                    &wk.fac,
+                    l,
+                    tols,
+                ));
             }
         }
 
@@ -895,7 +915,15 @@ pub(crate) fn solve_stream<T: Real>(
             it.kappa[l] += alpha[l] * st.kappa[l];
             if alpha[l] < tols.min_step {
                 ln.status[l] = Some(Status::InsufficientProgress);
-                retire(&mut ln, &mut locals, &mut results, &it, &wk.fac, l, tols);
+                spare.borrow_mut().push(retire(
+                    &mut ln,
+                    &mut locals,
+                    &mut results,
+                    &it,
+                    &wk.fac,
+                    l,
+                    tols,
+                ));
             }
         }
     }
@@ -904,6 +932,7 @@ pub(crate) fn solve_stream<T: Real>(
 }
 
 /// Ends lane `l`'s example: its outcome goes to the results and the lane becomes idle.
+/// Returns the example's buffers for the next one.
 fn retire<T: Real>(
     ln: &mut Lanes<T>,
     locals: &mut [Option<Local<T>>],
@@ -912,7 +941,7 @@ fn retire<T: Real>(
     fac: &Fac<T>,
     l: usize,
     tols: &Tols<T>,
-) {
+) -> Local<T> {
     let lp = locals[l].take().expect("a busy lane holds an example");
     let status = ln.status[l];
     results.push((
@@ -920,6 +949,7 @@ fn retire<T: Real>(
         finish(&lp, it, fac, l, status, ln.iters[l], &ln.infos[l], tols),
     ));
     ln.phase[l] = Phase::Idle;
+    lp
 }
 
 /// Steps 4–7 with K factored: the constant direction, the affine and the combined
@@ -969,12 +999,16 @@ fn newton_step<T: Real>(
     }
     lk::gemv_n(&mut sc.ex, &pk.Q, n, n, v, T::one(), false);
     let (vQv, zz, nn) = (dot(v, &sc.ex[..n]), dot(&d2.z, &d2.z), dot(&d2.nu, &d2.nu));
-    let lam2_w = d2.lam.iter().zip(&fac.wr).fold(splat(T::zero()), |mut a, (l2, wr)| {
-        for k in 0..W {
-            a[k] += l2[k] * (l2[k] / wr[k]);
-        }
-        a
-    });
+    let lam2_w = d2
+        .lam
+        .iter()
+        .zip(&fac.wr)
+        .fold(splat(T::zero()), |mut a, (l2, wr)| {
+            for k in 0..W {
+                a[k] += l2[k] * (l2[k] / wr[k]);
+            }
+            a
+        });
     let eps = fac.static_reg;
     let mut border = Border {
         Qz,

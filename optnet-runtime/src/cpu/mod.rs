@@ -53,9 +53,17 @@ pub(crate) fn solve_batch<T: Real>(settings: &Settings, qp: &QpBatch<'_, T>) -> 
     let (batch, n, m, p) = (qp.batch, qp.n, qp.m, qp.p);
     let data_single = T::epsilon().to64() > 1e-10;
     let tols = Tols::<f64>::for_data(settings, data_single);
-    // One example copied out of the batch (in f64) and equilibrated.
-    let prepare = |i: usize| {
-        let mut lp = Local::<f64>::from_example(&qp.example(i));
+    // One example copied out of the batch (in f64, into a finished example's buffers
+    // where there is one) and equilibrated.
+    let prepare = |i: usize, spare: Option<Local<f64>>| {
+        let ex = qp.example(i);
+        let mut lp = match spare {
+            Some(mut lp) => {
+                lp.refill(&ex);
+                lp
+            }
+            None => Local::<f64>::from_example(&ex),
+        };
         if settings.equilibrate {
             equilibrate::ruiz(
                 &mut lp,
@@ -73,9 +81,9 @@ pub(crate) fn solve_batch<T: Real>(settings: &Settings, qp: &QpBatch<'_, T>) -> 
     // One stream per worker thread, all fed from one queue: every worker stays busy until
     // the queue is empty (streams with fixed shares of the batch waited for the slowest).
     let queue = AtomicUsize::new(0);
-    let next = || {
+    let next = |spare: Option<Local<f64>>| {
         let k = queue.fetch_add(1, Ordering::Relaxed);
-        streamed.get(k).map(|&i| (i, prepare(i)))
+        streamed.get(k).map(|&i| (i, prepare(i, spare)))
     };
     let workers = rayon::current_num_threads()
         .min(streamed.len().div_ceil(2 * W))
@@ -90,7 +98,7 @@ pub(crate) fn solve_batch<T: Real>(settings: &Settings, qp: &QpBatch<'_, T>) -> 
         .into_par_iter()
         .map(|job| {
             let outs = match job {
-                Some(i) => vec![(i, pdipm::solve(&prepare(i), &tols))],
+                Some(i) => vec![(i, pdipm::solve(&prepare(i, None), &tols))],
                 None => lanes::solve_stream(next, &tols),
             };
             outs.into_iter()

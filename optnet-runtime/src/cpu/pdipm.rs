@@ -362,10 +362,7 @@ pub(crate) fn tau_denominator<T: Real>(
         .iter()
         .zip(w)
         .fold(T::zero(), |a, (&l, &w)| a + l * (l / regularized(w, eps)));
-    kappa / tau
-        + dot(&v[..n], &Qv[..n])
-        + eps * (dot(&d2.z, &d2.z) + dot(&d2.nu, &d2.nu))
-        + lam2_w
+    kappa / tau + dot(&v[..n], &Qv[..n]) + eps * (dot(&d2.z, &d2.z) + dot(&d2.nu, &d2.nu)) + lam2_w
 }
 
 /// Solves the full Newton system

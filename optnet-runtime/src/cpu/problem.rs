@@ -25,10 +25,35 @@ impl<T: Real> Local<T> {
     /// `T`); Q is symmetrized as ½(Q + Qᵀ).
     pub fn from_example<U: Real>(ex: &Example<'_, U>) -> Self {
         let (n, m, p) = (ex.q.len(), ex.b.len(), ex.h.len());
+        let mut lp = Local {
+            n,
+            m,
+            p,
+            Q: Mat::zeros(n, n),
+            q: vec![T::zero(); n],
+            A: Mat::zeros(m, n),
+            b: vec![T::zero(); m],
+            G: Mat::zeros(p, n),
+            h: vec![T::zero(); p],
+            scaling: Scaling::identity(n, m + p),
+        };
+        lp.refill(ex);
+        lp
+    }
+
+    /// [`Local::from_example`] into this example's buffers, which must have the new
+    /// example's sizes (those of one batch do). A stream of examples recycles one `Local`
+    /// per lane this way: a fresh one per example cost a tenth of a one-core solve of 128
+    /// QPs at n = p = 100 in page faults and zeroing (freed 80 KB buffers went back to the
+    /// operating system and came back as new pages).
+    pub fn refill<U: Real>(&mut self, ex: &Example<'_, U>) {
+        let (n, m, p) = (self.n, self.m, self.p);
+        debug_assert_eq!((ex.q.len(), ex.b.len(), ex.h.len()), (n, m, p));
         let half = T::of(0.5);
         // Column j of Qᵀ is row j of Q, contiguous in a row-major batch: copy Qᵀ, which the
         // symmetrization below turns into the same ½(Q + Qᵀ).
-        let mut Q = to_col_major(&ex.Q.t());
+        copy_col_major(&mut self.Q, &ex.Q.t());
+        let Q = &mut self.Q;
         for j in 0..n {
             for i in 0..j {
                 let v = half * (Q[(i, j)] + Q[(j, i)]);
@@ -36,18 +61,14 @@ impl<T: Real> Local<T> {
                 Q[(j, i)] = v;
             }
         }
-        Local {
-            n,
-            m,
-            p,
-            Q,
-            q: convert(ex.q.iter()),
-            A: to_col_major(&ex.A),
-            b: convert(ex.b.iter()),
-            G: to_col_major(&ex.G),
-            h: convert(ex.h.iter()),
-            scaling: Scaling::identity(n, m + p),
-        }
+        copy_col_major(&mut self.A, &ex.A);
+        copy_col_major(&mut self.G, &ex.G);
+        convert(&mut self.q, ex.q.iter());
+        convert(&mut self.b, ex.b.iter());
+        convert(&mut self.h, ex.h.iter());
+        self.scaling.d.fill(T::one());
+        self.scaling.e.fill(T::one());
+        self.scaling.c = T::one();
     }
 
     /// Copies an example out of the batch and applies a known scaling (as [`super::equilibrate::ruiz`]
@@ -84,16 +105,17 @@ impl<T: Real> Local<T> {
     }
 }
 
-/// A column-major copy of `a`: column by column for column-major data, and for row-major
-/// data (the usual layout of a batch) in blocks of eight columns, each row's eight entries
-/// (one cache line) going to the ends of eight column streams. Both copy slice to slice,
-/// with no index arithmetic per entry (`Mat::from_fn` with a closure per entry took 7 % of
-/// a one-core solve of 128 QPs at n = p = 100).
-fn to_col_major<T: Real, U: Real>(a: &ArrayView2<'_, U>) -> Mat<T> {
+/// Copies `a` into the column-major `M` of the same shape: column by column for
+/// column-major data, and for row-major data (the usual layout of a batch) in blocks of
+/// eight columns, each row's eight entries (one cache line) going to the ends of eight
+/// column streams. Both copy slice to slice, with no index arithmetic per entry
+/// (`Mat::from_fn` with a closure per entry took 7 % of a one-core solve of 128 QPs at
+/// n = p = 100).
+fn copy_col_major<T: Real, U: Real>(M: &mut Mat<T>, a: &ArrayView2<'_, U>) {
     let (rows, cols) = a.dim();
-    let mut M = Mat::zeros(rows, cols);
+    debug_assert_eq!((M.nrows(), M.ncols()), (rows, cols));
     if rows == 0 || cols == 0 {
-        return M;
+        return;
     }
     if let Some(s) = a.t().as_slice() {
         // Column-major data: each column is a contiguous chunk.
@@ -102,26 +124,26 @@ fn to_col_major<T: Real, U: Real>(a: &ArrayView2<'_, U>) -> Mat<T> {
                 *d = T::of(v.to64());
             }
         }
-        return M;
+        return;
     }
     match a.as_slice() {
         Some(s) => {
-            // (Through a plain column-major buffer: indexing M entry by entry does not
-            // compile to plain stores.)
+            // (Through a plain column-major buffer of one block of columns: indexing M
+            // entry by entry does not compile to plain stores.)
             const B: usize = 8;
-            let mut buf = vec![T::zero(); rows * cols];
+            let mut buf = vec![T::zero(); rows * B.min(cols)];
             let mut j0 = 0;
             while j0 < cols {
                 let w = B.min(cols - j0);
                 for (i, row) in s.chunks_exact(cols).enumerate() {
                     for (b, &v) in row[j0..j0 + w].iter().enumerate() {
-                        buf[(j0 + b) * rows + i] = T::of(v.to64());
+                        buf[b * rows + i] = T::of(v.to64());
                     }
                 }
+                for (b, col) in buf.chunks_exact(rows).take(w).enumerate() {
+                    M.col_as_slice_mut(j0 + b).copy_from_slice(col);
+                }
                 j0 += w;
-            }
-            for (j, col) in buf.chunks_exact(rows).enumerate() {
-                M.col_as_slice_mut(j).copy_from_slice(col);
             }
         }
         None => {
@@ -132,12 +154,13 @@ fn to_col_major<T: Real, U: Real>(a: &ArrayView2<'_, U>) -> Mat<T> {
             }
         }
     }
-    M
 }
 
-/// The values of `v` in the working type `T` (a copy when `U` is `T`).
-fn convert<'a, T: Real, U: Real>(v: impl Iterator<Item = &'a U>) -> Vec<T> {
-    v.map(|x| T::of(x.to64())).collect()
+/// `dst` ← the values of `v` in the working type `T`.
+fn convert<'a, T: Real, U: Real>(dst: &mut [T], v: impl Iterator<Item = &'a U>) {
+    for (d, x) in dst.iter_mut().zip(v) {
+        *d = T::of(x.to64());
+    }
 }
 
 #[cfg(test)]
@@ -165,7 +188,8 @@ mod tests {
         assert!(row_major.as_slice().is_some() && col_major.t().as_slice().is_some());
         assert!(strided.as_slice().is_none() && strided.t().as_slice().is_none());
         for a in [row_major.view(), col_major.view(), strided] {
-            let M: Mat<f64> = to_col_major(&a);
+            let mut M = Mat::<f64>::from_fn(r, c, |_, _| f64::NAN);
+            copy_col_major(&mut M, &a);
             assert_eq!((M.nrows(), M.ncols()), (r, c));
             for j in 0..c {
                 for i in 0..r {
