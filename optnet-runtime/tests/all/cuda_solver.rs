@@ -297,7 +297,8 @@ fn f32_close_to_f64() {
         count(&s32.status)
     );
     assert!(s32.status.iter().all(|s| s.is_solved()));
-    assert!(err < 1e-3, "f32 error {err:e}");
+    // Issue 4's goal: f32 solutions within 1e-4 of f64 (`Settings::F32_GAP_FLOOR`).
+    assert!(err < 1e-4, "f32 error {err:e}");
 }
 
 /// f32 batches with equality constraints, solution and gradients: the GPU (the f64 kernel on

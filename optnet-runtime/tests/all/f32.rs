@@ -4,7 +4,7 @@ use ndarray::Array2;
 use optnet_runtime::{QpBatch, Solver, Status};
 
 #[test]
-fn f32_solutions_match_f64_within_1e_3() {
+fn f32_solutions_match_f64_within_1e_4() {
     let mut r = rng(21);
     let (B, n, m, p) = (8, 40, 5, 50);
     let qps: Vec<Qp> = (0..B)
@@ -47,7 +47,7 @@ fn f32_solutions_match_f64_within_1e_3() {
             .zip(s64.z.row(i))
             .fold(0.0f64, |a, (&x, &y)| a.max((x as f64 - y).abs()))
             / scale;
-        assert!(err < 1e-3, "f32 example {i}: relative error {err:e}");
+        assert!(err < 1e-4, "f32 example {i}: relative error {err:e}");
     }
 }
 
@@ -154,8 +154,10 @@ fn f32_batches_of_ill_conditioned_qps_all_solve_on_the_cpu() {
                 .zip(&reference.z)
                 .fold(0f64, |a, (&x, &y)| a.max((x as f64 - y).abs()))
                 / scale;
+            // (`Settings::F32_GAP_FLOOR` is what sets this: with a gap floor of 1e-5 these
+            // errors reached 9.9e-4, with 1e-6 1.5e-4; with 1e-7 5.5e-5.)
             assert!(
-                err < 1e-3,
+                err < 1e-4,
                 "lockstep {lockstep}, example {e}: relative error {err:e}"
             );
         }
