@@ -120,6 +120,8 @@ struct Row {
     z0: [f64; 3],
     /// max |z − z_ref| / max(1, ‖z_ref‖∞) against the reference solver's answers (`--tol`).
     z_err: Option<f64>,
+    /// The answers, widened to f64 (the f32 row's distance from the f64 row's).
+    z: Array2<f64>,
 }
 
 fn time<T: Real>(
@@ -202,6 +204,7 @@ fn time<T: Real>(
         iters,
         z0,
         z_err,
+        z: sol.z.mapv(|x| x.to64()),
     })
 }
 
@@ -266,6 +269,11 @@ fn main() {
                     "B={b}: f64 fwd {:.3} ms, fwd+bwd {:.3} ms (e2e {:.2} / {:.2}), solved {}/{b}, iters {:.1}, z[0,:3] {:?} | f32 fwd {:.3}, fwd+bwd {:.3} (e2e {:.2} / {:.2}), solved {}/{b}",
                     r64.fwd_kernel, r64.fwdbwd_kernel, r64.fwd_e2e, r64.fwdbwd_e2e, r64.solved, r64.iters, r64.z0,
                     r32.fwd_kernel, r32.fwdbwd_kernel, r32.fwd_e2e, r32.fwdbwd_e2e, r32.solved
+                );
+                println!(
+                    "B={b}: f32 iters {:.1}, z within {:.2e} of the f64 answers (relative to their ‖z‖∞)",
+                    r32.iters,
+                    random_qp::z_error(r32.z.view(), r64.z.view())
                 );
                 if let Some(e) = r64.z_err {
                     println!("B={b}: f64 at tol {:e}: z within {e:.2e} of the default tolerances' answers", a.tol.unwrap_or(f64::NAN));
