@@ -466,6 +466,19 @@ __device__ __forceinline__ void syrk(T* C, int ldc, const T* U, int ldu, int ldi
     }
 }
 
+// 1/d within about an ulp, not always the correctly rounded quotient: the hardware's
+// approximation and one Newton step with the cubic term (the correctly rounded reciprocal
+// without its final correction step: two DFMAs and the slow-path test fewer on the pivots'
+// dependency chain). Zero, subnormal and huge d give NaN or 0: the factorization regularizes
+// such pivots and discards it.
+__device__ __forceinline__ double rcp_faithful(double d) {
+    double r;
+    asm("rcp.approx.ftz.f64 %0, %1;" : "=d"(r) : "d"(d));
+    double e = fma(-d, r, 1.0);
+    e = fma(e, e, e);
+    return fma(r, e, r);
+}
+
 // f64 LDLᵀ (session 12, notes/gpu_s8.md): as `ldl_factor` below, but the panel without a
 // barrier per column. Every warp factors the panel's w×w diagonal block itself, in registers:
 // lane u < w holds row k0 + u of the block in g. Step t shuffles column t of the block
@@ -511,7 +524,7 @@ __device__ __forceinline__ void ldl_factor_f64(double* K, int ld, int N, int n, 
                 // d = ±delta when sgn·dn < eps (or NaN); 1/dn is formed before the test.
                 const bool pos = k0 + t < n;
                 const bool ok = pos ? dn >= eps : -dn >= eps;
-                const double r = 1.0 / dn;
+                const double r = rcp_faithful(dn);
                 const double d = ok ? dn : pos ? delta : -delta;
                 const double id = ok ? r : pos ? rdelta : -rdelta;
                 if (tid == 0) {
@@ -528,7 +541,7 @@ __device__ __forceinline__ void ldl_factor_f64(double* K, int ld, int N, int n, 
                     const double c = __shfl_sync(FULL, g[t], u);
                     g[u] -= lg * c;
                     a[u] -= cik * c;
-                    if (u == t + 1) p -= (c * id) * c;
+                    if (u == t + 1) p -= (c * c) * id;  // c² before id is known
                 }
                 dn = p;
             }
