@@ -466,6 +466,19 @@ __device__ __forceinline__ void syrk(T* C, int ldc, const T* U, int ldu, int ldi
     }
 }
 
+// 1/d within about an ulp, not always the correctly rounded quotient: the hardware's
+// approximation and one Newton step with the cubic term (the correctly rounded reciprocal
+// without its final correction step: two DFMAs and the slow-path test fewer on the pivots'
+// dependency chain). Zero, subnormal and huge d give NaN or 0: the factorization regularizes
+// such pivots and discards it.
+__device__ __forceinline__ double rcp_faithful(double d) {
+    double r;
+    asm("rcp.approx.ftz.f64 %0, %1;" : "=d"(r) : "d"(d));
+    double e = fma(-d, r, 1.0);
+    e = fma(e, e, e);
+    return fma(r, e, r);
+}
+
 // f64 LDLᵀ (session 12, notes/gpu_s8.md): as `ldl_factor` below, but the panel without a
 // barrier per column. Every warp factors the panel's w×w diagonal block itself, in registers:
 // lane u < w holds row k0 + u of the block in g. Step t shuffles column t of the block
@@ -511,7 +524,7 @@ __device__ __forceinline__ void ldl_factor_f64(double* K, int ld, int N, int n, 
                 // d = ±delta when sgn·dn < eps (or NaN); 1/dn is formed before the test.
                 const bool pos = k0 + t < n;
                 const bool ok = pos ? dn >= eps : -dn >= eps;
-                const double r = 1.0 / dn;
+                const double r = rcp_faithful(dn);
                 const double d = ok ? dn : pos ? delta : -delta;
                 const double id = ok ? r : pos ? rdelta : -rdelta;
                 if (tid == 0) {
@@ -528,7 +541,7 @@ __device__ __forceinline__ void ldl_factor_f64(double* K, int ld, int N, int n, 
                     const double c = __shfl_sync(FULL, g[t], u);
                     g[u] -= lg * c;
                     a[u] -= cik * c;
-                    if (u == t + 1) p -= (c * id) * c;
+                    if (u == t + 1) p -= (c * c) * id;  // c² before id is known
                 }
                 dn = p;
             }
@@ -1225,42 +1238,58 @@ __device__ __forceinline__ void apply_correction(Blk<T>& B, int xs, int ls, T dc
     __syncthreads();
 }
 
-// The denominator of Δτ (ALGORITHM §4 step 4), den = den0 − c₀ =
-// κ/τ + ξᵀQξ − (q + 2Qξ)ᵀz₂ − bᵀν₂ − hᵀλ₂ with ξ = z/τ and d₂ = (z₂, ν₂, λ₂) (slots S_X0,
-// S_L0) the reduced solve of (−q, b, h), computed as the equal sum of non-negative terms
+// f64 (`cpu_method`): `border_rows` for d₂ and the affine direction (slots S_X0/S_L0 and
+// S_X1/S_L1, c[0] and c[1]) with the denominator of Δτ (ALGORITHM §4 step 4) in the same
+// reduction. den = den0 − c₀ = κ/τ + ξᵀQξ − (q + 2Qξ)ᵀz₂ − bᵀν₂ − hᵀλ₂ (ξ = z/τ,
+// d₂ = (z₂, ν₂, λ₂) the reduced solve of (−q, b, h)) is computed as the equal sum of
+// non-negative terms
 //   κ/τ + (ξ − z₂)ᵀQ(ξ − z₂) + ε(‖z₂‖² + ‖ν₂‖²) + Σ λ₂ᵢ²/w̃ᵢ     (w̃ = S_WR, ε as `assemble`)
 // (from the reduced system's rows: −qᵀz₂ = z₂ᵀ(Q + εI)z₂ + ν₂ᵀAz₂ + λ₂ᵀGz₂,
 // bᵀν₂ = ν₂ᵀAz₂ − ε‖ν₂‖², hᵀλ₂ = λ₂ᵀGz₂ − λ₂ᵀW̃⁻¹λ₂). Near the solution den0 ≈ ξᵀQξ stays
-// O(‖Q‖) while den goes to κ/τ, and den0 − c₀ loses its digits to cancellation: in the 10th
-// iteration of example 1853 of the peers' batch-2048 problems (notes/gpu_s7.md) it came out
-// 215.628 − 215.628 = −7.2e-9 for 2.0e-5, the bordered refinement diverged and the step fell
-// below `min_step_length` (`AlmostSolved`). This form is ≥ κ/τ > 0 and as accurate as d₂.
-// One product with Q (S_F0 → S_GL0, free at this point). Ends with a barrier. f64
-// (`cpu_method`) only.
+// O(‖Q‖) while den goes to κ/τ, and den0 − c₀ loses its digits to d₂'s solve error: in the
+// 10th iteration of example 1853 of the peers' batch-2048 problems (notes/gpu_s7.md) it came
+// out 215.628 − 215.628 = −7.2e-9 for 2.0e-5, the bordered refinement diverged and the step
+// fell below `min_step_length` (`AlmostSolved`). This form is ≥ κ/τ > 0 and as accurate as d₂.
+// Its product with Q is no extra product: on entry S_F0 = K·d₂ = (Qz₂ + Aᵀν₂, Az₂) (S_F1 =
+// K·x₁, the affine `bordered_solve`'s first residual takes both), and with u = ξ − z₂,
+//   uᵀQu = uᵀ(Qξ − (K·d₂)_z) + ν₂ᵀ(Aξ − (K·d₂)_ν)
+// (Qξ = S_QZ/τ, Aξ = S_AZ/τ from the residuals). Qξ − Qz₂ is a difference of products, but its
+// rounding (≈ ε_mach·‖Qξ‖) enters den multiplied by u, small where den is; the solve error
+// that den0 − c₀ lost its digits to does not enter. Returns den; rmax as `border_rows`. Ends
+// with a barrier.
 template <typename T>
-__device__ __forceinline__ T tau_denominator(Blk<T>& B, T tau, T kap) {
-    const int n = B.n, p = B.p, N = B.N, V = B.V;
+__device__ __forceinline__ T border_rows_den(Blk<T>& B, T tau, T kap, T it2, T (&c)[2], T& rmax) {
+    const int n = B.n, m = B.m, p = B.p, N = B.N, V = B.V;
     const T it = T(1) / tau;
-    for (int i = threadIdx.x; i < n; i += NT) B.v(S_F0)[i] = B.v(S_Z)[i] * it - B.v(S_X0)[i];
-    __syncthreads();
-    k0_mul<T, 1>(B.v(S_GL0), B.K, B.ld, B.v(S_D0), B.v(S_F0), n, V);
-    __syncthreads();
     const T eps = (T)B.P->static_reg * B.boost;
     const T* wr = B.v(S_WR);
-    T s0[1] = {T(0)}, mx[1] = {T(0)};
+    T s[3] = {T(0), T(0), T(0)}, mx[1] = {T(0)};
     for (int i = threadIdx.x; i < V; i += NT) {
+#pragma unroll
+        for (int r = 0; r < 2; r++) {
+            const T* x = B.v(S_X0 + r);
+            if (i < n) s[r] += (B.v(S_Q)[i] + it2 * B.v(S_QZ)[i]) * x[i];
+            if (i < m) s[r] += B.v(S_BV)[i] * x[n + i];
+            if (i < p) s[r] += B.v(S_H)[i] * B.v(S_L0 + r)[i];
+        }
         if (i < N) {
             const T x = B.v(S_X0)[i];
-            s0[0] += eps * x * x;
-            if (i < n) s0[0] += B.v(S_F0)[i] * B.v(S_GL0)[i];
+            s[2] += eps * x * x;
+            mx[0] = tmax(mx[0], tabs(B.v(S_B1)[i]));
         }
+        if (i < n) s[2] += (B.v(S_Z)[i] * it - B.v(S_X0)[i]) * (B.v(S_QZ)[i] * it - B.v(S_F0)[i]);
+        if (i < m) s[2] += B.v(S_X0)[n + i] * (B.v(S_AZ)[i] * it - B.v(S_F0)[n + i]);
         if (i < p) {
             const T l = B.v(S_L0)[i];
-            s0[0] += l * (l / wr[i]);
+            s[2] += l * (l / wr[i]);
+            mx[0] = tmax(mx[0], tabs(B.v(S_I1)[i]));
         }
     }
-    block_reduce<T, 1, 1>(s0, mx, B.red);
-    return kap / tau + s0[0];
+    block_reduce<T, 3, 1>(s, mx, B.red);
+    c[0] = s[0];
+    c[1] = s[1];
+    rmax = mx[0];
+    return kap / tau + s[2];
 }
 
 // ALGORITHM §4 steps 5 and 7, as the CPU's `solve_full` with a `Border`: the direction
@@ -1269,14 +1298,16 @@ __device__ __forceinline__ T tau_denominator(Blk<T>& B, T tau, T kap) {
 //   [−(q + 2Qz/τ, b, h)ᵀ    den0         ] [Δτ] = [rt ]     K_full = [Q Aᵀ Gᵀ; A 0 0; G 0 −W⁻¹],
 // refined as one system. Its approximate inverse is a reduced solve completed with
 // Δτ = (rt + row(x))/den and x += Δτ·d₂, where d₂ (slots S_X0, S_L0) is the unrefined
-// reduced solve of (−q, b, h) and den = den0 − row(d₂) (`tau_denominator`). On entry
+// reduced solve of (−q, b, h) and den = den0 − row(d₂) (`border_rows_den`). On entry
 // xs/ls hold the reduced solve of the right-hand side bs/is, c its τ row and rmax the max
-// |rhs| (`border_rows`); on return the refined (Δz; Δν) and Δλ. The residual is measured on
+// |rhs| (`border_rows`); KX: S_F0 = K·d₂ and S_F1 = K·xs (K = [Q Aᵀ; A 0], `k0_mul`), of
+// which the first residual takes K·(xs + Δτ·d₂) instead of a product; on return the refined
+// (Δz; Δν) and Δλ. The residual is measured on
 // the unreduced equations and the τ row; the refinement's rules are the CPU's (a correction
 // that made the residual worse is taken back; stop below a 5× gain; the first correction
 // final within `refine_unverified`·tol), not `kkt_solve`'s. Scratch: slots
 // S_F0, S_FI0, S_GZ0, S_GL0, S_E0, S_CL0, S_T0. Returns Δτ. Ends with a barrier.
-template <typename T>
+template <typename T, bool KX>
 __device__ __forceinline__ T bordered_solve(Blk<T>& B, int bs, int is, int xs, int ls, T rt, T den0, T den,
                                             T it2, T c, T rmax) {
     const int n = B.n, p = B.p, N = B.N, V = B.V;
@@ -1294,7 +1325,9 @@ __device__ __forceinline__ T bordered_solve(Blk<T>& B, int bs, int is, int xs, i
         // e = rhs − K_full·(x, λ) − Δτ·(q, −b, −h): e_x = rx − (Qz + Aᵀν) − Gᵀλ − Δτq,
         // e_eq = r_eq − Az + Δτb, e_in = r_in − Gz + λ/W + Δτh; e_τ = rt − Δτ·den0 + row(x).
         const long long tr0 = prof_clock();
-        k0_mul<T, 1>(B.v(S_F0), B.K, B.ld, B.v(S_D0), B.v(xs), N, V);
+        // KX: the first residual's K·x as K·x₁ + Δτ·K·d₂ from S_F1 and S_F0.
+        const bool fresh = !KX || it > 0;
+        if (fresh) k0_mul<T, 1>(B.v(S_F0), B.K, B.ld, B.v(S_D0), B.v(xs), N, V);
         if (p > 0) gemv_n<T, 1>(B.v(S_GZ0), B.G, n, B.v(xs), p, n, V);
         __syncthreads();
         if (p > 0) gemv_t<T, 1>(B.v(S_GL0), B.G, n, B.v(ls), p, n, V, B.scr, false);
@@ -1302,7 +1335,7 @@ __device__ __forceinline__ T bordered_solve(Blk<T>& B, int bs, int is, int xs, i
         for (int i = threadIdx.x; i < V; i += NT) {
             const T* x = B.v(xs);
             if (i < N) {
-                T e = B.v(bs)[i] - B.v(S_F0)[i];
+                T e = B.v(bs)[i] - (fresh ? B.v(S_F0)[i] : B.v(S_F1)[i] + dtau * B.v(S_F0)[i]);
                 if (i < n) {
                     if (p > 0) e -= B.v(S_GL0)[i];
                     e -= dtau * B.v(S_Q)[i];
@@ -1670,18 +1703,34 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
             kkt_solve<T, 2>(B, S_B0, S_I0, S_X0, S_L0);
         const T it2 = T(2) / tau;
         // c_r = qᵀz_r + bᵀν_r + hᵀλ_r + 2ξᵀQz_r; with c₀ the denominator of Δτ (step 4).
-        T c[2], rmax;
-        border_rows<T, 2, cpu_method<T>()>(B, S_X0, S_L0, it2, S_B1, S_I1, c, rmax);
+        T c[2], rmax, den;
+        if constexpr (cpu_method<T>()) {
+            // K·d₂ and K·x₁ (S_F0, S_F1): den's product with Q, and the affine direction's
+            // first residual (`bordered_solve`).
+            k0_mul<T, 2>(B.v(S_F0), B.K, B.ld, B.v(S_D0), B.v(S_X0), N, V);
+            __syncthreads();
+            den = border_rows_den(B, tau, kap, it2, c, rmax);
+        } else {
+            border_rows<T, 2, false>(B, S_X0, S_L0, it2, S_B1, S_I1, c, rmax);
+        }
         const T den0 = kap / tau + xQx;
-        T den;
-        if constexpr (cpu_method<T>())
-            den = tau_denominator(B, tau, kap);
-        else
+        if constexpr (!cpu_method<T>()) {
             den = den0 - c[0];
+        } else {
+            // The bordered refinement's approximate inverse takes den0 − c₀, the Schur
+            // complement of the bordered system with the computed d₂ (the approximate inverse
+            // is then the exact inverse of a nearby system: fewer refinement steps than with
+            // the sum form alone, 21.5 against 22.1 per example), unless it has fallen below
+            // half the sum form (`border_rows_den`): lost its size or its sign to d₂'s solve
+            // error, as in the peers' example 1853, where it made that system near-singular
+            // and the refinement diverge.
+            const T den_d2 = den0 - c[0];
+            if (den_d2 >= T(0.5) * den) den = den_d2;
+        }
         // The affine Δτ (d_κ/τ = τκ/τ = κ).
         T dtau_a;
         if constexpr (cpu_method<T>())
-            dtau_a = bordered_solve(B, S_B1, S_I1, S_X1, S_L1, rtau - kap, den0, den, it2, c[1], rmax);
+            dtau_a = bordered_solve<T, true>(B, S_B1, S_I1, S_X1, S_L1, rtau - kap, den0, den, it2, c[1], rmax);
         else
             dtau_a = (rtau - kap + c[1]) / den;
         PROF_MARK(2);
@@ -1723,7 +1772,7 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
         border_rows<T, 1, cpu_method<T>()>(B, S_X1, S_L1, it2, S_B1, S_I1, c1, rmax1);
         T dtau;
         if constexpr (cpu_method<T>())
-            dtau = bordered_solve(B, S_B1, S_I1, S_X1, S_L1, f * rtau - dk / tau, den0, den, it2, c1[0], rmax1);
+            dtau = bordered_solve<T, false>(B, S_B1, S_I1, S_X1, S_L1, f * rtau - dk / tau, den0, den, it2, c1[0], rmax1);
         else
             dtau = (f * rtau - dk / tau + c1[0]) / den;
         PROF_MARK(2);
