@@ -26,7 +26,8 @@
 use super::kkt::KktParams;
 use super::lane_kernels::{self as lk, tri, V, W};
 use super::pdipm::{
-    self, conclude, decide, measure, regularized, Info, Outcome, Point, Tols, MAX_BOOSTS,
+    self, conclude, decide, measure, pick_denominator, regularized, Info, Outcome, Point, Tols,
+    MAX_BOOSTS,
 };
 use super::problem::Local;
 use crate::{Real, Status};
@@ -990,7 +991,7 @@ fn newton_step<T: Real>(
     // (A starting lane takes its start from this solve, refined as the scalar path's.)
     solve_full(pk, fac, w, sc, rhs_x, &pk.b, &pk.h, None, starting, d2);
     let den0: V<T> = std::array::from_fn(|l| kappa[l] / tau[l] + zQz[l] / (tau[l] * tau[l]));
-    // The bordered system's pivot den = den0 − (q + 2Qz/τ, b, h)ᵀd₂ as the sum of
+    // The bordered system's pivot den = den0 − (q + 2Qz/τ, b, h)ᵀd₂, and the sum of
     // non-negative terms it equals (`pdipm::tau_denominator`, which says why):
     // κ/τ + (ξ − z₂)ᵀQ(ξ − z₂) + ε(‖z₂‖² + ‖ν₂‖²) + Σ λ₂ᵢ²/w̃ᵢ, ξ = z/τ.
     let v = &mut rhs_x[..n];
@@ -1020,6 +1021,9 @@ fn newton_step<T: Real>(
         d2,
         rt: splat(T::zero()),
     };
+    // The first form while it holds up against the second (`pdipm::pick_denominator`).
+    let direct = border.row(pk, d2);
+    border.den = std::array::from_fn(|l| pick_denominator(den0[l] - direct[l], border.den[l]));
 
     // Direction for residual factor f and complementarity terms (d_s, d_κ).
     let mut direction = |f: V<T>, ds: &[V<T>], dkappa: V<T>, out: &mut Dir<T>| {
