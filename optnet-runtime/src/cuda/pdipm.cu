@@ -479,7 +479,7 @@ __device__ __forceinline__ double rcp_faithful(double d) {
     return fma(r, e, r);
 }
 
-// f64 LDLᵀ (session 12, notes/gpu_s8.md): as `ldl_factor` below, but the panel without a
+// f64 LDLᵀ (session 8, notes/gpu_s8.md): as `ldl_factor` below, but the panel without a
 // barrier per column. Every warp factors the panel's w×w diagonal block itself, in registers:
 // lane u < w holds row k0 + u of the block in g. Step t shuffles column t of the block
 // (c_u = C[k0 + u][k0 + t], final after step t − 1) from lane u to the whole warp, and every
