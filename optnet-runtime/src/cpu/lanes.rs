@@ -643,19 +643,18 @@ pub(crate) fn solve_stream<T: Real>(
     tols: &Tols<T>,
 ) -> Vec<(usize, Outcome<T>)> {
     let mut alone: Vec<(usize, Outcome<T>)> = Vec::new();
-    // Finished examples' buffers, refilled by the next ones (see `Local::refill`).
-    let spare: std::cell::RefCell<Vec<Local<T>>> = Default::default();
-    let mut next = || loop {
-        let recycled = spare.borrow_mut().pop();
-        let (i, lp) = queue(recycled)?;
+    // The next example of the stream, refilling `spare`'s buffers (a finished example's,
+    // see `Local::refill`) where given.
+    let mut next = |mut spare: Option<Local<T>>| loop {
+        let (i, lp) = queue(spare.take())?;
         if !lp.is_lp() {
             return Some((i, lp));
         }
         alone.push((i, pdipm::solve(&lp, tols)));
-        spare.borrow_mut().push(lp);
+        spare = Some(lp);
     };
     let mut results: Vec<(usize, Outcome<T>)> = Vec::new();
-    let Some(first) = next() else {
+    let Some(first) = next(None) else {
         return alone;
     };
     let (n, m, p) = (first.1.n, first.1.m, first.1.p);
@@ -684,12 +683,13 @@ pub(crate) fn solve_stream<T: Real>(
     let mut last = Dir::zeros(n, m, p);
 
     loop {
-        // 0. Idle lanes take the next examples of the stream.
+        // 0. Idle lanes take the next examples of the stream (into the buffers of the
+        // lane's finished example, which `retire` leaves in `locals`).
         for l in 0..W {
             if ln.phase[l] != Phase::Idle {
                 continue;
             }
-            let Some((index, lp)) = pending.take().or_else(&mut next) else {
+            let Some((index, lp)) = pending.take().or_else(|| next(locals[l].take())) else {
                 break;
             };
             pk.set_lane(l, &lp);
@@ -810,15 +810,7 @@ pub(crate) fn solve_stream<T: Real>(
             };
             if let Some(st) = stop {
                 ln.status[l] = Some(st);
-                spare.borrow_mut().push(retire(
-                    &mut ln,
-                    &mut locals,
-                    &mut results,
-                    &it,
-                    &wk.fac,
-                    l,
-                    tols,
-                ));
+                retire(&mut ln, &locals, &mut results, &it, &wk.fac, l, tols);
             }
         }
         let run: [bool; W] = std::array::from_fn(|l| ln.phase[l] == Phase::Run);
@@ -860,15 +852,7 @@ pub(crate) fn solve_stream<T: Real>(
         for l in 0..W {
             if (run[l] || start[l]) && !good[l] {
                 ln.status[l] = Some(Status::NumericalError);
-                spare.borrow_mut().push(retire(
-                    &mut ln,
-                    &mut locals,
-                    &mut results,
-                    &it,
-                    &wk.fac,
-                    l,
-                    tols,
-                ));
+                retire(&mut ln, &locals, &mut results, &it, &wk.fac, l, tols);
             }
         }
 
@@ -916,15 +900,7 @@ pub(crate) fn solve_stream<T: Real>(
             it.kappa[l] += alpha[l] * st.kappa[l];
             if alpha[l] < tols.min_step {
                 ln.status[l] = Some(Status::InsufficientProgress);
-                spare.borrow_mut().push(retire(
-                    &mut ln,
-                    &mut locals,
-                    &mut results,
-                    &it,
-                    &wk.fac,
-                    l,
-                    tols,
-                ));
+                retire(&mut ln, &locals, &mut results, &it, &wk.fac, l, tols);
             }
         }
     }
@@ -932,25 +908,24 @@ pub(crate) fn solve_stream<T: Real>(
     results
 }
 
-/// Ends lane `l`'s example: its outcome goes to the results and the lane becomes idle.
-/// Returns the example's buffers for the next one.
+/// Ends lane `l`'s example: its outcome goes to the results and the lane becomes idle (its
+/// example stays in `locals`, whose buffers the lane's next example refills).
 fn retire<T: Real>(
     ln: &mut Lanes<T>,
-    locals: &mut [Option<Local<T>>],
+    locals: &[Option<Local<T>>],
     results: &mut Vec<(usize, Outcome<T>)>,
     it: &Dir<T>,
     fac: &Fac<T>,
     l: usize,
     tols: &Tols<T>,
-) -> Local<T> {
-    let lp = locals[l].take().expect("a busy lane holds an example");
+) {
+    let lp = locals[l].as_ref().expect("a busy lane holds an example");
     let status = ln.status[l];
     results.push((
         ln.slot[l],
-        finish(&lp, it, fac, l, status, ln.iters[l], &ln.infos[l], tols),
+        finish(lp, it, fac, l, status, ln.iters[l], &ln.infos[l], tols),
     ));
     ln.phase[l] = Phase::Idle;
-    lp
 }
 
 /// Steps 4–7 with K factored: the constant direction, the affine and the combined
