@@ -14,16 +14,22 @@ use crate::Error;
 /// condition number of the KKT system, as for any interior point method.
 ///
 /// **`f32`:** an answer returned in single precision cannot carry 1e-8. For an `f32` batch the
-/// gap tolerances are raised to at least [`Settings::F32_GAP_FLOOR`] (1e-7) and every other
+/// gap tolerances are raised to at least [`Settings::F32_GAP_FLOOR`] (3e-8) and every other
 /// tolerance to at least [`Settings::F32_TOL_FLOOR`] (1e-5).
 /// The arithmetic is f64 all the same, on the CPU and on the GPU: each example is widened as
 /// it is copied out of the batch (or uploaded), and answers and gradients are rounded to f32.
 /// That is faster than f32 arithmetic on the CPU and, below the largest batches, on the GPU,
 /// and ill-conditioned problems (such as OptNet's benchmark QPs with Q = LLᵀ + 10⁻³I) end
 /// `Solved` as in f64. The f32 tolerances still set the accuracy: on those QPs z comes within
-/// 1e-4 relative of the f64 answer (5.5e-5 at most on 12 of them, at 10.3 iterations against
-/// 11.6 in f64). A looser gap buys speed for accuracy: `tol_gap_abs = tol_gap_rel = 1e-5`
-/// took 8.6 iterations there, with errors up to 9.9e-4 (1e-6: 9.5 iterations, 1.5e-4). (The
+/// 1e-4 relative of the f64 answer (at most 3.4e-5 … 7.9e-5 on each of six batches of 128, at
+/// 10.3–10.4 iterations against 11.5–11.8 in f64; the previous floor, 1e-7, left one of them
+/// at 1.5e-4). A looser gap buys speed for accuracy: `tol_gap_abs = tol_gap_rel = 1e-5`
+/// took 8.6 iterations there, with errors up to 9.9e-4 (1e-6: 9.5 iterations, 1.5e-4). An
+/// f32 solve also skips the iterative refinement of its predictor and corrector directions
+/// while the iterate converges to a solution: the unrefined directions are accurate enough
+/// for the f32 tolerances (the same iterations and errors on those QPs, 8 % less time on one
+/// core); the start, certificates of infeasibility and the backward pass are refined as in
+/// f64. (The
 /// GPU's f32 kernel, kept for experiments behind `OPTNET_CUDA_F32_ARITHMETIC=f32`, keeps the
 /// gap floor at [`Settings::F32_ARITHMETIC_GAP_FLOOR`], 1e-5, and ends such problems
 /// `AlmostSolved` more often.)
@@ -133,11 +139,25 @@ impl Settings {
     /// Lower bound on the gap tolerances in an `f32` solve (in f64 arithmetic, the default
     /// on the CPU and the GPU): low enough that z comes within 1e-4 of the f64 answer on
     /// OptNet's ill-conditioned benchmark QPs (a relative gap of 1e-5 left errors up to
-    /// 1e-3 there); the default tolerances are raised to it, looser ones are kept.
-    pub const F32_GAP_FLOOR: f64 = 1e-7;
+    /// 1e-3 there, 1e-7 up to 1.5e-4, 3e-8 up to 7.9e-5 on 768 of them, 5e-8 up to 9.2e-5);
+    /// the default tolerances are raised to it, looser ones are kept.
+    pub const F32_GAP_FLOOR: f64 = 3e-8;
     /// Lower bound on the gap tolerances in an `f32` solve in f32 arithmetic (the GPU's f32
     /// kernel), which cannot reliably close a gap of 1e-6 relative.
     pub const F32_ARITHMETIC_GAP_FLOOR: f64 = 1e-5;
+
+    /// Whether the interior point method refines its predictor and corrector directions
+    /// (notes/ALGORITHM.md §4 steps 5 and 7) while the iterate converges to a solution
+    /// (κ ≤ τ), for data of precision f32 if `data_f32`. Not for f32 data: the unrefined
+    /// directions (exact but for the regularization ε = 1e-8 and W bounded by 1/ε, §3) are
+    /// accurate enough for the f32 tolerances. On 128 of OptNet's benchmark QPs (one core)
+    /// the iterations and the distance from the f64 answers stayed the same and the solve
+    /// took 8 % less time. Certificates of infeasibility (κ > τ), the start and the backward
+    /// pass keep their refinement: without it an unbounded LP once ended
+    /// `PrimalInfeasible` (session 5).
+    pub(crate) fn refines_converging_directions(data_f32: bool) -> bool {
+        !data_f32
+    }
 
     /// These settings as a solve uses them, for data whose precision is f32 if `data_f32`
     /// (the stopping tolerances raised to [`Self::F32_TOL_FLOOR`], gaps to

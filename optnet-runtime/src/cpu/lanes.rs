@@ -1000,6 +1000,8 @@ fn newton_step<T: Real>(
     let direct = border.row(pk, d2);
     border.den = std::array::from_fn(|l| pick_denominator(den0[l] - direct[l], border.den[l]));
 
+    // Steps 5 and 7 refine their directions as the scalar path's (`Tols::refines`).
+    let refine: [bool; W] = std::array::from_fn(|l| tols.refines(tau[l], kappa[l]));
     // Direction for residual factor f and complementarity terms (d_s, d_κ).
     let mut direction = |f: V<T>, ds: &[V<T>], dkappa: V<T>, out: &mut Dir<T>| {
         for j in 0..n {
@@ -1021,7 +1023,7 @@ fn newton_step<T: Real>(
             rhs_eq,
             rhs_in,
             Some(&border),
-            [true; W],
+            refine,
             out,
         );
         for i in 0..p {

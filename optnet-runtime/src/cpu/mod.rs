@@ -267,7 +267,8 @@ pub(crate) fn adjoints<T: Real>(
             let mut rf = pdipm::Refine::new(n, m, p);
             let (zero_m, zero_p) = (vec![0.0; m], vec![0.0; p]);
             pdipm::solve_full(
-                &lp, &kkt, &w, &mut buf, &mut tp, &mut rf, &rhs_x, &zero_m, &zero_p, None, &mut y,
+                &lp, &kkt, &w, &mut buf, &mut tp, &mut rf, &rhs_x, &zero_m, &zero_p, None, true,
+                &mut y,
             );
             // Back to the original units: d_z = c·D∘y_z, d_ν = E_A∘y_ν, d̃_λ = E_G∘y_λ.
             Some([

@@ -38,10 +38,18 @@ pub(crate) struct Tols<T> {
     pub step_fraction: T,
     pub min_step: T,
     pub kkt: KktParams<T>,
+    /// Refine the predictor and corrector directions (steps 5 and 7) while the iterate
+    /// converges to a solution (κ ≤ τ): [`Settings::refines_converging_directions`].
+    pub refine_converging: bool,
     pub verbose: bool,
 }
 
 impl<T: Real> Tols<T> {
+    /// Whether steps 5 and 7 refine their directions at an iterate with these τ, κ.
+    pub(crate) fn refines(&self, tau: T, kappa: T) -> bool {
+        self.refine_converging || kappa > tau
+    }
+
     /// The constants of a solve in `T` of data whose precision is `f32` if `single`: the
     /// stopping tolerances take the f32 floors then (the answer is returned in f32), the
     /// regularization and refinement constants follow `T`, the arithmetic's precision.
@@ -68,6 +76,7 @@ impl<T: Real> Tols<T> {
                 refine_reltol: T::of(s.refinement_reltol),
                 refine_unverified: T::of(UNVERIFIED_CORRECTION),
             },
+            refine_converging: Settings::refines_converging_directions(data_single),
             verbose: s.verbose,
         }
     }
@@ -404,6 +413,7 @@ pub(crate) fn solve_full<T: Real, K: Ldl<T>>(
     rhs_eq: &[T],
     rhs_in: &[T],
     border: Option<&Border<T>>,
+    refine: bool,
     out: &mut Dir<T>,
 ) {
     solve_reduced(lp, kkt, w, buf, tp, rhs_x, rhs_eq, rhs_in, out);
@@ -420,7 +430,8 @@ pub(crate) fn solve_full<T: Real, K: Ldl<T>>(
     let tol = params.refine_abstol + params.refine_reltol * norm_rhs;
     let mut prev_err = T::infinity();
     let mut corrected = false;
-    for _ in 0..params.refine_max_iter {
+    let max_iter = if refine { params.refine_max_iter } else { 0 };
+    for _ in 0..max_iter {
         // e = rhs − K_full·out (Gᵀλ and Gz from one sweep over G), with the border's
         // column Δτ·(−q, b, h) on the right and its row's residual e_τ.
         let dtau = out.tau;
@@ -600,19 +611,25 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
     } = &mut wk;
     if lp.is_lp() {
         let zero_n = vec![T::zero(); n];
-        solve_full(lp, kkt, w, buf, tp, rf, &zero_n, &lp.b, &lp.h, None, d1);
+        solve_full(
+            lp, kkt, w, buf, tp, rf, &zero_n, &lp.b, &lp.h, None, true, d1,
+        );
         z.copy_from_slice(&d1.z);
         for i in 0..p {
             s[i] = -d1.lam[i];
         }
         let neg_q: Vec<T> = lp.q.iter().map(|&x| -x).collect();
         let (zero_m, zero_p) = (vec![T::zero(); m], vec![T::zero(); p]);
-        solve_full(lp, kkt, w, buf, tp, rf, &neg_q, &zero_m, &zero_p, None, d2);
+        solve_full(
+            lp, kkt, w, buf, tp, rf, &neg_q, &zero_m, &zero_p, None, true, d2,
+        );
         nu.copy_from_slice(&d2.nu);
         lam.copy_from_slice(&d2.lam);
     } else {
         let neg_q: Vec<T> = lp.q.iter().map(|&x| -x).collect();
-        solve_full(lp, kkt, w, buf, tp, rf, &neg_q, &lp.b, &lp.h, None, d1);
+        solve_full(
+            lp, kkt, w, buf, tp, rf, &neg_q, &lp.b, &lp.h, None, true, d1,
+        );
         z.copy_from_slice(&d1.z);
         nu.copy_from_slice(&d1.nu);
         for i in 0..p {
@@ -926,6 +943,9 @@ fn newton_step<T: Real>(
     let mut border = Border::new(Qz, tau, kappa, zQz, d2, sum_form);
     border.den = pick_denominator(border.den0 - border.row(lp, d2), sum_form);
 
+    // Refinement of the directions (§3), unless the answer is wanted in f32 and the
+    // iterate converges to a solution (`Tols::refines`).
+    let refine = tols.refines(tau, kappa);
     // Direction for residual factor `f` and complementarity terms (d_s, d_κ), where
     // d_s is passed in `ds` (overwritten by Δs).
     let mut direction = |f: T, ds: &[T], dkappa: T, out: &mut Dir<T>| {
@@ -950,6 +970,7 @@ fn newton_step<T: Real>(
             rhs_eq,
             rhs_in,
             Some(&border),
+            refine,
             out,
         );
         for i in 0..p {
@@ -1271,7 +1292,7 @@ mod tests {
                         let mut rf = Refine::new(n, m, p);
                         solve_full(
                             &lp, k, &w, &mut buf, &mut tp, &mut rf, &b[0], &b[1], &b[2], None,
-                            &mut out,
+                            true, &mut out,
                         );
                         full_residual(&lp, &w, &b, &out, 0.0)
                     };
@@ -1369,6 +1390,7 @@ mod tests {
                         &b[1],
                         &b[2],
                         Some(&border),
+                        true,
                         &mut out,
                     );
                     let err = residual(&out);
@@ -1385,12 +1407,12 @@ mod tests {
                     // Two refined solves, Δτ eliminated from them.
                     let (mut d1, mut d2r) = (Dir::zeros(n, m, p), Dir::zeros(n, m, p));
                     solve_full(
-                        &lp, &kkt, &w, &mut buf, &mut tp, &mut rf, &b[0], &b[1], &b[2], None,
+                        &lp, &kkt, &w, &mut buf, &mut tp, &mut rf, &b[0], &b[1], &b[2], None, true,
                         &mut d1,
                     );
                     solve_full(
                         &lp, &kkt, &w, &mut buf, &mut tp, &mut rf, &neg_q, &lp.b, &lp.h, None,
-                        &mut d2r,
+                        true, &mut d2r,
                     );
                     let dtau = (border.rt + border.row(&lp, &d1)) / (den0 - border.row(&lp, &d2r));
                     let mut old = Dir::zeros(n, m, p);

@@ -46,12 +46,15 @@
 //!   Measured on the H200 (2026-11-30, OptNet's QPs, n = p = 100, fwd+bwd) against the f32
 //!   kernel: batch 1 1.29 against 2.00 ms, 128 1.97 against 2.85 ms, 2048 23.5 against
 //!   21.7 ms; every example `Solved`, where the f32 kernel ended 58 of 128 and 709 of 2048
-//!   `AlmostSolved` and 4 of 2048 `NumericalError`. Since session 8 the f32 gap floor is
-//!   1e-7 (`Settings::F32_GAP_FLOOR`): the answers are within 5.5e-5 … 8.9e-5 of the f64 ones
-//!   (relative in z; 5.7e-4 at the old 1e-5) at 9.4 iterations against f64's 11.1, fwd+bwd
-//!   1.16× faster than f64 at batch 2048 (1.30× before); `tol_gap_* = 1e-5` gives the old
-//!   speed back. `OPTNET_CUDA_F32_ARITHMETIC=f32` selects the f32 kernel (half the device
-//!   memory, faster at the largest batches; gap floor 1e-5, 5.7e-4 from f64).
+//!   `AlmostSolved` and 4 of 2048 `NumericalError`. Since session 9 the f32 gap floor is
+//!   3e-8 (`Settings::F32_GAP_FLOOR`; 1e-7 in session 8 left one of 128 CPU benchmark QPs at
+//!   1.5e-4 from f64) and f32 data skip the refinement of the predictor and corrector while
+//!   κ ≤ τ (`Settings::refines_converging_directions`): on the H200 (2026-11-30, the bench's
+//!   QPs) the answers are within 4.7e-5 (batch 128) and 5.0e-5 (2048) of the f64 ones at 9.7
+//!   iterations against f64's 11.0, 2.17 M cycles per QP against 3.06 M, fwd+bwd 1.44× (128)
+//!   and 1.37× (2048) faster than f64 (session 8: 1.14×, 1.16×, at 9.3–9.4 iterations, within
+//!   7.7e-5 and 8.8e-5). `OPTNET_CUDA_F32_ARITHMETIC=f32` selects the f32 kernel (half the
+//!   device memory; gap floor 1e-5, 5.7e-4 from f64, refinement as before).
 //! - Uploads are packed into a page-locked host buffer kept by the context (grown when too
 //!   small), so a call does not fault in fresh pages and the copy runs at DMA speed.
 //!
@@ -192,6 +195,9 @@ struct Params {
     refine_unverified: f64,
     max_iter: i32,
     refine_max_iter: i32,
+    /// 1: refine steps 5 and 7 while κ ≤ τ ([`Settings::refines_converging_directions`]);
+    /// the f32 kernel always refines.
+    refine_converging: i32,
 }
 
 // SAFETY: plain `repr(C)` numbers, laid out as the kernel's `struct Params`.
@@ -226,6 +232,9 @@ impl Params {
             },
             max_iter: s.max_iter.min(i32::MAX as u32) as i32,
             refine_max_iter: s.refinement_max_iter.min(i32::MAX as u32) as i32,
+            refine_converging: i32::from(
+                single || Settings::refines_converging_directions(T::NAME == "f32"),
+            ),
         }
     }
 }

@@ -46,6 +46,7 @@ struct Params {
     double reduced_tol_gap, reduced_tol_feas, max_step_fraction, min_step_length;
     double static_reg, dyn_eps, dyn_delta, refine_abstol, refine_reltol, refine_unverified;
     int max_iter, refine_max_iter;
+    int refine_converging;  // refine steps 5 and 7 while κ ≤ τ (0 for f32 data, `Tols::refine_converging`)
 };
 
 template <typename T> __device__ __forceinline__ T tabs(T x) { return x < T(0) ? -x : x; }
@@ -1309,7 +1310,7 @@ __device__ __forceinline__ T border_rows_den(Blk<T>& B, T tau, T kap, T it2, T (
 // S_F0, S_FI0, S_GZ0, S_GL0, S_E0, S_CL0, S_T0. Returns Δτ. Ends with a barrier.
 template <typename T, bool KX>
 __device__ __forceinline__ T bordered_solve(Blk<T>& B, int bs, int is, int xs, int ls, T rt, T den0, T den,
-                                            T it2, T c, T rmax) {
+                                            T it2, T c, T rmax, int max_it) {
     const int n = B.n, p = B.p, N = B.N, V = B.V;
     const T* w = B.v(S_W);
     T dtau = (rt + c) / den;
@@ -1321,7 +1322,7 @@ __device__ __forceinline__ T bordered_solve(Blk<T>& B, int bs, int is, int xs, i
     const T tol = (T)B.P->refine_abstol + (T)B.P->refine_reltol * tmax(rmax, tabs(rt));
     T last = big<T>();
     T dc = T(0);  // the last correction's Δτ (its Δ is still in slots S_E0, S_CL0)
-    for (int it = 0; it < B.P->refine_max_iter; it++) {
+    for (int it = 0; it < max_it; it++) {
         // e = rhs − K_full·(x, λ) − Δτ·(q, −b, −h): e_x = rx − (Qz + Aᵀν) − Gᵀλ − Δτq,
         // e_eq = r_eq − Az + Δτb, e_in = r_in − Gz + λ/W + Δτh; e_τ = rt − Δτ·den0 + row(x).
         const long long tr0 = prof_clock();
@@ -1704,10 +1705,16 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
         const T it2 = T(2) / tau;
         // c_r = qᵀz_r + bᵀν_r + hᵀλ_r + 2ξᵀQz_r; with c₀ the denominator of Δτ (step 4).
         T c[2], rmax, den;
+        // Steps 5 and 7 refine their directions unless the answer is wanted in f32 and the
+        // iterate converges to a solution (κ ≤ τ): `Tols::refine_converging` on the CPU.
+        const int refine_it = (B.P->refine_converging || kap > tau) ? B.P->refine_max_iter : 0;
         if constexpr (cpu_method<T>()) {
             // K·d₂ and K·x₁ (S_F0, S_F1): den's product with Q, and the affine direction's
-            // first residual (`bordered_solve`).
-            k0_mul<T, 2>(B.v(S_F0), B.K, B.ld, B.v(S_D0), B.v(S_X0), N, V);
+            // first residual (`bordered_solve`), which is not needed without refinement.
+            if (refine_it > 0)
+                k0_mul<T, 2>(B.v(S_F0), B.K, B.ld, B.v(S_D0), B.v(S_X0), N, V);
+            else
+                k0_mul<T, 1>(B.v(S_F0), B.K, B.ld, B.v(S_D0), B.v(S_X0), N, V);
             __syncthreads();
             den = border_rows_den(B, tau, kap, it2, c, rmax);
         } else {
@@ -1730,7 +1737,8 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
         // The affine Δτ (d_κ/τ = τκ/τ = κ).
         T dtau_a;
         if constexpr (cpu_method<T>())
-            dtau_a = bordered_solve<T, true>(B, S_B1, S_I1, S_X1, S_L1, rtau - kap, den0, den, it2, c[1], rmax);
+            dtau_a = bordered_solve<T, true>(B, S_B1, S_I1, S_X1, S_L1, rtau - kap, den0, den, it2, c[1], rmax,
+                                             refine_it);
         else
             dtau_a = (rtau - kap + c[1]) / den;
         PROF_MARK(2);
@@ -1772,7 +1780,8 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
         border_rows<T, 1, cpu_method<T>()>(B, S_X1, S_L1, it2, S_B1, S_I1, c1, rmax1);
         T dtau;
         if constexpr (cpu_method<T>())
-            dtau = bordered_solve<T, false>(B, S_B1, S_I1, S_X1, S_L1, f * rtau - dk / tau, den0, den, it2, c1[0], rmax1);
+            dtau = bordered_solve<T, false>(B, S_B1, S_I1, S_X1, S_L1, f * rtau - dk / tau, den0, den, it2, c1[0],
+                                            rmax1, refine_it);
         else
             dtau = (f * rtau - dk / tau + c1[0]) / den;
         PROF_MARK(2);

@@ -228,6 +228,29 @@ fn badly_scaled_data() {
 
 #[test]
 fn infeasible_and_unbounded_members_leave_the_rest_right() {
+    let qps = infeasible_and_unbounded_members();
+    // Twice over, so that the batch is also solved in lockstep (the LP member, example 4,
+    // is solved alone either way).
+    let twice: Vec<Qp> = qps.iter().chain(&qps).cloned().collect();
+    for (qps, solver) in [
+        (&qps, Solver::cpu()),
+        (
+            &twice,
+            Solver::cpu()
+                .with_settings(Settings {
+                    lockstep: true,
+                    ..Settings::default()
+                })
+                .unwrap(),
+        ),
+    ] {
+        check_infeasible_unbounded(qps, &solver, false);
+    }
+}
+
+/// Six random QPs (n = 8, m = 2, p = 12), of which example 1 is primal infeasible and
+/// example 4 an unbounded LP.
+pub(crate) fn infeasible_and_unbounded_members() -> Vec<Qp> {
     let mut r = rng(7);
     let (n, m, p) = (8, 2, 12);
     let mut qps: Vec<Qp> = (0..6)
@@ -250,43 +273,39 @@ fn infeasible_and_unbounded_members_leave_the_rest_right() {
     qps[4].q.fill(0.0);
     qps[4].q[5] = -1.0;
     qps[4].G[[5, 5]] = 0.0;
-    // Twice over, so that the batch is also solved in lockstep (the LP member, example 4,
-    // is solved alone either way).
-    let twice: Vec<Qp> = qps.iter().chain(&qps).cloned().collect();
-    for (qps, solver) in [
-        (&qps, Solver::cpu()),
-        (
-            &twice,
-            Solver::cpu()
-                .with_settings(Settings {
-                    lockstep: true,
-                    ..Settings::default()
-                })
-                .unwrap(),
-        ),
-    ] {
-        check_infeasible_unbounded(qps, &solver);
-    }
+    qps
 }
 
-fn check_infeasible_unbounded(qps: &[Qp], solver: &Solver) {
+/// Solves the batch of [`infeasible_and_unbounded_members`] (or it repeated), in f32 if
+/// `single` (the data rounded to f32; the solved members then compared at 1e-4), and checks
+/// the statuses, the certificates and the solved members against Clarabel.
+pub(crate) fn check_infeasible_unbounded(qps: &[Qp], solver: &Solver, single: bool) {
     let data = stack(qps);
-    let batch = data.batch();
-    let sol = solver.solve(&batch).unwrap();
-    assert_eq!(sol.status[1], Status::PrimalInfeasible);
-    assert_eq!(sol.status[4], Status::DualInfeasible);
+    let (sol, tol) = if single {
+        let data32 = data.map(|v| v as f32);
+        let sol = solver.solve(&data32.batch()).unwrap();
+        let w = |a: &Array2<f32>| a.mapv(f64::from);
+        ((w(&sol.z), w(&sol.nu), w(&sol.lam), sol.status), 1e-4)
+    } else {
+        let sol = solver.solve(&data.batch()).unwrap();
+        ((sol.z, sol.nu, sol.lam, sol.status), TOL)
+    };
+    let (z, nu, lam, status) = sol;
+    assert_eq!(status[1], Status::PrimalInfeasible);
+    assert_eq!(status[4], Status::DualInfeasible);
     // The certificate of example 1: λ ≥ 0, Aᵀν + Gᵀλ ≈ 0, bᵀν + hᵀλ < 0.
-    let cert = qps[1].A.t().dot(&sol.nu.row(1)) + qps[1].G.t().dot(&sol.lam.row(1));
-    let obj = qps[1].b.dot(&sol.nu.row(1)) + qps[1].h.dot(&sol.lam.row(1));
+    let cert = qps[1].A.t().dot(&nu.row(1)) + qps[1].G.t().dot(&lam.row(1));
+    let obj = qps[1].b.dot(&nu.row(1)) + qps[1].h.dot(&lam.row(1));
+    let cert_tol = if single { 1e-4 } else { 1e-6 };
     assert!(
-        obj < 0.0 && cert.iter().all(|c| c.abs() < 1e-6 * obj.abs()),
+        obj < 0.0 && cert.iter().all(|c| c.abs() < cert_tol * obj.abs()),
         "{cert} {obj}"
     );
     // The ray of example 4: Ad = 0, Gd ≤ 0, qᵀd < 0.
-    let d = sol.z.row(4);
+    let d = z.row(4);
     assert!(qps[4].q.dot(&d) < 0.0);
-    assert!(qps[4].A.dot(&d).iter().all(|v| v.abs() < 1e-6));
-    assert!(qps[4].G.dot(&d).iter().all(|&v| v < 1e-6));
+    assert!(qps[4].A.dot(&d).iter().all(|v| v.abs() < cert_tol));
+    assert!(qps[4].G.dot(&d).iter().all(|&v| v < cert_tol));
     for i in [0, 2, 3, 5] {
         let x = &qps[i];
         let r = clarabel(
@@ -297,8 +316,10 @@ fn check_infeasible_unbounded(qps: &[Qp], solver: &Solver) {
             x.G.view(),
             x.h.view(),
         );
-        assert_eq!(sol.status[i], Status::Solved);
-        assert!(max_abs_diff(sol.z.row(i), r.z.view()) < TOL);
+        assert_eq!(status[i], Status::Solved);
+        let scale = r.z.iter().fold(1f64, |a, v| a.max(v.abs()));
+        let err = max_abs_diff(z.row(i), r.z.view()) / if single { scale } else { 1.0 };
+        assert!(err < tol, "example {i}: {err:e}");
     }
 }
 
