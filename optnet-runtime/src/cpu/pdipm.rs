@@ -38,16 +38,16 @@ pub(crate) struct Tols<T> {
     pub step_fraction: T,
     pub min_step: T,
     pub kkt: KktParams<T>,
-    /// Refine the predictor and corrector directions (steps 5 and 7) while the iterate
-    /// converges to a solution (κ ≤ τ): [`Settings::refines_converging_directions`].
-    pub refine_converging: bool,
+    /// Steps 5 and 7 refine their directions where κ/τ exceeds this
+    /// ([`Settings::refinement_kt_ratio`]).
+    pub refine_kt: T,
     pub verbose: bool,
 }
 
 impl<T: Real> Tols<T> {
     /// Whether steps 5 and 7 refine their directions at an iterate with these τ, κ.
     pub(crate) fn refines(&self, tau: T, kappa: T) -> bool {
-        self.refine_converging || kappa > tau
+        self.refine_kt <= T::zero() || kappa > self.refine_kt * tau
     }
 
     /// The constants of a solve in `T` of data whose precision is `f32` if `single`: the
@@ -76,7 +76,7 @@ impl<T: Real> Tols<T> {
                 refine_reltol: T::of(s.refinement_reltol),
                 refine_unverified: T::of(UNVERIFIED_CORRECTION),
             },
-            refine_converging: Settings::refines_converging_directions(data_single),
+            refine_kt: T::of(Settings::refinement_kt_ratio(data_single)),
             verbose: s.verbose,
         }
     }
@@ -944,7 +944,7 @@ fn newton_step<T: Real>(
     border.den = pick_denominator(border.den0 - border.row(lp, d2), sum_form);
 
     // Refinement of the directions (§3), unless the answer is wanted in f32 and the
-    // iterate converges to a solution (`Tols::refines`).
+    // iterate is not heading for a certificate (`Tols::refines`).
     let refine = tols.refines(tau, kappa);
     // Direction for residual factor `f` and complementarity terms (d_s, d_κ), where
     // d_s is passed in `ds` (overwritten by Δs).

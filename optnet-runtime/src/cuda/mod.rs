@@ -49,7 +49,7 @@
 //!   `AlmostSolved` and 4 of 2048 `NumericalError`. Since session 9 the f32 gap floor is
 //!   3e-8 (`Settings::F32_GAP_FLOOR`; 1e-7 in session 8 left one of 128 CPU benchmark QPs at
 //!   1.5e-4 from f64) and f32 data skip the refinement of the predictor and corrector while
-//!   κ ≤ τ (`Settings::refines_converging_directions`): on the H200 (2026-11-30, the bench's
+//!   κ ≤ 100τ (`Settings::refinement_kt_ratio`): on the H200 (2026-11-30, the bench's
 //!   QPs) the answers are within 4.7e-5 (batch 128) and 5.0e-5 (2048) of the f64 ones at 9.7
 //!   iterations against f64's 11.0, 2.17 M cycles per QP against 3.06 M, fwd+bwd 1.44× (128)
 //!   and 1.37× (2048) faster than f64 (session 8: 1.14×, 1.16×, at 9.3–9.4 iterations, within
@@ -193,11 +193,11 @@ struct Params {
     /// A first correction of a residual within this many times the tolerance is final
     /// (notes/ALGORITHM.md §3).
     refine_unverified: f64,
+    /// Steps 5 and 7 refine their directions where κ/τ exceeds this
+    /// ([`Settings::refinement_kt_ratio`]; 0 in the f32 kernel, which always refines).
+    refine_kt: f64,
     max_iter: i32,
     refine_max_iter: i32,
-    /// 1: refine steps 5 and 7 while κ ≤ τ ([`Settings::refines_converging_directions`]);
-    /// the f32 kernel always refines.
-    refine_converging: i32,
 }
 
 // SAFETY: plain `repr(C)` numbers, laid out as the kernel's `struct Params`.
@@ -230,11 +230,13 @@ impl Params {
             } else {
                 crate::cpu::UNVERIFIED_CORRECTION
             },
+            refine_kt: if single {
+                0.0
+            } else {
+                Settings::refinement_kt_ratio(T::NAME == "f32")
+            },
             max_iter: s.max_iter.min(i32::MAX as u32) as i32,
             refine_max_iter: s.refinement_max_iter.min(i32::MAX as u32) as i32,
-            refine_converging: i32::from(
-                single || Settings::refines_converging_directions(T::NAME == "f32"),
-            ),
         }
     }
 }

@@ -45,8 +45,8 @@ struct Params {
     double tol_gap_abs, tol_gap_rel, tol_feas, tol_infeas_abs, tol_infeas_rel, tol_ktratio;
     double reduced_tol_gap, reduced_tol_feas, max_step_fraction, min_step_length;
     double static_reg, dyn_eps, dyn_delta, refine_abstol, refine_reltol, refine_unverified;
+    double refine_kt;  // steps 5 and 7 refine where κ/τ exceeds this (`Settings::refinement_kt_ratio`)
     int max_iter, refine_max_iter;
-    int refine_converging;  // refine steps 5 and 7 while κ ≤ τ (0 for f32 data, `Tols::refine_converging`)
 };
 
 template <typename T> __device__ __forceinline__ T tabs(T x) { return x < T(0) ? -x : x; }
@@ -1706,8 +1706,9 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
         // c_r = qᵀz_r + bᵀν_r + hᵀλ_r + 2ξᵀQz_r; with c₀ the denominator of Δτ (step 4).
         T c[2], rmax, den;
         // Steps 5 and 7 refine their directions unless the answer is wanted in f32 and the
-        // iterate converges to a solution (κ ≤ τ): `Tols::refine_converging` on the CPU.
-        const int refine_it = (B.P->refine_converging || kap > tau) ? B.P->refine_max_iter : 0;
+        // iterate is not heading for a certificate (κ/τ ≤ 100, `Settings::refinement_kt_ratio`).
+        const bool refine = B.P->refine_kt <= 0.0 || kap > (T)B.P->refine_kt * tau;
+        const int refine_it = refine ? B.P->refine_max_iter : 0;
         if constexpr (cpu_method<T>()) {
             // K·d₂ and K·x₁ (S_F0, S_F1): den's product with Q, and the affine direction's
             // first residual (`bordered_solve`), which is not needed without refinement.

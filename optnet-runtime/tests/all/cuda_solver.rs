@@ -254,9 +254,8 @@ fn infeasible_and_unbounded_members() {
     assert_eq!(sg.status[1], Status::PrimalInfeasible);
     assert_eq!(sg.status[2], Status::DualInfeasible);
     compare("infeasible and unbounded members", &sg, &sc, 1e-6);
-    // The same batch in f32, whose directions are not refined while converging to a
-    // solution (`Settings::refines_converging_directions`) but are on the way to a
-    // certificate: the same statuses.
+    // The same batch in f32, whose directions are refined only on the way to a certificate
+    // (κ/τ > 100, `Settings::refinement_kt_ratio`): the same statuses.
     let s32 = s.map(|x| x as f32);
     let qp32 = QpBatch::builder()
         .Q(s32.Q.view())

@@ -166,9 +166,9 @@ fn f32_batches_of_ill_conditioned_qps_all_solve_on_the_cpu() {
 }
 
 /// Infeasible and unbounded members of an f32 batch get their status and certificate, one
-/// at a time and in the lanes: the directions of an iterate heading for a certificate
-/// (κ > τ) are refined although an f32 solve skips refinement while converging to a
-/// solution (`Settings::refines_converging_directions`); the other members are solved.
+/// at a time and in the lanes, although an f32 solve refines its directions only on the
+/// way to a certificate (κ/τ > 100, `Settings::refinement_kt_ratio`); the other members are
+/// solved.
 #[test]
 fn f32_infeasible_and_unbounded_members_get_their_status() {
     use crate::solve_vs_clarabel::{check_infeasible_unbounded, infeasible_and_unbounded_members};
