@@ -72,30 +72,10 @@ impl<T: Real> Local<T> {
     }
 
     /// Copies an example out of the batch and applies a known scaling (as [`super::equilibrate::ruiz`]
-    /// would have produced it).
+    /// would have produced it, entry for entry: both scale through [`super::equilibrate::apply`]).
     pub fn scaled<U: Real>(ex: &Example<'_, U>, scaling: &Scaling<T>) -> Self {
         let mut lp = Local::from_example(ex);
-        let (n, m, p) = (lp.n, lp.m, lp.p);
-        let (d, e, c) = (&scaling.d, &scaling.e, scaling.c);
-        for j in 0..n {
-            for i in 0..n {
-                lp.Q[(i, j)] *= c * d[i] * d[j];
-            }
-            for i in 0..m {
-                lp.A[(i, j)] *= e[i] * d[j];
-            }
-            for i in 0..p {
-                lp.G[(i, j)] *= e[m + i] * d[j];
-            }
-            lp.q[j] *= c * d[j];
-        }
-        for i in 0..m {
-            lp.b[i] *= e[i];
-        }
-        for i in 0..p {
-            lp.h[i] *= e[m + i];
-        }
-        lp.scaling = scaling.clone();
+        super::equilibrate::apply(&mut lp, scaling);
         lp
     }
 
