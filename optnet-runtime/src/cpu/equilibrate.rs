@@ -34,20 +34,27 @@ impl<T: Real> Scaling<T> {
     }
 }
 
-/// Equilibrates `lp` in place and records the scaling in `lp.scaling`.
+/// Equilibrates `lp` in place and records the scaling in `lp.scaling`; `lp` holds the
+/// example's unscaled data (its scaling the identity, as [`Local::refill`] leaves it).
 ///
 /// Each Ruiz pass needs the ∞-norms of the columns of [Q; A; G] and of the rows of [A; G]
-/// of the data as scaled so far; they are measured while the previous pass scales the data
-/// ([`scale_data`]), so a pass reads every matrix once.
+/// of the data as scaled so far. The passes only read the data ([`measure`]: the norms of
+/// the unscaled data under the scalings accumulated so far, max |Mᵢⱼ|·Dᵢ·Dⱼ), and the data
+/// are scaled once at the end ([`apply`], the cost scaling c with them), instead of every
+/// pass scaling the matrices and measuring them in the same sweep. On one of OptNet's
+/// random QPs (n = p = 100, ten passes, in L2) on the development machine: 92 µs → 67 µs
+/// per example (best of 30 × 20), a sweep of [`measure`] 4.9 µs. The scalings are those of
+/// the pass-by-pass scaling up to rounding (3e-16 relative: each norm is the same product,
+/// rounded once instead of once per pass).
 pub(crate) fn ruiz<T: Real>(lp: &mut Local<T>, max_iter: u32, min_scale: T, max_scale: T) {
     let (n, m, p) = (lp.n, lp.m, lp.p);
+    debug_assert!(lp.scaling.c == T::one());
     let mut norms = Norms {
         col: vec![T::zero(); n],
         row: vec![T::zero(); m + p],
         q_col: vec![T::zero(); n],
     };
-    let mut dcol = vec![T::zero(); n];
-    let mut erow = vec![T::zero(); m + p];
+    let mut sc = Scaling::identity(n, m + p);
     let clip = |norm: T| -> T {
         if norm <= T::epsilon() {
             T::one()
@@ -55,19 +62,20 @@ pub(crate) fn ruiz<T: Real>(lp: &mut Local<T>, max_iter: u32, min_scale: T, max_
             (T::one() / norm.sqrt()).max(min_scale).min(max_scale)
         }
     };
-    measure(lp, &mut norms);
+    measure(lp, &sc, &mut norms);
     for _ in 0..max_iter {
-        for j in 0..n {
-            dcol[j] = clip(norms.col[j]);
+        let mut done = true;
+        for (d, &c) in sc.d.iter_mut().zip(&norms.col) {
+            let s = clip(c);
+            done &= (s - T::one()).abs() < T::of(1e-3);
+            *d *= s;
         }
-        for (e, &r) in erow.iter_mut().zip(&norms.row) {
-            *e = clip(r);
+        for (e, &r) in sc.e.iter_mut().zip(&norms.row) {
+            let s = clip(r);
+            done &= (s - T::one()).abs() < T::of(1e-3);
+            *e *= s;
         }
-        let done = dcol
-            .iter()
-            .chain(&erow)
-            .all(|&s| (s - T::one()).abs() < T::of(1e-3));
-        scale_data(lp, &dcol, &erow, &mut norms);
+        measure(lp, &sc, &mut norms);
         if done {
             break;
         }
@@ -80,104 +88,105 @@ pub(crate) fn ruiz<T: Real>(lp: &mut Local<T>, max_iter: u32, min_scale: T, max_
     if n > 0 {
         mean /= T::of(n as f64);
     }
-    let qnorm = lp.q.iter().fold(T::zero(), |a, &x| a.max(x.abs()));
+    let qnorm = (0..n).fold(T::zero(), |a, j| a.max((lp.q[j] * sc.d[j]).abs()));
     let scale = mean.max(qnorm);
-    let c = if scale <= T::epsilon() {
+    sc.c = if scale <= T::epsilon() {
         T::one()
     } else {
         (T::one() / scale).max(min_scale).min(max_scale)
     };
-    for j in 0..n {
-        for v in lp.Q.col_as_slice_mut(j) {
-            *v *= c;
-        }
-        lp.q[j] *= c;
-    }
-    lp.scaling.c *= c;
+    apply(lp, &sc);
 }
 
-/// ∞-norms of the data as it stands: columns of [Q; A; G] (`col`), rows of [A; G] (`row`),
-/// and the columns of Q alone (`q_col`, for the cost scaling).
+/// ∞-norms of the data under the scalings D, E: columns of [Q; A; G] (`col`), rows of
+/// [A; G] (`row`), and the columns of Q alone (`q_col`, for the cost scaling).
 struct Norms<T> {
     col: Vec<T>,
     row: Vec<T>,
     q_col: Vec<T>,
 }
 
-/// Fills `norms` from the data (the first pass; later ones come from [`scale_data`]).
-fn measure<T: Real>(lp: &mut Local<T>, norms: &mut Norms<T>) {
-    let (n, m) = (lp.n, lp.m);
-    let ones_n = vec![T::one(); n];
-    let ones_e = vec![T::one(); norms.row.len()];
-    norms.row.fill(T::zero());
-    let (row_eq, row_in) = norms.row.split_at_mut(m);
-    for j in 0..n {
-        let q = scale_col_amax(lp.Q.col_as_slice_mut(j), &ones_n, T::one(), None);
-        let a = scale_col_amax(
-            lp.A.col_as_slice_mut(j),
-            &ones_e[..m],
-            T::one(),
-            Some(row_eq),
-        );
-        let g = scale_col_amax(
-            lp.G.col_as_slice_mut(j),
-            &ones_e[m..],
-            T::one(),
-            Some(row_in),
-        );
-        norms.q_col[j] = q;
-        norms.col[j] = q.max(a).max(g);
-    }
-}
-
-/// Q ← DQD, q ← Dq, A ← E_A A D, b ← E_A b, G ← E_G G D, h ← E_G h; accumulate D, E; and
-/// measure the norms of the scaled data in the same sweep.
-fn scale_data<T: Real>(lp: &mut Local<T>, d: &[T], e: &[T], norms: &mut Norms<T>) {
-    let (n, m, p) = (lp.n, lp.m, lp.p);
-    norms.row.fill(T::zero());
-    let (row_eq, row_in) = norms.row.split_at_mut(m);
-    for j in 0..n {
-        let q = scale_col_amax(lp.Q.col_as_slice_mut(j), d, d[j], None);
-        let a = scale_col_amax(lp.A.col_as_slice_mut(j), &e[..m], d[j], Some(row_eq));
-        let g = scale_col_amax(lp.G.col_as_slice_mut(j), &e[m..], d[j], Some(row_in));
-        norms.q_col[j] = q;
-        norms.col[j] = q.max(a).max(g);
-        lp.q[j] *= d[j];
-        lp.scaling.d[j] *= d[j];
-    }
-    for i in 0..m {
-        lp.b[i] *= e[i];
-    }
-    for i in 0..p {
-        lp.h[i] *= e[m + i];
-    }
-    for (acc, &s) in lp.scaling.e.iter_mut().zip(e) {
-        *acc *= s;
-    }
-}
-
-/// vᵢ ← vᵢ·(eᵢ·d) (exact when every factor is one, as in [`measure`]);
-/// returns max |vᵢ| after scaling and raises `row[i]` to |vᵢ|. Eight independent maxima,
-/// so that the loop vectorizes (a single running max is a serial dependency chain).
-fn scale_col_amax<T: Real>(v: &mut [T], e: &[T], d: T, row: Option<&mut [T]>) -> T {
+/// Fills `norms` with the norms of the data scaled by `sc`'s D and E (c is not applied):
+/// column j of Q has norm Dⱼ·maxᵢ |Qᵢⱼ|·Dᵢ, row i of G has norm Eᵢ·maxⱼ |Gᵢⱼ|·Dⱼ, and so on.
+/// Reads every matrix once and writes none; one dispatch for the whole sweep (one per
+/// column, 300 per sweep, cost a tenth of the time).
+fn measure<T: Real>(lp: &Local<T>, sc: &Scaling<T>, norms: &mut Norms<T>) {
     struct Op<'a, T> {
-        v: &'a mut [T],
-        e: &'a [T],
-        d: T,
-        row: Option<&'a mut [T]>,
+        lp: &'a Local<T>,
+        sc: &'a Scaling<T>,
+        norms: &'a mut Norms<T>,
     }
     impl<T: Real> WithSimd for Op<'_, T> {
-        type Output = T;
+        type Output = ();
         #[inline(always)]
-        fn with_simd<S: Simd>(self, _: S) -> T {
-            let Op { v, e, d, row } = self;
-            match row {
-                Some(row) => scale_amax_rows(v, e, d, row),
-                None => scale_amax(v, e, d),
+        fn with_simd<S: Simd>(self, _: S) {
+            let Op { lp, sc, norms } = self;
+            let (n, m) = (lp.n, lp.m);
+            let (d, (e_eq, e_in)) = (&sc.d, sc.e.split_at(m));
+            norms.row.fill(T::zero());
+            let (row_eq, row_in) = norms.row.split_at_mut(m);
+            for j in 0..n {
+                let q = amax_scaled(lp.Q.col_as_slice(j), d);
+                let a = amax_scaled_rows(lp.A.col_as_slice(j), e_eq, d[j], row_eq);
+                let g = amax_scaled_rows(lp.G.col_as_slice(j), e_in, d[j], row_in);
+                norms.q_col[j] = q * d[j];
+                norms.col[j] = q.max(a).max(g) * d[j];
+            }
+            for (r, &e) in norms.row.iter_mut().zip(&sc.e) {
+                *r *= e;
             }
         }
     }
-    dispatch(Op { v, e, d, row })
+    dispatch(Op { lp, sc, norms })
+}
+
+/// Q ← c·DQD, q ← c·Dq, A ← E_A A D, b ← E_A b, G ← E_G G D, h ← E_G h, and
+/// `lp.scaling` ← `sc`: each entry multiplied by the same product as in
+/// [`Local::scaled`] (which rebuilds the scaled data for the backward pass), so that both
+/// see the same matrices.
+pub(crate) fn apply<T: Real>(lp: &mut Local<T>, sc: &Scaling<T>) {
+    struct Op<'a, T> {
+        lp: &'a mut Local<T>,
+        sc: &'a Scaling<T>,
+    }
+    impl<T: Real> WithSimd for Op<'_, T> {
+        type Output = ();
+        #[inline(always)]
+        fn with_simd<S: Simd>(self, _: S) {
+            let Op { lp, sc } = self;
+            let (n, m) = (lp.n, lp.m);
+            let (d, (e_eq, e_in), c) = (&sc.d, sc.e.split_at(m), sc.c);
+            let cd: Vec<T> = d.iter().map(|&di| c * di).collect();
+            let scale = |v: &mut [T], s: &[T], dj: T| {
+                for (x, &si) in v.iter_mut().zip(s) {
+                    *x *= si * dj;
+                }
+            };
+            for j in 0..n {
+                scale(lp.Q.col_as_slice_mut(j), &cd, d[j]);
+                scale(lp.A.col_as_slice_mut(j), e_eq, d[j]);
+                scale(lp.G.col_as_slice_mut(j), e_in, d[j]);
+                lp.q[j] *= c * d[j];
+            }
+            for (b, &e) in lp.b.iter_mut().zip(e_eq) {
+                *b *= e;
+            }
+            for (h, &e) in lp.h.iter_mut().zip(e_in) {
+                *h *= e;
+            }
+        }
+    }
+    dispatch(Op { lp: &mut *lp, sc });
+    lp.scaling = sc.clone();
+}
+
+/// maxᵢ |vᵢ|·sᵢ, and rowᵢ ← max(rowᵢ, |vᵢ|·d) (in a loop of its own, which vectorizes).
+#[inline(always)]
+fn amax_scaled_rows<T: Real>(v: &[T], s: &[T], d: T, row: &mut [T]) -> T {
+    for (r, x) in row[..v.len()].iter_mut().zip(v) {
+        upd(r, x.abs() * d);
+    }
+    amax_scaled(v, s)
 }
 
 /// `a > m` rather than `max`: the same result for non-NaN data, and NaN entries (never in
@@ -187,35 +196,31 @@ fn upd<T: Real>(m: &mut T, a: T) {
     *m = if a > *m { a } else { *m };
 }
 
-/// [`scale_col_amax`] without row maxima: the scaling and the maximum in loops of their own
-/// (fused into one, with the row maxima, they had compiled to scalar code).
+/// maxᵢ |vᵢ|·sᵢ in 2·[`L`] independent maxima (four AVX2 vectors, so that the loop is
+/// not bound by the latency of the maxima), reduced by halves with [`upd`] (`f64::max`,
+/// which orders NaNs, compiled to four instructions per step: per column of 100 entries
+/// its 16-way reduction cost about as much as the loop).
 #[inline(always)]
-fn scale_amax<T: Real>(v: &mut [T], e: &[T], d: T) -> T {
-    for (x, &s) in v.iter_mut().zip(e) {
-        *x *= s * d;
-    }
-    let k = v.len() / L * L;
-    let mut acc = [T::zero(); L];
-    for c in v[..k].chunks_exact(L) {
-        for l in 0..L {
-            upd(&mut acc[l], c[l].abs());
+fn amax_scaled<T: Real>(v: &[T], s: &[T]) -> T {
+    const K: usize = 2 * L;
+    let s = &s[..v.len()];
+    let k = v.len() / K * K;
+    let mut acc = [T::zero(); K];
+    for (c, sc) in v[..k].chunks_exact(K).zip(s[..k].chunks_exact(K)) {
+        for l in 0..K {
+            upd(&mut acc[l], c[l].abs() * sc[l]);
         }
     }
-    let tail = v[k..].iter().fold(T::zero(), |mut m, x| {
-        upd(&mut m, x.abs());
-        m
-    });
-    acc.iter().fold(tail, |a, &x| a.max(x))
-}
-
-/// [`scale_col_amax`] raising the row maxima `row` too: the column scaled and its maximum
-/// first, then the rows' maxima in a loop of its own (an unconditional store of a select,
-/// which vectorizes where the fused loop did not).
-#[inline(always)]
-fn scale_amax_rows<T: Real>(v: &mut [T], e: &[T], d: T, row: &mut [T]) -> T {
-    let amax = scale_amax(v, e, d);
-    for (r, x) in row[..v.len()].iter_mut().zip(v.iter()) {
-        upd(r, x.abs());
+    let mut half = K / 2;
+    while half > 0 {
+        for l in 0..half {
+            let x = acc[l + half];
+            upd(&mut acc[l], x);
+        }
+        half /= 2;
     }
-    amax
+    v[k..].iter().zip(&s[k..]).fold(acc[0], |mut m, (x, &si)| {
+        upd(&mut m, x.abs() * si);
+        m
+    })
 }

