@@ -480,87 +480,200 @@ __device__ __forceinline__ double rcp_faithful(double d) {
     return fma(r, e, r);
 }
 
-// f64 LDLᵀ (session 8, notes/gpu_s8.md): as `ldl_factor` below, but the panel without a
-// barrier per column. Every warp factors the panel's w×w diagonal block itself, in registers:
-// lane u < w holds row k0 + u of the block in g. Step t shuffles column t of the block
-// (c_u = C[k0 + u][k0 + t], final after step t − 1) from lane u to the whole warp, and every
-// row (a thread per row below k0, its panel entries in a) subtracts column t's part as the
-// barrier-per-column scheme did: a[u] −= (a[t]/d_t)·c_u, the same operations in the same
-// order, so the factor is bit-identical to it. The next pivot is lane t + 1's g[t + 1] as
-// it was before step t, shuffled to every lane, less step t's part computed by every lane
-// as lane t + 1 computes it; its reciprocal is formed while its regularization is tested.
-// Rows below the panel store their entries before the barrier the trailing update needs;
-// the rows of the diagonal block after it (every warp has read them as g by then). Two
-// barriers per panel instead of PW: −1.5 % cycles per QP (n = p = 100).
+// One 8×8 tile of `syrk_dmma`'s product, by one warp: C[i][j] −= Σ_k U[k][i] v_k U[k][j] for
+// the tile's entries j ≤ i < R (rows 8·bi…, columns 8·bj…; s = 1, ldu = 1), with the same
+// loads, the same DMMAs in the same k order and the same stores as `syrk_dmma` makes for
+// that tile in any of its groups, so the result is bit-identical to it.
+__device__ __forceinline__ void dmma_tile_f64(double* C, int ldc, const double* U, int ldi, const double* v, int R,
+                                              int kn, int bi, int bj) {
+    const int l = threadIdx.x & 31, r4 = l >> 2, c4 = l & 3;
+    double acc0 = 0.0, acc1 = 0.0;
+    const int jc = min(8 * bj + r4, R - 1) * ldi, ic = min(8 * bi + r4, R - 1) * ldi;
+    int k0 = 0;
+    for (; k0 + 4 <= kn; k0 += 4) {
+        const int k = k0 + c4;
+        const double* u = U + k;
+        const double b = u[jc] * v[k];
+        dmma(acc0, acc1, u[ic], b);
+    }
+    if (k0 < kn) {
+        const int k = k0 + c4;
+        const bool kok = k < kn;
+        const int kc = kok ? k : 0;
+        const double* u = U + kc;
+        const double bu = u[jc] * v[kc];
+        const double b = kok ? bu : 0.0;
+        dmma(acc0, acc1, u[ic], b);
+    }
+    const int i = 8 * bi + r4, j = 8 * bj + 2 * c4;
+    if (i < R) {
+        if (j <= i) C[i * ldc + j] -= 1.0 * acc0;
+        if (j + 1 <= i) C[i * ldc + j + 1] -= 1.0 * acc1;
+    }
+}
+
+// `syrk_dmma` (s = 1, ldu = 1) without tile (0, 0), by warps ww = 0 … nw − 1 (warp-uniform):
+// the same groups of up to SG tiles of one tile column, except that tile column 0 starts at
+// tile 1. Grouping changes nothing in a tile's arithmetic (each tile has its own
+// accumulators, the same k order): bit-identical to `syrk_dmma` entry by entry.
+__device__ __forceinline__ void syrk_dmma_rest(double* C, int ldc, const double* U, int ldi, const double* v, int R,
+                                               int kn, int ww, int nw) {
+    const int l = threadIdx.x & 31;
+    const int nt = (R + 7) / 8;
+    const int r4 = l >> 2, c4 = l & 3;
+    // Column bj's tiles start at b0 = (bj == 0) and it has ceil((nt − bj − b0)/SG) groups.
+    int bj = 0, gi = ww, ng = (nt - 1 + SG - 1) / SG;
+    while (bj < nt && gi >= ng) {
+        gi -= ng;
+        bj++;
+        ng = (nt - bj + SG - 1) / SG;
+    }
+    while (bj < nt) {
+        const int bi0 = bj + (bj == 0) + gi * SG, tn = min(SG, nt - bi0);
+        const int jb = 8 * bj + r4;
+        double acc[SG][2];
+#pragma unroll
+        for (int t = 0; t < SG; t++) acc[t][0] = acc[t][1] = 0.0;
+        const int jc = min(jb, R - 1) * ldi;
+        int ic[SG];
+#pragma unroll
+        for (int t = 0; t < SG; t++) ic[t] = min(8 * (bi0 + t) + r4, R - 1) * ldi;
+        int k0 = 0;
+        for (; k0 + 4 <= kn; k0 += 4) {
+            const int k = k0 + c4;
+            const double* u = U + k;
+            const double b = u[jc] * v[k];
+#pragma unroll
+            for (int t = 0; t < SG; t++)
+                if (t < tn) dmma(acc[t][0], acc[t][1], u[ic[t]], b);  // warp-uniform test
+        }
+        if (k0 < kn) {
+            const int k = k0 + c4;
+            const bool kok = k < kn;
+            const int kc = kok ? k : 0;
+            const double* u = U + kc;
+            const double bu = u[jc] * v[kc];
+            const double b = kok ? bu : 0.0;
+#pragma unroll
+            for (int t = 0; t < SG; t++)
+                if (t < tn) dmma(acc[t][0], acc[t][1], u[ic[t]], b);
+        }
+        const int j = 8 * bj + 2 * c4;
+#pragma unroll
+        for (int t = 0; t < SG; t++) {
+            const int i = 8 * (bi0 + t) + r4;
+            if (t < tn && i < R) {
+                if (j <= i) C[i * ldc + j] -= 1.0 * acc[t][0];
+                if (j + 1 <= i) C[i * ldc + j + 1] -= 1.0 * acc[t][1];
+            }
+        }
+        gi += nw;
+        while (bj < nt && gi >= ng) {
+            gi -= ng;
+            bj++;
+            ng = (nt - bj + SG - 1) / SG;
+        }
+    }
+}
+
+// The w×w diagonal block at k0 factored by one warp in registers (session 8's chain): lane
+// u < w holds row k0 + u in g; step t shuffles column t (final after step t − 1) to the warp
+// and every lane subtracts its part, g[u] −= (g[t]/d_t)·c_u; the next pivot is lane t + 1's
+// g[t + 1] before step t less step t's part, (c²)·(1/d_t); its reciprocal is formed while its
+// regularization is tested. Stores D, 1/D and the block's strict lower triangle (C = L·D).
+__device__ __forceinline__ void ldl_diag_f64(double* K, int ld, int k0, int w, int n, double* D, double* invD,
+                                             double eps, double delta, double rdelta, int l) {
+    constexpr int PW = NB64;
+    double g[PW];
+    const int gl = l < w ? l : -1;
+#pragma unroll
+    for (int t = 0; t < PW; t++) g[t] = t <= gl ? K[(k0 + l) * ld + k0 + t] : 0.0;
+    double dn = K[k0 * ld + k0];  // the next pivot, unregularized
+#pragma unroll
+    for (int t = 0; t < PW; t++) {
+        if (t >= w) break;  // block-uniform
+        // d = ±delta when sgn·dn < eps (or NaN); 1/dn is formed before the test.
+        const bool pos = k0 + t < n;
+        const bool ok = pos ? dn >= eps : -dn >= eps;
+        const double r = rcp_faithful(dn);
+        const double d = ok ? dn : pos ? delta : -delta;
+        const double id = ok ? r : pos ? rdelta : -rdelta;
+        if (l == 0) {
+            D[k0 + t] = d;
+            invD[k0 + t] = id;
+        }
+        if (t + 1 >= w) break;
+        double p = __shfl_sync(FULL, g[t + 1], t + 1);
+        const double lg = g[t] * id;
+#pragma unroll
+        for (int u = t + 1; u < PW; u++) {
+            const double c = __shfl_sync(FULL, g[t], u);
+            g[u] -= lg * c;
+            if (u == t + 1) p -= (c * c) * id;  // c² before id is known
+        }
+        dn = p;
+    }
+    // Column 0 of the block is not changed by it; entry l is the pivot (in D).
+    if (l < w) {
+#pragma unroll
+        for (int u = 1; u < PW; u++)
+            if (u < l) K[(k0 + l) * ld + k0 + u] = g[u];
+    }
+}
+
+// f64 LDLᵀ with look-ahead (session 9, notes/gpu_s9_factor.md): the same arithmetic as session
+// 8's `ldl_factor_f64` (bit-identical factor), rescheduled so that the serial pivot chain of
+// panel k + 1 runs beside the tensor-core trailing update of panel k instead of after it.
+// Panel k = columns k0…k1 (PW = NB64). Invariant at the top of step k: panel k's diagonal
+// block is factored (D, 1/D, its strict lower triangle in K) and its rows below k1 have all
+// earlier panels' updates. Step k:
+// 1. every row i ≥ k1 (a thread per row) solves against the block: for t < w, cik = C[i][t]/d_t
+//    and C[i][u] −= cik·C[k0+u][k0+t] for u > t (the operations session 8's rows did with
+//    the shuffled column, here with broadcast loads of the stored block); barrier;
+// 2. warp 0 updates the trailing matrix's diagonal tile (panel k + 1's diagonal block) and
+//    factors that block (`ldl_diag_f64`, ≈ 8 dependent pivots), while warps 1…NW − 1 do the
+//    rest of the trailing update (`syrk_dmma_rest`: panel k + 1's rows below its block
+//    first, as tile column 0); barrier.
+// Two barriers per panel, as before; the trailing update's tiles are the same DMMAs.
 __device__ __forceinline__ void ldl_factor_f64(double* K, int ld, int N, int n, double* D, double* invD, double eps,
                                                double delta) {
     constexpr int PW = NB64;
-    // The thread index through an opaque move, so that values derived from it (the rows'
-    // offsets) are formed here, not hoisted out of the iteration to stay live across it (with
-    // threadIdx.x, a first version of this function took the kernel from 3 spill
-    // instructions to 8).
+    // The thread index through an opaque move (values derived from it are formed here, not
+    // hoisted out of the iteration to stay live across it: fewer spills, session 8).
     int tid;
     asm volatile("mov.u32 %0, %%tid.x;" : "=r"(tid));
-    const int l = tid & 31;
+    const int l = tid & 31, wp = tid >> 5;
     const double rdelta = 1.0 / delta;
-    for (int k0 = 0; k0 < N; k0 += PW) {
-        const int k1 = min(N, k0 + PW), w = k1 - k0;
-        const int i = k0 + 1 + tid;
-        const int ci = i < N ? min(i - k0, PW - 1) : -1;  // the row's last entry in the panel
-        // Warps whose rows are all ≥ N skip the panel (warp 0 always works: thread 0 stores D).
-        const bool act = k0 + 1 + (tid & ~31) < N || tid < 32;  // warp-uniform
-        double a[PW];
-        if (act) {
-            double g[PW];
-            const int gl = l < w ? l : -1;
+    if (wp == 0) ldl_diag_f64(K, ld, 0, min(N, PW), n, D, invD, eps, delta, rdelta, l);
+    __syncthreads();
+    for (int k0 = 0; k0 + PW < N; k0 += PW) {
+        const int k1 = k0 + PW;
+        // 1. Rows below the block, against the factored block (w = PW: k1 < N).
+        const int i = k1 + tid;
+        if (i < N) {
+            double a[PW];
 #pragma unroll
-            for (int t = 0; t < PW; t++) {
-                a[t] = t <= ci ? K[i * ld + k0 + t] : 0.0;
-                g[t] = t <= gl ? K[(k0 + l) * ld + k0 + t] : 0.0;
+            for (int t = 0; t < PW; t++) a[t] = K[i * ld + k0 + t];
+#pragma unroll
+            for (int t = 0; t < PW - 1; t++) {
+                const double cik = a[t] * invD[k0 + t];
+#pragma unroll
+                for (int u = t + 1; u < PW; u++) a[u] -= cik * K[(k0 + u) * ld + k0 + t];
             }
-            double dn = K[k0 * ld + k0];  // the next pivot, unregularized
 #pragma unroll
-            for (int t = 0; t < PW; t++) {
-                if (t >= w) break;  // block-uniform
-                // d = ±delta when sgn·dn < eps (or NaN); 1/dn is formed before the test.
-                const bool pos = k0 + t < n;
-                const bool ok = pos ? dn >= eps : -dn >= eps;
-                const double r = rcp_faithful(dn);
-                const double d = ok ? dn : pos ? delta : -delta;
-                const double id = ok ? r : pos ? rdelta : -rdelta;
-                if (tid == 0) {
-                    D[k0 + t] = d;
-                    invD[k0 + t] = id;
-                }
-                if (t + 1 >= w) break;
-                // Pivot t + 1: lane t + 1's g[t + 1] before this step, then this step's part
-                // (the operations lane t + 1 does on it below).
-                double p = __shfl_sync(FULL, g[t + 1], t + 1);
-                const double lg = g[t] * id, cik = a[t] * id;
-#pragma unroll
-                for (int u = t + 1; u < PW; u++) {
-                    const double c = __shfl_sync(FULL, g[t], u);
-                    g[u] -= lg * c;
-                    a[u] -= cik * c;
-                    if (u == t + 1) p -= (c * c) * id;  // c² before id is known
-                }
-                dn = p;
-            }
-            if (i >= k1 && i < N) {
-#pragma unroll
-                for (int u = 1; u < PW; u++) K[i * ld + k0 + u] = a[u];
-            }
+            for (int u = 1; u < PW; u++) K[i * ld + k0 + u] = a[u];
         }
         __syncthreads();
-        if (act && i < k1) {
-#pragma unroll
-            for (int u = 1; u < PW; u++)
-                if (u < ci) K[i * ld + k0 + u] = a[u];
-        }
-        if (k1 < N) {
-            // Trailing update K[i][j] −= Σ_k C[i][k] C[j][k] / D[k] over i ≥ j ≥ k1; the tensor
-            // cores read the panel's columns in place: U[k][i] = K[k1 + i][k0 + k].
-            syrk_dmma(K + k1 * ld + k1, ld, K + k1 * ld + k0, 1, ld, invD + k0, N - k1, w, 1.0);
+        // 2. Trailing update K[i][j] −= Σ_k C[i][k] C[j][k] / D[k] over i ≥ j ≥ k1 (the tensor
+        // cores read the panel's columns in place: U[k][i] = K[k1 + i][k0 + k]), its diagonal
+        // tile and the next block's factorization by warp 0, the rest by the other warps.
+        const int R = N - k1;
+        if (wp == 0) {
+            dmma_tile_f64(K + k1 * ld + k1, ld, K + k1 * ld + k0, ld, invD + k0, R, PW, 0, 0);
+            __syncwarp();
+            ldl_diag_f64(K, ld, k1, min(N - k1, PW), n, D, invD, eps, delta, rdelta, l);
+        } else {
+            syrk_dmma_rest(K + k1 * ld + k1, ld, K + k1 * ld + k0, ld, invD + k0, R, PW, wp - 1, NW - 1);
         }
         __syncthreads();
     }
