@@ -49,11 +49,11 @@
 //!   `AlmostSolved` and 4 of 2048 `NumericalError`. Since session 9 the f32 gap floor is
 //!   3e-8 (`Settings::F32_GAP_FLOOR`; 1e-7 in session 8 left one of 128 CPU benchmark QPs at
 //!   1.5e-4 from f64) and f32 data skip the refinement of the predictor and corrector while
-//!   κ ≤ 100τ (`Settings::refinement_kt_ratio`): on the H200 (2026-11-30, the bench's
-//!   QPs) the answers are within 4.7e-5 (batch 128) and 5.0e-5 (2048) of the f64 ones at 9.7
-//!   iterations against f64's 11.0, 2.17 M cycles per QP against 3.06 M, fwd+bwd 1.44× (128)
-//!   and 1.37× (2048) faster than f64 (session 8: 1.14×, 1.16×, at 9.3–9.4 iterations, within
-//!   7.7e-5 and 8.8e-5). `OPTNET_CUDA_F32_ARITHMETIC=f32` selects the f32 kernel (half the
+//!   κ ≤ 100τ (`Settings::refinement_kt_ratio`): on the H200 (2026-11-30 22:47 UTC, the
+//!   peers' QPs) the answers are within 3.6e-5 (batch 128) and 5.6e-5 (2048) of the f64 ones
+//!   at 9.7 iterations against f64's 11.0, 1.82 M cycles per QP against 2.86 M, fwd+bwd 1.56×
+//!   (128) and 1.51× (2048) faster than f64 (session 8: 1.14×, 1.16×, at 9.3–9.4 iterations,
+//!   within 7.7e-5 and 8.8e-5). `OPTNET_CUDA_F32_ARITHMETIC=f32` selects the f32 kernel (half the
 //!   device memory; gap floor 1e-5, 5.7e-4 from f64, refinement as before).
 //! - Uploads are packed into a page-locked host buffer kept by the context (grown when too
 //!   small), so a call does not fault in fresh pages and the copy runs at DMA speed.
@@ -66,9 +66,9 @@
 //! (NaN, too short steps, iteration limit) after an iterate met the reduced tolerances returns
 //! that iterate as `AlmostSolved`.
 //!
-//! Speed (H200, n = p = 100, f64): about 3.1 M cycles per QP (11 iterations; 6.4 M before
-//! session 4, 4.1 M before session 6, 3.6 M before session 7, `notes/gpu_s4.md`,
-//! `notes/gpu_s6.md`, `notes/gpu_s7.md`), a block's run being bound by instruction issue and
+//! Speed (H200, n = p = 100, f64): about 2.86 M cycles per QP (11 iterations; 6.4 M before
+//! session 4, 4.1 M before session 6, 3.6 M before session 7, 3.1 M before session 9;
+//! `notes/gpu_s4.md`, `notes/gpu_s6.md`, `notes/gpu_s7.md`, `notes/gpu_s9_factor.md`), a block's run being bound by instruction issue and
 //! latency (one 8-warp block per SM, short dependent chains), not by arithmetic or memory. The
 //! triangular solve is a called function whose registers are what the caller leaves free:
 //! values kept live across the iteration (the profiling build's timers, hoisted addresses of
