@@ -160,6 +160,21 @@ __device__ __forceinline__ void store_pair(T* y, int V, int i0, int i1, bool two
     }
 }
 
+// Lane l of a warp stores value rs_index<RW·NR>(l) of the rows i0 + q·NW, q < RW (values
+// ordered row by row, NR each), from the lane of lowest index holding it; rows ≥ rows are
+// not stored.
+template <typename T, int NR, int RW>
+__device__ __forceinline__ void store_rows(T* y, int V, int i0, int rows, double s) {
+    constexpr int KV = RW * NR;
+    const int l = threadIdx.x & 31;
+    if ((l & (32 / KV - 1)) == 0) {
+        const int idx = rs_index<KV>(l);
+        const int q = idx / NR, r = idx - q * NR;
+        const int row = i0 + q * NW;
+        if (row < rows) y[r * V + row] = (T)s;
+    }
+}
+
 // ---------------------------------------------------------------- fp64 tensor cores
 
 // Lower-triangle tile t of an R×R region → (bi, bj), bj ≤ bi.
@@ -253,10 +268,58 @@ __device__ __forceinline__ void syrk_dmma(double* C, int ldc, const double* U, i
 
 // ---------------------------------------------------------------- matrix-vector products
 
+// f64 `gemv_n` and `k0_mul` (session 10, notes/gpu_s10_lat.md): RW = 4 rows (i0 + q·NW) per
+// warp and pass instead of two, 4 passes instead of 7 at 100 rows (the passes are dependent
+// chains: loads, FMAs, the butterfly). Each row's sum is the same as with two rows per pass
+// (the same lanes' partial sums in the same order, and `reduce_scatter` sums every value over
+// the same butterfly whatever the number of values): bit-identical; −5 % cycles per QP.
+template <typename T, int NR, int RW>
+__device__ __forceinline__ void gemv_n_rows(T* y, const T* M, int ldm, const T* x, int rows, int cols, int V) {
+    const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
+    for (int i0 = w; i0 < rows; i0 += RW * NW) {
+        double a[RW][NR];
+        const T* pq[RW];
+#pragma unroll
+        for (int q = 0; q < RW; q++) {
+#pragma unroll
+            for (int r = 0; r < NR; r++) a[q][r] = 0.0;
+            // Pointers stepped by 32 (int offsets, no 64-bit index products); rows ≥ rows read row i0.
+            const int iq = i0 + q * NW;
+            pq[q] = M + (iq < rows ? iq : i0) * ldm + l;
+        }
+        const T* xp = x + l;
+#pragma unroll 2
+        for (int j = l; j < cols; j += 32, xp += 32) {
+            double m[RW];
+#pragma unroll
+            for (int q = 0; q < RW; q++) {
+                m[q] = *pq[q];
+                pq[q] += 32;
+            }
+#pragma unroll
+            for (int r = 0; r < NR; r++) {
+                const double xv = xp[r * V];
+#pragma unroll
+                for (int q = 0; q < RW; q++) a[q][r] += m[q] * xv;
+            }
+        }
+        double v[RW * NR];
+#pragma unroll
+        for (int q = 0; q < RW; q++)
+#pragma unroll
+            for (int r = 0; r < NR; r++) v[q * NR + r] = a[q][r];
+        store_rows<T, NR, RW>(y, V, i0, rows, reduce_scatter<RW * NR>(v));
+    }
+}
+
 // y_r[i] = Σ_j M[i·ldm + j] x_r[j] for i < rows, r < NR (vectors r at stride V). A warp
-// per row, two rows per pass for independent work; sums in double.
+// per row, two rows per pass for independent work; sums in double. f64: `gemv_n_rows`, four.
 template <typename T, int NR>
 __device__ __forceinline__ void gemv_n(T* y, const T* M, int ldm, const T* x, int rows, int cols, int V) {
+    if constexpr (sizeof(T) == 8) {
+        gemv_n_rows<T, NR, 4>(y, M, ldm, x, rows, cols, V);
+        return;
+    }
     const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
     for (int i0 = w; i0 < rows; i0 += 2 * NW) {
         const int i1 = i0 + NW;
@@ -350,11 +413,56 @@ __device__ __forceinline__ void gemv_t(T* y, const T* M, int ldm, const T* x, in
     }
 }
 
+// `k0_mul` with RW rows per warp and pass (f64; see `gemv_n_rows`).
+template <typename T, int NR, int RW>
+__device__ __forceinline__ void k0_mul_rows(T* y, const T* K, int ld, const T* d0, const T* x, int N, int V) {
+    const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
+    for (int i0 = w; i0 < N; i0 += RW * NW) {
+        double a[RW][NR];
+        int ib[RW];
+        T dg[RW];
+#pragma unroll
+        for (int q = 0; q < RW; q++) {
+#pragma unroll
+            for (int r = 0; r < NR; r++) a[q][r] = 0.0;
+            const int iq = i0 + q * NW;
+            ib[q] = iq < N ? iq : i0;  // rows ≥ N compute row i0 again, not stored
+            dg[q] = d0[ib[q]];
+        }
+        for (int j = l; j < N; j += 32) {
+            // Branch-free: the upper triangle's (i, j) or (j, i); the diagonal from d0.
+            double m[RW];
+#pragma unroll
+            for (int q = 0; q < RW; q++) {
+                const int e = j > ib[q] ? ib[q] * ld + j : j * ld + ib[q];
+                const T kv = K[e];
+                m[q] = j == ib[q] ? dg[q] : kv;
+            }
+#pragma unroll
+            for (int r = 0; r < NR; r++) {
+                const double xv = x[r * V + j];
+#pragma unroll
+                for (int q = 0; q < RW; q++) a[q][r] += m[q] * xv;
+            }
+        }
+        double v[RW * NR];
+#pragma unroll
+        for (int q = 0; q < RW; q++)
+#pragma unroll
+            for (int r = 0; r < NR; r++) v[q * NR + r] = a[q][r];
+        store_rows<T, NR, RW>(y, V, i0, N, reduce_scatter<RW * NR>(v));
+    }
+}
+
 // y_r = S x_r with S = [Q, Aᵀ; A, 0] held in the strict upper triangle of K (row-major,
 // leading dimension ld) and the diagonal `d0` (Q's diagonal, then zeros). With N = n it is
 // y = Q x.
 template <typename T, int NR>
 __device__ __forceinline__ void k0_mul(T* y, const T* K, int ld, const T* d0, const T* x, int N, int V) {
+    if constexpr (sizeof(T) == 8) {
+        k0_mul_rows<T, NR, 4>(y, K, ld, d0, x, N, V);
+        return;
+    }
     const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
     for (int i0 = w; i0 < N; i0 += 2 * NW) {
         const int i1 = i0 + NW;
