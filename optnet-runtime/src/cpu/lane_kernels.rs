@@ -192,6 +192,129 @@ pub(crate) fn gemv_t<T: Real>(
     )
 }
 
+/// [`gemv_n`] for two right-hand sides in one sweep over M (each block of columns read
+/// once for both): y0 ← β·y0 + α·M x0, y1 ← β·y1 + α·M x1, each rounded exactly as
+/// [`gemv_n`] rounds it.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn gemv_n2<T: Real>(
+    y0: &mut [V<T>],
+    y1: &mut [V<T>],
+    M: &[V<T>],
+    rows: usize,
+    cols: usize,
+    x0: &[V<T>],
+    x1: &[V<T>],
+    alpha: T,
+    beta_one: bool,
+) {
+    run(
+        #[inline(always)]
+        || {
+            let (y0, y1) = (&mut y0[..rows], &mut y1[..rows]);
+            if !beta_one {
+                y0.fill([T::zero(); W]);
+                y1.fill([T::zero(); W]);
+            }
+            let mut j = 0;
+            while j + 4 <= cols {
+                let a0: [V<T>; 4] = std::array::from_fn(|c| x0[j + c].map(|v| v * alpha));
+                let a1: [V<T>; 4] = std::array::from_fn(|c| x1[j + c].map(|v| v * alpha));
+                let [m0, m1, m2, m3]: [&[V<T>]; 4] =
+                    std::array::from_fn(|c| &M[(j + c) * rows..][..rows]);
+                for ((((t0, t1), e0), e1), (e2, e3)) in y0
+                    .iter_mut()
+                    .zip(y1.iter_mut())
+                    .zip(m0)
+                    .zip(m1)
+                    .zip(m2.iter().zip(m3))
+                {
+                    let e = [e0, e1, e2, e3];
+                    for (t, a) in [(t0, &a0), (t1, &a1)] {
+                        let mut u = *t;
+                        for c in 0..4 {
+                            axpy(&mut u, e[c], &a[c]);
+                        }
+                        *t = u;
+                    }
+                }
+                j += 4;
+            }
+            while j < cols {
+                let mc = &M[j * rows..][..rows];
+                for (y, x) in [(&mut *y0, x0), (&mut *y1, x1)] {
+                    let ax = x[j].map(|v| v * alpha);
+                    for (yi, m) in y.iter_mut().zip(mc) {
+                        axpy(yi, m, &ax);
+                    }
+                }
+                j += 1;
+            }
+        },
+    )
+}
+
+/// [`gemv_t`] for two right-hand sides in one sweep over M: y0 ← y0 + α·Mᵀx0,
+/// y1 ← y1 + α·Mᵀx1, two columns at a time, each column's sum in [`gemv_t`]'s two chains
+/// (so rounded exactly as [`gemv_t`] rounds it).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn gemv_t2<T: Real>(
+    y0: &mut [V<T>],
+    y1: &mut [V<T>],
+    M: &[V<T>],
+    rows: usize,
+    cols: usize,
+    x0: &[V<T>],
+    x1: &[V<T>],
+    alpha: T,
+) {
+    run(
+        #[inline(always)]
+        || {
+            let (x0, x1) = (&x0[..rows], &x1[..rows]);
+            let (y0, y1) = (&mut y0[..cols], &mut y1[..cols]);
+            let mut j = 0;
+            while j < cols {
+                let bw = 2.min(cols - j);
+                // (A last odd column is read twice; its copy is not stored.)
+                let c0 = &M[j * rows..][..rows];
+                let c1 = &M[(j + bw - 1) * rows..][..rows];
+                // acc[2·column + right-hand side][chain]
+                let mut acc = [[[T::zero(); W]; 2]; 4];
+                for (((e0, e1), u), v) in c0
+                    .chunks_exact(2)
+                    .zip(c1.chunks_exact(2))
+                    .zip(x0.chunks_exact(2))
+                    .zip(x1.chunks_exact(2))
+                {
+                    for (b, e) in [e0, e1].into_iter().enumerate() {
+                        for (r, x) in [u, v].into_iter().enumerate() {
+                            axpy(&mut acc[2 * b + r][0], &e[0], &x[0]);
+                            axpy(&mut acc[2 * b + r][1], &e[1], &x[1]);
+                        }
+                    }
+                }
+                if rows % 2 == 1 {
+                    let i = rows - 1;
+                    for (b, e) in [c0, c1].into_iter().enumerate() {
+                        for (r, x) in [x0, x1].into_iter().enumerate() {
+                            axpy(&mut acc[2 * b + r][0], &e[i], &x[i]);
+                        }
+                    }
+                }
+                for b in 0..bw {
+                    for (r, y) in [&mut *y0, &mut *y1].into_iter().enumerate() {
+                        let (a, yj) = (&acc[2 * b + r], &mut y[j + b]);
+                        for l in 0..W {
+                            yj[l] = fma(alpha, a[0][l] + a[1][l], yj[l]);
+                        }
+                    }
+                }
+                j += bw;
+            }
+        },
+    )
+}
+
 /// One sweep over G (`p × n` column-major) for both products of a residual:
 /// gl ← gl + α·Gᵀλ and gz ← gz + β·G z, four columns at a time (one load and store of
 /// gz per four columns).
@@ -625,6 +748,124 @@ pub(crate) fn ldl_solve<T: Real>(F: &[V<T>], N: usize, inv_d: &[V<T>], x: &mut [
     )
 }
 
+/// [`ldl_solve`] for two right-hand sides in one pass over the factors (each row of L
+/// read once for both), each solved exactly as [`ldl_solve`] solves it.
+pub(crate) fn ldl_solve2<T: Real>(
+    F: &[V<T>],
+    N: usize,
+    inv_d: &[V<T>],
+    x0: &mut [V<T>],
+    x1: &mut [V<T>],
+) {
+    run(
+        #[inline(always)]
+        || {
+            let (x0, x1) = (&mut x0[..N], &mut x1[..N]);
+            // L y = x, as `ldl_solve` (rows i0..i0+TB take the finished x[..i0], in two
+            // chains of accumulation per row, then their own triangle).
+            let mut i0 = 0;
+            while i0 < N {
+                let bw = TB.min(N - i0);
+                let [f0, f1, f2]: [&[V<T>]; TB] = tri_rows(F, i0, N - 1, i0);
+                // acc[right-hand side][row][chain]
+                let mut acc = [[[[T::zero(); W]; 2]; TB]; 2];
+                let (p0, p1) = (&x0[..i0], &x1[..i0]);
+                for ((((e0, e1), e2), u), v) in f0
+                    .chunks_exact(2)
+                    .zip(f1.chunks_exact(2))
+                    .zip(f2.chunks_exact(2))
+                    .zip(p0.chunks_exact(2))
+                    .zip(p1.chunks_exact(2))
+                {
+                    for (a, e) in [e0, e1, e2].into_iter().enumerate() {
+                        for (r, x) in [u, v].into_iter().enumerate() {
+                            axpy(&mut acc[r][a][0], &e[0], &x[0]);
+                            axpy(&mut acc[r][a][1], &e[1], &x[1]);
+                        }
+                    }
+                }
+                if i0 % 2 == 1 {
+                    let k = i0 - 1;
+                    for (a, e) in [f0, f1, f2].into_iter().enumerate() {
+                        for (r, x) in [p0, p1].into_iter().enumerate() {
+                            axpy(&mut acc[r][a][0], &e[k], &x[k]);
+                        }
+                    }
+                }
+                for (x, acc) in [(&mut *x0, &acc[0]), (&mut *x1, &acc[1])] {
+                    for a in 0..bw {
+                        let i = i0 + a;
+                        let mut xi = x[i];
+                        for l in 0..W {
+                            xi[l] -= acc[a][0][l] + acc[a][1][l];
+                        }
+                        for c in 0..a {
+                            axmy(&mut xi, &F[tri(i) + i0 + c], &x[i0 + c]);
+                        }
+                        x[i] = xi;
+                    }
+                }
+                i0 += bw;
+            }
+            // D u = y.
+            for x in [&mut *x0, &mut *x1] {
+                for (xi, di) in x.iter_mut().zip(inv_d) {
+                    for l in 0..W {
+                        xi[l] *= di[l];
+                    }
+                }
+            }
+            // Lᵀ x = u, as `ldl_solve`.
+            let mut end = N;
+            while end > 0 {
+                let bw = if end % TB == 0 { TB } else { end % TB };
+                let i0 = end - bw;
+                for x in [&mut *x0, &mut *x1] {
+                    for a in (0..bw).rev() {
+                        let i = i0 + a;
+                        let xi = x[i];
+                        for c in 0..a {
+                            let f = F[tri(i) + i0 + c];
+                            axmy(&mut x[i0 + c], &f, &xi);
+                        }
+                    }
+                }
+                let xe0: [V<T>; TB] = std::array::from_fn(|a| x0[(i0 + a).min(end - 1)]);
+                let xe1: [V<T>; TB] = std::array::from_fn(|a| x1[(i0 + a).min(end - 1)]);
+                let rows: [&[V<T>]; TB] = tri_rows(F, i0, end - 1, i0);
+                if bw == TB {
+                    let [f0, f1, f2] = rows;
+                    for ((((t0, t1), e0), e1), e2) in x0[..i0]
+                        .iter_mut()
+                        .zip(x1[..i0].iter_mut())
+                        .zip(f0)
+                        .zip(f1)
+                        .zip(f2)
+                    {
+                        let e = [e0, e1, e2];
+                        for (t, xe) in [(t0, &xe0), (t1, &xe1)] {
+                            let mut u = *t;
+                            for a in 0..TB {
+                                axmy(&mut u, e[a], &xe[a]);
+                            }
+                            *t = u;
+                        }
+                    }
+                } else {
+                    for (x, xe) in [(&mut *x0, &xe0), (&mut *x1, &xe1)] {
+                        for a in 0..bw {
+                            for (xk, f) in x[..i0].iter_mut().zip(rows[a]) {
+                                axmy(xk, f, &xe[a]);
+                            }
+                        }
+                    }
+                }
+                end = i0;
+            }
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -698,6 +939,60 @@ mod tests {
                         b[i][l]
                     );
                 }
+            }
+        }
+    }
+
+    /// The kernels of two right-hand sides give each bit for bit what the one-column
+    /// kernels give it.
+    #[test]
+    fn multi_column_kernels_match_single_ones() {
+        for (n, m) in [(7, 0), (9, 3), (12, 5), (4, 1)] {
+            let nn = n + m;
+            let (mut F, _) = pack_kkt(n, m);
+            let mut inv_d = vec![[0.0; W]; nn];
+            let mut u = vec![[0.0; W]; nn * PB];
+            ldl_factor(&mut F, nn, n, &[1e-13; W], &[1e-7; W], &mut inv_d, &mut u);
+            let b: [Vec<V<f64>>; 2] = std::array::from_fn(|r| {
+                (0..nn)
+                    .map(|i| std::array::from_fn(|l| ((i * 5 + l * 3 + r * 7) % 11) as f64 - 4.5))
+                    .collect()
+            });
+            let [mut x0, mut x1] = b.clone();
+            ldl_solve2(&F, nn, &inv_d, &mut x0, &mut x1);
+            for (r, x) in [x0, x1].iter().enumerate() {
+                let mut y = b[r].clone();
+                ldl_solve(&F, nn, &inv_d, &mut y);
+                assert_eq!(x, &y);
+            }
+        }
+        for (rows, cols) in [(11, 6), (8, 7), (5, 1)] {
+            let M: Vec<V<f64>> = (0..rows * cols)
+                .map(|e| std::array::from_fn(|l| ((e * 7 + l * 3) % 11) as f64 / 3.0 - 1.7))
+                .collect();
+            let vec = |len: usize, r: usize| -> Vec<V<f64>> {
+                (0..len)
+                    .map(|i| std::array::from_fn(|l| ((i * 3 + l + r * 5) % 7) as f64 / 7.0 - 0.4))
+                    .collect()
+            };
+            let (xc, xr) = ([vec(cols, 0), vec(cols, 1)], [vec(rows, 2), vec(rows, 3)]);
+            for beta_one in [false, true] {
+                let [mut y0, mut y1] = [vec(rows, 4), vec(rows, 5)];
+                gemv_n2(
+                    &mut y0, &mut y1, &M, rows, cols, &xc[0], &xc[1], -1.3, beta_one,
+                );
+                for (r, y) in [y0, y1].iter().enumerate() {
+                    let mut z = vec(rows, 4 + r);
+                    gemv_n(&mut z, &M, rows, cols, &xc[r], -1.3, beta_one);
+                    assert_eq!(y, &z);
+                }
+            }
+            let [mut y0, mut y1] = [vec(cols, 6), vec(cols, 7)];
+            gemv_t2(&mut y0, &mut y1, &M, rows, cols, &xr[0], &xr[1], 0.7);
+            for (r, y) in [y0, y1].iter().enumerate() {
+                let mut z = vec(cols, 6 + r);
+                gemv_t(&mut z, &M, rows, cols, &xr[r], 0.7);
+                assert_eq!(y, &z);
             }
         }
     }
