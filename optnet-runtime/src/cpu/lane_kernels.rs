@@ -159,20 +159,26 @@ pub(crate) fn gemv_t<T: Real>(
             let x = &x[..rows];
             let mut j = 0;
             while j + 4 <= cols {
-                let c: [&[V<T>]; 4] =
-                    std::array::from_fn(|b| &M[(j + b) * rows..(j + b + 1) * rows]);
+                // (Pairs of rows zipped in chunks: indexed, the loop kept four bounds
+                // checks per pair.)
+                let [c0, c1, c2, c3]: [&[V<T>]; 4] =
+                    std::array::from_fn(|b| &M[(j + b) * rows..][..rows]);
                 let mut acc = [[[T::zero(); W]; 2]; 4];
-                let mut i = 0;
-                while i + 2 <= rows {
-                    for b in 0..4 {
-                        axpy(&mut acc[b][0], &c[b][i], &x[i]);
-                        axpy(&mut acc[b][1], &c[b][i + 1], &x[i + 1]);
+                for (((e0, e1), (e2, e3)), xi) in c0
+                    .chunks_exact(2)
+                    .zip(c1.chunks_exact(2))
+                    .zip(c2.chunks_exact(2).zip(c3.chunks_exact(2)))
+                    .zip(x.chunks_exact(2))
+                {
+                    for (b, e) in [e0, e1, e2, e3].into_iter().enumerate() {
+                        axpy(&mut acc[b][0], &e[0], &xi[0]);
+                        axpy(&mut acc[b][1], &e[1], &xi[1]);
                     }
-                    i += 2;
                 }
-                if i < rows {
-                    for b in 0..4 {
-                        axpy(&mut acc[b][0], &c[b][i], &x[i]);
+                if rows % 2 == 1 {
+                    let i = rows - 1;
+                    for (b, e) in [c0, c1, c2, c3].into_iter().enumerate() {
+                        axpy(&mut acc[b][0], &e[i], &x[i]);
                     }
                 }
                 for b in 0..4 {
@@ -338,7 +344,7 @@ pub(crate) fn g_sweep<T: Real>(
             while j < n {
                 let bw = 4.min(n - j);
                 // Columns past n repeat the last with a zero weight and are not stored.
-                let c: [&[V<T>]; 4] = std::array::from_fn(|b| {
+                let [c0, c1, c2, c3]: [&[V<T>]; 4] = std::array::from_fn(|b| {
                     let jj = (j + b).min(n - 1);
                     &G[jj * p..(jj + 1) * p]
                 });
@@ -350,13 +356,19 @@ pub(crate) fn g_sweep<T: Real>(
                     }
                 });
                 let mut acc = [[T::zero(); W]; 4];
-                for i in 0..p {
-                    let mut t = gz[i];
-                    for b in 0..4 {
-                        axpy(&mut acc[b], &c[b][i], &lam[i]);
-                        axpy(&mut t, &c[b][i], &az[b]);
+                // (Rows zipped: indexed, the loop kept a bounds check per column.)
+                for (((t, li), (e0, e1)), (e2, e3)) in gz
+                    .iter_mut()
+                    .zip(lam)
+                    .zip(c0.iter().zip(c1))
+                    .zip(c2.iter().zip(c3))
+                {
+                    let mut u = *t;
+                    for (b, e) in [e0, e1, e2, e3].into_iter().enumerate() {
+                        axpy(&mut acc[b], e, li);
+                        axpy(&mut u, e, &az[b]);
                     }
-                    gz[i] = t;
+                    *t = u;
                 }
                 for b in 0..bw {
                     for l in 0..W {
@@ -677,19 +689,25 @@ pub(crate) fn ldl_solve<T: Real>(F: &[V<T>], N: usize, inv_d: &[V<T>], x: &mut [
             let mut i0 = 0;
             while i0 < N {
                 let bw = TB.min(N - i0);
-                let rows: [&[V<T>]; TB] = tri_rows(F, i0, N - 1, i0);
+                let [f0, f1, f2]: [&[V<T>]; TB] = tri_rows(F, i0, N - 1, i0);
                 let mut acc = [[[T::zero(); W]; 2]; TB];
-                let mut k = 0;
-                while k + 2 <= i0 {
-                    for a in 0..TB {
-                        axpy(&mut acc[a][0], &rows[a][k], &x[k]);
-                        axpy(&mut acc[a][1], &rows[a][k + 1], &x[k + 1]);
+                // (Pairs of entries zipped in chunks: indexed, the loop kept bounds checks.)
+                let xf = &x[..i0];
+                for (((e0, e1), e2), u) in f0
+                    .chunks_exact(2)
+                    .zip(f1.chunks_exact(2))
+                    .zip(f2.chunks_exact(2))
+                    .zip(xf.chunks_exact(2))
+                {
+                    for (a, e) in [e0, e1, e2].into_iter().enumerate() {
+                        axpy(&mut acc[a][0], &e[0], &u[0]);
+                        axpy(&mut acc[a][1], &e[1], &u[1]);
                     }
-                    k += 2;
                 }
-                if k < i0 {
-                    for a in 0..TB {
-                        axpy(&mut acc[a][0], &rows[a][k], &x[k]);
+                if i0 % 2 == 1 {
+                    let k = i0 - 1;
+                    for (a, e) in [f0, f1, f2].into_iter().enumerate() {
+                        axpy(&mut acc[a][0], &e[k], &xf[k]);
                     }
                 }
                 for a in 0..bw {
@@ -728,17 +746,18 @@ pub(crate) fn ldl_solve<T: Real>(F: &[V<T>], N: usize, inv_d: &[V<T>], x: &mut [
                 let xs: [V<T>; TB] = std::array::from_fn(|a| x[(i0 + a).min(end - 1)]);
                 let rows: [&[V<T>]; TB] = tri_rows(F, i0, end - 1, i0);
                 if bw == TB {
-                    for k in 0..i0 {
-                        let mut t = x[k];
-                        for a in 0..TB {
-                            axmy(&mut t, &rows[a][k], &xs[a]);
+                    let [f0, f1, f2] = rows;
+                    for (((t, e0), e1), e2) in x[..i0].iter_mut().zip(f0).zip(f1).zip(f2) {
+                        let mut u = *t;
+                        for (a, e) in [e0, e1, e2].into_iter().enumerate() {
+                            axmy(&mut u, e, &xs[a]);
                         }
-                        x[k] = t;
+                        *t = u;
                     }
                 } else {
                     for a in 0..bw {
-                        for k in 0..i0 {
-                            axmy(&mut x[k], &rows[a][k], &xs[a]);
+                        for (xk, f) in x[..i0].iter_mut().zip(rows[a]) {
+                            axmy(xk, f, &xs[a]);
                         }
                     }
                 }
