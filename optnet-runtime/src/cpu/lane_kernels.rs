@@ -631,7 +631,14 @@ fn ldl_factor_tiles<T: Real, const RB: usize, const PW: usize>(
             }
             i0 += RB;
         }
-        // Factor the panel column by column.
+        // Factor the panel column by column: first its own rows (the diagonal block), which
+        // give the pivots and the multipliers `ts`, then the rows below it, each through all
+        // of the panel's columns at once (every entry sees the same operations in the same
+        // order as column by column; row by row, the loop needs no test of the triangle and
+        // no index arithmetic per entry).
+        let pe = j0 + bw;
+        let mut ts = [[[T::zero(); W]; PW]; PW];
+        let mut ids = [[T::zero(); W]; PW];
         for c in 0..bw {
             let k = j0 + c;
             let sgn = if k < n { T::one() } else { -T::one() };
@@ -647,12 +654,13 @@ fn ldl_factor_tiles<T: Real, const RB: usize, const PW: usize>(
             let id: V<T> = std::array::from_fn(|l| T::one() / d[l]);
             F[tri(k) + k] = d;
             inv_d[k] = id;
+            ids[c] = id;
             // L[j0 + c2, k] for the later columns of the panel.
             let t: [V<T>; PW] = std::array::from_fn(|c2| {
                 let r = (j0 + c2).min(N - 1);
                 std::array::from_fn(|l| F[tri(r) + k][l] * id[l])
             });
-            for i in k + 1..N {
+            for i in k + 1..pe {
                 let ci = F[tri(i) + k];
                 for c2 in c + 1..bw {
                     if i >= j0 + c2 {
@@ -665,6 +673,16 @@ fn ldl_factor_tiles<T: Real, const RB: usize, const PW: usize>(
                 }
                 F[tri(i) + k] = li;
             }
+            ts[c] = t;
+        }
+        if bw == PW {
+            for i in pe..N {
+                panel_row(&mut F[tri(i) + j0..][..PW], &ts, &ids, &mut chk);
+            }
+        } else {
+            for i in pe..N {
+                panel_row(&mut F[tri(i) + j0..][..bw], &ts, &ids, &mut chk);
+            }
         }
         j0 += bw;
     }
@@ -675,6 +693,37 @@ fn ldl_factor_tiles<T: Real, const RB: usize, const PW: usize>(
         a
     });
     std::array::from_fn(|l| !zero_pivot[l] && chk[l] == T::zero() && d_ok[l] == T::zero())
+}
+
+/// Row i (below the panel) of [`ldl_factor_tiles`]'s panel factorization: `row` holds
+/// F[i, j0..j0 + bw], `ts[c][c2]` = L[j0 + c2, j0 + c] and `ids[c]` = 1/D[j0 + c] for the
+/// panel's columns. Column by column: `row[c2]` −= `row[c]`·`ts[c][c2]` for the later
+/// columns c2, then `row[c]` ← `row[c]`/D, which is L[i, j0 + c]; `chk` collects 0·L (NaN
+/// where an entry is not finite).
+#[inline(always)]
+fn panel_row<T: Real, const PW: usize>(
+    row: &mut [V<T>],
+    ts: &[[V<T>; PW]; PW],
+    ids: &[V<T>; PW],
+    chk: &mut V<T>,
+) {
+    // (In registers, read and written once: updated in place, the compiler's vectorizer
+    // mixed halves of neighbouring entries, and the loads stalled on the stores before.)
+    let bw = row.len();
+    let mut r = [[T::zero(); W]; PW];
+    r[..bw].copy_from_slice(row);
+    for c in 0..bw {
+        let ci = r[c];
+        for c2 in c + 1..bw {
+            axmy(&mut r[c2], &ci, &ts[c][c2]);
+        }
+        let li: V<T> = std::array::from_fn(|l| ci[l] * ids[c][l]);
+        for l in 0..W {
+            chk[l] = fma(li[l], T::zero(), chk[l]);
+        }
+        r[c] = li;
+    }
+    row.copy_from_slice(&r[..bw]);
 }
 
 /// x ← (L D Lᵀ)⁻¹ x with the factors of [`ldl_factor`] (F packed, `inv_d` =
