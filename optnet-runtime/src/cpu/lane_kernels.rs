@@ -159,20 +159,26 @@ pub(crate) fn gemv_t<T: Real>(
             let x = &x[..rows];
             let mut j = 0;
             while j + 4 <= cols {
-                let c: [&[V<T>]; 4] =
-                    std::array::from_fn(|b| &M[(j + b) * rows..(j + b + 1) * rows]);
+                // (Pairs of rows zipped in chunks: indexed, the loop kept four bounds
+                // checks per pair.)
+                let [c0, c1, c2, c3]: [&[V<T>]; 4] =
+                    std::array::from_fn(|b| &M[(j + b) * rows..][..rows]);
                 let mut acc = [[[T::zero(); W]; 2]; 4];
-                let mut i = 0;
-                while i + 2 <= rows {
-                    for b in 0..4 {
-                        axpy(&mut acc[b][0], &c[b][i], &x[i]);
-                        axpy(&mut acc[b][1], &c[b][i + 1], &x[i + 1]);
+                for (((e0, e1), (e2, e3)), xi) in c0
+                    .chunks_exact(2)
+                    .zip(c1.chunks_exact(2))
+                    .zip(c2.chunks_exact(2).zip(c3.chunks_exact(2)))
+                    .zip(x.chunks_exact(2))
+                {
+                    for (b, e) in [e0, e1, e2, e3].into_iter().enumerate() {
+                        axpy(&mut acc[b][0], &e[0], &xi[0]);
+                        axpy(&mut acc[b][1], &e[1], &xi[1]);
                     }
-                    i += 2;
                 }
-                if i < rows {
-                    for b in 0..4 {
-                        axpy(&mut acc[b][0], &c[b][i], &x[i]);
+                if rows % 2 == 1 {
+                    let i = rows - 1;
+                    for (b, e) in [c0, c1, c2, c3].into_iter().enumerate() {
+                        axpy(&mut acc[b][0], &e[i], &x[i]);
                     }
                 }
                 for b in 0..4 {
@@ -187,6 +193,129 @@ pub(crate) fn gemv_t<T: Real>(
                 for l in 0..W {
                     y[j][l] = fma(alpha, d[l], y[j][l]);
                 }
+            }
+        },
+    )
+}
+
+/// [`gemv_n`] for two right-hand sides in one sweep over M (each block of columns read
+/// once for both): y0 ← β·y0 + α·M x0, y1 ← β·y1 + α·M x1, each rounded exactly as
+/// [`gemv_n`] rounds it.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn gemv_n2<T: Real>(
+    y0: &mut [V<T>],
+    y1: &mut [V<T>],
+    M: &[V<T>],
+    rows: usize,
+    cols: usize,
+    x0: &[V<T>],
+    x1: &[V<T>],
+    alpha: T,
+    beta_one: bool,
+) {
+    run(
+        #[inline(always)]
+        || {
+            let (y0, y1) = (&mut y0[..rows], &mut y1[..rows]);
+            if !beta_one {
+                y0.fill([T::zero(); W]);
+                y1.fill([T::zero(); W]);
+            }
+            let mut j = 0;
+            while j + 4 <= cols {
+                let a0: [V<T>; 4] = std::array::from_fn(|c| x0[j + c].map(|v| v * alpha));
+                let a1: [V<T>; 4] = std::array::from_fn(|c| x1[j + c].map(|v| v * alpha));
+                let [m0, m1, m2, m3]: [&[V<T>]; 4] =
+                    std::array::from_fn(|c| &M[(j + c) * rows..][..rows]);
+                for ((((t0, t1), e0), e1), (e2, e3)) in y0
+                    .iter_mut()
+                    .zip(y1.iter_mut())
+                    .zip(m0)
+                    .zip(m1)
+                    .zip(m2.iter().zip(m3))
+                {
+                    let e = [e0, e1, e2, e3];
+                    for (t, a) in [(t0, &a0), (t1, &a1)] {
+                        let mut u = *t;
+                        for c in 0..4 {
+                            axpy(&mut u, e[c], &a[c]);
+                        }
+                        *t = u;
+                    }
+                }
+                j += 4;
+            }
+            while j < cols {
+                let mc = &M[j * rows..][..rows];
+                for (y, x) in [(&mut *y0, x0), (&mut *y1, x1)] {
+                    let ax = x[j].map(|v| v * alpha);
+                    for (yi, m) in y.iter_mut().zip(mc) {
+                        axpy(yi, m, &ax);
+                    }
+                }
+                j += 1;
+            }
+        },
+    )
+}
+
+/// [`gemv_t`] for two right-hand sides in one sweep over M: y0 ← y0 + α·Mᵀx0,
+/// y1 ← y1 + α·Mᵀx1, two columns at a time, each column's sum in [`gemv_t`]'s two chains
+/// (so rounded exactly as [`gemv_t`] rounds it).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn gemv_t2<T: Real>(
+    y0: &mut [V<T>],
+    y1: &mut [V<T>],
+    M: &[V<T>],
+    rows: usize,
+    cols: usize,
+    x0: &[V<T>],
+    x1: &[V<T>],
+    alpha: T,
+) {
+    run(
+        #[inline(always)]
+        || {
+            let (x0, x1) = (&x0[..rows], &x1[..rows]);
+            let (y0, y1) = (&mut y0[..cols], &mut y1[..cols]);
+            let mut j = 0;
+            while j < cols {
+                let bw = 2.min(cols - j);
+                // (A last odd column is read twice; its copy is not stored.)
+                let c0 = &M[j * rows..][..rows];
+                let c1 = &M[(j + bw - 1) * rows..][..rows];
+                // acc[2·column + right-hand side][chain]
+                let mut acc = [[[T::zero(); W]; 2]; 4];
+                for (((e0, e1), u), v) in c0
+                    .chunks_exact(2)
+                    .zip(c1.chunks_exact(2))
+                    .zip(x0.chunks_exact(2))
+                    .zip(x1.chunks_exact(2))
+                {
+                    for (b, e) in [e0, e1].into_iter().enumerate() {
+                        for (r, x) in [u, v].into_iter().enumerate() {
+                            axpy(&mut acc[2 * b + r][0], &e[0], &x[0]);
+                            axpy(&mut acc[2 * b + r][1], &e[1], &x[1]);
+                        }
+                    }
+                }
+                if rows % 2 == 1 {
+                    let i = rows - 1;
+                    for (b, e) in [c0, c1].into_iter().enumerate() {
+                        for (r, x) in [x0, x1].into_iter().enumerate() {
+                            axpy(&mut acc[2 * b + r][0], &e[i], &x[i]);
+                        }
+                    }
+                }
+                for b in 0..bw {
+                    for (r, y) in [&mut *y0, &mut *y1].into_iter().enumerate() {
+                        let (a, yj) = (&acc[2 * b + r], &mut y[j + b]);
+                        for l in 0..W {
+                            yj[l] = fma(alpha, a[0][l] + a[1][l], yj[l]);
+                        }
+                    }
+                }
+                j += bw;
             }
         },
     )
@@ -215,7 +344,7 @@ pub(crate) fn g_sweep<T: Real>(
             while j < n {
                 let bw = 4.min(n - j);
                 // Columns past n repeat the last with a zero weight and are not stored.
-                let c: [&[V<T>]; 4] = std::array::from_fn(|b| {
+                let [c0, c1, c2, c3]: [&[V<T>]; 4] = std::array::from_fn(|b| {
                     let jj = (j + b).min(n - 1);
                     &G[jj * p..(jj + 1) * p]
                 });
@@ -227,13 +356,19 @@ pub(crate) fn g_sweep<T: Real>(
                     }
                 });
                 let mut acc = [[T::zero(); W]; 4];
-                for i in 0..p {
-                    let mut t = gz[i];
-                    for b in 0..4 {
-                        axpy(&mut acc[b], &c[b][i], &lam[i]);
-                        axpy(&mut t, &c[b][i], &az[b]);
+                // (Rows zipped: indexed, the loop kept a bounds check per column.)
+                for (((t, li), (e0, e1)), (e2, e3)) in gz
+                    .iter_mut()
+                    .zip(lam)
+                    .zip(c0.iter().zip(c1))
+                    .zip(c2.iter().zip(c3))
+                {
+                    let mut u = *t;
+                    for (b, e) in [e0, e1, e2, e3].into_iter().enumerate() {
+                        axpy(&mut acc[b], e, li);
+                        axpy(&mut u, e, &az[b]);
                     }
-                    gz[i] = t;
+                    *t = u;
                 }
                 for b in 0..bw {
                     for l in 0..W {
@@ -470,11 +605,13 @@ fn ldl_factor_tiles<T: Real, const RB: usize, const PW: usize>(
         let mut i0 = j0;
         while i0 < N {
             let ra = RB.min(N - i0);
+            // (Rows cut to j0 and U zipped in chunks: indexed, the loop kept a bounds check
+            // per row and two per chunk of U, 27 instructions per k against 17 now.)
             let rows: [&[V<T>]; RB] = tri_rows(F, i0, N - 1, j0);
+            let rows = rows.map(|r| &r[..j0]);
             let mut acc = [[[T::zero(); W]; PW]; RB];
-            for k in 0..j0 {
+            for (k, uk) in (0..j0).zip(u.chunks_exact(PW)) {
                 let li: [V<T>; RB] = std::array::from_fn(|a| rows[a][k]);
-                let uk = &u[k * PW..(k + 1) * PW];
                 for a in 0..RB {
                     for c in 0..PW {
                         axpy(&mut acc[a][c], &li[a], &uk[c]);
@@ -494,7 +631,14 @@ fn ldl_factor_tiles<T: Real, const RB: usize, const PW: usize>(
             }
             i0 += RB;
         }
-        // Factor the panel column by column.
+        // Factor the panel column by column: first its own rows (the diagonal block), which
+        // give the pivots and the multipliers `ts`, then the rows below it, each through all
+        // of the panel's columns at once (every entry sees the same operations in the same
+        // order as column by column; row by row, the loop needs no test of the triangle and
+        // no index arithmetic per entry).
+        let pe = j0 + bw;
+        let mut ts = [[[T::zero(); W]; PW]; PW];
+        let mut ids = [[T::zero(); W]; PW];
         for c in 0..bw {
             let k = j0 + c;
             let sgn = if k < n { T::one() } else { -T::one() };
@@ -510,12 +654,13 @@ fn ldl_factor_tiles<T: Real, const RB: usize, const PW: usize>(
             let id: V<T> = std::array::from_fn(|l| T::one() / d[l]);
             F[tri(k) + k] = d;
             inv_d[k] = id;
+            ids[c] = id;
             // L[j0 + c2, k] for the later columns of the panel.
             let t: [V<T>; PW] = std::array::from_fn(|c2| {
                 let r = (j0 + c2).min(N - 1);
                 std::array::from_fn(|l| F[tri(r) + k][l] * id[l])
             });
-            for i in k + 1..N {
+            for i in k + 1..pe {
                 let ci = F[tri(i) + k];
                 for c2 in c + 1..bw {
                     if i >= j0 + c2 {
@@ -528,6 +673,16 @@ fn ldl_factor_tiles<T: Real, const RB: usize, const PW: usize>(
                 }
                 F[tri(i) + k] = li;
             }
+            ts[c] = t;
+        }
+        if bw == PW {
+            for i in pe..N {
+                panel_row(&mut F[tri(i) + j0..][..PW], &ts, &ids, &mut chk);
+            }
+        } else {
+            for i in pe..N {
+                panel_row(&mut F[tri(i) + j0..][..bw], &ts, &ids, &mut chk);
+            }
         }
         j0 += bw;
     }
@@ -538,6 +693,37 @@ fn ldl_factor_tiles<T: Real, const RB: usize, const PW: usize>(
         a
     });
     std::array::from_fn(|l| !zero_pivot[l] && chk[l] == T::zero() && d_ok[l] == T::zero())
+}
+
+/// Row i (below the panel) of [`ldl_factor_tiles`]'s panel factorization: `row` holds
+/// F[i, j0..j0 + bw], `ts[c][c2]` = L[j0 + c2, j0 + c] and `ids[c]` = 1/D[j0 + c] for the
+/// panel's columns. Column by column: `row[c2]` −= `row[c]`·`ts[c][c2]` for the later
+/// columns c2, then `row[c]` ← `row[c]`/D, which is L[i, j0 + c]; `chk` collects 0·L (NaN
+/// where an entry is not finite).
+#[inline(always)]
+fn panel_row<T: Real, const PW: usize>(
+    row: &mut [V<T>],
+    ts: &[[V<T>; PW]; PW],
+    ids: &[V<T>; PW],
+    chk: &mut V<T>,
+) {
+    // (In registers, read and written once: updated in place, the compiler's vectorizer
+    // mixed halves of neighbouring entries, and the loads stalled on the stores before.)
+    let bw = row.len();
+    let mut r = [[T::zero(); W]; PW];
+    r[..bw].copy_from_slice(row);
+    for c in 0..bw {
+        let ci = r[c];
+        for c2 in c + 1..bw {
+            axmy(&mut r[c2], &ci, &ts[c][c2]);
+        }
+        let li: V<T> = std::array::from_fn(|l| ci[l] * ids[c][l]);
+        for l in 0..W {
+            chk[l] = fma(li[l], T::zero(), chk[l]);
+        }
+        r[c] = li;
+    }
+    row.copy_from_slice(&r[..bw]);
 }
 
 /// x ← (L D Lᵀ)⁻¹ x with the factors of [`ldl_factor`] (F packed, `inv_d` =
@@ -552,19 +738,25 @@ pub(crate) fn ldl_solve<T: Real>(F: &[V<T>], N: usize, inv_d: &[V<T>], x: &mut [
             let mut i0 = 0;
             while i0 < N {
                 let bw = TB.min(N - i0);
-                let rows: [&[V<T>]; TB] = tri_rows(F, i0, N - 1, i0);
+                let [f0, f1, f2]: [&[V<T>]; TB] = tri_rows(F, i0, N - 1, i0);
                 let mut acc = [[[T::zero(); W]; 2]; TB];
-                let mut k = 0;
-                while k + 2 <= i0 {
-                    for a in 0..TB {
-                        axpy(&mut acc[a][0], &rows[a][k], &x[k]);
-                        axpy(&mut acc[a][1], &rows[a][k + 1], &x[k + 1]);
+                // (Pairs of entries zipped in chunks: indexed, the loop kept bounds checks.)
+                let xf = &x[..i0];
+                for (((e0, e1), e2), u) in f0
+                    .chunks_exact(2)
+                    .zip(f1.chunks_exact(2))
+                    .zip(f2.chunks_exact(2))
+                    .zip(xf.chunks_exact(2))
+                {
+                    for (a, e) in [e0, e1, e2].into_iter().enumerate() {
+                        axpy(&mut acc[a][0], &e[0], &u[0]);
+                        axpy(&mut acc[a][1], &e[1], &u[1]);
                     }
-                    k += 2;
                 }
-                if k < i0 {
-                    for a in 0..TB {
-                        axpy(&mut acc[a][0], &rows[a][k], &x[k]);
+                if i0 % 2 == 1 {
+                    let k = i0 - 1;
+                    for (a, e) in [f0, f1, f2].into_iter().enumerate() {
+                        axpy(&mut acc[a][0], &e[k], &xf[k]);
                     }
                 }
                 for a in 0..bw {
@@ -603,17 +795,136 @@ pub(crate) fn ldl_solve<T: Real>(F: &[V<T>], N: usize, inv_d: &[V<T>], x: &mut [
                 let xs: [V<T>; TB] = std::array::from_fn(|a| x[(i0 + a).min(end - 1)]);
                 let rows: [&[V<T>]; TB] = tri_rows(F, i0, end - 1, i0);
                 if bw == TB {
-                    for k in 0..i0 {
-                        let mut t = x[k];
-                        for a in 0..TB {
-                            axmy(&mut t, &rows[a][k], &xs[a]);
+                    let [f0, f1, f2] = rows;
+                    for (((t, e0), e1), e2) in x[..i0].iter_mut().zip(f0).zip(f1).zip(f2) {
+                        let mut u = *t;
+                        for (a, e) in [e0, e1, e2].into_iter().enumerate() {
+                            axmy(&mut u, e, &xs[a]);
                         }
-                        x[k] = t;
+                        *t = u;
                     }
                 } else {
                     for a in 0..bw {
-                        for k in 0..i0 {
-                            axmy(&mut x[k], &rows[a][k], &xs[a]);
+                        for (xk, f) in x[..i0].iter_mut().zip(rows[a]) {
+                            axmy(xk, f, &xs[a]);
+                        }
+                    }
+                }
+                end = i0;
+            }
+        },
+    )
+}
+
+/// [`ldl_solve`] for two right-hand sides in one pass over the factors (each row of L
+/// read once for both), each solved exactly as [`ldl_solve`] solves it.
+pub(crate) fn ldl_solve2<T: Real>(
+    F: &[V<T>],
+    N: usize,
+    inv_d: &[V<T>],
+    x0: &mut [V<T>],
+    x1: &mut [V<T>],
+) {
+    run(
+        #[inline(always)]
+        || {
+            let (x0, x1) = (&mut x0[..N], &mut x1[..N]);
+            // L y = x, as `ldl_solve` (rows i0..i0+TB take the finished x[..i0], in two
+            // chains of accumulation per row, then their own triangle).
+            let mut i0 = 0;
+            while i0 < N {
+                let bw = TB.min(N - i0);
+                let [f0, f1, f2]: [&[V<T>]; TB] = tri_rows(F, i0, N - 1, i0);
+                // acc[right-hand side][row][chain]
+                let mut acc = [[[[T::zero(); W]; 2]; TB]; 2];
+                let (p0, p1) = (&x0[..i0], &x1[..i0]);
+                for ((((e0, e1), e2), u), v) in f0
+                    .chunks_exact(2)
+                    .zip(f1.chunks_exact(2))
+                    .zip(f2.chunks_exact(2))
+                    .zip(p0.chunks_exact(2))
+                    .zip(p1.chunks_exact(2))
+                {
+                    for (a, e) in [e0, e1, e2].into_iter().enumerate() {
+                        for (r, x) in [u, v].into_iter().enumerate() {
+                            axpy(&mut acc[r][a][0], &e[0], &x[0]);
+                            axpy(&mut acc[r][a][1], &e[1], &x[1]);
+                        }
+                    }
+                }
+                if i0 % 2 == 1 {
+                    let k = i0 - 1;
+                    for (a, e) in [f0, f1, f2].into_iter().enumerate() {
+                        for (r, x) in [p0, p1].into_iter().enumerate() {
+                            axpy(&mut acc[r][a][0], &e[k], &x[k]);
+                        }
+                    }
+                }
+                for (x, acc) in [(&mut *x0, &acc[0]), (&mut *x1, &acc[1])] {
+                    for a in 0..bw {
+                        let i = i0 + a;
+                        let mut xi = x[i];
+                        for l in 0..W {
+                            xi[l] -= acc[a][0][l] + acc[a][1][l];
+                        }
+                        for c in 0..a {
+                            axmy(&mut xi, &F[tri(i) + i0 + c], &x[i0 + c]);
+                        }
+                        x[i] = xi;
+                    }
+                }
+                i0 += bw;
+            }
+            // D u = y.
+            for x in [&mut *x0, &mut *x1] {
+                for (xi, di) in x.iter_mut().zip(inv_d) {
+                    for l in 0..W {
+                        xi[l] *= di[l];
+                    }
+                }
+            }
+            // Lᵀ x = u, as `ldl_solve`.
+            let mut end = N;
+            while end > 0 {
+                let bw = if end % TB == 0 { TB } else { end % TB };
+                let i0 = end - bw;
+                for x in [&mut *x0, &mut *x1] {
+                    for a in (0..bw).rev() {
+                        let i = i0 + a;
+                        let xi = x[i];
+                        for c in 0..a {
+                            let f = F[tri(i) + i0 + c];
+                            axmy(&mut x[i0 + c], &f, &xi);
+                        }
+                    }
+                }
+                let xe0: [V<T>; TB] = std::array::from_fn(|a| x0[(i0 + a).min(end - 1)]);
+                let xe1: [V<T>; TB] = std::array::from_fn(|a| x1[(i0 + a).min(end - 1)]);
+                let rows: [&[V<T>]; TB] = tri_rows(F, i0, end - 1, i0);
+                if bw == TB {
+                    let [f0, f1, f2] = rows;
+                    for ((((t0, t1), e0), e1), e2) in x0[..i0]
+                        .iter_mut()
+                        .zip(x1[..i0].iter_mut())
+                        .zip(f0)
+                        .zip(f1)
+                        .zip(f2)
+                    {
+                        let e = [e0, e1, e2];
+                        for (t, xe) in [(t0, &xe0), (t1, &xe1)] {
+                            let mut u = *t;
+                            for a in 0..TB {
+                                axmy(&mut u, e[a], &xe[a]);
+                            }
+                            *t = u;
+                        }
+                    }
+                } else {
+                    for (x, xe) in [(&mut *x0, &xe0), (&mut *x1, &xe1)] {
+                        for a in 0..bw {
+                            for (xk, f) in x[..i0].iter_mut().zip(rows[a]) {
+                                axmy(xk, f, &xe[a]);
+                            }
                         }
                     }
                 }
@@ -696,6 +1007,60 @@ mod tests {
                         b[i][l]
                     );
                 }
+            }
+        }
+    }
+
+    /// The kernels of two right-hand sides give each bit for bit what the one-column
+    /// kernels give it.
+    #[test]
+    fn multi_column_kernels_match_single_ones() {
+        for (n, m) in [(7, 0), (9, 3), (12, 5), (4, 1)] {
+            let nn = n + m;
+            let (mut F, _) = pack_kkt(n, m);
+            let mut inv_d = vec![[0.0; W]; nn];
+            let mut u = vec![[0.0; W]; nn * PB];
+            ldl_factor(&mut F, nn, n, &[1e-13; W], &[1e-7; W], &mut inv_d, &mut u);
+            let b: [Vec<V<f64>>; 2] = std::array::from_fn(|r| {
+                (0..nn)
+                    .map(|i| std::array::from_fn(|l| ((i * 5 + l * 3 + r * 7) % 11) as f64 - 4.5))
+                    .collect()
+            });
+            let [mut x0, mut x1] = b.clone();
+            ldl_solve2(&F, nn, &inv_d, &mut x0, &mut x1);
+            for (r, x) in [x0, x1].iter().enumerate() {
+                let mut y = b[r].clone();
+                ldl_solve(&F, nn, &inv_d, &mut y);
+                assert_eq!(x, &y);
+            }
+        }
+        for (rows, cols) in [(11, 6), (8, 7), (5, 1)] {
+            let M: Vec<V<f64>> = (0..rows * cols)
+                .map(|e| std::array::from_fn(|l| ((e * 7 + l * 3) % 11) as f64 / 3.0 - 1.7))
+                .collect();
+            let vec = |len: usize, r: usize| -> Vec<V<f64>> {
+                (0..len)
+                    .map(|i| std::array::from_fn(|l| ((i * 3 + l + r * 5) % 7) as f64 / 7.0 - 0.4))
+                    .collect()
+            };
+            let (xc, xr) = ([vec(cols, 0), vec(cols, 1)], [vec(rows, 2), vec(rows, 3)]);
+            for beta_one in [false, true] {
+                let [mut y0, mut y1] = [vec(rows, 4), vec(rows, 5)];
+                gemv_n2(
+                    &mut y0, &mut y1, &M, rows, cols, &xc[0], &xc[1], -1.3, beta_one,
+                );
+                for (r, y) in [y0, y1].iter().enumerate() {
+                    let mut z = vec(rows, 4 + r);
+                    gemv_n(&mut z, &M, rows, cols, &xc[r], -1.3, beta_one);
+                    assert_eq!(y, &z);
+                }
+            }
+            let [mut y0, mut y1] = [vec(cols, 6), vec(cols, 7)];
+            gemv_t2(&mut y0, &mut y1, &M, rows, cols, &xr[0], &xr[1], 0.7);
+            for (r, y) in [y0, y1].iter().enumerate() {
+                let mut z = vec(cols, 6 + r);
+                gemv_t(&mut z, &M, rows, cols, &xr[r], 0.7);
+                assert_eq!(y, &z);
             }
         }
     }

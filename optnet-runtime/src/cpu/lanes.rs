@@ -276,6 +276,9 @@ impl<T: Real> Fac<T> {
 struct Scratch<T> {
     buf: Vec<V<T>>,
     tp: Vec<V<T>>,
+    /// A second `buf` and `tp`, for [`solve_reduced2`].
+    buf2: Vec<V<T>>,
+    tp2: Vec<V<T>>,
     ex: Vec<V<T>>,
     eeq: Vec<V<T>>,
     ein: Vec<V<T>>,
@@ -311,6 +314,62 @@ fn solve_reduced<T: Real>(
     for i in 0..p {
         out.lam[i] =
             std::array::from_fn(|l| regularized(w[i][l], eps[l]) * (out.lam[i][l] - r_in[i][l]));
+    }
+}
+
+/// [`solve_reduced`] of two right-hand sides at once: each pass over G and over the
+/// factors serves both ([`lk::gemv_t2`], [`lk::ldl_solve2`], [`lk::gemv_n2`]), and each
+/// solve comes out exactly as [`solve_reduced`]'s.
+#[allow(clippy::too_many_arguments)]
+fn solve_reduced2<T: Real>(
+    pk: &Pack<T>,
+    fac: &Fac<T>,
+    w: &[V<T>],
+    sc: &mut Scratch<T>,
+    rx: [&[V<T>]; 2],
+    r_eq: [&[V<T>]; 2],
+    r_in: [&[V<T>]; 2],
+    out: [&mut Dir<T>; 2],
+) {
+    let (n, p) = (pk.n, pk.p);
+    let eps = fac.static_reg;
+    let (b0, b1, t0, t1) = (&mut sc.buf, &mut sc.buf2, &mut sc.tp, &mut sc.tp2);
+    for (r, (buf, tp)) in [(&mut *b0, &mut *t0), (&mut *b1, &mut *t1)]
+        .into_iter()
+        .enumerate()
+    {
+        buf[..n].copy_from_slice(rx[r]);
+        for i in 0..p {
+            tp[i] = std::array::from_fn(|l| regularized(w[i][l], eps[l]) * r_in[r][i][l]);
+        }
+    }
+    lk::gemv_t2(&mut b0[..n], &mut b1[..n], &pk.G, p, n, t0, t1, T::one());
+    b0[n..].copy_from_slice(r_eq[0]);
+    b1[n..].copy_from_slice(r_eq[1]);
+    lk::ldl_solve2(&fac.F, fac.N, &fac.inv_d, b0, b1);
+    let [o0, o1] = out;
+    for (o, buf) in [(&mut *o0, &*b0), (&mut *o1, &*b1)] {
+        o.z.copy_from_slice(&buf[..n]);
+        o.nu.copy_from_slice(&buf[n..]);
+    }
+    // (G Δz from Δz in `buf`, of which `out.z` is a copy.)
+    lk::gemv_n2(
+        &mut o0.lam,
+        &mut o1.lam,
+        &pk.G,
+        p,
+        n,
+        &b0[..n],
+        &b1[..n],
+        T::one(),
+        false,
+    );
+    for (r, o) in [o0, o1].into_iter().enumerate() {
+        for i in 0..p {
+            o.lam[i] = std::array::from_fn(|l| {
+                regularized(w[i][l], eps[l]) * (o.lam[i][l] - r_in[r][i][l])
+            });
+        }
     }
 }
 
@@ -362,7 +421,8 @@ impl<T: Real> Border<'_, T> {
 /// iterative refinement against [Q Aᵀ Gᵀ; A 0 0; G 0 −W⁻¹] (and the border), each lane
 /// stopping (or taking back a correction that made its residual worse) on its own. Lanes
 /// not in `refine` keep the reduced solve (as the result of each lane depends on its own
-/// data only, whichever examples share its pack).
+/// data only, whichever examples share its pack). With `reduced_done`, `out` already holds
+/// the reduced solve of this right-hand side (from [`solve_reduced2`]).
 #[allow(clippy::too_many_arguments)]
 fn solve_full<T: Real>(
     pk: &Pack<T>,
@@ -374,20 +434,23 @@ fn solve_full<T: Real>(
     rhs_in: &[V<T>],
     border: Option<&Border<T>>,
     refine: [bool; W],
+    reduced_done: bool,
     out: &mut Dir<T>,
 ) {
     let (n, m, p) = (pk.n, pk.m, pk.p);
-    solve_reduced(
-        pk,
-        fac,
-        w,
-        &mut sc.buf,
-        &mut sc.tp,
-        rhs_x,
-        rhs_eq,
-        rhs_in,
-        out,
-    );
+    if !reduced_done {
+        solve_reduced(
+            pk,
+            fac,
+            w,
+            &mut sc.buf,
+            &mut sc.tp,
+            rhs_x,
+            rhs_eq,
+            rhs_in,
+            out,
+        );
+    }
     out.tau = splat(T::zero());
     let rt = border.map_or(splat(T::zero()), |bd| bd.rt);
     if let Some(bd) = border {
@@ -493,6 +556,7 @@ fn solve_full<T: Real>(
             eeq,
             ein,
             corr,
+            ..
         } = sc;
         solve_reduced(pk, fac, w, buf, tp, ex, eeq, ein, corr);
         corr.tau = splat(T::zero());
@@ -533,6 +597,8 @@ struct Work<T> {
     rhs_x: Vec<V<T>>,
     rhs_eq: Vec<V<T>>,
     rhs_in: Vec<V<T>>,
+    /// −q, the constant direction's right-hand side (then scratch).
+    nq: Vec<V<T>>,
     ds: Vec<V<T>>,
     d2: Dir<T>,
     aff: Dir<T>,
@@ -547,6 +613,8 @@ impl<T: Real> Work<T> {
             sc: Scratch {
                 buf: vec![z; n + m],
                 tp: vec![z; p],
+                buf2: vec![z; n + m],
+                tp2: vec![z; p],
                 ex: vec![z; n],
                 eeq: vec![z; m],
                 ein: vec![z; p],
@@ -560,6 +628,7 @@ impl<T: Real> Work<T> {
             rhs_x: vec![z; n],
             rhs_eq: vec![z; m],
             rhs_in: vec![z; p],
+            nq: vec![z; n],
             ds: vec![z; p],
             d2: Dir::zeros(n, m, p),
             aff: Dir::zeros(n, m, p),
@@ -940,7 +1009,7 @@ fn newton_step<T: Real>(
     tols: &Tols<T>,
     starting: [bool; W],
 ) -> (V<T>, [bool; W]) {
-    let (n, m, p) = (pk.n, pk.m, pk.p);
+    let (n, p) = (pk.n, pk.p);
     let (lam, s, tau, kappa) = (&it.lam, &it.s, it.tau, it.kappa);
     let Work {
         fac,
@@ -953,23 +1022,51 @@ fn newton_step<T: Real>(
         rhs_x,
         rhs_eq,
         rhs_in,
+        nq,
         ds,
         d2,
         aff,
         step,
     } = wk;
     // 4. The constant direction: the reduced solve of (−q, b, h), the τ column of the
-    // bordered system that steps 5 and 7 refine as a whole.
+    // bordered system that steps 5 and 7 refine as a whole. Step 5's right-hand side
+    // (d_s = s∘λ, d_κ = τκ) does not depend on it: both reduced solves share their passes
+    // over G and the factors.
     for j in 0..n {
-        rhs_x[j] = map1(&pk.q[j], |x| -x);
+        nq[j] = map1(&pk.q[j], |x| -x);
     }
+    for i in 0..p {
+        ds[i] = map2(&s[i], &lam[i], |a, b| a * b);
+    }
+    let dkappa_aff = map2(&tau, &kappa, |a, b| a * b);
+    direction_rhs(
+        &splat(T::one()),
+        rx,
+        r_eq,
+        r_in,
+        ds,
+        lam,
+        rhs_x,
+        rhs_eq,
+        rhs_in,
+    );
+    solve_reduced2(
+        pk,
+        fac,
+        w,
+        sc,
+        [nq, rhs_x],
+        [&pk.b, rhs_eq],
+        [&pk.h, rhs_in],
+        [d2, aff],
+    );
     // (A starting lane takes its start from this solve, refined as the scalar path's.)
-    solve_full(pk, fac, w, sc, rhs_x, &pk.b, &pk.h, None, starting, d2);
+    solve_full(pk, fac, w, sc, nq, &pk.b, &pk.h, None, starting, true, d2);
     let den0: V<T> = std::array::from_fn(|l| kappa[l] / tau[l] + zQz[l] / (tau[l] * tau[l]));
     // The bordered system's pivot den = den0 − (q + 2Qz/τ, b, h)ᵀd₂, and the sum of
     // non-negative terms it equals (`pdipm::tau_denominator`, which says why):
     // κ/τ + (ξ − z₂)ᵀQ(ξ − z₂) + ε(‖z₂‖² + ‖ν₂‖²) + Σ λ₂ᵢ²/w̃ᵢ, ξ = z/τ.
-    let v = &mut rhs_x[..n];
+    let v = &mut nq[..n];
     for j in 0..n {
         v[j] = std::array::from_fn(|l| it.z[j][l] / tau[l] - d2.z[j][l]);
     }
@@ -1002,30 +1099,12 @@ fn newton_step<T: Real>(
 
     // Steps 5 and 7 refine their directions as the scalar path's (`Tols::refines`).
     let refine: [bool; W] = std::array::from_fn(|l| tols.refines(tau[l], kappa[l]));
-    // Direction for residual factor f and complementarity terms (d_s, d_κ).
-    let mut direction = |f: V<T>, ds: &[V<T>], dkappa: V<T>, out: &mut Dir<T>| {
-        for j in 0..n {
-            rhs_x[j] = map2(&f, &rx[j], |f, r| f * r);
-        }
-        for i in 0..m {
-            rhs_eq[i] = map2(&f, &r_eq[i], |f, r| -f * r);
-        }
-        for i in 0..p {
-            rhs_in[i] = std::array::from_fn(|l| -f[l] * r_in[i][l] + ds[i][l] / lam[i][l]);
-        }
-        border.rt = std::array::from_fn(|l| f[l] * rtau[l] - dkappa[l] / tau[l]);
-        solve_full(
-            pk,
-            fac,
-            w,
-            sc,
-            rhs_x,
-            rhs_eq,
-            rhs_in,
-            Some(&border),
-            refine,
-            out,
-        );
+    // The τ row's right-hand side and the slacks' and κ's parts of a direction for
+    // residual factor f and complementarity terms (d_s, d_κ).
+    let rt = |f: &V<T>, dkappa: &V<T>| -> V<T> {
+        std::array::from_fn(|l| f[l] * rtau[l] - dkappa[l] / tau[l])
+    };
+    let finish_direction = |ds: &[V<T>], dkappa: V<T>, out: &mut Dir<T>| {
         for i in 0..p {
             out.s[i] = std::array::from_fn(|l| -(ds[i][l] + s[i][l] * out.lam[i][l]) / lam[i][l]);
         }
@@ -1045,11 +1124,22 @@ fn newton_step<T: Real>(
         max_step(lam, &d.lam, a)
     };
 
-    // 5. Affine (predictor) step: d_s = s∘λ, d_κ = τκ.
-    for i in 0..p {
-        ds[i] = map2(&s[i], &lam[i], |a, b| a * b);
-    }
-    direction(splat(T::one()), ds, map2(&tau, &kappa, |a, b| a * b), aff);
+    // 5. Affine (predictor) step: d_s = s∘λ, d_κ = τκ (its reduced solve done above).
+    border.rt = rt(&splat(T::one()), &dkappa_aff);
+    solve_full(
+        pk,
+        fac,
+        w,
+        sc,
+        rhs_x,
+        rhs_eq,
+        rhs_in,
+        Some(&border),
+        refine,
+        true,
+        aff,
+    );
+    finish_direction(ds, dkappa_aff, aff);
     let alpha_aff = step_to_boundary(aff);
 
     // 6. Centering.
@@ -1065,7 +1155,23 @@ fn newton_step<T: Real>(
     }
     let dkappa: V<T> =
         std::array::from_fn(|l| tau[l] * kappa[l] + aff.tau[l] * aff.kappa[l] - sigma[l] * mu[l]);
-    direction(map1(&sigma, |s| T::one() - s), ds, dkappa, step);
+    let f = map1(&sigma, |s| T::one() - s);
+    direction_rhs(&f, rx, r_eq, r_in, ds, lam, rhs_x, rhs_eq, rhs_in);
+    border.rt = rt(&f, &dkappa);
+    solve_full(
+        pk,
+        fac,
+        w,
+        sc,
+        rhs_x,
+        rhs_eq,
+        rhs_in,
+        Some(&border),
+        refine,
+        false,
+        step,
+    );
+    finish_direction(ds, dkappa, step);
     let alpha = map1(&step_to_boundary(step), |a| tols.step_fraction * a);
     let mut fin = [true; W];
     for l in 0..W {
@@ -1083,6 +1189,31 @@ fn newton_step<T: Real>(
         }
     }
     (alpha, fin)
+}
+
+/// The right-hand side of a direction (steps 5 and 7) for residual factor f and
+/// complementarity terms d_s: (f·r_x, −f·r_eq, −f·r_in + d_s/λ).
+#[allow(clippy::too_many_arguments)]
+fn direction_rhs<T: Real>(
+    f: &V<T>,
+    rx: &[V<T>],
+    r_eq: &[V<T>],
+    r_in: &[V<T>],
+    ds: &[V<T>],
+    lam: &[V<T>],
+    rhs_x: &mut [V<T>],
+    rhs_eq: &mut [V<T>],
+    rhs_in: &mut [V<T>],
+) {
+    for (o, r) in rhs_x.iter_mut().zip(rx) {
+        *o = map2(f, r, |f, r| f * r);
+    }
+    for (o, r) in rhs_eq.iter_mut().zip(r_eq) {
+        *o = map2(f, r, |f, r| -f * r);
+    }
+    for (i, o) in rhs_in.iter_mut().enumerate() {
+        *o = std::array::from_fn(|l| -f[l] * r_in[i][l] + ds[i][l] / lam[i][l]);
+    }
 }
 
 /// Lane `l`'s outcome in the original units ([`super::pdipm::conclude`]).
