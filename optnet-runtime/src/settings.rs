@@ -57,12 +57,10 @@ pub struct Settings {
     /// Reduced feasibility tolerance for [`crate::Status::AlmostSolved`]. Default 1e-4.
     pub reduced_tol_feas: f64,
     /// Fraction of the step to the boundary of the cone taken each iteration (notes/ALGORITHM.md
-    /// §4 step 8). Default 0.999. Measured on the CPU (2026-12-01): 0.99 took 11.67 iterations
-    /// on average over 768 of OptNet's random QPs (n = p = 100, six seeds) and 602 on the 44
-    /// small Maros–Meszaros problems; 0.999 took 11.08 and 592 (all solved, f32 answers as
-    /// close to f64's: 7.8e-5), 0.9999 10.98 and 585. The slowest example of a batch of 128
-    /// takes as long either way (14–16 iterations): its last iterations reduce the gap about
-    /// tenfold each whatever the fraction.
+    /// §4 step 8). Default 0.99. Larger fractions save iterations on well-scaled problems
+    /// (0.999: 11.08 against 11.67 on 768 of OptNet's random QPs, CPU) but lose the iterate's
+    /// centrality on some unequilibrated ones: at 0.999 an example of the GPU tests' random
+    /// family (n = 10, p = 15) cycled to the iteration limit (notes/steps_s10.md).
     pub max_step_fraction: f64,
     /// Step length below which an example stops with `InsufficientProgress` (or
     /// `AlmostSolved`). Default 1e-6.
@@ -119,7 +117,7 @@ impl Default for Settings {
             tol_ktratio: 1e-6,
             reduced_tol_gap: 5e-5,
             reduced_tol_feas: 1e-4,
-            max_step_fraction: 0.999,
+            max_step_fraction: 0.99,
             min_step_length: 1e-6,
             static_regularization: 1e-8,
             dynamic_regularization_eps: 1e-13,
