@@ -24,7 +24,7 @@
 #![allow(non_snake_case)] // Q, G as in the paper
 
 use ndarray::{Array2, Array3};
-use optnet_runtime::{QpBatch, Real, Solver, Status};
+use optnet_runtime::{QpBatch, QpGrad, Real, Solution, Solver, Status, Term};
 use std::time::Instant;
 
 struct Args {
@@ -122,6 +122,34 @@ struct Row {
     z_err: Option<f64>,
     /// The answers, widened to f64 (the f32 row's distance from the f64 row's).
     z: Array2<f64>,
+    /// [`digest`] of the warm-up run's answers and gradients.
+    digest: u64,
+}
+
+/// FNV-1a over the bits of the answers z, λ, s and the gradients ∂ℓ/∂q, ∂ℓ/∂h: kernel
+/// variants with equal digests gave bit-identical results.
+fn digest<T: Real>(sol: &Solution<T>, g: &QpGrad<T>) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    let mut eat = |x: T| {
+        for b in x.to64().to_bits().to_le_bytes() {
+            h = (h ^ b as u64).wrapping_mul(0x100_0000_01b3);
+        }
+    };
+    sol.z
+        .iter()
+        .chain(&sol.lam)
+        .chain(&sol.s)
+        .for_each(|&x| eat(x));
+    match &g.dq {
+        Term::Shared(a) => a.iter().for_each(|&x| eat(x)),
+        Term::Batched(a) => a.iter().for_each(|&x| eat(x)),
+    }
+    match &g.dh {
+        Some(Term::Shared(a)) => a.iter().for_each(|&x| eat(x)),
+        Some(Term::Batched(a)) => a.iter().for_each(|&x| eat(x)),
+        None => {}
+    }
+    h
 }
 
 fn time<T: Real>(
@@ -145,23 +173,24 @@ fn time<T: Real>(
         .map_err(|e| e.to_string())?;
     let b = qp.batch();
     let dl = Array2::<T>::from_elem((b, qp.n()), T::one());
-    let run = || -> Result<(f64, f64, f64, f64, optnet_runtime::Solution<T>), String> {
+    type Run<T> = (f64, f64, f64, f64, Solution<T>, QpGrad<T>);
+    let run = || -> Result<Run<T>, String> {
         let t = Instant::now();
         let sol = solver.solve(&qp).map_err(|e| e.to_string())?;
         let fwd = t.elapsed().as_secs_f64() * 1e3;
         let kf = solver.cuda_kernel_ms().map_or(f64::NAN, |k| k.0 as f64);
         let t = Instant::now();
-        let _g = solver
+        let g = solver
             .backward(&qp, &sol, dl.view())
             .map_err(|e| e.to_string())?;
         let bwd = t.elapsed().as_secs_f64() * 1e3;
         let kb = solver.cuda_kernel_ms().map_or(f64::NAN, |k| k.1 as f64);
-        Ok((kf, kf + kb, fwd, fwd + bwd, sol))
+        Ok((kf, kf + kb, fwd, fwd + bwd, sol, g))
     };
-    let (_, _, _, _, sol) = run()?; // warm-up: compiles the kernels, fills the buffer pools
+    let (_, _, _, _, sol, g) = run()?; // warm-up: compiles the kernels, fills the buffer pools
     let mut rows = (vec![], vec![], vec![], vec![]);
     for _ in 0..reps {
-        let (a, b2, c, d, _) = run()?;
+        let (a, b2, c, d, _, _) = run()?;
         rows.0.push(a);
         rows.1.push(b2);
         rows.2.push(c);
@@ -205,6 +234,7 @@ fn time<T: Real>(
         z0,
         z_err,
         z: sol.z.mapv(|x| x.to64()),
+        digest: digest(&sol, &g),
     })
 }
 
@@ -274,6 +304,10 @@ fn main() {
                     "B={b}: f32 iters {:.1}, z within {:.2e} of the f64 answers (relative to their ‖z‖∞)",
                     r32.iters,
                     random_qp::z_error(r32.z.view(), r64.z.view())
+                );
+                println!(
+                    "B={b}: digest of the answers and gradients: f64 {:016x}, f32 {:016x}",
+                    r64.digest, r32.digest
                 );
                 if let Some(e) = r64.z_err {
                     println!("B={b}: f64 at tol {:e}: z within {e:.2e} of the default tolerances' answers", a.tol.unwrap_or(f64::NAN));

@@ -48,6 +48,10 @@ pub(crate) fn cuda_err(what: &str) -> impl Fn(DriverError) -> Error + '_ {
 pub(crate) struct Kernels {
     pub(crate) forward: CudaFunction,
     pub(crate) backward: CudaFunction,
+    /// f64: the same kernels for two blocks per multiprocessor (`pdipm2_f64`,
+    /// `backward2_f64`; `None` in f32, or when a source from `OPTNET_CUDA_SOURCE` lacks them).
+    pub(crate) forward2: Option<CudaFunction>,
+    pub(crate) backward2: Option<CudaFunction>,
 }
 
 /// Device buffers of one element type, kept for reuse: a training loop that solves batches
@@ -138,6 +142,8 @@ pub(crate) struct Context {
     pub(crate) stream: Arc<CudaStream>,
     /// Largest dynamic shared memory a block may opt in to, in bytes.
     pub(crate) smem_max: usize,
+    /// Multiprocessors of the device.
+    pub(crate) sm_count: usize,
     cc: (i32, i32),
     f64: OnceLock<Result<Kernels, Error>>,
     f32: OnceLock<Result<Kernels, Error>>,
@@ -152,6 +158,7 @@ impl std::fmt::Debug for Context {
             .field("ordinal", &self.ctx.ordinal())
             .field("compute_capability", &self.cc)
             .field("smem_max", &self.smem_max)
+            .field("sm_count", &self.sm_count)
             .finish()
     }
 }
@@ -195,10 +202,15 @@ impl Context {
             .attribute(CUdevice_attribute::CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN)
             .map_err(cuda_err("reading the shared memory limit"))?
             .max(0) as usize;
+        let sm_count = ctx
+            .attribute(CUdevice_attribute::CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT)
+            .map_err(cuda_err("reading the multiprocessor count"))?
+            .max(1) as usize;
         Ok(Context {
             ctx,
             stream,
             smem_max,
+            sm_count,
             cc,
             f64: OnceLock::new(),
             f32: OnceLock::new(),
@@ -233,9 +245,25 @@ impl Context {
             .map_err(cuda_err("raising the kernel's shared memory limit"))?;
             Ok(f)
         };
+        // The two-block kernels ask for the largest shared-memory carveout, so that two blocks'
+        // shared memory fits beside each other.
+        let get2 = |name: &str| -> Result<Option<CudaFunction>, Error> {
+            if !double || module.load_function(&format!("{name}_{suffix}")).is_err() {
+                return Ok(None);
+            }
+            let f = get(name)?;
+            f.set_attribute(
+                CUfunction_attribute::CU_FUNC_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT,
+                100,
+            )
+            .map_err(cuda_err("setting the kernel's shared memory carveout"))?;
+            Ok(Some(f))
+        };
         Ok(Kernels {
             forward: get("pdipm")?,
             backward: get("backward")?,
+            forward2: get2("pdipm2")?,
+            backward2: get2("backward2")?,
         })
     }
 

@@ -55,6 +55,14 @@
 //!   (128) and 1.51× (2048) faster than f64 (session 8: 1.14×, 1.16×, at 9.3–9.4 iterations,
 //!   within 7.7e-5 and 8.8e-5). `OPTNET_CUDA_F32_ARITHMETIC=f32` selects the f32 kernel (half the
 //!   device memory; gap floor 1e-5, 5.7e-4 from f64, refinement as before).
+//! - Large f64 batches (at least two blocks per multiprocessor, `two_blocks`) run
+//!   `pdipm2_f64` and `backward2_f64`: the same arithmetic (bit-identical answers and
+//!   gradients) at two blocks per multiprocessor, 128 registers per thread, with G and 16 of
+//!   the 49 vector slots in global memory (113 KB of shared memory per block), their loads
+//!   from G batched. Each block runs 1.6–1.8× longer than the one-block kernel's, but the
+//!   multiprocessor runs two: measured on the H200 (2026-12-01, `notes/gpu_s10_x2.md`), f64
+//!   fwd at batch 2048 20.8 ms against 24.1 ms, fwd+bwd 21.3 against 25.1 ms; f32 data 13.0
+//!   against 15.4 ms.
 //! - Uploads are packed into a page-locked host buffer kept by the context (grown when too
 //!   small), so a call does not fault in fresh pages and the copy runs at DMA speed.
 //!
@@ -82,7 +90,7 @@ use context::{Pooled, Pools};
 
 use crate::solver::{Adjoints, Cache as SolverCache};
 use crate::{Error, QpBatch, Real, Settings, Solution, Status, Term};
-use cudarc::driver::{DeviceRepr, LaunchConfig, PushKernelArg, ValidAsZeroBits};
+use cudarc::driver::{CudaFunction, DeviceRepr, LaunchConfig, PushKernelArg, ValidAsZeroBits};
 use ndarray::{Array1, Array2, ArrayView2, Axis, Dimension, RemoveAxis};
 use rayon::prelude::*;
 use std::marker::PhantomData;
@@ -129,9 +137,11 @@ pub(crate) fn threads() -> u32 {
         _ => 256,
     })
 }
-/// Panel width, vector slots: as in `pdipm.cu`.
+/// Panel width, vector slots, and the vector slots the two-block kernels keep in global
+/// memory: as `NB`, `NVEC` and `X2_NGLOBAL` in `pdipm.cu`.
 const NB: usize = 8;
 const NVEC: usize = 49;
+const NVEC_GLOBAL: usize = 16;
 /// Phase timers of the forward kernel (5), the iteration and the refinement-step counts, the
 /// timers of four parts of the solves, and the blocks' cycles from start to end.
 const PROF_LEN: usize = 12;
@@ -407,6 +417,49 @@ fn backward_smem<E>(l: &Layout) -> usize {
     forward_smem::<E>(l, l.g_smem != 0)
 }
 
+/// Shared-memory bytes of the two-block kernels (`pdipm2_f64`, `backward2_f64`; `Blk<T, true>`
+/// in `pdipm.cu`): K, the vector slots other than the `NVEC_GLOBAL` in global memory, the
+/// reduction and product scratch; G in global memory, no panel scratch.
+fn smem_two_blocks<E>(l: &Layout) -> usize {
+    let (big_n, ld, v) = (l.big_n as usize, l.ld as usize, l.v as usize);
+    let elems = big_n * ld + (NVEC - NVEC_GLOBAL) * v + (threads() as usize / 32) * 32 + 8 * v;
+    elems * std::mem::size_of::<E>()
+}
+
+/// The two-block kernels run from this many blocks per multiprocessor on ([`two_blocks`]).
+/// Measured on the H200 (132 multiprocessors, 2026-12-01, f64 fwd, one block per
+/// multiprocessor against two): batch 133 2.77 against 2.89 ms, 150 3.04 against 3.11, 200
+/// 3.32 against 3.21, 264 3.44 against 3.10, 2048 24.1 against 20.8.
+const TWO_BLOCKS_MIN_PER_SM: usize = 2;
+
+/// Whether a launch of `batch` blocks takes the two-block kernel `f` (`pdipm2_f64` or
+/// `backward2_f64`) with `smem` bytes of shared memory per block: where two of them fit on a
+/// multiprocessor and the batch fills at least `TWO_BLOCKS_MIN_PER_SM` per multiprocessor.
+/// A block's run is bound by issue and latency (IPC ≈ 1 with one 8-warp block per
+/// multiprocessor), so two blocks share a multiprocessor at little cost to each (+14 % cycles
+/// per block); but the two-block kernel's block, at 128 registers per thread and with G and
+/// 16 vector slots in global memory, runs about 1.6× the one-block kernel's cycles, so small
+/// batches keep the one-block kernel and its latency.
+/// `OPTNET_CUDA_TWO_BLOCKS=0` or `1` (an experiment knob, read once per process) turns it
+/// off or on for every batch.
+fn two_blocks(ctx: &Context, f: &CudaFunction, batch: usize, smem: usize) -> bool {
+    static KNOB: std::sync::OnceLock<Option<bool>> = std::sync::OnceLock::new();
+    let knob = *KNOB.get_or_init(
+        || match std::env::var("OPTNET_CUDA_TWO_BLOCKS").as_deref() {
+            Ok("0") => Some(false),
+            Ok("1") => Some(true),
+            _ => None,
+        },
+    );
+    if threads() != 256 || smem > ctx.smem_max {
+        return false;
+    }
+    let wanted = knob.unwrap_or(batch >= TWO_BLOCKS_MIN_PER_SM * ctx.sm_count);
+    wanted
+        && f.occupancy_max_active_blocks_per_multiprocessor(threads(), smem, None)
+            .is_ok_and(|b| b >= 2)
+}
+
 /// Solves every example of `qp` on the device of `ctx`.
 pub(crate) fn solve<T: Real>(
     ctx: &Arc<Context>,
@@ -512,10 +565,20 @@ fn solve_as<T: Real, E: Elem>(
         ctx.upload(E::staging, len, fill, data.slice_mut())?;
     }
     let t_uploaded = t_start.elapsed();
+    // Large batches: two blocks per multiprocessor, with 16 vector slots per example in `gvec`.
+    let smem2 = smem_two_blocks::<E>(&l);
+    let forward2 = kernels
+        .forward2
+        .as_ref()
+        .filter(|f| two_blocks(ctx, f, batch, smem2));
+    let mut gvec = match forward2 {
+        Some(_) => Some(ctx.take::<E>(batch * NVEC_GLOBAL * v, E::pool)?),
+        None => None,
+    };
     let cfg = LaunchConfig {
         grid_dim: (batch as u32, 1, 1),
         block_dim: (threads(), 1, 1),
-        shared_mem_bytes: smem as u32,
+        shared_mem_bytes: if forward2.is_some() { smem2 } else { smem } as u32,
     };
     // OPTNET_CUDA_PROFILE=1: the kernel (its profiling build) sums its phase timers (clock64)
     // into `prof`.
@@ -532,7 +595,7 @@ fn solve_as<T: Real, E: Elem>(
     let null = 0u64;
     let t0 = timing_event(ctx)?;
     {
-        let mut launch = stream.launch_builder(&kernels.forward);
+        let mut launch = stream.launch_builder(forward2.unwrap_or(&kernels.forward));
         launch
             .arg(&l)
             .arg(&params)
@@ -544,10 +607,15 @@ fn solve_as<T: Real, E: Elem>(
             Some(p) => launch.arg(p),
             None => launch.arg(&null),
         };
-        // SAFETY: the arguments match `pdipm_{f64,f32}(Layout, Params, const T*, T*, int*, T*)`;
-        // `data` holds every offset + stride·(batch−1) + size the layout names, `out`, `ist`
-        // and `fac` hold batch × their strides, and the shared memory size is the one the
-        // kernel lays out (`forward_smem`), within the limit set on the function.
+        if let Some(g) = gvec.as_mut() {
+            launch.arg(g.slice_mut());
+        }
+        // SAFETY: the arguments match `pdipm_{f64,f32}(Layout, Params, const T*, T*, int*, T*,
+        // u64*)`, or `pdipm2_f64` with `gvec` after them; `data` holds every offset +
+        // stride·(batch−1) + size the layout names, `out`, `ist` and `fac` hold batch × their
+        // strides, `gvec` batch × NVEC_GLOBAL × V, and the shared memory size is the one the
+        // kernel lays out (`forward_smem`, `smem_two_blocks`), within the limit set on the
+        // function.
         unsafe { launch.launch(cfg) }.map_err(context::cuda_err("launching the solver"))?;
     }
     let t1 = timing_event(ctx)?;
@@ -576,8 +644,9 @@ fn solve_as<T: Real, E: Elem>(
         if self::profiling() == Profile::Total {
             eprintln!(
                 "optnet cuda cycles ({} batch {batch}, n {n} m {m} p {p}): {iters:.1} iterations and \
-                 {refs:.1} refinement steps/example, {block_kcycles:.0} kcycles/example",
-                T::NAME
+                 {refs:.1} refinement steps/example, {block_kcycles:.0} kcycles/example{}",
+                T::NAME,
+                if forward2.is_some() { " (two blocks per multiprocessor)" } else { "" }
             );
         } else {
             let total: u64 = h[..PROF_COUNTS].iter().sum::<u64>().max(1);
@@ -771,14 +840,22 @@ fn backward_as<T: Real, E: Elem>(
     }
     let w = n + m + p;
     let mut adj = ctx.take::<E>(batch * w, E::pool)?;
+    let smem2 = smem_two_blocks::<E>(&l);
+    let backward2 = kernels
+        .backward2
+        .as_ref()
+        .filter(|f| two_blocks(ctx, f, batch, smem2));
     let cfg = LaunchConfig {
         grid_dim: (batch as u32, 1, 1),
         block_dim: (threads(), 1, 1),
-        shared_mem_bytes: backward_smem::<E>(&l) as u32,
+        shared_mem_bytes: match backward2 {
+            Some(_) => smem2,
+            None => backward_smem::<E>(&l),
+        } as u32,
     };
     let t0 = timing_event(ctx)?;
     {
-        let mut launch = stream.launch_builder(&kernels.backward);
+        let mut launch = stream.launch_builder(backward2.unwrap_or(&kernels.backward));
         launch
             .arg(&l)
             .arg(&params)
@@ -787,10 +864,11 @@ fn backward_as<T: Real, E: Elem>(
             .arg(b.fac.slice())
             .arg(g.slice())
             .arg(adj.slice_mut());
-        // SAFETY: the arguments match `backward_{f64,f32}(Layout, Params, const T*, const int*,
-        // const T*, const T*, T*)`; the buffers are those the forward launch filled for this
-        // layout, `g` holds batch × n values and `adj` batch × (n + m + p); the shared memory
-        // size is the one the kernel lays out (`backward_smem`).
+        // SAFETY: the arguments match `backward_{f64,f32}` and `backward2_f64(Layout, Params,
+        // const T*, const int*, const T*, const T*, T*)`; the buffers are those the forward
+        // launch filled for this layout, `g` holds batch × n values and `adj` batch × (n + m +
+        // p); the shared memory size is the one the kernel lays out (`backward_smem`,
+        // `smem_two_blocks`).
         unsafe { launch.launch(cfg) }.map_err(context::cuda_err("launching the backward pass"))?;
     }
     let t1 = timing_event(ctx)?;

@@ -5,6 +5,8 @@
 // its lower triangle (with D in a vector) holds the LDLᵀ factor, its strict upper
 // triangle the unregularized matrix K0 used by iterative refinement. G is kept in shared
 // memory too when it fits. See notes/ALGORITHM.md for the method; comments cite its steps.
+// f64 has a second pair of entry points for large batches, two blocks per multiprocessor
+// (`pdipm2_f64`, `backward2_f64`: `Blk<T, true>`, G and 16 vector slots in global memory).
 //
 // Compiled at run time by NVRTC (once per process); `T` is float or double.
 
@@ -201,7 +203,10 @@ __device__ __forceinline__ void dmma(double& d0, double& d1, double a, double b)
 // (bj fixed, bi = bi0 … bi0 + SG − 1), a warp per group: each k step loads and scales the B
 // fragment once for SG independent products. Rows and k beyond R and kn read as zero. `s`
 // is ±1.
+// GL (U in global memory, the two-block kernel's G): two k steps' loads are issued before
+// their DMMAs (the same DMMAs in the same k order), halving the round trips to L2.
 #define SG 4
+template <bool GL = false>
 __device__ __forceinline__ void syrk_dmma(double* C, int ldc, const double* U, int ldu, int ldi, const double* v,
                                           int R, int kn, double s) {
     const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
@@ -229,6 +234,27 @@ __device__ __forceinline__ void syrk_dmma(double* C, int ldc, const double* U, i
 #pragma unroll
         for (int t = 0; t < SG; t++) ic[t] = min(8 * (bi0 + t) + r4, R - 1) * ldi;
         int k0 = 0;
+        if constexpr (GL) {
+            for (; k0 + 8 <= kn; k0 += 8) {
+                const int ka = k0 + c4, kb = ka + 4;
+                const double* ua = U + ka * ldu;
+                const double* ub = U + kb * ldu;
+                double xa[SG], xb[SG];
+                const double ja = ua[jc], jb2 = ub[jc];
+#pragma unroll
+                for (int t = 0; t < SG; t++) {  // rows clamped to R − 1: valid addresses
+                    xa[t] = ua[ic[t]];
+                    xb[t] = ub[ic[t]];
+                }
+                const double ba = ja * v[ka], bb = jb2 * v[kb];
+#pragma unroll
+                for (int t = 0; t < SG; t++)
+                    if (t < tn) dmma(acc[t][0], acc[t][1], xa[t], ba);
+#pragma unroll
+                for (int t = 0; t < SG; t++)
+                    if (t < tn) dmma(acc[t][0], acc[t][1], xb[t], bb);
+            }
+        }
         for (; k0 + 4 <= kn; k0 += 4) {
             const int k = k0 + c4;
             const double* u = U + k * ldu;
@@ -313,10 +339,13 @@ __device__ __forceinline__ void gemv_n_rows(T* y, const T* M, int ldm, const T* 
 }
 
 // y_r[i] = Σ_j M[i·ldm + j] x_r[j] for i < rows, r < NR (vectors r at stride V). A warp
-// per row, two rows per pass for independent work; sums in double. f64: `gemv_n_rows`, four.
-template <typename T, int NR>
+// per row, two rows per pass for independent work; sums in double. f64 in shared memory:
+// `gemv_n_rows`, four. GL (M in global memory, the two-block kernel's G): each lane loads its
+// entries of both rows (cols ≤ 256) before the sums, so that a row pair waits for one round
+// trip to L2, not one per 64 columns; the same sums in the same order.
+template <typename T, int NR, bool GL = false>
 __device__ __forceinline__ void gemv_n(T* y, const T* M, int ldm, const T* x, int rows, int cols, int V) {
-    if constexpr (sizeof(T) == 8) {
+    if constexpr (sizeof(T) == 8 && !GL) {
         gemv_n_rows<T, NR, 4>(y, M, ldm, x, rows, cols, V);
         return;
     }
@@ -327,6 +356,37 @@ __device__ __forceinline__ void gemv_n(T* y, const T* M, int ldm, const T* x, in
         double a0[NR], a1[NR];
 #pragma unroll
         for (int r = 0; r < NR; r++) a0[r] = a1[r] = 0.0;
+        if constexpr (GL) {
+            const T* p0 = M + i0 * ldm;
+            const T* p1 = M + (two ? i1 : i0) * ldm;
+            double m0[8], m1[8];
+#pragma unroll
+            for (int c = 0; c < 8; c++) {
+                const int j = l + 32 * c;
+                m0[c] = j < cols ? (double)p0[j] : 0.0;
+                m1[c] = j < cols ? (double)p1[j] : 0.0;
+            }
+#pragma unroll
+            for (int c = 0; c < 8; c++) {
+                const int j = l + 32 * c;
+                if (j < cols) {
+#pragma unroll
+                    for (int r = 0; r < NR; r++) {
+                        const double xv = x[r * V + j];
+                        a0[r] += m0[c] * xv;
+                        a1[r] += m1[c] * xv;
+                    }
+                }
+            }
+            double v[2 * NR];
+#pragma unroll
+            for (int r = 0; r < NR; r++) {
+                v[r] = a0[r];
+                v[NR + r] = a1[r];
+            }
+            store_pair<T, NR>(y, V, i0, i1, two, reduce_scatter<2 * NR>(v));
+            continue;
+        }
         // Pointers stepped by 32 (int offsets, no 64-bit index products).
         const T* p0 = M + i0 * ldm + l;
         const T* p1 = M + (two ? i1 : i0) * ldm + l;
@@ -353,7 +413,10 @@ __device__ __forceinline__ void gemv_n(T* y, const T* M, int ldm, const T* x, in
 
 // y_r[j] = Σ_i M[i·ldm + j] x_r[i] for j < cols (Mᵀx). Threads split the rows in P groups
 // and combine through `scratch` (P·NR·cols values); ends with a barrier.
-template <typename T, int NR>
+// GL (M in global memory, the two-block kernel's G): sixteen rows' loads issued before their
+// sums (the same sums in the same order), so that a thread waits for one round trip to L2
+// per sixteen rows, not per four.
+template <typename T, int NR, bool GL = false>
 __device__ __forceinline__ void gemv_t(T* y, const T* M, int ldm, const T* x, int rows, int cols, int V,
                        T* scratch, bool accumulate) {
     // P row groups (1 … 4), so that P·cols threads work; no integer division.
@@ -372,6 +435,21 @@ __device__ __forceinline__ void gemv_t(T* y, const T* M, int ldm, const T* x, in
         int i = i0;
         const T* mp = M + i0 * ldm + j;
         const T* xp = x + i0;
+        if constexpr (GL) {
+            for (; i + 15 < i1; i += 16, mp += 16 * ldm, xp += 16) {
+                double a[16];
+#pragma unroll
+                for (int k = 0; k < 16; k++) a[k] = mp[k * ldm];
+#pragma unroll
+                for (int k = 0; k < 16; k += 2) {
+#pragma unroll
+                    for (int r = 0; r < NR; r++) {
+                        acc[r] += a[k] * (double)xp[r * V + k];
+                        acc2[r] += a[k + 1] * (double)xp[r * V + k + 1];
+                    }
+                }
+            }
+        }
 #pragma unroll 2
         for (; i + 1 < i1; i += 2, mp += 2 * ldm, xp += 2) {
             const double a = mp[0], b = mp[ldm];
@@ -456,10 +534,11 @@ __device__ __forceinline__ void k0_mul_rows(T* y, const T* K, int ld, const T* d
 
 // y_r = S x_r with S = [Q, Aᵀ; A, 0] held in the strict upper triangle of K (row-major,
 // leading dimension ld) and the diagonal `d0` (Q's diagonal, then zeros). With N = n it is
-// y = Q x.
-template <typename T, int NR>
+// y = Q x. f64: `k0_mul_rows`, four rows per warp and pass, except in the two-block kernel
+// (X2: 128 registers per thread, where the two-row form below keeps its spills as measured).
+template <typename T, int NR, bool X2 = false>
 __device__ __forceinline__ void k0_mul(T* y, const T* K, int ld, const T* d0, const T* x, int N, int V) {
-    if constexpr (sizeof(T) == 8) {
+    if constexpr (sizeof(T) == 8 && !X2) {
         k0_mul_rows<T, NR, 4>(y, K, ld, d0, x, N, V);
         return;
     }
@@ -522,10 +601,10 @@ __device__ __forceinline__ void tile_store(T* C, int ldc, const T (&acc)[4][4], 
 // C[i][j] −= s·Σ_k U[k][i] v_k U[k][j] on the lower triangle j ≤ i < R (as `syrk_dmma`):
 // on the tensor cores in f64, in register tiles of 4×4 in f32 (which takes ldi = 1 only). It forms GᵀWG (s = −1) and
 // the LDLᵀ's trailing updates (s = 1).
-template <typename T>
+template <typename T, bool GL = false>
 __device__ __forceinline__ void syrk(T* C, int ldc, const T* U, int ldu, int ldi, const T* v, int R, int kn, T s) {
     if constexpr (sizeof(T) == 8) {
-        syrk_dmma(C, ldc, U, ldu, ldi, v, R, kn, s);
+        syrk_dmma<GL>(C, ldc, U, ldu, ldi, v, R, kn, s);
         return;
     }
     const int nt = (R + 3) / 4, count = nt * (nt + 1) / 2;
@@ -1033,8 +1112,10 @@ __device__ __forceinline__ void ldl_block_backward(const T* K, int ld, int o, in
 // of the right-looking updates stay in double (in x of type f32 they were rounded to f32 per
 // block and lost accuracy, session 5); entries are rounded to f32 once final (`solve_store`).
 // It replaced a solve by one warp per right-hand side (a serial chain of shuffles per block):
-// −15 % f32 cycles per QP.
-template <typename T, int NR, typename X = T>
+// −15 % f32 cycles per QP. X2: a copy of its own for the two-block kernel (a called function
+// is compiled within the register limit of all its callers: one copy would have held the
+// one-block kernel's solves to 128 registers).
+template <typename T, int NR, typename X = T, bool X2 = false>
 __device__ __noinline__ void ldl_solve_blocked(const T* K, int ld, const T* invD, int N, X* x, int V) {
     const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
     const int nb = (N + 31) / 32;
@@ -1115,33 +1196,6 @@ __device__ __noinline__ void ldl_solve_blocked(const T* K, int ld, const T* invD
 
 // ---------------------------------------------------------------- per-block context
 
-template <typename T>
-struct Blk {
-    const Params* P;
-    bool gsm;  // G is in shared memory (Layout::g_smem)
-    int n, m, p, N, ld, V;
-    const T *Q, *q, *A, *b, *G, *h;  // this example's data (G in shared memory if it fits)
-    T *K, *Pt, *vec, *red, *scr;
-    int goff;  // G's offset in shared memory (elements), when it is there
-    int nref;  // refinement steps taken (profiling)
-    T boost;   // the regularization's factor (1, or 100^k after k safeguard retries)
-    long long sub[4];  // cycles in the solves (thread 0): G products, triangular solves, residuals, updates
-    // V goes through an opaque move, so that the compiler recomputes slot·V at each use instead
-    // of hoisting the slots' addresses out of the loops and keeping dozens of them live through
-    // the whole iteration: a called function (the triangular solve) gets only the registers
-    // that are not live at its call sites, and with those addresses live its dot products had
-    // 2–3 registers for loads, each load waiting for the FMA before it (session 6,
-    // notes/gpu_s6.md: 17–20 load registers with this, −3 % cycles per QP).
-    __device__ T* v(int slot) const {
-        int vo;
-        asm volatile("mov.b32 %0, %1;" : "=r"(vo) : "r"(V));
-        return vec + slot * vo;
-    }
-    // G through a pointer the compiler sees as shared memory (shared-memory loads with 32-bit
-    // addresses instead of generic ones); only when gsm.
-    __device__ const T* Gs() const { return reinterpret_cast<const T*>(smem_raw) + goff; }
-};
-
 // Vector slots (each V long).
 enum {
     S_Z = 0, S_NU, S_LAM, S_S, S_W, S_QZ, S_RX, S_REQ, S_RIN, S_D, S_INVD, S_D0,
@@ -1166,6 +1220,59 @@ enum {
                    // (S_W, λ/s, for the full system of the refinement), as the CPU (ALGORITHM §3)
 };
 
+// The slots the two-block layout (`Blk<T, true>`) keeps in global memory (X2_NGLOBAL of
+// them, as `NVEC_GLOBAL` in mod.rs): those read and written only by the O(n) passes of an
+// iteration (the data q, b, h, the residuals and products of step 1, the corrector's d_s/λ)
+// or rarely (the kept iterate), none that the refinement or the backward pass touches.
+#define X2_NGLOBAL 16
+#define SLOT_BIT(s) (1ull << (s))
+constexpr unsigned long long X2_GLOBAL =
+    SLOT_BIT(S_Q) | SLOT_BIT(S_BV) | SLOT_BIT(S_H) | SLOT_BIT(S_RX) | SLOT_BIT(S_REQ) | SLOT_BIT(S_RIN) |
+    SLOT_BIT(S_DUAL) | SLOT_BIT(S_AZ) | SLOT_BIT(S_GZ) | SLOT_BIT(S_QZ) | SLOT_BIT(S_ZB) | SLOT_BIT(S_NUB) |
+    SLOT_BIT(S_LAMB) | SLOT_BIT(S_SB) | SLOT_BIT(S_QZB) | SLOT_BIT(S_U);
+static_assert(S_WR + 1 == NVEC, "NVEC counts the slots");
+__device__ constexpr int bits(unsigned long long x) { return x == 0 ? 0 : (int)(x & 1) + bits(x >> 1); }
+static_assert(bits(X2_GLOBAL) == X2_NGLOBAL, "X2_NGLOBAL counts the slots of X2_GLOBAL");
+
+// X2: the two-blocks-per-multiprocessor layout of the f64 kernel (`pdipm2_f64`): G read from
+// global memory, no panel scratch (f64 does not use it), and the vector slots of `X2_GLOBAL`
+// in global memory (`gvec`), so that the block's shared memory is at most half the
+// multiprocessor's.
+template <typename T, bool X2 = false>
+struct Blk {
+    const Params* P;
+    bool gsm;  // G is in shared memory (Layout::g_smem)
+    int n, m, p, N, ld, V;
+    const T *Q, *q, *A, *b, *G, *h;  // this example's data (G in shared memory if it fits)
+    T *K, *Pt, *vec, *red, *scr;
+    T* gvec;   // X2: this example's slots in global memory (`X2_GLOBAL`)
+    int goff;  // G's offset in shared memory (elements), when it is there
+    int nref;  // refinement steps taken (profiling)
+    T boost;   // the regularization's factor (1, or 100^k after k safeguard retries)
+    long long sub[4];  // cycles in the solves (thread 0): G products, triangular solves, residuals, updates
+    // V goes through an opaque move, so that the compiler recomputes slot·V at each use instead
+    // of hoisting the slots' addresses out of the loops and keeping dozens of them live through
+    // the whole iteration: a called function (the triangular solve) gets only the registers
+    // that are not live at its call sites, and with those addresses live its dot products had
+    // 2–3 registers for loads, each load waiting for the FMA before it (session 6,
+    // notes/gpu_s6.md: 17–20 load registers with this, −3 % cycles per QP).
+    // X2: a slot of `X2_GLOBAL` is in `gvec`, the others in shared memory without the gaps
+    // (slot is a constant wherever this is inlined, so the choice folds away).
+    __device__ T* v(int slot) const {
+        int vo;
+        asm volatile("mov.b32 %0, %1;" : "=r"(vo) : "r"(V));
+        if constexpr (X2) {
+            const int below = __popcll(X2_GLOBAL & ((1ull << slot) - 1));
+            if ((X2_GLOBAL >> slot) & 1) return gvec + below * vo;
+            return vec + (slot - below) * vo;
+        }
+        return vec + slot * vo;
+    }
+    // G through a pointer the compiler sees as shared memory (shared-memory loads with 32-bit
+    // addresses instead of generic ones); only when gsm.
+    __device__ const T* Gs() const { return reinterpret_cast<const T*>(smem_raw) + goff; }
+};
+
 // Whether the kernel follows the CPU's method (session 7, notes/gpu_s7.md), as the f64 kernel
 // does: steps 5 and 7 solved as bordered systems (`bordered_solve`, ALGORITHM §4) with W
 // regularized in the reduced system (S_WR), the centred start τ = κ = √μ₀, and the
@@ -1180,15 +1287,15 @@ template <typename T> __device__ __forceinline__ constexpr bool cpu_method() { r
 template <typename T> __device__ __forceinline__ constexpr int w_reduced() { return cpu_method<T>() ? S_WR : S_W; }
 
 // w regularized as w/(1 + εw) ≤ 1/ε, ε the static regularization (boosted by the safeguard).
-template <typename T>
-__device__ __forceinline__ T regularized(const Blk<T>& B, T w) {
+template <typename T, bool X2>
+__device__ __forceinline__ T regularized(const Blk<T, X2>& B, T w) {
     const T eps = (T)B.P->static_reg * B.boost;
     return w / (T(1) + eps * w);
 }
 
 // S_WR from S_W (p entries; no barrier); nothing in f32.
-template <typename T>
-__device__ __forceinline__ void regularize_w(Blk<T>& B) {
+template <typename T, bool X2>
+__device__ __forceinline__ void regularize_w(Blk<T, X2>& B) {
     if (!cpu_method<T>()) return;
     for (int i = threadIdx.x; i < B.p; i += NT) B.v(S_WR)[i] = regularized(B, B.v(S_W)[i]);
 }
@@ -1196,8 +1303,8 @@ __device__ __forceinline__ void regularize_w(Blk<T>& B) {
 // Lower triangle of K ← [Q + GᵀWG + εI, ·; A, −εI] (W from `w_reduced`), factored next. Q
 // is read from the strict upper triangle of K and S_D0, where `load_q` put it once. Ends with
 // a barrier.
-template <typename T>
-__device__ __forceinline__ void assemble(Blk<T>& B) {
+template <typename T, bool X2>
+__device__ __forceinline__ void assemble(Blk<T, X2>& B) {
     const int n = B.n, m = B.m, N = B.N, ld = B.ld;
     T* K = B.K;
     const T* d0 = B.v(S_D0);
@@ -1217,7 +1324,7 @@ __device__ __forceinline__ void assemble(Blk<T>& B) {
         if (B.gsm)
             syrk(K, ld, B.Gs(), n, 1, B.v(w_reduced<T>()), n, B.p, T(-1));
         else
-            syrk(K, ld, B.G, n, 1, B.v(w_reduced<T>()), n, B.p, T(-1));
+            syrk<T, X2>(K, ld, B.G, n, 1, B.v(w_reduced<T>()), n, B.p, T(-1));
     }
     __syncthreads();
     const T eps = (T)B.P->static_reg * B.boost;
@@ -1228,8 +1335,8 @@ __device__ __forceinline__ void assemble(Blk<T>& B) {
 // Once per solve: Q into the strict upper triangle of K and S_D0 (which `assemble` and the
 // products with [Q, Aᵀ; A, 0] read), Aᵀ into the upper (1,2) block, zeros in the upper
 // (2,2) block. Returns max |Q_ij| (block-reduced). Ends with a barrier.
-template <typename T>
-__device__ T load_q(Blk<T>& B) {
+template <typename T, bool X2>
+__device__ T load_q(Blk<T, X2>& B) {
     const int n = B.n, m = B.m, N = B.N, ld = B.ld;
     T mx = T(0);
     for (int e = threadIdx.x; e < n * n; e += NT) {
@@ -1254,8 +1361,8 @@ __device__ T load_q(Blk<T>& B) {
     return m0[0];
 }
 
-template <typename T>
-__device__ void factor(Blk<T>& B) {
+template <typename T, bool X2>
+__device__ void factor(Blk<T, X2>& B) {
     ldl_factor(B.K, B.ld, B.N, B.n, B.v(S_D), B.v(S_INVD), B.Pt, (T)B.P->dyn_eps * B.boost,
                (T)B.P->dyn_delta * B.boost);
     ldl_invert_diag(B.K, B.ld, B.v(S_INVD), B.N);
@@ -1266,8 +1373,8 @@ __device__ void factor(Blk<T>& B) {
 // W from `w_reduced`.
 // Reads slot bs+r = [rx; r_eq] and is+r = r_in; writes xs+r = [x_z; x_ν] and ls+r = x_λ.
 // Scratch S_T0... Ends with a barrier.
-template <typename T, int NR>
-__device__ __forceinline__ void reduced_solve(Blk<T>& B, int bs, int is, int xs, int ls) {
+template <typename T, int NR, bool X2>
+__device__ __forceinline__ void reduced_solve(Blk<T, X2>& B, int bs, int is, int xs, int ls) {
     const int n = B.n, p = B.p, N = B.N, V = B.V;
     const T* w = B.v(w_reduced<T>());
     for (int i = threadIdx.x; i < V; i += NT) {
@@ -1279,12 +1386,12 @@ __device__ __forceinline__ void reduced_solve(Blk<T>& B, int bs, int is, int xs,
     }
     __syncthreads();
     long long t0 = prof_clock();
-    if (p > 0) gemv_t<T, NR>(B.v(xs), B.G, n, B.v(S_T0), p, n, V, B.scr, true);
+    if (p > 0) gemv_t<T, NR, X2>(B.v(xs), B.G, n, B.v(S_T0), p, n, V, B.scr, true);
     long long t1 = prof_clock();
     B.sub[0] += t1 - t0;
     // The triangular solves, 32 rows at a time, by the whole block; f32 on a double copy of x.
     if constexpr (sizeof(T) == 8) {
-        ldl_solve_blocked<T, NR>(B.K, B.ld, B.v(S_INVD), N, B.v(xs), V);
+        ldl_solve_blocked<T, NR, T, X2>(B.K, B.ld, B.v(S_INVD), N, B.v(xs), V);
     } else {
         // x in double in Pt's scratch (NB·N ≥ 2·NR·N + 1 floats, free outside the factorization),
         // 8-byte aligned by pointer arithmetic on shared memory (so that the solve's loads stay
@@ -1296,7 +1403,7 @@ __device__ __forceinline__ void reduced_solve(Blk<T>& B, int bs, int is, int xs,
             for (int r = 0; r < NR; r++) xd[r * N + i] = (double)B.v(xs + r)[i];
         }
         __syncthreads();
-        ldl_solve_blocked<T, NR, double>(B.K, B.ld, B.v(S_INVD), N, xd, N);
+        ldl_solve_blocked<T, NR, double, X2>(B.K, B.ld, B.v(S_INVD), N, xd, N);
         for (int i = threadIdx.x; i < N; i += NT) {
 #pragma unroll
             for (int r = 0; r < NR; r++) B.v(xs + r)[i] = (T)xd[r * N + i];
@@ -1306,7 +1413,7 @@ __device__ __forceinline__ void reduced_solve(Blk<T>& B, int bs, int is, int xs,
     t0 = prof_clock();
     B.sub[1] += t0 - t1;
     if (p > 0) {
-        gemv_n<T, NR>(B.v(ls), B.G, n, B.v(xs), p, n, V);
+        gemv_n<T, NR, X2>(B.v(ls), B.G, n, B.v(xs), p, n, V);
         __syncthreads();
         for (int k = threadIdx.x; k < p; k += NT) {
 #pragma unroll
@@ -1321,8 +1428,8 @@ __device__ __forceinline__ void reduced_solve(Blk<T>& B, int bs, int is, int xs,
 // against the full system [Q Aᵀ Gᵀ; A 0 0; G 0 −W⁻¹] (eliminating Δλ amplifies rounding by
 // W, which grows without bound at active constraints). Inputs and outputs as
 // `reduced_solve`; the inputs are kept. Ends with a barrier.
-template <typename T, int NR>
-__device__ __forceinline__ void kkt_solve(Blk<T>& B, int bs, int is, int xs, int ls) {
+template <typename T, int NR, bool X2>
+__device__ __forceinline__ void kkt_solve(Blk<T, X2>& B, int bs, int is, int xs, int ls) {
     const int n = B.n, m = B.m, p = B.p, N = B.N, V = B.V;
     const T* w = B.v(S_W);
     reduced_solve<T, NR>(B, bs, is, xs, ls);
@@ -1352,10 +1459,10 @@ __device__ __forceinline__ void kkt_solve(Blk<T>& B, int bs, int is, int xs, int
         // e = rhs − K_full·(x, λ): e_x = rx − (Qz + Aᵀν) − Gᵀλ, e_eq = r_eq − Az,
         // e_in = r_in − Gz + λ/W.
         const long long tr0 = prof_clock();
-        k0_mul<T, NR>(B.v(S_F0), B.K, B.ld, B.v(S_D0), B.v(xs), N, V);
-        if (p > 0) gemv_n<T, NR>(B.v(S_GZ0), B.G, n, B.v(xs), p, n, V);
+        k0_mul<T, NR, X2>(B.v(S_F0), B.K, B.ld, B.v(S_D0), B.v(xs), N, V);
+        if (p > 0) gemv_n<T, NR, X2>(B.v(S_GZ0), B.G, n, B.v(xs), p, n, V);
         __syncthreads();
-        if (p > 0) gemv_t<T, NR>(B.v(S_GL0), B.G, n, B.v(ls), p, n, V, B.scr, false);
+        if (p > 0) gemv_t<T, NR, X2>(B.v(S_GL0), B.G, n, B.v(ls), p, n, V, B.scr, false);
         T s0[1] = {T(0)}, mx[NR];
 #pragma unroll
         for (int r = 0; r < NR; r++) mx[r] = T(0);
@@ -1420,8 +1527,8 @@ __device__ __forceinline__ void kkt_solve(Blk<T>& B, int bs, int is, int xs, int
 // The τ row of the bordered system (ALGORITHM §4 step 5), (q + 2Qz/τ)ᵀx_z + bᵀx_ν + hᵀx_λ,
 // for the NR directions in slots xs+r, ls+r (c[r], block-reduced), with the max |·| of the
 // right-hand side in slots bs, is (rmax, when RHS). it2 = 2/τ. Ends with a barrier.
-template <typename T, int NR, bool RHS>
-__device__ __forceinline__ void border_rows(Blk<T>& B, int xs, int ls, T it2, int bs, int is, T (&c)[NR], T& rmax) {
+template <typename T, int NR, bool RHS, bool X2>
+__device__ __forceinline__ void border_rows(Blk<T, X2>& B, int xs, int ls, T it2, int bs, int is, T (&c)[NR], T& rmax) {
     const int n = B.n, m = B.m, p = B.p, N = B.N, V = B.V;
     T mx[1] = {T(0)};
 #pragma unroll
@@ -1444,8 +1551,8 @@ __device__ __forceinline__ void border_rows(Blk<T>& B, int xs, int ls, T it2, in
 // x += c, or x −= c when SUB, for the bordered correction c = (S_E0, S_CL0) + dc·(S_X0, S_L0)
 // (a reduced-solve correction completed by d₂) of the direction in slots xs/ls. Ends with a
 // barrier.
-template <typename T, bool SUB>
-__device__ __forceinline__ void apply_correction(Blk<T>& B, int xs, int ls, T dc) {
+template <typename T, bool SUB, bool X2>
+__device__ __forceinline__ void apply_correction(Blk<T, X2>& B, int xs, int ls, T dc) {
     const int p = B.p, N = B.N, V = B.V;
     for (int i = threadIdx.x; i < V; i += NT) {
         if (i < N) {
@@ -1479,8 +1586,8 @@ __device__ __forceinline__ void apply_correction(Blk<T>& B, int xs, int ls, T dc
 // rounding (≈ ε_mach·‖Qξ‖) enters den multiplied by u, small where den is; the solve error
 // that den0 − c₀ lost its digits to does not enter. Returns den; rmax as `border_rows`. Ends
 // with a barrier.
-template <typename T>
-__device__ __forceinline__ T border_rows_den(Blk<T>& B, T tau, T kap, T it2, T (&c)[2], T& rmax) {
+template <typename T, bool X2>
+__device__ __forceinline__ T border_rows_den(Blk<T, X2>& B, T tau, T kap, T it2, T (&c)[2], T& rmax) {
     const int n = B.n, m = B.m, p = B.p, N = B.N, V = B.V;
     const T it = T(1) / tau;
     const T eps = (T)B.P->static_reg * B.boost;
@@ -1529,8 +1636,8 @@ __device__ __forceinline__ T border_rows_den(Blk<T>& B, T tau, T kap, T it2, T (
 // that made the residual worse is taken back; stop below a 5× gain; the first correction
 // final within `refine_unverified`·tol), not `kkt_solve`'s. Scratch: slots
 // S_F0, S_FI0, S_GZ0, S_GL0, S_E0, S_CL0, S_T0. Returns Δτ. Ends with a barrier.
-template <typename T, bool KX>
-__device__ __forceinline__ T bordered_solve(Blk<T>& B, int bs, int is, int xs, int ls, T rt, T den0, T den,
+template <typename T, bool KX, bool X2>
+__device__ __forceinline__ T bordered_solve(Blk<T, X2>& B, int bs, int is, int xs, int ls, T rt, T den0, T den,
                                             T it2, T c, T rmax, int max_it) {
     const int n = B.n, p = B.p, N = B.N, V = B.V;
     const T* w = B.v(S_W);
@@ -1549,10 +1656,10 @@ __device__ __forceinline__ T bordered_solve(Blk<T>& B, int bs, int is, int xs, i
         const long long tr0 = prof_clock();
         // KX: the first residual's K·x as K·x₁ + Δτ·K·d₂ from S_F1 and S_F0.
         const bool fresh = !KX || it > 0;
-        if (fresh) k0_mul<T, 1>(B.v(S_F0), B.K, B.ld, B.v(S_D0), B.v(xs), N, V);
-        if (p > 0) gemv_n<T, 1>(B.v(S_GZ0), B.G, n, B.v(xs), p, n, V);
+        if (fresh) k0_mul<T, 1, X2>(B.v(S_F0), B.K, B.ld, B.v(S_D0), B.v(xs), N, V);
+        if (p > 0) gemv_n<T, 1, X2>(B.v(S_GZ0), B.G, n, B.v(xs), p, n, V);
         __syncthreads();
-        if (p > 0) gemv_t<T, 1>(B.v(S_GL0), B.G, n, B.v(ls), p, n, V, B.scr, false);
+        if (p > 0) gemv_t<T, 1, X2>(B.v(S_GL0), B.G, n, B.v(ls), p, n, V, B.scr, false);
         T s0[1] = {T(0)}, mx[1] = {T(0)};
         for (int i = threadIdx.x; i < V; i += NT) {
             const T* x = B.v(xs);
@@ -1613,8 +1720,8 @@ __device__ __forceinline__ T bordered_solve(Blk<T>& B, int bs, int is, int xs, i
 
 // Shifts v (length p) into the interior (ALGORITHM "Start"): with
 // target = max(1, 0.1·Σmax(vᵢ, 0)/p), v += target − min(v) when min(v) < target.
-template <typename T>
-__device__ void shift_interior(Blk<T>& B, T* v) {
+template <typename T, bool X2>
+__device__ void shift_interior(Blk<T, X2>& B, T* v) {
     const int p = B.p;
     T s0[1] = {T(0)}, mx[1] = {-big<T>()};
     for (int k = threadIdx.x; k < p; k += NT) {
@@ -1632,8 +1739,8 @@ __device__ void shift_interior(Blk<T>& B, T* v) {
 }
 
 // Max step α ∈ (0, ∞) keeping s + αΔs, λ + αΔλ, τ + αΔτ, κ + αΔκ ≥ 0 (block-reduced).
-template <typename T>
-__device__ T step_to_boundary(Blk<T>& B, const T* ds, const T* dl, T tau, T dtau, T kap, T dkap) {
+template <typename T, bool X2>
+__device__ T step_to_boundary(Blk<T, X2>& B, const T* ds, const T* dl, T tau, T dtau, T kap, T dkap) {
     T ratio = T(0);
     const T* s = B.v(S_S);
     const T* l = B.v(S_LAM);
@@ -1653,10 +1760,13 @@ __device__ T step_to_boundary(Blk<T>& B, const T* ds, const T* dl, T tau, T dtau
 // The block's view of example `e` and its shared memory (the layout `forward_smem` in
 // mod.rs sizes): K (N×ld), G (p×n, if it fits), the panel scratch, the vector slots, the
 // reduction and product scratch. Loads G into shared memory.
-template <typename T>
-__device__ __forceinline__ void setup(Blk<T>& B, const Layout& L, const Params& P, const T* data, int e) {
+template <typename T, bool X2>
+__device__ __forceinline__ void setup(Blk<T, X2>& B, const Layout& L, const Params& P, const T* data, int e,
+                                      T* gvec) {
+    static_assert(!X2 || sizeof(T) == 8, "the two-block layout is the f64 kernel's");
     T* smem = reinterpret_cast<T*>(smem_raw);
-    B.gsm = L.g_smem != 0;
+    B.gsm = !X2 && L.g_smem != 0;
+    B.gvec = gvec;
     B.P = &P;
     B.nref = 0;
     B.boost = T(1);
@@ -1672,20 +1782,20 @@ __device__ __forceinline__ void setup(Blk<T>& B, const Layout& L, const Params& 
     B.K = smem;
     T* cur = smem + N * B.ld;
     B.goff = (int)(cur - smem);
-    if (L.g_smem) {
+    if (B.gsm) {
         B.G = cur;
         cur += p * n;
     } else {
         B.G = Gg;
     }
     B.Pt = cur;
-    cur += NB * N;
+    if (!X2) cur += NB * N;
     B.vec = cur;
-    cur += NVEC * V;
+    cur += (X2 ? NVEC - X2_NGLOBAL : NVEC) * V;
     B.red = cur;
     cur += NW * 32;
     B.scr = cur;  // 4·2·max(n, p) for gemv_t
-    if (L.g_smem)
+    if (B.gsm)
         for (int i = threadIdx.x; i < p * n; i += NT) (const_cast<T*>(B.G))[i] = Gg[i];
     __syncthreads();
 }
@@ -1700,9 +1810,9 @@ __device__ __forceinline__ void setup(Blk<T>& B, const Layout& L, const Params& 
         t_last = t_;                                   \
     } while (0)
 
-template <typename T>
+template <typename T, bool X2>
 __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T* data, T* out, int* ist, T* fac,
-                      unsigned long long* prof) {
+                      unsigned long long* prof, T* gvec) {
     long long ph[PROF_PHASES] = {0, 0, 0, 0, 0};
     long long t_last = prof_clock();
     // The block's cycles from its start to its statistics (any profiling mode): the start's
@@ -1712,8 +1822,8 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
     // its loads in flight: 5 % slower).
     const int e = blockIdx.x;
     if (prof != nullptr && threadIdx.x == 0) ist[2 * e + 1] = (int)(unsigned)clock64();
-    Blk<T> B;
-    setup(B, L, P, data, e);
+    Blk<T, X2> B;
+    setup(B, L, P, data, e, X2 ? gvec + (long long)e * X2_NGLOBAL * L.V : (T*)nullptr);
     const int n = B.n, m = B.m, p = B.p, N = B.N, V = B.V;
     // Load q, b, h, G; zero the iterate.
     for (int i = threadIdx.x; i < V; i += NT) {
@@ -1801,11 +1911,11 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
     const T frac = (T)P.max_step_fraction;
     for (;;) {
         // ---- 1. residuals.
-        k0_mul<T, 1>(B.v(S_QZ), B.K, B.ld, B.v(S_D0), B.v(S_Z), n, V);
-        if (p > 0) gemv_n<T, 1>(B.v(S_GZ), B.G, n, B.v(S_Z), p, n, V);
+        k0_mul<T, 1, X2>(B.v(S_QZ), B.K, B.ld, B.v(S_D0), B.v(S_Z), n, V);
+        if (p > 0) gemv_n<T, 1, X2>(B.v(S_GZ), B.G, n, B.v(S_Z), p, n, V);
         if (m > 0) gemv_n<T, 1>(B.v(S_AZ), B.A, n, B.v(S_Z), m, n, V);
         __syncthreads();
-        if (p > 0) gemv_t<T, 1>(B.v(S_DUAL), B.G, n, B.v(S_LAM), p, n, V, B.scr, false);
+        if (p > 0) gemv_t<T, 1, X2>(B.v(S_DUAL), B.G, n, B.v(S_LAM), p, n, V, B.scr, false);
         else for (int i = threadIdx.x; i < n; i += NT) B.v(S_DUAL)[i] = T(0);
         __syncthreads();
         if (m > 0) gemv_t<T, 1>(B.v(S_DUAL), B.A, n, B.v(S_NU), m, n, V, B.scr, true);
@@ -1934,9 +2044,9 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
             // K·d₂ and K·x₁ (S_F0, S_F1): den's product with Q, and the affine direction's
             // first residual (`bordered_solve`), which is not needed without refinement.
             if (refine_it > 0)
-                k0_mul<T, 2>(B.v(S_F0), B.K, B.ld, B.v(S_D0), B.v(S_X0), N, V);
+                k0_mul<T, 2, X2>(B.v(S_F0), B.K, B.ld, B.v(S_D0), B.v(S_X0), N, V);
             else
-                k0_mul<T, 1>(B.v(S_F0), B.K, B.ld, B.v(S_D0), B.v(S_X0), N, V);
+                k0_mul<T, 1, X2>(B.v(S_F0), B.K, B.ld, B.v(S_D0), B.v(S_X0), N, V);
             __syncthreads();
             den = border_rows_den(B, tau, kap, it2, c, rmax);
         } else {
@@ -2158,7 +2268,7 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
 // refinement on the full system (the reduced system alone loses all accuracy once W reaches
 // 1/ε at active constraints). adj per example: d_z (n) | d_ν (m) | d̃λ (p); zeros for
 // examples that did not solve.
-template <typename T>
+template <typename T, bool X2>
 __device__ __forceinline__ void backward(const Layout& L, const Params& P, const T* data, const int* ist,
                          const T* fac, const T* dl_dz, T* adj) {
     const int e = blockIdx.x;
@@ -2169,8 +2279,8 @@ __device__ __forceinline__ void backward(const Layout& L, const Params& P, const
         for (int i = threadIdx.x; i < n + m + p; i += NT) a[i] = T(0);
         return;
     }
-    Blk<T> B;
-    setup(B, L, P, data, e);
+    Blk<T, X2> B;
+    setup(B, L, P, data, e, (T*)nullptr);  // the backward pass uses no slot of `X2_GLOBAL`
     const int V = B.V, ld = B.ld;
     const T* f = fac + e * L.fac_stride;
     load_q(B);  // Q and Aᵀ into the upper triangle (the full-system products read them)
@@ -2200,12 +2310,25 @@ __device__ __forceinline__ void backward(const Layout& L, const Params& P, const
 extern "C" __global__ void __launch_bounds__(NT, 1)
 pdipm_f64(const Layout L, const Params P, const double* data, double* out, int* ist, double* fac,
           unsigned long long* prof) {
-    pdipm<double>(L, P, data, out, ist, fac, prof);
+    pdipm<double, false>(L, P, data, out, ist, fac, prof, nullptr);
 }
 extern "C" __global__ void __launch_bounds__(NT, 1)
 backward_f64(const Layout L, const Params P, const double* data, const int* ist, const double* fac,
              const double* dl_dz, double* adj) {
-    backward<double>(L, P, data, ist, fac, dl_dz, adj);
+    backward<double, false>(L, P, data, ist, fac, dl_dz, adj);
+}
+// The same kernels with two blocks per multiprocessor (large batches; mod.rs says when): at most
+// 128 registers per thread, and the two-block layout (`Blk<T, true>`: G and X2_NGLOBAL vector
+// slots in global memory, `gvec` holding batch × X2_NGLOBAL × V values). Same arithmetic.
+extern "C" __global__ void __launch_bounds__(NT, 2)
+pdipm2_f64(const Layout L, const Params P, const double* data, double* out, int* ist, double* fac,
+           unsigned long long* prof, double* gvec) {
+    pdipm<double, true>(L, P, data, out, ist, fac, prof, gvec);
+}
+extern "C" __global__ void __launch_bounds__(NT, 2)
+backward2_f64(const Layout L, const Params P, const double* data, const int* ist, const double* fac,
+              const double* dl_dz, double* adj) {
+    backward<double, true>(L, P, data, ist, fac, dl_dz, adj);
 }
 #endif
 #ifdef OPTNET_F32
@@ -2214,11 +2337,11 @@ backward_f64(const Layout L, const Params P, const double* data, const int* ist,
 extern "C" __global__ void __launch_bounds__(NT, NT <= 256 ? 2 : 1)
 pdipm_f32(const Layout L, const Params P, const float* data, float* out, int* ist, float* fac,
           unsigned long long* prof) {
-    pdipm<float>(L, P, data, out, ist, fac, prof);
+    pdipm<float, false>(L, P, data, out, ist, fac, prof, nullptr);
 }
 extern "C" __global__ void __launch_bounds__(NT, 1)
 backward_f32(const Layout L, const Params P, const float* data, const int* ist, const float* fac,
              const float* dl_dz, float* adj) {
-    backward<float>(L, P, data, ist, fac, dl_dz, adj);
+    backward<float, false>(L, P, data, ist, fac, dl_dz, adj);
 }
 #endif
