@@ -164,16 +164,21 @@ __device__ __forceinline__ void store_pair(T* y, int V, int i0, int i1, bool two
 
 // Lane l of a warp stores value rs_index<RW·NR>(l) of the rows i0 + q·NW, q < RW (values
 // ordered row by row, NR each), from the lane of lowest index holding it; rows ≥ rows are
-// not stored.
-template <typename T, int NR, int RW>
-__device__ __forceinline__ void store_rows(T* y, int V, int i0, int rows, double s) {
+// not stored. EP: stores wv[row]·((T)s − rin_r[row]) instead of s (the reduced solve's
+// x_λ = W∘(G x_z − r_in), the same operations as a later pass over y).
+template <typename T, int NR, int RW, bool EP = false>
+__device__ __forceinline__ void store_rows(T* y, int V, int i0, int rows, double s, const T* wv = nullptr,
+                                           const T* rin = nullptr) {
     constexpr int KV = RW * NR;
     const int l = threadIdx.x & 31;
     if ((l & (32 / KV - 1)) == 0) {
         const int idx = rs_index<KV>(l);
         const int q = idx / NR, r = idx - q * NR;
         const int row = i0 + q * NW;
-        if (row < rows) y[r * V + row] = (T)s;
+        if (row < rows) {
+            if constexpr (EP) y[r * V + row] = wv[row] * ((T)s - rin[r * V + row]);
+            else y[r * V + row] = (T)s;
+        }
     }
 }
 
@@ -294,13 +299,18 @@ __device__ __forceinline__ void syrk_dmma(double* C, int ldc, const double* U, i
 
 // ---------------------------------------------------------------- matrix-vector products
 
-// f64 `gemv_n` and `k0_mul` (session 10, notes/gpu_s10_lat.md): RW = 4 rows (i0 + q·NW) per
-// warp and pass instead of two, 4 passes instead of 7 at 100 rows (the passes are dependent
-// chains: loads, FMAs, the butterfly). Each row's sum is the same as with two rows per pass
-// (the same lanes' partial sums in the same order, and `reduce_scatter` sums every value over
-// the same butterfly whatever the number of values): bit-identical; −5 % cycles per QP.
-template <typename T, int NR, int RW>
-__device__ __forceinline__ void gemv_n_rows(T* y, const T* M, int ldm, const T* x, int rows, int cols, int V) {
+// f64 `gemv_n` and `k0_mul`: RW rows (i0 + q·NW) per warp and pass instead of two, with
+// RW·NR = 8 values in the butterfly: RW = 8 for one right-hand side (2 passes at 100 rows),
+// 4 for two (4 passes; RW = 8 there put the 16 accumulators in local memory: +2 % cycles).
+// The passes are dependent chains (loads, FMAs, the butterfly). Each row's sum is the same as
+// with two rows per pass (the same lanes' partial sums in the same order, and
+// `reduce_scatter` sums every value over the same butterfly whatever the number of values):
+// bit-identical. RW = 4 for all NR: −5 % cycles per QP (session 10, notes/gpu_s10_lat.md);
+// RW = 8/NR: −1.2 to −1.9 % more (notes/gpu_s10_lat2.md). EP: the x_λ epilogue of
+// `store_rows` (wv, rin).
+template <typename T, int NR, int RW, bool EP = false>
+__device__ __forceinline__ void gemv_n_rows(T* y, const T* M, int ldm, const T* x, int rows, int cols, int V,
+                                            const T* wv = nullptr, const T* rin = nullptr) {
     const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
     for (int i0 = w; i0 < rows; i0 += RW * NW) {
         double a[RW][NR];
@@ -334,19 +344,19 @@ __device__ __forceinline__ void gemv_n_rows(T* y, const T* M, int ldm, const T* 
         for (int q = 0; q < RW; q++)
 #pragma unroll
             for (int r = 0; r < NR; r++) v[q * NR + r] = a[q][r];
-        store_rows<T, NR, RW>(y, V, i0, rows, reduce_scatter<RW * NR>(v));
+        store_rows<T, NR, RW, EP>(y, V, i0, rows, reduce_scatter<RW * NR>(v), wv, rin);
     }
 }
 
 // y_r[i] = Σ_j M[i·ldm + j] x_r[j] for i < rows, r < NR (vectors r at stride V). A warp
 // per row, two rows per pass for independent work; sums in double. f64 in shared memory:
-// `gemv_n_rows`, four. GL (M in global memory, the two-block kernel's G): each lane loads its
+// `gemv_n_rows`, 8/NR. GL (M in global memory, the two-block kernel's G): each lane loads its
 // entries of both rows (cols ≤ 256) before the sums, so that a row pair waits for one round
 // trip to L2, not one per 64 columns; the same sums in the same order.
 template <typename T, int NR, bool GL = false>
 __device__ __forceinline__ void gemv_n(T* y, const T* M, int ldm, const T* x, int rows, int cols, int V) {
     if constexpr (sizeof(T) == 8 && !GL) {
-        gemv_n_rows<T, NR, 4>(y, M, ldm, x, rows, cols, V);
+        gemv_n_rows<T, NR, 8 / NR>(y, M, ldm, x, rows, cols, V);
         return;
     }
     const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
@@ -412,13 +422,15 @@ __device__ __forceinline__ void gemv_n(T* y, const T* M, int ldm, const T* x, in
 }
 
 // y_r[j] = Σ_i M[i·ldm + j] x_r[i] for j < cols (Mᵀx). Threads split the rows in P groups
-// and combine through `scratch` (P·NR·cols values); ends with a barrier.
+// and combine through `scratch` (P·NR·cols values); ends with a barrier. Returns 1, or with
+// `defer` (NR = 1, accumulate = false) P, and for P > 1 leaves the combination of the
+// partial sums to the reader (`gemv_t_entry`): one pass and one barrier fewer.
 // GL (M in global memory, the two-block kernel's G): sixteen rows' loads issued before their
 // sums (the same sums in the same order), so that a thread waits for one round trip to L2
 // per sixteen rows, not per four.
 template <typename T, int NR, bool GL = false>
-__device__ __forceinline__ void gemv_t(T* y, const T* M, int ldm, const T* x, int rows, int cols, int V,
-                       T* scratch, bool accumulate) {
+__device__ __forceinline__ int gemv_t(T* y, const T* M, int ldm, const T* x, int rows, int cols, int V,
+                       T* scratch, bool accumulate, bool defer = false) {
     // P row groups (1 … 4), so that P·cols threads work; no integer division.
     const int P = 4 * cols <= NT ? 4 : 3 * cols <= NT ? 3 : 2 * cols <= NT ? 2 : 1;
     const int chunk = P == 1 ? rows : P == 2 ? (rows + 1) >> 1 : P == 3 ? (rows + 2) / 3 : (rows + 3) >> 2;
@@ -476,6 +488,7 @@ __device__ __forceinline__ void gemv_t(T* y, const T* M, int ldm, const T* x, in
         }
     }
     __syncthreads();
+    if (P > 1 && defer) return P;
     if (P > 1) {
         for (int t = threadIdx.x; t < NR * cols; t += NT) {
             int r = 0, j = t;
@@ -489,6 +502,17 @@ __device__ __forceinline__ void gemv_t(T* y, const T* M, int ldm, const T* x, in
         }
         __syncthreads();
     }
+    return 1;
+}
+
+// Entry j of a deferred `gemv_t` (NR = 1, accumulate = false): y[j] when it combined (P = 1),
+// else the sum of its P partial sums in `scratch`, in the order of its combine pass.
+template <typename T>
+__device__ __forceinline__ T gemv_t_entry(const T* y, const T* scratch, int P, int cols, int j) {
+    if (P == 1) return y[j];
+    T a = T(0);
+    for (int g = 0; g < P; g++) a += scratch[g * cols + j];
+    return a;
 }
 
 // `k0_mul` with RW rows per warp and pass (f64; see `gemv_n_rows`).
@@ -539,7 +563,7 @@ __device__ __forceinline__ void k0_mul_rows(T* y, const T* K, int ld, const T* d
 template <typename T, int NR, bool X2 = false>
 __device__ __forceinline__ void k0_mul(T* y, const T* K, int ld, const T* d0, const T* x, int N, int V) {
     if constexpr (sizeof(T) == 8 && !X2) {
-        k0_mul_rows<T, NR, 4>(y, K, ld, d0, x, N, V);
+        k0_mul_rows<T, NR, 8 / NR>(y, K, ld, d0, x, N, V);
         return;
     }
     const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
@@ -1412,7 +1436,12 @@ __device__ __forceinline__ void reduced_solve(Blk<T, X2>& B, int bs, int is, int
     }
     t0 = prof_clock();
     B.sub[1] += t0 - t1;
-    if (p > 0) {
+    if (sizeof(T) == 8 && !X2 && p > 0) {
+        // x_λ = W∘(G x_z − r_in) stored by the product (its `store_rows` epilogue): one pass
+        // and one barrier fewer, the same operations.
+        gemv_n_rows<T, NR, 8 / NR, true>(B.v(ls), B.G, n, B.v(xs), p, n, V, w, B.v(is));
+        __syncthreads();
+    } else if (p > 0) {
         gemv_n<T, NR, X2>(B.v(ls), B.G, n, B.v(xs), p, n, V);
         __syncthreads();
         for (int k = threadIdx.x; k < p; k += NT) {
@@ -1659,14 +1688,16 @@ __device__ __forceinline__ T bordered_solve(Blk<T, X2>& B, int bs, int is, int x
         if (fresh) k0_mul<T, 1, X2>(B.v(S_F0), B.K, B.ld, B.v(S_D0), B.v(xs), N, V);
         if (p > 0) gemv_n<T, 1, X2>(B.v(S_GZ0), B.G, n, B.v(xs), p, n, V);
         __syncthreads();
-        if (p > 0) gemv_t<T, 1, X2>(B.v(S_GL0), B.G, n, B.v(ls), p, n, V, B.scr, false);
+        // Gᵀλ deferred (one-block kernel): combined from its partial sums where the loop below
+        // reads it.
+        const int gP = p > 0 ? gemv_t<T, 1, X2>(B.v(S_GL0), B.G, n, B.v(ls), p, n, V, B.scr, false, !X2) : 1;
         T s0[1] = {T(0)}, mx[1] = {T(0)};
         for (int i = threadIdx.x; i < V; i += NT) {
             const T* x = B.v(xs);
             if (i < N) {
                 T e = B.v(bs)[i] - (fresh ? B.v(S_F0)[i] : B.v(S_F1)[i] + dtau * B.v(S_F0)[i]);
                 if (i < n) {
-                    if (p > 0) e -= B.v(S_GL0)[i];
+                    if (p > 0) e -= gemv_t_entry<T>(B.v(S_GL0), B.scr, gP, n, i);
                     e -= dtau * B.v(S_Q)[i];
                     s0[0] += (B.v(S_Q)[i] + it2 * B.v(S_QZ)[i]) * x[i];
                 } else {
@@ -1915,9 +1946,20 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
         if (p > 0) gemv_n<T, 1, X2>(B.v(S_GZ), B.G, n, B.v(S_Z), p, n, V);
         if (m > 0) gemv_n<T, 1>(B.v(S_AZ), B.A, n, B.v(S_Z), m, n, V);
         __syncthreads();
-        if (p > 0) gemv_t<T, 1, X2>(B.v(S_DUAL), B.G, n, B.v(S_LAM), p, n, V, B.scr, false);
-        else for (int i = threadIdx.x; i < n; i += NT) B.v(S_DUAL)[i] = T(0);
-        __syncthreads();
+        if constexpr (sizeof(T) == 8 && !X2) {
+            // `gemv_t` ends with a barrier: no second one (the f32 kernel and the two-block
+            // kernel are kept as they were).
+            if (p > 0) {
+                gemv_t<T, 1>(B.v(S_DUAL), B.G, n, B.v(S_LAM), p, n, V, B.scr, false);
+            } else {
+                for (int i = threadIdx.x; i < n; i += NT) B.v(S_DUAL)[i] = T(0);
+                __syncthreads();
+            }
+        } else {
+            if (p > 0) gemv_t<T, 1, X2>(B.v(S_DUAL), B.G, n, B.v(S_LAM), p, n, V, B.scr, false);
+            else for (int i = threadIdx.x; i < n; i += NT) B.v(S_DUAL)[i] = T(0);
+            __syncthreads();
+        }
         if (m > 0) gemv_t<T, 1>(B.v(S_DUAL), B.A, n, B.v(S_NU), m, n, V, B.scr, true);
         // Sums: qᵀz, bᵀν, hᵀλ, zᵀQz, sᵀλ, non-finite probe.
         // Maxes: ‖z‖, ‖s‖, ‖(ν,λ)‖, ‖r_eq‖, ‖r_in‖, ‖rx‖, ‖Aᵀν+Gᵀλ‖, ‖Qz‖, ‖(Az, Gz+s)‖.
