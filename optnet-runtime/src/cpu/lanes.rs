@@ -1172,7 +1172,9 @@ fn newton_step<T: Real>(
         step,
     );
     finish_direction(ds, dkappa, step);
-    let alpha = map1(&step_to_boundary(step), |a| tols.step_fraction * a);
+    let alpha = map2(&step_to_boundary(step), &alpha_aff, |a, aa| {
+        tols.fraction(aa) * a
+    });
     let mut fin = [true; W];
     for l in 0..W {
         fin[l] = alpha[l].is_finite() && step.tau[l].is_finite() && step.kappa[l].is_finite();

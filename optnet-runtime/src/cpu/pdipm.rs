@@ -36,6 +36,8 @@ pub(crate) struct Tols<T> {
     pub reduced_gap: T,
     pub reduced_feas: T,
     pub step_fraction: T,
+    /// `Settings::centered_step_fraction`, taken where α_aff ≥ `Settings::CENTERED_AFFINE_STEP`.
+    pub centered_step_fraction: T,
     pub min_step: T,
     pub kkt: KktParams<T>,
     /// Steps 5 and 7 refine their directions where κ/τ exceeds this
@@ -46,6 +48,16 @@ pub(crate) struct Tols<T> {
 
 impl<T: Real> Tols<T> {
     /// Whether steps 5 and 7 refine their directions at an iterate with these τ, κ.
+    /// The fraction of the step to the boundary that step 8 takes after an affine step
+    /// `alpha_aff` (`Settings::centered_step_fraction` from `Settings::CENTERED_AFFINE_STEP`).
+    pub(crate) fn fraction(&self, alpha_aff: T) -> T {
+        if alpha_aff >= T::of(Settings::CENTERED_AFFINE_STEP) {
+            self.centered_step_fraction
+        } else {
+            self.step_fraction
+        }
+    }
+
     pub(crate) fn refines(&self, tau: T, kappa: T) -> bool {
         self.refine_kt <= T::zero() || kappa > self.refine_kt * tau
     }
@@ -66,6 +78,7 @@ impl<T: Real> Tols<T> {
             reduced_gap: T::of(s.reduced_tol_gap),
             reduced_feas: T::of(s.reduced_tol_feas),
             step_fraction: T::of(s.max_step_fraction),
+            centered_step_fraction: T::of(s.centered_step_fraction),
             min_step: T::of(s.min_step_length),
             kkt: KktParams {
                 static_reg: T::of(s.static_regularization),
@@ -1007,7 +1020,7 @@ fn newton_step<T: Real>(
     }
     let dkappa = tau * kappa + aff.tau * aff.kappa - sigma * mu;
     direction(T::one() - sigma, ds, dkappa, step);
-    let alpha = tols.step_fraction * step_to_boundary(step);
+    let alpha = tols.fraction(alpha_aff) * step_to_boundary(step);
     let finite = |d: &Dir<T>| {
         d.tau.is_finite()
             && d.kappa.is_finite()

@@ -206,6 +206,9 @@ struct Params {
     /// Steps 5 and 7 refine their directions where κ/τ exceeds this
     /// ([`Settings::refinement_kt_ratio`]; 0 in the f32 kernel, which always refines).
     refine_kt: f64,
+    /// `Settings::centered_step_fraction`, from α_aff ≥ `Settings::CENTERED_AFFINE_STEP`.
+    centered_step_fraction: f64,
+    centered_affine_step: f64,
     max_iter: i32,
     refine_max_iter: i32,
 }
@@ -229,6 +232,8 @@ impl Params {
             reduced_tol_gap: s.reduced_tol_gap,
             reduced_tol_feas: s.reduced_tol_feas,
             max_step_fraction: s.max_step_fraction,
+            centered_step_fraction: s.centered_step_fraction,
+            centered_affine_step: Settings::CENTERED_AFFINE_STEP,
             min_step_length: s.min_step_length,
             static_reg: s.static_regularization,
             dyn_eps: s.dynamic_regularization_eps,

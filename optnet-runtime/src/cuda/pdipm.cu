@@ -48,6 +48,7 @@ struct Params {
     double reduced_tol_gap, reduced_tol_feas, max_step_fraction, min_step_length;
     double static_reg, dyn_eps, dyn_delta, refine_abstol, refine_reltol, refine_unverified;
     double refine_kt;  // steps 5 and 7 refine where κ/τ exceeds this (`Settings::refinement_kt_ratio`)
+    double centered_step_fraction, centered_affine_step;  // step 8's fraction from α_aff ≥ the latter
     int max_iter, refine_max_iter;
 };
 
@@ -1939,7 +1940,8 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
     bool have_b = false;
     T tau_b = T(1), kap_b = T(1), rp_b = T(0), rd_b = T(0), gap_b = T(0);
     T res_p = T(0), res_d = T(0), gap_abs = T(0), gap_rel = T(0), kt = T(0);
-    const T frac = (T)P.max_step_fraction;
+    const T frac = (T)P.max_step_fraction, frac_c = (T)P.centered_step_fraction;
+    const T aff_c = (T)P.centered_affine_step;
     for (;;) {
         // ---- 1. residuals.
         k0_mul<T, 1, X2>(B.v(S_QZ), B.K, B.ld, B.v(S_D0), B.v(S_Z), n, V);
@@ -2200,7 +2202,7 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
             }
         }
         // ---- 8. step.
-        const T alpha = frac * tmin(T(1), step_to_boundary(B, B.v(S_T0), B.v(S_L1), tau, dtau, kap, dkap));
+        const T alpha = (a_aff >= aff_c ? frac_c : frac) * tmin(T(1), step_to_boundary(B, B.v(S_T0), B.v(S_L1), tau, dtau, kap, dkap));
         for (int i = threadIdx.x; i < V; i += NT) {
             if (i < n) B.v(S_Z)[i] += alpha * B.v(S_X1)[i];
             if (i < m) B.v(S_NU)[i] += alpha * B.v(S_X1)[n + i];

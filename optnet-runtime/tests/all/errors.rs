@@ -146,6 +146,16 @@ fn bad_settings_are_rejected() {
     );
     let e = Solver::cpu()
         .with_settings(Settings {
+            centered_step_fraction: 1.0,
+            ..Settings::default()
+        })
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "invalid setting `centered_step_fraction`: must lie in (0, 1), got 1"
+    );
+    let e = Solver::cpu()
+        .with_settings(Settings {
             tol_feas: f64::NAN,
             ..Settings::default()
         })
