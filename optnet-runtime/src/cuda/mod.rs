@@ -74,9 +74,11 @@
 //! (NaN, too short steps, iteration limit) after an iterate met the reduced tolerances returns
 //! that iterate as `AlmostSolved`.
 //!
-//! Speed (H200, n = p = 100, f64): about 2.86 M cycles per QP (11 iterations; 6.4 M before
-//! session 4, 4.1 M before session 6, 3.6 M before session 7, 3.1 M before session 9;
-//! `notes/gpu_s4.md`, `notes/gpu_s6.md`, `notes/gpu_s7.md`, `notes/gpu_s9_factor.md`), a block's run being bound by instruction issue and
+//! Speed (H200, n = p = 100, f64): about 2.5–2.6 M cycles per QP in the one-block kernel
+//! (10.5 iterations; 6.4 M before session 4, 4.1 M before session 6, 3.6 M before session 7,
+//! 3.1 M before session 9, 2.86 M before session 10; `notes/gpu_s4.md`, `notes/gpu_s6.md`,
+//! `notes/gpu_s7.md`, `notes/gpu_s9_factor.md`, `notes/gpu_s10_lat.md`,
+//! `notes/gpu_s10_lat2.md`), a block's run being bound by instruction issue and
 //! latency (one 8-warp block per SM, short dependent chains), not by arithmetic or memory. The
 //! triangular solve is a called function whose registers are what the caller leaves free:
 //! values kept live across the iteration (the profiling build's timers, hoisted addresses of
