@@ -261,6 +261,16 @@ impl Settings {
                 })
             }
         }
+        fn open_unit(name: &'static str, v: f64) -> Result<(), Error> {
+            if v > 0.0 && v < 1.0 {
+                Ok(())
+            } else {
+                Err(Error::Settings {
+                    name,
+                    reason: format!("must lie in (0, 1), got {v}"),
+                })
+            }
+        }
         if self.max_iter == 0 {
             return Err(Error::Settings {
                 name: "max_iter",
@@ -275,18 +285,8 @@ impl Settings {
         positive("tol_ktratio", self.tol_ktratio)?;
         positive("reduced_tol_gap", self.reduced_tol_gap)?;
         positive("reduced_tol_feas", self.reduced_tol_feas)?;
-        if !(self.max_step_fraction > 0.0 && self.max_step_fraction < 1.0) {
-            return Err(Error::Settings {
-                name: "max_step_fraction",
-                reason: format!("must lie in (0, 1), got {}", self.max_step_fraction),
-            });
-        }
-        if !(self.centered_step_fraction > 0.0 && self.centered_step_fraction < 1.0) {
-            return Err(Error::Settings {
-                name: "centered_step_fraction",
-                reason: format!("must lie in (0, 1), got {}", self.centered_step_fraction),
-            });
-        }
+        open_unit("max_step_fraction", self.max_step_fraction)?;
+        open_unit("centered_step_fraction", self.centered_step_fraction)?;
         positive("min_step_length", self.min_step_length)?;
         non_negative("static_regularization", self.static_regularization)?;
         positive(
