@@ -29,6 +29,7 @@ use super::pdipm::{
     self, conclude, decide, measure, pick_denominator, regularized, Info, Outcome, Point, Tols,
     MAX_BOOSTS,
 };
+use super::polish::{Polisher, Schedule};
 use super::problem::Local;
 use crate::{Real, Status};
 
@@ -696,6 +697,8 @@ struct Lanes<T> {
     boost: V<T>,
     normq: V<T>,
     normb: V<T>,
+    /// When each lane's example tries polishing.
+    schedule: [Schedule; W],
 }
 
 /// Solves a stream of examples of equal sizes, [`W`] at a time in lockstep: whenever a
@@ -743,7 +746,9 @@ pub(crate) fn solve_stream<T: Real>(
         boost: splat(T::one()),
         normq: splat(T::zero()),
         normb: splat(T::zero()),
+        schedule: [Schedule::new(tols.polish); W],
     };
+    let mut polisher: Option<Polisher<T>> = None;
     let mut it = Dir::zeros(n, m, p);
     it.lam.fill(splat(T::one()));
     it.s.fill(splat(T::one()));
@@ -775,6 +780,7 @@ pub(crate) fn solve_stream<T: Real>(
             ln.has_last[l] = false;
             ln.boosts[l] = 0;
             ln.boost[l] = T::one();
+            ln.schedule[l] = Schedule::new(tols.polish);
             wk.fac.boost(l, T::one());
             locals[l] = Some(lp);
         }
@@ -866,6 +872,10 @@ pub(crate) fn solve_stream<T: Real>(
                 Some(Status::NumericalError)
             } else if let Some(st) = decide(&info, tols) {
                 Some(st)
+            } else if ln.schedule[l].due(&info)
+                && polish_lane(&mut polisher, lp, &mut it, l, &mut ln, tols)
+            {
+                Some(Status::Solved)
             } else {
                 last.copy_lane(&it, l);
                 ln.has_last[l] = true;
@@ -979,6 +989,41 @@ pub(crate) fn solve_stream<T: Real>(
 
 /// Ends lane `l`'s example: its outcome goes to the results and the lane becomes idle (its
 /// example stays in `locals`, whose buffers the lane's next example refills).
+/// Polishes lane `l`'s example on its own (notes/ALGORITHM.md §4b, [`Polisher`]) and, if
+/// the polished point passes the termination test, makes it the lane's iterate (τ = 1,
+/// κ = 0) with its measures. Returns whether it did.
+fn polish_lane<T: Real>(
+    polisher: &mut Option<Polisher<T>>,
+    lp: &Local<T>,
+    it: &mut Dir<T>,
+    l: usize,
+    ln: &mut Lanes<T>,
+    tols: &Tols<T>,
+) -> bool {
+    let pol = polisher.get_or_insert_with(|| Polisher::new(lp.n, lp.m, lp.p, tols.kkt));
+    let (lam, s) = (lane(&it.lam, l), lane(&it.s, l));
+    let Some(pt) = pol.polish(lp, &lam, &s, ln.normq[l], ln.normb[l]) else {
+        return false;
+    };
+    if decide(&pt.info, tols) != Some(Status::Solved) {
+        return false;
+    }
+    for (v, x) in [
+        (&mut it.z, &pt.z),
+        (&mut it.nu, &pt.nu),
+        (&mut it.lam, &pt.lam),
+        (&mut it.s, &pt.s),
+    ] {
+        for (e, &y) in v.iter_mut().zip(x) {
+            e[l] = y;
+        }
+    }
+    it.tau[l] = T::one();
+    it.kappa[l] = T::zero();
+    ln.infos[l] = pt.info;
+    true
+}
+
 fn retire<T: Real>(
     ln: &mut Lanes<T>,
     locals: &[Option<Local<T>>],

@@ -19,6 +19,7 @@ mod kkt;
 mod lane_kernels;
 mod lanes;
 mod pdipm;
+mod polish;
 mod problem;
 pub(crate) mod psd;
 
@@ -260,7 +261,7 @@ pub(crate) fn adjoints<T: Real>(
             let w: Vec<f64> = (0..p)
                 .map(|k| {
                     let (lam, s) = (sol.lam[[i, k]].to64(), sol.s[[i, k]].to64());
-                    sc.c * lam / (e_in[k] * e_in[k] * s)
+                    polish::solution_weight(sc.c * lam, e_in[k] * e_in[k] * s)
                 })
                 .collect();
             let rhs_x: Vec<f64> = (0..n).map(|j| -sc.d[j] * dl_dz[[i, j]].to64()).collect();

@@ -20,6 +20,7 @@
 use super::dense::{dot, gemv, gemv_tn};
 use super::equilibrate::Scaling;
 use super::kkt::{inf_norm, Kkt, KktParams, Ldl};
+use super::polish::{solution_weight, Polisher, Schedule};
 use super::problem::Local;
 use crate::{Real, Settings, Status};
 
@@ -43,6 +44,8 @@ pub(crate) struct Tols<T> {
     /// Steps 5 and 7 refine their directions where κ/τ exceeds this
     /// ([`Settings::refinement_kt_ratio`]).
     pub refine_kt: T,
+    /// `Settings::polish`.
+    pub polish: bool,
     pub verbose: bool,
 }
 
@@ -90,6 +93,7 @@ impl<T: Real> Tols<T> {
                 refine_unverified: T::of(UNVERIFIED_CORRECTION),
             },
             refine_kt: T::of(Settings::refinement_kt_ratio(data_single)),
+            polish: s.polish,
             verbose: s.verbose,
         }
     }
@@ -661,6 +665,8 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
     let mut prev_info = Info::<T>::default();
     let status;
     let mut iters = 0u32;
+    let mut schedule = Schedule::new(tols.polish);
+    let mut polisher: Option<Polisher<T>> = None;
     // Regularization safeguard (see `MAX_BOOSTS`).
     let (mut boosts, mut boost) = (0u32, T::one());
     loop {
@@ -761,6 +767,35 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
             }
         }
         prev_info = info;
+        // Polishing (notes/ALGORITHM.md §4b): the exact solution on the guessed active set,
+        // taken if it passes the termination test.
+        if schedule.due(&info) {
+            let pol = polisher.get_or_insert_with(|| Polisher::new(n, m, p, tols.kkt));
+            if let Some(pt) = pol.polish(lp, &lam, &s, normq, normb) {
+                let st = decide(&pt.info, tols);
+                if tols.verbose {
+                    eprintln!(
+                        "polish    pres {:9.2e}  dres {:9.2e}  gap {:9.2e}  rel {:9.2e}  {}",
+                        pt.info.res_primal.to64(),
+                        pt.info.res_dual.to64(),
+                        pt.info.gap_abs.to64(),
+                        pt.info.gap_rel.to64(),
+                        if st == Some(Status::Solved) {
+                            "taken"
+                        } else {
+                            "not taken"
+                        }
+                    );
+                }
+                if st == Some(Status::Solved) {
+                    (z, nu, lam, s) = (pt.z, pt.nu, pt.lam, pt.s);
+                    (tau, kappa) = (T::one(), T::zero());
+                    info = pt.info;
+                    status = Status::Solved;
+                    break;
+                }
+            }
+        }
         if iters >= tols.max_iter {
             status = Status::MaxIterations;
             break;
@@ -873,7 +908,7 @@ pub(crate) fn conclude<T: Real>(
     // (one step behind; W's largest entries grow tenfold per step): it forms and factors K
     // itself, only if it is called.
     let factors = status.is_solved().then(|| {
-        let w = (0..p).map(|i| lam[i] / s[i]).collect();
+        let w = (0..p).map(|i| solution_weight(lam[i], s[i])).collect();
         (params, sc.clone(), w)
     });
     Outcome {

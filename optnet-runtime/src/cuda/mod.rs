@@ -211,6 +211,9 @@ struct Params {
     /// `Settings::centered_step_fraction`, from α_aff ≥ `Settings::CENTERED_AFFINE_STEP`.
     centered_step_fraction: f64,
     centered_affine_step: f64,
+    /// Polishing from a relative gap below this (`Settings::POLISH_GAP`), 0 without
+    /// `Settings::polish` and in the f32 kernel, which does not polish.
+    polish_gap: f64,
     max_iter: i32,
     refine_max_iter: i32,
 }
@@ -236,6 +239,11 @@ impl Params {
             max_step_fraction: s.max_step_fraction,
             centered_step_fraction: s.centered_step_fraction,
             centered_affine_step: Settings::CENTERED_AFFINE_STEP,
+            polish_gap: if s.polish && !single {
+                Settings::POLISH_GAP
+            } else {
+                0.0
+            },
             min_step_length: s.min_step_length,
             static_reg: s.static_regularization,
             dyn_eps: s.dynamic_regularization_eps,

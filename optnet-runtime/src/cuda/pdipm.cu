@@ -49,6 +49,7 @@ struct Params {
     double static_reg, dyn_eps, dyn_delta, refine_abstol, refine_reltol, refine_unverified;
     double refine_kt;  // steps 5 and 7 refine where κ/τ exceeds this (`Settings::refinement_kt_ratio`)
     double centered_step_fraction, centered_affine_step;  // step 8's fraction from α_aff ≥ the latter
+    double polish_gap;  // polishing from a relative gap (and κ/τ) below this; 0: never (`Settings::polish`)
     int max_iter, refine_max_iter;
 };
 
@@ -1787,6 +1788,72 @@ __device__ T step_to_boundary(Blk<T, X2>& B, const T* ds, const T* dl, T tau, T 
     return mx[0] > T(0) ? T(1) / mx[0] : big<T>();
 }
 
+// ---------------------------------------------------------------- polishing
+
+// W of a solution for the backward pass's K (OptNet eq. 7), as the CPU's `solution_weight`:
+// the exact zeros of a polished solution become W_ACTIVE (s = 0) and W_INACTIVE (λ = 0), and
+// every weight stays within them.
+#define W_ACTIVE 1e30
+#define W_INACTIVE 1e-30
+template <typename T> __device__ __forceinline__ T solution_weight(T l, T s) {
+    if (!(s > T(0))) return (T)W_ACTIVE;
+    if (!(l > T(0))) return (T)W_INACTIVE;
+    return tmin((T)W_ACTIVE, tmax((T)W_INACTIVE, l / s));
+}
+
+// Polishing (notes/ALGORITHM.md §4b, the CPU's `polish.rs`): the KKT system on the active set
+// the iterate points to (λᵢ > sᵢ), K factored with W = W_ACTIVE on it (regularized to 1/ε)
+// and W_INACTIVE off it, the solve of (−q, b, h) refined against the full system (`kkt_solve`);
+// a constraint guessed wrongly (λᵢ < 0, or Gᵢz > hᵢ off the set) changes sides and the system
+// is solved again, at most three solves in all. Writes the polished point (τ = 1, κ = 0: λᵢ = 0
+// off the set, sᵢ = 0 on it, negative values clamped to 0) into S_Z, S_NU, S_LAM, S_S; the
+// caller has kept the iterate. Scratch: S_T1 (the set), S_X0, S_L0, S_B0, S_I0, S_GZ and
+// `kkt_solve`'s. Ends with a barrier.
+template <typename T, bool X2>
+__device__ void polish(Blk<T, X2>& B) {
+    const int n = B.n, m = B.m, p = B.p, N = B.N, V = B.V;
+    for (int i = threadIdx.x; i < V; i += NT) {
+        if (i < p) B.v(S_T1)[i] = B.v(S_LAM)[i] > B.v(S_S)[i] ? T(1) : T(0);
+        B.v(S_B0)[i] = i < n ? -B.v(S_Q)[i] : (i < N ? B.v(S_BV)[i - n] : T(0));
+        B.v(S_I0)[i] = B.v(S_H)[i];
+    }
+    for (int round = 0; round < 3; round++) {
+        for (int i = threadIdx.x; i < p; i += NT) {
+            const T w = B.v(S_T1)[i] != T(0) ? (T)W_ACTIVE : (T)W_INACTIVE;
+            B.v(S_W)[i] = w;
+            B.v(S_WR)[i] = regularized(B, w);
+        }
+        __syncthreads();
+        assemble(B);
+        factor(B);
+        kkt_solve<T, 1>(B, S_B0, S_I0, S_X0, S_L0);
+        if (p > 0) gemv_n<T, 1, X2>(B.v(S_GZ), B.G, n, B.v(S_X0), p, n, V);
+        __syncthreads();
+        T s0[1] = {T(0)}, changed[1] = {T(0)};
+        for (int i = threadIdx.x; i < p; i += NT) {
+            if (B.v(S_T1)[i] != T(0)) {
+                const T l = B.v(S_L0)[i];
+                if (l < T(0)) { changed[0] = T(1); B.v(S_T1)[i] = T(0); }
+                B.v(S_LAM)[i] = tmax(l, T(0));
+                B.v(S_S)[i] = T(0);
+            } else {
+                const T si = B.v(S_H)[i] - B.v(S_GZ)[i];
+                if (si < T(0)) { changed[0] = T(1); B.v(S_T1)[i] = T(1); }
+                B.v(S_LAM)[i] = T(0);
+                B.v(S_S)[i] = tmax(si, T(0));
+            }
+        }
+        block_reduce<T, 1, 1>(s0, changed, B.red);
+        if (changed[0] == T(0)) break;
+    }
+    for (int i = threadIdx.x; i < V; i += NT) {
+        if (i < n) B.v(S_Z)[i] = B.v(S_X0)[i];
+        if (i < m) B.v(S_NU)[i] = B.v(S_X0)[n + i];
+    }
+    __syncthreads();
+    (void)m;
+}
+
 // ---------------------------------------------------------------- the forward kernel
 
 // The block's view of example `e` and its shared memory (the layout `forward_smem` in
@@ -1942,6 +2009,11 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
     T res_p = T(0), res_d = T(0), gap_abs = T(0), gap_rel = T(0), kt = T(0);
     const T frac = (T)P.max_step_fraction, frac_c = (T)P.centered_step_fraction;
     const T aff_c = (T)P.centered_affine_step;
+    // Polishing (f64): the gap below which the next attempt is due; whether the iterate is a
+    // polished point under test (the interior iterate kept in S_X1, S_DLA, S_DSA and its τ, κ
+    // in S_T1[0], S_T1[1]: in registers they cost the iteration's called solve).
+    T pol_next = (T)P.polish_gap;
+    bool polishing = false;
     for (;;) {
         // ---- 1. residuals.
         k0_mul<T, 1, X2>(B.v(S_QZ), B.K, B.ld, B.v(S_D0), B.v(S_Z), n, V);
@@ -2036,8 +2108,56 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
                          tmax(mx[7] / tmax(T(1), mx[0]), mx[8] / tmax(T(1), mx[0] + mx[1])) < -ir * qz)
                     status = ST_DUAL_INF;
             }
+            if constexpr (cpu_method<T>()) {
+                if (polishing) {
+                    // A polished point ends the solve only as solved; otherwise the kept
+                    // interior iterate comes back and its iteration goes on.
+                    polishing = false;
+                    if (status == ST_SOLVED) break;
+                    status = ST_RUNNING;
+                    for (int i = threadIdx.x; i < V; i += NT) {
+                        if (i < n) B.v(S_Z)[i] = B.v(S_X1)[i];
+                        if (i < m) B.v(S_NU)[i] = B.v(S_X1)[n + i];
+                        if (i < p) {
+                            B.v(S_LAM)[i] = B.v(S_DLA)[i];
+                            B.v(S_S)[i] = B.v(S_DSA)[i];
+                        }
+                    }
+                    tau = B.v(S_T1)[0];
+                    kap = B.v(S_T1)[1];
+                    __syncthreads();
+                    continue;
+                }
+            }
             if (status == ST_RUNNING && iter >= P.max_iter) status = ST_MAX_ITER;
             if (status != ST_RUNNING) break;
+            if constexpr (cpu_method<T>()) {
+                if (gap_rel < pol_next && kt < (T)P.polish_gap) {
+                    // Polish (ALGORITHM §4b): keep the iterate, test the polished point with
+                    // step 1's residuals and step 2's test (not counted as an iteration); a
+                    // failed attempt is retried once the gap has fallen 100-fold.
+                    pol_next = gap_rel / T(100);
+                    for (int i = threadIdx.x; i < V; i += NT) {
+                        if (i < n) B.v(S_X1)[i] = B.v(S_Z)[i];
+                        if (i < m) B.v(S_X1)[n + i] = B.v(S_NU)[i];
+                        if (i < p) {
+                            B.v(S_DLA)[i] = B.v(S_LAM)[i];
+                            B.v(S_DSA)[i] = B.v(S_S)[i];
+                        }
+                    }
+                    __syncthreads();
+                    polish(B);
+                    if (threadIdx.x == 0) {
+                        B.v(S_T1)[0] = tau;
+                        B.v(S_T1)[1] = kap;
+                    }
+                    __syncthreads();
+                    tau = T(1);
+                    kap = T(0);
+                    polishing = true;
+                    continue;
+                }
+            }
             if (kt <= T(1) && (gap_abs < (T)P.reduced_tol_gap || gap_rel < (T)P.reduced_tol_gap) &&
                 res_p < (T)P.reduced_tol_feas && res_d < (T)P.reduced_tol_feas) {
                 // Keep it: if precision runs out later (f32 near its floor), this is returned
@@ -2278,7 +2398,7 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
         }
     }
     if (solved && fac != nullptr) {
-        for (int i = threadIdx.x; i < p; i += NT) B.v(S_W)[i] = B.v(S_LAM)[i] / B.v(S_S)[i];
+        for (int i = threadIdx.x; i < p; i += NT) B.v(S_W)[i] = solution_weight(B.v(S_LAM)[i], B.v(S_S)[i]);
         __syncthreads();
         if constexpr (cpu_method<T>()) {
             regularize_w(B);

@@ -16,6 +16,7 @@ mod f32;
 mod fuzz_input;
 mod gradients;
 mod maros_meszaros;
+mod polish;
 mod solve_vs_clarabel;
 
 #[cfg(feature = "cuda")]
