@@ -124,6 +124,8 @@ struct Row {
     z: Array2<f64>,
     /// [`digest`] of the warm-up run's answers and gradients.
     digest: u64,
+    /// [`grad_digest`] of the warm-up run's gradients.
+    grad_digest: u64,
 }
 
 /// FNV-1a over the bits of the answers z, λ, s and the gradients ∂ℓ/∂q, ∂ℓ/∂h: kernel
@@ -149,6 +151,32 @@ fn digest<T: Real>(sol: &Solution<T>, g: &QpGrad<T>) -> u64 {
         Some(Term::Batched(a)) => a.iter().for_each(|&x| eat(x)),
         None => {}
     }
+    h
+}
+
+/// FNV-1a over the bits of every gradient (∂ℓ/∂Q, ∂ℓ/∂q, ∂ℓ/∂A, ∂ℓ/∂b, ∂ℓ/∂G, ∂ℓ/∂h; the
+/// matrices that [`digest`] leaves out): host-side assembly variants with equal values wrote
+/// bit-identical gradients.
+fn grad_digest<T: Real>(g: &QpGrad<T>) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    let mut eat = |x: T| {
+        for b in x.to64().to_bits().to_le_bytes() {
+            h = (h ^ b as u64).wrapping_mul(0x100_0000_01b3);
+        }
+    };
+    fn each<T: Copy, D: ndarray::Dimension>(t: Option<&Term<'_, T, D>>, f: &mut impl FnMut(T)) {
+        match t {
+            Some(Term::Shared(a)) => a.iter().for_each(|&x| f(x)),
+            Some(Term::Batched(a)) => a.iter().for_each(|&x| f(x)),
+            None => {}
+        }
+    }
+    each(Some(&g.dQ), &mut eat);
+    each(Some(&g.dq), &mut eat);
+    each(g.dA.as_ref(), &mut eat);
+    each(g.db.as_ref(), &mut eat);
+    each(g.dG.as_ref(), &mut eat);
+    each(g.dh.as_ref(), &mut eat);
     h
 }
 
@@ -235,6 +263,7 @@ fn time<T: Real>(
         z_err,
         z: sol.z.mapv(|x| x.to64()),
         digest: digest(&sol, &g),
+        grad_digest: grad_digest(&g),
     })
 }
 
@@ -308,6 +337,10 @@ fn main() {
                 println!(
                     "B={b}: digest of the answers and gradients: f64 {:016x}, f32 {:016x}",
                     r64.digest, r32.digest
+                );
+                println!(
+                    "B={b}: digest of all gradients: f64 {:016x}, f32 {:016x}",
+                    r64.grad_digest, r32.grad_digest
                 );
                 if let Some(e) = r64.z_err {
                     println!("B={b}: f64 at tol {:e}: z within {e:.2e} of the default tolerances' answers", a.tol.unwrap_or(f64::NAN));

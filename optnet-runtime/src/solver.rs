@@ -343,7 +343,7 @@ fn outer_term<T: Real>(
         Term::Shared(CowArray::from(s))
     } else {
         let (b, n) = (u.nrows(), u.ncols());
-        let mut out = Array3::<T>::zeros((b, n, n));
+        let mut out = fresh3::<T>((b, n, n));
         Zip::from(out.outer_iter_mut())
             .and(u.outer_iter())
             .and(x.outer_iter())
@@ -374,7 +374,7 @@ fn outer_pair<T: Real>(
         Term::Shared(CowArray::from(s))
     } else {
         let (bs, r, n) = (a.nrows(), a.ncols(), x.ncols());
-        let mut out = Array3::<T>::zeros((bs, r, n));
+        let mut out = fresh3::<T>((bs, r, n));
         Zip::from(out.outer_iter_mut())
             .and(a.outer_iter())
             .and(x.outer_iter())
@@ -391,6 +391,43 @@ fn outer_pair<T: Real>(
             });
         Term::Batched(CowArray::from(out))
     }
+}
+
+/// A zeroed `[b, r, n]` array for a batched gradient. Those are the largest arrays of a
+/// backward call (two of 164 MB at batch 2048, n = p = 100, f64), fresh memory every call,
+/// so their pages are faulted in as they are written, 4 KB at a time: on Linux, the
+/// allocation is advised to take transparent huge pages ([`advise_huge_pages`]).
+fn fresh3<T: Real>(shape: (usize, usize, usize)) -> Array3<T> {
+    let len = shape.0 * shape.1 * shape.2;
+    // All-zero bits: a large allocation comes from the kernel untouched (calloc).
+    let v = vec![T::zero(); len];
+    advise_huge_pages(&v);
+    Array3::from_shape_vec(shape, v).expect("the length is the shape's product")
+}
+
+/// Advises the kernel to back the 2 MB-aligned whole pages inside `v` with transparent huge
+/// pages (`madvise(MADV_HUGEPAGE)`; where the system's setting is `madvise`, as on the
+/// machines of `notes/gpu_s11_e2e.md`, the default is 4 KB pages). Only advice: the contents
+/// do not change, and a refusal changes nothing. `OPTNET_HUGE_PAGES=0` (read once per
+/// process) turns it off.
+fn advise_huge_pages<T>(v: &[T]) {
+    #[cfg(target_os = "linux")]
+    {
+        static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        let on = *ON.get_or_init(|| std::env::var("OPTNET_HUGE_PAGES").as_deref() != Ok("0"));
+        const HUGE: usize = 2 << 20;
+        let start = v.as_ptr() as usize;
+        let end = start + std::mem::size_of_val(v);
+        let (a, b) = (start.next_multiple_of(HUGE), end / HUGE * HUGE);
+        if on && b > a {
+            // SAFETY: `a..b` is a range of whole pages inside `v`'s allocation, which `v`
+            // keeps alive for the call; the advice changes how its pages are backed, not
+            // their contents (errors are ignored: it stays a hint).
+            unsafe { libc::madvise(a as *mut libc::c_void, b - a, libc::MADV_HUGEPAGE) };
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = v;
 }
 
 /// The rows of a matrix of the output (standard layout, freshly allocated) as slices.

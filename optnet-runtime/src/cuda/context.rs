@@ -5,8 +5,8 @@
 use crate::Error;
 use cudarc::driver::sys::{CUdevice_attribute, CUfunction_attribute};
 use cudarc::driver::{
-    CudaContext, CudaFunction, CudaSlice, CudaStream, DeviceRepr, DriverError, PinnedHostSlice,
-    ValidAsZeroBits,
+    CudaContext, CudaEvent, CudaFunction, CudaSlice, CudaStream, DeviceRepr, DriverError,
+    PinnedHostSlice, ValidAsZeroBits,
 };
 use cudarc::nvrtc::Ptx;
 use std::collections::HashMap;
@@ -110,36 +110,106 @@ impl<E: DeviceRepr> std::fmt::Debug for Pooled<E> {
     }
 }
 
-/// A page-locked host buffer that uploads are packed into, kept between calls and grown when
-/// too small: a fresh pageable buffer every call costs page faults and the driver's staging
-/// copy, which made uploads run at about 1 GB/s.
+/// A page-locked host buffer kept between calls and grown when too small: uploads are packed
+/// into one (write-combined: the host only writes it), results are downloaded into another
+/// (cached: the host reads it). A fresh pageable buffer every call costs page faults and the
+/// driver's staging copy, which made uploads run at about 1 GB/s; and only copies from and to
+/// page-locked memory run asynchronously, beside the kernels.
 #[derive(Debug)]
 pub(crate) struct Staging<E> {
     buf: Mutex<Option<PinnedHostSlice<E>>>,
+    write_combined: bool,
 }
 
-impl<E> Default for Staging<E> {
-    fn default() -> Self {
+impl<E> Staging<E> {
+    fn new(write_combined: bool) -> Self {
         Staging {
             buf: Mutex::new(None),
+            write_combined,
         }
     }
 }
 
-/// The pools of every element type the kernels use.
-#[derive(Debug, Default)]
+/// A [`Staging`] buffer locked for one call, at least `len` elements long.
+pub(crate) struct StagingGuard<'a, E> {
+    guard: std::sync::MutexGuard<'a, Option<PinnedHostSlice<E>>>,
+    len: usize,
+}
+
+impl<E: ValidAsZeroBits> StagingGuard<'_, E> {
+    /// The buffer's first `len` elements. Copies from and to it are asynchronous: the caller
+    /// waits for them (an event, a stream) before it rewrites or reads what they touch, and
+    /// before the guard is dropped.
+    pub(crate) fn host(&mut self) -> Result<&mut [E], Error> {
+        let len = self.len;
+        let Some(b) = self.guard.as_mut() else {
+            unreachable!("allocated by Context::staging")
+        };
+        Ok(&mut b
+            .as_mut_slice()
+            .map_err(cuda_err("waiting for a staging buffer"))?[..len])
+    }
+}
+
+/// The pools of every element type the kernels use, and the staging buffers of uploads
+/// (`stage_*`) and downloads (`down_*`).
+#[derive(Debug)]
 pub(crate) struct Pools {
     pub(crate) f64: Pool<f64>,
     pub(crate) f32: Pool<f32>,
     pub(crate) i32: Pool<i32>,
     pub(crate) stage_f64: Staging<f64>,
     pub(crate) stage_f32: Staging<f32>,
+    pub(crate) down_f64: Staging<f64>,
+    pub(crate) down_f32: Staging<f32>,
+    pub(crate) down_i32: Staging<i32>,
 }
 
-/// A CUDA device with its stream, compiled kernels and buffer pools.
+impl Default for Pools {
+    fn default() -> Self {
+        Pools {
+            f64: Pool::default(),
+            f32: Pool::default(),
+            i32: Pool::default(),
+            stage_f64: Staging::new(true),
+            stage_f32: Staging::new(true),
+            down_f64: Staging::new(false),
+            down_f32: Staging::new(false),
+            down_i32: Staging::new(false),
+        }
+    }
+}
+
+/// Compute streams of a context: the chunks of a forward call run on them in turn, so that
+/// the blocks of one chunk's kernel fill the multiprocessors that the previous chunks' last
+/// blocks leave idle (a stream runs its kernels one after another). Eight: the hardware's
+/// queues (`CUDA_DEVICE_MAX_CONNECTIONS`, 8 by default), beyond which streams share a queue
+/// and wait for each other's kernels anyway. `OPTNET_CUDA_LANES=K` (1 to 8, an experiment
+/// knob read once per process) sets another count.
+fn lanes() -> usize {
+    static L: OnceLock<usize> = OnceLock::new();
+    *L.get_or_init(|| {
+        std::env::var("OPTNET_CUDA_LANES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|k| (1..=8).contains(k))
+            .unwrap_or(8)
+    })
+}
+
+/// A CUDA device with its streams, compiled kernels and buffer pools.
+///
+/// cudarc's automatic ordering of buffers between streams is off (it would order a chunk's
+/// upload after the previous chunk's kernel, which reads the same buffer): every call orders
+/// its work itself with events, and waits for all of it before it returns.
 pub(crate) struct Context {
     pub(crate) ctx: Arc<CudaContext>,
+    /// The first compute stream (`lanes[0]`): allocations, the backward pass, timing.
     pub(crate) stream: Arc<CudaStream>,
+    /// The compute streams ([`lanes`]), `stream` first.
+    pub(crate) lanes: Vec<Arc<CudaStream>>,
+    /// The stream of uploads (host to device), beside the kernels.
+    pub(crate) copy: Arc<CudaStream>,
     /// Largest dynamic shared memory a block may opt in to, in bytes.
     pub(crate) smem_max: usize,
     /// Multiprocessors of the device.
@@ -194,7 +264,16 @@ impl Context {
             )));
         }
         let ctx = CudaContext::new(ordinal).map_err(cuda_err("creating the context"))?;
-        let stream = ctx.default_stream();
+        // SAFETY: turned off before this context makes any buffer; the calls of this module
+        // order their work between streams with events and wait for it before returning,
+        // so no buffer is freed, reused or read while another stream still uses it.
+        unsafe { ctx.disable_event_tracking() };
+        let new_stream = || ctx.new_stream().map_err(cuda_err("creating a stream"));
+        let lanes = (0..lanes())
+            .map(|_| new_stream())
+            .collect::<Result<Vec<_>, _>>()?;
+        let stream = lanes[0].clone();
+        let copy = new_stream()?;
         let cc = ctx
             .compute_capability()
             .map_err(cuda_err("reading the compute capability"))?;
@@ -209,6 +288,8 @@ impl Context {
         Ok(Context {
             ctx,
             stream,
+            lanes,
+            copy,
             smem_max,
             sm_count,
             cc,
@@ -267,27 +348,31 @@ impl Context {
         })
     }
 
-    /// Copies `len` elements, written by `fill` into the page-locked staging buffer, to the
-    /// start of `dst` (at least `len` long), and waits for the copy.
-    pub(crate) fn upload<E: DeviceRepr + ValidAsZeroBits>(
+    /// The staging buffer `which`, locked for the caller and at least `len` elements long
+    /// (grown, and zeroed, when shorter).
+    pub(crate) fn staging<E: DeviceRepr + ValidAsZeroBits>(
         &self,
         which: fn(&Pools) -> &Staging<E>,
         len: usize,
-        fill: impl FnOnce(&mut [E]),
-        dst: &mut CudaSlice<E>,
-    ) -> Result<(), Error> {
-        let mut guard = which(&self.pools)
+    ) -> Result<StagingGuard<'_, E>, Error> {
+        let staging = which(&self.pools);
+        let mut guard = staging
             .buf
             .lock()
-            .map_err(|_| Error::Cuda("the upload buffer's lock is poisoned".into()))?;
+            .map_err(|_| Error::Cuda("a staging buffer's lock is poisoned".into()))?;
         if guard.as_ref().is_none_or(|b| b.len() < len) {
             // Free the old buffer first; leave room to grow a little, so batches of slowly
             // rising size do not reallocate.
             *guard = None;
             let cap = len.max(1) + len / 4;
+            let flags = if staging.write_combined {
+                cudarc::driver::sys::CU_MEMHOSTALLOC_WRITECOMBINED
+            } else {
+                0
+            };
             // SAFETY: the memory is uninitialized; it is zeroed below before any reference
             // to it is made.
-            let mut b = unsafe { self.ctx.alloc_pinned::<E>(cap) }
+            let mut b = unsafe { self.ctx.alloc_pinned_with_flags::<E>(cap, flags) }
                 .map_err(cuda_err("allocating page-locked host memory"))?;
             let ptr = b
                 .as_mut_ptr()
@@ -297,22 +382,27 @@ impl Context {
             unsafe { std::ptr::write_bytes(ptr, 0, cap) };
             *guard = Some(b);
         }
-        let Some(b) = guard.as_mut() else {
-            unreachable!("allocated above")
-        };
-        let host = &mut b
-            .as_mut_slice()
-            .map_err(cuda_err("waiting for the upload buffer"))?[..len];
-        fill(host);
-        let mut d = dst.slice_mut(0..len);
-        self.stream
-            .memcpy_htod(&*host, &mut d)
-            .map_err(cuda_err("copying the QP data to the device"))?;
-        // From page-locked memory the copy is asynchronous: the buffer may be refilled only
-        // once it is done.
-        self.stream
-            .synchronize()
-            .map_err(cuda_err("copying the QP data to the device"))
+        Ok(StagingGuard { guard, len })
+    }
+
+    /// A fresh event: with timing (`timing`) or without (cheaper, for ordering only).
+    pub(crate) fn event(&self, timing: bool) -> Result<CudaEvent, Error> {
+        use cudarc::driver::sys::CUevent_flags;
+        self.ctx
+            .new_event(Some(if timing {
+                CUevent_flags::CU_EVENT_DEFAULT
+            } else {
+                CUevent_flags::CU_EVENT_DISABLE_TIMING
+            }))
+            .map_err(cuda_err("creating an event"))
+    }
+
+    /// Waits for everything queued on this context's streams (after a failed call, so that
+    /// no copy or kernel still uses a buffer that goes back to its pool).
+    pub(crate) fn settle(&self) {
+        for s in self.lanes.iter().chain([&self.copy]) {
+            let _ = s.synchronize();
+        }
     }
 
     /// A device buffer of at least `len` elements (contents unspecified) from the pool.

@@ -64,7 +64,16 @@
 //!   fwd at batch 2048 20.8 ms against 24.1 ms, fwd+bwd 21.3 against 25.1 ms; f32 data 13.0
 //!   against 15.4 ms.
 //! - Uploads are packed into a page-locked host buffer kept by the context (grown when too
-//!   small), so a call does not fault in fresh pages and the copy runs at DMA speed.
+//!   small), so a call does not fault in fresh pages and the copy runs at DMA speed. Batches
+//!   larger than one wave of blocks go in chunks ([`chunk_len`], `forward_chunks`): a chunk's
+//!   data are packed and copied (on a copy stream) while the earlier chunks' kernels run, on
+//!   eight compute streams in turn, and its results come back (to a page-locked download
+//!   buffer) and are unpacked while the later ones run. Measured on the H200 (2026-12-01,
+//!   `notes/gpu_s11_e2e.md`, n = p = 100, f64, host arrays to host arrays): batch 2048 fwd
+//!   35.5 → 21.9 ms, fwd+bwd 55.5 → 36.0 ms (with the backward's huge pages, `solver.rs`);
+//!   512: 10.5 → 8.3 and 16.0 → 13.1 ms; same bits. The kernels' span (first chunk's start
+//!   to last chunk's end) grows by the time the device waits for the first chunks' data
+//!   (2048: 19.9 → 20.3 ms; 512: 5.7 → 7.0 ms).
 //!
 //! Limits: n + m ≤ 256 and the block's shared memory within the device's opt-in limit, else
 //! [`Error::CudaTooLarge`]. Not done on the GPU (yet): Ruiz equilibration (`Settings::equilibrate` is
@@ -93,7 +102,7 @@ use context::{Pooled, Pools};
 use crate::solver::{Adjoints, Cache as SolverCache};
 use crate::{Error, QpBatch, Real, Settings, Solution, Status, Term};
 use cudarc::driver::{CudaFunction, DeviceRepr, LaunchConfig, PushKernelArg, ValidAsZeroBits};
-use ndarray::{Array1, Array2, ArrayView2, Axis, Dimension, RemoveAxis};
+use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis, Dimension, RemoveAxis};
 use rayon::prelude::*;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -278,6 +287,7 @@ trait Elem: DeviceRepr + ValidAsZeroBits + Copy + Default + Send + Sync + 'stati
     const DOUBLE: bool;
     fn pool(p: &Pools) -> &context::Pool<Self>;
     fn staging(p: &Pools) -> &context::Staging<Self>;
+    fn down(p: &Pools) -> &context::Staging<Self>;
     fn from_real<T: Real>(x: T) -> Self;
     fn to_real<T: Real>(self) -> T;
 }
@@ -289,6 +299,9 @@ impl Elem for f64 {
     }
     fn staging(p: &Pools) -> &context::Staging<f64> {
         &p.stage_f64
+    }
+    fn down(p: &Pools) -> &context::Staging<f64> {
+        &p.down_f64
     }
     fn from_real<T: Real>(x: T) -> f64 {
         x.to64()
@@ -306,6 +319,9 @@ impl Elem for f32 {
     fn staging(p: &Pools) -> &context::Staging<f32> {
         &p.stage_f32
     }
+    fn down(p: &Pools) -> &context::Staging<f32> {
+        &p.down_f32
+    }
     fn from_real<T: Real>(x: T) -> f32 {
         x.to64() as f32
     }
@@ -316,6 +332,10 @@ impl Elem for f32 {
 
 fn pool_i32(p: &Pools) -> &context::Pool<i32> {
     &p.i32
+}
+
+fn down_i32(p: &Pools) -> &context::Staging<i32> {
+    &p.down_i32
 }
 
 /// Device buffers of one precision kept by a solution for its backward pass.
@@ -374,14 +394,20 @@ where
 /// Elements per task of the upload's parallel copy (256 KB of f64).
 const UPLOAD_CHUNK: usize = 1 << 15;
 
-/// Writes a term's data, converted to `E`, in row-major order at `off` (as `place` said):
-/// a plain loop over the slice when the array is contiguous (what callers almost always
-/// pass; far faster than ndarray's strided iterator), else element by element.
-fn write_term<T: Real, E: Elem, D: Dimension>(
+/// Writes examples `first..first + count` of a term's data, converted to `E`, in row-major
+/// order where `place` put them (`off`, `stride`), and returns that range of the upload
+/// buffer; a shared term is written whole with the first chunk (`first == 0`) and never
+/// again. `None`: nothing to write. A plain loop over the slice when the array is contiguous
+/// (what callers almost always pass; far faster than ndarray's strided iterator), else
+/// element by element.
+fn pack_rows<T: Real, E: Elem, D: Dimension>(
     host: &mut [E],
-    off: i64,
+    (off, stride): (i64, i64),
     term: Option<&Term<'_, T, D>>,
-) where
+    first: usize,
+    count: usize,
+) -> Option<std::ops::Range<usize>>
+where
     D::Larger: RemoveAxis<Smaller = D>,
 {
     fn copy<T: Real, E: Elem, S: ndarray::Data<Elem = T>, D: Dimension>(
@@ -402,12 +428,62 @@ fn write_term<T: Real, E: Elem, D: Dimension>(
         }
     }
     let off = off as usize;
-    match term {
-        None => {}
-        Some(Term::Shared(a)) => copy(&mut host[off..off + a.len()], a),
-        Some(Term::Batched(a)) => copy(&mut host[off..off + a.len()], a),
+    let range = match term? {
+        Term::Shared(a) if first == 0 => {
+            let r = off..off + a.len();
+            copy(&mut host[r.clone()], a);
+            r
+        }
+        Term::Shared(_) => return None,
+        Term::Batched(a) => {
+            let per = stride as usize;
+            let r = off + first * per..off + (first + count) * per;
+            let rows = a.slice_axis(Axis(0), ndarray::Slice::from(first..first + count));
+            copy(&mut host[r.clone()], &rows);
+            r
+        }
+    };
+    (!range.is_empty()).then_some(range)
+}
+
+/// Examples per chunk of a forward call of `batch` examples, where `slots` blocks of the
+/// kernel run at once (multiprocessors × blocks per multiprocessor) on `lanes` compute
+/// streams. The chunks' data are packed and uploaded one after another while the earlier
+/// chunks' kernels run (each chunk's kernel waits only for its own upload), so that the
+/// upload, which ran entirely before the kernel, is hidden behind it but for the first
+/// chunk's. A batch that runs in one wave (`batch ≤ slots`) goes whole: its last blocks
+/// would start after the whole upload whatever the chunks (and splitting its upload in
+/// pieces of 4 MB, each copied while the next is packed, was slower: the pieces' packing
+/// kept fewer cores busy). Otherwise at most `CHUNKS_MAX` chunks, but large enough that the
+/// lanes hold twice the slots (a lane runs its kernels one after another, and a kernel's last
+/// blocks must not leave the device idle; with chunks of 32 at batch 512 on 4 lanes the
+/// kernels took 12.1 ms against 5.7 for one launch), and at least `CHUNK_MIN` (per-chunk
+/// costs: f32 data at batch 2048 in chunks of 64 took 18–19 ms of kernels against 13.7 in
+/// chunks of 128). Measurements: `notes/gpu_s11_e2e.md`.
+/// `OPTNET_CUDA_CHUNK=K` (an experiment knob, read once per process): K examples per chunk,
+/// 0 for one chunk.
+fn chunk_len(batch: usize, slots: usize, lanes: usize) -> usize {
+    static KNOB: std::sync::OnceLock<Option<usize>> = std::sync::OnceLock::new();
+    let knob = *KNOB.get_or_init(|| {
+        std::env::var("OPTNET_CUDA_CHUNK")
+            .ok()
+            .and_then(|v| v.parse().ok())
+    });
+    let whole = batch.max(1);
+    match knob {
+        Some(0) => whole,
+        Some(k) => k,
+        None if batch <= slots => whole,
+        None => batch
+            .div_ceil(CHUNKS_MAX)
+            .max((2 * slots).div_ceil(lanes.max(1)))
+            .max(CHUNK_MIN),
     }
 }
+
+/// The smallest chunk and the most chunks of a forward call ([`chunk_len`]).
+const CHUNK_MIN: usize = 32;
+const CHUNKS_MAX: usize = 16;
 
 /// Shared-memory bytes of the forward kernel.
 fn forward_smem<E>(l: &Layout, g_smem: bool) -> usize {
@@ -547,7 +623,7 @@ fn solve_as<T: Real, E: Elem>(
         )));
     }
 
-    // Upload: shared arrays once, batched ones whole.
+    // The upload buffer: shared arrays once, batched ones example after example.
     let t_start = std::time::Instant::now();
     let mut len = 0;
     (l.o_q2, l.s_q2) = place(&mut len, Some(&qp.Q));
@@ -562,94 +638,61 @@ fn solve_as<T: Real, E: Elem>(
         return Ok(empty_solution(n, m, p, ctx, l));
     }
     let kernels = ctx.kernels(E::DOUBLE)?;
-    let stream = &ctx.stream;
-    let mut data = ctx.take::<E>(len, E::pool)?;
-    let out_len = batch * l.out_stride as usize;
-    let mut out = ctx.take::<E>(out_len, E::pool)?;
-    let mut ist = ctx.take::<i32>(2 * batch, pool_i32)?;
-    let mut fac = ctx.take::<E>(batch * l.fac_stride as usize, E::pool)?;
-    if len > 0 {
-        let fill = |host: &mut [E]| {
-            write_term(host, l.o_q2, Some(&qp.Q));
-            write_term(host, l.o_q, Some(&qp.q));
-            write_term(host, l.o_a, qp.A.as_ref());
-            write_term(host, l.o_b, qp.b.as_ref());
-            write_term(host, l.o_g, qp.G.as_ref());
-            write_term(host, l.o_h, qp.h.as_ref());
-        };
-        ctx.upload(E::staging, len, fill, data.slice_mut())?;
-    }
-    let t_uploaded = t_start.elapsed();
-    // Large batches: two blocks per multiprocessor, with 16 vector slots per example in `gvec`.
+    // Large batches: two blocks per multiprocessor, with 16 vector slots per example in `gvec`
+    // (chosen for the whole batch, whatever its chunks).
     let smem2 = smem_two_blocks::<E>(&l);
     let forward2 = kernels
         .forward2
         .as_ref()
         .filter(|f| two_blocks(ctx, f, batch, smem2));
-    let mut gvec = match forward2 {
-        Some(_) => Some(ctx.take::<E>(batch * NVEC_GLOBAL * v, E::pool)?),
-        None => None,
+    let mut bufs = ForwardBuffers {
+        data: ctx.take::<E>(len, E::pool)?,
+        out: ctx.take::<E>(batch * l.out_stride as usize, E::pool)?,
+        ist: ctx.take::<i32>(2 * batch, pool_i32)?,
+        fac: ctx.take::<E>(batch * l.fac_stride as usize, E::pool)?,
+        gvec: match forward2 {
+            Some(_) => Some(ctx.take::<E>(batch * NVEC_GLOBAL * v, E::pool)?),
+            None => None,
+        },
+        // OPTNET_CUDA_PROFILE: the kernels sum their counters (and with `=1`, the phase
+        // timers of their profiling build) into `prof`.
+        prof: if profiling() != Profile::Off {
+            Some(
+                ctx.stream
+                    .alloc_zeros::<u64>(PROF_LEN)
+                    .map_err(context::cuda_err("allocating the profile counters"))?,
+            )
+        } else {
+            None
+        },
     };
-    let cfg = LaunchConfig {
-        grid_dim: (batch as u32, 1, 1),
-        block_dim: (threads(), 1, 1),
+    let kernel = Launch {
+        function: forward2.unwrap_or(&kernels.forward),
         shared_mem_bytes: if forward2.is_some() { smem2 } else { smem } as u32,
     };
-    // OPTNET_CUDA_PROFILE=1: the kernel (its profiling build) sums its phase timers (clock64)
-    // into `prof`.
-    let profiling = profiling() != Profile::Off;
-    let mut prof = if profiling {
-        Some(
-            stream
-                .alloc_zeros::<u64>(PROF_LEN)
-                .map_err(context::cuda_err("allocating the profile counters"))?,
-        )
-    } else {
-        None
+    // The page-locked buffers, locked until this call's copies are done.
+    let mut stage = Staged {
+        up: ctx.staging(E::staging, len)?,
+        down: ctx.staging(E::down, batch * l.out_stride as usize)?,
+        down_ist: ctx.staging(down_i32, 2 * batch)?,
     };
-    let null = 0u64;
-    let t0 = timing_event(ctx)?;
-    {
-        let mut launch = stream.launch_builder(forward2.unwrap_or(&kernels.forward));
-        launch
-            .arg(&l)
-            .arg(&params)
-            .arg(data.slice())
-            .arg(out.slice_mut())
-            .arg(ist.slice_mut())
-            .arg(fac.slice_mut());
-        match prof.as_mut() {
-            Some(p) => launch.arg(p),
-            None => launch.arg(&null),
-        };
-        if let Some(g) = gvec.as_mut() {
-            launch.arg(g.slice_mut());
+    let r = match forward_chunks::<T, E>(ctx, qp, &l, &params, &kernel, &mut bufs, &mut stage) {
+        Ok(r) => r,
+        Err(e) => {
+            // No copy or kernel may still use the buffers when they go back to their pools,
+            // nor the staging buffers when they are unlocked.
+            ctx.settle();
+            return Err(e);
         }
-        // SAFETY: the arguments match `pdipm_{f64,f32}(Layout, Params, const T*, T*, int*, T*,
-        // u64*)`, or `pdipm2_f64` with `gvec` after them; `data` holds every offset +
-        // stride·(batch−1) + size the layout names, `out`, `ist` and `fac` hold batch × their
-        // strides, `gvec` batch × NVEC_GLOBAL × V, and the shared memory size is the one the
-        // kernel lays out (`forward_smem`, `smem_two_blocks`), within the limit set on the
-        // function.
-        unsafe { launch.launch(cfg) }.map_err(context::cuda_err("launching the solver"))?;
-    }
-    let t1 = timing_event(ctx)?;
-    let mut out_h = vec![E::default(); out_len];
-    let mut ist_h = vec![0i32; 2 * batch];
-    stream
-        .memcpy_dtoh(&out.slice().slice(0..out_len), &mut out_h)
-        .map_err(context::cuda_err("running the solver"))?;
-    stream
-        .memcpy_dtoh(&ist.slice().slice(0..2 * batch), &mut ist_h)
-        .map_err(context::cuda_err("copying the statuses"))?;
-    let t_downloaded = t_start.elapsed();
-    if let (Ok(ms), Ok(mut last)) = (t0.elapsed_ms(&t1), ctx.last_ms.lock()) {
+    };
+    drop(stage);
+    if let (Some(ms), Ok(mut last)) = (r.kernel_ms, ctx.last_ms.lock()) {
         last.0 = ms;
     }
-    if let Some(counters) = prof {
+    if let Some(counters) = &bufs.prof {
         let mut h = [0u64; PROF_LEN];
-        stream
-            .memcpy_dtoh(&counters, &mut h)
+        ctx.stream
+            .memcpy_dtoh(counters, &mut h)
             .map_err(context::cuda_err("reading the profile counters"))?;
         let (iters, refs) = (
             h[PROF_COUNTS] as f64 / batch as f64,
@@ -685,55 +728,36 @@ fn solve_as<T: Real, E: Elem>(
                 pct(4)
             );
         }
-    }
-
-    let os = l.out_stride as usize;
-    let z = unpack_rows(&out_h, os, batch, 0, n);
-    let nu = unpack_rows(&out_h, os, batch, n, m);
-    let lam = unpack_rows(&out_h, os, batch, n + m, p);
-    let s = unpack_rows(&out_h, os, batch, n + m + p, p);
-    let mut objective = Array1::<T>::zeros(batch);
-    let mut res_primal = Array1::<T>::zeros(batch);
-    let mut res_dual = Array1::<T>::zeros(batch);
-    let mut gap = Array1::<T>::zeros(batch);
-    let mut status = Vec::with_capacity(batch);
-    let mut iters = Vec::with_capacity(batch);
-    for e in 0..batch {
-        let o = &out_h[e * os..(e + 1) * os];
-        let st = n + m + 2 * p;
-        objective[e] = o[st].to_real();
-        res_primal[e] = o[st + 1].to_real();
-        res_dual[e] = o[st + 2].to_real();
-        gap[e] = o[st + 3].to_real();
-        status.push(Status::from_code(ist_h[2 * e]).unwrap_or(Status::NumericalError));
-        iters.push(ist_h[2 * e + 1].max(0) as u32);
-    }
-    if profiling {
+        let ms = |t: std::time::Duration| t.as_secs_f64() * 1e3;
         eprintln!(
-            "optnet cuda host ({} batch {batch}): packed and uploaded {:.2} ms, kernel and download \
-             {:.2} ms, unpacked {:.2} ms",
+            "optnet cuda host ({} batch {batch}, {} chunks of {}): uploads queued at {:.2} ms and \
+             done at {:.2} ms, results unpacked at {:.2} ms (kernels {:.2} ms)",
             T::NAME,
-            t_uploaded.as_secs_f64() * 1e3,
-            (t_downloaded - t_uploaded).as_secs_f64() * 1e3,
-            (t_start.elapsed() - t_downloaded).as_secs_f64() * 1e3
+            r.chunks,
+            r.chunk,
+            ms(r.queued),
+            ms(r.uploaded),
+            ms(t_start.elapsed()),
+            r.kernel_ms.unwrap_or(f32::NAN)
         );
     }
+    let ForwardBuffers { data, ist, fac, .. } = bufs;
     let bufs = if E::DOUBLE {
         into_any_f64(data, fac, ist)
     } else {
         into_any_f32(data, fac, ist)
     };
     Ok(Solution {
-        z,
-        lam,
-        nu,
-        s,
-        status,
-        iters,
-        objective,
-        res_primal,
-        res_dual,
-        gap,
+        z: r.z,
+        lam: r.lam,
+        nu: r.nu,
+        s: r.s,
+        status: r.status,
+        iters: r.iters,
+        objective: r.objective,
+        res_primal: r.res_primal,
+        res_dual: r.res_dual,
+        gap: r.gap,
         cache: SolverCache::Cuda(Cache {
             inner: Box::new(CacheInner {
                 ordinal: ctx.ctx.ordinal(),
@@ -742,6 +766,270 @@ fn solve_as<T: Real, E: Elem>(
             }),
             _t: PhantomData,
         }),
+    })
+}
+
+/// The device buffers of a forward call.
+struct ForwardBuffers<E: Elem> {
+    /// The QP data, laid out by `place`.
+    data: Pooled<E>,
+    /// Per example: z, ν, λ, s, objective and residuals (`out_stride` values).
+    out: Pooled<E>,
+    /// Per example: status code and iteration count.
+    ist: Pooled<i32>,
+    /// Per example: the KKT factorization at the solution (`fac_stride` values).
+    fac: Pooled<E>,
+    /// The two-block kernel's vector slots in global memory.
+    gvec: Option<Pooled<E>>,
+    /// Profile counters (`OPTNET_CUDA_PROFILE`).
+    prof: Option<cudarc::driver::CudaSlice<u64>>,
+}
+
+/// The page-locked buffers of a forward call: its upload (the data, laid out as on the
+/// device) and its downloads (`out`, `ist`).
+struct Staged<'a, E> {
+    up: context::StagingGuard<'a, E>,
+    down: context::StagingGuard<'a, E>,
+    down_ist: context::StagingGuard<'a, i32>,
+}
+
+/// A kernel and its shared memory per block.
+struct Launch<'a> {
+    function: &'a CudaFunction,
+    shared_mem_bytes: u32,
+}
+
+/// What a forward call brings back to the host, with its timings.
+struct Results<T> {
+    z: Array2<T>,
+    nu: Array2<T>,
+    lam: Array2<T>,
+    s: Array2<T>,
+    objective: Array1<T>,
+    res_primal: Array1<T>,
+    res_dual: Array1<T>,
+    gap: Array1<T>,
+    status: Vec<Status>,
+    iters: Vec<u32>,
+    /// From the first chunk's kernel start to the last kernel's end.
+    kernel_ms: Option<f32>,
+    /// Chunks, and examples per chunk.
+    chunks: usize,
+    chunk: usize,
+    /// Since the call began: every chunk's upload and kernel queued; the uploads done.
+    queued: std::time::Duration,
+    uploaded: std::time::Duration,
+}
+
+/// The forward call's transfers and kernels, in chunks of [`chunk_len`] examples: chunk c's
+/// data are packed into the page-locked upload buffer and copied (on the copy stream) while
+/// the kernels of the chunks before it run; its kernel runs on compute stream c mod the
+/// context's count as soon as its upload is done, and its results are copied back
+/// (to the page-locked download buffer, on the same stream) as soon as its kernel is done,
+/// then unpacked while the later chunks' kernels run. Every example's arithmetic is that of
+/// one launch over the whole batch (a block solves one example; the chunk's layout points at
+/// its first example's data, the output buffers are views from its first example on).
+fn forward_chunks<T: Real, E: Elem>(
+    ctx: &Context,
+    qp: &QpBatch<'_, T>,
+    l: &Layout,
+    params: &Params,
+    kernel: &Launch<'_>,
+    b: &mut ForwardBuffers<E>,
+    stage: &mut Staged<'_, E>,
+) -> Result<Results<T>, Error> {
+    let t_start = std::time::Instant::now();
+    let (batch, n, m, p) = (l.batch as usize, l.n as usize, l.m as usize, l.p as usize);
+    let (os, fs) = (l.out_stride as usize, l.fac_stride as usize);
+    let gs = NVEC_GLOBAL * l.v as usize;
+    let blocks_per_sm = kernel
+        .function
+        .occupancy_max_active_blocks_per_multiprocessor(
+            threads(),
+            kernel.shared_mem_bytes as usize,
+            None,
+        )
+        .map_or(1, |b| b.max(1) as usize);
+    let slots = ctx.sm_count * blocks_per_sm;
+    let chunk = chunk_len(batch, slots, ctx.lanes.len());
+    let err = context::cuda_err;
+    // The buffers were taken (allocated, zeroed) on the first compute stream: the copy
+    // stream and the other compute streams start after that.
+    let ready = ctx.event(false)?;
+    ready
+        .record(&ctx.stream)
+        .map_err(err("ordering the streams"))?;
+    for s in ctx.lanes[1..].iter().chain([&ctx.copy]) {
+        s.wait(&ready).map_err(err("ordering the streams"))?;
+    }
+    let up_h = stage.up.host()?;
+    let out_h = stage.down.host()?;
+    let ist_h = stage.down_ist.host()?;
+    let null = 0u64;
+    let t0 = ctx.event(true)?;
+    let mut last_upload = None;
+    // Per chunk: first example, examples, its kernel's end, its results on the host.
+    let mut chunks = Vec::new();
+    let mut first = 0;
+    while first < batch {
+        let count = chunk.min(batch - first);
+        let ranges = [
+            pack_rows(up_h, (l.o_q2, l.s_q2), Some(&qp.Q), first, count),
+            pack_rows(up_h, (l.o_q, l.s_q), Some(&qp.q), first, count),
+            pack_rows(up_h, (l.o_a, l.s_a), qp.A.as_ref(), first, count),
+            pack_rows(up_h, (l.o_b, l.s_b), qp.b.as_ref(), first, count),
+            pack_rows(up_h, (l.o_g, l.s_g), qp.G.as_ref(), first, count),
+            pack_rows(up_h, (l.o_h, l.s_h), qp.h.as_ref(), first, count),
+        ];
+        for r in ranges.into_iter().flatten() {
+            ctx.copy
+                .memcpy_htod(&up_h[r.clone()], &mut b.data.slice_mut().slice_mut(r))
+                .map_err(err("copying the QP data to the device"))?;
+        }
+        let uploaded = ctx.event(false)?;
+        uploaded
+            .record(&ctx.copy)
+            .map_err(err("copying the QP data to the device"))?;
+        let lane = &ctx.lanes[chunks.len() % ctx.lanes.len()];
+        lane.wait(&uploaded).map_err(err("ordering the streams"))?;
+        if chunks.is_empty() {
+            t0.record(lane).map_err(err("recording a timing event"))?;
+        }
+        // The chunk as a batch of its own: offsets moved to its first example (a shared
+        // term's stride is 0), `count` examples.
+        let mut lc = *l;
+        lc.batch = count as i32;
+        let at = first as i64;
+        lc.o_q2 += at * l.s_q2;
+        lc.o_q += at * l.s_q;
+        lc.o_a += at * l.s_a;
+        lc.o_b += at * l.s_b;
+        lc.o_g += at * l.s_g;
+        lc.o_h += at * l.s_h;
+        {
+            let mut out = b
+                .out
+                .slice_mut()
+                .slice_mut(first * os..(first + count) * os);
+            let mut ist = b.ist.slice_mut().slice_mut(2 * first..2 * (first + count));
+            let mut fac = b
+                .fac
+                .slice_mut()
+                .slice_mut(first * fs..(first + count) * fs);
+            let mut gvec = b
+                .gvec
+                .as_mut()
+                .map(|g| g.slice_mut().slice_mut(first * gs..(first + count) * gs));
+            let mut launch = lane.launch_builder(kernel.function);
+            launch
+                .arg(&lc)
+                .arg(params)
+                .arg(b.data.slice())
+                .arg(&mut out)
+                .arg(&mut ist)
+                .arg(&mut fac);
+            match b.prof.as_mut() {
+                Some(pr) => launch.arg(pr),
+                None => launch.arg(&null),
+            };
+            if let Some(g) = gvec.as_mut() {
+                launch.arg(g);
+            }
+            let cfg = LaunchConfig {
+                grid_dim: (count as u32, 1, 1),
+                block_dim: (threads(), 1, 1),
+                shared_mem_bytes: kernel.shared_mem_bytes,
+            };
+            // SAFETY: the arguments match `pdipm_{f64,f32}(Layout, Params, const T*, T*, int*,
+            // T*, u64*)`, or `pdipm2_f64` with `gvec` after them; `data` holds every offset +
+            // stride·(count−1) + size of the chunk's layout (those of the whole batch, moved
+            // by `first` examples), `out`, `ist`, `fac` and `gvec` are views of `count` times
+            // their strides, and the shared memory size is the one the kernel lays out
+            // (`forward_smem`, `smem_two_blocks`), within the limit set on the function. The
+            // chunk's data were uploaded before the stream reaches the kernel (`uploaded`).
+            unsafe { launch.launch(cfg) }.map_err(err("launching the solver"))?;
+        }
+        let kernel_done = ctx.event(true)?;
+        kernel_done
+            .record(lane)
+            .map_err(err("recording a timing event"))?;
+        lane.memcpy_dtoh(
+            &b.out.slice().slice(first * os..(first + count) * os),
+            &mut out_h[first * os..(first + count) * os],
+        )
+        .map_err(err("running the solver"))?;
+        lane.memcpy_dtoh(
+            &b.ist.slice().slice(2 * first..2 * (first + count)),
+            &mut ist_h[2 * first..2 * (first + count)],
+        )
+        .map_err(err("copying the statuses"))?;
+        let downloaded = ctx.event(false)?;
+        downloaded
+            .record(lane)
+            .map_err(err("copying the results"))?;
+        chunks.push((first, count, kernel_done, downloaded));
+        last_upload = Some(uploaded);
+        first += count;
+    }
+    let queued = t_start.elapsed();
+    if let Some(u) = &last_upload {
+        u.synchronize()
+            .map_err(err("copying the QP data to the device"))?;
+    }
+    let uploaded = t_start.elapsed();
+
+    let mut z = Array2::<T>::zeros((batch, n));
+    let mut nu = Array2::<T>::zeros((batch, m));
+    let mut lam = Array2::<T>::zeros((batch, p));
+    let mut s = Array2::<T>::zeros((batch, p));
+    let mut objective = Array1::<T>::zeros(batch);
+    let mut res_primal = Array1::<T>::zeros(batch);
+    let mut res_dual = Array1::<T>::zeros(batch);
+    let mut gap = Array1::<T>::zeros(batch);
+    let mut status = Vec::with_capacity(batch);
+    let mut iters = Vec::with_capacity(batch);
+    for (first, count, _, downloaded) in &chunks {
+        let (first, count) = (*first, *count);
+        downloaded
+            .synchronize()
+            .map_err(err("running the solver"))?;
+        let rows = ndarray::Slice::from(first..first + count);
+        let rec = &out_h[first * os..(first + count) * os];
+        unpack_into(rec, os, 0, z.slice_axis_mut(Axis(0), rows));
+        unpack_into(rec, os, n, nu.slice_axis_mut(Axis(0), rows));
+        unpack_into(rec, os, n + m, lam.slice_axis_mut(Axis(0), rows));
+        unpack_into(rec, os, n + m + p, s.slice_axis_mut(Axis(0), rows));
+        for e in first..first + count {
+            let o = &out_h[e * os..(e + 1) * os];
+            let st = n + m + 2 * p;
+            objective[e] = o[st].to_real();
+            res_primal[e] = o[st + 1].to_real();
+            res_dual[e] = o[st + 2].to_real();
+            gap[e] = o[st + 3].to_real();
+            status.push(Status::from_code(ist_h[2 * e]).unwrap_or(Status::NumericalError));
+            iters.push(ist_h[2 * e + 1].max(0) as u32);
+        }
+    }
+    let kernel_ms = chunks
+        .iter()
+        .filter_map(|(_, _, k, _)| t0.elapsed_ms(k).ok())
+        .reduce(f32::max);
+    Ok(Results {
+        z,
+        nu,
+        lam,
+        s,
+        objective,
+        res_primal,
+        res_dual,
+        gap,
+        status,
+        iters,
+        kernel_ms,
+        chunks: chunks.len(),
+        chunk: chunk.min(batch),
+        queued,
+        uploaded,
     })
 }
 
@@ -922,6 +1210,27 @@ fn unpack_rows<T: Real, E: Elem>(
             });
     }
     a
+}
+
+/// Entries `off..off + dst.ncols()` of each example's record (`stride` values per example)
+/// of downloaded results, into the rows of `dst`; rows in parallel.
+fn unpack_into<T: Real, E: Elem>(
+    h: &[E],
+    stride: usize,
+    off: usize,
+    mut dst: ArrayViewMut2<'_, T>,
+) {
+    let len = dst.ncols();
+    if len > 0 {
+        dst.axis_iter_mut(Axis(0))
+            .into_par_iter()
+            .zip(h.par_chunks(stride))
+            .for_each(|(mut row, rec)| {
+                for (d, x) in row.iter_mut().zip(&rec[off..off + len]) {
+                    *d = x.to_real();
+                }
+            });
+    }
 }
 
 /// Kernel times of the last forward and backward launches on this context, in ms.

@@ -3,7 +3,7 @@
 //! or driver is present (CI only compiles these).
 use crate::common::*;
 use ndarray::{Array1, Array2, Axis};
-use optnet_runtime::{Error, QpBatch, Real, Solution, Solver, Status, Term};
+use optnet_runtime::{Error, QpBatch, QpGrad, Real, Solution, Solver, Status, Term};
 
 /// The CUDA solver on device 0, or `None` (with the reason printed) when there is none.
 fn gpu() -> Option<Solver> {
@@ -496,6 +496,136 @@ fn gradients_match_active_set_reference() {
             worst < 1e-4,
             "n={n} m={m} p={p}: GPU gradients differ from the reference by {worst:e}"
         );
+    }
+}
+
+/// A term's values in row-major order, and whether it is shared.
+fn term_values<D: ndarray::Dimension>(t: &Term<'_, f64, D>) -> (bool, Vec<f64>) {
+    match t {
+        Term::Shared(a) => (true, a.iter().copied().collect()),
+        Term::Batched(a) => (false, a.iter().copied().collect()),
+    }
+}
+
+/// max |a − b| / max(1, |b|∞) over every gradient of two backward passes (which must agree
+/// on which gradients exist and which are shared).
+fn grad_err(a: &QpGrad<f64>, b: &QpGrad<f64>) -> f64 {
+    let pair = |x: Option<(bool, Vec<f64>)>, y: Option<(bool, Vec<f64>)>| match (x, y) {
+        (None, None) => 0.0,
+        (Some((sx, x)), Some((sy, y))) => {
+            assert_eq!(
+                (sx, x.len()),
+                (sy, y.len()),
+                "gradients of different shapes"
+            );
+            let scale = y.iter().fold(1.0f64, |m, v| m.max(v.abs()));
+            x.iter()
+                .zip(&y)
+                .fold(0.0f64, |m, (p, q)| m.max((p - q).abs()))
+                / scale
+        }
+        _ => panic!("one backward pass has a gradient the other lacks"),
+    };
+    [
+        pair(Some(term_values(&a.dQ)), Some(term_values(&b.dQ))),
+        pair(Some(term_values(&a.dq)), Some(term_values(&b.dq))),
+        pair(
+            a.dA.as_ref().map(term_values),
+            b.dA.as_ref().map(term_values),
+        ),
+        pair(
+            a.db.as_ref().map(term_values),
+            b.db.as_ref().map(term_values),
+        ),
+        pair(
+            a.dG.as_ref().map(term_values),
+            b.dG.as_ref().map(term_values),
+        ),
+        pair(
+            a.dh.as_ref().map(term_values),
+            b.dh.as_ref().map(term_values),
+        ),
+    ]
+    .into_iter()
+    .fold(0.0, f64::max)
+}
+
+/// A batch that the forward call splits into chunks (`chunk_len` in `cuda/mod.rs`; on the
+/// H200, 300 examples of this size run the two-block kernel in four chunks of 66 and one of
+/// 36), with batched and shared terms: solutions, statuses and every gradient against the
+/// CPU backend; and the first and last chunk's examples solved as batches of their own (one
+/// launch each) give the same bits.
+#[test]
+fn chunked_batch_matches_cpu() {
+    let Some(g) = gpu() else { return };
+    let (n, m, p, batch) = (20, 5, 30, 300);
+    let s = stack(&family(91, batch, n, m, p, n));
+    let base = &family(92, 1, n, m, p, n)[0];
+    let mut r = rng(93);
+    let dl = randn(&mut r, (batch, n));
+    // A and G shared, b = A z0 and h = G z0 + 1 per example.
+    let z0 = randn(&mut r, (batch, n));
+    let b = z0.dot(&base.A.t());
+    let h = z0.dot(&base.G.t()) + 1.0;
+    let mixed = QpBatch::builder()
+        .Q(s.Q.view())
+        .q(s.q.view())
+        .A(base.A.view())
+        .b(b.view())
+        .G(base.G.view())
+        .h(h.view())
+        .build()
+        .unwrap();
+    let mut chunked = None;
+    for (label, qp, batched) in [
+        ("all batched", s.batch(), true),
+        ("A and G shared", mixed, false),
+    ] {
+        let sg = g.solve(&qp).unwrap();
+        let sc = Solver::cpu().solve(&qp).unwrap();
+        // The worst of 300 examples (measured 1.1e-6 with A and G shared, 2.3e-7 all batched,
+        // H200 2026-12-01); an example solved from another's data would be off by O(1).
+        compare(&format!("chunked, {label}"), &sg, &sc, 1e-5);
+        let gg = g.backward(&qp, &sg, dl.view()).unwrap();
+        let gc = Solver::cpu().backward(&qp, &sc, dl.view()).unwrap();
+        let err = grad_err(&gg, &gc);
+        println!("chunked, {label}: gradients, GPU vs CPU, max rel err {err:.2e}");
+        // As `gradients_match_active_set_reference`: the two backends' solutions differ
+        // within their tolerances, their gradients by O(μ). With A and G shared (batch sums
+        // of 300 examples' products) the two backends' gradients differed by 6.4e-3 on the
+        // H200 (`notes/gpu_s11_e2e.md`): printed, not asserted.
+        if batched {
+            assert!(
+                err < 1e-4,
+                "{label}: GPU and CPU gradients differ by {err:e}"
+            );
+            chunked = Some((sg, gg));
+        }
+    }
+    let Some((sg, gg)) = chunked else {
+        unreachable!("the all-batched case ran")
+    };
+    let dq = batched1(&Some(gg.dq.clone()));
+    for rows in [0..10, 290..300] {
+        let part = QpBatch::builder()
+            .Q(s.Q.slice(ndarray::s![rows.clone(), .., ..]))
+            .q(s.q.slice(ndarray::s![rows.clone(), ..]))
+            .A(s.A.slice(ndarray::s![rows.clone(), .., ..]))
+            .b(s.b.slice(ndarray::s![rows.clone(), ..]))
+            .G(s.G.slice(ndarray::s![rows.clone(), .., ..]))
+            .h(s.h.slice(ndarray::s![rows.clone(), ..]))
+            .build()
+            .unwrap();
+        let alone = g.solve(&part).unwrap();
+        assert_eq!(
+            alone.z,
+            sg.z.slice(ndarray::s![rows.clone(), ..]),
+            "examples {rows:?}: a chunk's answers differ from a launch of their own"
+        );
+        assert_eq!(alone.lam, sg.lam.slice(ndarray::s![rows.clone(), ..]));
+        let dl_part = dl.slice(ndarray::s![rows.clone(), ..]);
+        let alone_dq = batched1(&Some(g.backward(&part, &alone, dl_part).unwrap().dq));
+        assert_eq!(alone_dq, dq.slice(ndarray::s![rows.clone(), ..]));
     }
 }
 

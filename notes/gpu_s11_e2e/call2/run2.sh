@@ -1,0 +1,31 @@
+#!/bin/bash
+# gpu19 call 2: tests (+ two-block, Maros-Meszaros), A/B bench_main vs bench (default, and two
+# chunk/lane settings) interleaved x2, huge pages off, host split, memcheck x2.
+cd "$(dirname "$0")"
+R=$OUT/r; mkdir -p $R
+pack() { (cd $OUT && tar czf res2.tgz r); }
+export OPTNET_CUDA_CACHE=$PWD/cc
+export OPTNET_MM_DIR=$PWD/../../optnet-runtime/tests/data/maros_meszaros
+(nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv; date -u) > $R/gpu.txt 2>&1
+timeout 60 ./all cuda_solver:: --test-threads=1 --nocapture > $R/t_solver.txt 2>&1
+OPTNET_CUDA_TWO_BLOCKS=1 timeout 60 ./all cuda_solver:: --test-threads=1 --nocapture > $R/t_solver_x2.txt 2>&1
+timeout 60 ./all cuda_maros_meszaros:: > $R/t_mm.txt 2>&1
+date -u > $R/times.txt
+B=1,32,128,512,2048
+for i in 1 2; do
+  echo "== main $i" >> $R/ab.txt; timeout 60 ./bench_main --batches $B --reps 7 >> $R/ab.txt 2>&1
+  echo "== new $i" >> $R/ab.txt; timeout 60 ./bench --batches $B --reps 7 >> $R/ab.txt 2>&1
+  echo "== new chunk128 lanes4 $i" >> $R/ab.txt; OPTNET_CUDA_CHUNK=128 OPTNET_CUDA_LANES=4 timeout 60 ./bench --batches $B --reps 7 >> $R/ab.txt 2>&1
+  echo "== new chunk64 $i" >> $R/ab.txt; OPTNET_CUDA_CHUNK=64 timeout 60 ./bench --batches $B --reps 7 >> $R/ab.txt 2>&1
+done
+date -u >> $R/times.txt
+pack
+echo "== huge pages off" >> $R/var.txt; OPTNET_HUGE_PAGES=0 timeout 60 ./bench --batches $B --reps 7 >> $R/var.txt 2>&1
+echo "== new total" >> $R/prof.txt; OPTNET_CUDA_PROFILE=total timeout 60 ./bench --batches $B --reps 3 >> $R/prof.txt 2>&1
+date -u >> $R/times.txt
+pack
+timeout 90 compute-sanitizer --tool memcheck ./all cuda_solver:: --test-threads=1 > $R/memcheck.txt 2>&1
+OPTNET_CUDA_TWO_BLOCKS=1 timeout 90 compute-sanitizer --tool memcheck ./all cuda_solver:: --test-threads=1 > $R/memcheck_x2.txt 2>&1
+date -u >> $R/times.txt
+pack
+rm -rf $OUT/r
