@@ -1807,16 +1807,18 @@ template <typename T> __device__ __forceinline__ T solution_weight(T l, T s) {
 // a constraint guessed wrongly (λᵢ < 0, or Gᵢz > hᵢ off the set) changes sides and the system
 // is solved again, at most three solves in all. Writes the polished point (τ = 1, κ = 0: λᵢ = 0
 // off the set, sᵢ = 0 on it, negative values clamped to 0) into S_Z, S_NU, S_LAM, S_S; the
-// caller has kept the iterate. Scratch: S_T1 (the set), S_X0, S_L0, S_B0, S_I0, S_GZ and
-// `kkt_solve`'s. Ends with a barrier.
+// caller has kept the iterate. Scratch: S_X0, S_L0, S_B0, S_I0, S_GZ and `kkt_solve`'s; the
+// set is left in S_T1 (1 on it). Returns whether the last solve's set stood (then K holds the
+// factors at the polished point's W, which the backward pass can take). Ends with a barrier.
 template <typename T, bool X2>
-__device__ void polish(Blk<T, X2>& B) {
+__device__ bool polish(Blk<T, X2>& B) {
     const int n = B.n, m = B.m, p = B.p, N = B.N, V = B.V;
     for (int i = threadIdx.x; i < V; i += NT) {
         if (i < p) B.v(S_T1)[i] = B.v(S_LAM)[i] > B.v(S_S)[i] ? T(1) : T(0);
         B.v(S_B0)[i] = i < n ? -B.v(S_Q)[i] : (i < N ? B.v(S_BV)[i - n] : T(0));
         B.v(S_I0)[i] = B.v(S_H)[i];
     }
+    bool settled = false;
     for (int round = 0; round < 3; round++) {
         for (int i = threadIdx.x; i < p; i += NT) {
             const T w = B.v(S_T1)[i] != T(0) ? (T)W_ACTIVE : (T)W_INACTIVE;
@@ -1844,7 +1846,8 @@ __device__ void polish(Blk<T, X2>& B) {
             }
         }
         block_reduce<T, 1, 1>(s0, changed, B.red);
-        if (changed[0] == T(0)) break;
+        settled = changed[0] == T(0);
+        if (settled) break;
     }
     for (int i = threadIdx.x; i < V; i += NT) {
         if (i < n) B.v(S_Z)[i] = B.v(S_X0)[i];
@@ -1852,6 +1855,7 @@ __device__ void polish(Blk<T, X2>& B) {
     }
     __syncthreads();
     (void)m;
+    return settled;
 }
 
 // ---------------------------------------------------------------- the forward kernel
@@ -2010,10 +2014,11 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
     const T frac = (T)P.max_step_fraction, frac_c = (T)P.centered_step_fraction;
     const T aff_c = (T)P.centered_affine_step;
     // Polishing (f64): the gap below which the next attempt is due; whether the iterate is a
-    // polished point under test (the interior iterate kept in S_X1, S_DLA, S_DSA and its τ, κ
-    // in S_T1[0], S_T1[1]: in registers they cost the iteration's called solve).
+    // polished point under test (0: no; 1: yes; 2: yes, and K holds the factors at its W), the
+    // interior iterate kept in S_X1, S_DLA, S_DSA and its τ, κ in S_T0[0], S_T0[1] (in
+    // registers they cost the iteration's called solve).
     T pol_next = (T)P.polish_gap;
-    bool polishing = false;
+    int polishing = 0;
     for (;;) {
         // ---- 1. residuals.
         k0_mul<T, 1, X2>(B.v(S_QZ), B.K, B.ld, B.v(S_D0), B.v(S_Z), n, V);
@@ -2109,11 +2114,11 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
                     status = ST_DUAL_INF;
             }
             if constexpr (cpu_method<T>()) {
-                if (polishing) {
+                if (polishing != 0) {
                     // A polished point ends the solve only as solved; otherwise the kept
                     // interior iterate comes back and its iteration goes on.
-                    polishing = false;
                     if (status == ST_SOLVED) break;
+                    polishing = 0;
                     status = ST_RUNNING;
                     for (int i = threadIdx.x; i < V; i += NT) {
                         if (i < n) B.v(S_Z)[i] = B.v(S_X1)[i];
@@ -2123,8 +2128,8 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
                             B.v(S_S)[i] = B.v(S_DSA)[i];
                         }
                     }
-                    tau = B.v(S_T1)[0];
-                    kap = B.v(S_T1)[1];
+                    tau = B.v(S_T0)[0];
+                    kap = B.v(S_T0)[1];
                     __syncthreads();
                     continue;
                 }
@@ -2146,15 +2151,14 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
                         }
                     }
                     __syncthreads();
-                    polish(B);
+                    polishing = polish(B) ? 2 : 1;
                     if (threadIdx.x == 0) {
-                        B.v(S_T1)[0] = tau;
-                        B.v(S_T1)[1] = kap;
+                        B.v(S_T0)[0] = tau;
+                        B.v(S_T0)[1] = kap;
                     }
                     __syncthreads();
                     tau = T(1);
                     kap = T(0);
-                    polishing = true;
                     continue;
                 }
             }
@@ -2398,14 +2402,23 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
         }
     }
     if (solved && fac != nullptr) {
-        for (int i = threadIdx.x; i < p; i += NT) B.v(S_W)[i] = solution_weight(B.v(S_LAM)[i], B.v(S_S)[i]);
-        __syncthreads();
-        if constexpr (cpu_method<T>()) {
-            regularize_w(B);
+        if (polishing == 2 && status == ST_SOLVED) {
+            // K holds the factors at the polished solution's W (W_ACTIVE on its set, where
+            // s = 0, W_INACTIVE off it): the last polishing solve's.
+            for (int i = threadIdx.x; i < p; i += NT)
+                B.v(S_W)[i] = B.v(S_T1)[i] != T(0) ? (T)W_ACTIVE : (T)W_INACTIVE;
             __syncthreads();
+        } else {
+            for (int i = threadIdx.x; i < p; i += NT)
+                B.v(S_W)[i] = solution_weight(B.v(S_LAM)[i], B.v(S_S)[i]);
+            __syncthreads();
+            if constexpr (cpu_method<T>()) {
+                regularize_w(B);
+                __syncthreads();
+            }
+            assemble(B);
+            factor(B);
         }
-        assemble(B);
-        factor(B);
         T* f = fac + e * L.fac_stride;
         for (int x = threadIdx.x; x < N * N; x += NT) {
             const int i = x / N, j = x - i * N;
