@@ -64,7 +64,7 @@
 //!   fwd at batch 2048 20.8 ms against 24.1 ms, fwd+bwd 21.3 against 25.1 ms; f32 data 13.0
 //!   against 15.4 ms. Session 11 (`notes/gpu_s11_x2.md`) gave it the one-block kernel's
 //!   products (eight rows per warp and pass, G's loads grouped by two chunks) and its three
-//!   barriers fewer: 4.05 M cycles per QP against 4.58 M at batch 264, f64 fwd+bwd at 2048
+//!   barriers fewer: 4.04 M cycles per QP against 4.57 M at batch 264, f64 fwd+bwd at 2048
 //!   18.2 ms against 20.4, f32 data 12.2 against 13.3 ms; it runs from batch 9/8 × SMs on.
 //! - Uploads are packed into a page-locked host buffer kept by the context (grown when too
 //!   small), so a call does not fault in fresh pages and the copy runs at DMA speed.
@@ -437,15 +437,17 @@ fn smem_two_blocks<E>(l: &Layout) -> usize {
 }
 
 /// The two-block kernels run from a batch of `TWO_BLOCKS_FROM_EIGHTHS`/8 blocks per
-/// multiprocessor on ([`two_blocks`]): 9/8, 148 on the H200's 132 multiprocessors. Past one
+/// multiprocessor on ([`two_blocks`]): 9/8, 149 on the H200's 132 multiprocessors. Past one
 /// block per multiprocessor the one-block kernel runs a second wave; the two-block kernel's
-/// pairs cost less than that from about there. Measured on the H200 (2026-12-01 04:45 UTC,
+/// pairs cost less than that from about there. Measured on the H200 (2026-12-01,
 /// `notes/gpu_s11_x2.md`, the bench's random QPs, f64 fwd / fwd+bwd ms, one block per
-/// multiprocessor against two, two runs each): batch 150 2.74 / 2.84–2.85 against 2.73 /
-/// 2.81–2.82, 175 2.86 / 2.98 against 2.66–2.69 / 2.75–2.78, 200 2.99 / 3.13–3.14 against
-/// 2.86 / 2.95, 232 3.13 / 3.28–3.29 against 2.86–2.87 / 2.95–2.97, 264 3.12 / 3.27 against
-/// 2.74–2.76 / 2.84–2.85; f32 data (f64 arithmetic) fwd+bwd at 150 1.91–1.92 against
-/// 1.63–1.65. Below 150 not measured.
+/// multiprocessor against two, medians of 5, two runs each): at 05:13 UTC batch 133 2.30 /
+/// 2.39–2.40 against 2.55–2.56 / 2.61–2.62, 140 2.51 / 2.61 against 2.73 / 2.80, 148 2.86–2.87
+/// / 2.96–2.97 against 2.69 / 2.75, 150 2.74 / 2.85 against 2.74 / 2.81–2.82, 175 2.87–2.88 /
+/// 2.99 against 2.69–2.70 / 2.78; at 04:45 UTC 200 2.99 / 3.13–3.14 against 2.86 / 2.95, 232
+/// 3.13 / 3.28–3.29 against 2.86–2.87 / 2.95–2.97, 264 3.12 / 3.27 against 2.74–2.76 /
+/// 2.84–2.85. f32 data (f64 arithmetic) gain from 133 on (fwd+bwd 1.72–1.74 against
+/// 1.69–1.70 ms; 148: 2.05–2.06 against 1.75).
 const TWO_BLOCKS_FROM_EIGHTHS: usize = 9;
 
 /// Whether a launch of `batch` blocks takes the two-block kernel `f` (`pdipm2_f64` or
