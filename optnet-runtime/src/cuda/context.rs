@@ -315,10 +315,8 @@ impl Context {
             .load_module(Ptx::from_binary(cubin.as_ref().clone()))
             .map_err(cuda_err("loading the kernels"))?;
         let suffix = if double { "f64" } else { "f32" };
-        let get = |name: &str| -> Result<CudaFunction, Error> {
-            let f = module
-                .load_function(&format!("{name}_{suffix}"))
-                .map_err(cuda_err("finding a kernel"))?;
+        // Raises a kernel's shared memory limit to the device's opt-in maximum.
+        let raise = |f: CudaFunction| -> Result<CudaFunction, Error> {
             f.set_attribute(
                 CUfunction_attribute::CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
                 self.smem_max as i32,
@@ -326,13 +324,22 @@ impl Context {
             .map_err(cuda_err("raising the kernel's shared memory limit"))?;
             Ok(f)
         };
-        // The two-block kernels ask for the largest shared-memory carveout, so that two blocks'
-        // shared memory fits beside each other.
+        let get = |name: &str| -> Result<CudaFunction, Error> {
+            let f = module
+                .load_function(&format!("{name}_{suffix}"))
+                .map_err(cuda_err("finding a kernel"))?;
+            raise(f)
+        };
+        // The two-block kernels (looked up once; absent: `None`) ask for the largest
+        // shared-memory carveout, so that two blocks' shared memory fits beside each other.
         let get2 = |name: &str| -> Result<Option<CudaFunction>, Error> {
-            if !double || module.load_function(&format!("{name}_{suffix}")).is_err() {
+            if !double {
                 return Ok(None);
             }
-            let f = get(name)?;
+            let Ok(f) = module.load_function(&format!("{name}_{suffix}")) else {
+                return Ok(None);
+            };
+            let f = raise(f)?;
             f.set_attribute(
                 CUfunction_attribute::CU_FUNC_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT,
                 100,

@@ -62,7 +62,10 @@
 //!   from G batched. Each block runs 1.6–1.8× longer than the one-block kernel's, but the
 //!   multiprocessor runs two: measured on the H200 (2026-12-01, `notes/gpu_s10_x2.md`), f64
 //!   fwd at batch 2048 20.8 ms against 24.1 ms, fwd+bwd 21.3 against 25.1 ms; f32 data 13.0
-//!   against 15.4 ms.
+//!   against 15.4 ms. Session 11 (`notes/gpu_s11_x2.md`) gave it the one-block kernel's
+//!   products (eight rows per warp and pass, G's loads grouped by two chunks) and its three
+//!   barriers fewer: 4.04 M cycles per QP against 4.57 M at batch 264, f64 fwd+bwd at 2048
+//!   18.2 ms against 20.4, f32 data 12.2 against 13.3 ms; it runs from batch 9/8 × SMs on.
 //! - Uploads are packed into a page-locked host buffer kept by the context (grown when too
 //!   small), so a call does not fault in fresh pages and the copy runs at DMA speed. Batches
 //!   larger than one wave of blocks go in chunks ([`chunk_len`], `forward_chunks`): a chunk's
@@ -517,19 +520,27 @@ fn smem_two_blocks<E>(l: &Layout) -> usize {
     elems * std::mem::size_of::<E>()
 }
 
-/// The two-block kernels run from this many blocks per multiprocessor on ([`two_blocks`]).
-/// Measured on the H200 (132 multiprocessors, 2026-12-01, f64 fwd, one block per
-/// multiprocessor against two): batch 133 2.77 against 2.89 ms, 150 3.04 against 3.11, 200
-/// 3.32 against 3.21, 264 3.44 against 3.10, 2048 24.1 against 20.8.
-const TWO_BLOCKS_MIN_PER_SM: usize = 2;
+/// The two-block kernels run from a batch of `TWO_BLOCKS_FROM_EIGHTHS`/8 blocks per
+/// multiprocessor on ([`two_blocks`]): 9/8, 149 on the H200's 132 multiprocessors. Past one
+/// block per multiprocessor the one-block kernel runs a second wave; the two-block kernel's
+/// pairs cost less than that from about there. Measured on the H200 (2026-12-01,
+/// `notes/gpu_s11_x2.md`, the bench's random QPs, f64 fwd / fwd+bwd ms, one block per
+/// multiprocessor against two, medians of 5, two runs each): at 05:13 UTC batch 133 2.30 /
+/// 2.39–2.40 against 2.55–2.56 / 2.61–2.62, 140 2.51 / 2.61 against 2.73 / 2.80, 148 2.86–2.87
+/// / 2.96–2.97 against 2.69 / 2.75, 150 2.74 / 2.85 against 2.74 / 2.81–2.82, 175 2.87–2.88 /
+/// 2.99 against 2.69–2.70 / 2.78; at 04:45 UTC 200 2.99 / 3.13–3.14 against 2.86 / 2.95, 232
+/// 3.13 / 3.28–3.29 against 2.86–2.87 / 2.95–2.97, 264 3.12 / 3.27 against 2.74–2.76 /
+/// 2.84–2.85. f32 data (f64 arithmetic) gain from 133 on (fwd+bwd 1.72–1.74 against
+/// 1.69–1.70 ms; 148: 2.05–2.06 against 1.75).
+const TWO_BLOCKS_FROM_EIGHTHS: usize = 9;
 
 /// Whether a launch of `batch` blocks takes the two-block kernel `f` (`pdipm2_f64` or
 /// `backward2_f64`) with `smem` bytes of shared memory per block: where two of them fit on a
-/// multiprocessor and the batch fills at least `TWO_BLOCKS_MIN_PER_SM` per multiprocessor.
+/// multiprocessor and the batch is at least `TWO_BLOCKS_FROM_EIGHTHS`/8 per multiprocessor.
 /// A block's run is bound by issue and latency (IPC ≈ 1 with one 8-warp block per
 /// multiprocessor), so two blocks share a multiprocessor at little cost to each (+14 % cycles
 /// per block); but the two-block kernel's block, at 128 registers per thread and with G and
-/// 16 vector slots in global memory, runs about 1.6× the one-block kernel's cycles, so small
+/// 16 vector slots in global memory, runs about 1.5× the one-block kernel's cycles, so small
 /// batches keep the one-block kernel and its latency.
 /// `OPTNET_CUDA_TWO_BLOCKS=0` or `1` (an experiment knob, read once per process) turns it
 /// off or on for every batch.
@@ -545,7 +556,7 @@ fn two_blocks(ctx: &Context, f: &CudaFunction, batch: usize, smem: usize) -> boo
     if threads() != 256 || smem > ctx.smem_max {
         return false;
     }
-    let wanted = knob.unwrap_or(batch >= TWO_BLOCKS_MIN_PER_SM * ctx.sm_count);
+    let wanted = knob.unwrap_or(8 * batch >= TWO_BLOCKS_FROM_EIGHTHS * ctx.sm_count);
     wanted
         && f.occupancy_max_active_blocks_per_multiprocessor(threads(), smem, None)
             .is_ok_and(|b| b >= 2)

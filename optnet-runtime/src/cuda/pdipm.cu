@@ -310,12 +310,59 @@ __device__ __forceinline__ void syrk_dmma(double* C, int ldc, const double* U, i
 // bit-identical. RW = 4 for all NR: −5 % cycles per QP (session 10, notes/gpu_s10_lat.md);
 // RW = 8/NR: −1.2 to −1.9 % more (notes/gpu_s10_lat2.md). EP: the x_λ epilogue of
 // `store_rows` (wv, rin).
-template <typename T, int NR, int RW, bool EP = false>
+// GL (M in global memory, the two-block kernel's G): RW = GL_ROWS/NR rows per pass, and a lane
+// loads its entries of the RW rows in GL_CHUNKS chunks of 32 columns before their sums (one
+// round trip to L2 per 32·GL_CHUNKS columns), the same sums in the same order. Measured
+// (session 11, notes/gpu_s11_x2.md, with the x_λ epilogue, k0_mul_rows and the barriers of
+// the one-block kernel): GL_ROWS 8 / GL_CHUNKS 2 −11.5 % cycles per QP against the two-row
+// form, 8 / 4 −8.5 %, 4 / 4 −6.3 % (both more spills).
+#define GL_ROWS 8
+#define GL_CHUNKS 2
+template <typename T, int NR, int RW, bool EP = false, bool GL = false>
 __device__ __forceinline__ void gemv_n_rows(T* y, const T* M, int ldm, const T* x, int rows, int cols, int V,
                                             const T* wv = nullptr, const T* rin = nullptr) {
     const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
     for (int i0 = w; i0 < rows; i0 += RW * NW) {
         double a[RW][NR];
+        if constexpr (GL) {
+            int off[RW];  // row offsets; rows ≥ rows read row i0
+#pragma unroll
+            for (int q = 0; q < RW; q++) {
+#pragma unroll
+                for (int r = 0; r < NR; r++) a[q][r] = 0.0;
+                const int iq = i0 + q * NW;
+                off[q] = (iq < rows ? iq : i0) * ldm;
+            }
+            const T* ml = M + l;
+            for (int c0 = 0; c0 < cols; c0 += 32 * GL_CHUNKS) {
+                double m[GL_CHUNKS][RW];
+#pragma unroll
+                for (int c = 0; c < GL_CHUNKS; c++) {
+                    const int j = c0 + 32 * c + l;
+#pragma unroll
+                    for (int q = 0; q < RW; q++) m[c][q] = j < cols ? (double)ml[off[q] + c0 + 32 * c] : 0.0;
+                }
+#pragma unroll
+                for (int c = 0; c < GL_CHUNKS; c++) {
+                    const int j = c0 + 32 * c + l;
+                    if (j < cols) {
+#pragma unroll
+                        for (int r = 0; r < NR; r++) {
+                            const double xv = x[r * V + j];
+#pragma unroll
+                            for (int q = 0; q < RW; q++) a[q][r] += m[c][q] * xv;
+                        }
+                    }
+                }
+            }
+            double v[RW * NR];
+#pragma unroll
+            for (int q = 0; q < RW; q++)
+#pragma unroll
+                for (int r = 0; r < NR; r++) v[q * NR + r] = a[q][r];
+            store_rows<T, NR, RW, EP>(y, V, i0, rows, reduce_scatter<RW * NR>(v), wv, rin);
+            continue;
+        }
         const T* pq[RW];
 #pragma unroll
         for (int q = 0; q < RW; q++) {
@@ -351,16 +398,15 @@ __device__ __forceinline__ void gemv_n_rows(T* y, const T* M, int ldm, const T* 
 }
 
 // y_r[i] = Σ_j M[i·ldm + j] x_r[j] for i < rows, r < NR (vectors r at stride V). A warp
-// per row, two rows per pass for independent work; sums in double. f64 in shared memory:
-// `gemv_n_rows`, 8/NR. GL (M in global memory, the two-block kernel's G): each lane loads its
-// entries of both rows (cols ≤ 256) before the sums, so that a row pair waits for one round
-// trip to L2, not one per 64 columns; the same sums in the same order.
+// per row; sums in double. f64: `gemv_n_rows`, 8/NR rows per pass with M in shared memory,
+// GL_ROWS/NR with M in global memory (GL, the two-block kernel's G); f32: two rows per pass.
 template <typename T, int NR, bool GL = false>
 __device__ __forceinline__ void gemv_n(T* y, const T* M, int ldm, const T* x, int rows, int cols, int V) {
-    if constexpr (sizeof(T) == 8 && !GL) {
-        gemv_n_rows<T, NR, 8 / NR>(y, M, ldm, x, rows, cols, V);
+    if constexpr (sizeof(T) == 8) {
+        gemv_n_rows<T, NR, (GL ? GL_ROWS : 8) / NR, false, GL>(y, M, ldm, x, rows, cols, V);
         return;
     }
+    static_assert(sizeof(T) == 8 || !GL, "M in global memory only in the f64 two-block kernel");
     const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
     for (int i0 = w; i0 < rows; i0 += 2 * NW) {
         const int i1 = i0 + NW;
@@ -368,37 +414,6 @@ __device__ __forceinline__ void gemv_n(T* y, const T* M, int ldm, const T* x, in
         double a0[NR], a1[NR];
 #pragma unroll
         for (int r = 0; r < NR; r++) a0[r] = a1[r] = 0.0;
-        if constexpr (GL) {
-            const T* p0 = M + i0 * ldm;
-            const T* p1 = M + (two ? i1 : i0) * ldm;
-            double m0[8], m1[8];
-#pragma unroll
-            for (int c = 0; c < 8; c++) {
-                const int j = l + 32 * c;
-                m0[c] = j < cols ? (double)p0[j] : 0.0;
-                m1[c] = j < cols ? (double)p1[j] : 0.0;
-            }
-#pragma unroll
-            for (int c = 0; c < 8; c++) {
-                const int j = l + 32 * c;
-                if (j < cols) {
-#pragma unroll
-                    for (int r = 0; r < NR; r++) {
-                        const double xv = x[r * V + j];
-                        a0[r] += m0[c] * xv;
-                        a1[r] += m1[c] * xv;
-                    }
-                }
-            }
-            double v[2 * NR];
-#pragma unroll
-            for (int r = 0; r < NR; r++) {
-                v[r] = a0[r];
-                v[NR + r] = a1[r];
-            }
-            store_pair<T, NR>(y, V, i0, i1, two, reduce_scatter<2 * NR>(v));
-            continue;
-        }
         // Pointers stepped by 32 (int offsets, no 64-bit index products).
         const T* p0 = M + i0 * ldm + l;
         const T* p1 = M + (two ? i1 : i0) * ldm + l;
@@ -560,11 +575,10 @@ __device__ __forceinline__ void k0_mul_rows(T* y, const T* K, int ld, const T* d
 
 // y_r = S x_r with S = [Q, Aᵀ; A, 0] held in the strict upper triangle of K (row-major,
 // leading dimension ld) and the diagonal `d0` (Q's diagonal, then zeros). With N = n it is
-// y = Q x. f64: `k0_mul_rows`, four rows per warp and pass, except in the two-block kernel
-// (X2: 128 registers per thread, where the two-row form below keeps its spills as measured).
-template <typename T, int NR, bool X2 = false>
+// y = Q x. f64: `k0_mul_rows`, 8/NR rows per warp and pass; f32: two.
+template <typename T, int NR>
 __device__ __forceinline__ void k0_mul(T* y, const T* K, int ld, const T* d0, const T* x, int N, int V) {
-    if constexpr (sizeof(T) == 8 && !X2) {
+    if constexpr (sizeof(T) == 8) {
         k0_mul_rows<T, NR, 8 / NR>(y, K, ld, d0, x, N, V);
         return;
     }
@@ -1438,13 +1452,13 @@ __device__ __forceinline__ void reduced_solve(Blk<T, X2>& B, int bs, int is, int
     }
     t0 = prof_clock();
     B.sub[1] += t0 - t1;
-    if (sizeof(T) == 8 && !X2 && p > 0) {
+    if (sizeof(T) == 8 && p > 0) {
         // x_λ = W∘(G x_z − r_in) stored by the product (its `store_rows` epilogue): one pass
         // and one barrier fewer, the same operations.
-        gemv_n_rows<T, NR, 8 / NR, true>(B.v(ls), B.G, n, B.v(xs), p, n, V, w, B.v(is));
+        gemv_n_rows<T, NR, (X2 ? GL_ROWS : 8) / NR, true, X2>(B.v(ls), B.G, n, B.v(xs), p, n, V, w, B.v(is));
         __syncthreads();
     } else if (p > 0) {
-        gemv_n<T, NR, X2>(B.v(ls), B.G, n, B.v(xs), p, n, V);
+        gemv_n<T, NR>(B.v(ls), B.G, n, B.v(xs), p, n, V);
         __syncthreads();
         for (int k = threadIdx.x; k < p; k += NT) {
 #pragma unroll
@@ -1490,7 +1504,7 @@ __device__ __forceinline__ void kkt_solve(Blk<T, X2>& B, int bs, int is, int xs,
         // e = rhs − K_full·(x, λ): e_x = rx − (Qz + Aᵀν) − Gᵀλ, e_eq = r_eq − Az,
         // e_in = r_in − Gz + λ/W.
         const long long tr0 = prof_clock();
-        k0_mul<T, NR, X2>(B.v(S_F0), B.K, B.ld, B.v(S_D0), B.v(xs), N, V);
+        k0_mul<T, NR>(B.v(S_F0), B.K, B.ld, B.v(S_D0), B.v(xs), N, V);
         if (p > 0) gemv_n<T, NR, X2>(B.v(S_GZ0), B.G, n, B.v(xs), p, n, V);
         __syncthreads();
         if (p > 0) gemv_t<T, NR, X2>(B.v(S_GL0), B.G, n, B.v(ls), p, n, V, B.scr, false);
@@ -1687,12 +1701,11 @@ __device__ __forceinline__ T bordered_solve(Blk<T, X2>& B, int bs, int is, int x
         const long long tr0 = prof_clock();
         // KX: the first residual's K·x as K·x₁ + Δτ·K·d₂ from S_F1 and S_F0.
         const bool fresh = !KX || it > 0;
-        if (fresh) k0_mul<T, 1, X2>(B.v(S_F0), B.K, B.ld, B.v(S_D0), B.v(xs), N, V);
+        if (fresh) k0_mul<T, 1>(B.v(S_F0), B.K, B.ld, B.v(S_D0), B.v(xs), N, V);
         if (p > 0) gemv_n<T, 1, X2>(B.v(S_GZ0), B.G, n, B.v(xs), p, n, V);
         __syncthreads();
-        // Gᵀλ deferred (one-block kernel): combined from its partial sums where the loop below
-        // reads it.
-        const int gP = p > 0 ? gemv_t<T, 1, X2>(B.v(S_GL0), B.G, n, B.v(ls), p, n, V, B.scr, false, !X2) : 1;
+        // Gᵀλ deferred: combined from its partial sums where the loop below reads it.
+        const int gP = p > 0 ? gemv_t<T, 1, X2>(B.v(S_GL0), B.G, n, B.v(ls), p, n, V, B.scr, false, true) : 1;
         T s0[1] = {T(0)}, mx[1] = {T(0)};
         for (int i = threadIdx.x; i < V; i += NT) {
             const T* x = B.v(xs);
@@ -2021,13 +2034,13 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
     int polishing = 0;
     for (;;) {
         // ---- 1. residuals.
-        k0_mul<T, 1, X2>(B.v(S_QZ), B.K, B.ld, B.v(S_D0), B.v(S_Z), n, V);
+        k0_mul<T, 1>(B.v(S_QZ), B.K, B.ld, B.v(S_D0), B.v(S_Z), n, V);
         if (p > 0) gemv_n<T, 1, X2>(B.v(S_GZ), B.G, n, B.v(S_Z), p, n, V);
         if (m > 0) gemv_n<T, 1>(B.v(S_AZ), B.A, n, B.v(S_Z), m, n, V);
         __syncthreads();
-        if constexpr (sizeof(T) == 8 && !X2) {
-            // `gemv_t` ends with a barrier: no second one (the f32 kernel and the two-block
-            // kernel are kept as they were).
+        if constexpr (sizeof(T) == 8) {
+            // `gemv_t` ends with a barrier: no second one (the f32 kernel is kept as it was).
+            // Its loads are not grouped (GL) in the two-block kernel either: as measured.
             if (p > 0) {
                 gemv_t<T, 1>(B.v(S_DUAL), B.G, n, B.v(S_LAM), p, n, V, B.scr, false);
             } else {
@@ -2035,7 +2048,7 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
                 __syncthreads();
             }
         } else {
-            if (p > 0) gemv_t<T, 1, X2>(B.v(S_DUAL), B.G, n, B.v(S_LAM), p, n, V, B.scr, false);
+            if (p > 0) gemv_t<T, 1>(B.v(S_DUAL), B.G, n, B.v(S_LAM), p, n, V, B.scr, false);
             else for (int i = threadIdx.x; i < n; i += NT) B.v(S_DUAL)[i] = T(0);
             __syncthreads();
         }
@@ -2212,9 +2225,9 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
             // K·d₂ and K·x₁ (S_F0, S_F1): den's product with Q, and the affine direction's
             // first residual (`bordered_solve`), which is not needed without refinement.
             if (refine_it > 0)
-                k0_mul<T, 2, X2>(B.v(S_F0), B.K, B.ld, B.v(S_D0), B.v(S_X0), N, V);
+                k0_mul<T, 2>(B.v(S_F0), B.K, B.ld, B.v(S_D0), B.v(S_X0), N, V);
             else
-                k0_mul<T, 1, X2>(B.v(S_F0), B.K, B.ld, B.v(S_D0), B.v(S_X0), N, V);
+                k0_mul<T, 1>(B.v(S_F0), B.K, B.ld, B.v(S_D0), B.v(S_X0), N, V);
             __syncthreads();
             den = border_rows_den(B, tau, kap, it2, c, rmax);
         } else {
