@@ -2040,9 +2040,9 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
         __syncthreads();
         if constexpr (sizeof(T) == 8) {
             // `gemv_t` ends with a barrier: no second one (the f32 kernel is kept as it was).
-            // Its loads are not grouped (GL) in the two-block kernel either: as measured.
+            // Its loads grouped (GL) in the two-block kernel: −1 % cycles (notes/gpu_s11_x2.md, gt).
             if (p > 0) {
-                gemv_t<T, 1>(B.v(S_DUAL), B.G, n, B.v(S_LAM), p, n, V, B.scr, false);
+                gemv_t<T, 1, X2>(B.v(S_DUAL), B.G, n, B.v(S_LAM), p, n, V, B.scr, false);
             } else {
                 for (int i = threadIdx.x; i < n; i += NT) B.v(S_DUAL)[i] = T(0);
                 __syncthreads();
