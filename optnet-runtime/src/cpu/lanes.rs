@@ -283,8 +283,9 @@ struct Scratch<T> {
     corr: Dir<T>,
 }
 
-/// `R` solves through the reduced matrix for every lane: (Q + GᵀWG)Δz + AᵀΔν =
-/// rx + Gᵀ(W∘r_in), AΔz = r_eq, then Δλ = W∘(GΔz − r_in), for each right-hand side
+/// `R` solves through the reduced matrix for every lane: (Q + GᵀW̃G)Δz + AᵀΔν =
+/// rx + Gᵀ(W̃∘r_in), AΔz = r_eq, then Δλ = W̃∘(GΔz − r_in) (W̃ = `fac.wr`, W regularized as
+/// the factors have it), for each right-hand side
 /// (rx, r_eq, r_in) into its `out`. Each pass over G and over the factors serves all `R`
 /// ([`lk::gemv_t`], [`lk::ldl_solve`], [`lk::gemv_n`]), and each solve comes out as it
 /// would alone.
@@ -292,7 +293,6 @@ struct Scratch<T> {
 fn solve_reduced<T: Real, const R: usize>(
     pk: &Pack<T>,
     fac: &Fac<T>,
-    w: &[V<T>],
     buf: [&mut [V<T>]; R],
     tp: [&mut [V<T>]; R],
     rx: [&[V<T>]; R],
@@ -301,12 +301,14 @@ fn solve_reduced<T: Real, const R: usize>(
     out: [&mut Dir<T>; R],
 ) {
     let (n, p) = (pk.n, pk.p);
-    let eps = fac.static_reg;
+    // (W̃ as the factorization regularized it: the same numbers, without two divisions
+    // per entry and solve.)
+    let wr = &fac.wr;
     let (mut buf, tp, mut out) = (buf, tp, out);
     for r in 0..R {
         buf[r][..n].copy_from_slice(rx[r]);
         for i in 0..p {
-            tp[r][i] = std::array::from_fn(|l| regularized(w[i][l], eps[l]) * r_in[r][i][l]);
+            tp[r][i] = std::array::from_fn(|l| wr[i][l] * r_in[r][i][l]);
         }
     }
     lk::gemv_t(
@@ -337,8 +339,7 @@ fn solve_reduced<T: Real, const R: usize>(
     );
     for (o, r_in) in out.iter_mut().zip(r_in) {
         for i in 0..p {
-            o.lam[i] =
-                std::array::from_fn(|l| regularized(w[i][l], eps[l]) * (o.lam[i][l] - r_in[i][l]));
+            o.lam[i] = std::array::from_fn(|l| wr[i][l] * (o.lam[i][l] - r_in[i][l]));
         }
     }
 }
@@ -414,7 +415,6 @@ fn solve_full<T: Real>(
         solve_reduced(
             pk,
             fac,
-            w,
             [buf],
             [tp],
             [rhs_x],
@@ -531,7 +531,7 @@ fn solve_full<T: Real>(
             ..
         } = sc;
         let ([buf, _], [tp, _]) = (buf, tp);
-        solve_reduced(pk, fac, w, [buf], [tp], [ex], [eeq], [ein], [&mut *corr]);
+        solve_reduced(pk, fac, [buf], [tp], [ex], [eeq], [ein], [&mut *corr]);
         corr.tau = splat(T::zero());
         if let Some(bd) = border {
             bd.complete(pk, &e_tau, corr);
@@ -1024,7 +1024,6 @@ fn newton_step<T: Real>(
     solve_reduced(
         pk,
         fac,
-        w,
         sc.buf.each_mut().map(|b| &mut b[..]),
         sc.tp.each_mut().map(|t| &mut t[..]),
         [nq, rhs_x],
