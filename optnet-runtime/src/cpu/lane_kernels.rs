@@ -87,7 +87,6 @@ pub(crate) const MAX_RHS: usize = 2;
 /// yᵣ ← β·yᵣ + α·M xᵣ for each of `R` right-hand sides, M `rows × cols` column-major (β is
 /// 0 or 1): four columns per sweep of the yᵣ (four multiply–adds per load and store of
 /// yᵣ[i]), each block of columns read once for all `R`.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn gemv_n<T: Real, const R: usize>(
     y: [&mut [V<T>]; R],
     M: &[V<T>],
