@@ -79,177 +79,60 @@ fn run_avx512<R>(f: impl FnOnce() -> R) -> Option<R> {
     None
 }
 
-/// y ← β·y + α·M x, M `rows × cols` column-major (β is 0 or 1).
-pub(crate) fn gemv_n<T: Real>(
-    y: &mut [V<T>],
+/// Right-hand sides of one product or solve, for the kernels that take several at once
+/// (`R` ≤ [`MAX_RHS`]): each pass over the matrix or the factors serves all `R`, and
+/// each is summed in the same order, so rounded exactly, whatever `R` is.
+pub(crate) const MAX_RHS: usize = 2;
+
+/// yᵣ ← β·yᵣ + α·M xᵣ for each of `R` right-hand sides, M `rows × cols` column-major (β is
+/// 0 or 1): four columns per sweep of the yᵣ (four multiply–adds per load and store of
+/// yᵣ[i]), each block of columns read once for all `R`.
+pub(crate) fn gemv_n<T: Real, const R: usize>(
+    y: [&mut [V<T>]; R],
     M: &[V<T>],
     rows: usize,
     cols: usize,
-    x: &[V<T>],
+    x: [&[V<T>]; R],
     alpha: T,
     beta_one: bool,
 ) {
+    const { assert!(R >= 1 && R <= MAX_RHS) };
     run(
         #[inline(always)]
         || {
-            let y = &mut y[..rows];
+            let mut y = y.map(|y| &mut y[..rows]);
             if !beta_one {
-                y.fill([T::zero(); W]);
+                for y in &mut y {
+                    y.fill([T::zero(); W]);
+                }
             }
             let mut j = 0;
-            // Four columns per sweep of y: four multiply–adds per load and store of y.
             while j + 4 <= cols {
-                let ax: [V<T>; 4] = std::array::from_fn(|c| x[j + c].map(|v| v * alpha));
+                let mut ax = [[[T::zero(); W]; 4]; R];
+                for (a, x) in ax.iter_mut().zip(&x) {
+                    *a = std::array::from_fn(|c| x[j + c].map(|v| v * alpha));
+                }
                 let m0 = &M[j * rows..(j + 1) * rows];
                 let m1 = &M[(j + 1) * rows..(j + 2) * rows];
                 let m2 = &M[(j + 2) * rows..(j + 3) * rows];
                 let m3 = &M[(j + 3) * rows..(j + 4) * rows];
                 for i in 0..rows {
-                    let mut t = y[i];
-                    axpy(&mut t, &m0[i], &ax[0]);
-                    axpy(&mut t, &m1[i], &ax[1]);
-                    axpy(&mut t, &m2[i], &ax[2]);
-                    axpy(&mut t, &m3[i], &ax[3]);
-                    y[i] = t;
-                }
-                j += 4;
-            }
-            while j < cols {
-                let ax = x[j].map(|v| v * alpha);
-                let mc = &M[j * rows..(j + 1) * rows];
-                for i in 0..rows {
-                    axpy(&mut y[i], &mc[i], &ax);
-                }
-                j += 1;
-            }
-        },
-    )
-}
-
-/// Σᵢ c[i]·x[i] with two chains of accumulation.
-#[inline(always)]
-fn col_dot<T: Real>(c: &[V<T>], x: &[V<T>]) -> V<T> {
-    let n = c.len().min(x.len());
-    let (mut a0, mut a1) = ([T::zero(); W], [T::zero(); W]);
-    let mut i = 0;
-    while i + 2 <= n {
-        axpy(&mut a0, &c[i], &x[i]);
-        axpy(&mut a1, &c[i + 1], &x[i + 1]);
-        i += 2;
-    }
-    if i < n {
-        axpy(&mut a0, &c[i], &x[i]);
-    }
-    std::array::from_fn(|l| a0[l] + a1[l])
-}
-
-/// y ← y + α·Mᵀx, M `rows × cols` column-major: four columns per sweep of x (eight
-/// chains of accumulation).
-pub(crate) fn gemv_t<T: Real>(
-    y: &mut [V<T>],
-    M: &[V<T>],
-    rows: usize,
-    cols: usize,
-    x: &[V<T>],
-    alpha: T,
-) {
-    run(
-        #[inline(always)]
-        || {
-            let x = &x[..rows];
-            let mut j = 0;
-            while j + 4 <= cols {
-                // (Pairs of rows zipped in chunks: indexed, the loop kept four bounds
-                // checks per pair.)
-                let [c0, c1, c2, c3]: [&[V<T>]; 4] =
-                    std::array::from_fn(|b| &M[(j + b) * rows..][..rows]);
-                let mut acc = [[[T::zero(); W]; 2]; 4];
-                for (((e0, e1), (e2, e3)), xi) in c0
-                    .chunks_exact(2)
-                    .zip(c1.chunks_exact(2))
-                    .zip(c2.chunks_exact(2).zip(c3.chunks_exact(2)))
-                    .zip(x.chunks_exact(2))
-                {
-                    for (b, e) in [e0, e1, e2, e3].into_iter().enumerate() {
-                        axpy(&mut acc[b][0], &e[0], &xi[0]);
-                        axpy(&mut acc[b][1], &e[1], &xi[1]);
-                    }
-                }
-                if rows % 2 == 1 {
-                    let i = rows - 1;
-                    for (b, e) in [c0, c1, c2, c3].into_iter().enumerate() {
-                        axpy(&mut acc[b][0], &e[i], &x[i]);
-                    }
-                }
-                for b in 0..4 {
-                    for l in 0..W {
-                        y[j + b][l] = fma(alpha, acc[b][0][l] + acc[b][1][l], y[j + b][l]);
-                    }
-                }
-                j += 4;
-            }
-            for j in j..cols {
-                let d = col_dot(&M[j * rows..(j + 1) * rows], x);
-                for l in 0..W {
-                    y[j][l] = fma(alpha, d[l], y[j][l]);
-                }
-            }
-        },
-    )
-}
-
-/// [`gemv_n`] for two right-hand sides in one sweep over M (each block of columns read
-/// once for both): y0 ← β·y0 + α·M x0, y1 ← β·y1 + α·M x1, each rounded exactly as
-/// [`gemv_n`] rounds it.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn gemv_n2<T: Real>(
-    y0: &mut [V<T>],
-    y1: &mut [V<T>],
-    M: &[V<T>],
-    rows: usize,
-    cols: usize,
-    x0: &[V<T>],
-    x1: &[V<T>],
-    alpha: T,
-    beta_one: bool,
-) {
-    run(
-        #[inline(always)]
-        || {
-            let (y0, y1) = (&mut y0[..rows], &mut y1[..rows]);
-            if !beta_one {
-                y0.fill([T::zero(); W]);
-                y1.fill([T::zero(); W]);
-            }
-            let mut j = 0;
-            while j + 4 <= cols {
-                let a0: [V<T>; 4] = std::array::from_fn(|c| x0[j + c].map(|v| v * alpha));
-                let a1: [V<T>; 4] = std::array::from_fn(|c| x1[j + c].map(|v| v * alpha));
-                let [m0, m1, m2, m3]: [&[V<T>]; 4] =
-                    std::array::from_fn(|c| &M[(j + c) * rows..][..rows]);
-                for ((((t0, t1), e0), e1), (e2, e3)) in y0
-                    .iter_mut()
-                    .zip(y1.iter_mut())
-                    .zip(m0)
-                    .zip(m1)
-                    .zip(m2.iter().zip(m3))
-                {
-                    let e = [e0, e1, e2, e3];
-                    for (t, a) in [(t0, &a0), (t1, &a1)] {
-                        let mut u = *t;
+                    let e = [&m0[i], &m1[i], &m2[i], &m3[i]];
+                    for r in 0..R {
+                        let mut t = y[r][i];
                         for c in 0..4 {
-                            axpy(&mut u, e[c], &a[c]);
+                            axpy(&mut t, e[c], &ax[r][c]);
                         }
-                        *t = u;
+                        y[r][i] = t;
                     }
                 }
                 j += 4;
             }
             while j < cols {
                 let mc = &M[j * rows..][..rows];
-                for (y, x) in [(&mut *y0, x0), (&mut *y1, x1)] {
-                    let ax = x[j].map(|v| v * alpha);
-                    for (yi, m) in y.iter_mut().zip(mc) {
+                for r in 0..R {
+                    let ax = x[r][j].map(|v| v * alpha);
+                    for (yi, m) in y[r].iter_mut().zip(mc) {
                         axpy(yi, m, &ax);
                     }
                 }
@@ -259,57 +142,63 @@ pub(crate) fn gemv_n2<T: Real>(
     )
 }
 
-/// [`gemv_t`] for two right-hand sides in one sweep over M: y0 ← y0 + α·Mᵀx0,
-/// y1 ← y1 + α·Mᵀx1, two columns at a time, each column's sum in [`gemv_t`]'s two chains
-/// (so rounded exactly as [`gemv_t`] rounds it).
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn gemv_t2<T: Real>(
-    y0: &mut [V<T>],
-    y1: &mut [V<T>],
+/// yᵣ ← yᵣ + α·Mᵀxᵣ for each of `R` right-hand sides, M `rows × cols` column-major: 4/R
+/// columns per sweep of the xᵣ (eight chains of accumulation), each column's sum over its
+/// even rows and over its odd rows, then added.
+pub(crate) fn gemv_t<T: Real, const R: usize>(
+    y: [&mut [V<T>]; R],
     M: &[V<T>],
     rows: usize,
     cols: usize,
-    x0: &[V<T>],
-    x1: &[V<T>],
+    x: [&[V<T>]; R],
     alpha: T,
 ) {
+    const { assert!(R >= 1 && R <= MAX_RHS) };
     run(
         #[inline(always)]
         || {
-            let (x0, x1) = (&x0[..rows], &x1[..rows]);
-            let (y0, y1) = (&mut y0[..cols], &mut y1[..cols]);
+            let cb = 4 / R;
+            let x = x.map(|x| &x[..rows]);
+            let y = y.map(|y| &mut y[..cols]);
             let mut j = 0;
             while j < cols {
-                let bw = 2.min(cols - j);
-                // (A last odd column is read twice; its copy is not stored.)
-                let c0 = &M[j * rows..][..rows];
-                let c1 = &M[(j + bw - 1) * rows..][..rows];
-                // acc[2·column + right-hand side][chain]
-                let mut acc = [[[T::zero(); W]; 2]; 4];
-                for (((e0, e1), u), v) in c0
+                let bw = cb.min(cols - j);
+                // Four column streams and two right-hand side streams whatever R is: those
+                // past `bw` columns or `R` sides repeat the last; they are not read (their
+                // loads are dead) or, for the columns past `cols`, not stored.
+                let c: [&[V<T>]; 4] = std::array::from_fn(|b| {
+                    let jj = j + b.min(bw - 1);
+                    &M[jj * rows..][..rows]
+                });
+                let [u0, u1]: [&[V<T>]; 2] = std::array::from_fn(|r| x[r.min(R - 1)]);
+                // acc[column][right-hand side][chain]
+                let mut acc = [[[[T::zero(); W]; 2]; MAX_RHS]; 4];
+                // (Pairs of rows zipped in chunks: indexed, the loop kept bounds checks.)
+                for (((e0, e1), (e2, e3)), (v0, v1)) in c[0]
                     .chunks_exact(2)
-                    .zip(c1.chunks_exact(2))
-                    .zip(x0.chunks_exact(2))
-                    .zip(x1.chunks_exact(2))
+                    .zip(c[1].chunks_exact(2))
+                    .zip(c[2].chunks_exact(2).zip(c[3].chunks_exact(2)))
+                    .zip(u0.chunks_exact(2).zip(u1.chunks_exact(2)))
                 {
-                    for (b, e) in [e0, e1].into_iter().enumerate() {
-                        for (r, x) in [u, v].into_iter().enumerate() {
-                            axpy(&mut acc[2 * b + r][0], &e[0], &x[0]);
-                            axpy(&mut acc[2 * b + r][1], &e[1], &x[1]);
+                    let (e, v) = ([e0, e1, e2, e3], [v0, v1]);
+                    for b in 0..cb {
+                        for r in 0..R {
+                            axpy(&mut acc[b][r][0], &e[b][0], &v[r][0]);
+                            axpy(&mut acc[b][r][1], &e[b][1], &v[r][1]);
                         }
                     }
                 }
                 if rows % 2 == 1 {
                     let i = rows - 1;
-                    for (b, e) in [c0, c1].into_iter().enumerate() {
-                        for (r, x) in [x0, x1].into_iter().enumerate() {
-                            axpy(&mut acc[2 * b + r][0], &e[i], &x[i]);
+                    for b in 0..cb {
+                        for r in 0..R {
+                            axpy(&mut acc[b][r][0], &c[b][i], &x[r][i]);
                         }
                     }
                 }
                 for b in 0..bw {
-                    for (r, y) in [&mut *y0, &mut *y1].into_iter().enumerate() {
-                        let (a, yj) = (&acc[2 * b + r], &mut y[j + b]);
+                    for r in 0..R {
+                        let (a, yj) = (&acc[b][r], &mut y[r][j + b]);
                         for l in 0..W {
                             yj[l] = fma(alpha, a[0][l] + a[1][l], yj[l]);
                         }
@@ -726,141 +615,58 @@ fn panel_row<T: Real, const PW: usize>(
     row.copy_from_slice(&r[..bw]);
 }
 
-/// x ← (L D Lᵀ)⁻¹ x with the factors of [`ldl_factor`] (F packed, `inv_d` =
-/// 1/D). Both triangular solves take [`TB`] rows of L per sweep of x.
-pub(crate) fn ldl_solve<T: Real>(F: &[V<T>], N: usize, inv_d: &[V<T>], x: &mut [V<T>]) {
+/// xᵣ ← (L D Lᵀ)⁻¹ xᵣ for each of `R` right-hand sides, with the factors of [`ldl_factor`]
+/// (F packed, `inv_d` = 1/D). Both triangular solves take [`TB`] rows of L per sweep of the
+/// xᵣ, each row read once for all `R`.
+pub(crate) fn ldl_solve<T: Real, const R: usize>(
+    F: &[V<T>],
+    N: usize,
+    inv_d: &[V<T>],
+    x: [&mut [V<T>]; R],
+) {
+    const { assert!(R >= 1 && R <= MAX_RHS) };
     run(
         #[inline(always)]
         || {
-            let x = &mut x[..N];
+            let mut x = x.map(|x| &mut x[..N]);
             // L y = x: rows i0..i0+TB take the finished x[..i0] (two chains of
             // accumulation per row), then their own triangle.
             let mut i0 = 0;
             while i0 < N {
                 let bw = TB.min(N - i0);
                 let [f0, f1, f2]: [&[V<T>]; TB] = tri_rows(F, i0, N - 1, i0);
-                let mut acc = [[[T::zero(); W]; 2]; TB];
-                // (Pairs of entries zipped in chunks: indexed, the loop kept bounds checks.)
-                let xf = &x[..i0];
-                for (((e0, e1), e2), u) in f0
-                    .chunks_exact(2)
-                    .zip(f1.chunks_exact(2))
-                    .zip(f2.chunks_exact(2))
-                    .zip(xf.chunks_exact(2))
-                {
-                    for (a, e) in [e0, e1, e2].into_iter().enumerate() {
-                        axpy(&mut acc[a][0], &e[0], &u[0]);
-                        axpy(&mut acc[a][1], &e[1], &u[1]);
-                    }
-                }
-                if i0 % 2 == 1 {
-                    let k = i0 - 1;
-                    for (a, e) in [f0, f1, f2].into_iter().enumerate() {
-                        axpy(&mut acc[a][0], &e[k], &xf[k]);
-                    }
-                }
-                for a in 0..bw {
-                    let i = i0 + a;
-                    let mut xi = x[i];
-                    for l in 0..W {
-                        xi[l] -= acc[a][0][l] + acc[a][1][l];
-                    }
-                    for c in 0..a {
-                        axmy(&mut xi, &F[tri(i) + i0 + c], &x[i0 + c]);
-                    }
-                    x[i] = xi;
-                }
-                i0 += bw;
-            }
-            // D u = y.
-            for (xi, di) in x.iter_mut().zip(inv_d) {
-                for l in 0..W {
-                    xi[l] *= di[l];
-                }
-            }
-            // Lᵀ x = u, from the last block of rows back: each finished row i of L is
-            // subtracted from x[..i] (x[k] −= L[i, k]·x[i]).
-            let mut end = N;
-            while end > 0 {
-                let bw = if end % TB == 0 { TB } else { end % TB };
-                let i0 = end - bw;
-                for a in (0..bw).rev() {
-                    let i = i0 + a;
-                    let xi = x[i];
-                    for c in 0..a {
-                        let f = F[tri(i) + i0 + c];
-                        axmy(&mut x[i0 + c], &f, &xi);
-                    }
-                }
-                let xs: [V<T>; TB] = std::array::from_fn(|a| x[(i0 + a).min(end - 1)]);
-                let rows: [&[V<T>]; TB] = tri_rows(F, i0, end - 1, i0);
-                if bw == TB {
-                    let [f0, f1, f2] = rows;
-                    for (((t, e0), e1), e2) in x[..i0].iter_mut().zip(f0).zip(f1).zip(f2) {
-                        let mut u = *t;
-                        for (a, e) in [e0, e1, e2].into_iter().enumerate() {
-                            axmy(&mut u, e, &xs[a]);
-                        }
-                        *t = u;
-                    }
-                } else {
-                    for a in 0..bw {
-                        for (xk, f) in x[..i0].iter_mut().zip(rows[a]) {
-                            axmy(xk, f, &xs[a]);
-                        }
-                    }
-                }
-                end = i0;
-            }
-        },
-    )
-}
-
-/// [`ldl_solve`] for two right-hand sides in one pass over the factors (each row of L
-/// read once for both), each solved exactly as [`ldl_solve`] solves it.
-pub(crate) fn ldl_solve2<T: Real>(
-    F: &[V<T>],
-    N: usize,
-    inv_d: &[V<T>],
-    x0: &mut [V<T>],
-    x1: &mut [V<T>],
-) {
-    run(
-        #[inline(always)]
-        || {
-            let (x0, x1) = (&mut x0[..N], &mut x1[..N]);
-            // L y = x, as `ldl_solve` (rows i0..i0+TB take the finished x[..i0], in two
-            // chains of accumulation per row, then their own triangle).
-            let mut i0 = 0;
-            while i0 < N {
-                let bw = TB.min(N - i0);
-                let [f0, f1, f2]: [&[V<T>]; TB] = tri_rows(F, i0, N - 1, i0);
                 // acc[right-hand side][row][chain]
-                let mut acc = [[[[T::zero(); W]; 2]; TB]; 2];
-                let (p0, p1) = (&x0[..i0], &x1[..i0]);
-                for ((((e0, e1), e2), u), v) in f0
-                    .chunks_exact(2)
-                    .zip(f1.chunks_exact(2))
-                    .zip(f2.chunks_exact(2))
-                    .zip(p0.chunks_exact(2))
-                    .zip(p1.chunks_exact(2))
+                let mut acc = [[[[T::zero(); W]; 2]; TB]; MAX_RHS];
                 {
-                    for (a, e) in [e0, e1, e2].into_iter().enumerate() {
-                        for (r, x) in [u, v].into_iter().enumerate() {
-                            axpy(&mut acc[r][a][0], &e[0], &x[0]);
-                            axpy(&mut acc[r][a][1], &e[1], &x[1]);
+                    // (Two right-hand side streams whatever R is, the second repeating the
+                    // first where R = 1: pairs of entries zipped in chunks, as indexed the
+                    // loop kept bounds checks.)
+                    let xf: [&[V<T>]; MAX_RHS] = std::array::from_fn(|r| &x[r.min(R - 1)][..i0]);
+                    for ((((e0, e1), e2), u), v) in f0
+                        .chunks_exact(2)
+                        .zip(f1.chunks_exact(2))
+                        .zip(f2.chunks_exact(2))
+                        .zip(xf[0].chunks_exact(2))
+                        .zip(xf[1].chunks_exact(2))
+                    {
+                        let u = [u, v];
+                        for (a, e) in [e0, e1, e2].into_iter().enumerate() {
+                            for r in 0..R {
+                                axpy(&mut acc[r][a][0], &e[0], &u[r][0]);
+                                axpy(&mut acc[r][a][1], &e[1], &u[r][1]);
+                            }
+                        }
+                    }
+                    if i0 % 2 == 1 {
+                        let k = i0 - 1;
+                        for (a, e) in [f0, f1, f2].into_iter().enumerate() {
+                            for r in 0..R {
+                                axpy(&mut acc[r][a][0], &e[k], &xf[r][k]);
+                            }
                         }
                     }
                 }
-                if i0 % 2 == 1 {
-                    let k = i0 - 1;
-                    for (a, e) in [f0, f1, f2].into_iter().enumerate() {
-                        for (r, x) in [p0, p1].into_iter().enumerate() {
-                            axpy(&mut acc[r][a][0], &e[k], &x[k]);
-                        }
-                    }
-                }
-                for (x, acc) in [(&mut *x0, &acc[0]), (&mut *x1, &acc[1])] {
+                for (x, acc) in x.iter_mut().zip(&acc) {
                     for a in 0..bw {
                         let i = i0 + a;
                         let mut xi = x[i];
@@ -876,19 +682,20 @@ pub(crate) fn ldl_solve2<T: Real>(
                 i0 += bw;
             }
             // D u = y.
-            for x in [&mut *x0, &mut *x1] {
+            for x in &mut x {
                 for (xi, di) in x.iter_mut().zip(inv_d) {
                     for l in 0..W {
                         xi[l] *= di[l];
                     }
                 }
             }
-            // Lᵀ x = u, as `ldl_solve`.
+            // Lᵀ x = u, from the last block of rows back: each finished row i of L is
+            // subtracted from x[..i] (x[k] −= L[i, k]·x[i]).
             let mut end = N;
             while end > 0 {
                 let bw = if end % TB == 0 { TB } else { end % TB };
                 let i0 = end - bw;
-                for x in [&mut *x0, &mut *x1] {
+                for x in &mut x {
                     for a in (0..bw).rev() {
                         let i = i0 + a;
                         let xi = x[i];
@@ -898,29 +705,26 @@ pub(crate) fn ldl_solve2<T: Real>(
                         }
                     }
                 }
-                let xe0: [V<T>; TB] = std::array::from_fn(|a| x0[(i0 + a).min(end - 1)]);
-                let xe1: [V<T>; TB] = std::array::from_fn(|a| x1[(i0 + a).min(end - 1)]);
+                let mut xe = [[[T::zero(); W]; TB]; R];
+                for (xe, x) in xe.iter_mut().zip(&x) {
+                    *xe = std::array::from_fn(|a| x[(i0 + a).min(end - 1)]);
+                }
                 let rows: [&[V<T>]; TB] = tri_rows(F, i0, end - 1, i0);
                 if bw == TB {
                     let [f0, f1, f2] = rows;
-                    for ((((t0, t1), e0), e1), e2) in x0[..i0]
-                        .iter_mut()
-                        .zip(x1[..i0].iter_mut())
-                        .zip(f0)
-                        .zip(f1)
-                        .zip(f2)
-                    {
-                        let e = [e0, e1, e2];
-                        for (t, xe) in [(t0, &xe0), (t1, &xe1)] {
-                            let mut u = *t;
+                    let xs = x.each_mut().map(|x| &mut x[..i0]);
+                    for k in 0..i0 {
+                        let e = [&f0[k], &f1[k], &f2[k]];
+                        for r in 0..R {
+                            let mut u = xs[r][k];
                             for a in 0..TB {
-                                axmy(&mut u, e[a], &xe[a]);
+                                axmy(&mut u, e[a], &xe[r][a]);
                             }
-                            *t = u;
+                            xs[r][k] = u;
                         }
                     }
                 } else {
-                    for (x, xe) in [(&mut *x0, &xe0), (&mut *x1, &xe1)] {
+                    for (x, xe) in x.iter_mut().zip(&xe) {
                         for a in 0..bw {
                             for (xk, f) in x[..i0].iter_mut().zip(rows[a]) {
                                 axmy(xk, f, &xe[a]);
@@ -997,7 +801,7 @@ mod tests {
                 .map(|i| std::array::from_fn(|l| (i as f64 + 1.0) * (l as f64 - 3.5)))
                 .collect();
             let mut x = b.clone();
-            ldl_solve(&F, nn, &inv_d, &mut x);
+            ldl_solve(&F, nn, &inv_d, [&mut x]);
             for l in 0..W {
                 for i in 0..nn {
                     let kx: f64 = (0..nn).map(|j| full[l][j * nn + i] * x[j][l]).sum();
@@ -1011,8 +815,8 @@ mod tests {
         }
     }
 
-    /// The kernels of two right-hand sides give each bit for bit what the one-column
-    /// kernels give it.
+    /// The kernels given two right-hand sides give each bit for bit what they give it
+    /// alone.
     #[test]
     fn multi_column_kernels_match_single_ones() {
         for (n, m) in [(7, 0), (9, 3), (12, 5), (4, 1)] {
@@ -1027,10 +831,10 @@ mod tests {
                     .collect()
             });
             let [mut x0, mut x1] = b.clone();
-            ldl_solve2(&F, nn, &inv_d, &mut x0, &mut x1);
+            ldl_solve(&F, nn, &inv_d, [&mut x0, &mut x1]);
             for (r, x) in [x0, x1].iter().enumerate() {
                 let mut y = b[r].clone();
-                ldl_solve(&F, nn, &inv_d, &mut y);
+                ldl_solve(&F, nn, &inv_d, [&mut y]);
                 assert_eq!(x, &y);
             }
         }
@@ -1046,20 +850,26 @@ mod tests {
             let (xc, xr) = ([vec(cols, 0), vec(cols, 1)], [vec(rows, 2), vec(rows, 3)]);
             for beta_one in [false, true] {
                 let [mut y0, mut y1] = [vec(rows, 4), vec(rows, 5)];
-                gemv_n2(
-                    &mut y0, &mut y1, &M, rows, cols, &xc[0], &xc[1], -1.3, beta_one,
+                gemv_n(
+                    [&mut y0, &mut y1],
+                    &M,
+                    rows,
+                    cols,
+                    [&xc[0], &xc[1]],
+                    -1.3,
+                    beta_one,
                 );
                 for (r, y) in [y0, y1].iter().enumerate() {
                     let mut z = vec(rows, 4 + r);
-                    gemv_n(&mut z, &M, rows, cols, &xc[r], -1.3, beta_one);
+                    gemv_n([&mut z], &M, rows, cols, [&xc[r]], -1.3, beta_one);
                     assert_eq!(y, &z);
                 }
             }
             let [mut y0, mut y1] = [vec(cols, 6), vec(cols, 7)];
-            gemv_t2(&mut y0, &mut y1, &M, rows, cols, &xr[0], &xr[1], 0.7);
+            gemv_t([&mut y0, &mut y1], &M, rows, cols, [&xr[0], &xr[1]], 0.7);
             for (r, y) in [y0, y1].iter().enumerate() {
                 let mut z = vec(cols, 6 + r);
-                gemv_t(&mut z, &M, rows, cols, &xr[r], 0.7);
+                gemv_t([&mut z], &M, rows, cols, [&xr[r]], 0.7);
                 assert_eq!(y, &z);
             }
         }
@@ -1078,9 +888,9 @@ mod tests {
             .map(|i| std::array::from_fn(|l| 0.5 * i as f64 + l as f64))
             .collect();
         let mut y = vec![[1.0; W]; rows];
-        gemv_n(&mut y, &M, rows, cols, &x, -2.0, true);
+        gemv_n([&mut y], &M, rows, cols, [&x], -2.0, true);
         let mut yt = vec![[1.0; W]; cols];
-        gemv_t(&mut yt, &M, rows, cols, &xr, 3.0);
+        gemv_t([&mut yt], &M, rows, cols, [&xr], 3.0);
         let (mut gl, mut gz) = (vec![[0.0; W]; cols], vec![[0.0; W]; rows]);
         g_sweep(&M, rows, cols, &xr, &mut gl, 1.0, &x, &mut gz, 1.0);
         for l in 0..W {

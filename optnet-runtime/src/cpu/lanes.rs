@@ -275,101 +275,72 @@ impl<T: Real> Fac<T> {
 
 /// Scratch of the Newton solves.
 struct Scratch<T> {
-    buf: Vec<V<T>>,
-    tp: Vec<V<T>>,
-    /// A second `buf` and `tp`, for [`solve_reduced2`].
-    buf2: Vec<V<T>>,
-    tp2: Vec<V<T>>,
+    /// One `buf` (n + m) and `tp` (p) per right-hand side of [`solve_reduced`].
+    buf: [Vec<V<T>>; lk::MAX_RHS],
+    tp: [Vec<V<T>>; lk::MAX_RHS],
     ex: Vec<V<T>>,
     eeq: Vec<V<T>>,
     ein: Vec<V<T>>,
     corr: Dir<T>,
 }
 
-/// One solve through the reduced matrix for every lane: (Q + GᵀWG)Δz + AᵀΔν =
-/// rx + Gᵀ(W∘r_in), AΔz = r_eq, then Δλ = W∘(GΔz − r_in).
+/// `R` solves through the reduced matrix for every lane: (Q + GᵀW̃G)Δz + AᵀΔν =
+/// rx + Gᵀ(W̃∘r_in), AΔz = r_eq, then Δλ = W̃∘(GΔz − r_in) (W̃ = `fac.wr`, W regularized as
+/// the factors have it), for each right-hand side
+/// (rx, r_eq, r_in) into its `out`. Each pass over G and over the factors serves all `R`
+/// ([`lk::gemv_t`], [`lk::ldl_solve`], [`lk::gemv_n`]), and each solve comes out as it
+/// would alone.
 #[allow(clippy::too_many_arguments)]
-fn solve_reduced<T: Real>(
+fn solve_reduced<T: Real, const R: usize>(
     pk: &Pack<T>,
     fac: &Fac<T>,
-    w: &[V<T>],
-    buf: &mut [V<T>],
-    tp: &mut [V<T>],
-    rx: &[V<T>],
-    r_eq: &[V<T>],
-    r_in: &[V<T>],
-    out: &mut Dir<T>,
+    buf: [&mut [V<T>]; R],
+    tp: [&mut [V<T>]; R],
+    rx: [&[V<T>]; R],
+    r_eq: [&[V<T>]; R],
+    r_in: [&[V<T>]; R],
+    out: [&mut Dir<T>; R],
 ) {
     let (n, p) = (pk.n, pk.p);
-    let eps = fac.static_reg;
-    buf[..n].copy_from_slice(rx);
-    for i in 0..p {
-        tp[i] = std::array::from_fn(|l| regularized(w[i][l], eps[l]) * r_in[i][l]);
-    }
-    lk::gemv_t(&mut buf[..n], &pk.G, p, n, tp, T::one());
-    buf[n..].copy_from_slice(r_eq);
-    lk::ldl_solve(&fac.F, fac.N, &fac.inv_d, buf);
-    out.z.copy_from_slice(&buf[..n]);
-    out.nu.copy_from_slice(&buf[n..]);
-    lk::gemv_n(&mut out.lam, &pk.G, p, n, &out.z, T::one(), false);
-    for i in 0..p {
-        out.lam[i] =
-            std::array::from_fn(|l| regularized(w[i][l], eps[l]) * (out.lam[i][l] - r_in[i][l]));
-    }
-}
-
-/// [`solve_reduced`] of two right-hand sides at once: each pass over G and over the
-/// factors serves both ([`lk::gemv_t2`], [`lk::ldl_solve2`], [`lk::gemv_n2`]), and each
-/// solve comes out exactly as [`solve_reduced`]'s.
-#[allow(clippy::too_many_arguments)]
-fn solve_reduced2<T: Real>(
-    pk: &Pack<T>,
-    fac: &Fac<T>,
-    w: &[V<T>],
-    sc: &mut Scratch<T>,
-    rx: [&[V<T>]; 2],
-    r_eq: [&[V<T>]; 2],
-    r_in: [&[V<T>]; 2],
-    out: [&mut Dir<T>; 2],
-) {
-    let (n, p) = (pk.n, pk.p);
-    let eps = fac.static_reg;
-    let (b0, b1, t0, t1) = (&mut sc.buf, &mut sc.buf2, &mut sc.tp, &mut sc.tp2);
-    for (r, (buf, tp)) in [(&mut *b0, &mut *t0), (&mut *b1, &mut *t1)]
-        .into_iter()
-        .enumerate()
-    {
-        buf[..n].copy_from_slice(rx[r]);
+    // (W̃ as the factorization regularized it: the same numbers, without two divisions
+    // per entry and solve.)
+    let wr = &fac.wr;
+    let (mut buf, tp, mut out) = (buf, tp, out);
+    for r in 0..R {
+        buf[r][..n].copy_from_slice(rx[r]);
         for i in 0..p {
-            tp[i] = std::array::from_fn(|l| regularized(w[i][l], eps[l]) * r_in[r][i][l]);
+            tp[r][i] = std::array::from_fn(|l| wr[i][l] * r_in[r][i][l]);
         }
     }
-    lk::gemv_t2(&mut b0[..n], &mut b1[..n], &pk.G, p, n, t0, t1, T::one());
-    b0[n..].copy_from_slice(r_eq[0]);
-    b1[n..].copy_from_slice(r_eq[1]);
-    lk::ldl_solve2(&fac.F, fac.N, &fac.inv_d, b0, b1);
-    let [o0, o1] = out;
-    for (o, buf) in [(&mut *o0, &*b0), (&mut *o1, &*b1)] {
-        o.z.copy_from_slice(&buf[..n]);
-        o.nu.copy_from_slice(&buf[n..]);
-    }
-    // (G Δz from Δz in `buf`, of which `out.z` is a copy.)
-    lk::gemv_n2(
-        &mut o0.lam,
-        &mut o1.lam,
+    lk::gemv_t(
+        buf.each_mut().map(|b| &mut b[..n]),
         &pk.G,
         p,
         n,
-        &b0[..n],
-        &b1[..n],
+        tp.each_ref().map(|t| &**t),
+        T::one(),
+    );
+    for r in 0..R {
+        buf[r][n..].copy_from_slice(r_eq[r]);
+    }
+    lk::ldl_solve(&fac.F, fac.N, &fac.inv_d, buf.each_mut().map(|b| &mut **b));
+    for (o, b) in out.iter_mut().zip(&buf) {
+        o.z.copy_from_slice(&b[..n]);
+        o.nu.copy_from_slice(&b[n..]);
+    }
+    // (G Δz from Δz in `buf`, of which `out.z` is a copy.)
+    lk::gemv_n(
+        out.each_mut().map(|o| &mut o.lam[..]),
+        &pk.G,
+        p,
+        n,
+        buf.each_ref().map(|b| &b[..n]),
         T::one(),
         false,
     );
-    for (r, o) in [o0, o1].into_iter().enumerate() {
+    for (o, r_in) in out.iter_mut().zip(r_in) {
         for i in 0..p {
-            o.lam[i] = std::array::from_fn(|l| {
-                regularized(w[i][l], eps[l]) * (o.lam[i][l] - r_in[r][i][l])
-            });
+            o.lam[i] = std::array::from_fn(|l| wr[i][l] * (o.lam[i][l] - r_in[i][l]));
         }
     }
 }
@@ -423,7 +394,7 @@ impl<T: Real> Border<'_, T> {
 /// stopping (or taking back a correction that made its residual worse) on its own. Lanes
 /// not in `refine` keep the reduced solve (as the result of each lane depends on its own
 /// data only, whichever examples share its pack). With `reduced_done`, `out` already holds
-/// the reduced solve of this right-hand side (from [`solve_reduced2`]).
+/// the reduced solve of this right-hand side (from a two-column [`solve_reduced`]).
 #[allow(clippy::too_many_arguments)]
 fn solve_full<T: Real>(
     pk: &Pack<T>,
@@ -440,16 +411,17 @@ fn solve_full<T: Real>(
 ) {
     let (n, m, p) = (pk.n, pk.m, pk.p);
     if !reduced_done {
+        let [buf, _] = &mut sc.buf;
+        let [tp, _] = &mut sc.tp;
         solve_reduced(
             pk,
             fac,
-            w,
-            &mut sc.buf,
-            &mut sc.tp,
-            rhs_x,
-            rhs_eq,
-            rhs_in,
-            out,
+            [buf],
+            [tp],
+            [rhs_x],
+            [rhs_eq],
+            [rhs_in],
+            [&mut *out],
         );
     }
     out.tau = splat(T::zero());
@@ -477,12 +449,12 @@ fn solve_full<T: Real>(
         for j in 0..n {
             sc.ex[j] = std::array::from_fn(|l| rhs_x[j][l] - dtau[l] * pk.q[j][l]);
         }
-        lk::gemv_n(&mut sc.ex, &pk.Q, n, n, &out.z, -T::one(), true);
-        lk::gemv_t(&mut sc.ex, &pk.A, m, n, &out.nu, -T::one());
+        lk::gemv_n([&mut sc.ex], &pk.Q, n, n, [&out.z], -T::one(), true);
+        lk::gemv_t([&mut sc.ex], &pk.A, m, n, [&out.nu], -T::one());
         for i in 0..m {
             sc.eeq[i] = std::array::from_fn(|l| rhs_eq[i][l] + dtau[l] * pk.b[i][l]);
         }
-        lk::gemv_n(&mut sc.eeq, &pk.A, m, n, &out.z, -T::one(), true);
+        lk::gemv_n([&mut sc.eeq], &pk.A, m, n, [&out.z], -T::one(), true);
         for i in 0..p {
             sc.ein[i] = std::array::from_fn(|l| rhs_in[i][l] + dtau[l] * pk.h[i][l]);
         }
@@ -559,7 +531,8 @@ fn solve_full<T: Real>(
             corr,
             ..
         } = sc;
-        solve_reduced(pk, fac, w, buf, tp, ex, eeq, ein, corr);
+        let ([buf, _], [tp, _]) = (buf, tp);
+        solve_reduced(pk, fac, [buf], [tp], [ex], [eeq], [ein], [&mut *corr]);
         corr.tau = splat(T::zero());
         if let Some(bd) = border {
             bd.complete(pk, &e_tau, corr);
@@ -612,10 +585,8 @@ impl<T: Real> Work<T> {
         Work {
             fac: Fac::new(n, m, p, params),
             sc: Scratch {
-                buf: vec![z; n + m],
-                tp: vec![z; p],
-                buf2: vec![z; n + m],
-                tp2: vec![z; p],
+                buf: std::array::from_fn(|_| vec![z; n + m]),
+                tp: std::array::from_fn(|_| vec![z; p]),
                 ex: vec![z; n],
                 eeq: vec![z; m],
                 ein: vec![z; p],
@@ -803,12 +774,12 @@ pub(crate) fn solve_stream<T: Real>(
         let run: [bool; W] = std::array::from_fn(|l| ln.phase[l] == Phase::Run);
 
         // 1. Residuals (every lane; only the running ones are read).
-        lk::gemv_n(&mut wk.Qz, &pk.Q, n, n, &it.z, T::one(), false);
+        lk::gemv_n([&mut wk.Qz], &pk.Q, n, n, [&it.z], T::one(), false);
         for j in 0..n {
             wk.rx[j] = std::array::from_fn(|l| -(wk.Qz[j][l] + pk.q[j][l] * it.tau[l]));
         }
-        lk::gemv_t(&mut wk.rx, &pk.A, m, n, &it.nu, -T::one());
-        lk::gemv_n(&mut wk.r_eq, &pk.A, m, n, &it.z, T::one(), false);
+        lk::gemv_t([&mut wk.rx], &pk.A, m, n, [&it.nu], -T::one());
+        lk::gemv_n([&mut wk.r_eq], &pk.A, m, n, [&it.z], T::one(), false);
         for i in 0..m {
             wk.r_eq[i] = std::array::from_fn(|l| wk.r_eq[i][l] - pk.b[i][l] * it.tau[l]);
         }
@@ -1095,11 +1066,11 @@ fn newton_step<T: Real>(
         rhs_eq,
         rhs_in,
     );
-    solve_reduced2(
+    solve_reduced(
         pk,
         fac,
-        w,
-        sc,
+        sc.buf.each_mut().map(|b| &mut b[..]),
+        sc.tp.each_mut().map(|t| &mut t[..]),
         [nq, rhs_x],
         [&pk.b, rhs_eq],
         [&pk.h, rhs_in],
@@ -1115,7 +1086,7 @@ fn newton_step<T: Real>(
     for j in 0..n {
         v[j] = std::array::from_fn(|l| it.z[j][l] / tau[l] - d2.z[j][l]);
     }
-    lk::gemv_n(&mut sc.ex, &pk.Q, n, n, v, T::one(), false);
+    lk::gemv_n([&mut sc.ex], &pk.Q, n, n, [&*v], T::one(), false);
     let (vQv, zz, nn) = (dot(v, &sc.ex[..n]), dot(&d2.z, &d2.z), dot(&d2.nu, &d2.nu));
     let lam2_w = d2
         .lam
