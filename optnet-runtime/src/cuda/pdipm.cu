@@ -2147,9 +2147,10 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
                     continue;
                 }
             }
-            if (status == ST_RUNNING && iter >= P.max_iter) status = ST_MAX_ITER;
             if (status != ST_RUNNING) break;
             if constexpr (cpu_method<T>()) {
+                // (Before the iteration limit, as on the CPU: an example at its last iterate
+                // may still end polished.)
                 if (gap_rel < pol_next && kt < (T)P.polish_gap) {
                     // Polish (ALGORITHM §4b): keep the iterate, test the polished point with
                     // step 1's residuals and step 2's test (not counted as an iteration); a
@@ -2174,6 +2175,10 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
                     kap = T(0);
                     continue;
                 }
+            }
+            if (iter >= P.max_iter) {
+                status = ST_MAX_ITER;
+                break;
             }
             if (kt <= T(1) && (gap_abs < (T)P.reduced_tol_gap || gap_rel < (T)P.reduced_tol_gap) &&
                 res_p < (T)P.reduced_tol_feas && res_d < (T)P.reduced_tol_feas) {
