@@ -52,6 +52,8 @@ pub(crate) struct Kkt<T> {
     /// √W ∘ G, scratch for the product GᵀWG.
     Gw: Mat<T>,
     sqrt_w: Vec<T>,
+    /// The rows of G in `Gw` ([`Kkt::factor_rows`]).
+    kept: Vec<usize>,
     signs: Vec<i8>,
     mem: MemBuffer,
     /// The constants in use: `base` with its regularization scaled by [`Kkt::boost`].
@@ -72,6 +74,7 @@ impl<T: Real> Kkt<T> {
             F: Mat::zeros(dim, dim),
             Gw: Mat::zeros(p, n),
             sqrt_w: vec![T::zero(); p],
+            kept: vec![0; p],
             signs,
             mem: MemBuffer::new(scratch),
             params,
@@ -95,29 +98,51 @@ impl<T: Real> Kkt<T> {
     /// Forms K for weights `w` (W = diag(w)) and factors it. Returns false if the
     /// factorization broke down (a zero or non-finite pivot).
     pub fn factor(&mut self, Q: &Mat<T>, A: &Mat<T>, G: &Mat<T>, w: &[T]) -> bool {
+        self.factor_rows(Q, A, G, w, |_| true)
+    }
+
+    /// [`Kkt::factor`] with GᵀWG summed over the rows of G that `keep` names only: polishing
+    /// (`super::polish`) leaves out the inactive rows, whose W of 1e-30 adds nothing above
+    /// rounding, and so halves the product's work where half the constraints are active.
+    pub fn factor_rows(
+        &mut self,
+        Q: &Mat<T>,
+        A: &Mat<T>,
+        G: &Mat<T>,
+        w: &[T],
+        keep: impl Fn(usize) -> bool,
+    ) -> bool {
         let (n, m) = (self.n, self.m);
         let eps = self.params.static_reg;
         // (1,1) block, lower triangle: Q + GᵀWG + εI.
         {
             let mut H = self.F.as_mut().submatrix_mut(0, 0, n, n);
             H.copy_from(Q.as_ref());
-            if G.nrows() > 0 {
-                for (r, &wi) in self.sqrt_w.iter_mut().zip(w) {
-                    *r = super::pdipm::regularized(wi, eps).sqrt();
+            // The kept rows of √W∘G, packed at the top of Gw.
+            let mut rows = 0;
+            for (i, &wi) in w.iter().enumerate().take(G.nrows()) {
+                if keep(i) {
+                    self.sqrt_w[rows] = super::pdipm::regularized(wi, eps).sqrt();
+                    self.kept[rows] = i;
+                    rows += 1;
                 }
+            }
+            if rows > 0 {
                 for j in 0..n {
-                    let col = self.Gw.col_as_slice_mut(j);
-                    for ((g, &gij), &r) in col.iter_mut().zip(G.col_as_slice(j)).zip(&self.sqrt_w) {
-                        *g = gij * r;
+                    let col = &mut self.Gw.col_as_slice_mut(j)[..rows];
+                    let g = G.col_as_slice(j);
+                    for ((c, &i), &r) in col.iter_mut().zip(&self.kept[..rows]).zip(&self.sqrt_w) {
+                        *c = g[i] * r;
                     }
                 }
+                let Gw = self.Gw.as_ref().subrows(0, rows);
                 triangular::matmul(
                     H.rb_mut(),
                     BlockStructure::TriangularLower,
                     Accum::Add,
-                    self.Gw.transpose(),
+                    Gw.transpose(),
                     BlockStructure::Rectangular,
-                    self.Gw.as_ref(),
+                    Gw,
                     BlockStructure::Rectangular,
                     T::one(),
                     Par::Seq,

@@ -168,7 +168,11 @@ impl<T: Real> Polisher<T> {
             for i in 0..p {
                 self.w[i] = T::of(if self.active[i] { W_ACTIVE } else { W_INACTIVE });
             }
-            if !self.kkt.factor(&lp.Q, &lp.A, &lp.G, &self.w) {
+            let active = &self.active;
+            if !self
+                .kkt
+                .factor_rows(&lp.Q, &lp.A, &lp.G, &self.w, |i| active[i])
+            {
                 return None;
             }
             solve_full(
