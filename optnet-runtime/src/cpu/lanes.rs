@@ -972,8 +972,8 @@ fn polish_lane<T: Real>(
     tols: &Tols<T>,
 ) -> bool {
     let pol = polisher.get_or_insert_with(|| Polisher::new(lp.n, lp.m, lp.p, tols.kkt));
-    let (lam, s) = (lane(&it.lam, l), lane(&it.s, l));
-    let Some(pt) = pol.polish(lp, &lam, &s, ln.normq[l], ln.normb[l]) else {
+    let (lam, s) = (&it.lam, &it.s);
+    let Some(pt) = pol.polish(lp, |i| lam[i][l], |i| s[i][l], ln.normq[l], ln.normb[l]) else {
         return false;
     };
     if decide(&pt.info, tols) != Some(Status::Solved) {

@@ -771,7 +771,7 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
         // taken if it passes the termination test.
         if schedule.due(&info) {
             let pol = polisher.get_or_insert_with(|| Polisher::new(n, m, p, tols.kkt));
-            if let Some(pt) = pol.polish(lp, &lam, &s, normq, normb) {
+            if let Some(pt) = pol.polish(lp, |i| lam[i], |i| s[i], normq, normb) {
                 let st = decide(&pt.info, tols);
                 if tols.verbose {
                     eprintln!(
@@ -788,7 +788,10 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
                     );
                 }
                 if st == Some(Status::Solved) {
-                    (z, nu, lam, s) = (pt.z, pt.nu, pt.lam, pt.s);
+                    z.copy_from_slice(&pt.z);
+                    nu.copy_from_slice(&pt.nu);
+                    lam.copy_from_slice(&pt.lam);
+                    s.copy_from_slice(&pt.s);
                     (tau, kappa) = (T::one(), T::zero());
                     info = pt.info;
                     status = Status::Solved;

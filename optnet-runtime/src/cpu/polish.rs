@@ -69,6 +69,19 @@ pub(crate) struct Polished<T> {
     pub info: Info<T>,
 }
 
+impl<T: Real> Polished<T> {
+    /// No vectors: a placeholder while a [`Polisher`] works on its own output's buffers.
+    fn empty() -> Self {
+        Polished {
+            z: Vec::new(),
+            nu: Vec::new(),
+            lam: Vec::new(),
+            s: Vec::new(),
+            info: Info::default(),
+        }
+    }
+}
+
 /// When an example tries polishing: from a relative gap and a κ/τ below
 /// [`Settings::POLISH_GAP`] on, and after a failed attempt only once the gap has fallen a
 /// further [`RETRY_GAIN`]-fold, so that an example whose guess stays wrong (a degenerate
@@ -116,6 +129,8 @@ pub(crate) struct Polisher<T> {
     rx: Vec<T>,
     r_eq: Vec<T>,
     r_in: Vec<T>,
+    /// The last polished point (nothing allocates per attempt).
+    out: Polished<T>,
 }
 
 impl<T: Real> Polisher<T> {
@@ -134,36 +149,39 @@ impl<T: Real> Polisher<T> {
             rx: vec![T::zero(); n],
             r_eq: vec![T::zero(); m],
             r_in: vec![T::zero(); p],
+            out: Polished {
+                z: vec![T::zero(); n],
+                nu: vec![T::zero(); m],
+                lam: vec![T::zero(); p],
+                s: vec![T::zero(); p],
+                info: Info::default(),
+            },
         }
     }
 
     /// Polishes `lp` (equilibrated) on the active set that the iterate's λ and s point to
-    /// (λᵢ > sᵢ; both carry the embedding's τ, which the comparison does not see). `normq`,
+    /// (λᵢ > sᵢ, entry i given by `lam(i)` and `s(i)`; both carry the embedding's τ, which
+    /// the comparison does not see). `normq`,
     /// `normb`: ‖q‖∞ and ‖(b, h)‖∞ in the original units, as the termination test takes
     /// them. Returns the polished point and its measures, or `None` if a factorization
     /// broke down; the caller accepts it only if it passes the termination test.
     pub(crate) fn polish(
         &mut self,
         lp: &Local<T>,
-        lam: &[T],
-        s: &[T],
+        lam: impl Fn(usize) -> T,
+        s: impl Fn(usize) -> T,
         normq: T,
         normb: T,
-    ) -> Option<Polished<T>> {
-        let (n, m, p) = (lp.n, lp.m, lp.p);
+    ) -> Option<&Polished<T>> {
+        let (n, p) = (lp.n, lp.p);
         for i in 0..p {
-            self.active[i] = lam[i] > s[i];
+            self.active[i] = lam(i) > s(i);
         }
         for j in 0..n {
             self.neg_q[j] = -lp.q[j];
         }
-        let mut out = Polished {
-            z: vec![T::zero(); n],
-            nu: vec![T::zero(); m],
-            lam: vec![T::zero(); p],
-            s: vec![T::zero(); p],
-            info: Info::default(),
-        };
+        // The output's buffers, taken out of `self` while the solves borrow it.
+        let mut out = std::mem::replace(&mut self.out, Polished::empty());
         for _ in 0..ROUNDS {
             for i in 0..p {
                 self.w[i] = T::of(if self.active[i] { W_ACTIVE } else { W_INACTIVE });
@@ -173,6 +191,7 @@ impl<T: Real> Polisher<T> {
                 .kkt
                 .factor_rows(&lp.Q, &lp.A, &lp.G, &self.w, |i| active[i])
             {
+                self.out = out;
                 return None;
             }
             solve_full(
@@ -214,7 +233,8 @@ impl<T: Real> Polisher<T> {
         out.z.copy_from_slice(&self.d.z);
         out.nu.copy_from_slice(&self.d.nu);
         out.info = self.measure(lp, &out, normq, normb);
-        Some(out)
+        self.out = out;
+        Some(&self.out)
     }
 
     /// Step 1's residuals of the polished point (τ = 1, κ = 0) and step 2's measures.
