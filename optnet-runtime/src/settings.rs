@@ -71,7 +71,7 @@ pub struct Settings {
     /// iteration limit. In f32 arithmetic (the GPU's f32 kernel) `max_step_fraction` is kept.
     pub centered_step_fraction: f64,
     /// Polish: once an example's relative gap and κ/τ are below [`Settings::POLISH_GAP`],
-    /// solve the KKT system on the active set its iterate points to (λᵢ > sᵢ), correcting
+    /// solve the KKT system on the active set its iterate points to (λᵢ > 0.05·sᵢ), correcting
     /// wrongly guessed constraints at most twice, and take that point if it passes the
     /// termination test (otherwise the interior point method goes on; a failed attempt is
     /// retried once the gap has fallen 100-fold). The answer is then exact up to rounding:

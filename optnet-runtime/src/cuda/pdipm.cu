@@ -1808,6 +1808,8 @@ __device__ T step_to_boundary(Blk<T, X2>& B, const T* ds, const T* dl, T tau, T 
 // every weight stays within them.
 #define W_ACTIVE 1e30
 #define W_INACTIVE 1e-30
+// A constraint is guessed active where λᵢ > GUESS_RATIO·sᵢ (the CPU's `polish::GUESS_RATIO`).
+#define GUESS_RATIO 0.05
 template <typename T> __device__ __forceinline__ T solution_weight(T l, T s) {
     if (!(s > T(0))) return (T)W_ACTIVE;
     if (!(l > T(0))) return (T)W_INACTIVE;
@@ -1815,7 +1817,7 @@ template <typename T> __device__ __forceinline__ T solution_weight(T l, T s) {
 }
 
 // Polishing (notes/ALGORITHM.md §4b, the CPU's `polish.rs`): the KKT system on the active set
-// the iterate points to (λᵢ > sᵢ), K factored with W = W_ACTIVE on it (regularized to 1/ε)
+// the iterate points to (λᵢ > GUESS_RATIO·sᵢ), K factored with W = W_ACTIVE on it (regularized to 1/ε)
 // and W_INACTIVE off it, the solve of (−q, b, h) refined against the full system (`kkt_solve`);
 // a constraint guessed wrongly (λᵢ < 0, or Gᵢz > hᵢ off the set) changes sides and the system
 // is solved again, at most three solves in all. Writes the polished point (τ = 1, κ = 0: λᵢ = 0
@@ -1827,7 +1829,7 @@ template <typename T, bool X2>
 __device__ bool polish(Blk<T, X2>& B) {
     const int n = B.n, m = B.m, p = B.p, N = B.N, V = B.V;
     for (int i = threadIdx.x; i < V; i += NT) {
-        if (i < p) B.v(S_T1)[i] = B.v(S_LAM)[i] > B.v(S_S)[i] ? T(1) : T(0);
+        if (i < p) B.v(S_T1)[i] = B.v(S_LAM)[i] > (T)GUESS_RATIO * B.v(S_S)[i] ? T(1) : T(0);
         B.v(S_B0)[i] = i < n ? -B.v(S_Q)[i] : (i < N ? B.v(S_BV)[i - n] : T(0));
         B.v(S_I0)[i] = B.v(S_H)[i];
     }
