@@ -671,23 +671,12 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
     let (mut boosts, mut boost) = (0u32, T::one());
     loop {
         // 1. Residuals.
-        gemv(&mut wk.Qz, false, &lp.Q, false, &z, T::one());
-        for j in 0..n {
-            wk.rx[j] = -(wk.Qz[j] + lp.q[j] * tau);
-        }
-        gemv(&mut wk.rx, true, &lp.A, true, &nu, -T::one());
-        gemv(&mut wk.rx, true, &lp.G, true, &lam, -T::one());
-        gemv(&mut wk.r_eq, false, &lp.A, false, &z, T::one());
-        for i in 0..m {
-            wk.r_eq[i] -= lp.b[i] * tau;
-        }
-        gemv(&mut wk.r_in, false, &lp.G, false, &z, T::one());
-        for i in 0..p {
-            wk.r_in[i] += s[i] - lp.h[i] * tau;
-        }
-        let zQz = dot(&z, &wk.Qz);
-        let qz = dot(&lp.q, &z);
-        let bnu = dot(&lp.b, &nu) + dot(&lp.h, &lam);
+        let (zQz, qz, bnu) = residuals(
+            lp,
+            [&z, &nu, &lam, &s],
+            tau,
+            [&mut wk.Qz, &mut wk.rx, &mut wk.r_eq, &mut wk.r_in],
+        );
         let rtau = qz + bnu + kappa + zQz / tau;
 
         // 2. Termination, measured in the original units.
@@ -1070,6 +1059,33 @@ fn newton_step<T: Real>(
                 .all(|x| x.is_finite())
     };
     (alpha.is_finite() && finite(step)).then_some(alpha)
+}
+
+/// Step 1 of notes/ALGORITHM.md §4 for the iterate (z, ν, λ, s) with τ: Qz, the residuals
+/// rx = −(Qz + qτ + Aᵀν + Gᵀλ), r_eq = Az − bτ and r_in = Gz + s − hτ into `out` (in that
+/// order), and zᵀQz, qᵀz and bᵀν + hᵀλ returned. (The lockstep path has its own, on lane
+/// vectors.)
+pub(crate) fn residuals<T: Real>(
+    lp: &Local<T>,
+    [z, nu, lam, s]: [&[T]; 4],
+    tau: T,
+    [Qz, rx, r_eq, r_in]: [&mut [T]; 4],
+) -> (T, T, T) {
+    gemv(Qz, false, &lp.Q, false, z, T::one());
+    for j in 0..lp.n {
+        rx[j] = -(Qz[j] + lp.q[j] * tau);
+    }
+    gemv(rx, true, &lp.A, true, nu, -T::one());
+    gemv(rx, true, &lp.G, true, lam, -T::one());
+    gemv(r_eq, false, &lp.A, false, z, T::one());
+    for i in 0..lp.m {
+        r_eq[i] -= lp.b[i] * tau;
+    }
+    gemv(r_in, false, &lp.G, false, z, T::one());
+    for i in 0..lp.p {
+        r_in[i] += s[i] - lp.h[i] * tau;
+    }
+    (dot(z, Qz), dot(&lp.q, z), dot(&lp.b, nu) + dot(&lp.h, lam))
 }
 
 /// One example's iterate and residuals as step 2 reads them, entry by entry (so that the

@@ -33,9 +33,9 @@
 //! answers are exact up to rounding (complementarity holds exactly). OSQP polishes its
 //! ADMM answers the same way (Stellato et al. 2020, §5.2).
 
-use super::dense::{dot, gemv};
+use super::dense::gemv;
 use super::kkt::{Kkt, KktParams};
-use super::pdipm::{measure, solve_full, Dir, Info, Point, Refine};
+use super::pdipm::{measure, residuals, solve_full, Dir, Info, Point, Refine};
 use super::problem::Local;
 use crate::{Real, Settings};
 
@@ -76,19 +76,6 @@ pub(crate) struct Polished<T> {
     pub lam: Vec<T>,
     pub s: Vec<T>,
     pub info: Info<T>,
-}
-
-impl<T: Real> Polished<T> {
-    /// No vectors: a placeholder while a [`Polisher`] works on its own output's buffers.
-    fn empty() -> Self {
-        Polished {
-            z: Vec::new(),
-            nu: Vec::new(),
-            lam: Vec::new(),
-            s: Vec::new(),
-            info: Info::default(),
-        }
-    }
 }
 
 /// When an example tries polishing: from a relative gap and a κ/τ below
@@ -183,106 +170,88 @@ impl<T: Real> Polisher<T> {
         normb: T,
     ) -> Option<&Polished<T>> {
         let (n, p) = (lp.n, lp.p);
+        let Polisher {
+            kkt,
+            active,
+            w,
+            buf,
+            tp,
+            rf,
+            d,
+            neg_q,
+            Gz,
+            Qz,
+            rx,
+            r_eq,
+            r_in,
+            out,
+        } = self;
         for i in 0..p {
-            self.active[i] = lam(i) > T::of(GUESS_RATIO) * s(i);
+            active[i] = lam(i) > T::of(GUESS_RATIO) * s(i);
         }
         for j in 0..n {
-            self.neg_q[j] = -lp.q[j];
+            neg_q[j] = -lp.q[j];
         }
-        // The output's buffers, taken out of `self` while the solves borrow it.
-        let mut out = std::mem::replace(&mut self.out, Polished::empty());
         for _ in 0..ROUNDS {
             for i in 0..p {
-                self.w[i] = T::of(if self.active[i] { W_ACTIVE } else { W_INACTIVE });
+                w[i] = T::of(if active[i] { W_ACTIVE } else { W_INACTIVE });
             }
-            let active = &self.active;
-            if !self
-                .kkt
-                .factor_rows(&lp.Q, &lp.A, &lp.G, &self.w, |i| active[i])
-            {
-                self.out = out;
+            if !kkt.factor_rows(&lp.Q, &lp.A, &lp.G, w, |i| active[i]) {
                 return None;
             }
-            solve_full(
-                lp,
-                &self.kkt,
-                &self.w,
-                &mut self.buf,
-                &mut self.tp,
-                &mut self.rf,
-                &self.neg_q,
-                &lp.b,
-                &lp.h,
-                None,
-                true,
-                &mut self.d,
-            );
-            gemv(&mut self.Gz, false, &lp.G, false, &self.d.z, T::one());
+            solve_full(lp, kkt, w, buf, tp, rf, neg_q, &lp.b, &lp.h, None, true, d);
+            gemv(Gz, false, &lp.G, false, &d.z, T::one());
             // The point, and the constraints the guess got wrong.
             let mut changed = false;
             for i in 0..p {
-                if self.active[i] {
-                    let li = self.d.lam[i];
+                if active[i] {
+                    let li = d.lam[i];
                     changed |= li < T::zero();
                     out.lam[i] = li.max(T::zero());
                     out.s[i] = T::zero();
-                    self.active[i] = li >= T::zero();
+                    active[i] = li >= T::zero();
                 } else {
-                    let si = lp.h[i] - self.Gz[i];
+                    let si = lp.h[i] - Gz[i];
                     changed |= si < T::zero();
                     out.lam[i] = T::zero();
                     out.s[i] = si.max(T::zero());
-                    self.active[i] = si < T::zero();
+                    active[i] = si < T::zero();
                 }
             }
             if !changed {
                 break;
             }
         }
-        out.z.copy_from_slice(&self.d.z);
-        out.nu.copy_from_slice(&self.d.nu);
-        out.info = self.measure(lp, &out, normq, normb);
-        self.out = out;
-        Some(&self.out)
-    }
-
-    /// Step 1's residuals of the polished point (τ = 1, κ = 0) and step 2's measures.
-    fn measure(&mut self, lp: &Local<T>, pt: &Polished<T>, normq: T, normb: T) -> Info<T> {
-        let (n, m, p) = (lp.n, lp.m, lp.p);
-        gemv(&mut self.Qz, false, &lp.Q, false, &pt.z, T::one());
-        for j in 0..n {
-            self.rx[j] = -(self.Qz[j] + lp.q[j]);
-        }
-        gemv(&mut self.rx, true, &lp.A, true, &pt.nu, -T::one());
-        gemv(&mut self.rx, true, &lp.G, true, &pt.lam, -T::one());
-        gemv(&mut self.r_eq, false, &lp.A, false, &pt.z, T::one());
-        for i in 0..m {
-            self.r_eq[i] -= lp.b[i];
-        }
-        gemv(&mut self.Gz, false, &lp.G, false, &pt.z, T::one());
-        for i in 0..p {
-            self.r_in[i] = self.Gz[i] + pt.s[i] - lp.h[i];
-        }
-        measure(
+        out.z.copy_from_slice(&d.z);
+        out.nu.copy_from_slice(&d.nu);
+        // Step 1's residuals of the polished point (τ = 1, κ = 0) and step 2's measures.
+        let (zQz, qz, bnu) = residuals(
+            lp,
+            [&out.z, &out.nu, &out.lam, &out.s],
+            T::one(),
+            [Qz, rx, r_eq, r_in],
+        );
+        out.info = measure(
             lp,
             &Point {
-                z: &pt.z,
-                nu: &pt.nu,
-                lam: &pt.lam,
-                s: &pt.s,
-                rx: &self.rx,
-                r_eq: &self.r_eq,
-                r_in: &self.r_in,
-                Qz: &self.Qz,
+                z: &out.z,
+                nu: &out.nu,
+                lam: &out.lam,
+                s: &out.s,
+                rx,
+                r_eq,
+                r_in,
+                Qz,
                 pick: |x: &T| *x,
                 tau: T::one(),
                 kappa: T::zero(),
-                zQz: dot(&pt.z, &self.Qz),
-                qz: dot(&lp.q, &pt.z),
-                bnu: dot(&lp.b, &pt.nu) + dot(&lp.h, &pt.lam),
+                zQz,
+                qz,
+                bnu,
             },
             normq,
             normb,
-        )
+        );
+        Some(out)
     }
 }
