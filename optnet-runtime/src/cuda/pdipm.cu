@@ -184,6 +184,19 @@ __device__ __forceinline__ void store_rows(T* y, int V, int i0, int rows, double
     }
 }
 
+// The end of `gemv_n_rows` and `k0_mul_rows`: a warp's RW rows of NR partial sums a[q][r]
+// reduced over the warp (`reduce_scatter`, values row by row) and stored by `store_rows`.
+template <typename T, int NR, int RW, bool EP = false>
+__device__ __forceinline__ void reduce_store_rows(T* y, int V, int i0, int rows, const double (&a)[RW][NR],
+                                                  const T* wv = nullptr, const T* rin = nullptr) {
+    double v[RW * NR];
+#pragma unroll
+    for (int q = 0; q < RW; q++)
+#pragma unroll
+        for (int r = 0; r < NR; r++) v[q * NR + r] = a[q][r];
+    store_rows<T, NR, RW, EP>(y, V, i0, rows, reduce_scatter<RW * NR>(v), wv, rin);
+}
+
 // ---------------------------------------------------------------- fp64 tensor cores
 
 // Lower-triangle tile t of an R×R region → (bi, bj), bj ≤ bi.
@@ -355,12 +368,7 @@ __device__ __forceinline__ void gemv_n_rows(T* y, const T* M, int ldm, const T* 
                     }
                 }
             }
-            double v[RW * NR];
-#pragma unroll
-            for (int q = 0; q < RW; q++)
-#pragma unroll
-                for (int r = 0; r < NR; r++) v[q * NR + r] = a[q][r];
-            store_rows<T, NR, RW, EP>(y, V, i0, rows, reduce_scatter<RW * NR>(v), wv, rin);
+            reduce_store_rows<T, NR, RW, EP>(y, V, i0, rows, a, wv, rin);
             continue;
         }
         const T* pq[RW];
@@ -388,12 +396,7 @@ __device__ __forceinline__ void gemv_n_rows(T* y, const T* M, int ldm, const T* 
                 for (int q = 0; q < RW; q++) a[q][r] += m[q] * xv;
             }
         }
-        double v[RW * NR];
-#pragma unroll
-        for (int q = 0; q < RW; q++)
-#pragma unroll
-            for (int r = 0; r < NR; r++) v[q * NR + r] = a[q][r];
-        store_rows<T, NR, RW, EP>(y, V, i0, rows, reduce_scatter<RW * NR>(v), wv, rin);
+        reduce_store_rows<T, NR, RW, EP>(y, V, i0, rows, a, wv, rin);
     }
 }
 
@@ -564,12 +567,7 @@ __device__ __forceinline__ void k0_mul_rows(T* y, const T* K, int ld, const T* d
                 for (int q = 0; q < RW; q++) a[q][r] += m[q] * xv;
             }
         }
-        double v[RW * NR];
-#pragma unroll
-        for (int q = 0; q < RW; q++)
-#pragma unroll
-            for (int r = 0; r < NR; r++) v[q * NR + r] = a[q][r];
-        store_rows<T, NR, RW>(y, V, i0, N, reduce_scatter<RW * NR>(v));
+        reduce_store_rows<T, NR, RW>(y, V, i0, N, a);
     }
 }
 
