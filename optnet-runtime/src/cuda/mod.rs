@@ -1219,16 +1219,7 @@ fn unpack_rows<T: Real, E: Elem>(
     len: usize,
 ) -> Array2<T> {
     let mut a = Array2::<T>::zeros((batch, len));
-    if len > 0 {
-        a.axis_iter_mut(Axis(0))
-            .into_par_iter()
-            .zip(h.par_chunks(stride))
-            .for_each(|(mut row, rec)| {
-                for (d, x) in row.iter_mut().zip(&rec[off..off + len]) {
-                    *d = x.to_real();
-                }
-            });
-    }
+    unpack_into(h, stride, off, a.view_mut());
     a
 }
 
