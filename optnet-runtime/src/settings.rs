@@ -166,7 +166,16 @@ impl Settings {
     pub const CENTERED_AFFINE_STEP: f64 = 0.9;
 
     /// The relative gap (and κ/τ) below which an example first tries [`Settings::polish`].
-    pub const POLISH_GAP: f64 = 1e-3;
+    /// Measured (2026-12-01, session 12) on 4 × 128 of OptNet's random QPs (CPU, no Ruiz, as
+    /// the GPU), iterations + polishing solves per example (the slowest of each 128): 1e-3
+    /// (session 11) 6.29 + 1.23 (9–10), 3e-3 6.04 + 1.30 (9), 1e-2 5.51 + 1.51 (9–10),
+    /// 3e-2 5.08 + 1.72 (9–10), 1e-1 4.54 + 2.08 (8–9), with four solves per attempt
+    /// (`polish::ROUNDS`). On the H200 (f64 fwd+bwd, the bench's own QPs) 3e-2 against 1e-3:
+    /// batch 1 0.80 → 0.64 ms, 128 1.00 → 0.92, 512 3.06 → 2.49, 2048 9.95 → 9.36. 1e-1 took
+    /// one Maros–Meszaros problem in f32 (DUALC1) to a polished point that passed the f32
+    /// tolerances 2.6e-3 from the f64 objective; with 3e-2 all 44 stay within 2.2e-5, as with
+    /// 1e-3, in 439 iterations against 449.
+    pub const POLISH_GAP: f64 = 3e-2;
 
     /// Lower bound on the feasibility and infeasibility tolerances in an `f32` solve.
     pub const F32_TOL_FLOOR: f64 = 1e-5;
@@ -181,23 +190,39 @@ impl Settings {
     pub const F32_ARITHMETIC_GAP_FLOOR: f64 = 1e-5;
 
     /// The ratio κ/τ above which the interior point method refines its predictor and
-    /// corrector directions (notes/ALGORITHM.md §4 steps 5 and 7), for data of precision f32
-    /// if `data_f32`: 0 in f64 (always), 100 for f32 data. The unrefined directions (exact
-    /// but for the regularization ε = 1e-8 and W bounded by 1/ε, §3) are accurate enough for
-    /// the f32 tolerances: on 128 of OptNet's benchmark QPs (one core) the iterations and the
-    /// distance from the f64 answers stayed the same and the solve took 8 % less time, and
-    /// the 44 Maros–Meszaros problems in f32 were all solved, at 523 iterations as with
-    /// refinement. On the way to a certificate of infeasibility κ/τ grows without bound
-    /// (it is declared at 1000/`tol_ktratio`): there the directions are refined as in f64
-    /// (in session 5 an unbounded LP ended `PrimalInfeasible` without it). While converging
-    /// to a solution κ/τ stayed below 11 in 7649 iterations on 128 benchmark QPs (it exceeds
-    /// 1 in the first iterations, 24 % of them, which a threshold of 1 would refine). The
-    /// start and the backward pass are refined in either precision.
-    pub(crate) const fn refinement_kt_ratio(data_f32: bool) -> f64 {
+    /// corrector directions (notes/ALGORITHM.md §4 steps 5 and 7) in any iteration: on the
+    /// way to a certificate of infeasibility κ/τ grows without bound (it is declared at
+    /// 1000/`tol_ktratio`), and there the directions are refined (in session 5 an unbounded
+    /// LP ended `PrimalInfeasible` without it). While converging to a solution κ/τ stayed
+    /// below 11 in 7649 iterations on 128 benchmark QPs (it exceeds 1 in the first
+    /// iterations, 24 % of them, which a threshold of 1 would refine). The start and the
+    /// backward pass are refined in either precision.
+    pub(crate) const REFINEMENT_KT_RATIO: f64 = 100.0;
+
+    /// The iteration (counted from 1) from which the interior point method refines its
+    /// predictor and corrector directions whatever κ/τ, for data of precision f32 if
+    /// `data_f32`: 10 in f64, never for f32 data. Before it the directions are the reduced
+    /// solve's, unrefined: exact but for the regularization ε = 1e-8 and W bounded by 1/ε
+    /// (§3), and accurate enough to move towards the solution; the answer's accuracy comes
+    /// from the stopping test (residuals of the iterate, not of the directions) and from
+    /// polishing, whose solves are refined. Measured (2026-12-01, session 12, CPU): on 4 × 128
+    /// of OptNet's benchmark QPs the iterations were the same with and without refinement
+    /// (6.29 mean, 7.05 with Ruiz) and polishing gave the same answers, bit for bit; on the
+    /// 44 Maros–Meszaros problems, unrefined directions throughout took 508 iterations
+    /// against 475 (QSHARE1B 88 against 56) and left QBEACONF's objective 2.2e-6 off; refined
+    /// from the 6th, 8th, 10th or 12th iteration: 476, 474, 474, 478, all within 1e-6. Slow
+    /// problems are those where W's spread makes the unrefined directions inaccurate; the
+    /// benchmark's never reach the 10th iteration. On the H200 (the bench's own QPs, f64
+    /// fwd+bwd, refined from the 1st against the 10th iteration) batch 128 took 1.27 → 1.00
+    /// ms and 2048 12.87 → 9.96 ms, at 16.1 → 3.5 refinement steps per example (those left
+    /// are the start's and polishing's) and the same 6.3 iterations. f32 data (tolerances 1e-5) need no
+    /// refinement while converging: the 44 problems in f32 were all solved, at 523
+    /// iterations as with refinement.
+    pub(crate) const fn refinement_from_iteration(data_f32: bool) -> u32 {
         if data_f32 {
-            100.0
+            u32::MAX
         } else {
-            0.0
+            10
         }
     }
 

@@ -884,7 +884,13 @@ pub(crate) fn solve_stream<T: Real>(
         }
         let (alpha, good) = loop {
             let ok = wk.fac.factor(&pk, &wk.w);
-            let (alpha, fine) = newton_step(&pk, &mut wk, &it, zQz, rtau, tols, start);
+            let refine = LaneRefine {
+                starting: start,
+                directions: std::array::from_fn(|l| {
+                    tols.refines(it.tau[l], it.kappa[l], ln.iters[l])
+                }),
+            };
+            let (alpha, fine) = newton_step(&pk, &mut wk, &it, zQz, rtau, tols, refine);
             let good: [bool; W] = std::array::from_fn(|l| ok[l] && (fine[l] || start[l]));
             let mut retry = false;
             for l in 0..W {
@@ -1016,6 +1022,15 @@ fn retire<T: Real>(
 /// Steps 4–7 with K factored: the constant direction, the affine and the combined
 /// direction (left in `wk.step`) of every lane. Returns the step lengths and, per lane,
 /// whether the direction is finite.
+/// Which lanes' solves [`newton_step`] refines: a starting lane's constant direction (its
+/// start, refined as the scalar path's), and the directions of steps 5 and 7 as the scalar
+/// path's (`Tols::refines`, per lane: its τ, κ and iteration).
+#[derive(Copy, Clone)]
+struct LaneRefine {
+    starting: [bool; W],
+    directions: [bool; W],
+}
+
 fn newton_step<T: Real>(
     pk: &Pack<T>,
     wk: &mut Work<T>,
@@ -1023,8 +1038,12 @@ fn newton_step<T: Real>(
     zQz: V<T>,
     rtau: V<T>,
     tols: &Tols<T>,
-    starting: [bool; W],
+    refine: LaneRefine,
 ) -> (V<T>, [bool; W]) {
+    let LaneRefine {
+        starting,
+        directions: refine,
+    } = refine;
     let (n, p) = (pk.n, pk.p);
     let (lam, s, tau, kappa) = (&it.lam, &it.s, it.tau, it.kappa);
     let Work {
@@ -1113,8 +1132,6 @@ fn newton_step<T: Real>(
     let direct = border.row(pk, d2);
     border.den = std::array::from_fn(|l| pick_denominator(den0[l] - direct[l], border.den[l]));
 
-    // Steps 5 and 7 refine their directions as the scalar path's (`Tols::refines`).
-    let refine: [bool; W] = std::array::from_fn(|l| tols.refines(tau[l], kappa[l]));
     // The τ row's right-hand side and the slacks' and κ's parts of a direction for
     // residual factor f and complementarity terms (d_s, d_κ).
     let rt = |f: &V<T>, dkappa: &V<T>| -> V<T> {

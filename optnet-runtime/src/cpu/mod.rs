@@ -32,6 +32,8 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use pdipm::Tols;
 #[cfg(feature = "cuda")]
 pub(crate) use pdipm::UNVERIFIED_CORRECTION;
+#[cfg(feature = "cuda")]
+pub(crate) use polish::ROUNDS as POLISH_ROUNDS;
 use problem::Local;
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -42,15 +42,16 @@ pub(crate) struct Tols<T> {
     pub min_step: T,
     pub kkt: KktParams<T>,
     /// Steps 5 and 7 refine their directions where κ/τ exceeds this
-    /// ([`Settings::refinement_kt_ratio`]).
+    /// ([`Settings::REFINEMENT_KT_RATIO`]) ...
     pub refine_kt: T,
+    /// ... or from this iteration on ([`Settings::refinement_from_iteration`]).
+    pub refine_from: u32,
     /// `Settings::polish`.
     pub polish: bool,
     pub verbose: bool,
 }
 
 impl<T: Real> Tols<T> {
-    /// Whether steps 5 and 7 refine their directions at an iterate with these τ, κ.
     /// The fraction of the step to the boundary that step 8 takes after an affine step
     /// `alpha_aff` (`Settings::centered_step_fraction` from `Settings::CENTERED_AFFINE_STEP`).
     pub(crate) fn fraction(&self, alpha_aff: T) -> T {
@@ -61,8 +62,10 @@ impl<T: Real> Tols<T> {
         }
     }
 
-    pub(crate) fn refines(&self, tau: T, kappa: T) -> bool {
-        self.refine_kt <= T::zero() || kappa > self.refine_kt * tau
+    /// Whether steps 5 and 7 of iteration `iter` (counted from 1) refine their directions
+    /// at an iterate with these τ, κ.
+    pub(crate) fn refines(&self, tau: T, kappa: T, iter: u32) -> bool {
+        iter >= self.refine_from || kappa > self.refine_kt * tau
     }
 
     /// The constants of a solve in `T` of data whose precision is `f32` if `single`: the
@@ -92,7 +95,8 @@ impl<T: Real> Tols<T> {
                 refine_reltol: T::of(s.refinement_reltol),
                 refine_unverified: T::of(UNVERIFIED_CORRECTION),
             },
-            refine_kt: T::of(Settings::refinement_kt_ratio(data_single)),
+            refine_kt: T::of(Settings::REFINEMENT_KT_RATIO),
+            refine_from: Settings::refinement_from_iteration(data_single),
             polish: s.polish,
             verbose: s.verbose,
         }
@@ -808,6 +812,7 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
             kappa,
             rtau,
             zQz,
+            iter: iters,
         };
         let mut alpha = None;
         loop {
@@ -927,6 +932,8 @@ struct Iterate<'a, T> {
     /// The gap residual rτ and zᵀQz of the iterate.
     rtau: T,
     zQz: T,
+    /// The iteration that steps from it (counted from 1).
+    iter: u32,
 }
 
 /// Safeguard: how many times one example's solve may raise its regularization 100-fold
@@ -951,6 +958,7 @@ fn newton_step<T: Real>(
         kappa,
         rtau,
         zQz,
+        iter,
     } = *it;
     let Work {
         kkt,
@@ -983,9 +991,9 @@ fn newton_step<T: Real>(
     let mut border = Border::new(Qz, tau, kappa, zQz, d2, sum_form);
     border.den = pick_denominator(border.den0 - border.row(lp, d2), sum_form);
 
-    // Refinement of the directions (§3), unless the answer is wanted in f32 and the
-    // iterate is not heading for a certificate (`Tols::refines`).
-    let refine = tols.refines(tau, kappa);
+    // Refinement of the directions (§3) from the 10th iteration in f64, or where the
+    // iterate is heading for a certificate (`Tols::refines`).
+    let refine = tols.refines(tau, kappa, iter);
     // Direction for residual factor `f` and complementarity terms (d_s, d_κ), where
     // d_s is passed in `ds` (overwritten by Δs).
     let mut direction = |f: T, ds: &[T], dkappa: T, out: &mut Dir<T>| {

@@ -49,12 +49,15 @@
 //!   `AlmostSolved` and 4 of 2048 `NumericalError`. Since session 9 the f32 gap floor is
 //!   3e-8 (`Settings::F32_GAP_FLOOR`; 1e-7 in session 8 left one of 128 CPU benchmark QPs at
 //!   1.5e-4 from f64) and f32 data skip the refinement of the predictor and corrector while
-//!   κ ≤ 100τ (`Settings::refinement_kt_ratio`): on the H200 (2026-11-30 22:47 UTC, the
+//!   κ ≤ 100τ (`Settings::REFINEMENT_KT_RATIO`): on the H200 (2026-11-30 22:47 UTC, the
 //!   peers' QPs) the answers are within 3.6e-5 (batch 128) and 5.6e-5 (2048) of the f64 ones
 //!   at 9.7 iterations against f64's 11.0, 1.82 M cycles per QP against 2.86 M, fwd+bwd 1.56×
 //!   (128) and 1.51× (2048) faster than f64 (session 8: 1.14×, 1.16×, at 9.3–9.4 iterations,
 //!   within 7.7e-5 and 8.8e-5). `OPTNET_CUDA_F32_ARITHMETIC=f32` selects the f32 kernel (half the
-//!   device memory; gap floor 1e-5, 5.7e-4 from f64, refinement as before).
+//!   device memory; gap floor 1e-5, 5.7e-4 from f64, refinement as before). Since session
+//!   12 f64 data skip that refinement too, before the 10th iteration
+//!   (`Settings::refinement_from_iteration`), and with polishing f32 and f64 data take the
+//!   same iterations: the two cost the same (fwd+bwd 1.00× at 2048).
 //! - Polishing (`Settings::polish`, notes/ALGORITHM.md §4b, since session 11): the f64 kernels
 //!   solve the KKT system on the active set the iterate points to (`polish` in `pdipm.cu`,
 //!   with the kernel's own assembly, factorization and refined solve) and take that point if
@@ -227,7 +230,7 @@ struct Params {
     /// (notes/ALGORITHM.md §3).
     refine_unverified: f64,
     /// Steps 5 and 7 refine their directions where κ/τ exceeds this
-    /// ([`Settings::refinement_kt_ratio`]; 0 in the f32 kernel, which always refines).
+    /// ([`Settings::REFINEMENT_KT_RATIO`]; 0 in the f32 kernel, which always refines) ...
     refine_kt: f64,
     /// `Settings::centered_step_fraction`, from α_aff ≥ `Settings::CENTERED_AFFINE_STEP`.
     centered_step_fraction: f64,
@@ -237,6 +240,10 @@ struct Params {
     polish_gap: f64,
     max_iter: i32,
     refine_max_iter: i32,
+    /// ... or from this iteration on ([`Settings::refinement_from_iteration`]).
+    refine_from: i32,
+    /// Solves per polishing attempt (the CPU's `polish::ROUNDS`).
+    polish_rounds: i32,
 }
 
 // SAFETY: plain `repr(C)` numbers, laid out as the kernel's `struct Params`.
@@ -279,10 +286,13 @@ impl Params {
             refine_kt: if single {
                 0.0
             } else {
-                Settings::refinement_kt_ratio(T::NAME == "f32")
+                Settings::REFINEMENT_KT_RATIO
             },
             max_iter: s.max_iter.min(i32::MAX as u32) as i32,
             refine_max_iter: s.refinement_max_iter.min(i32::MAX as u32) as i32,
+            refine_from: Settings::refinement_from_iteration(T::NAME == "f32").min(i32::MAX as u32)
+                as i32,
+            polish_rounds: crate::cpu::POLISH_ROUNDS as i32,
         }
     }
 }

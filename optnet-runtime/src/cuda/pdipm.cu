@@ -47,10 +47,12 @@ struct Params {
     double tol_gap_abs, tol_gap_rel, tol_feas, tol_infeas_abs, tol_infeas_rel, tol_ktratio;
     double reduced_tol_gap, reduced_tol_feas, max_step_fraction, min_step_length;
     double static_reg, dyn_eps, dyn_delta, refine_abstol, refine_reltol, refine_unverified;
-    double refine_kt;  // steps 5 and 7 refine where κ/τ exceeds this (`Settings::refinement_kt_ratio`)
+    double refine_kt;  // steps 5 and 7 refine where κ/τ exceeds this (`Settings::REFINEMENT_KT_RATIO`), always if 0
     double centered_step_fraction, centered_affine_step;  // step 8's fraction from α_aff ≥ the latter
     double polish_gap;  // polishing from a relative gap (and κ/τ) below this; 0: never (`Settings::polish`)
     int max_iter, refine_max_iter;
+    int refine_from;  // ... or from this iteration on (`Settings::refinement_from_iteration`)
+    int polish_rounds;  // solves per polishing attempt (the CPU's `polish::ROUNDS`)
 };
 
 template <typename T> __device__ __forceinline__ T tabs(T x) { return x < T(0) ? -x : x; }
@@ -1818,7 +1820,7 @@ template <typename T> __device__ __forceinline__ T solution_weight(T l, T s) {
 // the iterate points to (λᵢ > GUESS_RATIO·sᵢ), K factored with W = W_ACTIVE on it (regularized to 1/ε)
 // and W_INACTIVE off it, the solve of (−q, b, h) refined against the full system (`kkt_solve`);
 // a constraint guessed wrongly (λᵢ < 0, or Gᵢz > hᵢ off the set) changes sides and the system
-// is solved again, at most three solves in all. Writes the polished point (τ = 1, κ = 0: λᵢ = 0
+// is solved again, at most `Params::polish_rounds` solves in all. Writes the polished point (τ = 1, κ = 0: λᵢ = 0
 // off the set, sᵢ = 0 on it, negative values clamped to 0) into S_Z, S_NU, S_LAM, S_S; the
 // caller has kept the iterate. Scratch: S_X0, S_L0, S_B0, S_I0, S_GZ and `kkt_solve`'s; the
 // set is left in S_T1 (1 on it). Returns whether the last solve's set stood (then K holds the
@@ -1832,7 +1834,7 @@ __device__ bool polish(Blk<T, X2>& B) {
         B.v(S_I0)[i] = B.v(S_H)[i];
     }
     bool settled = false;
-    for (int round = 0; round < 3; round++) {
+    for (int round = 0; round < B.P->polish_rounds; round++) {
         for (int i = threadIdx.x; i < p; i += NT) {
             const T w = B.v(S_T1)[i] != T(0) ? (T)W_ACTIVE : (T)W_INACTIVE;
             B.v(S_W)[i] = w;
@@ -2222,9 +2224,10 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
         const T it2 = T(2) / tau;
         // c_r = qᵀz_r + bᵀν_r + hᵀλ_r + 2ξᵀQz_r; with c₀ the denominator of Δτ (step 4).
         T c[2], rmax, den;
-        // Steps 5 and 7 refine their directions unless the answer is wanted in f32 and the
-        // iterate is not heading for a certificate (κ/τ ≤ 100, `Settings::refinement_kt_ratio`).
-        const bool refine = B.P->refine_kt <= 0.0 || kap > (T)B.P->refine_kt * tau;
+        // Steps 5 and 7 refine their directions from the 10th iteration (f64 data), or where
+        // the iterate heads for a certificate (κ/τ > 100), or always (the f32 kernel):
+        // `Settings::refinement_from_iteration`.
+        const bool refine = B.P->refine_kt <= 0.0 || kap > (T)B.P->refine_kt * tau || iter >= B.P->refine_from;
         const int refine_it = refine ? B.P->refine_max_iter : 0;
         if constexpr (cpu_method<T>()) {
             // K·d₂ and K·x₁ (S_F0, S_F1): den's product with Q, and the affine direction's
