@@ -439,10 +439,31 @@ pub(crate) fn solve_full<T: Real, K: Ldl<T>>(
 ) {
     solve_reduced(lp, kkt, w, buf, tp, rhs_x, rhs_eq, rhs_in, out);
     out.tau = T::zero();
-    let rt = border.map_or(T::zero(), |bd| bd.rt);
     if let Some(bd) = border {
-        bd.complete(lp, rt, out);
+        bd.complete(lp, bd.rt, out);
     }
+    if refine {
+        refine_full(lp, kkt, w, buf, tp, rf, rhs_x, rhs_eq, rhs_in, border, out);
+    }
+}
+
+/// The iterative refinement of [`solve_full`] against the full (or bordered) system, from
+/// the solution in `out`: the reduced solve's, or one that [`solve_full`] returned unrefined.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn refine_full<T: Real, K: Ldl<T>>(
+    lp: &Local<T>,
+    kkt: &K,
+    w: &[T],
+    buf: &mut [T],
+    tp: &mut [T],
+    rf: &mut Refine<T>,
+    rhs_x: &[T],
+    rhs_eq: &[T],
+    rhs_in: &[T],
+    border: Option<&Border<T>>,
+    out: &mut Dir<T>,
+) {
+    let rt = border.map_or(T::zero(), |bd| bd.rt);
     let params = kkt.params();
     let norm_rhs = inf_norm(rhs_x)
         .max(inf_norm(rhs_eq))
@@ -451,8 +472,7 @@ pub(crate) fn solve_full<T: Real, K: Ldl<T>>(
     let tol = params.refine_abstol + params.refine_reltol * norm_rhs;
     let mut prev_err = T::infinity();
     let mut corrected = false;
-    let max_iter = if refine { params.refine_max_iter } else { 0 };
-    for _ in 0..max_iter {
+    for _ in 0..params.refine_max_iter {
         // e = rhs − K_full·out (Gᵀλ and Gz from one sweep over G), with the border's
         // column Δτ·(−q, b, h) on the right and its row's residual e_τ.
         let dtau = out.tau;

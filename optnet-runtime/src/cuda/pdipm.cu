@@ -1474,10 +1474,18 @@ __device__ __forceinline__ void reduced_solve(Blk<T, X2>& B, int bs, int is, int
 // W, which grows without bound at active constraints). Inputs and outputs as
 // `reduced_solve`; the inputs are kept. Ends with a barrier.
 template <typename T, int NR, bool X2>
+__device__ __forceinline__ void kkt_refine(Blk<T, X2>& B, int bs, int is, int xs, int ls);
+template <typename T, int NR, bool X2>
 __device__ __forceinline__ void kkt_solve(Blk<T, X2>& B, int bs, int is, int xs, int ls) {
+    reduced_solve<T, NR>(B, bs, is, xs, ls);
+    kkt_refine<T, NR>(B, bs, is, xs, ls);
+}
+
+// `kkt_solve`'s iterative refinement, from the solution in xs, ls (the reduced solve's).
+template <typename T, int NR, bool X2>
+__device__ __forceinline__ void kkt_refine(Blk<T, X2>& B, int bs, int is, int xs, int ls) {
     const int n = B.n, m = B.m, p = B.p, N = B.N, V = B.V;
     const T* w = B.v(S_W);
-    reduced_solve<T, NR>(B, bs, is, xs, ls);
     T tol[NR], last[NR];
     bool done[NR], final[NR];
     {
@@ -1833,8 +1841,32 @@ __device__ bool polish(Blk<T, X2>& B) {
         B.v(S_B0)[i] = i < n ? -B.v(S_Q)[i] : (i < N ? B.v(S_BV)[i - n] : T(0));
         B.v(S_I0)[i] = B.v(S_H)[i];
     }
+    // The point of the solve in S_X0, S_L0 on the set S_W was factored with (λᵢ clamped on
+    // it, sᵢ off it), the set corrected in S_T1; whether the guess was wrong anywhere.
+    auto check = [&]() -> bool {
+        if (p > 0) gemv_n<T, 1, X2>(B.v(S_GZ), B.G, n, B.v(S_X0), p, n, V);
+        __syncthreads();
+        T s0[1] = {T(0)}, changed[1] = {T(0)};
+        for (int i = threadIdx.x; i < p; i += NT) {
+            if (B.v(S_W)[i] > T(1)) {
+                const T l = B.v(S_L0)[i];
+                if (l < T(0)) changed[0] = T(1);
+                B.v(S_T1)[i] = l >= T(0) ? T(1) : T(0);
+                B.v(S_LAM)[i] = tmax(l, T(0));
+                B.v(S_S)[i] = T(0);
+            } else {
+                const T si = B.v(S_H)[i] - B.v(S_GZ)[i];
+                if (si < T(0)) changed[0] = T(1);
+                B.v(S_T1)[i] = si < T(0) ? T(1) : T(0);
+                B.v(S_LAM)[i] = T(0);
+                B.v(S_S)[i] = tmax(si, T(0));
+            }
+        }
+        block_reduce<T, 1, 1>(s0, changed, B.red);
+        return changed[0] != T(0);
+    };
     bool settled = false;
-    for (int round = 0; round < B.P->polish_rounds; round++) {
+    for (int round = 1; round <= B.P->polish_rounds; round++) {
         for (int i = threadIdx.x; i < p; i += NT) {
             const T w = B.v(S_T1)[i] != T(0) ? (T)W_ACTIVE : (T)W_INACTIVE;
             B.v(S_W)[i] = w;
@@ -1843,25 +1875,13 @@ __device__ bool polish(Blk<T, X2>& B) {
         __syncthreads();
         assemble(B);
         factor(B);
-        kkt_solve<T, 1>(B, S_B0, S_I0, S_X0, S_L0);
-        if (p > 0) gemv_n<T, 1, X2>(B.v(S_GZ), B.G, n, B.v(S_X0), p, n, V);
-        __syncthreads();
-        T s0[1] = {T(0)}, changed[1] = {T(0)};
-        for (int i = threadIdx.x; i < p; i += NT) {
-            if (B.v(S_T1)[i] != T(0)) {
-                const T l = B.v(S_L0)[i];
-                if (l < T(0)) { changed[0] = T(1); B.v(S_T1)[i] = T(0); }
-                B.v(S_LAM)[i] = tmax(l, T(0));
-                B.v(S_S)[i] = T(0);
-            } else {
-                const T si = B.v(S_H)[i] - B.v(S_GZ)[i];
-                if (si < T(0)) { changed[0] = T(1); B.v(S_T1)[i] = T(1); }
-                B.v(S_LAM)[i] = T(0);
-                B.v(S_S)[i] = tmax(si, T(0));
-            }
-        }
-        block_reduce<T, 1, 1>(s0, changed, B.red);
-        settled = changed[0] == T(0);
+        // A solve whose set turns out wrong is not refined (the unrefined solution, exact but
+        // for ε, tells the constraints to move as well); the set that stands, or the last
+        // round's, is refined and checked again (the CPU's `Polisher::polish`).
+        reduced_solve<T, 1>(B, S_B0, S_I0, S_X0, S_L0);
+        if (check() && round < B.P->polish_rounds) continue;
+        kkt_refine<T, 1>(B, S_B0, S_I0, S_X0, S_L0);
+        settled = !check();
         if (settled) break;
     }
     for (int i = threadIdx.x; i < V; i += NT) {
