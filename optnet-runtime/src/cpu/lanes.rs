@@ -1019,9 +1019,6 @@ fn retire<T: Real>(
     ln.phase[l] = Phase::Idle;
 }
 
-/// Steps 4–7 with K factored: the constant direction, the affine and the combined
-/// direction (left in `wk.step`) of every lane. Returns the step lengths and, per lane,
-/// whether the direction is finite.
 /// Which lanes' solves [`newton_step`] refines: a starting lane's constant direction (its
 /// start, refined as the scalar path's), and the directions of steps 5 and 7 as the scalar
 /// path's (`Tols::refines`, per lane: its τ, κ and iteration).
@@ -1031,6 +1028,9 @@ struct LaneRefine {
     directions: [bool; W],
 }
 
+/// Steps 4–7 with K factored: the constant direction, the affine and the combined
+/// direction (left in `wk.step`) of every lane. Returns the step lengths and, per lane,
+/// whether the direction is finite.
 fn newton_step<T: Real>(
     pk: &Pack<T>,
     wk: &mut Work<T>,

@@ -23,8 +23,8 @@
 //! only a set that stands (or the last round's) is refined and checked again: a wrong set's
 //! solve needs no more accuracy than its signs (session 12, H200: refinement steps per
 //! example 4.4 → 2.9, batch 128 f64 fwd+bwd 0.91 → 0.84 ms, the batch's slowest examples
-//! being those with three corrections). The polished point (negative λᵢ and sᵢ clamped to 0, so that a wrong
-//! guess shows in the residuals) replaces the iterate only if it passes the termination test
+//! being those with three corrections). The polished point (negative λᵢ and sᵢ clamped to
+//! 0, so that a wrong guess shows in the residuals) replaces the iterate only if it passes the termination test
 //! of notes/ALGORITHM.md §5 with the same tolerances; otherwise the interior point method
 //! goes on from its own iterate.
 //!
