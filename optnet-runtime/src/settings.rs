@@ -103,7 +103,8 @@ pub struct Settings {
     pub refinement_reltol: f64,
     /// Ruiz equilibration of the data before solving. Default true.
     pub equilibrate: bool,
-    /// Ruiz iterations. Default 10.
+    /// Most Ruiz passes; fewer where the scalings settle first (to within a factor 1.5 per
+    /// pass). Default 10.
     pub equilibrate_max_iter: u32,
     /// Bounds on the equilibration scalings. Defaults 1e-4 and 1e4.
     pub equilibrate_min_scaling: f64,

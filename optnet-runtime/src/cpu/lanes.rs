@@ -726,7 +726,16 @@ pub(crate) fn solve_stream<T: Real>(
     it.tau = splat(T::one());
     it.kappa = splat(T::one());
     let mut last = Dir::zeros(n, m, p);
+    let (mut zQz, mut rtau) = (splat(T::zero()), splat(T::zero()));
 
+    // A round: idle lanes take new examples (0), every lane's K is factored and its step
+    // taken (3.–8.; a new example's start), then the residuals and termination test of the
+    // moved iterates (1., 2.). A lane whose example stops in 2. takes its next example at the
+    // top of the next round, so that the new example's start shares that round's
+    // factorization. (Until session 13 the round began with 1. and 2.: a lane that stopped
+    // there was factored once idle before its next example came in, one wasted lane
+    // factorization per example: 7.84 lane factorizations per example instead of 6.88 on
+    // 128 of OptNet's random QPs, the answers the same.)
     loop {
         // 0. Idle lanes take the next examples of the stream (into the buffers of the
         // lane's finished example, which `retire` leaves in `locals`).
@@ -772,102 +781,7 @@ pub(crate) fn solve_stream<T: Real>(
             it.kappa[l] = T::one();
         }
         let run: [bool; W] = std::array::from_fn(|l| ln.phase[l] == Phase::Run);
-
-        // 1. Residuals (every lane; only the running ones are read).
-        lk::gemv_n([&mut wk.Qz], &pk.Q, n, n, [&it.z], T::one(), false);
-        for j in 0..n {
-            wk.rx[j] = std::array::from_fn(|l| -(wk.Qz[j][l] + pk.q[j][l] * it.tau[l]));
-        }
-        lk::gemv_t([&mut wk.rx], &pk.A, m, n, [&it.nu], -T::one());
-        lk::gemv_n([&mut wk.r_eq], &pk.A, m, n, [&it.z], T::one(), false);
-        for i in 0..m {
-            wk.r_eq[i] = std::array::from_fn(|l| wk.r_eq[i][l] - pk.b[i][l] * it.tau[l]);
-        }
-        wk.r_in.fill(splat(T::zero()));
-        lk::g_sweep(
-            &pk.G,
-            p,
-            n,
-            &it.lam,
-            &mut wk.rx,
-            -T::one(),
-            &it.z,
-            &mut wk.r_in,
-            T::one(),
-        );
-        for i in 0..p {
-            wk.r_in[i] =
-                std::array::from_fn(|l| wk.r_in[i][l] + it.s[i][l] - pk.h[i][l] * it.tau[l]);
-        }
-        let zQz = dot(&it.z, &wk.Qz);
-        let qz = dot(&pk.q, &it.z);
-        let bnu = map2(&dot(&pk.b, &it.nu), &dot(&pk.h, &it.lam), |a, b| a + b);
-        let rtau: V<T> = std::array::from_fn(|l| qz[l] + bnu[l] + it.kappa[l] + zQz[l] / it.tau[l]);
-
-        // 2. Termination of the running lanes, measured in the original units.
-        for l in (0..W).filter(|&l| run[l]) {
-            let lp = locals[l].as_ref().expect("a running lane holds an example");
-            let info = measure(
-                lp,
-                &Point {
-                    z: &it.z,
-                    nu: &it.nu,
-                    lam: &it.lam,
-                    s: &it.s,
-                    rx: &wk.rx,
-                    r_eq: &wk.r_eq,
-                    r_in: &wk.r_in,
-                    Qz: &wk.Qz,
-                    pick: |v: &V<T>| v[l],
-                    tau: it.tau[l],
-                    kappa: it.kappa[l],
-                    zQz: zQz[l],
-                    qz: qz[l],
-                    bnu: bnu[l],
-                },
-                ln.normq[l],
-                ln.normb[l],
-            );
-            ln.infos[l] = info;
-            let finite = info.res_primal.is_finite()
-                && info.res_dual.is_finite()
-                && info.gap_abs.is_finite()
-                && it.tau[l].is_finite()
-                && it.kappa[l].is_finite();
-            let stop = if !finite {
-                // Fall back to the last finite iterate, which may still be almost optimal.
-                if ln.has_last[l] {
-                    it.copy_lane(&last, l);
-                    ln.infos[l] = ln.prev_infos[l];
-                }
-                Some(Status::NumericalError)
-            } else if let Some(st) = decide(&info, tols) {
-                Some(st)
-            } else if ln.schedule[l].due(&info)
-                && polish_lane(&mut polisher, lp, &mut it, l, &mut ln, tols)
-            {
-                Some(Status::Solved)
-            } else {
-                last.copy_lane(&it, l);
-                ln.has_last[l] = true;
-                ln.prev_infos[l] = info;
-                if ln.iters[l] >= tols.max_iter {
-                    Some(Status::MaxIterations)
-                } else {
-                    ln.iters[l] += 1;
-                    None
-                }
-            };
-            if let Some(st) = stop {
-                ln.status[l] = Some(st);
-                retire(&mut ln, &locals, &mut results, &it, &wk.fac, l, tols);
-            }
-        }
-        let run: [bool; W] = std::array::from_fn(|l| ln.phase[l] == Phase::Run);
         let start: [bool; W] = std::array::from_fn(|l| ln.phase[l] == Phase::Start);
-        if !run.iter().chain(&start).any(|&a| a) {
-            continue;
-        }
 
         // 3.–7. Factor K at W = λ / s (W = I for a starting or idle lane) and compute the step,
         // with the scalar path's safeguard: a running lane whose factors or direction
@@ -956,6 +870,98 @@ pub(crate) fn solve_stream<T: Real>(
             it.kappa[l] += alpha[l] * st.kappa[l];
             if alpha[l] < tols.min_step {
                 ln.status[l] = Some(Status::InsufficientProgress);
+                retire(&mut ln, &locals, &mut results, &it, &wk.fac, l, tols);
+            }
+        }
+
+        // 1. Residuals at the moved iterates (every lane; only the running ones are read).
+        let run: [bool; W] = std::array::from_fn(|l| ln.phase[l] == Phase::Run);
+        lk::gemv_n([&mut wk.Qz], &pk.Q, n, n, [&it.z], T::one(), false);
+        for j in 0..n {
+            wk.rx[j] = std::array::from_fn(|l| -(wk.Qz[j][l] + pk.q[j][l] * it.tau[l]));
+        }
+        lk::gemv_t([&mut wk.rx], &pk.A, m, n, [&it.nu], -T::one());
+        lk::gemv_n([&mut wk.r_eq], &pk.A, m, n, [&it.z], T::one(), false);
+        for i in 0..m {
+            wk.r_eq[i] = std::array::from_fn(|l| wk.r_eq[i][l] - pk.b[i][l] * it.tau[l]);
+        }
+        wk.r_in.fill(splat(T::zero()));
+        lk::g_sweep(
+            &pk.G,
+            p,
+            n,
+            &it.lam,
+            &mut wk.rx,
+            -T::one(),
+            &it.z,
+            &mut wk.r_in,
+            T::one(),
+        );
+        for i in 0..p {
+            wk.r_in[i] =
+                std::array::from_fn(|l| wk.r_in[i][l] + it.s[i][l] - pk.h[i][l] * it.tau[l]);
+        }
+        zQz = dot(&it.z, &wk.Qz);
+        let qz = dot(&pk.q, &it.z);
+        let bnu = map2(&dot(&pk.b, &it.nu), &dot(&pk.h, &it.lam), |a, b| a + b);
+        rtau = std::array::from_fn(|l| qz[l] + bnu[l] + it.kappa[l] + zQz[l] / it.tau[l]);
+
+        // 2. Termination of the running lanes, measured in the original units.
+        for l in (0..W).filter(|&l| run[l]) {
+            let lp = locals[l].as_ref().expect("a running lane holds an example");
+            let info = measure(
+                lp,
+                &Point {
+                    z: &it.z,
+                    nu: &it.nu,
+                    lam: &it.lam,
+                    s: &it.s,
+                    rx: &wk.rx,
+                    r_eq: &wk.r_eq,
+                    r_in: &wk.r_in,
+                    Qz: &wk.Qz,
+                    pick: |v: &V<T>| v[l],
+                    tau: it.tau[l],
+                    kappa: it.kappa[l],
+                    zQz: zQz[l],
+                    qz: qz[l],
+                    bnu: bnu[l],
+                },
+                ln.normq[l],
+                ln.normb[l],
+            );
+            ln.infos[l] = info;
+            let finite = info.res_primal.is_finite()
+                && info.res_dual.is_finite()
+                && info.gap_abs.is_finite()
+                && it.tau[l].is_finite()
+                && it.kappa[l].is_finite();
+            let stop = if !finite {
+                // Fall back to the last finite iterate, which may still be almost optimal.
+                if ln.has_last[l] {
+                    it.copy_lane(&last, l);
+                    ln.infos[l] = ln.prev_infos[l];
+                }
+                Some(Status::NumericalError)
+            } else if let Some(st) = decide(&info, tols) {
+                Some(st)
+            } else if ln.schedule[l].due(&info)
+                && polish_lane(&mut polisher, lp, &mut it, l, &mut ln, tols)
+            {
+                Some(Status::Solved)
+            } else {
+                last.copy_lane(&it, l);
+                ln.has_last[l] = true;
+                ln.prev_infos[l] = info;
+                if ln.iters[l] >= tols.max_iter {
+                    Some(Status::MaxIterations)
+                } else {
+                    ln.iters[l] += 1;
+                    None
+                }
+            };
+            if let Some(st) = stop {
+                ln.status[l] = Some(st);
                 retire(&mut ln, &locals, &mut results, &it, &wk.fac, l, tols);
             }
         }
