@@ -168,11 +168,13 @@ pub(crate) fn threads() -> u32 {
 const NB: usize = 8;
 const NVEC: usize = 49;
 const NVEC_GLOBAL: usize = 16;
-/// Phase timers of the forward kernel (5), the iteration and the refinement-step counts, the
-/// timers of four parts of the solves, and the blocks' cycles from start to end.
-const PROF_LEN: usize = 12;
-/// Where the counts start in the profile counters (after the 5 phase timers).
-const PROF_COUNTS: usize = 5;
+/// Phase timers of the forward kernel (8: the iterations' assemble, factor, solves and the
+/// rest of their steps, the output, the start, polishing, the residuals and termination
+/// tests), the iteration and the refinement-step counts, the timers of four parts of the
+/// solves (wherever they run), and the blocks' cycles from start to end.
+const PROF_LEN: usize = 15;
+/// Where the counts start in the profile counters (after the phase timers).
+const PROF_COUNTS: usize = 8;
 /// Largest n + m the kernels take (beyond it the reduced KKT matrix cannot fit in shared memory).
 const MAX_N: usize = 256;
 
@@ -742,20 +744,24 @@ fn solve_as<T: Real, E: Elem>(
             eprintln!(
                 "optnet cuda profile ({} batch {batch}, n {n} m {m} p {p}): {iters:.1} iterations and \
                  {refs:.1} refinement steps/example, {:.0} kcycles/example ({block_kcycles:.0} from \
-                 block start to end); assemble {:.1}%, factor {:.1}%, solves {:.1}% (G products and \
-                 scaling {:.1}%, triangular solves {:.1}%, refinement residuals {:.1}%, corrections \
-                 {:.1}%), rest {:.1}%, output {:.1}%",
+                 block start to end); start {:.1}%, iterations: residuals and termination {:.1}%, \
+                 assemble {:.1}%, factor {:.1}%, solves {:.1}%, rest of the step {:.1}%; polishing \
+                 {:.1}%, output {:.1}%; anywhere: G products and scaling {:.1}%, triangular solves \
+                 {:.1}%, refinement residuals {:.1}%, corrections {:.1}%",
                 T::NAME,
                 total as f64 / batch as f64 / 1e3,
+                pct(5),
+                pct(7),
                 pct(0),
                 pct(1),
                 pct(2),
+                pct(3),
+                pct(6),
+                pct(4),
                 pct(PROF_COUNTS + 2),
                 pct(PROF_COUNTS + 3),
                 pct(PROF_COUNTS + 4),
                 pct(PROF_COUNTS + 5),
-                pct(3),
-                pct(4)
             );
         }
         let ms = |t: std::time::Duration| t.as_secs_f64() * 1e3;

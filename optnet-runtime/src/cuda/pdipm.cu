@@ -1938,9 +1938,12 @@ __device__ __forceinline__ void setup(Blk<T, X2>& B, const Layout& L, const Para
     __syncthreads();
 }
 
-// Phase timers (clock64 cycles, thread 0, summed over the block's run): assemble, factor,
-// solves, rest, and the iteration count; added to `prof` when it is not null.
-#define PROF_PHASES 5
+// Phase timers (clock64 cycles, thread 0, summed over the block's run): the iterations'
+// assemble, factor, solves and the rest of their steps, the output, the start (from the
+// block's start: its assemble, factor and refined solve), polishing (all of it), and each
+// iteration's residuals and termination test; added to `prof` when it is not null, followed
+// by the counts and the sub-timers.
+#define PROF_PHASES 8
 #define PROF_MARK(k)                                   \
     do {                                               \
         const long long t_ = prof_clock();             \
@@ -1951,7 +1954,7 @@ __device__ __forceinline__ void setup(Blk<T, X2>& B, const Layout& L, const Para
 template <typename T, bool X2>
 __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T* data, T* out, int* ist, T* fac,
                       unsigned long long* prof, T* gvec) {
-    long long ph[PROF_PHASES] = {0, 0, 0, 0, 0};
+    long long ph[PROF_PHASES] = {0, 0, 0, 0, 0, 0, 0, 0};
     long long t_last = prof_clock();
     // The block's cycles from its start to its statistics (any profiling mode): the start's
     // low 32 bits are parked in this example's iteration-count slot (written with the
@@ -2054,6 +2057,7 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
     // registers they cost the iteration's called solve).
     T pol_next = (T)P.polish_gap;
     int polishing = 0;
+    PROF_MARK(5);
     for (;;) {
         // ---- 1. residuals.
         k0_mul<T, 1>(B.v(S_QZ), B.K, B.ld, B.v(S_D0), B.v(S_Z), n, V);
@@ -2187,7 +2191,9 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
                         }
                     }
                     __syncthreads();
+                    PROF_MARK(7);
                     polishing = polish(B) ? 2 : 1;
+                    PROF_MARK(6);
                     if (threadIdx.x == 0) {
                         B.v(S_T0)[0] = tau;
                         B.v(S_T0)[1] = kap;
@@ -2219,7 +2225,7 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
         }
         iter++;
         // ---- 3. KKT matrix at W = λ/s.
-        PROF_MARK(3);
+        PROF_MARK(7);
         assemble(B);
         PROF_MARK(0);
         factor(B);
