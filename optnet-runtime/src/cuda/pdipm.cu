@@ -1469,19 +1469,8 @@ __device__ __forceinline__ void reduced_solve(Blk<T, X2>& B, int bs, int is, int
     B.sub[0] += prof_clock() - t0;
 }
 
-// ALGORITHM §3 "solve", as the CPU does it: a reduced solve, then iterative refinement
-// against the full system [Q Aᵀ Gᵀ; A 0 0; G 0 −W⁻¹] (eliminating Δλ amplifies rounding by
-// W, which grows without bound at active constraints). Inputs and outputs as
-// `reduced_solve`; the inputs are kept. Ends with a barrier.
-template <typename T, int NR, bool X2>
-__device__ __forceinline__ void kkt_refine(Blk<T, X2>& B, int bs, int is, int xs, int ls);
-template <typename T, int NR, bool X2>
-__device__ __forceinline__ void kkt_solve(Blk<T, X2>& B, int bs, int is, int xs, int ls) {
-    reduced_solve<T, NR>(B, bs, is, xs, ls);
-    kkt_refine<T, NR>(B, bs, is, xs, ls);
-}
-
-// `kkt_solve`'s iterative refinement, from the solution in xs, ls (the reduced solve's).
+// The iterative refinement of `kkt_solve` (below), from the solution in xs, ls (the reduced
+// solve's).
 template <typename T, int NR, bool X2>
 __device__ __forceinline__ void kkt_refine(Blk<T, X2>& B, int bs, int is, int xs, int ls) {
     const int n = B.n, m = B.m, p = B.p, N = B.N, V = B.V;
@@ -1575,6 +1564,16 @@ __device__ __forceinline__ void kkt_refine(Blk<T, X2>& B, int bs, int is, int xs
         if (!rest) break;
     }
     (void)m;
+}
+
+// ALGORITHM §3 "solve", as the CPU does it: a reduced solve, then iterative refinement
+// against the full system [Q Aᵀ Gᵀ; A 0 0; G 0 −W⁻¹] (eliminating Δλ amplifies rounding by
+// W, which grows without bound at active constraints). Inputs and outputs as
+// `reduced_solve`; the inputs are kept. Ends with a barrier.
+template <typename T, int NR, bool X2>
+__device__ __forceinline__ void kkt_solve(Blk<T, X2>& B, int bs, int is, int xs, int ls) {
+    reduced_solve<T, NR>(B, bs, is, xs, ls);
+    kkt_refine<T, NR>(B, bs, is, xs, ls);
 }
 
 // The τ row of the bordered system (ALGORITHM §4 step 5), (q + 2Qz/τ)ᵀx_z + bᵀx_ν + hᵀx_λ,
