@@ -235,3 +235,89 @@ fn amax_scaled<T: Real>(v: &[T], s: &[T]) -> T {
         m
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use faer::Mat;
+
+    /// An example with Q = diag(qd), no equalities and G of `p` rows, its scaling the identity.
+    fn example(qd: &[f64], G: Mat<f64>) -> Local<f64> {
+        let (n, p) = (qd.len(), G.nrows());
+        Local {
+            n,
+            m: 0,
+            p,
+            Q: Mat::from_fn(n, n, |i, j| if i == j { qd[i] } else { 0.0 }),
+            q: vec![1.0; n],
+            A: Mat::zeros(0, n),
+            b: vec![],
+            G,
+            h: vec![1.0; p],
+            scaling: Scaling::identity(n, p),
+        }
+    }
+
+    /// ∞-norms of the columns of [Q/c; G] and of the rows of G, as `ruiz` left them.
+    fn norms(lp: &Local<f64>) -> (Vec<f64>, Vec<f64>) {
+        let c = lp.scaling.c;
+        let col = (0..lp.n)
+            .map(|j| {
+                let q = (0..lp.n).fold(0.0f64, |a, i| a.max(lp.Q[(i, j)].abs() / c));
+                (0..lp.p).fold(q, |a, i| a.max(lp.G[(i, j)].abs()))
+            })
+            .collect();
+        let row = (0..lp.p)
+            .map(|i| (0..lp.n).fold(0.0f64, |a, j| a.max(lp.G[(i, j)].abs())))
+            .collect();
+        (col, row)
+    }
+
+    /// Data already at unit norms are left alone: the first pass finds every scaling 1
+    /// (within `SETTLED`), so D = E = 1 exactly and only the cost is scaled.
+    #[test]
+    fn unit_norm_data_keep_unit_scalings() {
+        let mut lp = example(
+            &[1.0, 1.0, 1.0],
+            Mat::from_fn(3, 3, |i, j| (i == j) as u8 as f64),
+        );
+        ruiz(&mut lp, 10, 1e-4, 1e4);
+        assert!(
+            lp.scaling.d.iter().chain(&lp.scaling.e).all(|&s| s == 1.0),
+            "{:?}",
+            lp.scaling
+        );
+    }
+
+    /// Rows and columns spread over six orders of magnitude end within a factor of four of
+    /// unit ∞-norm, the band in which the passes stop (a pass changes no scaling by more than
+    /// 1.5×), and the scaled entries are the original ones times Dⱼ·Eᵢ.
+    #[test]
+    fn badly_scaled_data_end_near_unit_norms() {
+        let (n, p) = (6, 9);
+        let qd: Vec<f64> = (0..n).map(|j| 10f64.powi(j as i32 - 2)).collect();
+        let g = |i: usize, j: usize| {
+            let v = ((i * 7 + j * 3) % 5) as f64 - 2.0 + 0.5;
+            v * 10f64.powi((i % 5) as i32 - 2) * 10f64.powi((j % 3) as i32 - 1)
+        };
+        let mut lp = example(&qd, Mat::from_fn(p, n, g));
+        ruiz(&mut lp, 10, 1e-4, 1e4);
+        let (col, row) = norms(&lp);
+        for (k, v) in col.iter().chain(&row).enumerate() {
+            assert!(
+                (0.25..=4.0).contains(v),
+                "norm {k}: {v} (columns {col:?}, rows {row:?})"
+            );
+        }
+        let sc = &lp.scaling;
+        for i in 0..p {
+            for j in 0..n {
+                let want = g(i, j) * sc.e[i] * sc.d[j];
+                assert!(
+                    (lp.G[(i, j)] - want).abs() <= 1e-15 * want.abs(),
+                    "G[{i}, {j}]"
+                );
+            }
+        }
+    }
+}
