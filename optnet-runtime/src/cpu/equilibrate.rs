@@ -48,15 +48,15 @@ pub(crate) const SETTLED: f64 = 0.5;
 /// Equilibrates `lp` in place and records the scaling in `lp.scaling`; `lp` holds the
 /// example's unscaled data (its scaling the identity, as [`Local::refill`] leaves it).
 ///
-/// Passes run until the scalings settle ([`SETTLED`]). Each Ruiz pass needs the ∞-norms of
-/// the columns of [Q; A; G] and of the rows of [A; G] of the data as scaled so far. The passes only read the data ([`measure`]: the norms of
-/// the unscaled data under the scalings accumulated so far, max |Mᵢⱼ|·Dᵢ·Dⱼ), and the data
-/// are scaled once at the end ([`apply`], the cost scaling c with them), instead of every
-/// pass scaling the matrices and measuring them in the same sweep. On one of OptNet's
-/// random QPs (n = p = 100, ten passes, in L2) on the development machine: 92 µs → 67 µs
-/// per example (best of 30 × 20), a sweep of [`measure`] 4.9 µs. The scalings are those of
-/// the pass-by-pass scaling up to rounding (3e-16 relative: each norm is the same product,
-/// rounded once instead of once per pass).
+/// Passes run until the scalings settle ([`SETTLED`]). Each Ruiz pass needs the ∞-norms of the
+/// columns of [Q; A; G] and of the rows of [A; G] of the data as scaled so far. The passes only
+/// read the data ([`measure`]: the norms of the unscaled data under the scalings accumulated so
+/// far, max |Mᵢⱼ|·Dᵢ·Dⱼ), and the data are scaled once at the end ([`apply`], the cost scaling c
+/// with them), instead of every pass scaling the matrices and measuring them in the same sweep. On
+/// one of OptNet's random QPs (n = p = 100, ten passes, in L2) on the development machine: 92 µs →
+/// 67 µs per example (best of 30 × 20), a sweep of [`measure`] 4.9 µs. The scalings are those of
+/// the pass-by-pass scaling up to rounding (3e-16 relative: each norm is the same product, rounded
+/// once instead of once per pass).
 pub(crate) fn ruiz<T: Real>(lp: &mut Local<T>, max_iter: u32, min_scale: T, max_scale: T) {
     let (n, m, p) = (lp.n, lp.m, lp.p);
     debug_assert!(lp.scaling.c == T::one());
