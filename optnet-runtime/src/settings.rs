@@ -200,25 +200,24 @@ impl Settings {
     /// backward pass are refined in either precision.
     pub(crate) const REFINEMENT_KT_RATIO: f64 = 100.0;
 
-    /// The iteration (counted from 1) from which the interior point method refines its
-    /// predictor and corrector directions whatever κ/τ, for data of precision f32 if
-    /// `data_f32`: 10 in f64, never for f32 data. Before it the directions are the reduced
-    /// solve's, unrefined: exact but for the regularization ε = 1e-8 and W bounded by 1/ε
-    /// (§3), and accurate enough to move towards the solution; the answer's accuracy comes
-    /// from the stopping test (residuals of the iterate, not of the directions) and from
-    /// polishing, whose solves are refined. Measured (2026-12-01, session 12, CPU): on 4 × 128
-    /// of OptNet's benchmark QPs the iterations were the same with and without refinement
-    /// (6.29 mean, 7.05 with Ruiz) and polishing gave the same answers, bit for bit; on the
-    /// 44 Maros–Meszaros problems, unrefined directions throughout took 508 iterations
-    /// against 475 (QSHARE1B 88 against 56) and left QBEACONF's objective 2.2e-6 off; refined
-    /// from the 6th, 8th, 10th or 12th iteration: 476, 474, 474, 478, all within 1e-6. Slow
-    /// problems are those where W's spread makes the unrefined directions inaccurate; the
-    /// benchmark's never reach the 10th iteration. On the H200 (the bench's own QPs, f64
-    /// fwd+bwd, refined from the 1st against the 10th iteration) batch 128 took 1.27 → 1.00
-    /// ms and 2048 12.87 → 9.96 ms, at 16.1 → 3.5 refinement steps per example (those left
-    /// are the start's and polishing's) and the same 6.3 iterations. f32 data (tolerances 1e-5) need no
-    /// refinement while converging: the 44 problems in f32 were all solved, at 523
-    /// iterations as with refinement.
+    /// The iteration (counted from 1) from which the interior point method refines its predictor
+    /// and corrector directions whatever κ/τ, for data of precision f32 if `data_f32`: 10 in f64,
+    /// never for f32 data. Before it the directions are the reduced solve's, unrefined: exact but
+    /// for the regularization ε = 1e-8 and W bounded by 1/ε (§3), and accurate enough to move
+    /// towards the solution; the answer's accuracy comes from the stopping test (residuals of the
+    /// iterate, not of the directions) and from polishing, whose solves are refined. Measured
+    /// (2026-12-01, session 12, CPU): on 4 × 128 of OptNet's benchmark QPs the iterations were the
+    /// same with and without refinement (6.29 mean, 7.05 with Ruiz) and polishing gave the same
+    /// answers, bit for bit; on the 44 Maros–Meszaros problems, unrefined directions throughout
+    /// took 508 iterations against 475 (QSHARE1B 88 against 56) and left QBEACONF's objective
+    /// 2.2e-6 off; refined from the 6th, 8th, 10th or 12th iteration: 476, 474, 474, 478, all
+    /// within 1e-6. Slow problems are those where W's spread makes the unrefined directions
+    /// inaccurate; the benchmark's never reach the 10th iteration. On the H200 (the bench's own
+    /// QPs, f64 fwd+bwd, refined from the 1st against the 10th iteration) batch 128 took 1.27 →
+    /// 1.00 ms and 2048 12.87 → 9.96 ms, at 16.1 → 3.5 refinement steps per example (those left are
+    /// the start's and polishing's) and the same 6.3 iterations. f32 data (tolerances 1e-5) need no
+    /// refinement while converging: the 44 problems in f32 were all solved, at 523 iterations as
+    /// with refinement.
     pub(crate) const fn refinement_from_iteration(data_f32: bool) -> u32 {
         if data_f32 {
             u32::MAX

@@ -24,16 +24,16 @@
 //! solve needs no more accuracy than its signs (session 12, H200: refinement steps per
 //! example 4.4 → 2.9, batch 128 f64 fwd+bwd 0.91 → 0.84 ms, the batch's slowest examples
 //! being those with three corrections). The polished point (negative λᵢ and sᵢ clamped to
-//! 0, so that a wrong guess shows in the residuals) replaces the iterate only if it passes the termination test
-//! of notes/ALGORITHM.md §5 with the same tolerances; otherwise the interior point method
-//! goes on from its own iterate.
+//! 0, so that a wrong guess shows in the residuals) replaces the iterate only if it passes
+//! the termination test of notes/ALGORITHM.md §5 with the same tolerances; otherwise the
+//! interior point method goes on from its own iterate.
 //!
 //! Why: the interior point method converges linearly in its last iterations where a
 //! constraint is nearly degenerate (both sᵢ and λᵢ small, or sᵢ small at the solution of an
 //! inactive one), and a batch on the GPU waits for its slowest example. On OptNet's random
 //! QPs (n = p = 100) polishing from a relative gap of [`Settings::POLISH_GAP`] on took the
 //! mean from 10.5 to 5.1 iterations and the slowest of each batch of 128 from 14–15 to 7, at
-//! 1.7 polishing solves per example (each a factorization and one refined solve), and the
+//! 1.7 polishing solves per example (each a factorization and a solve, the last refined), and the
 //! answers are exact up to rounding (complementarity holds exactly). OSQP polishes its
 //! ADMM answers the same way (Stellato et al. 2020, §5.2).
 

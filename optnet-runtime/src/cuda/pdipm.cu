@@ -1824,12 +1824,14 @@ template <typename T> __device__ __forceinline__ T solution_weight(T l, T s) {
 }
 
 // Polishing (notes/ALGORITHM.md §4b, the CPU's `polish.rs`): the KKT system on the active set
-// the iterate points to (λᵢ > GUESS_RATIO·sᵢ), K factored with W = W_ACTIVE on it (regularized to 1/ε)
-// and W_INACTIVE off it, the solve of (−q, b, h) refined against the full system (`kkt_solve`);
-// a constraint guessed wrongly (λᵢ < 0, or Gᵢz > hᵢ off the set) changes sides and the system
-// is solved again, at most `Params::polish_rounds` solves in all. Writes the polished point (τ = 1, κ = 0: λᵢ = 0
-// off the set, sᵢ = 0 on it, negative values clamped to 0) into S_Z, S_NU, S_LAM, S_S; the
-// caller has kept the iterate. Scratch: S_X0, S_L0, S_B0, S_I0, S_GZ and `kkt_solve`'s; the
+// the iterate points to (λᵢ > GUESS_RATIO·sᵢ), K factored with W = W_ACTIVE on it (regularized
+// to 1/ε) and W_INACTIVE off it, and the reduced solve of (−q, b, h); a constraint guessed
+// wrongly (λᵢ < 0, or Gᵢz > hᵢ off the set) changes sides and the system is solved again, at
+// most `Params::polish_rounds` solves in all; the set that stands (or the last round's) is
+// refined against the full system (`kkt_refine`) and checked again. Writes the polished point
+// (τ = 1, κ = 0: λᵢ = 0 off the set, sᵢ = 0 on it, negative values clamped to 0) into S_Z,
+// S_NU, S_LAM, S_S; the caller has kept the iterate. Scratch: S_X0, S_L0, S_B0, S_I0, S_GZ
+// and `kkt_refine`'s; the
 // set is left in S_T1 (1 on it). Returns whether the last solve's set stood (then K holds the
 // factors at the polished point's W, which the backward pass can take). Ends with a barrier.
 template <typename T, bool X2>
@@ -1866,11 +1868,9 @@ __device__ bool polish(Blk<T, X2>& B) {
     };
     bool settled = false;
     for (int round = 1; round <= B.P->polish_rounds; round++) {
-        for (int i = threadIdx.x; i < p; i += NT) {
-            const T w = B.v(S_T1)[i] != T(0) ? (T)W_ACTIVE : (T)W_INACTIVE;
-            B.v(S_W)[i] = w;
-            B.v(S_WR)[i] = regularized(B, w);
-        }
+        for (int i = threadIdx.x; i < p; i += NT)
+            B.v(S_W)[i] = B.v(S_T1)[i] != T(0) ? (T)W_ACTIVE : (T)W_INACTIVE;
+        regularize_w(B);
         __syncthreads();
         assemble(B);
         factor(B);
