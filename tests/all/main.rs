@@ -14,4 +14,5 @@ mod dsl_api;
 mod dsl_layers;
 mod dsl_timing;
 mod examples_denoise;
+mod examples_solve;
 mod examples_sudoku;
