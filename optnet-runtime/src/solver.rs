@@ -158,9 +158,11 @@ impl Solver {
 
     /// Backward pass: given ∂ℓ/∂z (`[batch, n]`) for the solution `sol` of `qp`, returns
     /// ∂ℓ/∂(Q, q, A, b, G, h) by implicit differentiation of the KKT conditions (OptNet
-    /// eqs. 6–8) with the KKT matrix at the solution (the CPU backend forms and factors it
-    /// here, from what the forward pass kept; the GPU reuses its factorization). Shared arrays get the
-    /// sum over the batch; examples that did not solve contribute zero.
+    /// eqs. 6–8) with the KKT matrix at the solution, reusing the forward pass's
+    /// factorization of it: on the GPU always, on the CPU for each polished answer (the last
+    /// polishing system, `Settings::keep_factorization`); the CPU forms and factors K here
+    /// for an answer the interior point method reached without polishing. Shared arrays get
+    /// the sum over the batch; examples that did not solve contribute zero.
     pub fn backward<T: Real>(
         &self,
         qp: &QpBatch<'_, T>,

@@ -95,6 +95,11 @@ impl<T: Real> Kkt<T> {
         self.params.dyn_delta = self.base.dyn_delta * factor;
     }
 
+    /// The LDLᵀ factors of the last factorization (strictly lower L, diagonal D).
+    pub fn factors(&self) -> &Mat<T> {
+        &self.F
+    }
+
     /// Forms K for weights `w` (W = diag(w)) and factors it. Returns false if the
     /// factorization broke down (a zero or non-finite pivot).
     pub fn factor(&mut self, Q: &Mat<T>, A: &Mat<T>, G: &Mat<T>, w: &[T]) -> bool {
@@ -227,6 +232,23 @@ pub(crate) trait Ldl<T> {
     fn solve_plain(&self, rhs: &mut [T]);
     /// The numerical constants.
     fn params(&self) -> KktParams<T>;
+}
+
+/// LDLᵀ factors of K that the forward pass kept for the backward pass (the polishing
+/// system that stood, whose W is the solution's: [`super::pdipm::AtSolution`]) and their
+/// constants.
+pub(crate) struct Kept<'a, T> {
+    pub F: &'a Mat<T>,
+    pub params: KktParams<T>,
+}
+
+impl<T: Real> Ldl<T> for Kept<'_, T> {
+    fn solve_plain(&self, rhs: &mut [T]) {
+        ldl_solve(self.F.as_ref(), rhs);
+    }
+    fn params(&self) -> KktParams<T> {
+        self.params
+    }
 }
 
 impl<T: Real> Ldl<T> for Kkt<T> {

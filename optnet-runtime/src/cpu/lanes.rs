@@ -32,6 +32,7 @@ use super::pdipm::{
 use super::polish::{Polisher, Schedule};
 use super::problem::Local;
 use crate::{Real, Status};
+use faer::Mat;
 
 /// One number per lane.
 #[inline(always)]
@@ -822,7 +823,7 @@ pub(crate) fn solve_stream<T: Real>(
         for l in 0..W {
             if (run[l] || start[l]) && !good[l] {
                 ln.status[l] = Some(Status::NumericalError);
-                retire(&mut ln, &locals, &mut results, &it, &wk.fac, l, tols);
+                retire(&mut ln, &locals, &mut results, &it, &wk.fac, l, None, tols);
             }
         }
 
@@ -870,7 +871,7 @@ pub(crate) fn solve_stream<T: Real>(
             it.kappa[l] += alpha[l] * st.kappa[l];
             if alpha[l] < tols.min_step {
                 ln.status[l] = Some(Status::InsufficientProgress);
-                retire(&mut ln, &locals, &mut results, &it, &wk.fac, l, tols);
+                retire(&mut ln, &locals, &mut results, &it, &wk.fac, l, None, tols);
             }
         }
 
@@ -936,6 +937,7 @@ pub(crate) fn solve_stream<T: Real>(
                 && info.gap_abs.is_finite()
                 && it.tau[l].is_finite()
                 && it.kappa[l].is_finite();
+            let mut polished = false;
             let stop = if !finite {
                 // Fall back to the last finite iterate, which may still be almost optimal.
                 if ln.has_last[l] {
@@ -948,6 +950,7 @@ pub(crate) fn solve_stream<T: Real>(
             } else if ln.schedule[l].due(&info)
                 && polish_lane(&mut polisher, lp, &mut it, l, &mut ln, tols)
             {
+                polished = true;
                 Some(Status::Solved)
             } else {
                 last.copy_lane(&it, l);
@@ -962,7 +965,12 @@ pub(crate) fn solve_stream<T: Real>(
             };
             if let Some(st) = stop {
                 ln.status[l] = Some(st);
-                retire(&mut ln, &locals, &mut results, &it, &wk.fac, l, tols);
+                // (A polished answer's K at the solution is the polisher's last factorization.)
+                let kept = polisher
+                    .as_ref()
+                    .filter(|_| polished)
+                    .map(|p| p.last_factors());
+                retire(&mut ln, &locals, &mut results, &it, &wk.fac, l, kept, tols);
             }
         }
     }
@@ -1007,6 +1015,7 @@ fn polish_lane<T: Real>(
     true
 }
 
+#[allow(clippy::too_many_arguments)]
 fn retire<T: Real>(
     ln: &mut Lanes<T>,
     locals: &[Option<Local<T>>],
@@ -1014,13 +1023,24 @@ fn retire<T: Real>(
     it: &Dir<T>,
     fac: &Fac<T>,
     l: usize,
+    kept: Option<(&Mat<T>, &[T], KktParams<T>)>,
     tols: &Tols<T>,
 ) {
     let lp = locals[l].as_ref().expect("a busy lane holds an example");
     let status = ln.status[l];
     results.push((
         ln.slot[l],
-        finish(lp, it, fac, l, status, ln.iters[l], &ln.infos[l], tols),
+        finish(
+            lp,
+            it,
+            fac,
+            l,
+            status,
+            ln.iters[l],
+            &ln.infos[l],
+            kept,
+            tols,
+        ),
     ));
     ln.phase[l] = Phase::Idle;
 }
@@ -1257,7 +1277,8 @@ fn direction_rhs<T: Real>(
     }
 }
 
-/// Lane `l`'s outcome in the original units ([`super::pdipm::conclude`]).
+/// Lane `l`'s outcome in the original units ([`super::pdipm::conclude`]; `kept`: the
+/// polisher's last factors where the lane's answer is its).
 #[allow(clippy::too_many_arguments)]
 fn finish<T: Real>(
     lp: &Local<T>,
@@ -1267,6 +1288,7 @@ fn finish<T: Real>(
     status: Option<Status>,
     iters: u32,
     info: &Info<T>,
+    kept: Option<(&Mat<T>, &[T], KktParams<T>)>,
     tols: &Tols<T>,
 ) -> Outcome<T> {
     let (z, nu, lam, s) = (
@@ -1284,6 +1306,7 @@ fn finish<T: Real>(
         it.tau[l],
         it.kappa[l],
         fac.params(l),
+        kept,
         tols,
     )
 }

@@ -25,7 +25,6 @@ pub(crate) mod psd;
 
 use crate::solver::{Adjoints, Cache};
 use crate::{QpBatch, Real, Settings, Solution, Status};
-use equilibrate::Scaling;
 use kkt::Kkt;
 use lane_kernels::W;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
@@ -38,18 +37,14 @@ use problem::Local;
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// What the backward pass needs to rebuild the KKT matrix at one example's solution: the
+/// What the backward pass needs of one example's solution ([`pdipm::AtSolution`]): the
+/// equilibration that relates the scaled data to the original, W = λ/s at the solution
+/// (scaled units) and K's factors at that W where the forward pass kept them (a polished
+/// answer's last polishing factorization, `Settings::keep_factorization`); otherwise the
 /// constants the forward pass ended with (its regularization may have been raised, see
-/// [`kkt::Kkt::boost`]) and the equilibration that relates the scaled data to the original.
-/// The matrix itself is formed and factored in [`adjoints`], only when gradients are asked
-/// for: a forward pass alone does not pay for a factorization it would not use.
-#[derive(Debug)]
-pub(crate) struct KktState {
-    params: kkt::KktParams<f64>,
-    scaling: Scaling<f64>,
-    /// W = λ/s at the solution, in the scaled units of the forward pass's last iterate.
-    w: Vec<f64>,
-}
+/// [`kkt::Kkt::boost`]), with which [`adjoints`] forms and factors K, only when gradients
+/// are asked for.
+pub(crate) type KktState = pdipm::AtSolution<f64>;
 
 /// Solves every example of the batch (in f64, see the module's documentation).
 pub(crate) fn solve_batch<T: Real>(settings: &Settings, qp: &QpBatch<'_, T>) -> Solution<T> {
@@ -116,9 +111,7 @@ pub(crate) fn solve_batch<T: Real>(settings: &Settings, qp: &QpBatch<'_, T>) -> 
                     }
                     let (out, factors) = out.narrow::<T>();
                     let (out, obj) = check_answer(&qp.example(i), out, &tols);
-                    let factors = factors
-                        .filter(|_| out.status.is_solved())
-                        .map(|(params, scaling, w)| KktState { params, scaling, w });
+                    let factors = factors.filter(|_| out.status.is_solved());
                     (i, (out, obj, factors))
                 })
                 .collect()
@@ -267,20 +260,32 @@ pub(crate) fn adjoints<T: Real>(
                 })
                 .collect();
             let rhs_x: Vec<f64> = (0..n).map(|j| -sc.d[j] * dl_dz[[i, j]].to64()).collect();
-            // K factored at the forward pass's own W (as it would have factored it); the
-            // refinement measures residuals with W from the returned λ and s.
-            let mut kkt = Kkt::new(n, m, p, f.params);
-            if !kkt.factor(&lp.Q, &lp.A, &lp.G, &f.w) {
-                return None;
-            }
             let mut y = pdipm::Dir::zeros(n, m, p);
             let (mut buf, mut tp) = (vec![0.0; n + m], vec![0.0; p]);
             let mut rf = pdipm::Refine::new(n, m, p);
             let (zero_m, zero_p) = (vec![0.0; m], vec![0.0; p]);
-            pdipm::solve_full(
-                &lp, &kkt, &w, &mut buf, &mut tp, &mut rf, &rhs_x, &zero_m, &zero_p, None, true,
-                &mut y,
-            );
+            // K's factors at the solution: the forward pass's (a polished answer's), or K
+            // formed and factored at the forward pass's own W (as it would have factored
+            // it). The refinement measures residuals with W from the returned λ and s.
+            if let Some(F) = &f.ldl {
+                let kept = kkt::Kept {
+                    F,
+                    params: f.params,
+                };
+                pdipm::solve_full(
+                    &lp, &kept, &w, &mut buf, &mut tp, &mut rf, &rhs_x, &zero_m, &zero_p, None,
+                    true, &mut y,
+                );
+            } else {
+                let mut kkt = Kkt::new(n, m, p, f.params);
+                if !kkt.factor(&lp.Q, &lp.A, &lp.G, &f.w) {
+                    return None;
+                }
+                pdipm::solve_full(
+                    &lp, &kkt, &w, &mut buf, &mut tp, &mut rf, &rhs_x, &zero_m, &zero_p, None,
+                    true, &mut y,
+                );
+            }
             // Back to the original units: d_z = c·D∘y_z, d_ν = E_A∘y_ν, d̃_λ = E_G∘y_λ.
             Some([
                 (0..n).map(|j| y.z[j] * sc.c * sc.d[j]).collect(),
@@ -303,4 +308,122 @@ pub(crate) fn adjoints<T: Real>(
         }
     }
     adj
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{Array2, Array3};
+
+    /// A batch of 9 random QPs (n = 8, m = 2, p = 12; Q = LLᵀ + ½I, h = Gz₀ + s₀) from a
+    /// fixed deterministic sequence.
+    /// Q, q, A, b, G, h, batched.
+    type Data = (
+        Array3<f64>,
+        Array2<f64>,
+        Array3<f64>,
+        Array2<f64>,
+        Array3<f64>,
+        Array2<f64>,
+    );
+
+    fn data() -> Data {
+        let (B, n, m, p) = (9, 8, 2, 12);
+        let mut k = 0u32;
+        let mut x = || {
+            k += 1;
+            (f64::from(k) * 0.754_877_666).sin() * 1.3
+        };
+        let mut Q = Array3::zeros((B, n, n));
+        let (mut A, mut G) = (Array3::zeros((B, m, n)), Array3::zeros((B, p, n)));
+        let (mut q, mut b, mut h) = (
+            Array2::zeros((B, n)),
+            Array2::zeros((B, m)),
+            Array2::zeros((B, p)),
+        );
+        for e in 0..B {
+            let L = Array2::from_shape_fn((n, n), |_| x());
+            Q.index_axis_mut(ndarray::Axis(0), e)
+                .assign(&(L.dot(&L.t()) + Array2::<f64>::eye(n) * 0.5));
+            let z0: Vec<f64> = (0..n).map(|_| x()).collect();
+            for j in 0..n {
+                q[[e, j]] = x();
+                for i in 0..m {
+                    A[[e, i, j]] = x();
+                }
+                for i in 0..p {
+                    G[[e, i, j]] = x();
+                }
+            }
+            for i in 0..m {
+                b[[e, i]] = (0..n).map(|j| A[[e, i, j]] * z0[j]).sum();
+            }
+            for i in 0..p {
+                h[[e, i]] = (0..n).map(|j| G[[e, i, j]] * z0[j]).sum::<f64>() + 0.5 + 0.3 * x();
+            }
+        }
+        (Q, q, A, b, G, h)
+    }
+
+    /// A polished answer keeps its last polishing factorization for the backward pass
+    /// (`Settings::keep_factorization`), and that factorization is K's LDLᵀ at the solution's
+    /// W: equal, entry for entry to rounding, to what the backward pass forms and factors
+    /// when nothing was kept. Off, nothing is kept.
+    #[test]
+    fn polished_solutions_keep_k_at_the_solution() {
+        let (Q, q, A, b, G, h) = data();
+        let qp = QpBatch::builder()
+            .Q(&Q)
+            .q(&q)
+            .A(&A)
+            .b(&b)
+            .G(&G)
+            .h(&h)
+            .build()
+            .unwrap();
+        let (n, m, p) = (qp.n, qp.m, qp.p);
+        for lockstep in [true, false] {
+            let settings = Settings {
+                lockstep,
+                ..Settings::default()
+            };
+            let sol = solve_batch(&settings, &qp);
+            #[allow(irrefutable_let_patterns)] // (refutable with feature `cuda`)
+            let Cache::Cpu(factors, _) = &sol.cache
+            else {
+                unreachable!("a CPU solve")
+            };
+            for (i, f) in factors.iter().enumerate() {
+                assert_eq!(sol.status[i], Status::Solved, "example {i}");
+                let f = f.as_ref().expect("a solved example's state");
+                let kept = f.ldl.as_ref().expect("a polished answer keeps its factors");
+                let lp = Local::<f64>::scaled(&qp.example(i), &f.scaling);
+                let mut kkt = Kkt::new(n, m, p, f.params);
+                assert!(kkt.factor(&lp.Q, &lp.A, &lp.G, &f.w));
+                let fresh = kkt.factors();
+                for j in 0..n + m {
+                    for r in j..n + m {
+                        let (a, b) = (kept[(r, j)], fresh[(r, j)]);
+                        assert!(
+                            (a - b).abs() <= 1e-9 * (1.0 + b.abs()),
+                            "lockstep {lockstep}, example {i}, entry ({r}, {j}): {a} vs {b}"
+                        );
+                    }
+                }
+            }
+            let off = Settings {
+                keep_factorization: false,
+                ..settings
+            };
+            let sol = solve_batch(&off, &qp);
+            #[allow(irrefutable_let_patterns)] // (refutable with feature `cuda`)
+            let Cache::Cpu(factors, _) = &sol.cache
+            else {
+                unreachable!("a CPU solve")
+            };
+            assert!(factors
+                .iter()
+                .all(|f| f.as_ref().is_some_and(|f| f.ldl.is_none())));
+        }
+    }
 }

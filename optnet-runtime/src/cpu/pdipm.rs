@@ -23,6 +23,7 @@ use super::kkt::{inf_norm, Kkt, KktParams, Ldl};
 use super::polish::{solution_weight, Polisher, Schedule};
 use super::problem::Local;
 use crate::{Real, Settings, Status};
+use faer::Mat;
 
 /// Tolerances converted to `T`, raised to the `f32` floor where needed.
 #[derive(Copy, Clone, Debug)]
@@ -48,6 +49,8 @@ pub(crate) struct Tols<T> {
     pub refine_from: u32,
     /// `Settings::polish`.
     pub polish: bool,
+    /// `Settings::keep_factorization`.
+    pub keep_factors: bool,
     pub verbose: bool,
 }
 
@@ -98,6 +101,7 @@ impl<T: Real> Tols<T> {
             refine_kt: T::of(Settings::REFINEMENT_KT_RATIO),
             refine_from: Settings::refinement_from_iteration(data_single),
             polish: s.polish,
+            keep_factors: s.keep_factorization,
             verbose: s.verbose,
         }
     }
@@ -114,19 +118,29 @@ pub(crate) struct Outcome<T> {
     pub res_primal: T,
     pub res_dual: T,
     pub gap: T,
-    /// For a solved example: the constants of the last factorization (the regularization
-    /// may have been raised), the scaling and W = λ/s of the solution (scaled units), from
-    /// which the backward pass forms and factors K at the solution.
-    pub factors: Option<(KktParams<T>, Scaling<T>, Vec<T>)>,
+    /// For a solved example, what the backward pass needs (K at the solution).
+    pub factors: Option<AtSolution<T>>,
+}
+
+/// What the backward pass needs of a solved example (OptNet eq. 7, K at the solution): the
+/// scaling that relates the scaled data to the original, W = λ/s of the solution (scaled
+/// units), and either K's LDLᵀ factors at that W, kept from the forward pass (`ldl`, with
+/// the constants it was factored with), or the constants of the last factorization (the
+/// regularization may have been raised), with which the backward pass forms and factors K
+/// itself.
+#[derive(Debug)]
+pub(crate) struct AtSolution<T> {
+    pub params: KktParams<T>,
+    pub scaling: Scaling<T>,
+    pub w: Vec<T>,
+    pub ldl: Option<Mat<T>>,
 }
 
 impl Outcome<f64> {
     /// The outcome in the batch's type `T` (a copy when `T` is f64), and apart from it what
     /// the backward pass needs, which stays in f64.
     #[allow(clippy::type_complexity)]
-    pub(crate) fn narrow<T: Real>(
-        self,
-    ) -> (Outcome<T>, Option<(KktParams<f64>, Scaling<f64>, Vec<f64>)>) {
+    pub(crate) fn narrow<T: Real>(self) -> (Outcome<T>, Option<AtSolution<f64>>) {
         let v = |x: Vec<f64>| x.into_iter().map(T::of).collect();
         let out = Outcome {
             z: v(self.z),
@@ -691,6 +705,8 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
     let mut iters = 0u32;
     let mut schedule = Schedule::new(tols.polish);
     let mut polisher: Option<Polisher<T>> = None;
+    // Whether the answer is the polisher's (whose last factors are then K at the solution).
+    let mut polished = false;
     // Regularization safeguard (see `MAX_BOOSTS`).
     let (mut boosts, mut boost) = (0u32, T::one());
     loop {
@@ -808,6 +824,7 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
                     (tau, kappa) = (T::one(), T::zero());
                     info = pt.info;
                     status = Status::Solved;
+                    polished = true;
                     break;
                 }
             }
@@ -871,6 +888,11 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
             break;
         }
     }
+    // (The polisher's last factors are K at the solution if its answer was taken.)
+    let kept = polisher
+        .as_ref()
+        .filter(|_| polished)
+        .map(|p| p.last_factors());
     conclude(
         lp,
         status,
@@ -880,6 +902,7 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
         tau,
         kappa,
         wk.kkt.params(),
+        kept,
         tols,
     )
 }
@@ -898,6 +921,7 @@ pub(crate) fn conclude<T: Real>(
     tau: T,
     kappa: T,
     params: KktParams<T>,
+    polished: Option<(&Mat<T>, &[T], KktParams<T>)>,
     tols: &Tols<T>,
 ) -> Outcome<T> {
     let (n, m, p) = (lp.n, lp.m, lp.p);
@@ -922,11 +946,34 @@ pub(crate) fn conclude<T: Real>(
     };
     let c = sc.c;
     // The backward pass needs K at the solution's W (OptNet eq. 7), not the last iteration's
-    // (one step behind; W's largest entries grow tenfold per step): it forms and factors K
-    // itself, only if it is called.
+    // (one step behind; W's largest entries grow tenfold per step). A polished solution's
+    // is the last polishing factorization, kept here (`Settings::keep_factorization`) where
+    // its weights put every constraint on the side the solution's do (an inactive one
+    // whose slack came out exactly 0 would not); otherwise the backward pass forms and
+    // factors K itself, only if it is called.
     let factors = status.is_solved().then(|| {
-        let w = (0..p).map(|i| solution_weight(lam[i], s[i])).collect();
-        (params, sc.clone(), w)
+        let w: Vec<T> = (0..p).map(|i| solution_weight(lam[i], s[i])).collect();
+        let kept = polished.filter(|(_, wf, _)| {
+            tols.keep_factors
+                && wf
+                    .iter()
+                    .zip(&w)
+                    .all(|(&a, &b)| (a > T::one()) == (b > T::one()))
+        });
+        match kept {
+            Some((F, _, kp)) => AtSolution {
+                params: kp,
+                scaling: sc.clone(),
+                w,
+                ldl: Some(F.clone()),
+            },
+            None => AtSolution {
+                params,
+                scaling: sc.clone(),
+                w,
+                ldl: None,
+            },
+        }
     });
     Outcome {
         z: (0..n).map(|j| sc.d[j] * z[j] * k).collect(),

@@ -38,10 +38,11 @@
 //! ADMM answers the same way (Stellato et al. 2020, §5.2).
 
 use super::dense::gemv;
-use super::kkt::{Kkt, KktParams};
+use super::kkt::{Kkt, KktParams, Ldl};
 use super::pdipm::{measure, refine_full, residuals, solve_full, Dir, Info, Point, Refine};
 use super::problem::Local;
 use crate::{Real, Settings};
+use faer::Mat;
 
 /// W on a constraint guessed active: regularized to 1/ε in the reduced matrix, and its
 /// inverse (the refinement's −W⁻¹λ) far below rounding.
@@ -160,6 +161,14 @@ impl<T: Real> Polisher<T> {
                 info: Info::default(),
             },
         }
+    }
+
+    /// The last attempt's factorization of K (the one its answer was refined with), the
+    /// weights it was formed with and its constants: K at a polished solution, which the
+    /// backward pass takes instead of forming and factoring it again
+    /// ([`super::pdipm::conclude`]).
+    pub(crate) fn last_factors(&self) -> (&Mat<T>, &[T], KktParams<T>) {
+        (self.kkt.factors(), &self.w, self.kkt.params())
     }
 
     /// Polishes `lp` (equilibrated) on the active set that the iterate's λ and s point to

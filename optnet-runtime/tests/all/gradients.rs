@@ -365,3 +365,45 @@ fn lockstep_and_one_at_a_time_gradients_agree() {
     }
     assert!(pairs[1].0.index_axis(Axis(0), 0).iter().any(|&v| v != 0.0));
 }
+
+/// The backward pass solves with the forward pass's last polishing factorization where it
+/// kept one (`Settings::keep_factorization`, the default) and forms and factors K at the
+/// solution itself where it did not: the same gradients either way (the refinement against
+/// the full system at the solution's W makes both exact to the tolerance), in lockstep and
+/// one at a time, and both match central finite differences through the solver (checked for
+/// the kept path by the tests above).
+#[test]
+fn kept_and_refactored_factorizations_give_the_same_gradients() {
+    let (B, n, m, p) = (9, 8, 2, 12);
+    let mut r = rng(16);
+    let qps: Vec<Qp> = (0..B).map(|_| random_qp(&mut r, n, m, p, n, 0.5)).collect();
+    let d = stack(&qps);
+    let w = randn(&mut r, (B, n));
+    let grads = |keep_factorization: bool, lockstep: bool| {
+        let s = Solver::cpu()
+            .with_settings(Settings {
+                keep_factorization,
+                lockstep,
+                ..Settings::default()
+            })
+            .unwrap();
+        let sol = s.solve(&d.batch()).unwrap();
+        assert!(sol.all_solved());
+        let g = s.backward(&d.batch(), &sol, w.view()).unwrap();
+        let m2 = |t: Term<'static, f64, ndarray::Ix2>| t.batched().unwrap().to_owned().into_dyn();
+        let m1 = |t: Term<'static, f64, ndarray::Ix1>| t.batched().unwrap().to_owned().into_dyn();
+        let (dA, db, dG, dh) = (g.dA.unwrap(), g.db.unwrap(), g.dG.unwrap(), g.dh.unwrap());
+        [m2(g.dQ), m1(g.dq), m2(dA), m1(db), m2(dG), m1(dh)]
+    };
+    for lockstep in [true, false] {
+        let (kept, refactored) = (grads(true, lockstep), grads(false, lockstep));
+        for (k, (a, b)) in kept.iter().zip(&refactored).enumerate() {
+            let scale = b.iter().fold(1f64, |m, v| m.max(v.abs()));
+            let diff = a.iter().zip(b).fold(0f64, |m, (x, y)| m.max((x - y).abs()));
+            assert!(
+                diff < 1e-9 * scale,
+                "lockstep {lockstep}, array {k}: kept vs refactored differ by {diff:e}"
+            );
+        }
+    }
+}
