@@ -119,7 +119,8 @@ pub struct Settings {
     /// SIMD lane, with their matrices interleaved (each example keeps its own steps,
     /// stopping test and status; the answers agree with solving each alone to rounding).
     /// Batches of fewer than eight and LPs are solved one example at a time. Measured
-    /// 10–20 % faster at n = p = 100 (README, "CPU: lockstep"). Default true.
+    /// 10–20 % faster at n = p = 100 (notes/HISTORY.md, session 4, "CPU: lockstep").
+    /// Default true.
     pub lockstep: bool,
     /// CPU backend: keep, in the [`crate::Solution`], the factorization of the KKT matrix at
     /// each polished solution (the last polishing system, whose W is the solution's) for

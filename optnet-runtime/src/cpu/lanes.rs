@@ -18,10 +18,11 @@
 //! the pack needs more iterations than the others.
 //!
 //! On OptNet's random QPs (n = p = 100, f64) this path was measured 10–20 % faster than the
-//! scalar one (README, "CPU: lockstep"). Where its time goes on the development machine
-//! (`perf`, 128 QPs, one thread, session 5): forming GᵀWG about 24 %, the LDLᵀ 14 %, the
-//! products with Q and G of the refined Newton solves about 30 % and their triangular
-//! solves 8 %, Ruiz equilibration 6 %, copying the examples out of the batch about 7 %.
+//! scalar one (notes/HISTORY.md, session 4, "CPU: lockstep"). Where its time goes on the
+//! development machine (`perf`, 128 QPs, one thread, session 5): forming GᵀWG about 24 %,
+//! the LDLᵀ 14 %, the products with Q and G of the refined Newton solves about 30 % and
+//! their triangular solves 8 %, Ruiz equilibration 6 %, copying the examples out of the
+//! batch about 7 %.
 
 use super::kkt::KktParams;
 use super::lane_kernels::{self as lk, tri, V, W};
