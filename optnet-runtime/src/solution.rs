@@ -5,7 +5,10 @@ use ndarray::{Array1, Array2, Ix1, Ix2};
 
 /// Solutions of a batch: primal z, duals λ (inequalities) and ν (equalities), slacks s,
 /// and per-example status and iteration count. Examples that did not solve hold the last
-/// iterate (or, for infeasible ones, the normalized certificate) and their status says so.
+/// iterate and their status says so; an infeasible one holds its certificate (see
+/// [`Status`]: (λ, ν) for `PrimalInfeasible`, the direction d in z for `DualInfeasible`),
+/// the homogeneous embedding's iterate divided by κ, so scaled by how fast κ grew rather
+/// than to unit norm.
 ///
 /// A `Solution` also keeps what the backward pass needs (the KKT factorization at the
 /// solution); pass it to [`crate::Solver::backward`].
