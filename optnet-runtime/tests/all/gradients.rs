@@ -312,6 +312,15 @@ fn gradients_of_a_batch_solved_in_lockstep() {
 /// The gradients of a batch solved in the SIMD lanes (four examples at a time) against
 /// those of the same batch solved one example at a time: the same gradients, and zero
 /// gradients for an infeasible member in either.
+/// The six gradients of a batch with every array batched, each as one array [batch, …]
+/// (dQ, dq, dA, db, dG, dh).
+fn six(g: QpGrad<f64>) -> [ndarray::ArrayD<f64>; 6] {
+    let m2 = |t: Term<'static, f64, ndarray::Ix2>| t.batched().unwrap().to_owned().into_dyn();
+    let m1 = |t: Term<'static, f64, ndarray::Ix1>| t.batched().unwrap().to_owned().into_dyn();
+    let (dA, db, dG, dh) = (g.dA.unwrap(), g.db.unwrap(), g.dG.unwrap(), g.dh.unwrap());
+    [m2(g.dQ), m1(g.dq), m2(dA), m1(db), m2(dG), m1(dh)]
+}
+
 #[test]
 fn lockstep_and_one_at_a_time_gradients_agree() {
     let (B, n, m, p) = (11, 7, 2, 10);
@@ -338,13 +347,6 @@ fn lockstep_and_one_at_a_time_gradients_agree() {
         s1.status.iter().filter(|s| **s == Status::Solved).count(),
         B - 1
     );
-    // The six gradients of a run, each as one array [batch, …].
-    let six = |g: QpGrad<f64>| {
-        let m2 = |t: Term<'static, f64, ndarray::Ix2>| t.batched().unwrap().to_owned().into_dyn();
-        let m1 = |t: Term<'static, f64, ndarray::Ix1>| t.batched().unwrap().to_owned().into_dyn();
-        let (dA, db, dG, dh) = (g.dA.unwrap(), g.db.unwrap(), g.dG.unwrap(), g.dh.unwrap());
-        [m2(g.dQ), m1(g.dq), m2(dA), m1(db), m2(dG), m1(dh)]
-    };
     let pairs: Vec<_> = six(g1).into_iter().zip(six(g2)).collect();
     for (k, (a, b)) in pairs.iter().enumerate() {
         let scale = b.iter().fold(1f64, |m, v| m.max(v.abs()));
@@ -389,11 +391,7 @@ fn kept_and_refactored_factorizations_give_the_same_gradients() {
             .unwrap();
         let sol = s.solve(&d.batch()).unwrap();
         assert!(sol.all_solved());
-        let g = s.backward(&d.batch(), &sol, w.view()).unwrap();
-        let m2 = |t: Term<'static, f64, ndarray::Ix2>| t.batched().unwrap().to_owned().into_dyn();
-        let m1 = |t: Term<'static, f64, ndarray::Ix1>| t.batched().unwrap().to_owned().into_dyn();
-        let (dA, db, dG, dh) = (g.dA.unwrap(), g.db.unwrap(), g.dG.unwrap(), g.dh.unwrap());
-        [m2(g.dQ), m1(g.dq), m2(dA), m1(db), m2(dG), m1(dh)]
+        six(s.backward(&d.batch(), &sol, w.view()).unwrap())
     };
     for lockstep in [true, false] {
         let (kept, refactored) = (grads(true, lockstep), grads(false, lockstep));
