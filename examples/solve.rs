@@ -23,7 +23,8 @@
 //! rounded to f32 (the arithmetic stays f64 on the CPU and on the GPU, see `Settings`).
 //!
 //! It prints one summary line; a bad argument or file gets a message on stderr and exit
-//! status 1. The work is done in `examples/common/npz_solve.rs` (tested by
+//! status 1. With `--device cuda` the solve time of a process's first run includes compiling
+//! the kernel (about a minute on a fresh machine; cached on disk for later runs). The work is done in `examples/common/npz_solve.rs` (tested by
 //! `tests/all/examples_solve.rs`); this file is the process around it.
 
 #[path = "common/npz_solve.rs"]
