@@ -397,6 +397,12 @@ mod tests {
                 assert_eq!(sol.status[i], Status::Solved, "example {i}");
                 let f = f.as_ref().expect("a solved example's state");
                 let kept = f.ldl.as_ref().expect("a polished answer keeps its factors");
+                // (Debug output names the factors' size, not their entries.)
+                let shown = format!("{f:?}");
+                assert!(
+                    shown.contains("10 × 10 LDLᵀ factors") && shown.len() < 200,
+                    "{shown}"
+                );
                 let lp = Local::<f64>::scaled(&qp.example(i), &f.scaling);
                 let mut kkt = Kkt::new(n, m, p, f.params);
                 assert!(kkt.factor(&lp.Q, &lp.A, &lp.G, &f.w));

@@ -128,12 +128,27 @@ pub(crate) struct Outcome<T> {
 /// the constants it was factored with), or the constants of the last factorization (the
 /// regularization may have been raised), with which the backward pass forms and factors K
 /// itself.
-#[derive(Debug)]
 pub(crate) struct AtSolution<T> {
     pub params: KktParams<T>,
     pub scaling: Scaling<T>,
     pub w: Vec<T>,
     pub ldl: Option<Mat<T>>,
+}
+
+/// The sizes only: a `Solution`'s debug output would otherwise print every kept factor.
+impl<T> std::fmt::Debug for AtSolution<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AtSolution")
+            .field("w", &format_args!("[{} weights]", self.w.len()))
+            .field(
+                "ldl",
+                &self
+                    .ldl
+                    .as_ref()
+                    .map(|F| format!("{0} × {0} LDLᵀ factors", F.nrows())),
+            )
+            .finish_non_exhaustive()
+    }
 }
 
 impl Outcome<f64> {
