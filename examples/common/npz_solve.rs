@@ -252,6 +252,13 @@ fn run_as<T: Real>(args: &Args, inp: &Input) -> Result<String, String> {
             grads.push(("dG", term64(dG)));
             grads.push(("dh", term64(dh)));
         }
+        // An input A/b or G/h with no rows (m = 0 or p = 0) has no gradient in the library's
+        // answer; its file gets the empty array of the input's shape all the same.
+        for (d, a) in [("dA", "A"), ("db", "b"), ("dG", "G"), ("dh", "h")] {
+            if let Some(x) = inp.get(a).filter(|_| grads.iter().all(|(n, _)| *n != d)) {
+                grads.push((d, ArrayD::zeros(x.shape())));
+            }
+        }
     }
 
     let out = File::create(&args.output).map_err(|e| format!("{}: {e}", args.output))?;

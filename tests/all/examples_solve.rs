@@ -446,6 +446,36 @@ fn equality_only_input_from_a_compressed_file_with_integer_arrays() {
     check_solutions(&data, &mut out, &[0, 1]);
 }
 
+/// G and h given with no rows ([B, 0, n] and [B, 0]: p = 0, as a batch with no inequalities
+/// may be saved) are accepted, and `--grad` writes dG and dh as empty arrays of their input's
+/// shape, beside the dA, db of the equalities.
+#[test]
+fn zero_row_inequalities_get_empty_gradients_of_their_shape() {
+    let (B, n) = (2, 3);
+    let data = Data::random(3, (B, n, 1, 0));
+    let dir = TempDir::new("zero_rows");
+    let (input, output, dzf) = (dir.path("in.npz"), dir.path("out.npz"), dir.path("dz.npz"));
+    let mut arrays = data.arrays();
+    arrays.push(("G", ndarray::Array3::<f64>::zeros((B, 0, n)).into_dyn()));
+    arrays.push(("h", Array2::<f64>::zeros((B, 0)).into_dyn()));
+    write_npz(&input, &arrays);
+    write_npz(&dzf, &[("z", Array2::<f64>::ones((B, n)).into_dyn())]);
+    let summary = run(&args(&[&input, &output, "--grad", &dzf])).unwrap();
+    assert!(
+        summary.contains("m 1 p 0") && summary.contains("2 solved"),
+        "{summary}"
+    );
+    let mut out = Output::open(&output);
+    assert_eq!(
+        out.names(),
+        ["dA", "dG", "dQ", "db", "dh", "dq", "iters", "lam", "nu", "s", "status", "z"]
+    );
+    assert_eq!(out.f64("dG").shape(), [B, 0, n]);
+    assert_eq!(out.f64("dh").shape(), [B, 0]);
+    assert_eq!(out.f64("lam").shape(), [B, 0]);
+    check_solutions(&data, &mut out, &[0, 1]);
+}
+
 /// Bad arguments are errors naming the problem.
 #[test]
 fn bad_arguments_are_errors() {
