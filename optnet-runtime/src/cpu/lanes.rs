@@ -30,10 +30,9 @@ use super::pdipm::{
     self, conclude, decide, measure, pick_denominator, regularized, Info, Outcome, Point, Tols,
     MAX_BOOSTS,
 };
-use super::polish::{Polisher, Schedule};
+use super::polish::{LastFactors, Polisher, Schedule};
 use super::problem::Local;
 use crate::{Real, Status};
-use faer::Mat;
 
 /// One number per lane.
 #[inline(always)]
@@ -1024,7 +1023,7 @@ fn retire<T: Real>(
     it: &Dir<T>,
     fac: &Fac<T>,
     l: usize,
-    kept: Option<(&Mat<T>, &[T], KktParams<T>)>,
+    kept: Option<LastFactors<'_, T>>,
     tols: &Tols<T>,
 ) {
     let lp = locals[l].as_ref().expect("a busy lane holds an example");
@@ -1289,7 +1288,7 @@ fn finish<T: Real>(
     status: Option<Status>,
     iters: u32,
     info: &Info<T>,
-    kept: Option<(&Mat<T>, &[T], KktParams<T>)>,
+    kept: Option<LastFactors<'_, T>>,
     tols: &Tols<T>,
 ) -> Outcome<T> {
     let (z, nu, lam, s) = (

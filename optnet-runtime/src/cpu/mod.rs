@@ -267,25 +267,28 @@ pub(crate) fn adjoints<T: Real>(
             // K's factors at the solution: the forward pass's (a polished answer's), or K
             // formed and factored at the forward pass's own W (as it would have factored
             // it). The refinement measures residuals with W from the returned λ and s.
-            if let Some(F) = &f.ldl {
-                let kept = kkt::Kept {
+            let fresh;
+            let factors = match &f.ldl {
+                Some(F) => kkt::Kept {
                     F,
                     params: f.params,
-                };
-                pdipm::solve_full(
-                    &lp, &kept, &w, &mut buf, &mut tp, &mut rf, &rhs_x, &zero_m, &zero_p, None,
-                    true, &mut y,
-                );
-            } else {
-                let mut kkt = Kkt::new(n, m, p, f.params);
-                if !kkt.factor(&lp.Q, &lp.A, &lp.G, &f.w) {
-                    return None;
+                },
+                None => {
+                    let mut kkt = Kkt::new(n, m, p, f.params);
+                    if !kkt.factor(&lp.Q, &lp.A, &lp.G, &f.w) {
+                        return None;
+                    }
+                    fresh = kkt;
+                    kkt::Kept {
+                        F: fresh.factors(),
+                        params: f.params,
+                    }
                 }
-                pdipm::solve_full(
-                    &lp, &kkt, &w, &mut buf, &mut tp, &mut rf, &rhs_x, &zero_m, &zero_p, None,
-                    true, &mut y,
-                );
-            }
+            };
+            pdipm::solve_full(
+                &lp, &factors, &w, &mut buf, &mut tp, &mut rf, &rhs_x, &zero_m, &zero_p, None,
+                true, &mut y,
+            );
             // Back to the original units: d_z = c·D∘y_z, d_ν = E_A∘y_ν, d̃_λ = E_G∘y_λ.
             Some([
                 (0..n).map(|j| y.z[j] * sc.c * sc.d[j]).collect(),
@@ -315,8 +318,6 @@ mod tests {
     use super::*;
     use ndarray::{Array2, Array3};
 
-    /// A batch of 9 random QPs (n = 8, m = 2, p = 12; Q = LLᵀ + ½I, h = Gz₀ + s₀) from a
-    /// fixed deterministic sequence.
     /// Q, q, A, b, G, h, batched.
     type Data = (
         Array3<f64>,
@@ -327,6 +328,8 @@ mod tests {
         Array2<f64>,
     );
 
+    /// A batch of 9 random QPs (n = 8, m = 2, p = 12; Q = LLᵀ + ½I, h = Gz₀ + s₀) from a
+    /// fixed deterministic sequence.
     fn data() -> Data {
         let (B, n, m, p) = (9, 8, 2, 12);
         let mut k = 0u32;
@@ -365,6 +368,16 @@ mod tests {
         (Q, q, A, b, G, h)
     }
 
+    /// What a CPU solve kept for the backward pass, per example.
+    fn kept_states(sol: &Solution<f64>) -> &[Option<KktState>] {
+        #[allow(irrefutable_let_patterns)] // (refutable with feature `cuda`)
+        let Cache::Cpu(states, _) = &sol.cache
+        else {
+            unreachable!("a CPU solve")
+        };
+        states
+    }
+
     /// A polished answer keeps its last polishing factorization for the backward pass
     /// (`Settings::keep_factorization`), and that factorization is K's LDLᵀ at the solution's
     /// W: equal, entry for entry to rounding, to what the backward pass forms and factors
@@ -388,12 +401,7 @@ mod tests {
                 ..Settings::default()
             };
             let sol = solve_batch(&settings, &qp);
-            #[allow(irrefutable_let_patterns)] // (refutable with feature `cuda`)
-            let Cache::Cpu(factors, _) = &sol.cache
-            else {
-                unreachable!("a CPU solve")
-            };
-            for (i, f) in factors.iter().enumerate() {
+            for (i, f) in kept_states(&sol).iter().enumerate() {
                 assert_eq!(sol.status[i], Status::Solved, "example {i}");
                 let f = f.as_ref().expect("a solved example's state");
                 let kept = f.ldl.as_ref().expect("a polished answer keeps its factors");
@@ -422,12 +430,7 @@ mod tests {
                 ..settings
             };
             let sol = solve_batch(&off, &qp);
-            #[allow(irrefutable_let_patterns)] // (refutable with feature `cuda`)
-            let Cache::Cpu(factors, _) = &sol.cache
-            else {
-                unreachable!("a CPU solve")
-            };
-            assert!(factors
+            assert!(kept_states(&sol)
                 .iter()
                 .all(|f| f.as_ref().is_some_and(|f| f.ldl.is_none())));
         }

@@ -20,7 +20,7 @@
 use super::dense::{dot, gemv, gemv_tn};
 use super::equilibrate::Scaling;
 use super::kkt::{inf_norm, Kkt, KktParams, Ldl};
-use super::polish::{solution_weight, Polisher, Schedule};
+use super::polish::{solution_weight, LastFactors, Polisher, Schedule};
 use super::problem::Local;
 use crate::{Real, Settings, Status};
 use faer::Mat;
@@ -936,7 +936,7 @@ pub(crate) fn conclude<T: Real>(
     tau: T,
     kappa: T,
     params: KktParams<T>,
-    polished: Option<(&Mat<T>, &[T], KktParams<T>)>,
+    polished: Option<LastFactors<'_, T>>,
     tols: &Tols<T>,
 ) -> Outcome<T> {
     let (n, m, p) = (lp.n, lp.m, lp.p);
@@ -968,26 +968,22 @@ pub(crate) fn conclude<T: Real>(
     // factors K itself, only if it is called.
     let factors = status.is_solved().then(|| {
         let w: Vec<T> = (0..p).map(|i| solution_weight(lam[i], s[i])).collect();
-        let kept = polished.filter(|(_, wf, _)| {
+        let kept = polished.filter(|f| {
             tols.keep_factors
-                && wf
+                && f.w
                     .iter()
                     .zip(&w)
                     .all(|(&a, &b)| (a > T::one()) == (b > T::one()))
         });
-        match kept {
-            Some((F, _, kp)) => AtSolution {
-                params: kp,
-                scaling: sc.clone(),
-                w,
-                ldl: Some(F.clone()),
-            },
-            None => AtSolution {
-                params,
-                scaling: sc.clone(),
-                w,
-                ldl: None,
-            },
+        let (params, ldl) = match kept {
+            Some(f) => (f.params, Some(f.F.clone())),
+            None => (params, None),
+        };
+        AtSolution {
+            params,
+            scaling: sc.clone(),
+            w,
+            ldl,
         }
     });
     Outcome {

@@ -117,6 +117,15 @@ impl Schedule {
     }
 }
 
+/// The last polishing factorization ([`Polisher::last_factors`]): K's LDLᵀ factors, the
+/// weights W it was formed with and its constants.
+#[derive(Copy, Clone)]
+pub(crate) struct LastFactors<'a, T> {
+    pub F: &'a Mat<T>,
+    pub w: &'a [T],
+    pub params: KktParams<T>,
+}
+
 /// Workspace of polishing one example at a time: its own K (the lockstep path polishes one
 /// lane's example while the pack keeps its factors).
 pub(crate) struct Polisher<T> {
@@ -167,8 +176,12 @@ impl<T: Real> Polisher<T> {
     /// weights it was formed with and its constants: K at a polished solution, which the
     /// backward pass takes instead of forming and factoring it again
     /// ([`super::pdipm::conclude`]).
-    pub(crate) fn last_factors(&self) -> (&Mat<T>, &[T], KktParams<T>) {
-        (self.kkt.factors(), &self.w, self.kkt.params())
+    pub(crate) fn last_factors(&self) -> LastFactors<'_, T> {
+        LastFactors {
+            F: self.kkt.factors(),
+            w: &self.w,
+            params: self.kkt.params(),
+        }
     }
 
     /// Polishes `lp` (equilibrated) on the active set that the iterate's λ and s point to
