@@ -154,13 +154,21 @@ pub(crate) fn f32_in_f64() -> bool {
     *F.get_or_init(|| std::env::var("OPTNET_CUDA_F32_ARITHMETIC").as_deref() != Ok("f32"))
 }
 
-/// Threads per block: 256, or `OPTNET_CUDA_THREADS=512` (an experiment knob: more warps to
-/// hide latency, fewer registers per thread). NVRTC gets it as `-DNT`.
+/// Threads per block: 256, or `OPTNET_CUDA_THREADS=T` for T a multiple of 32 from 128 to 512
+/// (an experiment knob: more warps to hide latency and fewer registers per thread, or the
+/// reverse; the f32 kernel needs T ≥ 256, the two-block kernels run only for T ≤ 256). NVRTC
+/// gets it as `-DNT`. Measured on the H200 (2026-12-01, session 15, notes/s15.md), f64 fwd:
+/// 512 threads (128 registers, spills) 0.691 ms at batch 1 and 0.974 ms at 128 against
+/// 0.601 and 0.818 ms with 256; 128 threads in the two-block kernel (255 registers, no
+/// spills) 8.436–8.444 ms at batch 2048 against 8.452–8.468 ms.
 pub(crate) fn threads() -> u32 {
     static NT: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
-    *NT.get_or_init(|| match std::env::var("OPTNET_CUDA_THREADS").as_deref() {
-        Ok("512") => 512,
-        _ => 256,
+    *NT.get_or_init(|| {
+        std::env::var("OPTNET_CUDA_THREADS")
+            .ok()
+            .and_then(|v| v.parse::<u32>().ok())
+            .filter(|t| t % 32 == 0 && (128..=512).contains(t))
+            .unwrap_or(256)
     })
 }
 /// Panel width, vector slots, and the vector slots the two-block kernels keep in global
@@ -574,7 +582,7 @@ fn two_blocks(ctx: &Context, f: &CudaFunction, batch: usize, smem: usize) -> boo
             _ => None,
         },
     );
-    if threads() != 256 || smem > ctx.smem_max {
+    if threads() > 256 || smem > ctx.smem_max {
         return false;
     }
     let wanted = knob.unwrap_or(8 * batch >= TWO_BLOCKS_FROM_EIGHTHS * ctx.sm_count);

@@ -914,7 +914,7 @@ __device__ __forceinline__ void ldl_factor_f64(double* K, int ld, int N, int n, 
 // two barriers per panel); the code below is the f32 path.
 template <typename T>
 __device__ __forceinline__ void ldl_factor(T* K, int ld, int N, int n, T* D, T* invD, T* Pt, T eps, T delta) {
-    static_assert(NT >= 256, "the panel takes a thread per row (N <= 256)");
+    static_assert(sizeof(T) == 8 || NT >= 256, "the f32 panel takes a thread per row (N <= 256)");
     if constexpr (sizeof(T) == 8) {
         ldl_factor_f64(K, ld, N, n, D, invD, eps, delta);
         return;
