@@ -56,6 +56,26 @@ fn compare(label: &str, gpu: &Solution<f64>, cpu: &Solution<f64>, tol: f64) {
     );
 }
 
+/// Solves `qp` on the GPU `g` and on the CPU and [`compare`]s the two; returns both.
+fn against_cpu(
+    label: &str,
+    g: &Solver,
+    qp: &QpBatch<'_, f64>,
+    tol: f64,
+) -> (Solution<f64>, Solution<f64>) {
+    let sg = g.solve(qp).unwrap();
+    let sc = Solver::cpu().solve(qp).unwrap();
+    compare(label, &sg, &sc, tol);
+    (sg, sc)
+}
+
+/// Per-example right-hand sides for `base`'s shared A and G: b = A z₀ and h = G z₀ + 1 for
+/// random z₀ (feasible, with slack 1), `batch` of them.
+fn feasible_rhs(base: &Qp, batch: usize, r: &mut rand::rngs::StdRng) -> (Array2<f64>, Array2<f64>) {
+    let z0 = randn(r, (batch, base.Q.nrows()));
+    (z0.dot(&base.A.t()), z0.dot(&base.G.t()) + 1.0)
+}
+
 fn count(st: &[Status]) -> Vec<(Status, usize)> {
     let mut out: Vec<(Status, usize)> = Vec::new();
     for &s in st {
@@ -87,10 +107,7 @@ fn random_batched_matches_cpu() {
         (64, 32, 64),
     ] {
         let s = stack(&family(n as u64 * 7 + p as u64, 12, n, m, p, n));
-        let qp = s.batch();
-        let sg = g.solve(&qp).unwrap();
-        let sc = Solver::cpu().solve(&qp).unwrap();
-        compare(&format!("random n={n} m={m} p={p}"), &sg, &sc, 1e-6);
+        let (sg, _) = against_cpu(&format!("random n={n} m={m} p={p}"), &g, &s.batch(), 1e-6);
         // And against Clarabel for the first example.
         let rf = clarabel(
             s.Q.index_axis(Axis(0), 0),
@@ -159,9 +176,7 @@ fn shared_data_matches_cpu() {
     let mut r = rng(12);
     // Shared Q, A, G; per-example q, b (= A z0) and h (= G z0 + s0).
     let q = randn(&mut r, (batch, n));
-    let z0 = randn(&mut r, (batch, n));
-    let b = z0.dot(&base.A.t());
-    let h = z0.dot(&base.G.t()) + 1.0;
+    let (b, h) = feasible_rhs(base, batch, &mut r);
     let qp = QpBatch::builder()
         .Q(base.Q.view())
         .q(q.view())
@@ -171,9 +186,7 @@ fn shared_data_matches_cpu() {
         .h(h.view())
         .build()
         .unwrap();
-    let sg = g.solve(&qp).unwrap();
-    let sc = Solver::cpu().solve(&qp).unwrap();
-    compare("shared Q, A, G", &sg, &sc, 1e-6);
+    against_cpu("shared Q, A, G", &g, &qp, 1e-6);
     // Everything shared: one problem repeated.
     let qp = QpBatch::builder()
         .Q(base.Q.view())
@@ -183,12 +196,7 @@ fn shared_data_matches_cpu() {
         .batch_size(5)
         .build()
         .unwrap();
-    compare(
-        "all shared",
-        &g.solve(&qp).unwrap(),
-        &Solver::cpu().solve(&qp).unwrap(),
-        1e-6,
-    );
+    against_cpu("all shared", &g, &qp, 1e-6);
 }
 
 #[test]
@@ -212,32 +220,13 @@ fn lp_singular_and_equality_only() {
             h,
         });
     }
-    let s = stack(&qps);
-    let qp = s.batch();
-    compare(
-        "LP",
-        &g.solve(&qp).unwrap(),
-        &Solver::cpu().solve(&qp).unwrap(),
-        1e-6,
-    );
+    against_cpu("LP", &g, &stack(&qps).batch(), 1e-6);
     // Singular Q (rank 3) with inequalities.
     let s = stack(&family(22, 8, 25, 0, 40, 3));
-    let qp = s.batch();
-    compare(
-        "singular Q (rank 3)",
-        &g.solve(&qp).unwrap(),
-        &Solver::cpu().solve(&qp).unwrap(),
-        1e-6,
-    );
+    against_cpu("singular Q (rank 3)", &g, &s.batch(), 1e-6);
     // Equality constraints only.
     let s = stack(&family(23, 8, 30, 10, 0, 30));
-    let qp = s.batch();
-    compare(
-        "equality only",
-        &g.solve(&qp).unwrap(),
-        &Solver::cpu().solve(&qp).unwrap(),
-        1e-6,
-    );
+    against_cpu("equality only", &g, &s.batch(), 1e-6);
 }
 
 #[test]
@@ -339,14 +328,7 @@ fn bad_scaling() {
         }
         qp.Q.mapv_inplace(|x| x * 1e-3);
     }
-    let s = stack(&qps);
-    let qp = s.batch();
-    compare(
-        "bad scaling",
-        &g.solve(&qp).unwrap(),
-        &Solver::cpu().solve(&qp).unwrap(),
-        1e-5,
-    );
+    against_cpu("bad scaling", &g, &stack(&qps).batch(), 1e-5);
 }
 
 use rand::Rng;
@@ -609,9 +591,7 @@ fn chunked_batch_matches_cpu() {
     let mut r = rng(93);
     let dl = randn(&mut r, (batch, n));
     // A and G shared, b = A z0 and h = G z0 + 1 per example.
-    let z0 = randn(&mut r, (batch, n));
-    let b = z0.dot(&base.A.t());
-    let h = z0.dot(&base.G.t()) + 1.0;
+    let (b, h) = feasible_rhs(base, batch, &mut r);
     let mixed = QpBatch::builder()
         .Q(s.Q.view())
         .q(s.q.view())
@@ -626,11 +606,9 @@ fn chunked_batch_matches_cpu() {
         ("all batched", s.batch(), true),
         ("A and G shared", mixed, false),
     ] {
-        let sg = g.solve(&qp).unwrap();
-        let sc = Solver::cpu().solve(&qp).unwrap();
         // The worst of 300 examples (measured 1.1e-6 with A and G shared, 2.3e-7 all batched,
         // H200 2026-12-01); an example solved from another's data would be off by O(1).
-        compare(&format!("chunked, {label}"), &sg, &sc, 1e-5);
+        let (sg, sc) = against_cpu(&format!("chunked, {label}"), &g, &qp, 1e-5);
         let gg = g.backward(&qp, &sg, dl.view()).unwrap();
         let gc = Solver::cpu().backward(&qp, &sc, dl.view()).unwrap();
         let err = grad_err(&gg, &gc);
