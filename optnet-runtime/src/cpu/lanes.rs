@@ -1046,8 +1046,8 @@ fn retire<T: Real>(
 }
 
 /// Which lanes' solves [`newton_step`] refines: a starting lane's constant direction (its
-/// start, refined as the scalar path's), and the directions of steps 5 and 7 as the scalar
-/// path's (`Tols::refines`, per lane: its τ, κ and iteration).
+/// start, refined as the scalar path's: only without inequalities), and the directions of
+/// steps 5 and 7 as the scalar path's (`Tols::refines`, per lane: its τ, κ and iteration).
 #[derive(Copy, Clone)]
 struct LaneRefine {
     starting: [bool; W],
@@ -1121,8 +1121,10 @@ fn newton_step<T: Real>(
         [&pk.h, rhs_in],
         [d2, aff],
     );
-    // (A starting lane takes its start from this solve, refined as the scalar path's.)
-    solve_full(pk, fac, w, sc, nq, &pk.b, &pk.h, None, starting, true, d2);
+    // (A starting lane takes its start from this solve, refined as the scalar path's: only
+    // without inequalities, ALGORITHM §2.)
+    let refined = if p == 0 { starting } else { [false; W] };
+    solve_full(pk, fac, w, sc, nq, &pk.b, &pk.h, None, refined, true, d2);
     let den0: V<T> = std::array::from_fn(|l| kappa[l] / tau[l] + zQz[l] / (tau[l] * tau[l]));
     // The bordered system's pivot den = den0 − (q + 2Qz/τ, b, h)ᵀd₂, and the sum of
     // non-negative terms it equals (`pdipm::tau_denominator`, which says why):

@@ -664,7 +664,9 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
     let mut lam = vec![T::one(); p];
     let mut s = vec![T::one(); p];
 
-    // Starting point: solve with W = I.
+    // Starting point: solve with W = I, refined only without inequalities (ALGORITHM §2: then
+    // the point is the solution; with them it is shifted into the interior).
+    let refine = p == 0;
     wk.w.fill(T::one());
     if !wk.kkt.factor(&lp.Q, &lp.A, &lp.G, &wk.w) {
         return Outcome::failed(n, m, p, Status::NumericalError, 0);
@@ -682,7 +684,7 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
     if lp.is_lp() {
         let zero_n = vec![T::zero(); n];
         solve_full(
-            lp, kkt, w, buf, tp, rf, &zero_n, &lp.b, &lp.h, None, true, d1,
+            lp, kkt, w, buf, tp, rf, &zero_n, &lp.b, &lp.h, None, refine, d1,
         );
         z.copy_from_slice(&d1.z);
         for i in 0..p {
@@ -691,14 +693,14 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
         let neg_q: Vec<T> = lp.q.iter().map(|&x| -x).collect();
         let (zero_m, zero_p) = (vec![T::zero(); m], vec![T::zero(); p]);
         solve_full(
-            lp, kkt, w, buf, tp, rf, &neg_q, &zero_m, &zero_p, None, true, d2,
+            lp, kkt, w, buf, tp, rf, &neg_q, &zero_m, &zero_p, None, refine, d2,
         );
         nu.copy_from_slice(&d2.nu);
         lam.copy_from_slice(&d2.lam);
     } else {
         let neg_q: Vec<T> = lp.q.iter().map(|&x| -x).collect();
         solve_full(
-            lp, kkt, w, buf, tp, rf, &neg_q, &lp.b, &lp.h, None, true, d1,
+            lp, kkt, w, buf, tp, rf, &neg_q, &lp.b, &lp.h, None, refine, d1,
         );
         z.copy_from_slice(&d1.z);
         nu.copy_from_slice(&d1.nu);

@@ -160,7 +160,9 @@ pub(crate) fn f32_in_f64() -> bool {
 /// gets it as `-DNT`. Measured on the H200 (2026-12-01, session 15, notes/s15.md), f64 fwd:
 /// 512 threads (128 registers, spills) 0.691 ms at batch 1 and 0.974 ms at 128 against
 /// 0.601 and 0.818 ms with 256; 128 threads in the two-block kernel (255 registers, no
-/// spills) 8.436–8.444 ms at batch 2048 against 8.452–8.468 ms.
+/// spills) 8.436–8.444 ms at batch 2048 against 8.452–8.468 ms. The GPU tests (`cuda_solver`,
+/// n + m ≤ 96) passed with 128 (two-block kernel forced) and 384 threads; other counts and
+/// larger problems are untested.
 pub(crate) fn threads() -> u32 {
     static NT: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
     *NT.get_or_init(|| {

@@ -1975,7 +1975,9 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
     regularize_w(B);
     __syncthreads();
 
-    // ---- Start (W = I).
+    // ---- Start (W = I). The solve is refined only without inequalities (ALGORITHM §2: then
+    // the point is the solution; with them it is shifted into the interior, and an unrefined
+    // solve, exact but for ε, serves as well).
     const T qmax = load_q(B);
     assemble(B);
     factor(B);
@@ -1987,7 +1989,10 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
             B.v(S_I0)[i] = B.v(S_H)[i];
         }
         __syncthreads();
-        kkt_solve<T, 1>(B, S_B0, S_I0, S_X0, S_L0);
+        if (p > 0)
+            reduced_solve<T, 1>(B, S_B0, S_I0, S_X0, S_L0);
+        else
+            kkt_solve<T, 1>(B, S_B0, S_I0, S_X0, S_L0);
         for (int i = threadIdx.x; i < V; i += NT) {
             B.v(S_Z)[i] = i < n ? B.v(S_X0)[i] : T(0);
             B.v(S_NU)[i] = i < m ? B.v(S_X0)[n + i] : T(0);
@@ -2003,7 +2008,10 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
             B.v(S_I1)[i] = T(0);
         }
         __syncthreads();
-        kkt_solve<T, 2>(B, S_B0, S_I0, S_X0, S_L0);
+        if (p > 0)
+            reduced_solve<T, 2>(B, S_B0, S_I0, S_X0, S_L0);
+        else
+            kkt_solve<T, 2>(B, S_B0, S_I0, S_X0, S_L0);
         for (int i = threadIdx.x; i < V; i += NT) {
             B.v(S_Z)[i] = i < n ? B.v(S_X0)[i] : T(0);
             B.v(S_NU)[i] = i < m ? B.v(S_X1)[n + i] : T(0);
