@@ -37,14 +37,7 @@ fn polished_answers_are_exact_and_take_fewer_iterations() {
             assert_eq!(off.status[i], Status::Solved, "example {i}");
             it_on += on.iters[i];
             it_off += off.iters[i];
-            let c = clarabel(
-                pb.Q.view(),
-                pb.q.view(),
-                pb.A.view(),
-                pb.b.view(),
-                pb.G.view(),
-                pb.h.view(),
-            );
+            let c = pb.clarabel();
             let scale = c.z.iter().fold(1.0f64, |a, x| a.max(x.abs()));
             let z = on.z.index_axis(Axis(0), i);
             let err = max_abs_diff(z, c.z.view()) / scale;

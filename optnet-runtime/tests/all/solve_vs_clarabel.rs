@@ -43,14 +43,7 @@ fn check_one_batch(qps: &[Qp], solver: &Solver, known: Option<&[Array1<f64>]>) {
     let batch = data.batch();
     let sol = solver.solve(&batch).unwrap();
     for (i, x) in qps.iter().enumerate() {
-        let r = clarabel(
-            x.Q.view(),
-            x.q.view(),
-            x.A.view(),
-            x.b.view(),
-            x.G.view(),
-            x.h.view(),
-        );
+        let r = x.clarabel();
         assert_eq!(
             sol.status[i],
             Status::Solved,
@@ -176,14 +169,7 @@ fn equality_only_problems_end_at_the_start() {
                 "lockstep {lockstep}, example {e}"
             );
             assert_eq!(sol.iters[e], 0, "lockstep {lockstep}, example {e}");
-            let rf = clarabel(
-                qp.Q.view(),
-                qp.q.view(),
-                qp.A.view(),
-                qp.b.view(),
-                qp.G.view(),
-                qp.h.view(),
-            );
+            let rf = qp.clarabel();
             let err = max_abs_diff(sol.z.row(e), rf.z.view())
                 / rf.z.iter().fold(1.0f64, |a, x| a.max(x.abs()));
             assert!(
@@ -354,14 +340,7 @@ pub(crate) fn check_infeasible_unbounded(qps: &[Qp], solver: &Solver, single: bo
     assert!(qps[4].G.dot(&d).iter().all(|&v| v < cert_tol));
     for i in [0, 2, 3, 5] {
         let x = &qps[i];
-        let r = clarabel(
-            x.Q.view(),
-            x.q.view(),
-            x.A.view(),
-            x.b.view(),
-            x.G.view(),
-            x.h.view(),
-        );
+        let r = x.clarabel();
         assert_eq!(status[i], Status::Solved);
         let scale = r.z.iter().fold(1f64, |a, v| a.max(v.abs()));
         let err = max_abs_diff(z.row(i), r.z.view()) / if single { scale } else { 1.0 };

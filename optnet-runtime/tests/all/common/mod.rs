@@ -52,6 +52,18 @@ impl Qp {
         self.h.len()
     }
 
+    /// Clarabel's answer to this QP ([`clarabel`]).
+    pub fn clarabel(&self) -> Reference {
+        clarabel(
+            self.Q.view(),
+            self.q.view(),
+            self.A.view(),
+            self.b.view(),
+            self.G.view(),
+            self.h.view(),
+        )
+    }
+
     /// This QP alone: a batch of one, every array shared (the builder drops empty A, G).
     pub fn batch(&self) -> QpBatch<'_, f64> {
         QpBatch::builder()
