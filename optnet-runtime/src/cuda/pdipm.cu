@@ -854,7 +854,7 @@ __device__ __forceinline__ void ldl_diag_f64(double* K, int ld, int k0, int w, i
 // Panel k = columns k0…k1 (PW = NB64). Invariant at the top of step k: panel k's diagonal
 // block is factored (D, 1/D, its strict lower triangle in K) and its rows below k1 have all
 // earlier panels' updates. Step k:
-// 1. every row i ≥ k1 (a thread per row) solves against the block: for t < w, cik = C[i][t]/d_t
+// 1. every row i ≥ k1 (a thread per row, NT rows at a time) solves against the block: for t < w, cik = C[i][t]/d_t
 //    and C[i][u] −= cik·C[k0+u][k0+t] for u > t (the operations session 8's rows did with
 //    the shuffled column, here with broadcast loads of the stored block); barrier;
 // 2. warp 0 updates the trailing matrix's diagonal tile (panel k + 1's diagonal block) and
@@ -875,9 +875,10 @@ __device__ __forceinline__ void ldl_factor_f64(double* K, int ld, int N, int n, 
     __syncthreads();
     for (int k0 = 0; k0 + PW < N; k0 += PW) {
         const int k1 = k0 + PW;
-        // 1. Rows below the block, against the factored block (w = PW: k1 < N).
-        const int i = k1 + tid;
-        if (i < N) {
+        // 1. Rows below the block, against the factored block (w = PW: k1 < N); a thread per
+        // row, NT rows at a time (one round while N ≤ NT + PW: always at 256 threads; below
+        // 256, the largest matrices that fit 227 KB of shared memory, N ≤ 139, take two).
+        for (int i = k1 + tid; i < N; i += NT) {
             double a[PW];
 #pragma unroll
             for (int t = 0; t < PW; t++) a[t] = K[i * ld + k0 + t];

@@ -105,6 +105,10 @@ fn random_batched_matches_cpu() {
         (50, 10, 60),
         (100, 0, 100),
         (64, 32, 64),
+        // n + m = 138, the largest reduced matrix that fits an H100/H200's shared memory in
+        // f64; below 256 threads (`OPTNET_CUDA_THREADS`) its factorization takes its rows in
+        // two rounds.
+        (110, 28, 40),
     ] {
         let s = stack(&family(n as u64 * 7 + p as u64, 12, n, m, p, n));
         let (sg, _) = against_cpu(&format!("random n={n} m={m} p={p}"), &g, &s.batch(), 1e-6);
