@@ -5,8 +5,8 @@
 use crate::Error;
 use cudarc::driver::sys::{CUdevice_attribute, CUfunction_attribute};
 use cudarc::driver::{
-    CudaContext, CudaEvent, CudaFunction, CudaSlice, CudaStream, DeviceRepr, DriverError,
-    PinnedHostSlice, ValidAsZeroBits,
+    CudaContext, CudaEvent, CudaFunction, CudaModule, CudaSlice, CudaStream, DeviceRepr,
+    DriverError, PinnedHostSlice, ValidAsZeroBits,
 };
 use cudarc::nvrtc::Ptx;
 use std::collections::HashMap;
@@ -52,6 +52,14 @@ pub(crate) struct Kernels {
     /// `backward2_f64`; `None` in f32, or when a source from `OPTNET_CUDA_SOURCE` lacks them).
     pub(crate) forward2: Option<CudaFunction>,
     pub(crate) backward2: Option<CudaFunction>,
+}
+
+/// The narrow module's kernels (f64): `pdipm2_f64` and `backward2_f64` compiled for
+/// [`super::NARROW_THREADS`] threads per block, up to four blocks per multiprocessor.
+#[derive(Debug)]
+pub(crate) struct Narrow {
+    pub(crate) forward: CudaFunction,
+    pub(crate) backward: CudaFunction,
 }
 
 /// Device buffers of one element type, kept for reuse: a training loop that solves batches
@@ -217,6 +225,7 @@ pub(crate) struct Context {
     cc: (i32, i32),
     f64: OnceLock<Result<Kernels, Error>>,
     f32: OnceLock<Result<Kernels, Error>>,
+    narrow: OnceLock<Result<Narrow, Error>>,
     pub(crate) pools: Arc<Pools>,
     /// Kernel times of the last forward and backward launches, in ms (CUDA events).
     pub(crate) last_ms: Mutex<(f32, f32)>,
@@ -295,6 +304,7 @@ impl Context {
             cc,
             f64: OnceLock::new(),
             f32: OnceLock::new(),
+            narrow: OnceLock::new(),
             pools: Arc::new(Pools::default()),
             last_ms: Mutex::new((0.0, 0.0)),
         })
@@ -308,30 +318,68 @@ impl Context {
             .map_err(Clone::clone)
     }
 
-    fn load(&self, double: bool) -> Result<Kernels, Error> {
-        let cubin = compiled(self.cc, double)?;
-        let module = self
-            .ctx
+    /// The narrow module's two-block kernels (f64), compiled and loaded on first use: only a
+    /// large batch of a small problem asks for them (`mod.rs`, `two_block`).
+    pub(crate) fn narrow(&self) -> Result<&Narrow, Error> {
+        self.narrow
+            .get_or_init(|| {
+                let module = self.module(true, true)?;
+                let get = |name: &str| -> Result<CudaFunction, Error> {
+                    let f = module
+                        .load_function(name)
+                        .map_err(cuda_err("finding a kernel of the narrow module"))?;
+                    self.two_block_attributes(f)
+                };
+                Ok(Narrow {
+                    forward: get("pdipm2_f64")?,
+                    backward: get("backward2_f64")?,
+                })
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// The module of one precision (`double`), the narrow one (`narrow`, f64 only) or the
+    /// default, loaded into this context.
+    fn module(&self, double: bool, narrow: bool) -> Result<Arc<CudaModule>, Error> {
+        let cubin = compiled(self.cc, double, narrow)?;
+        self.ctx
             .load_module(Ptx::from_binary(cubin.as_ref().clone()))
-            .map_err(cuda_err("loading the kernels"))?;
+            .map_err(cuda_err("loading the kernels"))
+    }
+
+    /// Raises a kernel's shared memory limit to the device's opt-in maximum.
+    fn raise(&self, f: CudaFunction) -> Result<CudaFunction, Error> {
+        f.set_attribute(
+            CUfunction_attribute::CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+            self.smem_max as i32,
+        )
+        .map_err(cuda_err("raising the kernel's shared memory limit"))?;
+        Ok(f)
+    }
+
+    /// A two-block kernel's attributes: the raised shared memory limit and the largest
+    /// shared-memory carveout, so that several blocks' shared memory fits side by side.
+    fn two_block_attributes(&self, f: CudaFunction) -> Result<CudaFunction, Error> {
+        let f = self.raise(f)?;
+        f.set_attribute(
+            CUfunction_attribute::CU_FUNC_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT,
+            100,
+        )
+        .map_err(cuda_err("setting the kernel's shared memory carveout"))?;
+        Ok(f)
+    }
+
+    fn load(&self, double: bool) -> Result<Kernels, Error> {
+        let module = self.module(double, false)?;
         let suffix = if double { "f64" } else { "f32" };
-        // Raises a kernel's shared memory limit to the device's opt-in maximum.
-        let raise = |f: CudaFunction| -> Result<CudaFunction, Error> {
-            f.set_attribute(
-                CUfunction_attribute::CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
-                self.smem_max as i32,
-            )
-            .map_err(cuda_err("raising the kernel's shared memory limit"))?;
-            Ok(f)
-        };
         let get = |name: &str| -> Result<CudaFunction, Error> {
             let f = module
                 .load_function(&format!("{name}_{suffix}"))
                 .map_err(cuda_err("finding a kernel"))?;
-            raise(f)
+            self.raise(f)
         };
-        // The two-block kernels (looked up once; absent: `None`) ask for the largest
-        // shared-memory carveout, so that two blocks' shared memory fits beside each other.
+        // The two-block kernels (looked up once; absent: `None`).
         let get2 = |name: &str| -> Result<Option<CudaFunction>, Error> {
             if !double {
                 return Ok(None);
@@ -339,13 +387,7 @@ impl Context {
             let Ok(f) = module.load_function(&format!("{name}_{suffix}")) else {
                 return Ok(None);
             };
-            let f = raise(f)?;
-            f.set_attribute(
-                CUfunction_attribute::CU_FUNC_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT,
-                100,
-            )
-            .map_err(cuda_err("setting the kernel's shared memory carveout"))?;
-            Ok(Some(f))
+            self.two_block_attributes(f).map(Some)
         };
         Ok(Kernels {
             forward: get("pdipm")?,
@@ -447,25 +489,25 @@ impl Context {
     }
 }
 
-/// The compiled kernels (CUBIN) for a compute capability and precision: NVRTC runs once
-/// per process for each.
-fn compiled(cc: (i32, i32), double: bool) -> Result<Arc<Vec<u8>>, Error> {
-    type Cache = Mutex<HashMap<(i32, i32, bool), Arc<Vec<u8>>>>;
+/// The compiled kernels (CUBIN) for a compute capability and precision, the default module
+/// or the narrow one (`narrow`): NVRTC runs once per process for each.
+fn compiled(cc: (i32, i32), double: bool, narrow: bool) -> Result<Arc<Vec<u8>>, Error> {
+    type Cache = Mutex<HashMap<(i32, i32, bool, bool), Arc<Vec<u8>>>>;
     static CUBINS: OnceLock<Cache> = OnceLock::new();
     let cache = CUBINS.get_or_init(|| Mutex::new(HashMap::new()));
     let mut map = cache
         .lock()
         .map_err(|_| Error::Cuda("the kernel cache lock was poisoned".into()))?;
-    if let Some(c) = map.get(&(cc.0, cc.1, double)) {
+    if let Some(c) = map.get(&(cc.0, cc.1, double, narrow)) {
         return Ok(c.clone());
     }
     let src = source()?;
-    let path = cache_path(&src, cc, double);
+    let path = cache_path(&src, cc, double, narrow);
     let cubin = match path.as_deref().and_then(|p| std::fs::read(p).ok()) {
         // A CUBIN is an ELF file; anything else (a torn write) is compiled again.
         Some(bytes) if bytes.starts_with(b"\x7fELF") => bytes,
         _ => {
-            let bytes = nvrtc_compile(&src, cc, double)?;
+            let bytes = nvrtc_compile(&src, cc, double, narrow)?;
             if let Some(p) = &path {
                 store(p, &bytes);
             }
@@ -473,7 +515,7 @@ fn compiled(cc: (i32, i32), double: bool) -> Result<Arc<Vec<u8>>, Error> {
         }
     };
     let cubin = Arc::new(cubin);
-    map.insert((cc.0, cc.1, double), cubin.clone());
+    map.insert((cc.0, cc.1, double, narrow), cubin.clone());
     Ok(cubin)
 }
 
@@ -481,7 +523,7 @@ fn compiled(cc: (i32, i32), double: bool) -> Result<Arc<Vec<u8>>, Error> {
 /// `$OPTNET_CUDA_CACHE` if set (empty or `off`: no disk cache), else
 /// `$XDG_CACHE_HOME/optnet`, else `$HOME/.cache/optnet`. The file name holds a hash of the
 /// source, the NVRTC options and NVRTC's version, so a changed kernel is never read stale.
-fn cache_path(src: &str, cc: (i32, i32), double: bool) -> Option<std::path::PathBuf> {
+fn cache_path(src: &str, cc: (i32, i32), double: bool, narrow: bool) -> Option<std::path::PathBuf> {
     use std::path::PathBuf;
     let dir = match std::env::var_os("OPTNET_CUDA_CACHE") {
         Some(d) if d.is_empty() || d == "off" => return None,
@@ -496,7 +538,7 @@ fn cache_path(src: &str, cc: (i32, i32), double: bool) -> Option<std::path::Path
     let _ = unsafe { cudarc::nvrtc::sys::nvrtcVersion(&mut major, &mut minor) };
     // FNV-1a: stable across Rust versions and runs, unlike std's hasher.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let key = format!("{:?}|{major}.{minor}", nvrtc_options(cc, double));
+    let key = format!("{:?}|{major}.{minor}", nvrtc_options(cc, double, narrow));
     for b in src.bytes().chain(key.bytes()) {
         h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
     }
@@ -518,11 +560,17 @@ fn store(path: &std::path::Path, bytes: &[u8]) {
     }
 }
 
-/// NVRTC's options for a compute capability and precision; for `OPTNET_CUDA_PROFILE` phases,
-/// the profiling build (`-DOPTNET_PROFILE`: the kernel's phase timers).
-fn nvrtc_options(cc: (i32, i32), double: bool) -> Vec<String> {
+/// NVRTC's options for a compute capability and precision; for the narrow module
+/// (`-DOPTNET_NARROW`) [`super::NARROW_THREADS`] threads per block; for `OPTNET_CUDA_PROFILE`
+/// phases, the profiling build (`-DOPTNET_PROFILE`: the kernel's phase timers).
+fn nvrtc_options(cc: (i32, i32), double: bool, narrow: bool) -> Vec<String> {
+    let threads = if narrow {
+        super::NARROW_THREADS
+    } else {
+        super::threads()
+    };
     let mut opts = vec![
-        format!("-DNT={}", super::threads()),
+        format!("-DNT={threads}"),
         format!("--gpu-architecture=sm_{}{}", cc.0, cc.1),
         "-std=c++17".to_string(),
         "-lineinfo".to_string(),
@@ -533,6 +581,9 @@ fn nvrtc_options(cc: (i32, i32), double: bool) -> Vec<String> {
         }
         .to_string(),
     ];
+    if narrow {
+        opts.push("-DOPTNET_NARROW".to_string());
+    }
     if super::profiling() == super::Profile::Phases {
         opts.push("-DOPTNET_PROFILE".to_string());
     }
@@ -540,14 +591,14 @@ fn nvrtc_options(cc: (i32, i32), double: bool) -> Vec<String> {
 }
 
 /// Compiles `src` (the kernels' source, [`source`]) to a CUBIN for `sm_{major}{minor}`.
-fn nvrtc_compile(src: &str, cc: (i32, i32), double: bool) -> Result<Vec<u8>, Error> {
+fn nvrtc_compile(src: &str, cc: (i32, i32), double: bool, narrow: bool) -> Result<Vec<u8>, Error> {
     use cudarc::nvrtc::{result, sys};
     let src =
         CString::new(src).map_err(|_| Error::Cuda("kernel source contains a NUL byte".into()))?;
     let name = CString::new("pdipm.cu").map_err(|_| Error::Cuda("bad program name".into()))?;
     let prog = result::create_program(&src, Some(&name))
         .map_err(|e| Error::Cuda(format!("NVRTC could not create the program: {e:?}")))?;
-    let opts = nvrtc_options(cc, double);
+    let opts = nvrtc_options(cc, double, narrow);
     // SAFETY: `prog` was just created and is destroyed exactly once below.
     let compiled = unsafe { result::compile_program(prog, &opts) };
     let out = match compiled {

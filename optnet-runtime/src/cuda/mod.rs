@@ -28,7 +28,8 @@
 //!   matrix at the solution in device memory ([`Cache`]); the backward kernel uses it to
 //!   precondition the full KKT system of OptNet eq. 7 (the reduced system alone loses all
 //!   accuracy once W = λ/s reaches 1/ε at active constraints).
-//! - Kernels are compiled by NVRTC to a CUBIN once per process and precision and kept on disk
+//! - Kernels are compiled by NVRTC to a CUBIN once per process and precision (and the narrow
+//!   module once more, when a large batch of a small problem first asks for it) and kept on disk
 //!   (`$OPTNET_CUDA_CACHE`, else `~/.cache/optnet`, keyed by a hash of source, options and
 //!   NVRTC version; `context.rs`); device buffers come from pools and are reused between calls.
 //! - `OPTNET_CUDA_SOURCE=FILE` compiles FILE instead of the embedded `pdipm.cu` (kernel
@@ -78,6 +79,14 @@
 //!   products (eight rows per warp and pass, G's loads grouped by two chunks) and its three
 //!   barriers fewer: 4.04 M cycles per QP against 4.57 M at batch 264, f64 fwd+bwd at 2048
 //!   18.2 ms against 20.4, f32 data 12.2 against 13.3 ms; it runs from batch 9/8 × SMs on.
+//! - Small f64 problems (n + m ≤ 64) in batches of more than two blocks per multiprocessor run
+//!   the two-block kernels of a second module, compiled on first use at 128 threads per block
+//!   with launch bounds for four blocks per multiprocessor (`-DOPTNET_NARROW`; [`two_block`]):
+//!   three or four such QPs share a multiprocessor. Measured on the H200 (2026-12-01,
+//!   notes/s16.md §7), f64 fwd at batch 512 / 2048: n = p = 32 0.52 / 2.8–2.9 ms against 0.89 /
+//!   3.93, 64 0.85–0.86 / 4.19–4.28 against 1.28–1.30 / 5.20–5.25. Its sums run in another order
+//!   than the 256-thread kernels', so there the answers agree across batch sizes to rounding,
+//!   not bit for bit.
 //! - Uploads are packed into a page-locked host buffer kept by the context (grown when too
 //!   small), so a call does not fault in fresh pages and the copy runs at DMA speed. Batches
 //!   larger than one wave of blocks go in chunks ([`chunk_len`], `forward_chunks`): a chunk's
@@ -156,7 +165,8 @@ pub(crate) fn f32_in_f64() -> bool {
 
 /// Threads per block: 256, or `OPTNET_CUDA_THREADS=T` for T a multiple of 32 from 128 to 512
 /// (an experiment knob: more warps to hide latency and fewer registers per thread, or the
-/// reverse; the f32 kernel needs T ≥ 256, the two-block kernels run only for T ≤ 256). NVRTC
+/// reverse; the f32 kernel needs T ≥ 256, the two-block kernels run only for T ≤ 256, the
+/// narrow module's only at the default, [`two_block`]). NVRTC
 /// gets it as `-DNT`. Measured on the H200 (2026-12-01, session 15, notes/s15.md), f64 fwd:
 /// 512 threads (128 registers, spills) 0.691 ms at batch 1 and 0.974 ms at 128 against
 /// 0.601 and 0.818 ms with 256; 128 threads in the two-block kernel (255 registers, no
@@ -544,12 +554,21 @@ fn backward_smem<E>(l: &Layout) -> usize {
 
 /// Shared-memory bytes of the two-block kernels (`pdipm2_f64`, `backward2_f64`; `Blk<T, true>`
 /// in `pdipm.cu`): K, the vector slots other than the `NVEC_GLOBAL` in global memory, the
-/// reduction and product scratch; G in global memory, no panel scratch.
-fn smem_two_blocks<E>(l: &Layout) -> usize {
+/// reduction and product scratch; G in global memory, no panel scratch. `threads` per block
+/// (the reduction scratch holds 32 values per warp).
+fn smem_two_blocks<E>(l: &Layout, threads: u32) -> usize {
     let (big_n, ld, v) = (l.big_n as usize, l.ld as usize, l.v as usize);
-    let elems = big_n * ld + (NVEC - NVEC_GLOBAL) * v + (threads() as usize / 32) * 32 + 8 * v;
+    let elems = big_n * ld + (NVEC - NVEC_GLOBAL) * v + (threads as usize / 32) * 32 + 8 * v;
     elems * std::mem::size_of::<E>()
 }
+
+/// Threads per block of the narrow module's two-block kernels.
+pub(crate) const NARROW_THREADS: u32 = 128;
+
+/// Largest n + m for which large f64 batches run the narrow module's two-block kernels
+/// ([`two_block`]): 128 threads per block and up to four blocks per multiprocessor, where the
+/// default module's run 256 threads and two blocks.
+const NARROW_MAX_N: usize = 64;
 
 /// The two-block kernels run from a batch of `TWO_BLOCKS_FROM_EIGHTHS`/8 blocks per
 /// multiprocessor on ([`two_blocks`]): 9/8, 149 on the H200's 132 multiprocessors. Past one
@@ -575,22 +594,88 @@ const TWO_BLOCKS_FROM_EIGHTHS: usize = 9;
 /// batches keep the one-block kernel and its latency.
 /// `OPTNET_CUDA_TWO_BLOCKS=0` or `1` (an experiment knob, read once per process) turns it
 /// off or on for every batch.
-fn two_blocks(ctx: &Context, f: &CudaFunction, batch: usize, smem: usize) -> bool {
+fn two_blocks_wanted(ctx: &Context, batch: usize) -> bool {
     static KNOB: std::sync::OnceLock<Option<bool>> = std::sync::OnceLock::new();
-    let knob = *KNOB.get_or_init(
-        || match std::env::var("OPTNET_CUDA_TWO_BLOCKS").as_deref() {
-            Ok("0") => Some(false),
-            Ok("1") => Some(true),
-            _ => None,
-        },
-    );
-    if threads() > 256 || smem > ctx.smem_max {
-        return false;
+    let knob = *KNOB.get_or_init(|| knob_01("OPTNET_CUDA_TWO_BLOCKS"));
+    threads() <= 256 && knob.unwrap_or(8 * batch >= TWO_BLOCKS_FROM_EIGHTHS * ctx.sm_count)
+}
+
+/// `Some(false)` or `Some(true)` where the environment variable `name` is `0` or `1`.
+fn knob_01(name: &str) -> Option<bool> {
+    match std::env::var(name).as_deref() {
+        Ok("0") => Some(false),
+        Ok("1") => Some(true),
+        _ => None,
     }
-    let wanted = knob.unwrap_or(8 * batch >= TWO_BLOCKS_FROM_EIGHTHS * ctx.sm_count);
-    wanted
-        && f.occupancy_max_active_blocks_per_multiprocessor(threads(), smem, None)
-            .is_ok_and(|b| b >= 2)
+}
+
+/// A launch of a two-block kernel: the function, its threads per block and shared memory.
+#[derive(Clone, Copy)]
+struct TwoBlock<'a> {
+    function: &'a CudaFunction,
+    threads: u32,
+    smem: usize,
+}
+
+/// The two-block kernel (forward, or `backward`) a launch of `batch` examples of layout `l`
+/// takes, if any ([`two_blocks_wanted`], and at least two blocks fit a multiprocessor).
+///
+/// For n + m ≤ [`NARROW_MAX_N`] in f64 at the default 256 threads, and batches of more than
+/// two blocks per multiprocessor, it is the narrow module's, compiled on first use: 128
+/// threads per block and launch bounds for four blocks per multiprocessor (128 registers, as
+/// the default two-block kernel's), so that three or four small QPs share a multiprocessor.
+/// Measured on the H200 (2026-12-01, notes/s16.md §7, the bench's random QPs with n = p, f64
+/// fwd ms, narrow against default, interleaved twice): n = 32 at batch 330 0.566–0.575 against
+/// 0.901–0.905, 512 0.518–0.521 against 0.889–0.891, 2048 2.794–2.900 against 3.927–3.931;
+/// n = 48 0.650–0.651 / 0.690–0.694 / 3.612–3.702 against 1.030–1.044 / 1.114–1.130 /
+/// 4.669–4.714; n = 64 0.808–0.812 / 0.853–0.863 / 4.191–4.279 against 1.133–1.145 /
+/// 1.275–1.301 / 5.197–5.216. Up to two blocks per multiprocessor (batch 149–264) it gains
+/// nothing (n = 64 at 200: 0.700–0.703 against 0.645), and from n = 72 on, where shared memory
+/// leaves room for three blocks or two, its 128 registers cost more than the extra block
+/// brings (n = 72 at 460 1.696–1.712 against 1.535–1.541; n = 80 at 2048 7.497–7.506 against
+/// 6.747–6.778; n = 100 forced 10.59–10.63 against 8.31). Its reductions sum in another order
+/// than the 256-thread kernels', so its answers agree with theirs to rounding, not bit for
+/// bit. `OPTNET_CUDA_NARROW=0` turns it off, `=1` takes it for every two-block launch whatever
+/// n + m and batch (experiment knobs, read once per process).
+fn two_block<'a, E: Elem>(
+    ctx: &'a Context,
+    kernels: &'a context::Kernels,
+    l: &Layout,
+    batch: usize,
+    backward: bool,
+) -> Result<Option<TwoBlock<'a>>, Error> {
+    static KNOB: std::sync::OnceLock<Option<bool>> = std::sync::OnceLock::new();
+    let own = if backward {
+        kernels.backward2.as_ref()
+    } else {
+        kernels.forward2.as_ref()
+    };
+    // f32 arithmetic, or a source from OPTNET_CUDA_SOURCE without the two-block kernels.
+    let Some(own) = own else { return Ok(None) };
+    if !two_blocks_wanted(ctx, batch) {
+        return Ok(None);
+    }
+    let narrow = *KNOB.get_or_init(|| knob_01("OPTNET_CUDA_NARROW"));
+    let use_narrow = E::DOUBLE
+        && threads() == 256
+        && narrow.unwrap_or(l.big_n as usize <= NARROW_MAX_N && batch > 2 * ctx.sm_count);
+    let (function, threads) = if use_narrow {
+        let k = ctx.narrow()?;
+        let f = if backward { &k.backward } else { &k.forward };
+        (f, NARROW_THREADS)
+    } else {
+        (own, threads())
+    };
+    let smem = smem_two_blocks::<E>(l, threads);
+    let fits = smem <= ctx.smem_max
+        && function
+            .occupancy_max_active_blocks_per_multiprocessor(threads, smem, None)
+            .is_ok_and(|b| b >= 2);
+    Ok(fits.then_some(TwoBlock {
+        function,
+        threads,
+        smem,
+    }))
 }
 
 /// Solves every example of `qp` on the device of `ctx`.
@@ -682,11 +767,7 @@ fn solve_as<T: Real, E: Elem>(
     let kernels = ctx.kernels(E::DOUBLE)?;
     // Large batches: two blocks per multiprocessor, with 16 vector slots per example in `gvec`
     // (chosen for the whole batch, whatever its chunks).
-    let smem2 = smem_two_blocks::<E>(&l);
-    let forward2 = kernels
-        .forward2
-        .as_ref()
-        .filter(|f| two_blocks(ctx, f, batch, smem2));
+    let forward2 = two_block::<E>(ctx, kernels, &l, batch, false)?;
     let mut bufs = ForwardBuffers {
         data: ctx.take::<E>(len, E::pool)?,
         out: ctx.take::<E>(batch * l.out_stride as usize, E::pool)?,
@@ -709,8 +790,9 @@ fn solve_as<T: Real, E: Elem>(
         },
     };
     let kernel = Launch {
-        function: forward2.unwrap_or(&kernels.forward),
-        shared_mem_bytes: if forward2.is_some() { smem2 } else { smem } as u32,
+        function: forward2.map_or(&kernels.forward, |t| t.function),
+        threads: forward2.map_or(threads(), |t| t.threads),
+        shared_mem_bytes: forward2.map_or(smem, |t| t.smem) as u32,
     };
     // The page-locked buffers, locked until this call's copies are done.
     let mut stage = Staged {
@@ -842,6 +924,7 @@ struct Staged<'a, E> {
 /// A kernel and its shared memory per block.
 struct Launch<'a> {
     function: &'a CudaFunction,
+    threads: u32,
     shared_mem_bytes: u32,
 }
 
@@ -891,7 +974,7 @@ fn forward_chunks<T: Real, E: Elem>(
     let blocks_per_sm = kernel
         .function
         .occupancy_max_active_blocks_per_multiprocessor(
-            threads(),
+            kernel.threads,
             kernel.shared_mem_bytes as usize,
             None,
         )
@@ -983,7 +1066,7 @@ fn forward_chunks<T: Real, E: Elem>(
             }
             let cfg = LaunchConfig {
                 grid_dim: (count as u32, 1, 1),
-                block_dim: (threads(), 1, 1),
+                block_dim: (kernel.threads, 1, 1),
                 shared_mem_bytes: kernel.shared_mem_bytes,
             };
             // SAFETY: the arguments match `pdipm_{f64,f32}(Layout, Params, const T*, T*, int*,
@@ -1189,22 +1272,15 @@ fn backward_as<T: Real, E: Elem>(
     }
     let w = n + m + p;
     let mut adj = ctx.take::<E>(batch * w, E::pool)?;
-    let smem2 = smem_two_blocks::<E>(&l);
-    let backward2 = kernels
-        .backward2
-        .as_ref()
-        .filter(|f| two_blocks(ctx, f, batch, smem2));
+    let backward2 = two_block::<E>(ctx, kernels, &l, batch, true)?;
     let cfg = LaunchConfig {
         grid_dim: (batch as u32, 1, 1),
-        block_dim: (threads(), 1, 1),
-        shared_mem_bytes: match backward2 {
-            Some(_) => smem2,
-            None => backward_smem::<E>(&l),
-        } as u32,
+        block_dim: (backward2.map_or(threads(), |t| t.threads), 1, 1),
+        shared_mem_bytes: backward2.map_or_else(|| backward_smem::<E>(&l), |t| t.smem) as u32,
     };
     let t0 = timing_event(ctx)?;
     {
-        let mut launch = stream.launch_builder(backward2.unwrap_or(&kernels.backward));
+        let mut launch = stream.launch_builder(backward2.map_or(&kernels.backward, |t| t.function));
         launch
             .arg(&l)
             .arg(&params)

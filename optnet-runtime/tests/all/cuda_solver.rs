@@ -582,10 +582,12 @@ fn grad_err(a: &QpGrad<f64>, b: &QpGrad<f64>) -> f64 {
 }
 
 /// A batch that the forward call splits into chunks (`chunk_len` in `cuda/mod.rs`; on the
-/// H200, 300 examples of this size run the two-block kernel in four chunks of 66 and one of
-/// 36), with batched and shared terms: solutions, statuses and every gradient against the
-/// CPU backend; and the first and last chunk's examples solved as batches of their own (one
-/// launch each) give the same bits.
+/// H200, 300 examples of this size run the narrow module's two-block kernels, up to four
+/// blocks per multiprocessor), with batched and shared terms: solutions, statuses and every
+/// gradient against the CPU backend; and the first and last chunk's examples solved as batches
+/// of their own (one launch each, the one-block kernel) give the same answers to rounding (the
+/// 128-thread narrow kernels sum in another order than the 256-thread one; an example solved
+/// from another's data would be off by O(1)).
 #[test]
 fn chunked_batch_matches_cpu() {
     let Some(g) = gpu() else { return };
@@ -644,16 +646,54 @@ fn chunked_batch_matches_cpu() {
             .build()
             .unwrap();
         let alone = g.solve(&part).unwrap();
-        assert_eq!(
-            alone.z,
-            sg.z.slice(ndarray::s![rows.clone(), ..]),
-            "examples {rows:?}: a chunk's answers differ from a launch of their own"
-        );
-        assert_eq!(alone.lam, sg.lam.slice(ndarray::s![rows.clone(), ..]));
         let dl_part = dl.slice(ndarray::s![rows.clone(), ..]);
         let alone_dq = batched1(&Some(g.backward(&part, &alone, dl_part).unwrap().dq));
-        assert_eq!(alone_dq, dq.slice(ndarray::s![rows.clone(), ..]));
+        for (what, a, b) in [
+            (
+                "z",
+                &alone.z,
+                sg.z.slice(ndarray::s![rows.clone(), ..]).to_owned(),
+            ),
+            (
+                "λ",
+                &alone.lam,
+                sg.lam.slice(ndarray::s![rows.clone(), ..]).to_owned(),
+            ),
+            (
+                "dQ",
+                &alone_dq,
+                dq.slice(ndarray::s![rows.clone(), ..]).to_owned(),
+            ),
+        ] {
+            let err = rel_err(a, &b);
+            println!("examples {rows:?} alone against in the batch: {what} {err:.1e}");
+            assert!(
+                err < 1e-7,
+                "examples {rows:?}: a chunk's {what} differs from a launch of their own by {err:e}"
+            );
+        }
     }
+}
+
+/// A batch of more than two blocks per multiprocessor (on the H200) of the largest problem the
+/// narrow module's two-block kernels take (n + m = 64; four blocks per multiprocessor fit in
+/// shared memory), with equality constraints: solutions and gradients against the CPU backend.
+#[test]
+fn narrow_two_block_kernels_match_cpu() {
+    let Some(g) = gpu() else { return };
+    let (n, m, p, batch) = (56, 8, 64, 300);
+    let s = stack(&family(95, batch, n, m, p, n));
+    let qp = s.batch();
+    let (sg, sc) = against_cpu("narrow, n = 56, m = 8, p = 64", &g, &qp, 1e-5);
+    let dl = randn(&mut rng(96), (batch, n));
+    let gg = g.backward(&qp, &sg, dl.view()).unwrap();
+    let gc = Solver::cpu().backward(&qp, &sc, dl.view()).unwrap();
+    let err = grad_err(&gg, &gc);
+    println!("narrow: gradients, GPU vs CPU, max rel err {err:.2e}");
+    assert!(
+        err < 1e-4,
+        "narrow: GPU and CPU gradients differ by {err:e}"
+    );
 }
 
 #[test]
