@@ -571,7 +571,7 @@ pub(crate) const NARROW_THREADS: u32 = 128;
 const NARROW_MAX_N: usize = 64;
 
 /// The two-block kernels run from a batch of `TWO_BLOCKS_FROM_EIGHTHS`/8 blocks per
-/// multiprocessor on ([`two_blocks`]): 9/8, 149 on the H200's 132 multiprocessors. Past one
+/// multiprocessor on ([`two_blocks_wanted`]): 9/8, 149 on the H200's 132 multiprocessors. Past one
 /// block per multiprocessor the one-block kernel runs a second wave; the two-block kernel's
 /// pairs cost less than that from about there. Measured on the H200 (2026-12-01,
 /// `notes/gpu_s11_x2.md`, the bench's random QPs, f64 fwd / fwd+bwd ms, one block per
@@ -584,10 +584,10 @@ const NARROW_MAX_N: usize = 64;
 /// 1.69–1.70 ms; 148: 2.05–2.06 against 1.75).
 const TWO_BLOCKS_FROM_EIGHTHS: usize = 9;
 
-/// Whether a launch of `batch` blocks takes the two-block kernel `f` (`pdipm2_f64` or
-/// `backward2_f64`) with `smem` bytes of shared memory per block: where two of them fit on a
-/// multiprocessor and the batch is at least `TWO_BLOCKS_FROM_EIGHTHS`/8 per multiprocessor.
-/// A block's run is bound by issue and latency (IPC ≈ 1 with one 8-warp block per
+/// Whether a launch of `batch` blocks asks for a two-block kernel (`pdipm2_f64` or
+/// `backward2_f64`; [`two_block`] picks it and checks that two of its blocks fit a
+/// multiprocessor): from `TWO_BLOCKS_FROM_EIGHTHS`/8 blocks per multiprocessor, at most 256
+/// threads per block. A block's run is bound by issue and latency (IPC ≈ 1 with one 8-warp block per
 /// multiprocessor), so two blocks share a multiprocessor at little cost to each (+14 % cycles
 /// per block); but the two-block kernel's block, at 128 registers per thread and with G and
 /// 16 vector slots in global memory, runs about 1.5× the one-block kernel's cycles, so small
@@ -921,7 +921,7 @@ struct Staged<'a, E> {
     down_ist: context::StagingGuard<'a, i32>,
 }
 
-/// A kernel and its shared memory per block.
+/// A kernel, its threads and shared memory per block.
 struct Launch<'a> {
     function: &'a CudaFunction,
     threads: u32,
