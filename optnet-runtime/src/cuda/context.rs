@@ -54,8 +54,9 @@ pub(crate) struct Kernels {
     pub(crate) backward2: Option<CudaFunction>,
 }
 
-/// The narrow module's kernels (f64): `pdipm2_f64` and `backward2_f64` compiled for
-/// [`super::NARROW_THREADS`] threads per block, up to four blocks per multiprocessor.
+/// A narrow module's kernels (f64): `pdipm2_f64` and `backward2_f64` compiled for
+/// [`super::NARROW_THREADS`] threads per block, with launch bounds for two or four blocks per
+/// multiprocessor.
 #[derive(Debug)]
 pub(crate) struct Narrow {
     pub(crate) forward: CudaFunction,
@@ -225,7 +226,8 @@ pub(crate) struct Context {
     cc: (i32, i32),
     f64: OnceLock<Result<Kernels, Error>>,
     f32: OnceLock<Result<Kernels, Error>>,
-    narrow: OnceLock<Result<Narrow, Error>>,
+    /// The narrow modules with launch bounds for two and for four blocks per multiprocessor.
+    narrow: [OnceLock<Result<Narrow, Error>>; 2],
     pub(crate) pools: Arc<Pools>,
     /// Kernel times of the last forward and backward launches, in ms (CUDA events).
     pub(crate) last_ms: Mutex<(f32, f32)>,
@@ -304,7 +306,7 @@ impl Context {
             cc,
             f64: OnceLock::new(),
             f32: OnceLock::new(),
-            narrow: OnceLock::new(),
+            narrow: [OnceLock::new(), OnceLock::new()],
             pools: Arc::new(Pools::default()),
             last_ms: Mutex::new((0.0, 0.0)),
         })
@@ -318,12 +320,14 @@ impl Context {
             .map_err(Clone::clone)
     }
 
-    /// The narrow module's two-block kernels (f64), compiled and loaded on first use: only a
-    /// large batch of a small problem asks for them (`mod.rs`, `two_block`).
-    pub(crate) fn narrow(&self) -> Result<&Narrow, Error> {
-        self.narrow
+    /// The two-block kernels (f64) of the narrow module with launch bounds for `blocks` (2 or
+    /// 4) blocks per multiprocessor, compiled and loaded on first use: only a large batch of a
+    /// small problem asks for them (`mod.rs`, `two_block`).
+    pub(crate) fn narrow(&self, blocks: u32) -> Result<&Narrow, Error> {
+        let blocks = if blocks == 4 { 4 } else { 2 };
+        self.narrow[usize::from(blocks == 4)]
             .get_or_init(|| {
-                let module = self.module(true, true)?;
+                let module = self.module(true, blocks)?;
                 let get = |name: &str| -> Result<CudaFunction, Error> {
                     let f = module
                         .load_function(name)
@@ -339,9 +343,10 @@ impl Context {
             .map_err(Clone::clone)
     }
 
-    /// The module of one precision (`double`), the narrow one (`narrow`, f64 only) or the
-    /// default, loaded into this context.
-    fn module(&self, double: bool, narrow: bool) -> Result<Arc<CudaModule>, Error> {
+    /// The module of one precision (`double`): the default one (`narrow` = 0), or the narrow
+    /// one with launch bounds for `narrow` blocks per multiprocessor (f64 only), loaded into
+    /// this context.
+    fn module(&self, double: bool, narrow: u32) -> Result<Arc<CudaModule>, Error> {
         let cubin = compiled(self.cc, double, narrow)?;
         self.ctx
             .load_module(Ptx::from_binary(cubin.as_ref().clone()))
@@ -371,7 +376,7 @@ impl Context {
     }
 
     fn load(&self, double: bool) -> Result<Kernels, Error> {
-        let module = self.module(double, false)?;
+        let module = self.module(double, 0)?;
         let suffix = if double { "f64" } else { "f32" };
         let get = |name: &str| -> Result<CudaFunction, Error> {
             let f = module
@@ -490,9 +495,10 @@ impl Context {
 }
 
 /// The compiled kernels (CUBIN) for a compute capability and precision, the default module
-/// or the narrow one (`narrow`): NVRTC runs once per process for each.
-fn compiled(cc: (i32, i32), double: bool, narrow: bool) -> Result<Arc<Vec<u8>>, Error> {
-    type Cache = Mutex<HashMap<(i32, i32, bool, bool), Arc<Vec<u8>>>>;
+/// (`narrow` = 0) or a narrow one (launch bounds for `narrow` blocks): NVRTC runs once per
+/// process for each.
+fn compiled(cc: (i32, i32), double: bool, narrow: u32) -> Result<Arc<Vec<u8>>, Error> {
+    type Cache = Mutex<HashMap<(i32, i32, bool, u32), Arc<Vec<u8>>>>;
     static CUBINS: OnceLock<Cache> = OnceLock::new();
     let cache = CUBINS.get_or_init(|| Mutex::new(HashMap::new()));
     let mut map = cache
@@ -523,7 +529,7 @@ fn compiled(cc: (i32, i32), double: bool, narrow: bool) -> Result<Arc<Vec<u8>>, 
 /// `$OPTNET_CUDA_CACHE` if set (empty or `off`: no disk cache), else
 /// `$XDG_CACHE_HOME/optnet`, else `$HOME/.cache/optnet`. The file name holds a hash of the
 /// source, the NVRTC options and NVRTC's version, so a changed kernel is never read stale.
-fn cache_path(src: &str, cc: (i32, i32), double: bool, narrow: bool) -> Option<std::path::PathBuf> {
+fn cache_path(src: &str, cc: (i32, i32), double: bool, narrow: u32) -> Option<std::path::PathBuf> {
     use std::path::PathBuf;
     let dir = match std::env::var_os("OPTNET_CUDA_CACHE") {
         Some(d) if d.is_empty() || d == "off" => return None,
@@ -560,11 +566,12 @@ fn store(path: &std::path::Path, bytes: &[u8]) {
     }
 }
 
-/// NVRTC's options for a compute capability and precision; for the narrow module
-/// (`-DOPTNET_NARROW`) [`super::NARROW_THREADS`] threads per block; for `OPTNET_CUDA_PROFILE`
-/// phases, the profiling build (`-DOPTNET_PROFILE`: the kernel's phase timers).
-fn nvrtc_options(cc: (i32, i32), double: bool, narrow: bool) -> Vec<String> {
-    let threads = if narrow {
+/// NVRTC's options for a compute capability and precision; for a narrow module
+/// (`-DOPTNET_NARROW=B`, B = `narrow` > 0) [`super::NARROW_THREADS`] threads per block; for
+/// `OPTNET_CUDA_PROFILE` phases, the profiling build (`-DOPTNET_PROFILE`: the kernel's phase
+/// timers).
+fn nvrtc_options(cc: (i32, i32), double: bool, narrow: u32) -> Vec<String> {
+    let threads = if narrow > 0 {
         super::NARROW_THREADS
     } else {
         super::threads()
@@ -581,8 +588,8 @@ fn nvrtc_options(cc: (i32, i32), double: bool, narrow: bool) -> Vec<String> {
         }
         .to_string(),
     ];
-    if narrow {
-        opts.push("-DOPTNET_NARROW".to_string());
+    if narrow > 0 {
+        opts.push(format!("-DOPTNET_NARROW={narrow}"));
     }
     if super::profiling() == super::Profile::Phases {
         opts.push("-DOPTNET_PROFILE".to_string());
@@ -591,7 +598,7 @@ fn nvrtc_options(cc: (i32, i32), double: bool, narrow: bool) -> Vec<String> {
 }
 
 /// Compiles `src` (the kernels' source, [`source`]) to a CUBIN for `sm_{major}{minor}`.
-fn nvrtc_compile(src: &str, cc: (i32, i32), double: bool, narrow: bool) -> Result<Vec<u8>, Error> {
+fn nvrtc_compile(src: &str, cc: (i32, i32), double: bool, narrow: u32) -> Result<Vec<u8>, Error> {
     use cudarc::nvrtc::{result, sys};
     let src =
         CString::new(src).map_err(|_| Error::Cuda("kernel source contains a NUL byte".into()))?;

@@ -28,7 +28,7 @@
 //!   matrix at the solution in device memory ([`Cache`]); the backward kernel uses it to
 //!   precondition the full KKT system of OptNet eq. 7 (the reduced system alone loses all
 //!   accuracy once W = λ/s reaches 1/ε at active constraints).
-//! - Kernels are compiled by NVRTC to a CUBIN once per process and precision (and the narrow
+//! - Kernels are compiled by NVRTC to a CUBIN once per process and precision (and a narrow
 //!   module once more, when a large batch of a small problem first asks for it) and kept on disk
 //!   (`$OPTNET_CUDA_CACHE`, else `~/.cache/optnet`, keyed by a hash of source, options and
 //!   NVRTC version; `context.rs`); device buffers come from pools and are reused between calls.
@@ -79,14 +79,16 @@
 //!   products (eight rows per warp and pass, G's loads grouped by two chunks) and its three
 //!   barriers fewer: 4.04 M cycles per QP against 4.57 M at batch 264, f64 fwd+bwd at 2048
 //!   18.2 ms against 20.4, f32 data 12.2 against 13.3 ms; it runs from batch 9/8 × SMs on.
-//! - Small f64 problems (n + m ≤ 64) in batches of more than two blocks per multiprocessor run
-//!   the two-block kernels of a second module, compiled on first use at 128 threads per block
-//!   with launch bounds for four blocks per multiprocessor (`-DOPTNET_NARROW`; [`two_block`]):
-//!   three or four such QPs share a multiprocessor. Measured on the H200 (2026-12-01,
-//!   notes/s16.md §7), f64 fwd at batch 512 / 2048: n = p = 32 0.52 / 2.8–2.9 ms against 0.89 /
-//!   3.93, 64 0.85–0.86 / 4.19–4.28 against 1.28–1.30 / 5.20–5.25. Its sums run in another order
-//!   than the 256-thread kernels', so there the answers agree across batch sizes to rounding,
-//!   not bit for bit.
+//! - Small f64 problems (n + m ≤ 96) run the two-block kernels of a narrow module, compiled on
+//!   first use at 128 threads per block (`-DOPTNET_NARROW=B`; [`two_block`]): with launch
+//!   bounds for four blocks per multiprocessor for n + m ≤ 64 in batches of more than two
+//!   blocks per multiprocessor (three or four such QPs share one), else for two (255
+//!   registers). Measured on the H200 (2026-12-01, notes/s16.md §7), f64 fwd against the
+//!   256-thread kernel: n = p = 32 at batch 149 0.34 against 0.43 ms, 512 0.52 against 0.89,
+//!   2048 2.8–2.9 against 3.93; n = 64 0.55 / 0.85–0.86 / 4.18–4.28 against 0.62–0.63 /
+//!   1.28–1.30 / 5.20–5.22; n = 88 at 2048 6.57–6.58 against 7.16–7.17. Their sums run in another
+//!   order than the 256-thread kernels', so there the answers agree across batch sizes to
+//!   rounding, not bit for bit.
 //! - Uploads are packed into a page-locked host buffer kept by the context (grown when too
 //!   small), so a call does not fault in fresh pages and the copy runs at DMA speed. Batches
 //!   larger than one wave of blocks go in chunks ([`chunk_len`], `forward_chunks`): a chunk's
@@ -565,10 +567,37 @@ fn smem_two_blocks<E>(l: &Layout, threads: u32) -> usize {
 /// Threads per block of the narrow module's two-block kernels.
 pub(crate) const NARROW_THREADS: u32 = 128;
 
-/// Largest n + m for which large f64 batches run the narrow module's two-block kernels
-/// ([`two_block`]): 128 threads per block and up to four blocks per multiprocessor, where the
-/// default module's run 256 threads and two blocks.
+/// Largest n + m for which large f64 batches run a narrow module's two-block kernels
+/// ([`two_block`]): 128 threads per block with launch bounds for four blocks per
+/// multiprocessor (128 registers), where the default module's run 256 threads and two blocks.
 const NARROW_MAX_N: usize = 64;
+
+/// Largest n + m for which f64 two-block launches that [`NARROW_MAX_N`]'s rule leaves run the
+/// narrow module with launch bounds for two blocks per multiprocessor (128 threads, up to 255
+/// registers): batches of up to two blocks per multiprocessor, and n + m from 65 on, where
+/// shared memory leaves room for two or three blocks and registers matter more than a third.
+const NARROW_WIDE_MAX_N: usize = 96;
+
+/// Which narrow module a two-block launch of `batch` examples with n + m = `big_n` takes on a
+/// device of `sms` multiprocessors: launch bounds for 4 or 2 blocks per multiprocessor, or 0
+/// (the default module). `OPTNET_CUDA_NARROW=0`, `2` or `4` (an experiment knob, read once per
+/// process) sets it for every two-block launch.
+fn narrow_blocks(big_n: usize, batch: usize, sms: usize) -> u32 {
+    static KNOB: std::sync::OnceLock<Option<u32>> = std::sync::OnceLock::new();
+    let knob = *KNOB.get_or_init(|| match std::env::var("OPTNET_CUDA_NARROW").as_deref() {
+        Ok("0") => Some(0),
+        Ok("2") => Some(2),
+        Ok("4") => Some(4),
+        _ => None,
+    });
+    knob.unwrap_or(if big_n <= NARROW_MAX_N && batch > 2 * sms {
+        4
+    } else if big_n <= NARROW_WIDE_MAX_N {
+        2
+    } else {
+        0
+    })
+}
 
 /// The two-block kernels run from a batch of `TWO_BLOCKS_FROM_EIGHTHS`/8 blocks per
 /// multiprocessor on ([`two_blocks_wanted`]): 9/8, 149 on the H200's 132 multiprocessors. Past one
@@ -620,23 +649,23 @@ struct TwoBlock<'a> {
 /// The two-block kernel (forward, or `backward`) a launch of `batch` examples of layout `l`
 /// takes, if any ([`two_blocks_wanted`], and at least two blocks fit a multiprocessor).
 ///
-/// For n + m ≤ [`NARROW_MAX_N`] in f64 at the default 256 threads, and batches of more than
-/// two blocks per multiprocessor, it is the narrow module's, compiled on first use: 128
-/// threads per block and launch bounds for four blocks per multiprocessor (128 registers, as
-/// the default two-block kernel's), so that three or four small QPs share a multiprocessor.
-/// Measured on the H200 (2026-12-01, notes/s16.md §7, the bench's random QPs with n = p, f64
-/// fwd ms, narrow against default, interleaved twice): n = 32 at batch 330 0.566–0.575 against
-/// 0.901–0.905, 512 0.518–0.521 against 0.889–0.891, 2048 2.794–2.900 against 3.927–3.931;
-/// n = 48 0.650–0.651 / 0.690–0.694 / 3.612–3.702 against 1.030–1.044 / 1.114–1.130 /
-/// 4.669–4.714; n = 64 0.808–0.812 / 0.853–0.863 / 4.191–4.279 against 1.133–1.145 /
-/// 1.275–1.301 / 5.197–5.216. Up to two blocks per multiprocessor (batch 149–264) it gains
-/// nothing (n = 64 at 200: 0.700–0.703 against 0.645), and from n = 72 on, where shared memory
-/// leaves room for three blocks or two, its 128 registers cost more than the extra block
-/// brings (n = 72 at 460 1.696–1.712 against 1.535–1.541; n = 80 at 2048 7.497–7.506 against
-/// 6.747–6.778; n = 100 forced 10.59–10.63 against 8.31). Its reductions sum in another order
-/// than the 256-thread kernels', so its answers agree with theirs to rounding, not bit for
-/// bit. `OPTNET_CUDA_NARROW=0` turns it off, `=1` takes it for every two-block launch whatever
-/// n + m and batch (experiment knobs, read once per process).
+/// In f64 at the default 256 threads, for n + m ≤ [`NARROW_WIDE_MAX_N`], it is a narrow
+/// module's ([`narrow_blocks`]), compiled on first use: 128 threads per block, with launch
+/// bounds for four blocks per multiprocessor (128 registers, as the default two-block
+/// kernel's) for n + m ≤ [`NARROW_MAX_N`] in batches of more than two blocks per
+/// multiprocessor, so that three or four small QPs share one; else for two (up to 255
+/// registers). Measured on the H200 (2026-12-01, notes/s16.md §7, the bench's random QPs with
+/// n = p, f64 fwd ms, interleaved twice), default / 2-block / 4-block variant:
+/// n = 32 at batch 149 0.432–0.433 / 0.340–0.341, 512 0.889–0.891 / — / 0.518–0.521, 2048
+/// 3.927–3.931 / — / 2.794–2.900; n = 48 at 149 0.551–0.557 / 0.447–0.449, 512 1.114–1.130 /
+/// 0.933–0.943 / 0.690–0.702, 2048 4.669–4.714 / 4.047–4.134 / 3.612–3.713; n = 64 at 149
+/// 0.624–0.628 / 0.545–0.550 / 0.697–0.698, 512 1.275–1.301 / 1.143–1.157 / 0.852–0.863, 2048
+/// 5.197–5.216 / 4.576–4.613 / 4.178–4.279; n = 72 at 149 0.785–0.791 / 0.713–0.719 / 0.940–0.946,
+/// 2048 5.981–5.987 / 5.413–5.416 / 5.743–5.789; n = 88 at 149 0.937–0.945 / 0.847–0.849, 2048
+/// 7.161–7.167 / 6.573–6.584; n = 96 at 149 0.986–1.023 / 0.923–0.952, 2048 7.671–7.675 /
+/// 7.256–7.270; at n = 100 the same (2048: 8.31–8.33 / 8.22–8.23, 512: 2.14–2.15 / 2.17–2.18).
+/// Their reductions sum in another order than the 256-thread kernels', so their answers agree
+/// with those to rounding, not bit for bit.
 fn two_block<'a, E: Elem>(
     ctx: &'a Context,
     kernels: &'a context::Kernels,
@@ -644,7 +673,6 @@ fn two_block<'a, E: Elem>(
     batch: usize,
     backward: bool,
 ) -> Result<Option<TwoBlock<'a>>, Error> {
-    static KNOB: std::sync::OnceLock<Option<bool>> = std::sync::OnceLock::new();
     let own = if backward {
         kernels.backward2.as_ref()
     } else {
@@ -655,12 +683,13 @@ fn two_block<'a, E: Elem>(
     if !two_blocks_wanted(ctx, batch) {
         return Ok(None);
     }
-    let narrow = *KNOB.get_or_init(|| knob_01("OPTNET_CUDA_NARROW"));
-    let use_narrow = E::DOUBLE
-        && threads() == 256
-        && narrow.unwrap_or(l.big_n as usize <= NARROW_MAX_N && batch > 2 * ctx.sm_count);
-    let (function, threads) = if use_narrow {
-        let k = ctx.narrow()?;
+    let blocks = if E::DOUBLE && threads() == 256 {
+        narrow_blocks(l.big_n as usize, batch, ctx.sm_count)
+    } else {
+        0
+    };
+    let (function, threads) = if blocks > 0 {
+        let k = ctx.narrow(blocks)?;
         let f = if backward { &k.backward } else { &k.forward };
         (f, NARROW_THREADS)
     } else {

@@ -2537,9 +2537,10 @@ __device__ __forceinline__ void backward(const Layout& L, const Params& P, const
 }
 
 // One precision per compiled module (NVRTC is given -DOPTNET_F64 or -DOPTNET_F32), so a
-// process pays compile time only for the precision it uses. The narrow module (-DOPTNET_NARROW,
-// 128 threads: mod.rs `NARROW_THREADS`) holds only the two-block kernels, for small reduced
-// matrices at large batches.
+// process pays compile time only for the precision it uses. A narrow module
+// (-DOPTNET_NARROW=B, 128 threads: mod.rs `NARROW_THREADS`) holds only the two-block kernels,
+// with launch bounds for B blocks per multiprocessor, for small reduced matrices at large
+// batches.
 #if defined(OPTNET_F64) && !defined(OPTNET_NARROW)
 extern "C" __global__ void __launch_bounds__(NT, 1)
 pdipm_f64(const Layout L, const Params P, const double* data, double* out, int* ist, double* fac,
@@ -2556,10 +2557,10 @@ backward_f64(const Layout L, const Params P, const double* data, const int* ist,
 // The same kernels with two blocks per multiprocessor (large batches; mod.rs says when): at most
 // 128 registers per thread, and the two-block layout (`Blk<T, true>`: G and X2_NGLOBAL vector
 // slots in global memory, `gvec` holding batch × X2_NGLOBAL × V values). Same arithmetic. In
-// the narrow module the same 128 registers make up to four 128-thread blocks per
-// multiprocessor, as many as their shared memory allows.
+// a narrow module with B = 4 the same 128 registers make up to four 128-thread blocks per
+// multiprocessor, as many as their shared memory allows; with B = 2, 255 registers.
 #ifdef OPTNET_NARROW
-#define X2_BLOCKS 4
+#define X2_BLOCKS OPTNET_NARROW
 #else
 #define X2_BLOCKS 2
 #endif

@@ -675,25 +675,27 @@ fn chunked_batch_matches_cpu() {
     }
 }
 
-/// A batch of more than two blocks per multiprocessor (on the H200) of the largest problem the
-/// narrow module's two-block kernels take (n + m = 64; four blocks per multiprocessor fit in
-/// shared memory), with equality constraints: solutions and gradients against the CPU backend.
+/// Batches of more than two blocks per multiprocessor (on the H200) of the largest problems each
+/// narrow module takes (n + m = 64: launch bounds for four blocks per multiprocessor; n + m =
+/// 72: for two), with equality constraints: solutions and gradients against the CPU backend.
 #[test]
 fn narrow_two_block_kernels_match_cpu() {
     let Some(g) = gpu() else { return };
-    let (n, m, p, batch) = (56, 8, 64, 300);
-    let s = stack(&family(95, batch, n, m, p, n));
-    let qp = s.batch();
-    let (sg, sc) = against_cpu("narrow, n = 56, m = 8, p = 64", &g, &qp, 1e-5);
-    let dl = randn(&mut rng(96), (batch, n));
-    let gg = g.backward(&qp, &sg, dl.view()).unwrap();
-    let gc = Solver::cpu().backward(&qp, &sc, dl.view()).unwrap();
-    let err = grad_err(&gg, &gc);
-    println!("narrow: gradients, GPU vs CPU, max rel err {err:.2e}");
-    assert!(
-        err < 1e-4,
-        "narrow: GPU and CPU gradients differ by {err:e}"
-    );
+    for (n, m, p, batch) in [(56, 8, 64, 300), (64, 8, 64, 300)] {
+        let s = stack(&family(95 + n as u64, batch, n, m, p, n));
+        let qp = s.batch();
+        let label = format!("narrow, n = {n}, m = {m}, p = {p}");
+        let (sg, sc) = against_cpu(&label, &g, &qp, 1e-5);
+        let dl = randn(&mut rng(96), (batch, n));
+        let gg = g.backward(&qp, &sg, dl.view()).unwrap();
+        let gc = Solver::cpu().backward(&qp, &sc, dl.view()).unwrap();
+        let err = grad_err(&gg, &gc);
+        println!("{label}: gradients, GPU vs CPU, max rel err {err:.2e}");
+        assert!(
+            err < 1e-4,
+            "{label}: GPU and CPU gradients differ by {err:e}"
+        );
+    }
 }
 
 #[test]
