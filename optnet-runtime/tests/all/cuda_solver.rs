@@ -20,15 +20,6 @@ fn gpu() -> Option<Solver> {
     }
 }
 
-/// max |a − b| / max(1, |b|∞) over two arrays of one shape.
-fn rel_err<D: ndarray::Dimension>(a: &ndarray::Array<f64, D>, b: &ndarray::Array<f64, D>) -> f64 {
-    let scale = b.iter().fold(1.0f64, |m, x| m.max(x.abs()));
-    a.iter()
-        .zip(b.iter())
-        .fold(0.0f64, |m, (x, y)| m.max((x - y).abs()))
-        / scale
-}
-
 /// Compares statuses, and z, λ, ν, objective of solved examples.
 fn compare(label: &str, gpu: &Solution<f64>, cpu: &Solution<f64>, tol: f64) {
     assert_eq!(gpu.status, cpu.status, "{label}: statuses differ");
@@ -37,9 +28,9 @@ fn compare(label: &str, gpu: &Solution<f64>, cpu: &Solution<f64>, tol: f64) {
         if !cpu.status[e].is_solved() {
             continue;
         }
-        let ez = rel_err(&gpu.z.row(e).to_owned(), &cpu.z.row(e).to_owned());
-        let el = rel_err(&gpu.lam.row(e).to_owned(), &cpu.lam.row(e).to_owned());
-        let en = rel_err(&gpu.nu.row(e).to_owned(), &cpu.nu.row(e).to_owned());
+        let ez = scaled_diff(gpu.z.row(e), cpu.z.row(e));
+        let el = scaled_diff(gpu.lam.row(e), cpu.lam.row(e));
+        let en = scaled_diff(gpu.nu.row(e), cpu.nu.row(e));
         let eo = (gpu.objective[e] - cpu.objective[e]).abs() / cpu.objective[e].abs().max(1.0);
         worst = worst.max(ez).max(el).max(en).max(eo);
     }
@@ -121,8 +112,7 @@ fn random_batched_matches_cpu() {
             s.G.index_axis(Axis(0), 0),
             s.h.row(0),
         );
-        let err = max_abs_diff(sg.z.row(0), rf.z.view())
-            / rf.z.iter().fold(1.0f64, |a, x| a.max(x.abs()));
+        let err = scaled_diff(sg.z.row(0), rf.z.view());
         assert!(err < 1e-6, "n={n} m={m} p={p}: GPU vs Clarabel {err:e}");
     }
 }
@@ -346,7 +336,7 @@ fn f32_close_to_f64() {
     let data32 = s.map(|x| x as f32);
     let s32 = g.solve(&data32.batch()).unwrap();
     let z32 = s32.z.mapv(|x| x as f64);
-    let err = rel_err(&z32, &s64.z);
+    let err = scaled_diff(z32.view(), s64.z.view());
     println!(
         "f32 GPU vs f64 CPU, n = p = 100, batch 16: statuses {:?}, max rel err in z {err:.2e}",
         count(&s32.status)
@@ -386,13 +376,13 @@ fn f32_solutions_and_gradients_match_f64() {
     );
     let g32 = g.backward(&qp32, &s32, dl32.view()).unwrap();
     let g64 = cpu.backward(&qp64, &c64, dl.view()).unwrap();
-    let err_z = rel_err(&s32.z.mapv(f64::from), &c64.z);
-    let err_dq = rel_err(
-        &batched1(&Some(g32.dq.clone())),
-        &batched1(&Some(g64.dq.clone())),
+    let err_z = scaled_diff(s32.z.mapv(f64::from).view(), c64.z.view());
+    let err_dq = scaled_diff(
+        batched1(&Some(g32.dq.clone())).view(),
+        batched1(&Some(g64.dq.clone())).view(),
     );
-    let err_db = rel_err(&batched1(&g32.db), &batched1(&g64.db));
-    let err_dh = rel_err(&batched1(&g32.dh), &batched1(&g64.dh));
+    let err_db = scaled_diff(batched1(&g32.db).view(), batched1(&g64.db).view());
+    let err_dh = scaled_diff(batched1(&g32.dh).view(), batched1(&g64.dh).view());
     println!(
         "f32 on the GPU vs f64 on the CPU, n={n} m={m} p={p}, batch {batch}: z {err_z:.2e}, dq {err_dq:.2e}, db {err_db:.2e}, dh {err_dh:.2e}"
     );
@@ -505,12 +495,12 @@ fn gradients_match_active_set_reference() {
         let mut worst = 0.0f64;
         for e in 0..batch {
             let (rq, rb, rh) = active_set_grads(&s, &sol, e, &dl);
-            worst = worst.max(rel_err(&dq.row(e).to_owned(), &rq));
+            worst = worst.max(scaled_diff(dq.row(e), rq.view()));
             if m > 0 {
-                worst = worst.max(rel_err(&batched1(&gr.db).row(e).to_owned(), &rb));
+                worst = worst.max(scaled_diff(batched1(&gr.db).row(e), rb.view()));
             }
             if p > 0 {
-                worst = worst.max(rel_err(&batched1(&gr.dh).row(e).to_owned(), &rh));
+                worst = worst.max(scaled_diff(batched1(&gr.dh).row(e), rh.view()));
             }
         }
         // The CPU backward on the same data, for the record (not asserted).
@@ -519,7 +509,7 @@ fn gradients_match_active_set_reference() {
         let cpu_dq = batched1(&Some(gc.dq.clone()));
         println!(
             "gradients n={n} m={m} p={p}: GPU vs exact active-set adjoints (dq, db, dh) max rel err {worst:.2e}; CPU backward vs GPU dq {:.2e}",
-            rel_err(&cpu_dq, &dq)
+            scaled_diff(cpu_dq.view(), dq.view())
         );
         // The interior point solution has a finite W = λ/s, so its adjoints differ from the
         // active-set limit by O(μ): about 1e-5 relative at the default tolerances.
@@ -648,24 +638,13 @@ fn chunked_batch_matches_cpu() {
         let alone = g.solve(&part).unwrap();
         let dl_part = dl.slice(ndarray::s![rows.clone(), ..]);
         let alone_dq = batched1(&Some(g.backward(&part, &alone, dl_part).unwrap().dq));
+        let rows_of = |x: &Array2<f64>| x.slice(ndarray::s![rows.clone(), ..]).to_owned();
         for (what, a, b) in [
-            (
-                "z",
-                &alone.z,
-                sg.z.slice(ndarray::s![rows.clone(), ..]).to_owned(),
-            ),
-            (
-                "λ",
-                &alone.lam,
-                sg.lam.slice(ndarray::s![rows.clone(), ..]).to_owned(),
-            ),
-            (
-                "dQ",
-                &alone_dq,
-                dq.slice(ndarray::s![rows.clone(), ..]).to_owned(),
-            ),
+            ("z", &alone.z, rows_of(&sg.z)),
+            ("λ", &alone.lam, rows_of(&sg.lam)),
+            ("dQ", &alone_dq, rows_of(&dq)),
         ] {
-            let err = rel_err(a, &b);
+            let err = scaled_diff(a.view(), b.view());
             println!("examples {rows:?} alone against in the batch: {what} {err:.1e}");
             assert!(
                 err < 1e-7,

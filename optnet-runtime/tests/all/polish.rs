@@ -38,14 +38,12 @@ fn polished_answers_are_exact_and_take_fewer_iterations() {
             it_on += on.iters[i];
             it_off += off.iters[i];
             let c = pb.clarabel();
-            let scale = c.z.iter().fold(1.0f64, |a, x| a.max(x.abs()));
-            let z = on.z.index_axis(Axis(0), i);
-            let err = max_abs_diff(z, c.z.view()) / scale;
+            let err = scaled_diff(on.z.index_axis(Axis(0), i), c.z.view());
             assert!(
                 err < 1e-8,
                 "example {i} (lockstep {lockstep}): z {err:e} from Clarabel's"
             );
-            let err_off = max_abs_diff(off.z.index_axis(Axis(0), i), c.z.view()) / scale;
+            let err_off = scaled_diff(off.z.index_axis(Axis(0), i), c.z.view());
             assert!(
                 err_off < 1e-6,
                 "example {i}: unpolished z {err_off:e} from Clarabel's"

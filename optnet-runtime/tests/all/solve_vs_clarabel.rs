@@ -170,8 +170,7 @@ fn equality_only_problems_end_at_the_start() {
             );
             assert_eq!(sol.iters[e], 0, "lockstep {lockstep}, example {e}");
             let rf = qp.clarabel();
-            let err = max_abs_diff(sol.z.row(e), rf.z.view())
-                / rf.z.iter().fold(1.0f64, |a, x| a.max(x.abs()));
+            let err = scaled_diff(sol.z.row(e), rf.z.view());
             assert!(
                 err < 1e-9,
                 "m {m}, lockstep {lockstep}, example {e}: {err:e}"

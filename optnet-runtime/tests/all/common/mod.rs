@@ -10,7 +10,7 @@ use clarabel::solver::{
     DefaultSettings, DefaultSettingsBuilder, DefaultSolver, IPSolver, NonnegativeConeT,
     SolverStatus, SupportedConeT, ZeroConeT,
 };
-use ndarray::{Array1, Array2, Array3, ArrayView1, ArrayView2, Axis};
+use ndarray::{Array1, Array2, Array3, ArrayView, ArrayView1, ArrayView2, Axis, Dimension};
 use optnet_runtime::{QpBatch, Real};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -283,4 +283,14 @@ pub fn max_abs_diff(a: ArrayView1<f64>, b: ArrayView1<f64>) -> f64 {
     a.iter()
         .zip(b.iter())
         .fold(0.0, |m, (x, y)| m.max((x - y).abs()))
+}
+
+/// max |a − b| over the entries of two arrays of one shape, relative to max(1, ‖b‖∞).
+pub fn scaled_diff<D: Dimension>(a: ArrayView<f64, D>, b: ArrayView<f64, D>) -> f64 {
+    assert_eq!(a.shape(), b.shape(), "arrays of different shapes");
+    let scale = b.iter().fold(1.0f64, |m, x| m.max(x.abs()));
+    a.iter()
+        .zip(b.iter())
+        .fold(0.0f64, |m, (x, y)| m.max((x - y).abs()))
+        / scale
 }
