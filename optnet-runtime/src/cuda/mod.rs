@@ -173,8 +173,8 @@ pub(crate) fn f32_in_f64() -> bool {
 /// 512 threads (128 registers, spills) 0.691 ms at batch 1 and 0.974 ms at 128 against
 /// 0.601 and 0.818 ms with 256; 128 threads in the two-block kernel (255 registers, no
 /// spills) 8.436–8.444 ms at batch 2048 against 8.452–8.468 ms. The GPU tests (`cuda_solver`,
-/// n + m ≤ 96) passed with 128 (two-block kernel forced) and 384 threads; other counts and
-/// larger problems are untested.
+/// n + m ≤ 96) passed with 128 (two-block kernel forced) and 384 threads, and in session 16
+/// the n + m = 138 member of `random_batched_matches_cpu` with 128; other counts are untested.
 pub(crate) fn threads() -> u32 {
     static NT: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
     *NT.get_or_init(|| {
@@ -625,17 +625,14 @@ const TWO_BLOCKS_FROM_EIGHTHS: usize = 9;
 /// off or on for every batch.
 fn two_blocks_wanted(ctx: &Context, batch: usize) -> bool {
     static KNOB: std::sync::OnceLock<Option<bool>> = std::sync::OnceLock::new();
-    let knob = *KNOB.get_or_init(|| knob_01("OPTNET_CUDA_TWO_BLOCKS"));
+    let knob = *KNOB.get_or_init(
+        || match std::env::var("OPTNET_CUDA_TWO_BLOCKS").as_deref() {
+            Ok("0") => Some(false),
+            Ok("1") => Some(true),
+            _ => None,
+        },
+    );
     threads() <= 256 && knob.unwrap_or(8 * batch >= TWO_BLOCKS_FROM_EIGHTHS * ctx.sm_count)
-}
-
-/// `Some(false)` or `Some(true)` where the environment variable `name` is `0` or `1`.
-fn knob_01(name: &str) -> Option<bool> {
-    match std::env::var(name).as_deref() {
-        Ok("0") => Some(false),
-        Ok("1") => Some(true),
-        _ => None,
-    }
 }
 
 /// A launch of a two-block kernel: the function, its threads per block and shared memory.
