@@ -54,13 +54,28 @@ pub(crate) struct Kernels {
     pub(crate) backward2: Option<CudaFunction>,
 }
 
-/// A narrow module's kernels (f64): `pdipm2_f64` and `backward2_f64` compiled for
-/// [`super::NARROW_THREADS`] threads per block, with launch bounds for two or four blocks per
-/// multiprocessor.
+/// The two-block kernels (f64, `pdipm2_f64` and `backward2_f64`) of a module built for one
+/// kind of problem ([`Build`]): a narrow module's or the K-global module's.
 #[derive(Debug)]
-pub(crate) struct Narrow {
+pub(crate) struct TwoBlockKernels {
     pub(crate) forward: CudaFunction,
     pub(crate) backward: CudaFunction,
+}
+
+/// Which build of a precision's kernels a module holds (each is compiled on first use and
+/// kept on disk under its own options).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Build {
+    /// Every kernel of the precision, at [`super::threads`] threads per block.
+    Default,
+    /// f64, only the two-block kernels, at [`super::NARROW_THREADS`] threads per block with
+    /// launch bounds for this many (2 or 4) blocks per multiprocessor (`-DOPTNET_NARROW=B`):
+    /// large batches of small problems.
+    Narrow(u32),
+    /// f64, only the two-block kernels, with the reduced KKT matrix in device memory (in the
+    /// example's record of `fac`) instead of shared memory (`-DOPTNET_KGLOBAL`): problems whose
+    /// matrix does not fit shared memory.
+    KGlobal,
 }
 
 /// Device buffers of one element type, kept for reuse: a training loop that solves batches
@@ -227,7 +242,9 @@ pub(crate) struct Context {
     f64: OnceLock<Result<Kernels, Error>>,
     f32: OnceLock<Result<Kernels, Error>>,
     /// The narrow modules with launch bounds for two and for four blocks per multiprocessor.
-    narrow: [OnceLock<Result<Narrow, Error>>; 2],
+    narrow: [OnceLock<Result<TwoBlockKernels, Error>>; 2],
+    /// The K-global module.
+    kglobal: OnceLock<Result<TwoBlockKernels, Error>>,
     pub(crate) pools: Arc<Pools>,
     /// Kernel times of the last forward and backward launches, in ms (CUDA events).
     pub(crate) last_ms: Mutex<(f32, f32)>,
@@ -307,6 +324,7 @@ impl Context {
             f64: OnceLock::new(),
             f32: OnceLock::new(),
             narrow: [OnceLock::new(), OnceLock::new()],
+            kglobal: OnceLock::new(),
             pools: Arc::new(Pools::default()),
             last_ms: Mutex::new((0.0, 0.0)),
         })
@@ -323,31 +341,42 @@ impl Context {
     /// The two-block kernels (f64) of the narrow module with launch bounds for `blocks` (2 or
     /// 4) blocks per multiprocessor, compiled and loaded on first use: only a large batch of a
     /// small problem asks for them (`mod.rs`, `two_block`).
-    pub(crate) fn narrow(&self, blocks: u32) -> Result<&Narrow, Error> {
+    pub(crate) fn narrow(&self, blocks: u32) -> Result<&TwoBlockKernels, Error> {
         let blocks = if blocks == 4 { 4 } else { 2 };
         self.narrow[usize::from(blocks == 4)]
-            .get_or_init(|| {
-                let module = self.module(true, blocks)?;
-                let get = |name: &str| -> Result<CudaFunction, Error> {
-                    let f = module
-                        .load_function(name)
-                        .map_err(cuda_err("finding a kernel of the narrow module"))?;
-                    self.two_block_attributes(f)
-                };
-                Ok(Narrow {
-                    forward: get("pdipm2_f64")?,
-                    backward: get("backward2_f64")?,
-                })
-            })
+            .get_or_init(|| self.two_block_module(Build::Narrow(blocks)))
             .as_ref()
             .map_err(Clone::clone)
     }
 
-    /// The module of one precision (`double`): the default one (`narrow` = 0), or the narrow
-    /// one with launch bounds for `narrow` blocks per multiprocessor (f64 only), loaded into
-    /// this context.
-    fn module(&self, double: bool, narrow: u32) -> Result<Arc<CudaModule>, Error> {
-        let cubin = compiled(self.cc, double, narrow)?;
+    /// The two-block kernels (f64) of the K-global module, compiled and loaded on first use:
+    /// only a problem whose reduced KKT matrix does not fit shared memory asks for them.
+    pub(crate) fn kglobal(&self) -> Result<&TwoBlockKernels, Error> {
+        self.kglobal
+            .get_or_init(|| self.two_block_module(Build::KGlobal))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// The two-block kernels of an f64 module that holds only them.
+    fn two_block_module(&self, build: Build) -> Result<TwoBlockKernels, Error> {
+        let module = self.module(true, build)?;
+        let get = |name: &str| -> Result<CudaFunction, Error> {
+            let f = module.load_function(name).map_err(cuda_err(match build {
+                Build::KGlobal => "finding a kernel of the K-global module",
+                _ => "finding a kernel of the narrow module",
+            }))?;
+            self.two_block_attributes(f)
+        };
+        Ok(TwoBlockKernels {
+            forward: get("pdipm2_f64")?,
+            backward: get("backward2_f64")?,
+        })
+    }
+
+    /// The module of one precision (`double`) and build, loaded into this context.
+    fn module(&self, double: bool, build: Build) -> Result<Arc<CudaModule>, Error> {
+        let cubin = compiled(self.cc, double, build)?;
         self.ctx
             .load_module(Ptx::from_binary(cubin.as_ref().clone()))
             .map_err(cuda_err("loading the kernels"))
@@ -376,7 +405,7 @@ impl Context {
     }
 
     fn load(&self, double: bool) -> Result<Kernels, Error> {
-        let module = self.module(double, 0)?;
+        let module = self.module(double, Build::Default)?;
         let suffix = if double { "f64" } else { "f32" };
         let get = |name: &str| -> Result<CudaFunction, Error> {
             let f = module
@@ -494,26 +523,25 @@ impl Context {
     }
 }
 
-/// The compiled kernels (CUBIN) for a compute capability and precision, the default module
-/// (`narrow` = 0) or a narrow one (launch bounds for `narrow` blocks): NVRTC runs once per
-/// process for each.
-fn compiled(cc: (i32, i32), double: bool, narrow: u32) -> Result<Arc<Vec<u8>>, Error> {
-    type Cache = Mutex<HashMap<(i32, i32, bool, u32), Arc<Vec<u8>>>>;
+/// The compiled kernels (CUBIN) for a compute capability, precision and build: NVRTC runs
+/// once per process for each.
+fn compiled(cc: (i32, i32), double: bool, build: Build) -> Result<Arc<Vec<u8>>, Error> {
+    type Cache = Mutex<HashMap<(i32, i32, bool, Build), Arc<Vec<u8>>>>;
     static CUBINS: OnceLock<Cache> = OnceLock::new();
     let cache = CUBINS.get_or_init(|| Mutex::new(HashMap::new()));
     let mut map = cache
         .lock()
         .map_err(|_| Error::Cuda("the kernel cache lock was poisoned".into()))?;
-    if let Some(c) = map.get(&(cc.0, cc.1, double, narrow)) {
+    if let Some(c) = map.get(&(cc.0, cc.1, double, build)) {
         return Ok(c.clone());
     }
     let src = source()?;
-    let path = cache_path(&src, cc, double, narrow);
+    let path = cache_path(&src, cc, double, build);
     let cubin = match path.as_deref().and_then(|p| std::fs::read(p).ok()) {
         // A CUBIN is an ELF file; anything else (a torn write) is compiled again.
         Some(bytes) if bytes.starts_with(b"\x7fELF") => bytes,
         _ => {
-            let bytes = nvrtc_compile(&src, cc, double, narrow)?;
+            let bytes = nvrtc_compile(&src, cc, double, build)?;
             if let Some(p) = &path {
                 store(p, &bytes);
             }
@@ -521,7 +549,7 @@ fn compiled(cc: (i32, i32), double: bool, narrow: u32) -> Result<Arc<Vec<u8>>, E
         }
     };
     let cubin = Arc::new(cubin);
-    map.insert((cc.0, cc.1, double, narrow), cubin.clone());
+    map.insert((cc.0, cc.1, double, build), cubin.clone());
     Ok(cubin)
 }
 
@@ -529,7 +557,7 @@ fn compiled(cc: (i32, i32), double: bool, narrow: u32) -> Result<Arc<Vec<u8>>, E
 /// `$OPTNET_CUDA_CACHE` if set (empty or `off`: no disk cache), else
 /// `$XDG_CACHE_HOME/optnet`, else `$HOME/.cache/optnet`. The file name holds a hash of the
 /// source, the NVRTC options and NVRTC's version, so a changed kernel is never read stale.
-fn cache_path(src: &str, cc: (i32, i32), double: bool, narrow: u32) -> Option<std::path::PathBuf> {
+fn cache_path(src: &str, cc: (i32, i32), double: bool, build: Build) -> Option<std::path::PathBuf> {
     use std::path::PathBuf;
     let dir = match std::env::var_os("OPTNET_CUDA_CACHE") {
         Some(d) if d.is_empty() || d == "off" => return None,
@@ -544,7 +572,7 @@ fn cache_path(src: &str, cc: (i32, i32), double: bool, narrow: u32) -> Option<st
     let _ = unsafe { cudarc::nvrtc::sys::nvrtcVersion(&mut major, &mut minor) };
     // FNV-1a: stable across Rust versions and runs, unlike std's hasher.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let key = format!("{:?}|{major}.{minor}", nvrtc_options(cc, double, narrow));
+    let key = format!("{:?}|{major}.{minor}", nvrtc_options(cc, double, build));
     for b in src.bytes().chain(key.bytes()) {
         h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
     }
@@ -566,15 +594,14 @@ fn store(path: &std::path::Path, bytes: &[u8]) {
     }
 }
 
-/// NVRTC's options for a compute capability and precision; for a narrow module
-/// (`-DOPTNET_NARROW=B`, B = `narrow` > 0) [`super::NARROW_THREADS`] threads per block; for
-/// `OPTNET_CUDA_PROFILE` phases, the profiling build (`-DOPTNET_PROFILE`: the kernel's phase
-/// timers).
-fn nvrtc_options(cc: (i32, i32), double: bool, narrow: u32) -> Vec<String> {
-    let threads = if narrow > 0 {
-        super::NARROW_THREADS
-    } else {
-        super::threads()
+/// NVRTC's options for a compute capability, precision and build: a narrow module
+/// (`-DOPTNET_NARROW=B`) at [`super::NARROW_THREADS`] threads per block, the K-global module
+/// (`-DOPTNET_KGLOBAL`); for `OPTNET_CUDA_PROFILE` phases, the profiling build
+/// (`-DOPTNET_PROFILE`: the kernel's phase timers).
+fn nvrtc_options(cc: (i32, i32), double: bool, build: Build) -> Vec<String> {
+    let threads = match build {
+        Build::Narrow(_) => super::NARROW_THREADS,
+        Build::Default | Build::KGlobal => super::threads(),
     };
     let mut opts = vec![
         format!("-DNT={threads}"),
@@ -588,8 +615,10 @@ fn nvrtc_options(cc: (i32, i32), double: bool, narrow: u32) -> Vec<String> {
         }
         .to_string(),
     ];
-    if narrow > 0 {
-        opts.push(format!("-DOPTNET_NARROW={narrow}"));
+    match build {
+        Build::Default => {}
+        Build::Narrow(blocks) => opts.push(format!("-DOPTNET_NARROW={blocks}")),
+        Build::KGlobal => opts.push("-DOPTNET_KGLOBAL".to_string()),
     }
     if super::profiling() == super::Profile::Phases {
         opts.push("-DOPTNET_PROFILE".to_string());
@@ -598,14 +627,14 @@ fn nvrtc_options(cc: (i32, i32), double: bool, narrow: u32) -> Vec<String> {
 }
 
 /// Compiles `src` (the kernels' source, [`source`]) to a CUBIN for `sm_{major}{minor}`.
-fn nvrtc_compile(src: &str, cc: (i32, i32), double: bool, narrow: u32) -> Result<Vec<u8>, Error> {
+fn nvrtc_compile(src: &str, cc: (i32, i32), double: bool, build: Build) -> Result<Vec<u8>, Error> {
     use cudarc::nvrtc::{result, sys};
     let src =
         CString::new(src).map_err(|_| Error::Cuda("kernel source contains a NUL byte".into()))?;
     let name = CString::new("pdipm.cu").map_err(|_| Error::Cuda("bad program name".into()))?;
     let prog = result::create_program(&src, Some(&name))
         .map_err(|e| Error::Cuda(format!("NVRTC could not create the program: {e:?}")))?;
-    let opts = nvrtc_options(cc, double, narrow);
+    let opts = nvrtc_options(cc, double, build);
     // SAFETY: `prog` was just created and is destroyed exactly once below.
     let compiled = unsafe { result::compile_program(prog, &opts) };
     let out = match compiled {

@@ -101,8 +101,16 @@
 //!   to last chunk's end) grows by the time the device waits for the first chunks' data
 //!   (2048: 19.9 → 20.3 ms; 512: 5.7 → 7.0 ms).
 //!
-//! Limits: n + m ≤ 256 and the block's shared memory within the device's opt-in limit, else
-//! [`Error::CudaTooLarge`]. Not done on the GPU (yet): Ruiz equilibration (`Settings::equilibrate` is
+//! - Problems whose reduced KKT matrix does not fit shared memory (in f64 on an H100/H200,
+//!   n + m > 139; since session 17) run the two-block kernels of the K-global module
+//!   (`-DOPTNET_KGLOBAL`, compiled on first use; [`k_global_layout`]): K in device memory, in
+//!   the example's record of the factorization buffer that the backward pass reads anyway,
+//!   whatever the batch size. The same arithmetic on slower memory: every access to K goes
+//!   through the L2 cache.
+//!
+//! Limits: in f64 (f32 data included) max(n + m, p) up to about 690, where the vector slots
+//! alone fill a block's shared memory; the f32 kernel (`OPTNET_CUDA_F32_ARITHMETIC=f32`) n + m
+//! ≤ 256 and K in shared memory; else [`Error::CudaTooLarge`]. Not done on the GPU (yet): Ruiz equilibration (`Settings::equilibrate` is
 //! ignored), so badly scaled problems may take more iterations than on the CPU. As on the CPU,
 //! the f64 kernel computes a direction that is not finite again with 100× the regularization
 //! (at most three times; the f32 kernel does not). Unlike the CPU, a run that breaks down
@@ -197,7 +205,9 @@ const NVEC_GLOBAL: usize = 16;
 const PROF_LEN: usize = 15;
 /// Where the counts start in the profile counters (after the phase timers).
 const PROF_COUNTS: usize = 8;
-/// Largest n + m the kernels take (beyond it the reduced KKT matrix cannot fit in shared memory).
+/// Largest n + m the kernels with K in shared memory take (the f32 kernel's panel takes a
+/// thread per row); beyond it, and wherever K does not fit shared memory, f64 runs the
+/// K-global module ([`k_global_layout`]).
 const MAX_N: usize = 256;
 
 /// Where the arrays of a batch live in the uploaded buffer. Mirrors `Layout` in `pdipm.cu`.
@@ -226,6 +236,8 @@ struct Layout {
     ld: i32,
     v: i32,
     g_smem: i32,
+    /// K in device memory (the K-global module's launches; [`k_global_layout`]).
+    k_global: i32,
 }
 
 // SAFETY: plain `repr(C)` integers, laid out as the kernel's `struct Layout`.
@@ -555,13 +567,30 @@ fn backward_smem<E>(l: &Layout) -> usize {
 }
 
 /// Shared-memory bytes of the two-block kernels (`pdipm2_f64`, `backward2_f64`; `Blk<T, true>`
-/// in `pdipm.cu`): K, the vector slots other than the `NVEC_GLOBAL` in global memory, the
-/// reduction and product scratch; G in global memory, no panel scratch. `threads` per block
-/// (the reduction scratch holds 32 values per warp).
+/// in `pdipm.cu`): K (unless the K-global module keeps it in device memory), the vector slots
+/// other than the `NVEC_GLOBAL` in global memory, the reduction and product scratch; G in
+/// global memory, no panel scratch. `threads` per block (the reduction scratch holds 32
+/// values per warp).
 fn smem_two_blocks<E>(l: &Layout, threads: u32) -> usize {
     let (big_n, ld, v) = (l.big_n as usize, l.ld as usize, l.v as usize);
-    let elems = big_n * ld + (NVEC - NVEC_GLOBAL) * v + (threads as usize / 32) * 32 + 8 * v;
+    let k = if l.k_global != 0 { 0 } else { big_n * ld };
+    let elems = k + (NVEC - NVEC_GLOBAL) * v + (threads as usize / 32) * 32 + 8 * v;
     elems * std::mem::size_of::<E>()
+}
+
+/// Lays out a problem whose reduced KKT matrix does not fit shared memory (f64, n + m beyond
+/// [`MAX_N`] or the block's shared memory) for the K-global module (`-DOPTNET_KGLOBAL`): the
+/// two-block kernels with K (N×N, leading dimension N) in the example's record of `fac`,
+/// which holds the factorization for the backward pass anyway, and G and 16 vector slots in
+/// global memory; shared memory holds the other vector slots and the scratch
+/// ([`smem_two_blocks`]), which bounds max(n + m, p) at about 690 on a device with 227 KB.
+/// Every access to K goes to the L2 cache or device memory instead of shared memory, so a
+/// block runs several times slower per flop than one with K in shared memory, but the
+/// problem solves on the GPU (it was refused with [`Error::CudaTooLarge`] before session 17).
+fn k_global_layout(l: &mut Layout) {
+    l.k_global = 1;
+    l.ld = l.big_n;
+    l.g_smem = 0;
 }
 
 /// Threads per block of the narrow module's two-block kernels.
@@ -675,6 +704,18 @@ fn two_block<'a, E: Elem>(
     } else {
         kernels.forward2.as_ref()
     };
+    if l.k_global != 0 {
+        // Whatever the batch: the K-global module's kernels, one or more blocks per
+        // multiprocessor as their shared memory allows.
+        let k = ctx.kglobal()?;
+        let function = if backward { &k.backward } else { &k.forward };
+        let smem = smem_two_blocks::<E>(l, threads());
+        return Ok(Some(TwoBlock {
+            function,
+            threads: threads(),
+            smem,
+        }));
+    }
     // f32 arithmetic, or a source from OPTNET_CUDA_SOURCE without the two-block kernels.
     let Some(own) = own else { return Ok(None) };
     if !two_blocks_wanted(ctx, batch) {
@@ -737,11 +778,6 @@ fn solve_as<T: Real, E: Elem>(
         precision: T::NAME,
         reason,
     };
-    if big_n > MAX_N {
-        return Err(too_large(format!(
-            "n + m = {big_n} exceeds the kernel's limit of {MAX_N}"
-        )));
-    }
     for (name, len) in [("n", n), ("m", m), ("p", p), ("batch", batch)] {
         if len > i32::MAX as usize / 4 {
             return Err(too_large(format!(
@@ -769,11 +805,26 @@ fn solve_as<T: Real, E: Elem>(
         smem = forward_smem::<E>(&l, false);
         l.g_smem = 0;
     }
-    if smem > ctx.smem_max || backward_smem::<E>(&l) > ctx.smem_max {
-        return Err(too_large(format!(
-            "needs {smem} bytes of shared memory per block, the device allows {}",
-            ctx.smem_max
-        )));
+    if big_n > MAX_N || smem > ctx.smem_max || backward_smem::<E>(&l) > ctx.smem_max {
+        if !E::DOUBLE {
+            return Err(too_large(if big_n > MAX_N {
+                format!("n + m = {big_n} exceeds the f32 kernel's limit of {MAX_N}")
+            } else {
+                format!(
+                    "needs {smem} bytes of shared memory per block, the device allows {}",
+                    ctx.smem_max
+                )
+            }));
+        }
+        k_global_layout(&mut l);
+        let need = smem_two_blocks::<E>(&l, threads());
+        if need > ctx.smem_max {
+            return Err(too_large(format!(
+                "with the KKT matrix in device memory, the vectors still need {need} bytes of \
+                 shared memory per block, the device allows {}",
+                ctx.smem_max
+            )));
+        }
     }
 
     // The upload buffer: shared arrays once, batched ones example after example.

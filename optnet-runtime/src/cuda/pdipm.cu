@@ -7,6 +7,8 @@
 // memory too when it fits. See notes/ALGORITHM.md for the method; comments cite its steps.
 // f64 has a second pair of entry points for large batches, two blocks per multiprocessor
 // (`pdipm2_f64`, `backward2_f64`: `Blk<T, true>`, G and 16 vector slots in global memory).
+// Reduced matrices too large for shared memory run those two kernels from the K-global
+// module (-DOPTNET_KGLOBAL): K lives in this example's record of `fac` (device memory).
 //
 // Compiled at run time by NVRTC (once per process); `T` is float or double.
 
@@ -19,6 +21,14 @@
 #define NB64 8            // panel width in f64 (no Pt: the tensor cores read the panel in place)
 #endif
 #define NVEC 49           // vector slots in shared memory
+// The K-global module (-DOPTNET_KGLOBAL, f64, only the two-block kernels): K in device memory,
+// in the example's record of `fac`, N×N with ld = N (the host lays it out so); the other
+// modules keep K in shared memory.
+#ifdef OPTNET_KGLOBAL
+#define KGLOBAL true
+#else
+#define KGLOBAL false
+#endif
 #define FULL 0xffffffffu
 
 // Status codes, as `Status::code` on the host.
@@ -40,6 +50,7 @@ struct Layout {
     long long fac_stride;  // elements per example in `fac`
     int n, m, p, batch;
     int N, ld, V, g_smem;
+    int k_global;  // K in `fac` (set for the K-global module's launches, which know it at compile time)
 };
 
 // Settings, as `Params` in mod.rs (already adjusted for the precision).
@@ -1375,26 +1386,29 @@ __device__ __forceinline__ void assemble(Blk<T, X2>& B) {
 
 // Once per solve: Q into the strict upper triangle of K and S_D0 (which `assemble` and the
 // products with [Q, Aᵀ; A, 0] read), Aᵀ into the upper (1,2) block, zeros in the upper
-// (2,2) block. Returns max |Q_ij| (block-reduced). Ends with a barrier.
-template <typename T, bool X2>
+// (2,2) block. Returns max |Q_ij| (block-reduced). Ends with a barrier. UPPER = false: S_D0
+// only (the K-global backward pass, whose K in `fac` kept the forward pass's upper triangle).
+template <typename T, bool X2, bool UPPER = true>
 __device__ T load_q(Blk<T, X2>& B) {
     const int n = B.n, m = B.m, N = B.N, ld = B.ld;
     T mx = T(0);
     for (int e = threadIdx.x; e < n * n; e += NT) {
         const int i = e / n, j = e - i * n;
         const T a = B.Q[e];
-        if (j > i) B.K[i * ld + j] = a;
+        if (UPPER && j > i) B.K[i * ld + j] = a;
         if (j == i) B.v(S_D0)[i] = a;
         mx = tmax(mx, tabs(a));
     }
     for (int i = n + threadIdx.x; i < N; i += NT) B.v(S_D0)[i] = T(0);
-    for (int e = threadIdx.x; e < m * n; e += NT) {
-        const int r = e / n, j = e - r * n;
-        B.K[j * ld + n + r] = B.A[(long long)r * n + j];
-    }
-    for (int e = threadIdx.x; e < m * m; e += NT) {
-        const int r = e / m, c = e - r * m;
-        if (c > r) B.K[(n + r) * ld + n + c] = T(0);
+    if constexpr (UPPER) {
+        for (int e = threadIdx.x; e < m * n; e += NT) {
+            const int r = e / n, j = e - r * n;
+            B.K[j * ld + n + r] = B.A[(long long)r * n + j];
+        }
+        for (int e = threadIdx.x; e < m * m; e += NT) {
+            const int r = e / m, c = e - r * m;
+            if (c > r) B.K[(n + r) * ld + n + c] = T(0);
+        }
     }
     __syncthreads();
     T s0[1] = {T(0)}, m0[1] = {mx};
@@ -1897,10 +1911,11 @@ __device__ bool polish(Blk<T, X2>& B) {
 
 // The block's view of example `e` and its shared memory (the layout `forward_smem` in
 // mod.rs sizes): K (N×ld), G (p×n, if it fits), the panel scratch, the vector slots, the
-// reduction and product scratch. Loads G into shared memory.
+// reduction and product scratch. Loads G into shared memory. The K-global module's K is `kg`
+// (the example's record of `fac`), not in shared memory.
 template <typename T, bool X2>
 __device__ __forceinline__ void setup(Blk<T, X2>& B, const Layout& L, const Params& P, const T* data, int e,
-                                      T* gvec) {
+                                      T* gvec, T* kg) {
     static_assert(!X2 || sizeof(T) == 8, "the two-block layout is the f64 kernel's");
     T* smem = reinterpret_cast<T*>(smem_raw);
     B.gsm = !X2 && L.g_smem != 0;
@@ -1917,8 +1932,9 @@ __device__ __forceinline__ void setup(Blk<T, X2>& B, const Layout& L, const Para
     B.b = data + L.ob + e * L.sb;
     const T* Gg = data + L.oG + e * L.sG;
     B.h = data + L.oh + e * L.sh;
-    B.K = smem;
-    T* cur = smem + N * B.ld;
+    constexpr bool kglobal = X2 && KGLOBAL;
+    B.K = kglobal ? kg : smem;
+    T* cur = kglobal ? smem : smem + N * B.ld;
     B.goff = (int)(cur - smem);
     if (B.gsm) {
         B.G = cur;
@@ -1964,7 +1980,7 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
     const int e = blockIdx.x;
     if (prof != nullptr && threadIdx.x == 0) ist[2 * e + 1] = (int)(unsigned)clock64();
     Blk<T, X2> B;
-    setup(B, L, P, data, e, X2 ? gvec + (long long)e * X2_NGLOBAL * L.V : (T*)nullptr);
+    setup(B, L, P, data, e, X2 ? gvec + (long long)e * X2_NGLOBAL * L.V : (T*)nullptr, fac + e * L.fac_stride);
     const int n = B.n, m = B.m, p = B.p, N = B.N, V = B.V;
     // Load q, b, h, G; zero the iterate.
     for (int i = threadIdx.x; i < V; i += NT) {
@@ -2475,9 +2491,11 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
             factor(B);
         }
         T* f = fac + e * L.fac_stride;
-        for (int x = threadIdx.x; x < N * N; x += NT) {
-            const int i = x / N, j = x - i * N;
-            f[x] = j < i ? B.K[i * B.ld + j] : T(0);
+        if constexpr (!(X2 && KGLOBAL)) {  // the K-global module's K is f's first N×N
+            for (int x = threadIdx.x; x < N * N; x += NT) {
+                const int i = x / N, j = x - i * N;
+                f[x] = j < i ? B.K[i * B.ld + j] : T(0);
+            }
         }
         for (int i = threadIdx.x; i < N; i += NT) f[N * N + i] = B.v(S_INVD)[i];
         for (int i = threadIdx.x; i < p; i += NT) f[N * N + N + i] = B.v(S_W)[i];
@@ -2512,13 +2530,20 @@ __device__ __forceinline__ void backward(const Layout& L, const Params& P, const
         return;
     }
     Blk<T, X2> B;
-    setup(B, L, P, data, e, (T*)nullptr);  // the backward pass uses no slot of `X2_GLOBAL`
-    const int V = B.V, ld = B.ld;
     const T* f = fac + e * L.fac_stride;
-    load_q(B);  // Q and Aᵀ into the upper triangle (the full-system products read them)
-    for (int i = threadIdx.x; i < N * N; i += NT) {
-        const int ii = i / N, j = i - ii * N;
-        if (j < ii) B.K[ii * ld + j] = f[i];
+    // The backward pass uses no slot of `X2_GLOBAL`. The K-global module reads its K in f,
+    // whose lower triangle holds the factors and upper triangle Q and Aᵀ (the forward pass's
+    // `load_q`), and does not write it.
+    setup(B, L, P, data, e, (T*)nullptr, const_cast<T*>(f));
+    const int V = B.V, ld = B.ld;
+    if constexpr (X2 && KGLOBAL) {
+        load_q<T, X2, false>(B);
+    } else {
+        load_q(B);  // Q and Aᵀ into the upper triangle (the full-system products read them)
+        for (int i = threadIdx.x; i < N * N; i += NT) {
+            const int ii = i / N, j = i - ii * N;
+            if (j < ii) B.K[ii * ld + j] = f[i];
+        }
     }
     for (int i = threadIdx.x; i < V; i += NT) {
         B.v(S_INVD)[i] = i < N ? f[N * N + i] : T(0);
@@ -2540,8 +2565,9 @@ __device__ __forceinline__ void backward(const Layout& L, const Params& P, const
 // process pays compile time only for the precision it uses. A narrow module
 // (-DOPTNET_NARROW=B, 128 threads: mod.rs `NARROW_THREADS`) holds only the two-block kernels,
 // with launch bounds for B blocks per multiprocessor, for small reduced matrices at large
-// batches.
-#if defined(OPTNET_F64) && !defined(OPTNET_NARROW)
+// batches; the K-global module (-DOPTNET_KGLOBAL) only the two-block kernels too, with K in
+// `fac`, for reduced matrices that do not fit shared memory.
+#if defined(OPTNET_F64) && !defined(OPTNET_NARROW) && !defined(OPTNET_KGLOBAL)
 extern "C" __global__ void __launch_bounds__(NT, 1)
 pdipm_f64(const Layout L, const Params P, const double* data, double* out, int* ist, double* fac,
           unsigned long long* prof) {

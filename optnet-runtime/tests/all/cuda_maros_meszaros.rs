@@ -1,5 +1,6 @@
-//! The Maros–Meszaros problems that fit the CUDA backend (n + m ≤ 256 and its shared
-//! memory), solved on the GPU and compared with the reference objectives and the CPU.
+//! The Maros–Meszaros problems that fit the CUDA backend (since session 17 all 44: those
+//! whose reduced KKT matrix exceeds shared memory, n + m up to 402, run the K-global module),
+//! solved on the GPU and compared with the reference objectives and the CPU.
 //! Without Ruiz equilibration on the GPU some badly scaled problems end unsolved; the test
 //! requires that no example is reported `Solved` with a wrong answer, and prints the table.
 //! Prints a skip reason and passes when no CUDA device is present.
@@ -22,7 +23,7 @@ fn maros_meszaros_on_gpu() {
         let qp = pb.qp.batch();
         let sol = match g.solve(&qp) {
             Ok(s) => s,
-            // Only the size limits (n + m, shared memory) may turn a problem away: any
+            // Only the size limits (shared memory for the vectors) may turn a problem away: any
             // other CUDA error (a failed launch, an illegal address) fails the test.
             Err(e @ Error::CudaTooLarge { .. }) => {
                 let msg = e.to_string();

@@ -690,10 +690,89 @@ fn repeated_calls_reuse_buffers_and_agree() {
     println!("repeated solves: identical");
 }
 
+/// Reduced KKT matrices that do not fit shared memory run the K-global module (K in device
+/// memory): just past the shared-memory limit (n + m = 150, with G too large for shared memory
+/// as well), past the 256 that the kernels with K in shared memory take (n + m = 280, an
+/// unbounded LP among them), and with shared A and G: statuses, solutions and every gradient
+/// against the CPU backend, the first example against Clarabel.
+#[test]
+fn large_problems_keep_k_in_device_memory() {
+    let Some(g) = gpu() else { return };
+    for (n, m, p, batch) in [(140, 10, 120, 6), (260, 20, 150, 4)] {
+        let mut qps = family(97 + n as u64, batch, n, m, p, n);
+        // An LP member (Q = 0): with p < n − m its feasible region holds a ray along which
+        // qᵀz falls without bound, so both backends must call it dual infeasible.
+        if n == 260 {
+            let mut r = rng(98);
+            let lp = random_qp(&mut r, n, m, p, 0, 0.0);
+            qps[1] = lp;
+        }
+        let s = stack(&qps);
+        let qp = s.batch();
+        let label = format!("K global, n = {n}, m = {m}, p = {p}");
+        let (sg, sc) = against_cpu(&label, &g, &qp, 1e-6);
+        let rf = clarabel(
+            s.Q.index_axis(Axis(0), 0),
+            s.q.row(0),
+            s.A.index_axis(Axis(0), 0),
+            s.b.row(0),
+            s.G.index_axis(Axis(0), 0),
+            s.h.row(0),
+        );
+        let err = scaled_diff(sg.z.row(0), rf.z.view());
+        println!("{label}: example 0 against Clarabel {err:.2e}");
+        assert!(err < 1e-6, "{label}: GPU vs Clarabel {err:e}");
+        let dl = randn(&mut rng(99), (batch, n));
+        let gg = g.backward(&qp, &sg, dl.view()).unwrap();
+        let gc = Solver::cpu().backward(&qp, &sc, dl.view()).unwrap();
+        let err = grad_err(&gg, &gc);
+        println!("{label}: gradients, GPU vs CPU, max rel err {err:.2e}");
+        assert!(
+            err < 1e-4,
+            "{label}: GPU and CPU gradients differ by {err:e}"
+        );
+        // A second backward pass reads the same factorization (the K-global backward does
+        // not write it): the same gradients, bit for bit.
+        let again = g.backward(&qp, &sg, dl.view()).unwrap();
+        assert_eq!(
+            grad_err(&again, &gg),
+            0.0,
+            "{label}: a second backward pass differs"
+        );
+    }
+    // Shared A and G with per-example b and h.
+    let (n, m, p, batch) = (200, 30, 100, 5);
+    let base = &family(101, 1, n, m, p, n)[0];
+    let s = stack(&family(102, batch, n, m, p, n));
+    let (b, h) = feasible_rhs(base, batch, &mut rng(103));
+    let qp = QpBatch::builder()
+        .Q(s.Q.view())
+        .q(s.q.view())
+        .A(base.A.view())
+        .b(b.view())
+        .G(base.G.view())
+        .h(h.view())
+        .build()
+        .unwrap();
+    against_cpu("K global, A and G shared", &g, &qp, 1e-6);
+}
+
 #[test]
 fn too_large_is_a_typed_error() {
     let Some(g) = gpu() else { return };
+    // n = 300 without constraints now runs the K-global module: Q = I, q = 1 gives z = −1.
     let n = 300;
+    let qp = QpBatch::builder()
+        .Q(Array2::<f64>::eye(n))
+        .q(Array1::<f64>::ones(n))
+        .build()
+        .unwrap();
+    let s = g.solve(&qp).unwrap();
+    assert_eq!(s.status[0], Status::Solved);
+    let err = s.z.iter().fold(0.0f64, |e, &z| e.max((z + 1.0).abs()));
+    assert!(err < 1e-8, "n = 300: z differs from −1 by {err:e}");
+    // n = 1000: even with K in device memory, the vector slots exceed shared memory.
+    let n = 1000;
     let qp = QpBatch::builder()
         .Q(Array2::<f64>::eye(n))
         .q(Array1::<f64>::ones(n))
@@ -702,15 +781,18 @@ fn too_large_is_a_typed_error() {
     match g.solve(&qp) {
         Err(
             e @ Error::CudaTooLarge {
-                n: 300, m: 0, p: 0, ..
+                n: 1000,
+                m: 0,
+                p: 0,
+                ..
             },
         ) => {
             let msg = e.to_string();
             assert!(
-                msg.contains("n + m = 300") && msg.ends_with("use Solver::cpu()"),
+                msg.contains("device memory") && msg.ends_with("use Solver::cpu()"),
                 "{msg}"
             );
-            println!("n = 300: {msg}");
+            println!("n = 1000: {msg}");
         }
         other => panic!("expected Error::CudaTooLarge, got {other:?}"),
     }
