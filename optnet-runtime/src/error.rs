@@ -83,7 +83,7 @@ pub enum Error {
     Cuda(String),
     /// The problem is too large for the CUDA backend's kernels (its vectors need more shared
     /// memory per thread block than the device has, even with the KKT matrix in device
-    /// memory: in f64 beyond max(n + m, p) ≈ 690 on an H100; in the f32 kernel n + m over 256
+    /// memory: in f64 beyond max(n + m, p) ≈ 680 on an H100; in the f32 kernel n + m over 256
     /// or K beyond shared memory); [`crate::Solver::cpu`] solves it.
     #[error("CUDA: n = {n}, m = {m}, p = {p} in {precision}: {reason}; use Solver::cpu()")]
     CudaTooLarge {

@@ -73,8 +73,9 @@ pub(crate) enum Build {
     /// large batches of small problems.
     Narrow(u32),
     /// f64, only the two-block kernels, with the reduced KKT matrix in device memory (in the
-    /// example's record of `fac`) instead of shared memory (`-DOPTNET_KGLOBAL`): problems whose
-    /// matrix does not fit shared memory.
+    /// example's record of `fac`) instead of shared memory, at [`super::kglobal_threads`]
+    /// threads per block with launch bounds for one block per multiprocessor
+    /// (`-DOPTNET_KGLOBAL`): problems whose matrix does not fit shared memory.
     KGlobal,
 }
 
@@ -596,12 +597,13 @@ fn store(path: &std::path::Path, bytes: &[u8]) {
 
 /// NVRTC's options for a compute capability, precision and build: a narrow module
 /// (`-DOPTNET_NARROW=B`) at [`super::NARROW_THREADS`] threads per block, the K-global module
-/// (`-DOPTNET_KGLOBAL`); for `OPTNET_CUDA_PROFILE` phases, the profiling build
+/// (`-DOPTNET_KGLOBAL`) at [`super::kglobal_threads`]; for `OPTNET_CUDA_PROFILE` phases, the profiling build
 /// (`-DOPTNET_PROFILE`: the kernel's phase timers).
 fn nvrtc_options(cc: (i32, i32), double: bool, build: Build) -> Vec<String> {
     let threads = match build {
         Build::Narrow(_) => super::NARROW_THREADS,
-        Build::Default | Build::KGlobal => super::threads(),
+        Build::Default => super::threads(),
+        Build::KGlobal => super::kglobal_threads(),
     };
     let mut opts = vec![
         format!("-DNT={threads}"),

@@ -103,12 +103,12 @@
 //!
 //! - Problems whose reduced KKT matrix does not fit shared memory (in f64 on an H100/H200,
 //!   n + m > 139; since session 17) run the two-block kernels of the K-global module
-//!   (`-DOPTNET_KGLOBAL`, compiled on first use; [`k_global_layout`]): K in device memory, in
+//!   (`-DOPTNET_KGLOBAL`, compiled on first use, 1024 threads per block; [`k_global_layout`]): K in device memory, in
 //!   the example's record of the factorization buffer that the backward pass reads anyway,
 //!   whatever the batch size. The same arithmetic on slower memory: every access to K goes
 //!   through the L2 cache.
 //!
-//! Limits: in f64 (f32 data included) max(n + m, p) up to about 690, where the vector slots
+//! Limits: in f64 (f32 data included) max(n + m, p) up to about 680, where the vector slots
 //! alone fill a block's shared memory; the f32 kernel (`OPTNET_CUDA_F32_ARITHMETIC=f32`) n + m
 //! ≤ 256 and K in shared memory; else [`Error::CudaTooLarge`]. Not done on the GPU (yet): Ruiz equilibration (`Settings::equilibrate` is
 //! ignored), so badly scaled problems may take more iterations than on the CPU. As on the CPU,
@@ -578,14 +578,37 @@ fn smem_two_blocks<E>(l: &Layout, threads: u32) -> usize {
     elems * std::mem::size_of::<E>()
 }
 
+/// Threads per block of the K-global module's kernels (launch bounds for one block per
+/// multiprocessor): 1024, or `OPTNET_CUDA_KGLOBAL_THREADS=T` for T a multiple of 32 from 256
+/// to 1024 (an experiment knob, read once per process). With K in device memory a block waits
+/// on loads from the L2 cache more than on anything else, and more warps keep more of them in
+/// flight, which outweighs the spills of 64 registers per thread. Measured on the H200
+/// (2026-12-01, notes/s17.md, the bench's random QPs, f64 fwd ms at batch 1 / 32 / 128 / 512):
+/// n = p = 200 3.17 / 4.46 / 6.22 / 23.2 at 1024 threads, 3.16 / 4.50 / 6.43 / 24.1 at 768,
+/// 3.23–3.27 / 4.55–4.56 / 6.55–6.60 / 24.8–24.9 at 512 (128 registers), 3.67 / 5.11 / 6.94–6.95
+/// / 26.0 at 256 (255 registers), and 4.41 / 6.15 / 8.63–8.70 / 26.3 at 256 with two blocks
+/// per multiprocessor (128 registers; session 17's first build); n = p = 300 10.06 / 12.32 /
+/// 20.0 / 77.4, 9.79 / 11.79 / 21.9 / 85.4, 10.08–10.22 / 12.03–12.32 / 24.1–24.3 / 93.6–93.7,
+/// 12.37 / 14.4–14.9 / 25.7 / 97.9–98.2 and 14.71–14.72 / 17.8–18.0 / 31.5–31.6 / 100.5.
+pub(crate) fn kglobal_threads() -> u32 {
+    static NT: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *NT.get_or_init(|| {
+        std::env::var("OPTNET_CUDA_KGLOBAL_THREADS")
+            .ok()
+            .and_then(|v| v.parse::<u32>().ok())
+            .filter(|t| t % 32 == 0 && (256..=1024).contains(t))
+            .unwrap_or(1024)
+    })
+}
+
 /// Lays out a problem whose reduced KKT matrix does not fit shared memory (f64, n + m beyond
-/// [`MAX_N`] or the block's shared memory) for the K-global module (`-DOPTNET_KGLOBAL`): the
-/// two-block kernels with K (N×N, leading dimension N) in the example's record of `fac`,
-/// which holds the factorization for the backward pass anyway, and G and 16 vector slots in
-/// global memory; shared memory holds the other vector slots and the scratch
-/// ([`smem_two_blocks`]), which bounds max(n + m, p) at about 690 on a device with 227 KB.
-/// Every access to K goes to the L2 cache or device memory instead of shared memory, so a
-/// block runs several times slower per flop than one with K in shared memory, but the
+/// [`MAX_N`] or the block's shared memory) for the K-global module (`-DOPTNET_KGLOBAL`,
+/// [`kglobal_threads`]): the two-block kernels with K (N×N, leading dimension N) in the
+/// example's record of `fac`, which holds the factorization for the backward pass anyway, and
+/// G and 16 vector slots in global memory; shared memory holds the other vector slots and the
+/// scratch ([`smem_two_blocks`]), which bounds max(n + m, p) at about 680 on a device with
+/// 227 KB. Every access to K goes to the L2 cache or device memory instead of shared memory,
+/// so a block runs several times slower per flop than one with K in shared memory, but the
 /// problem solves on the GPU (it was refused with [`Error::CudaTooLarge`] before session 17).
 fn k_global_layout(l: &mut Layout) {
     l.k_global = 1;
@@ -694,28 +717,29 @@ struct TwoBlock<'a> {
 /// with those to rounding, not bit for bit.
 fn two_block<'a, E: Elem>(
     ctx: &'a Context,
-    kernels: &'a context::Kernels,
     l: &Layout,
     batch: usize,
     backward: bool,
 ) -> Result<Option<TwoBlock<'a>>, Error> {
+    if l.k_global != 0 {
+        // Whatever the batch: the K-global module's kernels, one or more blocks per
+        // multiprocessor as their shared memory allows (the default module is not loaded,
+        // nor compiled, for them).
+        let k = ctx.kglobal()?;
+        let function = if backward { &k.backward } else { &k.forward };
+        let threads = kglobal_threads();
+        return Ok(Some(TwoBlock {
+            function,
+            threads,
+            smem: smem_two_blocks::<E>(l, threads),
+        }));
+    }
+    let kernels = ctx.kernels(E::DOUBLE)?;
     let own = if backward {
         kernels.backward2.as_ref()
     } else {
         kernels.forward2.as_ref()
     };
-    if l.k_global != 0 {
-        // Whatever the batch: the K-global module's kernels, one or more blocks per
-        // multiprocessor as their shared memory allows.
-        let k = ctx.kglobal()?;
-        let function = if backward { &k.backward } else { &k.forward };
-        let smem = smem_two_blocks::<E>(l, threads());
-        return Ok(Some(TwoBlock {
-            function,
-            threads: threads(),
-            smem,
-        }));
-    }
     // f32 arithmetic, or a source from OPTNET_CUDA_SOURCE without the two-block kernels.
     let Some(own) = own else { return Ok(None) };
     if !two_blocks_wanted(ctx, batch) {
@@ -817,7 +841,7 @@ fn solve_as<T: Real, E: Elem>(
             }));
         }
         k_global_layout(&mut l);
-        let need = smem_two_blocks::<E>(&l, threads());
+        let need = smem_two_blocks::<E>(&l, kglobal_threads());
         if need > ctx.smem_max {
             return Err(too_large(format!(
                 "with the KKT matrix in device memory, the vectors still need {need} bytes of \
@@ -841,10 +865,9 @@ fn solve_as<T: Real, E: Elem>(
     if batch == 0 {
         return Ok(empty_solution(n, m, p, ctx, l));
     }
-    let kernels = ctx.kernels(E::DOUBLE)?;
     // Large batches: two blocks per multiprocessor, with 16 vector slots per example in `gvec`
-    // (chosen for the whole batch, whatever its chunks).
-    let forward2 = two_block::<E>(ctx, kernels, &l, batch, false)?;
+    // (chosen for the whole batch, whatever its chunks); the K-global module's kernels.
+    let forward2 = two_block::<E>(ctx, &l, batch, false)?;
     let mut bufs = ForwardBuffers {
         data: ctx.take::<E>(len, E::pool)?,
         out: ctx.take::<E>(batch * l.out_stride as usize, E::pool)?,
@@ -867,7 +890,10 @@ fn solve_as<T: Real, E: Elem>(
         },
     };
     let kernel = Launch {
-        function: forward2.map_or(&kernels.forward, |t| t.function),
+        function: match forward2 {
+            Some(t) => t.function,
+            None => &ctx.kernels(E::DOUBLE)?.forward,
+        },
         threads: forward2.map_or(threads(), |t| t.threads),
         shared_mem_bytes: forward2.map_or(smem, |t| t.smem) as u32,
     };
@@ -1334,7 +1360,6 @@ fn backward_as<T: Real, E: Elem>(
     dl_dz: ArrayView2<'_, T>,
 ) -> Result<Adjoints<T>, Error> {
     let (batch, n, m, p) = (l.batch as usize, l.n as usize, l.m as usize, l.p as usize);
-    let kernels = ctx.kernels(E::DOUBLE)?;
     let stream = &ctx.stream;
     let params = Params::new::<T, E>(settings);
     let host: Vec<E> = dl_dz.iter().map(|&x| E::from_real(x)).collect();
@@ -1349,7 +1374,11 @@ fn backward_as<T: Real, E: Elem>(
     }
     let w = n + m + p;
     let mut adj = ctx.take::<E>(batch * w, E::pool)?;
-    let backward2 = two_block::<E>(ctx, kernels, &l, batch, true)?;
+    let backward2 = two_block::<E>(ctx, &l, batch, true)?;
+    let function = match backward2 {
+        Some(t) => t.function,
+        None => &ctx.kernels(E::DOUBLE)?.backward,
+    };
     let cfg = LaunchConfig {
         grid_dim: (batch as u32, 1, 1),
         block_dim: (backward2.map_or(threads(), |t| t.threads), 1, 1),
@@ -1357,7 +1386,7 @@ fn backward_as<T: Real, E: Elem>(
     };
     let t0 = timing_event(ctx)?;
     {
-        let mut launch = stream.launch_builder(backward2.map_or(&kernels.backward, |t| t.function));
+        let mut launch = stream.launch_builder(function);
         launch
             .arg(&l)
             .arg(&params)

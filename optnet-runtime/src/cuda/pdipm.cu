@@ -21,9 +21,9 @@
 #define NB64 8            // panel width in f64 (no Pt: the tensor cores read the panel in place)
 #endif
 #define NVEC 49           // vector slots in shared memory
-// The K-global module (-DOPTNET_KGLOBAL, f64, only the two-block kernels): K in device memory,
-// in the example's record of `fac`, N×N with ld = N (the host lays it out so); the other
-// modules keep K in shared memory.
+// The K-global module (-DOPTNET_KGLOBAL, f64, only the two-block kernels, one block per
+// multiprocessor at mod.rs's `kglobal_threads`): K in device memory, in the example's record
+// of `fac`, N×N with ld = N (the host lays it out so); the other modules keep K in shared memory.
 #ifdef OPTNET_KGLOBAL
 #define KGLOBAL true
 #else
@@ -1980,7 +1980,8 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
     const int e = blockIdx.x;
     if (prof != nullptr && threadIdx.x == 0) ist[2 * e + 1] = (int)(unsigned)clock64();
     Blk<T, X2> B;
-    setup(B, L, P, data, e, X2 ? gvec + (long long)e * X2_NGLOBAL * L.V : (T*)nullptr, fac + e * L.fac_stride);
+    setup(B, L, P, data, e, X2 ? gvec + (long long)e * X2_NGLOBAL * L.V : (T*)nullptr,
+          X2 && KGLOBAL ? fac + e * L.fac_stride : (T*)nullptr);
     const int n = B.n, m = B.m, p = B.p, N = B.N, V = B.V;
     // Load q, b, h, G; zero the iterate.
     for (int i = threadIdx.x; i < V; i += NT) {
@@ -2584,9 +2585,12 @@ backward_f64(const Layout L, const Params P, const double* data, const int* ist,
 // 128 registers per thread, and the two-block layout (`Blk<T, true>`: G and X2_NGLOBAL vector
 // slots in global memory, `gvec` holding batch × X2_NGLOBAL × V values). Same arithmetic. In
 // a narrow module with B = 4 the same 128 registers make up to four 128-thread blocks per
-// multiprocessor, as many as their shared memory allows; with B = 2, 255 registers.
+// multiprocessor, as many as their shared memory allows; with B = 2, 255 registers. The
+// K-global module's launch bounds ask for one block (at its default 1024 threads, 64 registers).
 #ifdef OPTNET_NARROW
 #define X2_BLOCKS OPTNET_NARROW
+#elif defined(OPTNET_KGLOBAL)
+#define X2_BLOCKS 1
 #else
 #define X2_BLOCKS 2
 #endif
