@@ -60,6 +60,55 @@ fn against_cpu(
     (sg, sc)
 }
 
+/// Example 0 of a stacked batch solved by Clarabel, against the GPU's answer `sol`: asserts
+/// max |Δz| / max(1, ‖z‖∞) < 1e-6 and returns it.
+fn first_against_clarabel(label: &str, s: &Stack, sol: &Solution<f64>) -> f64 {
+    let rf = clarabel(
+        s.Q.index_axis(Axis(0), 0),
+        s.q.row(0),
+        s.A.index_axis(Axis(0), 0),
+        s.b.row(0),
+        s.G.index_axis(Axis(0), 0),
+        s.h.row(0),
+    );
+    let err = scaled_diff(sol.z.row(0), rf.z.view());
+    assert!(err < 1e-6, "{label}: GPU vs Clarabel {err:e}");
+    err
+}
+
+/// The backward passes of the GPU's and the CPU's solutions of `qp` for ∂ℓ/∂z = `dl`: the
+/// GPU's gradients and their [`grad_err`] from the CPU's (printed).
+fn gradients_against_cpu(
+    label: &str,
+    g: &Solver,
+    qp: &QpBatch<'_, f64>,
+    (sg, sc): (&Solution<f64>, &Solution<f64>),
+    dl: &Array2<f64>,
+) -> (QpGrad<f64>, f64) {
+    let gg = g.backward(qp, sg, dl.view()).unwrap();
+    let gc = Solver::cpu().backward(qp, sc, dl.view()).unwrap();
+    let err = grad_err(&gg, &gc);
+    println!("{label}: gradients, GPU vs CPU, max rel err {err:.2e}");
+    (gg, err)
+}
+
+/// `s`'s batched Q and q with `base`'s A and G shared by the batch and per-example b, h.
+fn a_g_shared<'a>(
+    s: &'a Stack,
+    base: &'a Qp,
+    (b, h): (&'a Array2<f64>, &'a Array2<f64>),
+) -> QpBatch<'a, f64> {
+    QpBatch::builder()
+        .Q(s.Q.view())
+        .q(s.q.view())
+        .A(base.A.view())
+        .b(b.view())
+        .G(base.G.view())
+        .h(h.view())
+        .build()
+        .unwrap()
+}
+
 /// Per-example right-hand sides for `base`'s shared A and G: b = A z₀ and h = G z₀ + 1 for
 /// random z₀ (feasible, with slack 1), `batch` of them.
 fn feasible_rhs(base: &Qp, batch: usize, r: &mut rand::rngs::StdRng) -> (Array2<f64>, Array2<f64>) {
@@ -102,18 +151,9 @@ fn random_batched_matches_cpu() {
         (110, 28, 40),
     ] {
         let s = stack(&family(n as u64 * 7 + p as u64, 12, n, m, p, n));
-        let (sg, _) = against_cpu(&format!("random n={n} m={m} p={p}"), &g, &s.batch(), 1e-6);
-        // And against Clarabel for the first example.
-        let rf = clarabel(
-            s.Q.index_axis(Axis(0), 0),
-            s.q.row(0),
-            s.A.index_axis(Axis(0), 0),
-            s.b.row(0),
-            s.G.index_axis(Axis(0), 0),
-            s.h.row(0),
-        );
-        let err = scaled_diff(sg.z.row(0), rf.z.view());
-        assert!(err < 1e-6, "n={n} m={m} p={p}: GPU vs Clarabel {err:e}");
+        let label = format!("random n={n} m={m} p={p}");
+        let (sg, _) = against_cpu(&label, &g, &s.batch(), 1e-6);
+        first_against_clarabel(&label, &s, &sg);
     }
 }
 
@@ -588,15 +628,7 @@ fn chunked_batch_matches_cpu() {
     let dl = randn(&mut r, (batch, n));
     // A and G shared, b = A z0 and h = G z0 + 1 per example.
     let (b, h) = feasible_rhs(base, batch, &mut r);
-    let mixed = QpBatch::builder()
-        .Q(s.Q.view())
-        .q(s.q.view())
-        .A(base.A.view())
-        .b(b.view())
-        .G(base.G.view())
-        .h(h.view())
-        .build()
-        .unwrap();
+    let mixed = a_g_shared(&s, base, (&b, &h));
     let mut chunked = None;
     for (label, qp, batched) in [
         ("all batched", s.batch(), true),
@@ -604,11 +636,9 @@ fn chunked_batch_matches_cpu() {
     ] {
         // The worst of 300 examples (measured 1.1e-6 with A and G shared, 2.3e-7 all batched,
         // H200 2026-12-01); an example solved from another's data would be off by O(1).
-        let (sg, sc) = against_cpu(&format!("chunked, {label}"), &g, &qp, 1e-5);
-        let gg = g.backward(&qp, &sg, dl.view()).unwrap();
-        let gc = Solver::cpu().backward(&qp, &sc, dl.view()).unwrap();
-        let err = grad_err(&gg, &gc);
-        println!("chunked, {label}: gradients, GPU vs CPU, max rel err {err:.2e}");
+        let label = format!("chunked, {label}");
+        let (sg, sc) = against_cpu(&label, &g, &qp, 1e-5);
+        let (gg, err) = gradients_against_cpu(&label, &g, &qp, (&sg, &sc), &dl);
         // As `gradients_match_active_set_reference`: the two backends' solutions differ
         // within their tolerances, their gradients by O(μ). With A and G shared (batch sums
         // of 300 examples' products) the two backends' gradients differed by 6.4e-3 on the
@@ -666,10 +696,7 @@ fn narrow_two_block_kernels_match_cpu() {
         let label = format!("narrow, n = {n}, m = {m}, p = {p}");
         let (sg, sc) = against_cpu(&label, &g, &qp, 1e-5);
         let dl = randn(&mut rng(96), (batch, n));
-        let gg = g.backward(&qp, &sg, dl.view()).unwrap();
-        let gc = Solver::cpu().backward(&qp, &sc, dl.view()).unwrap();
-        let err = grad_err(&gg, &gc);
-        println!("{label}: gradients, GPU vs CPU, max rel err {err:.2e}");
+        let (_, err) = gradients_against_cpu(&label, &g, &qp, (&sg, &sc), &dl);
         assert!(
             err < 1e-4,
             "{label}: GPU and CPU gradients differ by {err:e}"
@@ -711,22 +738,10 @@ fn large_problems_keep_k_in_device_memory() {
         let qp = s.batch();
         let label = format!("K global, n = {n}, m = {m}, p = {p}");
         let (sg, sc) = against_cpu(&label, &g, &qp, 1e-6);
-        let rf = clarabel(
-            s.Q.index_axis(Axis(0), 0),
-            s.q.row(0),
-            s.A.index_axis(Axis(0), 0),
-            s.b.row(0),
-            s.G.index_axis(Axis(0), 0),
-            s.h.row(0),
-        );
-        let err = scaled_diff(sg.z.row(0), rf.z.view());
+        let err = first_against_clarabel(&label, &s, &sg);
         println!("{label}: example 0 against Clarabel {err:.2e}");
-        assert!(err < 1e-6, "{label}: GPU vs Clarabel {err:e}");
         let dl = randn(&mut rng(99), (batch, n));
-        let gg = g.backward(&qp, &sg, dl.view()).unwrap();
-        let gc = Solver::cpu().backward(&qp, &sc, dl.view()).unwrap();
-        let err = grad_err(&gg, &gc);
-        println!("{label}: gradients, GPU vs CPU, max rel err {err:.2e}");
+        let (gg, err) = gradients_against_cpu(&label, &g, &qp, (&sg, &sc), &dl);
         assert!(
             err < 1e-4,
             "{label}: GPU and CPU gradients differ by {err:e}"
@@ -745,15 +760,7 @@ fn large_problems_keep_k_in_device_memory() {
     let base = &family(101, 1, n, m, p, n)[0];
     let s = stack(&family(102, batch, n, m, p, n));
     let (b, h) = feasible_rhs(base, batch, &mut rng(103));
-    let qp = QpBatch::builder()
-        .Q(s.Q.view())
-        .q(s.q.view())
-        .A(base.A.view())
-        .b(b.view())
-        .G(base.G.view())
-        .h(h.view())
-        .build()
-        .unwrap();
+    let qp = a_g_shared(&s, base, (&b, &h));
     against_cpu("K global, A and G shared", &g, &qp, 1e-6);
 }
 
