@@ -86,7 +86,7 @@ pub(crate) const MAX_RHS: usize = 2;
 
 /// yᵣ ← β·yᵣ + α·M xᵣ for each of `R` right-hand sides, M `rows × cols` column-major (β is
 /// 0 or 1): four columns per sweep of the yᵣ (four multiply–adds per load and store of
-/// yᵣ[i]), each block of columns read once for all `R`.
+/// `yᵣ[i]`), each block of columns read once for all `R`.
 pub(crate) fn gemv_n<T: Real, const R: usize>(
     y: [&mut [V<T>]; R],
     M: &[V<T>],
@@ -294,13 +294,13 @@ fn tri_rows<T, const R: usize>(F: &[V<T>], first: usize, last: usize, len: usize
     })
 }
 
-/// Rows of G per block of [`form_h`] (G·diag(w) of a tile's [`TJ`] columns is kept for a
+/// Rows of G per block of [`form_h`] (G·diag(w) of a tile's `TJ` columns (`form_h_tiles`) is kept for a
 /// block: 12 KiB). Measured at n = p = 100: blocks of 16, 32, 64 and 128 rows took 172,
 /// 149, 137 and 125 µs per pack: each block costs a tile's loads and stores of its
 /// accumulators, and a whole column of G stays in L2 anyway.
 const KC: usize = 128;
 
-/// The (1,1) block of K: F[i, j] ← Q[i, j] + Σₖ G[k, i]·w[k]·G[k, j] for j ≤ i < n, with G
+/// The (1,1) block of K: `F[i, j] ← Q[i, j] + Σₖ G[k, i]·w[k]·G[k, j]` for j ≤ i < n, with G
 /// `p × n` and Q `n × n` column-major, F the packed lower triangle ([`tri`]).
 ///
 /// Register tiles of TI rows (their columns of G loaded once per k) × TJ columns (G·diag(w)
@@ -427,7 +427,7 @@ fn form_h_tiles<T: Real, const TI: usize, const TJ: usize>(
 
 /// LDLᵀ of the lower triangle of F (`N × N`, packed by rows, see [`tri`]) in place,
 /// without pivoting, left-looking in panels (notes/ALGORITHM.md §3): each panel is first
-/// updated with all finished columns (F[i, c] −= Σₖ L[i, k]·D[k]·L[c, k], in register tiles,
+/// updated with all finished columns (`F[i, c] −= Σₖ L[i, k]·D[k]·L[c, k]`, in register tiles,
 /// each row of L read contiguously), then factored column by column. Dynamic
 /// regularization as the scalar path: pivot k must have the sign `+` for k < n and `−`
 /// after; a pivot of the wrong sign or of magnitude below `eps` becomes ±`delta`.

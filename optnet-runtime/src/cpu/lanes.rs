@@ -50,7 +50,7 @@ fn map2<T: Real>(a: &V<T>, b: &V<T>, f: impl Fn(T, T) -> T) -> V<T> {
     std::array::from_fn(|l| f(a[l], b[l]))
 }
 
-/// Σⱼ a[j]·b[j] per lane.
+/// `Σⱼ a[j]·b[j]` per lane.
 fn dot<T: Real>(a: &[V<T>], b: &[V<T>]) -> V<T> {
     let mut acc = splat(T::zero());
     for (x, y) in a.iter().zip(b) {
@@ -61,7 +61,7 @@ fn dot<T: Real>(a: &[V<T>], b: &[V<T>]) -> V<T> {
     acc
 }
 
-/// maxⱼ |v[j]| per lane (NaN-propagating, as `inf_norm` of one lane would not be: a NaN
+/// `maxⱼ |v[j]|` per lane (NaN-propagating, as `inf_norm` of one lane would not be: a NaN
 /// lane must never look accurate to the refinement test).
 fn amax<T: Real>(v: &[V<T>]) -> V<T> {
     let mut acc = splat(T::zero());

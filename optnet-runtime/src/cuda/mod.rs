@@ -769,6 +769,58 @@ fn two_block<'a, E: Elem>(
     }))
 }
 
+/// The layout of a batch of `batch` examples with n variables, m equality and p inequality
+/// constraints, and the one-block kernels' shared memory per block: K in shared memory (G
+/// too where it fits) when n + m ≤ [`MAX_N`] and the kernels' shared memory fits `smem_max`
+/// bytes, else (f64 arithmetic only) the K-global module's layout ([`k_global_layout`]) if
+/// its vectors fit; `Err` says which limit a problem exceeds.
+fn layout<E: Elem>(
+    (n, m, p, batch): (usize, usize, usize, usize),
+    smem_max: usize,
+) -> Result<(Layout, usize), String> {
+    let big_n = n + m;
+    let v = big_n.max(p).max(1).next_multiple_of(2);
+    let ld = if big_n % 2 == 0 { big_n + 1 } else { big_n };
+    let mut l = Layout {
+        out_stride: (n + m + 2 * p + 4) as i64,
+        fac_stride: (big_n * big_n + big_n + p) as i64,
+        n: n as i32,
+        m: m as i32,
+        p: p as i32,
+        batch: batch as i32,
+        big_n: big_n as i32,
+        ld: ld as i32,
+        v: v as i32,
+        ..Layout::default()
+    };
+    let mut smem = forward_smem::<E>(&l, true);
+    l.g_smem = 1;
+    if smem > smem_max {
+        smem = forward_smem::<E>(&l, false);
+        l.g_smem = 0;
+    }
+    if big_n > MAX_N || smem > smem_max || backward_smem::<E>(&l) > smem_max {
+        if !E::DOUBLE {
+            return Err(if big_n > MAX_N {
+                format!("n + m = {big_n} exceeds the f32 kernel's limit of {MAX_N}")
+            } else {
+                format!(
+                    "needs {smem} bytes of shared memory per block, the device allows {smem_max}"
+                )
+            });
+        }
+        k_global_layout(&mut l);
+        let need = smem_two_blocks::<E>(&l, kglobal_threads());
+        if need > smem_max {
+            return Err(format!(
+                "with the KKT matrix in device memory, the vectors still need {need} bytes of \
+                 shared memory per block, the device allows {smem_max}"
+            ));
+        }
+    }
+    Ok((l, smem))
+}
+
 /// Solves every example of `qp` on the device of `ctx`.
 pub(crate) fn solve<T: Real>(
     ctx: &Arc<Context>,
@@ -789,7 +841,6 @@ fn solve_as<T: Real, E: Elem>(
 ) -> Result<Solution<T>, Error> {
     settings.validate()?;
     let (batch, n, m, p) = (qp.batch, qp.n, qp.m, qp.p);
-    let big_n = n + m;
     if n == 0 {
         return Err(Error::Cuda(
             "the CUDA backend needs at least one variable (n ≥ 1)".into(),
@@ -809,47 +860,7 @@ fn solve_as<T: Real, E: Elem>(
             )));
         }
     }
-    let v = big_n.max(p).max(1).next_multiple_of(2);
-    let ld = if big_n % 2 == 0 { big_n + 1 } else { big_n };
-    let mut l = Layout {
-        out_stride: (n + m + 2 * p + 4) as i64,
-        fac_stride: (big_n * big_n + big_n + p) as i64,
-        n: n as i32,
-        m: m as i32,
-        p: p as i32,
-        batch: batch as i32,
-        big_n: big_n as i32,
-        ld: ld as i32,
-        v: v as i32,
-        ..Layout::default()
-    };
-    let mut smem = forward_smem::<E>(&l, true);
-    l.g_smem = 1;
-    if smem > ctx.smem_max {
-        smem = forward_smem::<E>(&l, false);
-        l.g_smem = 0;
-    }
-    if big_n > MAX_N || smem > ctx.smem_max || backward_smem::<E>(&l) > ctx.smem_max {
-        if !E::DOUBLE {
-            return Err(too_large(if big_n > MAX_N {
-                format!("n + m = {big_n} exceeds the f32 kernel's limit of {MAX_N}")
-            } else {
-                format!(
-                    "needs {smem} bytes of shared memory per block, the device allows {}",
-                    ctx.smem_max
-                )
-            }));
-        }
-        k_global_layout(&mut l);
-        let need = smem_two_blocks::<E>(&l, kglobal_threads());
-        if need > ctx.smem_max {
-            return Err(too_large(format!(
-                "with the KKT matrix in device memory, the vectors still need {need} bytes of \
-                 shared memory per block, the device allows {}",
-                ctx.smem_max
-            )));
-        }
-    }
+    let (mut l, smem) = layout::<E>((n, m, p, batch), ctx.smem_max).map_err(too_large)?;
 
     // The upload buffer: shared arrays once, batched ones example after example.
     let t_start = std::time::Instant::now();
@@ -874,7 +885,7 @@ fn solve_as<T: Real, E: Elem>(
         ist: ctx.take::<i32>(2 * batch, pool_i32)?,
         fac: ctx.take::<E>(batch * l.fac_stride as usize, E::pool)?,
         gvec: match forward2 {
-            Some(_) => Some(ctx.take::<E>(batch * NVEC_GLOBAL * v, E::pool)?),
+            Some(_) => Some(ctx.take::<E>(batch * NVEC_GLOBAL * l.v as usize, E::pool)?),
             None => None,
         },
         // OPTNET_CUDA_PROFILE: the kernels sum their counters (and with `=1`, the phase
@@ -1455,4 +1466,47 @@ fn unpack_into<T: Real, E: Elem>(
 /// Kernel times of the last forward and backward launches on this context, in ms.
 pub(crate) fn last_kernel_ms(ctx: &Context) -> (f32, f32) {
     ctx.last_ms.lock().map(|g| *g).unwrap_or((0.0, 0.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The opt-in shared memory per block of an H100 or H200 (227 KB).
+    const H100_SMEM: usize = 232_448;
+
+    /// Which layout a problem gets on an H100/H200, without a device: the limits the module
+    /// documentation states. (Run with `OPTNET_CUDA_THREADS` and
+    /// `OPTNET_CUDA_KGLOBAL_THREADS` unset: both change shared memory per block.)
+    #[test]
+    fn layouts_on_an_h100() {
+        let k_global = |n, m, p| layout::<f64>((n, m, p, 1), H100_SMEM).map(|(l, _)| l.k_global);
+        // f64, n + m ≤ 139 with p ≤ n + m: K in shared memory; from 140: in device memory.
+        assert_eq!(k_global(139, 0, 100), Ok(0));
+        assert_eq!(k_global(100, 39, 139), Ok(0));
+        assert_eq!(k_global(140, 0, 100), Ok(1));
+        assert_eq!(k_global(110, 30, 0), Ok(1));
+        // n = p = 100 keeps G in shared memory too (the benchmark's size).
+        let (l, smem) = layout::<f64>((100, 0, 100, 128), H100_SMEM).unwrap();
+        assert_eq!((l.g_smem, l.k_global), (1, 0));
+        assert!(smem <= H100_SMEM);
+        // The K-global layout: ld = N, G in global memory, the vectors alone in shared memory,
+        // up to max(n + m, p) = 682 (V, even, ≤ 682).
+        let (l, _) = layout::<f64>((300, 20, 150, 4), H100_SMEM).unwrap();
+        assert_eq!((l.ld, l.g_smem, l.k_global), (320, 0, 1));
+        assert_eq!(l.fac_stride, 320 * 320 + 320 + 150);
+        assert_eq!(k_global(682, 0, 0), Ok(1));
+        assert_eq!(k_global(10, 0, 682), Ok(1));
+        for (n, p) in [(683, 0), (10, 683), (1000, 0)] {
+            let e = layout::<f64>((n, 0, p, 1), H100_SMEM).unwrap_err();
+            assert!(e.contains("device memory"), "{e}");
+        }
+        // f32 arithmetic keeps K in shared memory and n + m ≤ 256.
+        assert_eq!(
+            layout::<f32>((150, 0, 100, 1), H100_SMEM).map(|(l, _)| l.k_global),
+            Ok(0)
+        );
+        let e = layout::<f32>((257, 0, 0, 1), H100_SMEM).unwrap_err();
+        assert!(e.contains("f32 kernel's limit of 256"), "{e}");
+    }
 }
