@@ -100,20 +100,20 @@
 //!   512: 10.5 → 8.3 and 16.0 → 13.1 ms; same bits. The kernels' span (first chunk's start
 //!   to last chunk's end) grows by the time the device waits for the first chunks' data
 //!   (2048: 19.9 → 20.3 ms; 512: 5.7 → 7.0 ms).
-//!
 //! - Problems whose reduced KKT matrix does not fit shared memory (in f64 on an H100/H200,
 //!   n + m > 139; since session 17) run the two-block kernels of the K-global module
-//!   (`-DOPTNET_KGLOBAL`, compiled on first use, 1024 threads per block; [`k_global_layout`]): K in device memory, in
-//!   the example's record of the factorization buffer that the backward pass reads anyway,
-//!   whatever the batch size. The same arithmetic on slower memory: every access to K goes
-//!   through the L2 cache.
+//!   (`-DOPTNET_KGLOBAL`, compiled on first use, 1024 threads per block; [`k_global_layout`]):
+//!   K in device memory, in the example's record of the factorization buffer that the
+//!   backward pass reads anyway, whatever the batch size. The same arithmetic on slower
+//!   memory: every access to K goes through the L2 cache.
 //!
-//! Limits: in f64 (f32 data included) max(n + m, p) up to about 680, where the vector slots
-//! alone fill a block's shared memory; the f32 kernel (`OPTNET_CUDA_F32_ARITHMETIC=f32`) n + m
-//! ≤ 256 and K in shared memory; else [`Error::CudaTooLarge`]. Not done on the GPU (yet): Ruiz equilibration (`Settings::equilibrate` is
-//! ignored), so badly scaled problems may take more iterations than on the CPU. As on the CPU,
-//! the f64 kernel computes a direction that is not finite again with 100× the regularization
-//! (at most three times; the f32 kernel does not). Unlike the CPU, a run that breaks down
+//! Limits ([`layout`]): in f64 (f32 data included) max(n + m, p) up to 682 on an H100/H200,
+//! where the vector slots alone fill a block's shared memory; the f32 kernel
+//! (`OPTNET_CUDA_F32_ARITHMETIC=f32`) n + m ≤ 256 and K in shared memory; else
+//! [`Error::CudaTooLarge`]. Not done on the GPU (yet): Ruiz equilibration
+//! (`Settings::equilibrate` is ignored), so badly scaled problems may take more iterations
+//! than on the CPU. As on the CPU, the f64 kernel computes a direction that is not finite
+//! again with 100× the regularization (at most three times; the f32 kernel does not). Unlike the CPU, a run that breaks down
 //! (NaN, too short steps, iteration limit) after an iterate met the reduced tolerances returns
 //! that iterate as `AlmostSolved`.
 //!
@@ -722,9 +722,8 @@ fn two_block<'a, E: Elem>(
     backward: bool,
 ) -> Result<Option<TwoBlock<'a>>, Error> {
     if l.k_global != 0 {
-        // Whatever the batch: the K-global module's kernels, one or more blocks per
-        // multiprocessor as their shared memory allows (the default module is not loaded,
-        // nor compiled, for them).
+        // Whatever the batch: the K-global module's kernels, one block per multiprocessor
+        // (the default module is not loaded, nor compiled, for them).
         let k = ctx.kglobal()?;
         let function = if backward { &k.backward } else { &k.forward };
         let threads = kglobal_threads();
@@ -1188,8 +1187,10 @@ fn forward_chunks<T: Real, E: Elem>(
             // stride·(count−1) + size of the chunk's layout (those of the whole batch, moved
             // by `first` examples), `out`, `ist`, `fac` and `gvec` are views of `count` times
             // their strides, and the shared memory size is the one the kernel lays out
-            // (`forward_smem`, `smem_two_blocks`), within the limit set on the function. The
-            // chunk's data were uploaded before the stream reaches the kernel (`uploaded`).
+            // (`forward_smem`, `smem_two_blocks`), within the limit set on the function; the
+            // K-global module's K is each example's first N² values of `fac` (stride N² + N +
+            // p, `k_global_layout`'s ld = N). The chunk's data were uploaded before the stream
+            // reaches the kernel (`uploaded`).
             unsafe { launch.launch(cfg) }.map_err(err("launching the solver"))?;
         }
         let kernel_done = ctx.event(true)?;
@@ -1410,7 +1411,8 @@ fn backward_as<T: Real, E: Elem>(
         // const T*, const int*, const T*, const T*, T*)`; the buffers are those the forward
         // launch filled for this layout, `g` holds batch × n values and `adj` batch × (n + m +
         // p); the shared memory size is the one the kernel lays out (`backward_smem`,
-        // `smem_two_blocks`).
+        // `smem_two_blocks`). The K-global module's backward reads K in `fac` and writes
+        // only `adj`.
         unsafe { launch.launch(cfg) }.map_err(context::cuda_err("launching the backward pass"))?;
     }
     let t1 = timing_event(ctx)?;
