@@ -597,8 +597,8 @@ fn store(path: &std::path::Path, bytes: &[u8]) {
 
 /// NVRTC's options for a compute capability, precision and build: a narrow module
 /// (`-DOPTNET_NARROW=B`) at [`super::NARROW_THREADS`] threads per block, the K-global module
-/// (`-DOPTNET_KGLOBAL`) at [`super::kglobal_threads`]; for `OPTNET_CUDA_PROFILE` phases, the profiling build
-/// (`-DOPTNET_PROFILE`: the kernel's phase timers).
+/// (`-DOPTNET_KGLOBAL`) at [`super::kglobal_threads`]; for `OPTNET_CUDA_PROFILE` phases, the
+/// profiling build (`-DOPTNET_PROFILE`: the kernel's phase timers).
 fn nvrtc_options(cc: (i32, i32), double: bool, build: Build) -> Vec<String> {
     let threads = match build {
         Build::Narrow(_) => super::NARROW_THREADS,

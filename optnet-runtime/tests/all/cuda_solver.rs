@@ -579,11 +579,7 @@ fn grad_err(a: &QpGrad<f64>, b: &QpGrad<f64>) -> f64 {
                 (sy, y.len()),
                 "gradients of different shapes"
             );
-            let scale = y.iter().fold(1.0f64, |m, v| m.max(v.abs()));
-            x.iter()
-                .zip(&y)
-                .fold(0.0f64, |m, (p, q)| m.max((p - q).abs()))
-                / scale
+            scaled_diff(ndarray::ArrayView1::from(&x), ndarray::ArrayView1::from(&y))
         }
         _ => panic!("one backward pass has a gradient the other lacks"),
     };
