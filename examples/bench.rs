@@ -5,7 +5,7 @@
 //! ```text
 //! cargo run --release --features cuda --example bench -- \
 //!     [--data DIR] [--peers peers.json] [--batches 1,8,32,128,512,2048] [--n 100] [--p 100] \
-//!     [--reps 5] [--device N] [--json OUT.json] [--tol T]
+//!     [--reps 5] [--device N] [--json OUT.json] [--tol T] [--no-equilibrate]
 //! ```
 //!
 //! - `--data DIR` reads the problems `peers.py --save DIR` wrote (`DIR/qp_B{B}.npz` with Q, q,
@@ -20,6 +20,8 @@
 //!   accuracy (qpax stops when its KKT residual's ∞-norm is below 1e-5, qpth at 1e-12 or 20
 //!   iterations); it also prints how far those answers are from the default ones (f64:
 //!   max |z − z_default| / max(1, ‖z_default‖∞) over the batch).
+//! - `--no-equilibrate` solves without Ruiz equilibration (`Settings::equilibrate = false`;
+//!   neither peer equilibrates).
 
 #![allow(non_snake_case)] // Q, G as in the paper
 
@@ -37,6 +39,7 @@ struct Args {
     device: usize,
     json: Option<String>,
     tol: Option<f64>,
+    equilibrate: bool,
 }
 
 fn parse() -> Result<Args, String> {
@@ -50,6 +53,7 @@ fn parse() -> Result<Args, String> {
         device: 0,
         json: None,
         tol: None,
+        equilibrate: true,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -69,6 +73,7 @@ fn parse() -> Result<Args, String> {
             "--reps" => a.reps = val()?.parse().map_err(|e| format!("--reps: {e}"))?,
             "--device" => a.device = val()?.parse().map_err(|e| format!("--device: {e}"))?,
             "--tol" => a.tol = Some(val()?.parse().map_err(|e| format!("--tol: {e}"))?),
+            "--no-equilibrate" => a.equilibrate = false,
             "-h" | "--help" => {
                 println!("see the doc comment of examples/bench.rs");
                 std::process::exit(0);
@@ -117,6 +122,8 @@ struct Row {
     fwdbwd_e2e: f64,
     solved: usize,
     iters: f64,
+    /// The most iterations an example took (a launch lasts as long as its slowest block).
+    max_iters: u32,
     z0: [f64; 3],
     /// max |z − z_ref| / max(1, ‖z_ref‖∞) against the reference solver's answers (`--tol`).
     z_err: Option<f64>,
@@ -259,6 +266,7 @@ fn time<T: Real>(
         fwdbwd_e2e: median(rows.3),
         solved,
         iters,
+        max_iters: sol.iters.iter().copied().max().unwrap_or(0),
         z0,
         z_err,
         z: sol.z.mapv(|x| x.to64()),
@@ -286,7 +294,11 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let solver = match Solver::cuda(a.device) {
+    let base = optnet_runtime::Settings {
+        equilibrate: a.equilibrate,
+        ..optnet_runtime::Settings::default()
+    };
+    let solver = match Solver::cuda(a.device).and_then(|s| s.with_settings(base.clone())) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("bench: {e}");
@@ -297,7 +309,7 @@ fn main() {
     let (solver, reference) = match a.tol {
         None => (solver, None),
         Some(t) => {
-            let settings = random_qp::at_tolerance(optnet_runtime::Settings::default(), t);
+            let settings = random_qp::at_tolerance(base.clone(), t);
             match solver.clone().with_settings(settings) {
                 Ok(s) => (s, Some(solver)),
                 Err(e) => {
@@ -325,13 +337,14 @@ fn main() {
         match (r64, r32) {
             (Ok(r64), Ok(r32)) => {
                 println!(
-                    "B={b}: f64 fwd {:.3} ms, fwd+bwd {:.3} ms (e2e {:.2} / {:.2}), solved {}/{b}, iters {:.1}, z[0,:3] {:?} | f32 fwd {:.3}, fwd+bwd {:.3} (e2e {:.2} / {:.2}), solved {}/{b}",
-                    r64.fwd_kernel, r64.fwdbwd_kernel, r64.fwd_e2e, r64.fwdbwd_e2e, r64.solved, r64.iters, r64.z0,
+                    "B={b}: f64 fwd {:.3} ms, fwd+bwd {:.3} ms (e2e {:.2} / {:.2}), solved {}/{b}, iters {:.1} (max {}), z[0,:3] {:?} | f32 fwd {:.3}, fwd+bwd {:.3} (e2e {:.2} / {:.2}), solved {}/{b}",
+                    r64.fwd_kernel, r64.fwdbwd_kernel, r64.fwd_e2e, r64.fwdbwd_e2e, r64.solved, r64.iters, r64.max_iters, r64.z0,
                     r32.fwd_kernel, r32.fwdbwd_kernel, r32.fwd_e2e, r32.fwdbwd_e2e, r32.solved
                 );
                 println!(
-                    "B={b}: f32 iters {:.1}, z within {:.2e} of the f64 answers (relative to their ‖z‖∞)",
+                    "B={b}: f32 iters {:.1} (max {}), z within {:.2e} of the f64 answers (relative to their ‖z‖∞)",
                     r32.iters,
+                    r32.max_iters,
                     random_qp::z_error(r32.z.view(), r64.z.view())
                 );
                 println!(
@@ -358,6 +371,9 @@ fn main() {
     println!("n = {}, p = {}, ms (median of {}); optnet = CUDA kernel time, e2e = host arrays to host arrays", a.n, a.p, a.reps);
     if let Some(t) = a.tol {
         println!("optnet solved to gap and feasibility tolerances {t:e} (--tol), not the defaults");
+    }
+    if !a.equilibrate {
+        println!("optnet solved without Ruiz equilibration (--no-equilibrate)");
     }
     println!(
         "f32: f32 data solved in {} arithmetic (OPTNET_CUDA_F32_ARITHMETIC=f32 selects the f32 kernel)",

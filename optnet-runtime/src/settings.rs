@@ -101,7 +101,12 @@ pub struct Settings {
     pub refinement_abstol: f64,
     /// See `refinement_abstol`.
     pub refinement_reltol: f64,
-    /// Ruiz equilibration of the data before solving. Default true.
+    /// Ruiz equilibration of the data before solving, on the CPU and (since session 18) on the
+    /// GPU, with the same scalings; termination is tested and answers are returned in the
+    /// original units either way. Costs a scaled copy of the data on the device, and on
+    /// OptNet's random QPs (n = p = 100) about a third of an iteration more per example (5.38
+    /// against 5.03 mean iterations on the CPU, 3 × 256 QPs); badly scaled data need it.
+    /// Default true.
     pub equilibrate: bool,
     /// Most Ruiz passes; fewer where the scalings settle first (to within a factor 1.5 per
     /// pass). Default 10.

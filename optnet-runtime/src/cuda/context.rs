@@ -16,6 +16,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 /// The kernels' source, compiled at run time by NVRTC.
 const SOURCE: &str = include_str!("pdipm.cu");
 
+/// The source of the equilibration kernel ([`Build::Ruiz`]).
+const RUIZ_SOURCE: &str = include_str!("ruiz.cu");
+
 /// The source NVRTC compiles: [`SOURCE`], or the file `$OPTNET_CUDA_SOURCE` names (a
 /// kernel-development knob: one build times several kernel variants on the GPU machine).
 fn source() -> Result<std::borrow::Cow<'static, str>, Error> {
@@ -77,6 +80,10 @@ pub(crate) enum Build {
     /// threads per block with launch bounds for one block per multiprocessor
     /// (`-DOPTNET_KGLOBAL`): problems whose matrix does not fit shared memory.
     KGlobal,
+    /// The Ruiz equilibration kernel (`ruiz.cu`, a source of its own) at
+    /// [`super::RUIZ_THREADS`] threads per block: batches solved with
+    /// `Settings::equilibrate`.
+    Ruiz,
 }
 
 /// Device buffers of one element type, kept for reuse: a training loop that solves batches
@@ -246,6 +253,8 @@ pub(crate) struct Context {
     narrow: [OnceLock<Result<TwoBlockKernels, Error>>; 2],
     /// The K-global module.
     kglobal: OnceLock<Result<TwoBlockKernels, Error>>,
+    /// The equilibration kernels (f64, f32).
+    ruiz: [OnceLock<Result<CudaFunction, Error>>; 2],
     pub(crate) pools: Arc<Pools>,
     /// Kernel times of the last forward and backward launches, in ms (CUDA events).
     pub(crate) last_ms: Mutex<(f32, f32)>,
@@ -326,6 +335,7 @@ impl Context {
             f32: OnceLock::new(),
             narrow: [OnceLock::new(), OnceLock::new()],
             kglobal: OnceLock::new(),
+            ruiz: [OnceLock::new(), OnceLock::new()],
             pools: Arc::new(Pools::default()),
             last_ms: Mutex::new((0.0, 0.0)),
         })
@@ -355,6 +365,22 @@ impl Context {
     pub(crate) fn kglobal(&self) -> Result<&TwoBlockKernels, Error> {
         self.kglobal
             .get_or_init(|| self.two_block_module(Build::KGlobal))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// The equilibration kernel for `f64` (`double`) or `f32` (`ruiz.cu`), compiled and
+    /// loaded on first use.
+    pub(crate) fn ruiz(&self, double: bool) -> Result<&CudaFunction, Error> {
+        self.ruiz[usize::from(!double)]
+            .get_or_init(|| {
+                let module = self.module(double, Build::Ruiz)?;
+                let name = if double { "ruiz_f64" } else { "ruiz_f32" };
+                let f = module
+                    .load_function(name)
+                    .map_err(cuda_err("finding the equilibration kernel"))?;
+                self.raise(f)
+            })
             .as_ref()
             .map_err(Clone::clone)
     }
@@ -536,7 +562,10 @@ fn compiled(cc: (i32, i32), double: bool, build: Build) -> Result<Arc<Vec<u8>>, 
     if let Some(c) = map.get(&(cc.0, cc.1, double, build)) {
         return Ok(c.clone());
     }
-    let src = source()?;
+    let src = match build {
+        Build::Ruiz => std::borrow::Cow::Borrowed(RUIZ_SOURCE),
+        _ => source()?,
+    };
     let path = cache_path(&src, cc, double, build);
     let cubin = match path.as_deref().and_then(|p| std::fs::read(p).ok()) {
         // A CUBIN is an ELF file; anything else (a torn write) is compiled again.
@@ -578,7 +607,12 @@ fn cache_path(src: &str, cc: (i32, i32), double: bool, build: Build) -> Option<s
         h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
     }
     let prec = if double { "f64" } else { "f32" };
-    Some(dir.join(format!("pdipm-{h:016x}-sm{}{}-{prec}.cubin", cc.0, cc.1)))
+    let name = if build == Build::Ruiz {
+        "ruiz"
+    } else {
+        "pdipm"
+    };
+    Some(dir.join(format!("{name}-{h:016x}-sm{}{}-{prec}.cubin", cc.0, cc.1)))
 }
 
 /// Writes a compiled module to the disk cache, best effort (a read-only home only costs
@@ -604,6 +638,7 @@ fn nvrtc_options(cc: (i32, i32), double: bool, build: Build) -> Vec<String> {
         Build::Narrow(_) => super::NARROW_THREADS,
         Build::Default => super::threads(),
         Build::KGlobal => super::kglobal_threads(),
+        Build::Ruiz => super::RUIZ_THREADS,
     };
     let mut opts = vec![
         format!("-DNT={threads}"),
@@ -618,11 +653,11 @@ fn nvrtc_options(cc: (i32, i32), double: bool, build: Build) -> Vec<String> {
         .to_string(),
     ];
     match build {
-        Build::Default => {}
+        Build::Default | Build::Ruiz => {}
         Build::Narrow(blocks) => opts.push(format!("-DOPTNET_NARROW={blocks}")),
         Build::KGlobal => opts.push("-DOPTNET_KGLOBAL".to_string()),
     }
-    if super::profiling() == super::Profile::Phases {
+    if super::profiling() == super::Profile::Phases && build != Build::Ruiz {
         opts.push("-DOPTNET_PROFILE".to_string());
     }
     opts
@@ -633,7 +668,12 @@ fn nvrtc_compile(src: &str, cc: (i32, i32), double: bool, build: Build) -> Resul
     use cudarc::nvrtc::{result, sys};
     let src =
         CString::new(src).map_err(|_| Error::Cuda("kernel source contains a NUL byte".into()))?;
-    let name = CString::new("pdipm.cu").map_err(|_| Error::Cuda("bad program name".into()))?;
+    let file = if build == Build::Ruiz {
+        "ruiz.cu"
+    } else {
+        "pdipm.cu"
+    };
+    let name = CString::new(file).map_err(|_| Error::Cuda("bad program name".into()))?;
     let prog = result::create_program(&src, Some(&name))
         .map_err(|e| Error::Cuda(format!("NVRTC could not create the program: {e:?}")))?;
     let opts = nvrtc_options(cc, double, build);

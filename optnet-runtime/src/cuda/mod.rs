@@ -110,9 +110,14 @@
 //! Limits ([`layout`]): in f64 (f32 data included) max(n + m, p) up to 682 on an H100/H200,
 //! where the vector slots alone fill a block's shared memory; the f32 kernel
 //! (`OPTNET_CUDA_F32_ARITHMETIC=f32`) n + m ≤ 256 and K in shared memory; else
-//! [`Error::CudaTooLarge`]. Not done on the GPU (yet): Ruiz equilibration
-//! (`Settings::equilibrate` is ignored), so badly scaled problems may take more iterations
-//! than on the CPU. As on the CPU, the f64 kernel computes a direction that is not finite
+//! [`Error::CudaTooLarge`].
+//!
+//! `Settings::equilibrate` (since session 18; ignored before): each chunk is scaled on the
+//! device before the solver's kernel runs (`ruiz.cu`, one block per example, the CPU's Ruiz
+//! passes and cost scaling, the same scalings to the bit) into a copy of its own with every
+//! array batched (shared arrays get each example's scaling), which the solver and the backward
+//! pass read; the solver's termination test and its answers are in the original units, as on
+//! the CPU (the scalings in device memory, `Blk::sc` in `pdipm.cu`). As on the CPU, the f64 kernel computes a direction that is not finite
 //! again with 100× the regularization (at most three times; the f32 kernel does not). Unlike the CPU, a run that breaks down
 //! (NaN, too short steps, iteration limit) after an iterate met the reduced tolerances returns
 //! that iterate as `AlmostSolved`.
@@ -135,7 +140,9 @@ use context::{Pooled, Pools};
 
 use crate::solver::{Adjoints, Cache as SolverCache};
 use crate::{Error, QpBatch, Real, Settings, Solution, Status, Term};
-use cudarc::driver::{CudaFunction, DeviceRepr, LaunchConfig, PushKernelArg, ValidAsZeroBits};
+use cudarc::driver::{
+    CudaFunction, DevicePtr, DeviceRepr, LaunchConfig, PushKernelArg, ValidAsZeroBits,
+};
 use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis, Dimension, RemoveAxis};
 use rayon::prelude::*;
 use std::marker::PhantomData;
@@ -280,6 +287,9 @@ struct Params {
     refine_from: i32,
     /// Solves per polishing attempt (the CPU's `polish::ROUNDS`).
     polish_rounds: i32,
+    /// Ruiz equilibration: the device address of the launch's scalings ([`scalings_len`]
+    /// values per example of the launch), 0 when the data are not scaled.
+    scal: u64,
 }
 
 // SAFETY: plain `repr(C)` numbers, laid out as the kernel's `struct Params`.
@@ -329,6 +339,7 @@ impl Params {
             refine_from: Settings::refinement_from_iteration(T::NAME == "f32").min(i32::MAX as u32)
                 as i32,
             polish_rounds: crate::cpu::POLISH_ROUNDS as i32,
+            scal: 0,
         }
     }
 }
@@ -396,12 +407,15 @@ fn down_i32(p: &Pools) -> &context::Staging<i32> {
     &p.down_i32
 }
 
-/// Device buffers of one precision kept by a solution for its backward pass.
+/// Device buffers of one precision kept by a solution for its backward pass: the data the
+/// kernels solved (the equilibrated copy where there is one), the factorizations, the
+/// statuses, and the equilibration's scalings.
 #[derive(Debug)]
 struct Buffers<E: Elem> {
     data: Pooled<E>,
     fac: Pooled<E>,
     ist: Pooled<i32>,
+    sc: Option<Pooled<E>>,
 }
 
 #[derive(Debug)]
@@ -447,6 +461,51 @@ where
     };
     *at += len;
     (if len > 0 { off } else { 0 }, per as i64)
+}
+
+/// The layout of the equilibrated copy of a batch laid out as `l` (`ruiz.cu` writes it): every
+/// array batched, each example's scaling being its own, in `place`'s order. Returns it and its
+/// length in elements.
+fn scaled_layout(l: &Layout) -> (Layout, usize) {
+    let (n, m, p, batch) = (l.n as i64, l.m as i64, l.p as i64, l.batch as i64);
+    let mut s = *l;
+    let mut at = 0i64;
+    let mut put = |size: i64| {
+        if size == 0 {
+            return (0, 0);
+        }
+        let off = at;
+        at += size * batch;
+        (off, size)
+    };
+    (s.o_q2, s.s_q2) = put(n * n);
+    (s.o_q, s.s_q) = put(n);
+    (s.o_a, s.s_a) = put(m * n);
+    (s.o_b, s.s_b) = put(m);
+    (s.o_g, s.s_g) = put(p * n);
+    (s.o_h, s.s_h) = put(p);
+    (s, at as usize)
+}
+
+/// Values per example of the equilibration's scalings: D (n), E (m + p), c and their
+/// reciprocals (1/(c·D), 1/E, 1/c).
+fn scalings_len(l: &Layout) -> usize {
+    2 * (l.n + l.m + l.p + 1) as usize
+}
+
+/// The equilibration kernel's shared memory and whether it holds copies of Q, A and G (which
+/// then its passes read instead of device memory): D, E, the column, Q-column and row norms and
+/// the cost scaling, and the matrices where they fit `smem_max` bytes.
+fn ruiz_smem<E>(l: &Layout, smem_max: usize) -> (usize, bool) {
+    let (n, rows) = (l.n as usize, (l.m + l.p) as usize);
+    let size = std::mem::size_of::<E>();
+    let base = (3 * n + 2 * rows + 1) * size;
+    let cached = base + (n + rows) * n * size;
+    if cached <= smem_max {
+        (cached, true)
+    } else {
+        (base, false)
+    }
 }
 
 /// Elements per task of the upload's parallel copy (256 KB of f64).
@@ -618,6 +677,9 @@ fn k_global_layout(l: &mut Layout) {
 
 /// Threads per block of the narrow module's two-block kernels.
 pub(crate) const NARROW_THREADS: u32 = 128;
+
+/// Threads per block of the equilibration kernel (`ruiz.cu`).
+pub(crate) const RUIZ_THREADS: u32 = 256;
 
 /// Largest n + m for which large f64 batches run a narrow module's two-block kernels
 /// ([`two_block`]): 128 threads per block with launch bounds for four blocks per
@@ -878,8 +940,34 @@ fn solve_as<T: Real, E: Elem>(
     // Large batches: two blocks per multiprocessor, with 16 vector slots per example in `gvec`
     // (chosen for the whole batch, whatever its chunks); the K-global module's kernels.
     let forward2 = two_block::<E>(ctx, &l, batch, false)?;
+    // `Settings::equilibrate`: each chunk is scaled on the device (`ruiz.cu`) into a copy with
+    // every array batched, which the solver and the backward pass read.
+    let ruiz = match settings.equilibrate {
+        true => {
+            let (layout, len) = scaled_layout(&l);
+            Some((
+                Ruiz {
+                    function: ctx.ruiz(E::DOUBLE)?,
+                    layout,
+                    max_iter: settings.equilibrate_max_iter.min(i32::MAX as u32) as i32,
+                    lo: settings.equilibrate_min_scaling,
+                    hi: settings.equilibrate_max_scaling,
+                },
+                len,
+            ))
+        }
+        false => None,
+    };
     let mut bufs = ForwardBuffers {
         data: ctx.take::<E>(len, E::pool)?,
+        scaled: match &ruiz {
+            Some((_, len)) => Some(ctx.take::<E>(*len, E::pool)?),
+            None => None,
+        },
+        sc: match &ruiz {
+            Some(_) => Some(ctx.take::<E>(batch * scalings_len(&l), E::pool)?),
+            None => None,
+        },
         out: ctx.take::<E>(batch * l.out_stride as usize, E::pool)?,
         ist: ctx.take::<i32>(2 * batch, pool_i32)?,
         fac: ctx.take::<E>(batch * l.fac_stride as usize, E::pool)?,
@@ -906,6 +994,7 @@ fn solve_as<T: Real, E: Elem>(
         },
         threads: forward2.map_or(threads(), |t| t.threads),
         shared_mem_bytes: forward2.map_or(smem, |t| t.smem) as u32,
+        ruiz: ruiz.map(|(r, _)| r),
     };
     // The page-locked buffers, locked until this call's copies are done.
     let mut stage = Staged {
@@ -982,11 +1071,24 @@ fn solve_as<T: Real, E: Elem>(
             r.kernel_ms.unwrap_or(f32::NAN)
         );
     }
-    let ForwardBuffers { data, ist, fac, .. } = bufs;
+    let ForwardBuffers {
+        data,
+        scaled,
+        sc,
+        ist,
+        fac,
+        ..
+    } = bufs;
+    // The backward pass reads the data the kernels solved: the equilibrated copy, if any.
+    let (data, layout) = match (scaled, &kernel.ruiz) {
+        (Some(scaled), Some(r)) => (scaled, r.layout),
+        _ => (data, l),
+    };
+    let bufs = Buffers { data, fac, ist, sc };
     let bufs = if E::DOUBLE {
-        into_any_f64(data, fac, ist)
+        into_any_f64(bufs)
     } else {
-        into_any_f32(data, fac, ist)
+        into_any_f32(bufs)
     };
     Ok(Solution {
         z: r.z,
@@ -1002,7 +1104,7 @@ fn solve_as<T: Real, E: Elem>(
         cache: SolverCache::Cuda(Cache {
             inner: Box::new(CacheInner {
                 ordinal: ctx.ctx.ordinal(),
-                layout: l,
+                layout,
                 bufs,
             }),
             _t: PhantomData,
@@ -1014,6 +1116,10 @@ fn solve_as<T: Real, E: Elem>(
 struct ForwardBuffers<E: Elem> {
     /// The QP data, laid out by `place`.
     data: Pooled<E>,
+    /// With `Settings::equilibrate`: the equilibrated data ([`scaled_layout`]) and the
+    /// scalings ([`scalings_len`] values per example).
+    scaled: Option<Pooled<E>>,
+    sc: Option<Pooled<E>>,
     /// Per example: z, ν, λ, s, objective and residuals (`out_stride` values).
     out: Pooled<E>,
     /// Per example: status code and iteration count.
@@ -1034,11 +1140,23 @@ struct Staged<'a, E> {
     down_ist: context::StagingGuard<'a, i32>,
 }
 
-/// A kernel, its threads and shared memory per block.
+/// The equilibration kernel of a forward call and its arguments: the equilibrated copy's
+/// layout (the whole batch's) and the settings.
+struct Ruiz<'a> {
+    function: &'a CudaFunction,
+    layout: Layout,
+    max_iter: i32,
+    lo: f64,
+    hi: f64,
+}
+
+/// The solver's kernel, its threads and shared memory per block, and the equilibration kernel
+/// that runs before it on each chunk, if any.
 struct Launch<'a> {
     function: &'a CudaFunction,
     threads: u32,
     shared_mem_bytes: u32,
+    ruiz: Option<Ruiz<'a>>,
 }
 
 /// What a forward call brings back to the host, with its timings.
@@ -1084,6 +1202,7 @@ fn forward_chunks<T: Real, E: Elem>(
     let (batch, n, m, p) = (l.batch as usize, l.n as usize, l.m as usize, l.p as usize);
     let (os, fs) = (l.out_stride as usize, l.fac_stride as usize);
     let gs = NVEC_GLOBAL * l.v as usize;
+    let ss = scalings_len(l);
     let blocks_per_sm = kernel
         .function
         .occupancy_max_active_blocks_per_multiprocessor(
@@ -1148,6 +1267,50 @@ fn forward_chunks<T: Real, E: Elem>(
         lc.o_b += at * l.s_b;
         lc.o_g += at * l.s_g;
         lc.o_h += at * l.s_h;
+        // With equilibration: the chunk scaled into its part of the equilibrated copy, which
+        // the solver reads instead (the same offsets moved by `first` in that layout).
+        let solved_layout = match (&kernel.ruiz, b.scaled.as_mut(), b.sc.as_mut()) {
+            (Some(rz), Some(scaled), Some(sc)) => {
+                let mut ls = rz.layout;
+                ls.batch = count as i32;
+                ls.o_q2 += at * ls.s_q2;
+                ls.o_q += at * ls.s_q;
+                ls.o_a += at * ls.s_a;
+                ls.o_b += at * ls.s_b;
+                ls.o_g += at * ls.s_g;
+                ls.o_h += at * ls.s_h;
+                let mut scv = sc.slice_mut().slice_mut(first * ss..(first + count) * ss);
+                let (lo, hi) = (E::from_real(rz.lo), E::from_real(rz.hi));
+                let (smem, cached) = ruiz_smem::<E>(l, ctx.smem_max);
+                let cached = i32::from(cached);
+                let mut launch = lane.launch_builder(rz.function);
+                launch
+                    .arg(&lc)
+                    .arg(&ls)
+                    .arg(b.data.slice())
+                    .arg(scaled.slice_mut())
+                    .arg(&mut scv)
+                    .arg(&rz.max_iter)
+                    .arg(&lo)
+                    .arg(&hi)
+                    .arg(&cached);
+                let cfg = LaunchConfig {
+                    grid_dim: (count as u32, 1, 1),
+                    block_dim: (RUIZ_THREADS, 1, 1),
+                    shared_mem_bytes: smem as u32,
+                };
+                // SAFETY: the arguments match `ruiz_{f64,f32}(Layout, Layout, const T*, T*, T*,
+                // int, T, T, int)`; `data` holds the chunk's examples at `lc` (uploaded before
+                // the stream gets here), the equilibrated copy holds `ls`'s offsets + strides ·
+                // count (`scaled_layout` of the whole batch, moved by `first`), `scv` is
+                // `count` records of `scalings_len` values; the shared memory is the
+                // kernel's, with the matrices only where `cached` says so (`ruiz_smem`, within
+                // the raised limit).
+                unsafe { launch.launch(cfg) }.map_err(err("launching the equilibration kernel"))?;
+                Some(ls)
+            }
+            _ => None,
+        };
         {
             let mut out = b
                 .out
@@ -1162,14 +1325,22 @@ fn forward_chunks<T: Real, E: Elem>(
                 .gvec
                 .as_mut()
                 .map(|g| g.slice_mut().slice_mut(first * gs..(first + count) * gs));
+            // The chunk's scalings, through the parameters (`Params::scal`).
+            let mut pc = *params;
+            let _scal = match (&solved_layout, b.sc.as_ref()) {
+                (Some(_), Some(sc)) => {
+                    let (ptr, sync) = sc.slice().device_ptr(lane);
+                    pc.scal = ptr + (first * ss * std::mem::size_of::<E>()) as u64;
+                    Some(sync)
+                }
+                _ => None,
+            };
             let mut launch = lane.launch_builder(kernel.function);
-            launch
-                .arg(&lc)
-                .arg(params)
-                .arg(b.data.slice())
-                .arg(&mut out)
-                .arg(&mut ist)
-                .arg(&mut fac);
+            match (&solved_layout, b.scaled.as_ref()) {
+                (Some(ls), Some(scaled)) => launch.arg(ls).arg(&pc).arg(scaled.slice()),
+                _ => launch.arg(&lc).arg(&pc).arg(b.data.slice()),
+            };
+            launch.arg(&mut out).arg(&mut ist).arg(&mut fac);
             match b.prof.as_mut() {
                 Some(pr) => launch.arg(pr),
                 None => launch.arg(&null),
@@ -1183,10 +1354,12 @@ fn forward_chunks<T: Real, E: Elem>(
                 shared_mem_bytes: kernel.shared_mem_bytes,
             };
             // SAFETY: the arguments match `pdipm_{f64,f32}(Layout, Params, const T*, T*, int*,
-            // T*, u64*)`, or `pdipm2_f64` with `gvec` after them; `data` holds every offset +
-            // stride·(count−1) + size of the chunk's layout (those of the whole batch, moved
-            // by `first` examples), `out`, `ist`, `fac` and `gvec` are views of `count` times
-            // their strides, and the shared memory size is the one the kernel lays out
+            // T*, u64*)`, or `pdipm2_f64` with `gvec` after them; the data (uploaded or
+            // equilibrated) hold every offset + stride·(count−1) + size of the chunk's layout
+            // (those of the whole batch, moved by `first` examples), `pc.scal` is 0 or the
+            // address of `count` records of `scalings_len` values in `b.sc` (alive until the
+            // call returns), `out`, `ist`, `fac` and `gvec` are views of `count` times their
+            // strides, and the shared memory size is the one the kernel lays out
             // (`forward_smem`, `smem_two_blocks`), within the limit set on the function; the
             // K-global module's K is each example's first N² values of `fac` (stride N² + N +
             // p, `k_global_layout`'s ld = N). The chunk's data were uploaded before the stream
@@ -1278,16 +1451,16 @@ fn forward_chunks<T: Real, E: Elem>(
 }
 
 /// Wraps typed buffers; `E` is known to be `f64` by the caller (`E::DOUBLE`).
-fn into_any_f64<E: Elem>(data: Pooled<E>, fac: Pooled<E>, ist: Pooled<i32>) -> Option<AnyBuffers> {
-    let any: Box<dyn std::any::Any> = Box::new(Buffers { data, fac, ist });
+fn into_any_f64<E: Elem>(bufs: Buffers<E>) -> Option<AnyBuffers> {
+    let any: Box<dyn std::any::Any> = Box::new(bufs);
     any.downcast::<Buffers<f64>>()
         .ok()
         .map(|b| AnyBuffers::F64(*b))
 }
 
 /// Wraps typed buffers; `E` is known to be `f32` by the caller.
-fn into_any_f32<E: Elem>(data: Pooled<E>, fac: Pooled<E>, ist: Pooled<i32>) -> Option<AnyBuffers> {
-    let any: Box<dyn std::any::Any> = Box::new(Buffers { data, fac, ist });
+fn into_any_f32<E: Elem>(bufs: Buffers<E>) -> Option<AnyBuffers> {
+    let any: Box<dyn std::any::Any> = Box::new(bufs);
     any.downcast::<Buffers<f32>>()
         .ok()
         .map(|b| AnyBuffers::F32(*b))
@@ -1373,7 +1546,13 @@ fn backward_as<T: Real, E: Elem>(
 ) -> Result<Adjoints<T>, Error> {
     let (batch, n, m, p) = (l.batch as usize, l.n as usize, l.m as usize, l.p as usize);
     let stream = &ctx.stream;
-    let params = Params::new::<T, E>(settings);
+    let mut params = Params::new::<T, E>(settings);
+    // The forward pass's scalings, through the parameters (`Params::scal`), if it had any.
+    let _scal = b.sc.as_ref().map(|sc| {
+        let (ptr, sync) = sc.slice().device_ptr(stream);
+        params.scal = ptr;
+        sync
+    });
     let host: Vec<E> = dl_dz.iter().map(|&x| E::from_real(x)).collect();
     let mut g = ctx.take::<E>(host.len(), E::pool)?;
     {
@@ -1409,8 +1588,9 @@ fn backward_as<T: Real, E: Elem>(
             .arg(adj.slice_mut());
         // SAFETY: the arguments match `backward_{f64,f32}` and `backward2_f64(Layout, Params,
         // const T*, const int*, const T*, const T*, T*)`; the buffers are those the forward
-        // launch filled for this layout, `g` holds batch × n values and `adj` batch × (n + m +
-        // p); the shared memory size is the one the kernel lays out (`backward_smem`,
+        // launch filled for this layout (the equilibrated data, with `params.scal` the address
+        // of their scalings in `b.sc`, or the uploaded data and 0), `g` holds batch × n values
+        // and `adj` batch × (n + m + p); the shared memory size is the one the kernel lays out (`backward_smem`,
         // `smem_two_blocks`). The K-global module's backward reads K in `fac` and writes
         // only `adj`.
         unsafe { launch.launch(cfg) }.map_err(context::cuda_err("launching the backward pass"))?;
@@ -1476,6 +1656,58 @@ mod tests {
 
     /// The opt-in shared memory per block of an H100 or H200 (227 KB).
     const H100_SMEM: usize = 232_448;
+
+    /// The equilibrated copy's layout: every array batched (a shared Q included), one after
+    /// another in `place`'s order, an absent array at (0, 0); the scalings' record; the
+    /// equilibration kernel's shared memory with and without the matrices.
+    #[test]
+    fn equilibrated_layout() {
+        let (n, m, p, batch) = (100i64, 3i64, 40i64, 5i64);
+        let l = Layout {
+            o_q2: 0,
+            s_q2: 0, // Q shared by the batch
+            o_q: n * n,
+            s_q: n,
+            o_a: n * n + batch * n,
+            s_a: m * n,
+            o_b: n * n + batch * (n + m * n),
+            s_b: m,
+            o_g: n * n + batch * (n + m * n + m),
+            s_g: p * n,
+            n: n as i32,
+            m: m as i32,
+            p: p as i32,
+            batch: batch as i32,
+            ..Layout::default()
+        };
+        let (s, len) = scaled_layout(&l);
+        assert_eq!((s.o_q2, s.s_q2), (0, n * n));
+        assert_eq!((s.o_q, s.s_q), (batch * n * n, n));
+        assert_eq!((s.o_a, s.s_a), (batch * (n * n + n), m * n));
+        assert_eq!((s.o_b, s.s_b), (batch * (n * n + n + m * n), m));
+        assert_eq!((s.o_g, s.s_g), (batch * (n * n + n + m * n + m), p * n));
+        assert_eq!((s.o_h, s.s_h), (s.o_g + batch * p * n, p));
+        assert_eq!(len as i64, batch * (n * n + n + m * n + m + p * n + p));
+        assert_eq!(scalings_len(&l), 2 * (100 + 3 + 40 + 1));
+        // Without equalities A and b take no room.
+        let (s, _) = scaled_layout(&Layout { m: 0, ..l });
+        assert_eq!((s.o_a, s.s_a, s.o_b, s.s_b), (0, 0, 0, 0));
+        assert_eq!(s.o_g, batch * (n * n + n));
+        // n = p = 100: Q and G (160 KB) fit beside the norms; n = p = 200 do not.
+        let bench = |n: i32| Layout {
+            n,
+            p: n,
+            ..Layout::default()
+        };
+        assert_eq!(
+            ruiz_smem::<f64>(&bench(100), H100_SMEM),
+            ((5 * 100 + 1 + 2 * 100 * 100) * 8, true)
+        );
+        assert_eq!(
+            ruiz_smem::<f64>(&bench(200), H100_SMEM),
+            ((5 * 200 + 1) * 8, false)
+        );
+    }
 
     /// Which layout a problem gets on an H100/H200, without a device: the limits the module
     /// documentation states. (Run with `OPTNET_CUDA_THREADS` and

@@ -9,6 +9,9 @@
 // (`pdipm2_f64`, `backward2_f64`: `Blk<T, true>`, G and 16 vector slots in global memory).
 // Reduced matrices too large for shared memory run those two kernels from the K-global
 // module (-DOPTNET_KGLOBAL): K lives in this example's record of `fac` (device memory).
+// Equilibrated batches (`Settings::equilibrate`) arrive scaled by ruiz.cu, with their
+// scalings (`Params::scal`): the kernels solve the scaled QP and test termination, and write
+// their answers, in the original units.
 //
 // Compiled at run time by NVRTC (once per process); `T` is float or double.
 
@@ -64,6 +67,11 @@ struct Params {
     int max_iter, refine_max_iter;
     int refine_from;  // ... or from this iteration on (`Settings::refinement_from_iteration`)
     int polish_rounds;  // solves per polishing attempt (the CPU's `polish::ROUNDS`)
+    // Ruiz equilibration (ruiz.cu): the device address of the launch's scalings, 2(n + m + p +
+    // 1) values per example of the launch (block), or 0 when the data are not scaled. A field
+    // of the parameters rather than of `Blk`, so that no register holds it through the
+    // iteration (`Blk::d_of` … read it from the parameter space at each use).
+    unsigned long long scal;
 };
 
 template <typename T> __device__ __forceinline__ T tabs(T x) { return x < T(0) ? -x : x; }
@@ -1320,6 +1328,22 @@ struct Blk {
         }
         return vec + slot * vo;
     }
+    // Ruiz equilibration (ruiz.cu, `Params::scal`): this example's scalings D (n), E (m + p,
+    // equalities first), c, and their reciprocals 1/(c·D), 1/E, 1/c. The iteration works on
+    // the scaled data; its termination test measures the residuals in the original units,
+    // multiplying by the reciprocals (an f64 division is a subroutine: with ten per entry in
+    // step 1, 3 % more time at n = 100, notes/s18.md). Each is exactly 1 when the data are not
+    // scaled, so an unscaled solve's arithmetic is unchanged.
+    __device__ T sc_at(int k) const {
+        const T* s = reinterpret_cast<const T*>(P->scal);
+        return s != nullptr ? s[(long long)blockIdx.x * 2 * (n + m + p + 1) + k] : T(1);
+    }
+    __device__ T d_of(int j) const { return sc_at(j); }
+    __device__ T e_of(int r) const { return sc_at(n + r); }
+    __device__ T c_of() const { return sc_at(n + m + p); }
+    __device__ T idc_of(int j) const { return sc_at(n + m + p + 1 + j); }
+    __device__ T ie_of(int r) const { return sc_at(2 * n + m + p + 1 + r); }
+    __device__ T ic_of() const { return sc_at(2 * (n + m + p) + 1); }
     // G through a pointer the compiler sees as shared memory (shared-memory loads with 32-bit
     // addresses instead of generic ones); only when gsm.
     __device__ const T* Gs() const { return reinterpret_cast<const T*>(smem_raw) + goff; }
@@ -2057,13 +2081,15 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
         }
     }
 
-    // Norms of the data (constant).
+    // Norms of the data (constant), in the original units: q = q̃/(c·D), b = b̃/E_A, h = h̃/E_G.
     T nq, nbh;
     {
         T s0[1] = {T(0)}, mx[2] = {T(0), T(0)};
         for (int i = threadIdx.x; i < V; i += NT) {
-            mx[0] = tmax(mx[0], tabs(B.v(S_Q)[i]));
-            mx[1] = tmax(mx[1], tmax(tabs(B.v(S_BV)[i]), tabs(B.v(S_H)[i])));
+            const T idc = i < n ? B.idc_of(i) : T(1);
+            const T iea = i < m ? B.ie_of(i) : T(1), ieg = i < p ? B.ie_of(m + i) : T(1);
+            mx[0] = tmax(mx[0], tabs(B.v(S_Q)[i] * idc));
+            mx[1] = tmax(mx[1], tmax(tabs(B.v(S_BV)[i] * iea), tabs(B.v(S_H)[i] * ieg)));
         }
         block_reduce<T, 1, 2>(s0, mx, B.red);
         nq = mx[0];
@@ -2105,7 +2131,11 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
         }
         if (m > 0) gemv_t<T, 1>(B.v(S_DUAL), B.A, n, B.v(S_NU), m, n, V, B.scr, true);
         // Sums: qᵀz, bᵀν, hᵀλ, zᵀQz, sᵀλ, non-finite probe.
-        // Maxes: ‖z‖, ‖s‖, ‖(ν,λ)‖, ‖r_eq‖, ‖r_in‖, ‖rx‖, ‖Aᵀν+Gᵀλ‖, ‖Qz‖, ‖(Az, Gz+s)‖.
+        // Maxes: ‖z‖, ‖s‖, ‖(ν,λ)‖, ‖r_eq‖, ‖r_in‖, ‖rx‖, ‖Aᵀν+Gᵀλ‖, ‖Qz‖, ‖(Az, Gz+s)‖,
+        // in the original units when the data are scaled (as the CPU's `info`): z = D z̃,
+        // s = s̃/E_G, (ν, λ) = E (ν̃, λ̃)/c, the rows of the dual residual ÷ c·D, of the
+        // primal residual ÷ E; the sums (so the objectives) ÷ c below (each a product with
+        // the reciprocal).
         T sm[6] = {T(0), T(0), T(0), T(0), T(0), T(0)};
         T mx[9];
 #pragma unroll
@@ -2118,10 +2148,11 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
                 sm[0] += B.v(S_Q)[i] * z;
                 sm[3] += z * qz;
                 sm[5] += T(0) * (z + rx);
-                mx[0] = tmax(mx[0], tabs(z));
-                mx[5] = tmax(mx[5], tabs(rx));
-                mx[6] = tmax(mx[6], tabs(du));
-                mx[7] = tmax(mx[7], tabs(qz));
+                const T idc = B.idc_of(i);
+                mx[0] = tmax(mx[0], tabs(z * B.d_of(i)));
+                mx[5] = tmax(mx[5], tabs(rx * idc));
+                mx[6] = tmax(mx[6], tabs(du * idc));
+                mx[7] = tmax(mx[7], tabs(qz * idc));
             }
             if (i < m) {
                 const T nu = B.v(S_NU)[i], az = B.v(S_AZ)[i];
@@ -2129,9 +2160,10 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
                 B.v(S_REQ)[i] = r;
                 sm[1] += B.v(S_BV)[i] * nu;
                 sm[5] += T(0) * (nu + r);
-                mx[2] = tmax(mx[2], tabs(nu));
-                mx[3] = tmax(mx[3], tabs(r));
-                mx[8] = tmax(mx[8], tabs(az));
+                const T iea = B.ie_of(i);
+                mx[2] = tmax(mx[2], tabs(B.e_of(i) * nu * B.ic_of()));
+                mx[3] = tmax(mx[3], tabs(r * iea));
+                mx[8] = tmax(mx[8], tabs(az * iea));
             }
             if (i < p) {
                 const T l = B.v(S_LAM)[i], s = B.v(S_S)[i], gzs = B.v(S_GZ)[i] + s;
@@ -2143,10 +2175,11 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
                 sm[2] += B.v(S_H)[i] * l;
                 sm[4] += s * l;
                 sm[5] += T(0) * (l + s + r);
-                mx[1] = tmax(mx[1], tabs(s));
-                mx[2] = tmax(mx[2], tabs(l));
-                mx[4] = tmax(mx[4], tabs(r));
-                mx[8] = tmax(mx[8], tabs(gzs));
+                const T ieg = B.ie_of(m + i);
+                mx[1] = tmax(mx[1], tabs(s * ieg));
+                mx[2] = tmax(mx[2], tabs(B.e_of(m + i) * l * B.ic_of()));
+                mx[4] = tmax(mx[4], tabs(r * ieg));
+                mx[8] = tmax(mx[8], tabs(gzs * ieg));
             }
         }
         block_reduce<T, 6, 9>(sm, mx, B.red);
@@ -2154,9 +2187,9 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
         const T rtau = qz + bnu_hl + kap + zQz / tau;
         // ---- 2. termination.
         {
-            const T it = T(1) / tau;
-            const T pobj = qz * it + T(0.5) * zQz * it * it;
-            const T dobj = -bnu_hl * it - T(0.5) * zQz * it * it;
+            const T it = T(1) / tau, ic = B.ic_of();
+            const T pobj = (qz * it + T(0.5) * zQz * it * it) * ic;
+            const T dobj = (-bnu_hl * it - T(0.5) * zQz * it * it) * ic;
             res_p = tmax(mx[3], mx[4]) * it / tmax(T(1), nbh + mx[0] * it + mx[1] * it);
             res_d = mx[5] * it / tmax(T(1), nq + mx[0] * it + mx[2] * it);
             gap_abs = tabs(pobj - dobj);
@@ -2171,10 +2204,11 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
                 status = ST_SOLVED;
             } else if (kt > T(1000) / (T)P.tol_ktratio) {
                 const T ia = (T)P.tol_infeas_abs, ir = (T)P.tol_infeas_rel;
-                if (bnu_hl < -ia && mx[6] / tmax(T(1), mx[2]) < -ir * bnu_hl)
+                const T bnu = bnu_hl * ic, qzc = qz * ic;
+                if (bnu < -ia && mx[6] / tmax(T(1), mx[2]) < -ir * bnu)
                     status = ST_PRIMAL_INF;
-                else if (qz < -ia &&
-                         tmax(mx[7] / tmax(T(1), mx[0]), mx[8] / tmax(T(1), mx[0] + mx[1])) < -ir * qz)
+                else if (qzc < -ia &&
+                         tmax(mx[7] / tmax(T(1), mx[0]), mx[8] / tmax(T(1), mx[0] + mx[1])) < -ir * qzc)
                     status = ST_DUAL_INF;
             }
             if constexpr (cpu_method<T>()) {
@@ -2436,18 +2470,19 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
         status = ST_ALMOST;
     }
     PROF_MARK(3);
-    // ---- Output: (z, ν, λ, s)/τ, statistics, and for solved examples the factorization
-    // at the solution's W for the backward pass.
+    // ---- Output: (z, ν, λ, s)/τ (in the original units: z = D z̃, ν = E_A ν̃/c,
+    // λ = E_G λ̃/c, s = s̃/E_G), statistics, and for solved examples the factorization at the
+    // solution's W for the backward pass (in the scaled units, as the backward pass works).
     // The solution is the iterate over τ; a certificate is normalized by κ; a numerical
     // error gives NaN.
     const bool cert = status == ST_PRIMAL_INF || status == ST_DUAL_INF;
     const T it = status == ST_NUMERICAL ? tnan<T>() : T(1) / (cert ? kap : tau);
     T* o = out + e * L.out_stride;
-    for (int i = threadIdx.x; i < n; i += NT) o[i] = B.v(S_Z)[i] * it;
-    for (int i = threadIdx.x; i < m; i += NT) o[n + i] = B.v(S_NU)[i] * it;
+    for (int i = threadIdx.x; i < n; i += NT) o[i] = B.v(S_Z)[i] * it * B.d_of(i);
+    for (int i = threadIdx.x; i < m; i += NT) o[n + i] = B.v(S_NU)[i] * it * B.e_of(i) * B.ic_of();
     for (int i = threadIdx.x; i < p; i += NT) {
-        o[n + m + i] = B.v(S_LAM)[i] * it;
-        o[n + m + p + i] = B.v(S_S)[i] * it;
+        o[n + m + i] = B.v(S_LAM)[i] * it * B.e_of(m + i) * B.ic_of();
+        o[n + m + p + i] = B.v(S_S)[i] * it * B.ie_of(m + i);
     }
     const bool solved = status == ST_SOLVED || status == ST_ALMOST;
     {
@@ -2459,7 +2494,7 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
         }
         block_reduce<T, 2, 1>(sm2, mx0, B.red);
         if (threadIdx.x == 0) {
-            const T obj = T(0.5) * sm2[0] * it * it + sm2[1] * it;  // τ scaling when solved
+            const T obj = (T(0.5) * sm2[0] * it * it + sm2[1] * it) * B.ic_of();  // τ scaling when solved
             o[n + m + 2 * p + 0] = solved ? obj : tnan<T>();
             const T bad = status == ST_NUMERICAL ? tnan<T>() : T(1);
             o[n + m + 2 * p + 1] = res_p * bad;
@@ -2518,7 +2553,9 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
 // reduced matrix Q + GᵀWG (forward pass, at the solution's W) preconditions iterative
 // refinement on the full system (the reduced system alone loses all accuracy once W reaches
 // 1/ε at active constraints). adj per example: d_z (n) | d_ν (m) | d̃λ (p); zeros for
-// examples that did not solve.
+// examples that did not solve. Equilibrated data (`Params::scal`, the forward pass's scalings): the
+// system is solved in the scaled units with right-hand side −D∘∂ℓ/∂z, and its solution y maps
+// back as d_z = c·D∘y_z, d_ν = E_A∘y_ν, d̃λ = E_G∘y_λ (the CPU's `adjoints`).
 template <typename T, bool X2>
 __device__ __forceinline__ void backward(const Layout& L, const Params& P, const T* data, const int* ist,
                          const T* fac, const T* dl_dz, T* adj) {
@@ -2549,7 +2586,7 @@ __device__ __forceinline__ void backward(const Layout& L, const Params& P, const
     for (int i = threadIdx.x; i < V; i += NT) {
         B.v(S_INVD)[i] = i < N ? f[N * N + i] : T(0);
         B.v(S_W)[i] = i < p ? f[N * N + N + i] : T(0);
-        B.v(S_B0)[i] = i < n ? -dl_dz[(long long)e * n + i] : T(0);
+        B.v(S_B0)[i] = i < n ? -B.d_of(i) * dl_dz[(long long)e * n + i] : T(0);
         B.v(S_I0)[i] = T(0);
     }
     __syncthreads();
@@ -2558,8 +2595,9 @@ __device__ __forceinline__ void backward(const Layout& L, const Params& P, const
         __syncthreads();
     }
     kkt_solve<T, 1>(B, S_B0, S_I0, S_X0, S_L0);
-    for (int i = threadIdx.x; i < n + m; i += NT) a[i] = B.v(S_X0)[i];
-    for (int k = threadIdx.x; k < p; k += NT) a[n + m + k] = B.v(S_L0)[k];
+    for (int i = threadIdx.x; i < n + m; i += NT)
+        a[i] = i < n ? B.v(S_X0)[i] * B.c_of() * B.d_of(i) : B.v(S_X0)[i] * B.e_of(i - n);
+    for (int k = threadIdx.x; k < p; k += NT) a[n + m + k] = B.v(S_L0)[k] * B.e_of(m + k);
 }
 
 // One precision per compiled module (NVRTC is given -DOPTNET_F64 or -DOPTNET_F32), so a
