@@ -495,13 +495,18 @@ fn scalings_len(l: &Layout) -> usize {
 
 /// The equilibration kernel's shared memory and whether it holds copies of Q, A and G (which
 /// then its passes read instead of device memory): D, E, the column, Q-column and row norms and
-/// the cost scaling, and the matrices where they fit `smem_max` bytes.
-fn ruiz_smem<E>(l: &Layout, smem_max: usize) -> (usize, bool) {
+/// the cost scaling, and the matrices where they fit `smem_max` bytes and the launch's `blocks`
+/// run in one wave (at most one per multiprocessor of `sms`). A larger launch leaves the
+/// matrices in device memory, so that several blocks share a multiprocessor: measured at
+/// n = p = 100, batch 2048, the copies in shared memory (one block per multiprocessor) cost
+/// 1.55 ms over the solve without equilibration, reading device memory 1.36 ms (notes/s18.md
+/// §3); at batch 1 the copy is the faster, 47 against 59 µs.
+fn ruiz_smem<E>(l: &Layout, smem_max: usize, blocks: usize, sms: usize) -> (usize, bool) {
     let (n, rows) = (l.n as usize, (l.m + l.p) as usize);
     let size = std::mem::size_of::<E>();
     let base = (3 * n + 2 * rows + 1) * size;
     let cached = base + (n + rows) * n * size;
-    if cached <= smem_max {
+    if cached <= smem_max && blocks <= sms {
         (cached, true)
     } else {
         (base, false)
@@ -1281,7 +1286,7 @@ fn forward_chunks<T: Real, E: Elem>(
                 ls.o_h += at * ls.s_h;
                 let mut scv = sc.slice_mut().slice_mut(first * ss..(first + count) * ss);
                 let (lo, hi) = (E::from_real(rz.lo), E::from_real(rz.hi));
-                let (smem, cached) = ruiz_smem::<E>(l, ctx.smem_max);
+                let (smem, cached) = ruiz_smem::<E>(l, ctx.smem_max, count, ctx.sm_count);
                 let cached = i32::from(cached);
                 let mut launch = lane.launch_builder(rz.function);
                 launch
@@ -1693,18 +1698,23 @@ mod tests {
         let (s, _) = scaled_layout(&Layout { m: 0, ..l });
         assert_eq!((s.o_a, s.s_a, s.o_b, s.s_b), (0, 0, 0, 0));
         assert_eq!(s.o_g, batch * (n * n + n));
-        // n = p = 100: Q and G (160 KB) fit beside the norms; n = p = 200 do not.
+        // n = p = 100: Q and G (160 KB) fit beside the norms, for a launch of one wave (132
+        // multiprocessors); n = p = 200 do not.
         let bench = |n: i32| Layout {
             n,
             p: n,
             ..Layout::default()
         };
         assert_eq!(
-            ruiz_smem::<f64>(&bench(100), H100_SMEM),
+            ruiz_smem::<f64>(&bench(100), H100_SMEM, 132, 132),
             ((5 * 100 + 1 + 2 * 100 * 100) * 8, true)
         );
         assert_eq!(
-            ruiz_smem::<f64>(&bench(200), H100_SMEM),
+            ruiz_smem::<f64>(&bench(100), H100_SMEM, 133, 132),
+            ((5 * 100 + 1) * 8, false)
+        );
+        assert_eq!(
+            ruiz_smem::<f64>(&bench(200), H100_SMEM, 1, 132),
             ((5 * 200 + 1) * 8, false)
         );
     }

@@ -41,10 +41,9 @@ template <typename T> __device__ __forceinline__ T machine_eps();
 template <> __device__ __forceinline__ float machine_eps<float>() { return 1.1920929e-7f; }
 template <> __device__ __forceinline__ double machine_eps<double>() { return 2.220446049250313e-16; }
 
-// The CPU's `upd` (m ← a where a > m): the same maximum for the non-negative, non-NaN values
-// here, whatever the order; fmax is one instruction, and fabs folds into the product's operand.
-template <typename T> __device__ __forceinline__ T upd(T m, T a) { return fmax(m, a); }
-template <typename T> __device__ __forceinline__ T tabs(T x) { return fabs(x); }
+// The CPU's `upd`: m ← a where a > m (the same maximum for the non-negative values here).
+template <typename T> __device__ __forceinline__ T upd(T m, T a) { return a > m ? a : m; }
+template <typename T> __device__ __forceinline__ T tabs(T x) { return x < T(0) ? -x : x; }
 
 // A scaling for a norm: 1/√norm within [lo, hi], 1 for a zero column or row.
 template <typename T> __device__ __forceinline__ T clip(T norm, T lo, T hi) {
@@ -71,23 +70,17 @@ __device__ __forceinline__ T col_max(const T* M, int n, int rows, int j, const T
 
 // Norms of the data under D, E (c not applied): column j of [Q; A; G] (`col`), of Q alone
 // (`qcol`), row r of [A; G] (`row`): Dⱼ·maxᵢ |Qᵢⱼ|·Dᵢ, Eᵣ·maxⱼ |Gᵣⱼ|·Dⱼ, and so on. A thread
-// per column of Q and another per column of [A; G] (consecutive threads read consecutive
-// entries of a row), their maxima combined after a barrier; a warp per four rows, their
-// maxima over the warp interleaved. Ends before a barrier.
+// per column (consecutive threads read consecutive entries of a row); a warp per four rows,
+// their sums over the warp interleaved. Ends before a barrier.
 template <typename T>
 __device__ void measure(const T* Q, const T* A, const T* G, int n, int m, int p, const T* d, const T* e, T* col,
                         T* qcol, T* row) {
-    for (int t = threadIdx.x; t < 2 * n; t += NT) {
-        if (t < n)
-            qcol[t] = col_max(Q, n, n, t, d);  // maxᵢ |Qᵢⱼ|·Dᵢ, scaled by Dⱼ below
-        else
-            col[t - n] = upd(col_max(A, n, m, t - n, e), col_max(G, n, p, t - n, e + m));
-    }
-    __syncthreads();
     for (int j = threadIdx.x; j < n; j += NT) {
-        const T q = qcol[j];
+        const T q = col_max(Q, n, n, j, d);
+        const T a = col_max(A, n, m, j, e);
+        const T g = col_max(G, n, p, j, e + m);
         qcol[j] = q * d[j];
-        col[j] = upd(q, col[j]) * d[j];
+        col[j] = upd(upd(q, a), g) * d[j];
     }
     const int w = threadIdx.x >> 5, l = threadIdx.x & 31, R = m + p;
     for (int r0 = 4 * w; r0 < R; r0 += 4 * (NT / 32)) {
