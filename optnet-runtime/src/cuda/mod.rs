@@ -255,6 +255,24 @@ struct Layout {
 // SAFETY: plain `repr(C)` integers, laid out as the kernel's `struct Layout`.
 unsafe impl DeviceRepr for Layout {}
 
+impl Layout {
+    /// Examples `first..first + count` as a batch of their own: every offset moved to example
+    /// `first` (a shared array's stride is 0), `count` examples.
+    fn chunk(&self, first: usize, count: usize) -> Layout {
+        let at = first as i64;
+        Layout {
+            o_q2: self.o_q2 + at * self.s_q2,
+            o_q: self.o_q + at * self.s_q,
+            o_a: self.o_a + at * self.s_a,
+            o_b: self.o_b + at * self.s_b,
+            o_g: self.o_g + at * self.s_g,
+            o_h: self.o_h + at * self.s_h,
+            batch: count as i32,
+            ..*self
+        }
+    }
+}
+
 /// Settings as the kernel reads them. Mirrors `Params` in `pdipm.cu`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
@@ -1266,29 +1284,12 @@ fn forward_chunks<T: Real, E: Elem>(
         if chunks.is_empty() {
             t0.record(lane).map_err(err("recording a timing event"))?;
         }
-        // The chunk as a batch of its own: offsets moved to its first example (a shared
-        // term's stride is 0), `count` examples.
-        let mut lc = *l;
-        lc.batch = count as i32;
-        let at = first as i64;
-        lc.o_q2 += at * l.s_q2;
-        lc.o_q += at * l.s_q;
-        lc.o_a += at * l.s_a;
-        lc.o_b += at * l.s_b;
-        lc.o_g += at * l.s_g;
-        lc.o_h += at * l.s_h;
+        let lc = l.chunk(first, count);
         // With equilibration: the chunk scaled into its part of the equilibrated copy, which
-        // the solver reads instead (the same offsets moved by `first` in that layout).
+        // the solver reads instead.
         let solved_layout = match (&kernel.ruiz, b.scaled.as_mut(), b.sc.as_mut()) {
             (Some(rz), Some(scaled), Some(sc)) => {
-                let mut ls = rz.layout;
-                ls.batch = count as i32;
-                ls.o_q2 += at * ls.s_q2;
-                ls.o_q += at * ls.s_q;
-                ls.o_a += at * ls.s_a;
-                ls.o_b += at * ls.s_b;
-                ls.o_g += at * ls.s_g;
-                ls.o_h += at * ls.s_h;
+                let ls = rz.layout.chunk(first, count);
                 let mut scv = sc.slice_mut().slice_mut(first * ss..(first + count) * ss);
                 let (lo, hi) = (E::from_real(rz.lo), E::from_real(rz.hi));
                 let (smem, cached) = ruiz_smem::<E>(l, ctx.smem_max, count, ctx.sm_count);
@@ -1668,8 +1669,9 @@ mod tests {
     const H100_SMEM: usize = 232_448;
 
     /// The equilibrated copy's layout: every array batched (a shared Q included), one after
-    /// another in `place`'s order, an absent array at (0, 0); the scalings' record; the
-    /// equilibration kernel's shared memory with and without the matrices.
+    /// another in `place`'s order, an absent array at (0, 0); a chunk of either layout; the
+    /// scalings' record; the equilibration kernel's shared memory with and without the
+    /// matrices.
     #[test]
     fn equilibrated_layout() {
         let (n, m, p, batch) = (100i64, 3i64, 40i64, 5i64);
@@ -1699,6 +1701,10 @@ mod tests {
         assert_eq!((s.o_h, s.s_h), (s.o_g + batch * p * n, p));
         assert_eq!(len as i64, batch * (n * n + n + m * n + m + p * n + p));
         assert_eq!(scalings_len(&l), 2 * (100 + 3 + 40 + 1));
+        // A chunk of examples 2..5: offsets moved by two examples, a shared array's not.
+        let (lc, sc) = (l.chunk(2, 3), s.chunk(2, 3));
+        assert_eq!((lc.o_q2, lc.o_q, lc.batch), (0, l.o_q + 2 * n, 3));
+        assert_eq!((sc.o_q2, sc.o_h, sc.batch), (2 * n * n, s.o_h + 2 * p, 3));
         // Without equalities A and b take no room.
         let (s, _) = scaled_layout(&Layout { m: 0, ..l });
         assert_eq!((s.o_a, s.s_a, s.o_b, s.s_b), (0, 0, 0, 0));
