@@ -19,8 +19,9 @@ const SOURCE: &str = include_str!("pdipm.cu");
 /// The source of the equilibration kernel ([`Build::Ruiz`]).
 const RUIZ_SOURCE: &str = include_str!("ruiz.cu");
 
-/// The source NVRTC compiles: [`SOURCE`], or the file `$OPTNET_CUDA_SOURCE` names (a
-/// kernel-development knob: one build times several kernel variants on the GPU machine).
+/// The solver's source NVRTC compiles: [`SOURCE`], or the file `$OPTNET_CUDA_SOURCE` names (a
+/// kernel-development knob: one build times several kernel variants on the GPU machine). The
+/// equilibration kernel is always [`RUIZ_SOURCE`].
 fn source() -> Result<std::borrow::Cow<'static, str>, Error> {
     match std::env::var_os("OPTNET_CUDA_SOURCE") {
         Some(path) if !path.is_empty() => std::fs::read_to_string(&path)
@@ -84,6 +85,16 @@ pub(crate) enum Build {
     /// [`super::RUIZ_THREADS`] threads per block: batches solved with
     /// `Settings::equilibrate`.
     Ruiz,
+}
+
+impl Build {
+    /// The source file's stem: NVRTC's program name and the disk cache's file prefix.
+    fn stem(self) -> &'static str {
+        match self {
+            Build::Ruiz => "ruiz",
+            _ => "pdipm",
+        }
+    }
 }
 
 /// Device buffers of one element type, kept for reuse: a training loop that solves batches
@@ -607,11 +618,7 @@ fn cache_path(src: &str, cc: (i32, i32), double: bool, build: Build) -> Option<s
         h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
     }
     let prec = if double { "f64" } else { "f32" };
-    let name = if build == Build::Ruiz {
-        "ruiz"
-    } else {
-        "pdipm"
-    };
+    let name = build.stem();
     Some(dir.join(format!("{name}-{h:016x}-sm{}{}-{prec}.cubin", cc.0, cc.1)))
 }
 
@@ -668,12 +675,8 @@ fn nvrtc_compile(src: &str, cc: (i32, i32), double: bool, build: Build) -> Resul
     use cudarc::nvrtc::{result, sys};
     let src =
         CString::new(src).map_err(|_| Error::Cuda("kernel source contains a NUL byte".into()))?;
-    let file = if build == Build::Ruiz {
-        "ruiz.cu"
-    } else {
-        "pdipm.cu"
-    };
-    let name = CString::new(file).map_err(|_| Error::Cuda("bad program name".into()))?;
+    let name = CString::new(format!("{}.cu", build.stem()))
+        .map_err(|_| Error::Cuda("bad program name".into()))?;
     let prog = result::create_program(&src, Some(&name))
         .map_err(|e| Error::Cuda(format!("NVRTC could not create the program: {e:?}")))?;
     let opts = nvrtc_options(cc, double, build);
