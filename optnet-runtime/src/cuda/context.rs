@@ -82,7 +82,7 @@ pub(crate) enum Build {
     /// (`-DOPTNET_KGLOBAL`): problems whose matrix does not fit shared memory.
     KGlobal,
     /// The Ruiz equilibration kernel (`ruiz.cu`, a source of its own) at
-    /// [`super::RUIZ_THREADS`] threads per block: batches solved with
+    /// [`super::ruiz_threads`] threads per block: batches solved with
     /// `Settings::equilibrate`.
     Ruiz,
 }
@@ -645,7 +645,7 @@ fn nvrtc_options(cc: (i32, i32), double: bool, build: Build) -> Vec<String> {
         Build::Narrow(_) => super::NARROW_THREADS,
         Build::Default => super::threads(),
         Build::KGlobal => super::kglobal_threads(),
-        Build::Ruiz => super::RUIZ_THREADS,
+        Build::Ruiz => super::ruiz_threads(),
     };
     let mut opts = vec![
         format!("-DNT={threads}"),

@@ -516,20 +516,39 @@ fn scalings_len(l: &Layout) -> usize {
     2 * (l.n + l.m + l.p + 1) as usize
 }
 
+/// Groups of `count` threads in the equilibration kernel (`ruiz.cu` `groups_of`): its threads
+/// split into ⌊threads/count⌋ groups, each thread of a group taking one column (row) over every
+/// groups-th row (column), so that the whole block works on the maxima when n or m + p is
+/// below its threads.
+fn ruiz_groups(count: usize, threads: usize) -> usize {
+    if count > 0 && count < threads {
+        threads / count
+    } else {
+        1
+    }
+}
+
+/// The leading dimension of the equilibration kernel's shared-memory copies of A and G
+/// (`ruiz.cu` `padded`): n rounded up to odd, so that threads reading a column of consecutive
+/// rows hit distinct banks.
+fn ruiz_ld(n: usize) -> usize {
+    n | 1
+}
+
 /// The equilibration kernel's shared memory and whether it holds copies of Q, A and G (which
-/// then its passes read instead of device memory): D, E, the column, Q-column and row norms and
-/// the cost scaling, and the matrices where they fit `smem_max` bytes and the launch's `blocks`
-/// run in one wave (at most one per multiprocessor of `sms`). A larger launch leaves the
-/// matrices in device memory, so that several blocks share a multiprocessor: measured at
-/// n = p = 100, batch 2048, the copies in shared memory (one block per multiprocessor) cost
-/// 1.55 ms over the solve without equilibration, reading device memory 1.36 ms (notes/s18.md
-/// §3); at batch 1 the copy is the faster, 47 against 59 µs.
-fn ruiz_smem<E>(l: &Layout, smem_max: usize, blocks: usize, sms: usize) -> (usize, bool) {
+/// then its passes read instead of device memory): D, E, the Q-column norms, the cost scaling
+/// and the partial maxima of a pass (two arrays of groups·n for the columns, groups·(m + p) for
+/// the rows, [`ruiz_groups`]), and the matrices (A and G with leading dimension [`ruiz_ld`])
+/// wherever they fit `smem_max` bytes. Measured at n = p = 100 (H200, notes/s19.md): with the
+/// copies, one block of 1024 threads per multiprocessor, the kernel takes 0.69 ms at batch
+/// 2048 under ncu, reading device memory with two blocks per multiprocessor 0.82 ms.
+fn ruiz_smem<E>(l: &Layout, threads: usize, smem_max: usize) -> (usize, bool) {
     let (n, rows) = (l.n as usize, (l.m + l.p) as usize);
     let size = std::mem::size_of::<E>();
-    let base = (3 * n + 2 * rows + 1) * size;
-    let cached = base + (n + rows) * n * size;
-    if cached <= smem_max && blocks <= sms {
+    let parts = 2 * ruiz_groups(n, threads) * n + ruiz_groups(rows, threads) * rows;
+    let base = (2 * n + rows + 1 + parts) * size;
+    let cached = base + (n * n + rows * ruiz_ld(n)) * size;
+    if cached <= smem_max {
         (cached, true)
     } else {
         (base, false)
@@ -706,8 +725,18 @@ fn k_global_layout(l: &mut Layout) {
 /// Threads per block of the narrow module's two-block kernels.
 pub(crate) const NARROW_THREADS: u32 = 128;
 
-/// Threads per block of the equilibration kernel (`ruiz.cu`).
-pub(crate) const RUIZ_THREADS: u32 = 256;
+/// Threads per block of the equilibration kernel (`ruiz.cu`): 1024, or
+/// `OPTNET_CUDA_RUIZ_THREADS` (256, 512 or 1024; a kernel-development knob).
+pub(crate) fn ruiz_threads() -> u32 {
+    static NT: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *NT.get_or_init(|| {
+        std::env::var("OPTNET_CUDA_RUIZ_THREADS")
+            .ok()
+            .and_then(|v| v.parse::<u32>().ok())
+            .filter(|t| [256, 512, 1024].contains(t))
+            .unwrap_or(1024)
+    })
+}
 
 /// Largest n + m for which large f64 batches run a narrow module's two-block kernels
 /// ([`two_block`]): 128 threads per block with launch bounds for four blocks per
@@ -1292,7 +1321,8 @@ fn forward_chunks<T: Real, E: Elem>(
                 let ls = rz.layout.chunk(first, count);
                 let mut scv = sc.slice_mut().slice_mut(first * ss..(first + count) * ss);
                 let (lo, hi) = (E::from_real(rz.lo), E::from_real(rz.hi));
-                let (smem, cached) = ruiz_smem::<E>(l, ctx.smem_max, count, ctx.sm_count);
+                let threads = ruiz_threads();
+                let (smem, cached) = ruiz_smem::<E>(l, threads as usize, ctx.smem_max);
                 let cached = i32::from(cached);
                 let mut launch = lane.launch_builder(rz.function);
                 launch
@@ -1307,7 +1337,7 @@ fn forward_chunks<T: Real, E: Elem>(
                     .arg(&cached);
                 let cfg = LaunchConfig {
                     grid_dim: (count as u32, 1, 1),
-                    block_dim: (RUIZ_THREADS, 1, 1),
+                    block_dim: (threads, 1, 1),
                     shared_mem_bytes: smem as u32,
                 };
                 // SAFETY: the arguments match `ruiz_{f64,f32}(Layout, Layout, const T*, T*, T*,
@@ -1709,24 +1739,26 @@ mod tests {
         let (s, _) = scaled_layout(&Layout { m: 0, ..l });
         assert_eq!((s.o_a, s.s_a, s.o_b, s.s_b), (0, 0, 0, 0));
         assert_eq!(s.o_g, batch * (n * n + n));
-        // n = p = 100: Q and G (160 KB) fit beside the norms, for a launch of one wave (132
-        // multiprocessors); n = p = 200 do not.
+        // n = p = 100: Q and G (160 KB) fit beside the norms; n = p = 200 do not.
         let bench = |n: i32| Layout {
             n,
             p: n,
             ..Layout::default()
         };
+        // 1024 threads: ten groups of the column maxima at n = 100, five at n = 200; none
+        // without constraints.
+        assert_eq!((ruiz_groups(100, 1024), ruiz_groups(200, 1024)), (10, 5));
+        assert_eq!((ruiz_groups(100, 256), ruiz_groups(300, 256)), (2, 1));
+        assert_eq!(ruiz_groups(0, 1024), 1);
+        assert_eq!((ruiz_ld(100), ruiz_ld(101)), (101, 101));
+        let parts = |n: usize| 2 * (1024 / n) * n + (1024 / n) * n;
         assert_eq!(
-            ruiz_smem::<f64>(&bench(100), H100_SMEM, 132, 132),
-            ((5 * 100 + 1 + 2 * 100 * 100) * 8, true)
+            ruiz_smem::<f64>(&bench(100), 1024, H100_SMEM),
+            ((3 * 100 + 1 + parts(100) + 100 * 100 + 100 * 101) * 8, true)
         );
         assert_eq!(
-            ruiz_smem::<f64>(&bench(100), H100_SMEM, 133, 132),
-            ((5 * 100 + 1) * 8, false)
-        );
-        assert_eq!(
-            ruiz_smem::<f64>(&bench(200), H100_SMEM, 1, 132),
-            ((5 * 200 + 1) * 8, false)
+            ruiz_smem::<f64>(&bench(200), 1024, H100_SMEM),
+            ((3 * 200 + 1 + parts(200)) * 8, false)
         );
     }
 

@@ -43,7 +43,10 @@ template <> __device__ __forceinline__ double machine_eps<double>() { return 2.2
 
 // The CPU's `upd`: m ← a where a > m (the same maximum for the non-negative values here).
 template <typename T> __device__ __forceinline__ T upd(T m, T a) { return a > m ? a : m; }
-template <typename T> __device__ __forceinline__ T tabs(T x) { return x < T(0) ? -x : x; }
+// |x|: the sign bit cleared (one instruction, or none where the product takes |x| as its
+// operand; x < 0 ? −x : x compiled to a negation, a comparison and two selects in fp64).
+__device__ __forceinline__ float tabs(float x) { return fabsf(x); }
+__device__ __forceinline__ double tabs(double x) { return fabs(x); }
 
 // A scaling for a norm: 1/√norm within [lo, hi], 1 for a zero column or row.
 template <typename T> __device__ __forceinline__ T clip(T norm, T lo, T hi) {
@@ -53,57 +56,105 @@ template <typename T> __device__ __forceinline__ T clip(T norm, T lo, T hi) {
     return s < hi ? s : hi;
 }
 
-// maxᵢ |M[i·n + j]|·sᵢ over rows i < rows: four independent maxima (the loads and products
-// of four rows in flight, not one chain of maxima), combined at the end (the maximum does not
-// depend on the order).
+// Groups of `count` threads: the block's threads split into ⌊NT/count⌋ groups (one when
+// count ≥ NT), thread k of group g taking column (or row) k over every groups-th row (or
+// column) from g, so that the whole block works on the maxima at n, m + p below NT.
+// mod.rs `ruiz_groups`.
+__device__ __forceinline__ int groups_of(int count) { return count > 0 && count < NT ? NT / count : 1; }
+
+// The leading dimension of the shared-memory copies of A and G: n rounded up to odd, so that
+// threads reading one column of consecutive rows hit distinct banks (mod.rs `ruiz_ld`).
+__device__ __forceinline__ int padded(int n) { return n | 1; }
+
+// maxₖ |x[k·step]|·s[k·G] over k = 0, 1, … while g + k·G < count, folded into a: four
+// independent maxima (four loads and products in flight, not one chain), combined by the
+// caller (the maximum does not depend on the order). Pointers step: no index products.
 template <typename T>
-__device__ __forceinline__ T col_max(const T* M, int n, int rows, int j, const T* s) {
-    T a[4] = {T(0), T(0), T(0), T(0)};
-    int i = 0;
-    for (; i + 4 <= rows; i += 4) {
+__device__ __forceinline__ void strided_max(T a[4], const T* x, long long step, const T* s, int g, int G,
+                                            int count) {
+    int i = g;
+    for (; i + 3 * G < count; i += 4 * G, x += 4 * step, s += 4 * G) {
 #pragma unroll
-        for (int u = 0; u < 4; u++) a[u] = upd(a[u], tabs(M[(long long)(i + u) * n + j]) * s[i + u]);
+        for (int u = 0; u < 4; u++) a[u] = upd(a[u], tabs(x[u * step]) * s[u * G]);
     }
-    for (; i < rows; i++) a[0] = upd(a[0], tabs(M[(long long)i * n + j]) * s[i]);
+    for (; i < count; i += G, x += step, s += G) a[0] = upd(a[0], tabs(*x) * s[0]);
+}
+
+template <typename T> __device__ __forceinline__ T max4(const T a[4]) {
     return upd(upd(a[0], a[1]), upd(a[2], a[3]));
 }
 
-// Norms of the data under D, E (c not applied): column j of [Q; A; G] (`col`), of Q alone
-// (`qcol`), row r of [A; G] (`row`): Dⱼ·maxᵢ |Qᵢⱼ|·Dᵢ, Eᵣ·maxⱼ |Gᵣⱼ|·Dⱼ, and so on. A thread
-// per column (consecutive threads read consecutive entries of a row); a warp per four rows,
-// their sums over the warp interleaved. Ends before a barrier.
-template <typename T>
-__device__ void measure(const T* Q, const T* A, const T* G, int n, int m, int p, const T* d, const T* e, T* col,
-                        T* qcol, T* row) {
-    for (int j = threadIdx.x; j < n; j += NT) {
-        const T q = col_max(Q, n, n, j, d);
-        const T a = col_max(A, n, m, j, e);
-        const T g = col_max(G, n, p, j, e + m);
-        qcol[j] = q * d[j];
-        col[j] = upd(upd(q, a), g) * d[j];
+// The block's shared arrays: D (n), E (m + p), the last pass's Q-column norms (n), the cost
+// scaling, and the partial maxima of one pass: per column group and column, maxᵢ |Qᵢⱼ|·Dᵢ over
+// the group's rows of Q (`qpart`) and of [Q; A; G] with E for A and G (`cpart`); per row group
+// and row of [A; G], maxⱼ |Mᵣⱼ|·Dⱼ over the group's columns (`rpart`). mod.rs `ruiz_smem`.
+template <typename T> struct Shared {
+    T *d, *ev, *qcol, *cost, *cpart, *qpart, *rpart;
+};
+
+// One pass's partial maxima of the data under D, E (c not applied). Column maxima: thread j of
+// column group g over rows g, g + groups, … of Q, A, G (the groups together read consecutive
+// entries). Row maxima of [A; G]: from shared memory (`Cached`, A and G with an odd leading
+// dimension `ld`) thread r of row group g over columns g, g + groups, …; from device memory a
+// warp per four rows, its lanes along them (coalesced), their maxima over the warp
+// interleaved, one row group. Ends before a barrier.
+template <typename T, bool Cached>
+__device__ __forceinline__ void measure(const T* Q, const T* A, const T* G, int ld, int n, int m, int p,
+                                        const Shared<T>& sh) {
+    const int R = m + p, gc = groups_of(n);
+    for (int t = threadIdx.x; t < gc * n; t += NT) {
+        const int g = t / n, j = t - g * n;
+        const long long step = (long long)gc * n, astep = (long long)gc * ld;
+        T a[4] = {T(0), T(0), T(0), T(0)};
+        strided_max(a, Q + (long long)g * n + j, step, sh.d + g, g, gc, n);
+        sh.qpart[t] = max4(a);
+        strided_max(a, A + (long long)g * ld + j, astep, sh.ev + g, g, gc, m);
+        strided_max(a, G + (long long)g * ld + j, astep, sh.ev + m + g, g, gc, p);
+        sh.cpart[t] = max4(a);
     }
-    const int w = threadIdx.x >> 5, l = threadIdx.x & 31, R = m + p;
-    for (int r0 = 4 * w; r0 < R; r0 += 4 * (NT / 32)) {
-        T x[4] = {T(0), T(0), T(0), T(0)};
+    if (Cached) {
+        const int gr = groups_of(R);
+        for (int t = threadIdx.x; t < gr * R; t += NT) {
+            const int g = t / R, r = t - g * R;
+            const T* M = r < m ? A + (long long)r * ld : G + (long long)(r - m) * ld;
+            T a[4] = {T(0), T(0), T(0), T(0)};
+            strided_max(a, M + g, (long long)gr, sh.d + g, g, gr, n);
+            sh.rpart[t] = max4(a);
+        }
+    } else {
+        const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
+        for (int r0 = 4 * w; r0 < R; r0 += 4 * (NT / 32)) {
+            T x[4] = {T(0), T(0), T(0), T(0)};
 #pragma unroll
-        for (int u = 0; u < 4; u++) {
-            const int r = r0 + u;
-            if (r < R) {  // warp-uniform
-                const T* M = r < m ? A + (long long)r * n : G + (long long)(r - m) * n;
-                for (int j = l; j < n; j += 32) x[u] = upd(x[u], tabs(M[j]) * d[j]);
+            for (int u = 0; u < 4; u++) {
+                const int r = r0 + u;
+                if (r < R) {  // warp-uniform
+                    const T* M = r < m ? A + (long long)r * ld : G + (long long)(r - m) * ld;
+                    for (int j = l; j < n; j += 32) x[u] = upd(x[u], tabs(M[j]) * sh.d[j]);
+                }
+            }
+            for (int o = 16; o > 0; o >>= 1) {
+#pragma unroll
+                for (int u = 0; u < 4; u++) x[u] = upd(x[u], __shfl_xor_sync(FULL, x[u], o));
+            }
+            if (l < 4 && r0 + l < R) {
+                T xl = x[0];
+#pragma unroll
+                for (int u = 1; u < 4; u++) xl = l == u ? x[u] : xl;
+                sh.rpart[r0 + l] = xl;
             }
         }
-        for (int o = 16; o > 0; o >>= 1) {
-#pragma unroll
-            for (int u = 0; u < 4; u++) x[u] = upd(x[u], __shfl_xor_sync(FULL, x[u], o));
-        }
-        if (l < 4 && r0 + l < R) {
-            T xl = x[0];
-#pragma unroll
-            for (int u = 1; u < 4; u++) xl = l == u ? x[u] : xl;
-            row[r0 + l] = xl * e[r0 + l];
-        }
     }
+}
+
+// A norm from its groups' partial maxima, times its scaling: the CPU's column norm of [Q; A; G]
+// (`cpart`, D), of Q alone (`qpart`, D), or row norm of [A; G] (`rpart`, E) — the same value
+// whatever the grouping.
+template <typename T>
+__device__ __forceinline__ T norm_of(const T* part, int count, int groups, int k, const T* scale) {
+    T a = part[k];
+    for (int g = 1; g < groups; g++) a = upd(a, part[g * count + k]);
+    return a * scale[k];
 }
 
 // dst[x] = src[x] for x < count, by the block, sixteen loads per thread in flight (one at a
@@ -127,70 +178,97 @@ __device__ __forceinline__ void copy_in(T* dst, const T* src, long long count) {
     }
 }
 
-// Example blockIdx.x of the batch at `data` (layout L) → its scaled copy at `scaled` (layout
-// S) and its scalings at sc + e·2(n + m + p + 1). Shared memory: D, E, the column, Q-column and
-// row norms and the cost scaling ((3n + 2(m + p) + 1) values), then, with `cached`, copies of
-// Q, A and G, which the passes read instead of device memory (mod.rs `ruiz_smem` decides: at
-// n = p = 100, 160 KB; the passes then take a fraction of the time).
+// dst[r·ld + j] = src[r·n + j] for rows r < rows: a warp per four rows, its lanes along them,
+// up to sixteen loads per lane in flight (four rows of 128 columns).
 template <typename T>
-__device__ void ruiz(const Layout& L, const Layout& S, const T* data, T* scaled, T* sc, int max_iter, T lo,
-                     T hi, int cached) {
-    const long long e = blockIdx.x;
-    const int n = L.n, m = L.m, p = L.p, R = m + p;
-    const T* Q = data + L.oQ + e * L.sQ;
-    const T* q = data + L.oq + e * L.sq;
-    const T* A = data + L.oA + e * L.sA;
-    const T* b = data + L.ob + e * L.sb;
-    const T* G = data + L.oG + e * L.sG;
-    const T* h = data + L.oh + e * L.sh;
-    extern __shared__ __align__(16) unsigned char smem_raw[];
-    T* d = reinterpret_cast<T*>(smem_raw);
-    T* ev = d + n;
-    T* col = ev + R;
-    T* qcol = col + n;
-    T* row = qcol + n;
-    T* cost = row + R;
-    if (cached) {
-        T* Qs = cost + 1;
-        T* As = Qs + (long long)n * n;
-        T* Gs = As + (long long)m * n;
-        copy_in(Qs, Q, (long long)n * n);
-        copy_in(As, A, (long long)m * n);
-        copy_in(Gs, G, (long long)p * n);
-        Q = Qs;
-        A = As;
-        G = Gs;
+__device__ __forceinline__ void copy_rows(T* dst, int ld, const T* src, int rows, int n) {
+    const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
+    for (int r0 = 4 * w; r0 < rows; r0 += 4 * (NT / 32)) {
+        for (int j0 = 0; j0 < n; j0 += 128) {
+            T v[4][4];
+#pragma unroll
+            for (int u = 0; u < 4; u++)
+#pragma unroll
+                for (int c = 0; c < 4; c++) {
+                    const int r = r0 + u, j = j0 + 32 * c + l;
+                    v[u][c] = r < rows && j < n ? src[(long long)r * n + j] : T(0);
+                }
+#pragma unroll
+            for (int u = 0; u < 4; u++)
+#pragma unroll
+                for (int c = 0; c < 4; c++) {
+                    const int r = r0 + u, j = j0 + 32 * c + l;
+                    if (r < rows && j < n) dst[(long long)r * ld + j] = v[u][c];
+                }
+        }
     }
-    for (int j = threadIdx.x; j < n; j += NT) d[j] = T(1);
-    for (int r = threadIdx.x; r < R; r += NT) ev[r] = T(1);
-    __syncthreads();
-    measure(Q, A, G, n, m, p, d, ev, col, qcol, row);
+}
+
+// dst[r·n + j] = src[r·ld + j]·(sr[r]·d[j]) for r < rows, j < n: a scaled matrix, the CPU's
+// product (`equilibrate::apply`), in row-major order by the whole block, each thread stepping
+// (r, j) by NT entries without an index division per entry.
+template <typename T>
+__device__ __forceinline__ void scale_out(T* dst, const T* src, int ld, int rows, int n, const T* sr, T c,
+                                          const T* d) {
+    const long long count = (long long)rows * n;
+    if (count == 0) return;
+    int r = threadIdx.x / n, j = threadIdx.x - r * n;
+    const int dr = NT / n, dj = NT - dr * n;
+    for (long long x = threadIdx.x; x < count; x += NT) {
+        dst[x] = src[(long long)r * ld + j] * ((c * sr[r]) * d[j]);
+        r += dr;
+        j += dj;
+        if (j >= n) {
+            j -= n;
+            r++;
+        }
+    }
+}
+
+// The passes (see the top of the file), the cost scaling and the scaled copy (`x`: the
+// example's data and outputs), from Q, A, G in shared memory when `Cached` (the compiler then
+// addresses them as shared memory: a generic pointer costs each load an address-space test;
+// A and G with leading dimension `ld`), else in device memory (ld = n).
+template <typename T> struct Example {
+    const T *Q, *q, *A, *b, *G, *h;
+    T *sQ, *sq, *sA, *sb, *sG, *sh, *out;
+};
+
+template <typename T, bool Cached>
+__device__ __forceinline__ void finish(const Example<T>& x, int ld, int n, int m, int p, const Shared<T>& sh,
+                                       int max_iter, T lo, T hi) {
+    const T *Q = x.Q, *A = x.A, *G = x.G;
+    T *d = sh.d, *ev = sh.ev;
+    const int R = m + p, gc = groups_of(n), gr = Cached ? groups_of(R) : 1;
+    measure<T, Cached>(Q, A, G, ld, n, m, p, sh);
     __syncthreads();
     for (int it = 0; it < max_iter; it++) {
         int done = 1;
         for (int j = threadIdx.x; j < n; j += NT) {
-            const T s = clip(col[j], lo, hi);
+            const T s = clip(norm_of(sh.cpart, n, gc, j, d), lo, hi);
             done &= tabs(s - T(1)) < T(SETTLED);
             d[j] *= s;
         }
         for (int r = threadIdx.x; r < R; r += NT) {
-            const T s = clip(row[r], lo, hi);
+            const T s = clip(norm_of(sh.rpart, R, gr, r, ev), lo, hi);
             done &= tabs(s - T(1)) < T(SETTLED);
             ev[r] *= s;
         }
         __syncthreads();
-        measure(Q, A, G, n, m, p, d, ev, col, qcol, row);
+        measure<T, Cached>(Q, A, G, ld, n, m, p, sh);
         if (__syncthreads_and(done)) break;
     }
+    for (int j = threadIdx.x; j < n; j += NT) sh.qcol[j] = norm_of(sh.qpart, n, gc, j, d);
+    __syncthreads();
     // Cost scaling: the mean column norm of Q and ‖q‖∞ brought to about one (the CPU's sum, in
     // its order, by one thread; the maximum by warp 0).
     if (threadIdx.x < 32) {
         T qn = T(0);
-        for (int j = threadIdx.x; j < n; j += 32) qn = upd(qn, tabs(q[j] * d[j]));
+        for (int j = threadIdx.x; j < n; j += 32) qn = upd(qn, tabs(x.q[j] * d[j]));
         for (int o = 16; o > 0; o >>= 1) qn = upd(qn, __shfl_xor_sync(FULL, qn, o));
         T mean = T(0);
         if (threadIdx.x == 0) {
-            for (int j = 0; j < n; j++) mean += qcol[j];
+            for (int j = 0; j < n; j++) mean += sh.qcol[j];
             if (n > 0) mean /= (T)n;
         }
         const T scale = upd(mean, qn);
@@ -200,31 +278,19 @@ __device__ void ruiz(const Layout& L, const Layout& S, const T* data, T* scaled,
             c = c > lo ? c : lo;
             c = c < hi ? c : hi;
         }
-        if (threadIdx.x == 0) cost[0] = c;
+        if (threadIdx.x == 0) sh.cost[0] = c;
     }
     __syncthreads();
-    const T c = cost[0];
-    // The scaled copy: each entry times the CPU's product (`equilibrate::apply`).
-    T* sQ = scaled + S.oQ + e * S.sQ;
-    T* sq = scaled + S.oq + e * S.sq;
-    T* sA = scaled + S.oA + e * S.sA;
-    T* sb = scaled + S.ob + e * S.sb;
-    T* sG = scaled + S.oG + e * S.sG;
-    T* sh = scaled + S.oh + e * S.sh;
-    // A warp per row, its lanes along the row (no index division).
-    const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
-    for (int i = w; i < n; i += NT / 32) {
-        const T ci = c * d[i];
-        for (int j = l; j < n; j += 32) sQ[(long long)i * n + j] = Q[(long long)i * n + j] * (ci * d[j]);
-    }
-    for (int r = w; r < m; r += NT / 32)
-        for (int j = l; j < n; j += 32) sA[(long long)r * n + j] = A[(long long)r * n + j] * (ev[r] * d[j]);
-    for (int r = w; r < p; r += NT / 32)
-        for (int j = l; j < n; j += 32) sG[(long long)r * n + j] = G[(long long)r * n + j] * (ev[m + r] * d[j]);
-    for (int j = threadIdx.x; j < n; j += NT) sq[j] = q[j] * (c * d[j]);
-    for (int r = threadIdx.x; r < m; r += NT) sb[r] = b[r] * ev[r];
-    for (int r = threadIdx.x; r < p; r += NT) sh[r] = h[r] * ev[m + r];
-    T* out = sc + e * 2 * (n + R + 1);
+    const T c = sh.cost[0];
+    // The scaled copy: Q̃ᵢⱼ = Qᵢⱼ·((c·Dᵢ)·Dⱼ), Ãᵣⱼ = Aᵣⱼ·((1·Eᵣ)·Dⱼ) and so on (1·Eᵣ = Eᵣ
+    // exactly: the CPU's products).
+    scale_out(x.sQ, Q, n, n, n, d, c, d);
+    scale_out(x.sA, A, ld, m, n, ev, T(1), d);
+    scale_out(x.sG, G, ld, p, n, ev + m, T(1), d);
+    for (int j = threadIdx.x; j < n; j += NT) x.sq[j] = x.q[j] * (c * d[j]);
+    for (int r = threadIdx.x; r < m; r += NT) x.sb[r] = x.b[r] * ev[r];
+    for (int r = threadIdx.x; r < p; r += NT) x.sh[r] = x.h[r] * ev[m + r];
+    T* out = x.out;
     for (int j = threadIdx.x; j < n; j += NT) {
         out[j] = d[j];
         out[n + R + 1 + j] = T(1) / (c * d[j]);
@@ -236,6 +302,59 @@ __device__ void ruiz(const Layout& L, const Layout& S, const T* data, T* scaled,
     if (threadIdx.x == 0) {
         out[n + R] = c;
         out[2 * (n + R) + 1] = T(1) / c;
+    }
+}
+
+// Example blockIdx.x of the batch at `data` (layout L) → its scaled copy at `scaled` (layout
+// S) and its scalings at sc + e·2(n + m + p + 1). Shared memory (mod.rs `ruiz_smem`): the
+// arrays of `Shared`, then, with `cached`, copies of Q (leading dimension n), A and G (`padded`),
+// which the passes read instead of device memory.
+template <typename T>
+__device__ void ruiz(const Layout& L, const Layout& S, const T* data, T* scaled, T* sc, int max_iter, T lo,
+                     T hi, int cached) {
+    const long long e = blockIdx.x;
+    const int n = L.n, m = L.m, p = L.p, R = m + p;
+    Example<T> x;
+    x.Q = data + L.oQ + e * L.sQ;
+    x.q = data + L.oq + e * L.sq;
+    x.A = data + L.oA + e * L.sA;
+    x.b = data + L.ob + e * L.sb;
+    x.G = data + L.oG + e * L.sG;
+    x.h = data + L.oh + e * L.sh;
+    x.sQ = scaled + S.oQ + e * S.sQ;
+    x.sq = scaled + S.oq + e * S.sq;
+    x.sA = scaled + S.oA + e * S.sA;
+    x.sb = scaled + S.ob + e * S.sb;
+    x.sG = scaled + S.oG + e * S.sG;
+    x.sh = scaled + S.oh + e * S.sh;
+    x.out = sc + e * 2 * (n + R + 1);
+    extern __shared__ __align__(16) unsigned char smem_raw[];
+    Shared<T> sh;
+    sh.d = reinterpret_cast<T*>(smem_raw);
+    sh.ev = sh.d + n;
+    sh.qcol = sh.ev + R;
+    sh.cost = sh.qcol + n;
+    sh.cpart = sh.cost + 1;
+    sh.qpart = sh.cpart + groups_of(n) * n;
+    sh.rpart = sh.qpart + groups_of(n) * n;
+    for (int j = threadIdx.x; j < n; j += NT) sh.d[j] = T(1);
+    for (int r = threadIdx.x; r < R; r += NT) sh.ev[r] = T(1);
+    if (cached) {
+        const int ld = padded(n);
+        T* Qs = sh.rpart + groups_of(R) * R;
+        T* As = Qs + (long long)n * n;
+        T* Gs = As + (long long)m * ld;
+        copy_in(Qs, x.Q, (long long)n * n);
+        copy_rows(As, ld, x.A, m, n);
+        copy_rows(Gs, ld, x.G, p, n);
+        x.Q = Qs;
+        x.A = As;
+        x.G = Gs;
+        __syncthreads();
+        finish<T, true>(x, ld, n, m, p, sh, max_iter, lo, hi);
+    } else {
+        __syncthreads();
+        finish<T, false>(x, n, n, m, p, sh, max_iter, lo, hi);
     }
 }
 
