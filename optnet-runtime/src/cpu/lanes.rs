@@ -13,8 +13,8 @@
 //! another order).
 //!
 //! Examples come from a stream: when a lane's example ends, the next one takes its lane
-//! (its first round factors K at W = I and takes the starting point from the constant
-//! direction, as the scalar path's start does), so lanes do not idle while one example of
+//! (its first round factors K at the start's W and takes the starting point from the
+//! constant direction, as the scalar path's start does), so lanes do not idle while one example of
 //! the pack needs more iterations than the others.
 //!
 //! On OptNet's random QPs (n = p = 100, f64) this path was measured 10–20 % faster than the
@@ -648,7 +648,8 @@ fn shift_interior<T: Real>(v: &mut [V<T>], l: usize) {
 enum Phase {
     /// No example (the queue is empty).
     Idle,
-    /// An example was just loaded: this round factors K at W = I and takes the starting
+    /// An example was just loaded: this round factors K at the start's W
+    /// (`pdipm::start_w`) and takes the starting
     /// point from the constant direction, solve(−q, b, h) (notes/ALGORITHM.md "Start", for Q ≠ 0).
     Start,
     /// Iterating.
@@ -669,6 +670,8 @@ struct Lanes<T> {
     boost: V<T>,
     normq: V<T>,
     normb: V<T>,
+    /// W of each lane's start (`pdipm::start_w`), per inequality.
+    w_start: Vec<V<T>>,
     /// When each lane's example tries polishing.
     schedule: [Schedule; W],
 }
@@ -718,6 +721,7 @@ pub(crate) fn solve_stream<T: Real>(
         boost: splat(T::one()),
         normq: splat(T::zero()),
         normb: splat(T::zero()),
+        w_start: vec![splat(T::one()); p],
         schedule: [Schedule::new(tols.polish); W],
     };
     let mut polisher: Option<Polisher<T>> = None;
@@ -754,6 +758,9 @@ pub(crate) fn solve_stream<T: Real>(
                 .map(|i| (lp.b[i] / sc.e[i]).abs())
                 .chain((0..p).map(|i| (lp.h[i] / sc.e[m + i]).abs()))
                 .fold(T::zero(), |a, x| a.max(x));
+            for (w, &e) in ln.w_start.iter_mut().zip(&sc.e[m..]) {
+                w[l] = pdipm::start_w(sc.c, e);
+            }
             ln.phase[l] = Phase::Start;
             ln.slot[l] = index;
             ln.status[l] = None;
@@ -784,7 +791,8 @@ pub(crate) fn solve_stream<T: Real>(
         let run: [bool; W] = std::array::from_fn(|l| ln.phase[l] == Phase::Run);
         let start: [bool; W] = std::array::from_fn(|l| ln.phase[l] == Phase::Start);
 
-        // 3.–7. Factor K at W = λ / s (W = I for a starting or idle lane) and compute the step,
+        // 3.–7. Factor K at W = λ / s (`pdipm::start_w` for a starting lane, I for an idle
+        // one) and compute the step,
         // with the scalar path's safeguard: a running lane whose factors or direction
         // overflow refactors with 100× its regularization, at most `MAX_BOOSTS` times.
         // The other lanes recompute exactly what they had.
@@ -792,6 +800,8 @@ pub(crate) fn solve_stream<T: Real>(
             wk.w[i] = std::array::from_fn(|l| {
                 if run[l] {
                     it.lam[i][l] / it.s[i][l]
+                } else if start[l] {
+                    ln.w_start[i][l]
                 } else {
                     T::one()
                 }
@@ -828,7 +838,7 @@ pub(crate) fn solve_stream<T: Real>(
         }
 
         // A starting lane takes its starting point from the constant direction:
-        // z, ν, λ from it, s = −λ, both shifted into the interior; τ = κ = √(sᵀλ/p).
+        // z, ν, λ from it, s = −W⁻¹λ, both shifted into the interior; τ = κ = √(sᵀλ/p).
         let starting: [bool; W] = std::array::from_fn(|l| ln.phase[l] == Phase::Start);
         for l in (0..W).filter(|&l| starting[l]) {
             let d2 = &wk.d2;
@@ -838,9 +848,15 @@ pub(crate) fn solve_stream<T: Real>(
             for (x, y) in it.nu.iter_mut().zip(&d2.nu) {
                 x[l] = y[l];
             }
-            for ((lam, s), y) in it.lam.iter_mut().zip(it.s.iter_mut()).zip(&d2.lam) {
+            for (((lam, s), y), w) in it
+                .lam
+                .iter_mut()
+                .zip(it.s.iter_mut())
+                .zip(&d2.lam)
+                .zip(&ln.w_start)
+            {
                 lam[l] = y[l];
-                s[l] = -y[l];
+                s[l] = -y[l] / w[l];
             }
             shift_interior(&mut it.s, l);
             shift_interior(&mut it.lam, l);

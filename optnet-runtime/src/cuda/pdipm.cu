@@ -1810,6 +1810,14 @@ __device__ __forceinline__ T bordered_solve(Blk<T, X2>& B, int bs, int is, int x
     return dtau;
 }
 
+// W of the start's factorization for inequality row i (ALGORITHM §2, the CPU's
+// `pdipm::start_w`): (c/Eᵢ²)^¾ as r·√r with r = √c/Eᵢ, correctly rounded operations only (the
+// CPU's point to the bit); exactly 1 without equilibration (c = Eᵢ = 1).
+template <typename T> __device__ __forceinline__ T start_w(T c, T e) {
+    const T r = sqrt(c) / e;
+    return r * sqrt(r);
+}
+
 // Shifts v (length p) into the interior (ALGORITHM "Start"): with
 // target = max(1, 0.1·Σmax(vᵢ, 0)/p), v += target − min(v) when min(v) < target.
 template <typename T, bool X2>
@@ -2012,12 +2020,12 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
         B.v(S_Q)[i] = i < n ? B.q[i] : T(0);
         B.v(S_BV)[i] = i < m ? B.b[i] : T(0);
         B.v(S_H)[i] = i < p ? B.h[i] : T(0);
-        B.v(S_W)[i] = T(1);
+        B.v(S_W)[i] = i < p ? start_w(B.c_of(), B.e_of(m + i)) : T(1);
     }
     regularize_w(B);
     __syncthreads();
 
-    // ---- Start (W = I). The solve is refined only without inequalities (ALGORITHM §2: then
+    // ---- Start (W = `start_w`). The solve is refined only without inequalities (ALGORITHM §2: then
     // the point is the solution; with them it is shifted into the interior, and an unrefined
     // solve, exact but for ε, serves as well).
     const T qmax = load_q(B);
@@ -2025,7 +2033,7 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
     factor(B);
     const bool lp = qmax == T(0);
     if (!lp) {
-        // (z, ν, λ̂) = solve(−q, b, h); s = −λ̂, λ = λ̂.
+        // (z, ν, λ̂) = solve(−q, b, h); s = −W⁻¹λ̂, λ = λ̂.
         for (int i = threadIdx.x; i < V; i += NT) {
             B.v(S_B0)[i] = i < n ? -B.v(S_Q)[i] : (i < N ? B.v(S_BV)[i - n] : T(0));
             B.v(S_I0)[i] = B.v(S_H)[i];
@@ -2038,7 +2046,7 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
         for (int i = threadIdx.x; i < V; i += NT) {
             B.v(S_Z)[i] = i < n ? B.v(S_X0)[i] : T(0);
             B.v(S_NU)[i] = i < m ? B.v(S_X0)[n + i] : T(0);
-            B.v(S_S)[i] = i < p ? -B.v(S_L0)[i] : T(0);
+            B.v(S_S)[i] = i < p ? -B.v(S_L0)[i] / B.v(S_W)[i] : T(0);
             B.v(S_LAM)[i] = i < p ? B.v(S_L0)[i] : T(0);
         }
     } else {
@@ -2057,7 +2065,7 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
         for (int i = threadIdx.x; i < V; i += NT) {
             B.v(S_Z)[i] = i < n ? B.v(S_X0)[i] : T(0);
             B.v(S_NU)[i] = i < m ? B.v(S_X1)[n + i] : T(0);
-            B.v(S_S)[i] = i < p ? -B.v(S_L0)[i] : T(0);
+            B.v(S_S)[i] = i < p ? -B.v(S_L0)[i] / B.v(S_W)[i] : T(0);
             B.v(S_LAM)[i] = i < p ? B.v(S_L1)[i] : T(0);
         }
     }
