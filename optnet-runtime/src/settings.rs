@@ -104,10 +104,11 @@ pub struct Settings {
     /// Ruiz equilibration of the data before solving, on the CPU and (since session 18) on the
     /// GPU, with the same scalings; termination is tested and answers are returned in the
     /// original units either way. Costs a scaled copy of the data on the device, and on
-    /// OptNet's random QPs (n = p = 100) about a third of an iteration more per example
-    /// (5.36–5.41 against 5.04–5.07 mean iterations on the CPU, three batches of 256; on the GPU
-    /// 7–20 % more time, README); badly scaled data need it (the GPU tests' badly scaled
-    /// family: 73 iterations against 143 without). Default true.
+    /// OptNet's random QPs (n = p = 100) a tenth of an iteration more per example (5.16
+    /// against 5.05 mean iterations on the CPU, three batches of 256, since session 19's
+    /// start, notes/ALGORITHM.md §2; on the GPU 0–13 % more time, README); badly scaled data
+    /// need it (the GPU tests' badly scaled family: 60 iterations against 141 without, CPU).
+    /// Default true.
     pub equilibrate: bool,
     /// Most Ruiz passes; fewer where the scalings settle first (to within a factor 1.5 per
     /// pass). Default 10.

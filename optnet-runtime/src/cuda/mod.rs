@@ -117,10 +117,13 @@
 //! passes and cost scaling, the same scalings to the bit) into a copy of its own with every
 //! array batched (shared arrays get each example's scaling), which the solver and the backward
 //! pass read; the solver's termination test and its answers are in the original units, as on
-//! the CPU (the scalings in device memory, their address in `Params::scal`). On OptNet's random
-//! QPs, which are well scaled, it costs 7–20 % at n = p = 100 (about 80 µs per example at small
-//! batches for the equilibration kernel, and a third of an iteration per example); without it
-//! the kernels are 0.3–1.4 % slower than before (notes/s18.md).
+//! the CPU (the scalings in device memory, their address in `Params::scal`). The kernel gives
+//! each example a block of [`ruiz_threads`] threads (1024) that share out the column and row
+//! maxima in groups ([`ruiz_groups`]), from shared-memory copies of Q, A and G wherever they
+//! fit ([`ruiz_smem`]). On OptNet's random QPs, which are well scaled, it costs 0–13 % at
+//! n = p = 100 (H200, session 19: the equilibration kernel about 38 µs per example-block under
+//! ncu, the iterations of the start in notes/ALGORITHM.md §2 up to a tenth more); without it
+//! the kernels are 0.3–1.4 % slower than before session 18 (notes/s18.md).
 //!
 //! As on the CPU, the f64 kernel computes a direction that is not finite again with 100× the
 //! regularization (at most three times; the f32 kernel does not). Unlike the CPU, a run that
