@@ -1020,12 +1020,11 @@ fn solve_as<T: Real, E: Elem>(
     };
     let mut bufs = ForwardBuffers {
         data: ctx.take::<E>(len, E::pool)?,
-        scaled: match &ruiz {
-            Some((_, len)) => Some(ctx.take::<E>(*len, E::pool)?),
-            None => None,
-        },
-        sc: match &ruiz {
-            Some(_) => Some(ctx.take::<E>(batch * scalings_len(&l), E::pool)?),
+        eq: match &ruiz {
+            Some((_, len)) => Some(Equilibrated {
+                data: ctx.take::<E>(*len, E::pool)?,
+                sc: ctx.take::<E>(batch * scalings_len(&l), E::pool)?,
+            }),
             None => None,
         },
         out: ctx.take::<E>(batch * l.out_stride as usize, E::pool)?,
@@ -1132,17 +1131,13 @@ fn solve_as<T: Real, E: Elem>(
         );
     }
     let ForwardBuffers {
-        data,
-        scaled,
-        sc,
-        ist,
-        fac,
-        ..
+        data, eq, ist, fac, ..
     } = bufs;
-    // The backward pass reads the data the kernels solved: the equilibrated copy, if any.
-    let (data, layout) = match (scaled, &kernel.ruiz) {
-        (Some(scaled), Some(r)) => (scaled, r.layout),
-        _ => (data, l),
+    // The backward pass reads the data the kernels solved: the equilibrated copy, if any,
+    // with its scalings.
+    let (data, layout, sc) = match (eq, &kernel.ruiz) {
+        (Some(eq), Some(r)) => (eq.data, r.layout, Some(eq.sc)),
+        _ => (data, l, None),
     };
     let bufs = Buffers { data, fac, ist, sc };
     let bufs = if E::DOUBLE {
@@ -1172,14 +1167,19 @@ fn solve_as<T: Real, E: Elem>(
     })
 }
 
+/// The equilibrated copy of a batch ([`scaled_layout`]) and its scalings ([`scalings_len`]
+/// values per example), which the solver's and the backward kernels read instead of the data.
+struct Equilibrated<E: Elem> {
+    data: Pooled<E>,
+    sc: Pooled<E>,
+}
+
 /// The device buffers of a forward call.
 struct ForwardBuffers<E: Elem> {
     /// The QP data, laid out by `place`.
     data: Pooled<E>,
-    /// With `Settings::equilibrate`: the equilibrated data ([`scaled_layout`]) and the
-    /// scalings ([`scalings_len`] values per example).
-    scaled: Option<Pooled<E>>,
-    sc: Option<Pooled<E>>,
+    /// With `Settings::equilibrate`: what `ruiz.cu` writes.
+    eq: Option<Equilibrated<E>>,
     /// Per example: z, ν, λ, s, objective and residuals (`out_stride` values).
     out: Pooled<E>,
     /// Per example: status code and iteration count.
@@ -1319,10 +1319,13 @@ fn forward_chunks<T: Real, E: Elem>(
         let lc = l.chunk(first, count);
         // With equilibration: the chunk scaled into its part of the equilibrated copy, which
         // the solver reads instead.
-        let solved_layout = match (&kernel.ruiz, b.scaled.as_mut(), b.sc.as_mut()) {
-            (Some(rz), Some(scaled), Some(sc)) => {
+        let solved_layout = match (&kernel.ruiz, b.eq.as_mut()) {
+            (Some(rz), Some(eq)) => {
                 let ls = rz.layout.chunk(first, count);
-                let mut scv = sc.slice_mut().slice_mut(first * ss..(first + count) * ss);
+                let mut scv = eq
+                    .sc
+                    .slice_mut()
+                    .slice_mut(first * ss..(first + count) * ss);
                 let (lo, hi) = (E::from_real(rz.lo), E::from_real(rz.hi));
                 let threads = ruiz_threads();
                 let (smem, cached) = ruiz_smem::<E>(l, threads as usize, ctx.smem_max);
@@ -1332,7 +1335,7 @@ fn forward_chunks<T: Real, E: Elem>(
                     .arg(&lc)
                     .arg(&ls)
                     .arg(b.data.slice())
-                    .arg(scaled.slice_mut())
+                    .arg(eq.data.slice_mut())
                     .arg(&mut scv)
                     .arg(&rz.max_iter)
                     .arg(&lo)
@@ -1371,17 +1374,17 @@ fn forward_chunks<T: Real, E: Elem>(
                 .map(|g| g.slice_mut().slice_mut(first * gs..(first + count) * gs));
             // The chunk's scalings, through the parameters (`Params::scal`).
             let mut pc = *params;
-            let _scal = match (&solved_layout, b.sc.as_ref()) {
-                (Some(_), Some(sc)) => {
-                    let (ptr, sync) = sc.slice().device_ptr(lane);
+            let _scal = match (&solved_layout, b.eq.as_ref()) {
+                (Some(_), Some(eq)) => {
+                    let (ptr, sync) = eq.sc.slice().device_ptr(lane);
                     pc.scal = ptr + (first * ss * std::mem::size_of::<E>()) as u64;
                     Some(sync)
                 }
                 _ => None,
             };
             let mut launch = lane.launch_builder(kernel.function);
-            match (&solved_layout, b.scaled.as_ref()) {
-                (Some(ls), Some(scaled)) => launch.arg(ls).arg(&pc).arg(scaled.slice()),
+            match (&solved_layout, b.eq.as_ref()) {
+                (Some(ls), Some(eq)) => launch.arg(ls).arg(&pc).arg(eq.data.slice()),
                 _ => launch.arg(&lc).arg(&pc).arg(b.data.slice()),
             };
             launch.arg(&mut out).arg(&mut ist).arg(&mut fac);
