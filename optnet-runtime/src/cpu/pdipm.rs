@@ -1349,6 +1349,25 @@ mod tests {
         assert_eq!(start_tau_kappa(f64::NAN, 3), 1.0);
     }
 
+    /// The start's W = (c/E²)^¾: exactly 1 without equilibration (so that an unequilibrated
+    /// solve starts where it did before session 19, to the bit), exact on powers of four, and
+    /// within a few ulps of the power elsewhere.
+    #[test]
+    fn start_w_is_the_three_quarter_power() {
+        assert_eq!(start_w(1.0f64, 1.0), 1.0);
+        assert_eq!(start_w(1.0f32, 1.0), 1.0);
+        // c/E² = 16: 8; c/E² = 1/16: 1/8.
+        assert_eq!(start_w(16.0f64, 1.0), 8.0);
+        assert_eq!(start_w(1.0f64, 4.0), 0.125);
+        for &(c, e) in &[(0.3f64, 2.7), (1e-4, 1e4), (1e4, 1e-4), (0.02, 0.5)] {
+            let want = (c / (e * e)).powf(0.75);
+            assert!(
+                (start_w(c, e) - want).abs() <= 8.0 * f64::EPSILON * want,
+                "{c} {e}"
+            );
+        }
+    }
+
     /// A deterministic pseudo-random number in [−1, 1) (SplitMix64's output function of k).
     fn r(k: usize) -> f64 {
         let mut x = (k as u64).wrapping_add(0x9e37_79b9_7f4a_7c15);
