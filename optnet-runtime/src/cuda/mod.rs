@@ -542,9 +542,11 @@ fn ruiz_ld(n: usize) -> usize {
 /// then its passes read instead of device memory): D, E, the Q-column norms, the cost scaling
 /// and the partial maxima of a pass (two arrays of groups·n for the columns, groups·(m + p) for
 /// the rows, [`ruiz_groups`]), and the matrices (A and G with leading dimension [`ruiz_ld`])
-/// wherever they fit `smem_max` bytes. Measured at n = p = 100 (H200, notes/s19.md): with the
-/// copies, one block of 1024 threads per multiprocessor, the kernel takes 0.69 ms at batch
-/// 2048 under ncu, reading device memory with two blocks per multiprocessor 0.82 ms.
+/// wherever they fit `smem_max` bytes. Measured at n = p = 100 on an H200 with session 19's
+/// run B kernel (notes/s19.md §1, the row maxima still by warp shuffles): with the copies, one
+/// block of 1024 threads per multiprocessor, 0.69 ms at batch 2048 under ncu; reading device
+/// memory with two blocks per multiprocessor, 0.82 ms. (The final kernel, always with the
+/// copies at that size: 0.61 ms.)
 fn ruiz_smem<E>(l: &Layout, threads: usize, smem_max: usize) -> (usize, bool) {
     let (n, rows) = (l.n as usize, (l.m + l.p) as usize);
     let size = std::mem::size_of::<E>();
