@@ -5,7 +5,7 @@
 //! ```text
 //! cargo run --release --features cuda --example bench -- \
 //!     [--data DIR] [--peers peers.json] [--batches 1,8,32,128,512,2048] [--n 100] [--p 100] \
-//!     [--reps 5] [--device N] [--json OUT.json] [--tol T] [--no-equilibrate]
+//!     [--reps 5] [--device N] [--json OUT.json] [--tol T] [--no-equilibrate] [--shared]
 //! ```
 //!
 //! - `--data DIR` reads the problems `peers.py --save DIR` wrote (`DIR/qp_B{B}.npz` with Q, q,
@@ -22,10 +22,13 @@
 //!   max |z − z_default| / max(1, ‖z_default‖∞) over the batch).
 //! - `--no-equilibrate` solves without Ruiz equilibration (`Settings::equilibrate = false`;
 //!   neither peer equilibrates).
+//! - `--shared` gives the batch one Q and one G (`Term::Shared`, as a layer's learned
+//!   parameters are) and batched q, h (inputs): h = Gz₀ + s₀ with each example's own z₀, s₀.
+//!   The peers time batched data only, so the ratios are not printed with it.
 
 #![allow(non_snake_case)] // Q, G as in the paper
 
-use ndarray::{Array2, Array3};
+use ndarray::{Array2, Array3, Axis};
 use optnet_runtime::{QpBatch, QpGrad, Real, Solution, Solver, Status, Term};
 use std::time::Instant;
 
@@ -40,6 +43,7 @@ struct Args {
     json: Option<String>,
     tol: Option<f64>,
     equilibrate: bool,
+    shared: bool,
 }
 
 fn parse() -> Result<Args, String> {
@@ -54,6 +58,7 @@ fn parse() -> Result<Args, String> {
         json: None,
         tol: None,
         equilibrate: true,
+        shared: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -74,6 +79,7 @@ fn parse() -> Result<Args, String> {
             "--device" => a.device = val()?.parse().map_err(|e| format!("--device: {e}"))?,
             "--tol" => a.tol = Some(val()?.parse().map_err(|e| format!("--tol: {e}"))?),
             "--no-equilibrate" => a.equilibrate = false,
+            "--shared" => a.shared = true,
             "-h" | "--help" => {
                 println!("see the doc comment of examples/bench.rs");
                 std::process::exit(0);
@@ -88,8 +94,12 @@ fn parse() -> Result<Args, String> {
 mod random_qp;
 use random_qp::Problems;
 
-/// The benchmark's problems for batch `b`: read from `DIR/qp_B{b}.npz`, or drawn.
+/// The benchmark's problems for batch `b`: read from `DIR/qp_B{b}.npz`, or drawn (with
+/// `--shared`, Q and G of leading dimension one, shared by the batch).
 fn problems(a: &Args, b: usize) -> Result<Problems, String> {
+    if a.shared {
+        return Ok(random_qp::generate_shared(b, a.n, a.p, b as u64));
+    }
     if let Some(dir) = &a.data {
         use ndarray_npy::NpzReader;
         let path = format!("{dir}/qp_B{b}.npz");
@@ -198,14 +208,17 @@ fn time<T: Real>(
 ) -> Result<Row, String> {
     let cv = |x: &f64| T::of(*x);
     let (Q, q, G, h) = (Q.map(cv), q.map(cv), G.map(cv), h.map(cv));
-    let qp = QpBatch::builder()
-        .Q(Q.view())
-        .q(q.view())
-        .G(G.view())
-        .h(h.view())
-        .check_psd(false)
-        .build()
-        .map_err(|e| e.to_string())?;
+    // Q and G of leading dimension one with a larger batch: shared by the batch (`--shared`).
+    let shared = Q.shape()[0] == 1 && q.shape()[0] > 1;
+    let builder = QpBatch::builder().q(q.view()).h(h.view()).check_psd(false);
+    let builder = if shared {
+        builder
+            .Q(Q.index_axis(Axis(0), 0))
+            .G(G.index_axis(Axis(0), 0))
+    } else {
+        builder.Q(Q.view()).G(G.view())
+    };
+    let qp = builder.build().map_err(|e| e.to_string())?;
     let b = qp.batch();
     let dl = Array2::<T>::from_elem((b, qp.n()), T::one());
     type Run<T> = (f64, f64, f64, f64, Solution<T>, QpGrad<T>);
@@ -374,6 +387,9 @@ fn main() {
     }
     if !a.equilibrate {
         println!("optnet solved without Ruiz equilibration (--no-equilibrate)");
+    }
+    if a.shared {
+        println!("Q and G shared by the batch, q and h batched (--shared)");
     }
     println!(
         "f32: f32 data solved in {} arithmetic (OPTNET_CUDA_F32_ARITHMETIC=f32 selects the f32 kernel)",

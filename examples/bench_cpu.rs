@@ -4,15 +4,17 @@
 //! and 2048, one thread and all cores, f64 and f32. Prints a Markdown table.
 //!
 //! ```sh
-//! cargo run --release --example bench_cpu [-- --batches 1,128,2048 --reps 3] [--no-lockstep] [--tol T]
+//! cargo run --release --example bench_cpu [-- --batches 1,128,2048 --reps 3] [--no-lockstep] [--tol T] [--shared]
 //! ```
 //!
 //! `--no-lockstep` solves every example alone (`Settings::lockstep = false`) instead of four
 //! at a time in SIMD lanes. `--tol T` solves to gap and feasibility tolerances T instead of
 //! the defaults (1e-10, 1e-10, 1e-9), for comparisons at a peer's accuracy (qpax stops at a
 //! KKT residual of 1e-5), and prints how far the f64 answers are from the default ones.
+//! `--shared` gives the batch one Q and one G (`Term::Shared`, as a layer's learned
+//! parameters) and batched q, h (`random_qp::generate_shared`).
 
-use ndarray::{Array2, Array3};
+use ndarray::{Array2, Array3, Axis};
 use optnet::prelude::*;
 use std::time::Instant;
 
@@ -27,9 +29,33 @@ struct Problems {
     h: Array2<f64>,
 }
 
-fn generate(batch: usize, n: usize, p: usize, seed: u64) -> Problems {
-    let (Q, q, G, h) = random_qp::generate(batch, n, p, seed);
+fn generate(batch: usize, n: usize, p: usize, seed: u64, shared: bool) -> Problems {
+    let (Q, q, G, h) = if shared {
+        random_qp::generate_shared(batch, n, p, seed)
+    } else {
+        random_qp::generate(batch, n, p, seed)
+    };
     Problems { Q, q, G, h }
+}
+
+/// The QP batch of `Q, q, G, h`; Q and G of leading dimension one with a larger batch are
+/// shared by the batch (`--shared`).
+fn qp_batch<'a, T: Real>(
+    Q: &'a Array3<T>,
+    q: &'a Array2<T>,
+    G: &'a Array3<T>,
+    h: &'a Array2<T>,
+) -> Result<QpBatch<'a, T>, Error> {
+    // Q = LLᵀ + 10⁻³I is PSD by construction: skip the check, as a layer would.
+    let builder = QpBatch::builder().q(q).h(h).check_psd(false);
+    let builder = if Q.shape()[0] == 1 && q.shape()[0] > 1 {
+        builder
+            .Q(Q.index_axis(Axis(0), 0))
+            .G(G.index_axis(Axis(0), 0))
+    } else {
+        builder.Q(Q).G(G)
+    };
+    builder.build()
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -46,14 +72,7 @@ fn time<T: Real>(
     let cast3 = |a: &Array3<f64>| a.mapv(T::of);
     let cast2 = |a: &Array2<f64>| a.mapv(T::of);
     let (Q, q, G, h) = (cast3(&pr.Q), cast2(&pr.q), cast3(&pr.G), cast2(&pr.h));
-    // Q = LLᵀ + 10⁻³I is PSD by construction: skip the check, as a layer would.
-    let qp = QpBatch::builder()
-        .Q(&Q)
-        .q(&q)
-        .G(&G)
-        .h(&h)
-        .check_psd(false)
-        .build()?;
+    let qp = qp_batch(&Q, &q, &G, &h)?;
     let dz = Array2::<T>::ones(q.dim());
     let mut fwd = vec![];
     let mut both = vec![];
@@ -87,13 +106,7 @@ fn time<T: Real>(
 
 /// How far `solver`'s f64 answers are from `reference`'s ([`random_qp::z_error`]).
 fn z_error(pr: &Problems, solver: &Solver, reference: &Solver) -> Result<f64, Error> {
-    let qp = QpBatch::builder()
-        .Q(&pr.Q)
-        .q(&pr.q)
-        .G(&pr.G)
-        .h(&pr.h)
-        .check_psd(false)
-        .build()?;
+    let qp = qp_batch(&pr.Q, &pr.q, &pr.G, &pr.h)?;
     let (z, zr) = (solver.solve(&qp)?.z, reference.solve(&qp)?.z);
     Ok(random_qp::z_error(z.view(), zr.view()))
 }
@@ -104,6 +117,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut reps = 3usize;
     let mut lockstep = true;
     let mut tol: Option<f64> = None;
+    let mut shared = false;
     let mut i = 1;
     while i < args.len() {
         match args[i].as_str() {
@@ -121,6 +135,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 i += 1;
             }
             "--no-lockstep" => lockstep = false,
+            "--shared" => shared = true,
             "--tol" => {
                 tol = Some(args.get(i + 1).ok_or("--tol needs a number")?.parse()?);
                 i += 1;
@@ -134,6 +149,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|c| c.get())
         .unwrap_or(1);
     println!("OptNet random QPs, n = {n}, p = {p}; median of {reps}; {cores} cores available");
+    if shared {
+        println!("Q and G shared by the batch, q and h batched (--shared)");
+    }
     match tol {
         Some(t) => println!("gap and feasibility tolerances {t:e} (--tol), not the defaults\n"),
         None => println!(),
@@ -141,7 +159,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("| batch | dtype | threads | forward (s) | fwd+bwd (s) | solved | mean iters |");
     println!("|---:|---|---:|---:|---:|---:|---:|");
     for &b in &batches {
-        let pr = generate(b, n, p, 0);
+        let pr = generate(b, n, p, 0, shared);
         for threads in [1, cores] {
             let defaults = Settings {
                 threads: Some(threads),

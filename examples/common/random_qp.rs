@@ -37,6 +37,24 @@ pub fn generate(batch: usize, n: usize, p: usize, seed: u64) -> Problems {
     (Q, q, G, h)
 }
 
+/// Draws `batch` problems that share one Q and one G (drawn as [`generate`] draws them), each
+/// with its own q ~ N(0, 1) and h = Gz₀ + s₀: Q `[1, n, n]`, q `[batch, n]`, G `[1, p, n]`,
+/// h `[batch, p]`.
+#[allow(non_snake_case)]
+pub fn generate_shared(batch: usize, n: usize, p: usize, seed: u64) -> Problems {
+    let (Q, _, G, _) = generate(1, n, p, seed);
+    let mut r = StdRng::seed_from_u64(seed ^ 0x5eed);
+    let q = Array2::from_shape_fn((batch, n), |_| r.sample(StandardNormal));
+    let Ge = G.index_axis(Axis(0), 0);
+    let mut h = Array2::zeros((batch, p));
+    for e in 0..batch {
+        let z0 = Array1::from_shape_fn(n, |_| r.sample::<f64, _>(StandardNormal));
+        let s0 = Array1::from_shape_fn(p, |_| r.random::<f64>());
+        h.row_mut(e).assign(&(Ge.dot(&z0) + s0));
+    }
+    (Q, q, G, h)
+}
+
 /// `s` with the gap and feasibility tolerances (`tol_gap_abs`, `tol_gap_rel`, `tol_feas`) set
 /// to `t`: the benchmarks' `--tol`, for timings at a peer's accuracy.
 pub fn at_tolerance(s: Settings, t: f64) -> Settings {
