@@ -149,7 +149,7 @@ use context::{Pooled, Pools};
 use crate::solver::{Adjoints, Cache as SolverCache};
 use crate::{Error, QpBatch, Real, Settings, Solution, Status, Term};
 use cudarc::driver::{
-    CudaFunction, DevicePtr, DeviceRepr, LaunchConfig, PushKernelArg, ValidAsZeroBits,
+    CudaEvent, CudaFunction, DevicePtr, DeviceRepr, LaunchConfig, PushKernelArg, ValidAsZeroBits,
 };
 use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis, Dimension, RemoveAxis};
 use rayon::prelude::*;
@@ -313,6 +313,10 @@ struct Params {
     refine_from: i32,
     /// Solves per polishing attempt (the CPU's `polish::ROUNDS`).
     polish_rounds: i32,
+    /// Ruiz equilibration of a batch that shares Q, A and G ([`scaled_layout`]): the data's Q
+    /// is unscaled, and the kernels scale it by each example's c·DᵢDⱼ as they load it (1), or
+    /// the data are as solved (0).
+    q_unscaled: i32,
     /// Ruiz equilibration: the device address of the launch's scalings ([`scalings_len`]
     /// values per example of the launch), 0 when the data are not scaled.
     scal: u64,
@@ -365,6 +369,7 @@ impl Params {
             refine_from: Settings::refinement_from_iteration(T::NAME == "f32").min(i32::MAX as u32)
                 as i32,
             polish_rounds: crate::cpu::POLISH_ROUNDS as i32,
+            q_unscaled: 0,
             scal: 0,
         }
     }
@@ -489,28 +494,40 @@ where
     (if len > 0 { off } else { 0 }, per as i64)
 }
 
-/// The layout of the equilibrated copy of a batch laid out as `l` (`ruiz.cu` writes it): every
-/// array batched, each example's scaling being its own, in `place`'s order. Returns it and its
-/// length in elements.
+/// The layout of the equilibrated copy of a batch laid out as `l` (`ruiz.cu` writes it), in
+/// `place`'s order, and its length in elements. Every array batched, each example's scaling
+/// being its own; but where Q, A and G are all shared by the batch, so are the scalings D and
+/// E (they depend on those matrices alone), and the copy shares them too: Ã and G̃ once, and
+/// Q once as it is (the kernels scale it by each example's cost scaling c as they load it,
+/// [`q_unscaled`]), so that a layer with learned Q, A, G and batched inputs keeps one
+/// copy of its matrices on the device.
 fn scaled_layout(l: &Layout) -> (Layout, usize) {
     let (n, m, p, batch) = (l.n as i64, l.m as i64, l.p as i64, l.batch as i64);
+    let shared = l.s_q2 == 0 && l.s_a == 0 && l.s_g == 0;
     let mut s = *l;
     let mut at = 0i64;
-    let mut put = |size: i64| {
+    let mut put = |size: i64, batched: bool| {
         if size == 0 {
             return (0, 0);
         }
         let off = at;
-        at += size * batch;
-        (off, size)
+        let stride = if batched { size } else { 0 };
+        at += size.max(stride * batch);
+        (off, stride)
     };
-    (s.o_q2, s.s_q2) = put(n * n);
-    (s.o_q, s.s_q) = put(n);
-    (s.o_a, s.s_a) = put(m * n);
-    (s.o_b, s.s_b) = put(m);
-    (s.o_g, s.s_g) = put(p * n);
-    (s.o_h, s.s_h) = put(p);
+    (s.o_q2, s.s_q2) = put(n * n, !shared);
+    (s.o_q, s.s_q) = put(n, true);
+    (s.o_a, s.s_a) = put(m * n, !shared);
+    (s.o_b, s.s_b) = put(m, true);
+    (s.o_g, s.s_g) = put(p * n, !shared);
+    (s.o_h, s.s_h) = put(p, true);
     (s, at as usize)
+}
+
+/// [`Params::q_unscaled`] for data in `scaled`, an equilibrated copy's layout
+/// ([`scaled_layout`]): 1 where the copy shares Q, which it then holds unscaled.
+fn q_unscaled(scaled: &Layout) -> i32 {
+    i32::from(scaled.s_q2 == 0)
 }
 
 /// Values per example of the equilibration's scalings: D (n), E (m + p), c and their
@@ -1293,6 +1310,8 @@ fn forward_chunks<T: Real, E: Elem>(
     let mut last_upload = None;
     // Per chunk: first example, examples, its kernel's end, its results on the host.
     let mut chunks = Vec::new();
+    // With an equilibrated copy that shares Q, A, G: the first chunk's equilibration done.
+    let mut shared_written: Option<CudaEvent> = None;
     let mut first = 0;
     while first < batch {
         let count = chunk.min(batch - first);
@@ -1332,6 +1351,8 @@ fn forward_chunks<T: Real, E: Elem>(
                 let threads = ruiz_threads();
                 let (smem, cached) = ruiz_smem::<E>(l, threads as usize, ctx.smem_max);
                 let cached = i32::from(cached);
+                // The first chunk's launch writes the matrices an all-shared copy holds once.
+                let lead = i32::from(first == 0);
                 let mut launch = lane.launch_builder(rz.function);
                 launch
                     .arg(&lc)
@@ -1342,20 +1363,33 @@ fn forward_chunks<T: Real, E: Elem>(
                     .arg(&rz.max_iter)
                     .arg(&lo)
                     .arg(&hi)
-                    .arg(&cached);
+                    .arg(&cached)
+                    .arg(&lead);
                 let cfg = LaunchConfig {
                     grid_dim: (count as u32, 1, 1),
                     block_dim: (threads, 1, 1),
                     shared_mem_bytes: smem as u32,
                 };
                 // SAFETY: the arguments match `ruiz_{f64,f32}(Layout, Layout, const T*, T*, T*,
-                // int, T, T, int)`; `data` holds the chunk's examples at `lc` (uploaded before
+                // int, T, T, int, int)`; `data` holds the chunk's examples at `lc` (uploaded before
                 // the stream gets here), the equilibrated copy holds `ls`'s offsets + strides ·
                 // count (`scaled_layout` of the whole batch, moved by `first`), `scv` is
                 // `count` records of `scalings_len` values; the shared memory is the
                 // kernel's, with the matrices only where `cached` says so (`ruiz_smem`, within
                 // the raised limit).
                 unsafe { launch.launch(cfg) }.map_err(err("launching the equilibration kernel"))?;
+                // A shared Q, A, G in the copy (`scaled_layout`): the other chunks' solvers,
+                // on other streams, read what this first launch writes.
+                if ls.s_q2 == 0 {
+                    match &shared_written {
+                        None => {
+                            let ev = ctx.event(false)?;
+                            ev.record(lane).map_err(err("ordering the streams"))?;
+                            shared_written = Some(ev);
+                        }
+                        Some(ev) => lane.wait(ev).map_err(err("ordering the streams"))?,
+                    }
+                }
                 Some(ls)
             }
             _ => None,
@@ -1377,9 +1411,10 @@ fn forward_chunks<T: Real, E: Elem>(
             // The chunk's scalings, through the parameters (`Params::scal`).
             let mut pc = *params;
             let _scal = match (&solved_layout, b.eq.as_ref()) {
-                (Some(_), Some(eq)) => {
+                (Some(ls), Some(eq)) => {
                     let (ptr, sync) = eq.sc.slice().device_ptr(lane);
                     pc.scal = ptr + (first * ss * std::mem::size_of::<E>()) as u64;
+                    pc.q_unscaled = q_unscaled(ls);
                     Some(sync)
                 }
                 _ => None,
@@ -1515,7 +1550,7 @@ fn into_any_f32<E: Elem>(bufs: Buffers<E>) -> Option<AnyBuffers> {
         .map(|b| AnyBuffers::F32(*b))
 }
 
-fn timing_event(ctx: &Context) -> Result<cudarc::driver::CudaEvent, Error> {
+fn timing_event(ctx: &Context) -> Result<CudaEvent, Error> {
     let ev = ctx
         .ctx
         .new_event(Some(cudarc::driver::sys::CUevent_flags::CU_EVENT_DEFAULT))
@@ -1600,6 +1635,7 @@ fn backward_as<T: Real, E: Elem>(
     let _scal = b.sc.as_ref().map(|sc| {
         let (ptr, sync) = sc.slice().device_ptr(stream);
         params.scal = ptr;
+        params.q_unscaled = q_unscaled(&l);
         sync
     });
     let host: Vec<E> = dl_dz.iter().map(|&x| E::from_real(x)).collect();
@@ -1707,7 +1743,8 @@ mod tests {
     const H100_SMEM: usize = 232_448;
 
     /// The equilibrated copy's layout: every array batched (a shared Q included), one after
-    /// another in `place`'s order, an absent array at (0, 0); a chunk of either layout; the
+    /// another in `place`'s order, an absent array at (0, 0); where Q, A and G are all shared,
+    /// those three shared; a chunk of either layout; the
     /// scalings' record; the equilibration kernel's shared memory with and without the
     /// matrices.
     #[test]
@@ -1747,6 +1784,26 @@ mod tests {
         let (s, _) = scaled_layout(&Layout { m: 0, ..l });
         assert_eq!((s.o_a, s.s_a, s.o_b, s.s_b), (0, 0, 0, 0));
         assert_eq!(s.o_g, batch * (n * n + n));
+        assert_eq!(q_unscaled(&s), 0);
+        // Q, A and G all shared: the copy shares them too (one Q, unscaled, one Ã, one G̃) and
+        // batches the vectors; a chunk's matrices stay where they are.
+        let all = Layout {
+            s_a: 0,
+            s_g: 0,
+            ..l
+        };
+        let (s, len) = scaled_layout(&all);
+        assert_eq!((s.o_q2, s.s_q2), (0, 0));
+        assert_eq!((s.o_q, s.s_q), (n * n, n));
+        assert_eq!((s.o_a, s.s_a), (n * n + batch * n, 0));
+        assert_eq!((s.o_b, s.s_b), (n * n + batch * n + m * n, m));
+        assert_eq!((s.o_g, s.s_g), (n * n + batch * (n + m) + m * n, 0));
+        assert_eq!((s.o_h, s.s_h), (s.o_g + p * n, p));
+        assert_eq!(len as i64, n * n + m * n + p * n + batch * (n + m + p));
+        assert_eq!(q_unscaled(&s), 1);
+        let sc = s.chunk(2, 3);
+        assert_eq!((sc.o_q2, sc.o_a, sc.o_g), (s.o_q2, s.o_a, s.o_g));
+        assert_eq!((sc.o_q, sc.o_h), (s.o_q + 2 * n, s.o_h + 2 * p));
         // n = p = 100: Q and G (160 KB) fit beside the norms; n = p = 200 do not.
         let bench = |n: i32| Layout {
             n,

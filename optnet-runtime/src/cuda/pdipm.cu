@@ -67,6 +67,9 @@ struct Params {
     int max_iter, refine_max_iter;
     int refine_from;  // ... or from this iteration on (`Settings::refinement_from_iteration`)
     int polish_rounds;  // solves per polishing attempt (the CPU's `polish::ROUNDS`)
+    // Ruiz equilibration of a batch that shares Q, A and G (mod.rs `scaled_layout`): the data's
+    // Q is unscaled, and `load_q` scales it by the example's c·DᵢDⱼ.
+    int q_unscaled;
     // Ruiz equilibration (ruiz.cu): the device address of the launch's scalings, 2(n + m + p +
     // 1) values per example of the launch (block), or 0 when the data are not scaled. A field
     // of the parameters rather than of `Blk`, so that no register holds it through the
@@ -1412,13 +1415,16 @@ __device__ __forceinline__ void assemble(Blk<T, X2>& B) {
 // products with [Q, Aᵀ; A, 0] read), Aᵀ into the upper (1,2) block, zeros in the upper
 // (2,2) block. Returns max |Q_ij| (block-reduced). Ends with a barrier. UPPER = false: S_D0
 // only (the K-global backward pass, whose K in `fac` kept the forward pass's upper triangle).
+// With `Params::q_unscaled` (a batch sharing Q, A and G, equilibrated) Q̃ᵢⱼ = Qᵢⱼ·((c·Dᵢ)·Dⱼ)
+// here, the product ruiz.cu and the CPU's `equilibrate::apply` form.
 template <typename T, bool X2, bool UPPER = true>
 __device__ T load_q(Blk<T, X2>& B) {
     const int n = B.n, m = B.m, N = B.N, ld = B.ld;
+    const bool unscaled = B.P->q_unscaled != 0;
     T mx = T(0);
     for (int e = threadIdx.x; e < n * n; e += NT) {
         const int i = e / n, j = e - i * n;
-        const T a = B.Q[e];
+        const T a = unscaled ? B.Q[e] * ((B.c_of() * B.d_of(i)) * B.d_of(j)) : B.Q[e];
         if (UPPER && j > i) B.K[i * ld + j] = a;
         if (j == i) B.v(S_D0)[i] = a;
         mx = tmax(mx, tabs(a));
@@ -1509,8 +1515,9 @@ __device__ __forceinline__ void reduced_solve(Blk<T, X2>& B, int bs, int is, int
 }
 
 // The iterative refinement of `kkt_solve` (below), from the solution in xs, ls (the reduced
-// solve's).
-template <typename T, int NR, bool X2>
+// solve's). VERIFY: every correction's residual is measured (polishing's solves, as the
+// CPU's `Polisher`: a polished point must pass the termination test itself).
+template <typename T, int NR, bool X2, bool VERIFY = false>
 __device__ __forceinline__ void kkt_refine(Blk<T, X2>& B, int bs, int is, int xs, int ls) {
     const int n = B.n, m = B.m, p = B.p, N = B.N, V = B.V;
     const T* w = B.v(S_W);
@@ -1575,7 +1582,7 @@ __device__ __forceinline__ void kkt_refine(Blk<T, X2>& B, int bs, int is, int xs
             // A first correction of a residual within `refine_unverified` times the tolerance
             // is final: the residual is not measured again (as the CPU's `solve_full`; the host
             // sets 1e6 in f64, 10 in f32).
-            final[r] = it == 0 && mx[r] <= (T)B.P->refine_unverified * tol[r];
+            final[r] = !VERIFY && it == 0 && mx[r] <= (T)B.P->refine_unverified * tol[r];
             last[r] = mx[r];
             all = all && done[r];
         }
@@ -1875,7 +1882,7 @@ template <typename T> __device__ __forceinline__ T solution_weight(T l, T s) {
 // to 1/ε) and W_INACTIVE off it, and the reduced solve of (−q, b, h); a constraint guessed
 // wrongly (λᵢ < 0, or Gᵢz > hᵢ off the set) changes sides and the system is solved again, at
 // most `Params::polish_rounds` solves in all; the set that stands (or the last round's) is
-// refined against the full system (`kkt_refine`) and checked again. Writes the polished point
+// refined against the full system (`kkt_refine`, every correction verified) and checked again. Writes the polished point
 // (τ = 1, κ = 0: λᵢ = 0 off the set, sᵢ = 0 on it, negative values clamped to 0) into S_Z,
 // S_NU, S_LAM, S_S; the caller has kept the iterate. Scratch: S_X0, S_L0, S_B0, S_I0, S_GZ
 // and `kkt_refine`'s; the
@@ -1926,7 +1933,7 @@ __device__ bool polish(Blk<T, X2>& B) {
         // round's, is refined and checked again (the CPU's `Polisher::polish`).
         reduced_solve<T, 1>(B, S_B0, S_I0, S_X0, S_L0);
         if (check() && round < B.P->polish_rounds) continue;
-        kkt_refine<T, 1>(B, S_B0, S_I0, S_X0, S_L0);
+        kkt_refine<T, 1, X2, true>(B, S_B0, S_I0, S_X0, S_L0);
         settled = !check();
         if (settled) break;
     }

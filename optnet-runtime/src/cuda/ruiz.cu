@@ -10,8 +10,11 @@
 // Each pass measures the norms of the data under the scalings so far (the data are read, not
 // rewritten, until the end), multiplies every scaling by 1/√norm (clipped to the settings'
 // bounds) and stops after the first pass in which none changed by 0.5 or more, or after
-// `max_iter` passes. The scaled copy is written in a layout of its own (every array batched, so
-// that shared arrays get each example's scaling), with the scalings that the solver's
+// `max_iter` passes. The scaled copy is written in a layout of its own (mod.rs
+// `scaled_layout`: every array batched, so that shared arrays get each example's scaling;
+// but where Q, A and G are all shared, D and E are the same for every example and the copy
+// keeps them shared: Ã and G̃ once, and Q once unscaled, which the solver scales by each
+// example's c·DᵢDⱼ as it loads it), with the scalings that the solver's
 // termination test, its answers and the backward pass use to return to the original units:
 // per example D (n), E (m + p), c, 1/(c·D), 1/E, 1/c, 2(n + m + p + 1) values. The same
 // operations in the same order as the CPU's, so the scalings and the scaled data are the CPU's
@@ -232,6 +235,8 @@ __device__ __forceinline__ void scale_out(T* dst, const T* src, int ld, int rows
 template <typename T> struct Example {
     const T *Q, *q, *A, *b, *G, *h;
     T *sQ, *sq, *sA, *sb, *sG, *sh, *out;
+    // The copy's Q, A and G are shared (Q unscaled); this block writes them (`ruiz`).
+    bool shared, writes_shared;
 };
 
 template <typename T, bool Cached>
@@ -284,9 +289,17 @@ __device__ __forceinline__ void finish(const Example<T>& x, int ld, int n, int m
     const T c = sh.cost[0];
     // The scaled copy: Q̃ᵢⱼ = Qᵢⱼ·((c·Dᵢ)·Dⱼ), Ãᵣⱼ = Aᵣⱼ·((1·Eᵣ)·Dⱼ) and so on (1·Eᵣ = Eᵣ
     // exactly: the CPU's products).
-    scale_out(x.sQ, Q, n, n, n, d, c, d);
-    scale_out(x.sA, A, ld, m, n, ev, T(1), d);
-    scale_out(x.sG, G, ld, p, n, ev + m, T(1), d);
+    if (!x.shared) {
+        scale_out(x.sQ, Q, n, n, n, d, c, d);
+        scale_out(x.sA, A, ld, m, n, ev, T(1), d);
+        scale_out(x.sG, G, ld, p, n, ev + m, T(1), d);
+    } else if (x.writes_shared) {
+        // Shared: Q as it is (the solver's `load_q` forms Qᵢⱼ·((c·Dᵢ)·Dⱼ), these products), Ã
+        // and G̃ under the scalings every example shares.
+        for (int e = threadIdx.x; e < n * n; e += NT) x.sQ[e] = Q[e];
+        scale_out(x.sA, A, ld, m, n, ev, T(1), d);
+        scale_out(x.sG, G, ld, p, n, ev + m, T(1), d);
+    }
     for (int j = threadIdx.x; j < n; j += NT) x.sq[j] = x.q[j] * (c * d[j]);
     for (int r = threadIdx.x; r < m; r += NT) x.sb[r] = x.b[r] * ev[r];
     for (int r = threadIdx.x; r < p; r += NT) x.sh[r] = x.h[r] * ev[m + r];
@@ -306,12 +319,14 @@ __device__ __forceinline__ void finish(const Example<T>& x, int ld, int n, int m
 }
 
 // Example blockIdx.x of the batch at `data` (layout L) → its scaled copy at `scaled` (layout
-// S) and its scalings at sc + e·2(n + m + p + 1). Shared memory (mod.rs `ruiz_smem`): the
+// S) and its scalings at sc + e·2(n + m + p + 1). Where S shares Q (and so A and G: mod.rs
+// `scaled_layout`), block 0 of the launch that `lead`s writes them, the other blocks and
+// launches only their examples' vectors and scalings. Shared memory (mod.rs `ruiz_smem`): the
 // arrays of `Shared`, then, with `cached`, copies of Q (leading dimension n), A and G (`padded`),
 // which the passes read instead of device memory.
 template <typename T>
 __device__ void ruiz(const Layout& L, const Layout& S, const T* data, T* scaled, T* sc, int max_iter, T lo,
-                     T hi, int cached) {
+                     T hi, int cached, int lead) {
     const long long e = blockIdx.x;
     const int n = L.n, m = L.m, p = L.p, R = m + p;
     Example<T> x;
@@ -328,6 +343,8 @@ __device__ void ruiz(const Layout& L, const Layout& S, const T* data, T* scaled,
     x.sG = scaled + S.oG + e * S.sG;
     x.sh = scaled + S.oh + e * S.sh;
     x.out = sc + e * 2 * (n + R + 1);
+    x.shared = S.sQ == 0;
+    x.writes_shared = x.shared && lead != 0 && e == 0;
     extern __shared__ __align__(16) unsigned char smem_raw[];
     Shared<T> sh;
     sh.d = reinterpret_cast<T*>(smem_raw);
@@ -361,14 +378,14 @@ __device__ void ruiz(const Layout& L, const Layout& S, const T* data, T* scaled,
 #ifdef OPTNET_F64
 extern "C" __global__ void __launch_bounds__(NT)
 ruiz_f64(const Layout L, const Layout S, const double* data, double* scaled, double* sc, int max_iter, double lo,
-         double hi, int cached) {
-    ruiz<double>(L, S, data, scaled, sc, max_iter, lo, hi, cached);
+         double hi, int cached, int lead) {
+    ruiz<double>(L, S, data, scaled, sc, max_iter, lo, hi, cached, lead);
 }
 #endif
 #ifdef OPTNET_F32
 extern "C" __global__ void __launch_bounds__(NT)
 ruiz_f32(const Layout L, const Layout S, const float* data, float* scaled, float* sc, int max_iter, float lo,
-         float hi, int cached) {
-    ruiz<float>(L, S, data, scaled, sc, max_iter, lo, hi, cached);
+         float hi, int cached, int lead) {
+    ruiz<float>(L, S, data, scaled, sc, max_iter, lo, hi, cached, lead);
 }
 #endif

@@ -373,7 +373,8 @@ fn bad_scaling() {
 /// the GPU's statuses and answers agree with the CPU's under the same settings; with it (the
 /// CPU's scalings) the GPU takes about the CPU's iterations, far fewer than without it;
 /// example 0 agrees with Clarabel, and the gradients with the CPU's. Also with A and G shared
-/// by the batch (each example equilibrated on its own copy).
+/// by the batch (each example equilibrated on its own copy), and with Q, A and G shared (one
+/// copy of the scaled matrices for the batch).
 #[test]
 fn equilibration_matches_cpu() {
     let Some(_) = gpu() else { return };
@@ -432,6 +433,28 @@ fn equilibration_matches_cpu() {
         &dl,
     );
     assert!(err < 1e-6, "A and G shared: gradients differ by {err:e}");
+    // Q, A and G shared (a layer's learned matrices, batched q, b, h): one scaling of the
+    // matrices for the whole batch, Q scaled by each example's cost scaling as the kernels
+    // load it (`scaled_layout`).
+    let all = QpBatch::builder()
+        .Q(base.Q.view())
+        .q(sub.q.view())
+        .A(base.A.view())
+        .b(rhs.0.view())
+        .G(base.G.view())
+        .h(rhs.1.view())
+        .build()
+        .unwrap();
+    let (sg, sc) = (g_on.solve(&all).unwrap(), c_on.solve(&all).unwrap());
+    compare("equilibrated, Q, A and G shared", &sg, &sc, 1e-5);
+    let (_, err) = gradients_against_cpu(
+        "equilibrated, Q, A and G shared",
+        &g_on,
+        &all,
+        (&sg, &sc),
+        &dl,
+    );
+    assert!(err < 1e-6, "Q, A and G shared: gradients differ by {err:e}");
 }
 
 use rand::Rng;
@@ -694,10 +717,22 @@ fn chunked_batch_matches_cpu() {
     // A and G shared, b = A z0 and h = G z0 + 1 per example.
     let (b, h) = feasible_rhs(base, batch, &mut r);
     let mixed = a_g_shared(&s, base, (&b, &h));
+    // Q, A and G shared: the equilibrated copy holds them once, written by the first chunk's
+    // equilibration and read by every chunk's solver.
+    let matrices = QpBatch::builder()
+        .Q(base.Q.view())
+        .q(s.q.view())
+        .A(base.A.view())
+        .b(b.view())
+        .G(base.G.view())
+        .h(h.view())
+        .build()
+        .unwrap();
     let mut chunked = None;
     for (label, qp, batched) in [
         ("all batched", s.batch(), true),
         ("A and G shared", mixed, false),
+        ("Q, A and G shared", matrices, false),
     ] {
         // The worst of 300 examples (measured 1.1e-6 with A and G shared, 2.3e-7 all batched,
         // H200 2026-12-01); an example solved from another's data would be off by O(1).
