@@ -1,8 +1,9 @@
 //! The Maros–Meszaros problems that fit the CUDA backend (since session 17 all 44: those
 //! whose reduced KKT matrix exceeds shared memory, n + m up to 402, run the K-global module),
 //! solved on the GPU and compared with the reference objectives and the CPU.
-//! Without Ruiz equilibration on the GPU some badly scaled problems end unsolved; the test
-//! requires that no example is reported `Solved` with a wrong answer, and prints the table.
+//! The test requires every problem solved to 1e-6 (objective and feasibility) at the default
+//! settings (Ruiz equilibration on the GPU since session 18), no answer reported `Solved`
+//! that is wrong, and prints the table.
 //! Prints a skip reason and passes when no CUDA device is present.
 
 use crate::common::mm::load_all;
@@ -66,5 +67,11 @@ fn maros_meszaros_on_gpu() {
     }
     println!(
         "Maros–Meszaros on the GPU: {fit} of 44 fit, {ok} solved to 1e-6, {unsolved} not solved"
+    );
+    // Every problem solved, as on the CPU (44 of 44 on the H200 since session 17; session 20's
+    // trial start left CVXQP3_S `AlmostSolved` and this test, which only printed it, passed).
+    assert_eq!(
+        unsolved, 0,
+        "{unsolved} Maros–Meszaros problems not solved on the GPU"
     );
 }

@@ -215,9 +215,7 @@ fn f32_infeasible_and_unbounded_members_get_their_status() {
     }
 }
 
-#[path = "../../../examples/common/random_qp.rs"]
-#[allow(dead_code)]
-mod random_qp;
+use crate::bench_qps as random_qp;
 
 /// Issue 4's accuracy goal for f32 on OptNet's benchmark QPs (the generator of the
 /// benchmarks): every z within 1e-4 (relative to max(1, ‖z‖∞)) of the f64 answer. 128 QPs of

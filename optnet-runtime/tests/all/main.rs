@@ -8,6 +8,11 @@
 //! --test-threads=1`.
 #![allow(non_snake_case)]
 
+/// The benchmarks' random QPs (`examples/common/random_qp.rs`: OptNet's family as
+/// `peers.py` draws it), for tests on those very problems.
+#[path = "../../../examples/common/random_qp.rs"]
+#[allow(dead_code)]
+mod bench_qps;
 mod common;
 
 mod concurrency;
