@@ -622,8 +622,10 @@ pub(crate) fn start_tau_kappa<T: Real>(sl: T, p: usize) -> T {
 /// is 7.1e-6; with ½ taken as `powf(0.5)` CVXQP3_S's data rounded to f32 end `AlmostSolved`
 /// in f64 (a last step of length 1e-22), but with ½ taken as √c/Eᵢ they are solved and every
 /// test passes (the set 458, QBEACONF 23): that test's outcome turns on the start's last bit.
-/// ¾ is the exponent the GPU kernels were validated with (session 19); ½ as √c/Eᵢ is the
-/// simpler candidate, to be validated on the GPU. 1 without equilibration.
+/// ¾ is the exponent the GPU kernels were validated with (session 19). ½ as √c/Eᵢ, tried on
+/// the GPU in session 20 (notes/s20.md §1), left the same CVXQP3_S `AlmostSolved` there after
+/// 26 iterations (the CPU solves it) and gained nothing measurable in time: ¾ stays. 1
+/// without equilibration.
 pub(crate) fn start_w<T: Real>(c: T, e: T) -> T {
     let r = c.sqrt() / e;
     r * r.sqrt()
