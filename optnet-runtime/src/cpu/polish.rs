@@ -37,15 +37,28 @@
 //! answers are exact up to rounding (complementarity holds exactly). OSQP polishes its
 //! ADMM answers the same way (Stellato et al. 2020, §5.2).
 //!
-//! Polishing solves verify every refinement step. The iteration's solves take a first
-//! correction within [`super::pdipm::UNVERIFIED_CORRECTION`] times the tolerance without
-//! measuring the residual again (it reaches the tolerance 98 % of the time, within 10× the
-//! rest), but a polished point must pass the termination test itself, and one that missed it
-//! by a few times sent the interior point method on for up to seven more iterations: on
-//! OptNet's random QPs, equilibrated (n = p = 100, 16 batches of 256, half of them with Q and G
-//! shared), the slowest example of four batches took 10, 11, 13 and 13 iterations where the
-//! others' took 6–7; with verified polishing solves 6–9, as without equilibration
-//! (notes/s20.md §3). A batch on the GPU lasts as long as its slowest example.
+//! A polishing solve is refined as far as refinement gains, every step verified. The
+//! iteration's solves stop at a tolerance and take a first correction within
+//! [`super::pdipm::UNVERIFIED_CORRECTION`] times it without measuring the residual again (it
+//! reaches the tolerance 98 % of the time, within 10× the rest), but a polished point must pass
+//! the termination test itself, whose gap, |zᵀr_d| for a point with exact complementarity, asks
+//! more of the dual residual r_d than the residual test does. Points that missed it by a few
+//! times sent the interior point method on to the full tolerance: on the benchmark's QPs,
+//! equilibrated (n = p = 100, 16 batches of 256, half of them with Q and G shared), the slowest
+//! example of four batches took 10, 11, 13 and 13 iterations where the others' took 6–7; with
+//! verified steps 6–9, as without equilibration; on the H200 two batches kept an example whose
+//! verified point still had a relative gap of 1.6e-10 and 1.9e-10 (the tolerance 1e-10) with
+//! dual residuals of 4e-12 (notes/s20.md §3–4). A batch on the GPU lasts as long as its slowest
+//! example.
+//!
+//! A set that a refined solve's check moved to is refined before it is checked. The unrefined
+//! solve is exact but for ε, which can hide the side of a nearly degenerate constraint (λᵢ and
+//! sᵢ both near 0 at the solution): on one of the benchmark's QPs with Q and G shared
+//! (equilibrated) the unrefined solve without row i put sᵢ at −2.3e-5 on the GPU (−1.7e-4 on
+//! the CPU), the refined solve with it λᵢ at −2.5e-7, and the four rounds went back and forth
+//! between the two sets, so that every attempt failed and the example took 15 iterations
+//! (notes/s20.md §4). A refined check is trusted, so the set it gives is judged on a refined
+//! solve too.
 
 use super::dense::gemv;
 use super::kkt::{Kkt, KktParams, Ldl};
@@ -158,10 +171,13 @@ pub(crate) struct Polisher<T> {
 
 impl<T: Real> Polisher<T> {
     pub(crate) fn new(n: usize, m: usize, p: usize, params: KktParams<T>) -> Self {
-        // Every refinement step of a polishing solve is verified (`refine_unverified` = 0;
-        // the module's documentation says why).
+        // A polishing solve is refined as far as refinement gains (no tolerance: until a step
+        // no longer gains a factor of 5, or `refine_max_iter`), every step verified
+        // (`refine_unverified` = 0); the module's documentation says why.
         let params = KktParams {
             refine_unverified: T::zero(),
+            refine_abstol: T::zero(),
+            refine_reltol: T::zero(),
             ..params
         };
         Polisher {
@@ -260,6 +276,8 @@ impl<T: Real> Polisher<T> {
                 }
                 changed
             };
+        // Whether this round's set is one that a refined solve's check moved to.
+        let mut after_refined = false;
         for round in 1..=ROUNDS {
             for i in 0..p {
                 w[i] = T::of(if active[i] { W_ACTIVE } else { W_INACTIVE });
@@ -269,15 +287,17 @@ impl<T: Real> Polisher<T> {
             }
             // A solve whose set turns out wrong is not refined: the unrefined solution (exact
             // but for ε, §3) tells the constraints to move as well. The set that stands, or
-            // the last round's, is refined and checked again.
+            // the last round's, is refined and checked again; so is a set that a refined
+            // solve's check moved to (the module's documentation says why).
             solve_full(lp, kkt, w, buf, tp, rf, neg_q, &lp.b, &lp.h, None, false, d);
-            if check(d, w, Gz, active, out) && round < ROUNDS {
+            if !after_refined && check(d, w, Gz, active, out) && round < ROUNDS {
                 continue;
             }
             refine_full(lp, kkt, w, buf, tp, rf, neg_q, &lp.b, &lp.h, None, d);
             if !check(d, w, Gz, active, out) {
                 break;
             }
+            after_refined = true;
         }
         out.z.copy_from_slice(&d.z);
         out.nu.copy_from_slice(&d.nu);

@@ -61,9 +61,9 @@
 //!   same iterations: the two cost the same (fwd+bwd 1.00× at 2048).
 //! - Polishing (`Settings::polish`, notes/ALGORITHM.md §4b, since session 11): the f64 kernels
 //!   solve the KKT system on the active set the iterate points to (`polish` in `pdipm.cu`,
-//!   with the kernel's own assembly, factorization and refined solve) and take that point if
-//!   it passes the termination test; a polished solution's backward reuses the last polishing
-//!   factorization. On the H200 (2026-12-01, the peers' QPs): 6.3 iterations instead of 10.4,
+//!   with the kernel's own assembly, factorization and refined solve, every refinement step
+//!   verified since session 20) and take that point if it passes the termination test; a
+//!   polished solution's backward reuses the last polishing factorization. On the H200 (2026-12-01, the peers' QPs): 6.3 iterations instead of 10.4,
 //!   f64 fwd+bwd 1.79 → 1.24 ms at batch 128 and 20.3 → 13.9 ms at 2048 (with the two-block
 //!   kernel's products below). f32 data polish as f64 do, after the same iterations, so their
 //!   advantage is now only the unrefined predictor and corrector: 1.27× f64 at 2048. The f32
@@ -115,8 +115,10 @@
 //! `Settings::equilibrate` (since session 18; ignored before): each chunk is scaled on the
 //! device before the solver's kernel runs (`ruiz.cu`, one block per example, the CPU's Ruiz
 //! passes and cost scaling, the same scalings to the bit) into a copy of its own with every
-//! array batched (shared arrays get each example's scaling), which the solver and the backward
-//! pass read; the solver's termination test and its answers are in the original units, as on
+//! array batched (shared arrays get each example's scaling; but where Q, A and G are all
+//! shared, so are D and E, and the copy keeps one Ã, one G̃ and one unscaled Q, which the
+//! kernels scale by each example's c as they load it: [`scaled_layout`], since session 20),
+//! which the solver and the backward pass read; the solver's termination test and its answers are in the original units, as on
 //! the CPU (the scalings in device memory, their address in `Params::scal`). The kernel gives
 //! each example a block of [`ruiz_threads`] threads (1024) that share out the column and row
 //! maxima in groups ([`ruiz_groups`]), from shared-memory copies of Q, A and G wherever they

@@ -1515,9 +1515,10 @@ __device__ __forceinline__ void reduced_solve(Blk<T, X2>& B, int bs, int is, int
 }
 
 // The iterative refinement of `kkt_solve` (below), from the solution in xs, ls (the reduced
-// solve's). VERIFY: every correction's residual is measured (polishing's solves, as the
-// CPU's `Polisher`: a polished point must pass the termination test itself).
-template <typename T, int NR, bool X2, bool VERIFY = false>
+// solve's). POLISH (polishing's solves, as the CPU's `Polisher`: a polished point must pass
+// the termination test itself): no tolerance, refined until a step no longer halves the
+// residual (or `refine_max_iter`), every correction's residual measured.
+template <typename T, int NR, bool X2, bool POLISH = false>
 __device__ __forceinline__ void kkt_refine(Blk<T, X2>& B, int bs, int is, int xs, int ls) {
     const int n = B.n, m = B.m, p = B.p, N = B.N, V = B.V;
     const T* w = B.v(S_W);
@@ -1537,7 +1538,7 @@ __device__ __forceinline__ void kkt_refine(Blk<T, X2>& B, int bs, int is, int xs
         block_reduce<T, 1, NR>(s0, mx, B.red);
 #pragma unroll
         for (int r = 0; r < NR; r++) {
-            tol[r] = (T)B.P->refine_abstol + (T)B.P->refine_reltol * mx[r];
+            tol[r] = POLISH ? T(0) : (T)B.P->refine_abstol + (T)B.P->refine_reltol * mx[r];
             last[r] = big<T>();
             done[r] = false;
             final[r] = false;
@@ -1582,7 +1583,7 @@ __device__ __forceinline__ void kkt_refine(Blk<T, X2>& B, int bs, int is, int xs
             // A first correction of a residual within `refine_unverified` times the tolerance
             // is final: the residual is not measured again (as the CPU's `solve_full`; the host
             // sets 1e6 in f64, 10 in f32).
-            final[r] = !VERIFY && it == 0 && mx[r] <= (T)B.P->refine_unverified * tol[r];
+            final[r] = !POLISH && it == 0 && mx[r] <= (T)B.P->refine_unverified * tol[r];
             last[r] = mx[r];
             all = all && done[r];
         }
@@ -1881,8 +1882,9 @@ template <typename T> __device__ __forceinline__ T solution_weight(T l, T s) {
 // the iterate points to (λᵢ > GUESS_RATIO·sᵢ), K factored with W = W_ACTIVE on it (regularized
 // to 1/ε) and W_INACTIVE off it, and the reduced solve of (−q, b, h); a constraint guessed
 // wrongly (λᵢ < 0, or Gᵢz > hᵢ off the set) changes sides and the system is solved again, at
-// most `Params::polish_rounds` solves in all; the set that stands (or the last round's) is
-// refined against the full system (`kkt_refine`, every correction verified) and checked again. Writes the polished point
+// most `Params::polish_rounds` solves in all; the set that stands (or the last round's, or one
+// that a refined solve's check moved to) is refined against the full system (`kkt_refine`
+// as far as refinement gains, every correction verified) and checked again. Writes the polished point
 // (τ = 1, κ = 0: λᵢ = 0 off the set, sᵢ = 0 on it, negative values clamped to 0) into S_Z,
 // S_NU, S_LAM, S_S; the caller has kept the iterate. Scratch: S_X0, S_L0, S_B0, S_I0, S_GZ
 // and `kkt_refine`'s; the
@@ -1921,6 +1923,9 @@ __device__ bool polish(Blk<T, X2>& B) {
         return changed[0] != T(0);
     };
     bool settled = false;
+    // Whether this round's set is one that a refined solve's check moved to (the CPU's
+    // `Polisher::polish`: that set's solve is refined before it is checked).
+    bool after_refined = false;
     for (int round = 1; round <= B.P->polish_rounds; round++) {
         for (int i = threadIdx.x; i < p; i += NT)
             B.v(S_W)[i] = B.v(S_T1)[i] != T(0) ? (T)W_ACTIVE : (T)W_INACTIVE;
@@ -1932,10 +1937,11 @@ __device__ bool polish(Blk<T, X2>& B) {
         // for ε, tells the constraints to move as well); the set that stands, or the last
         // round's, is refined and checked again (the CPU's `Polisher::polish`).
         reduced_solve<T, 1>(B, S_B0, S_I0, S_X0, S_L0);
-        if (check() && round < B.P->polish_rounds) continue;
+        if (!after_refined && check() && round < B.P->polish_rounds) continue;
         kkt_refine<T, 1, X2, true>(B, S_B0, S_I0, S_X0, S_L0);
         settled = !check();
         if (settled) break;
+        after_refined = true;
     }
     for (int i = threadIdx.x; i < V; i += NT) {
         if (i < n) B.v(S_Z)[i] = B.v(S_X0)[i];
