@@ -95,6 +95,15 @@ impl<T: Real> Kkt<T> {
         self.params.dyn_delta = self.base.dyn_delta * factor;
     }
 
+    /// Sets the refinement's tolerances (`refine_abstol`, `refine_reltol`) for the solves
+    /// that follow.
+    pub fn set_refine_tol(&mut self, abstol: T, reltol: T) {
+        for p in [&mut self.params, &mut self.base] {
+            p.refine_abstol = abstol;
+            p.refine_reltol = reltol;
+        }
+    }
+
     /// The LDLᵀ factors of the last factorization (strictly lower L, diagonal D).
     pub fn factors(&self) -> &Mat<T> {
         &self.F

@@ -1009,7 +1009,15 @@ fn polish_lane<T: Real>(
 ) -> bool {
     let pol = polisher.get_or_insert_with(|| Polisher::new(lp.n, lp.m, lp.p, tols.kkt));
     let (lam, s) = (&it.lam, &it.s);
-    let Some(pt) = pol.polish(lp, |i| lam[i][l], |i| s[i][l], ln.normq[l], ln.normb[l]) else {
+    let tight = ln.schedule[l].retrying();
+    let Some(pt) = pol.polish(
+        lp,
+        |i| lam[i][l],
+        |i| s[i][l],
+        ln.normq[l],
+        ln.normb[l],
+        tight,
+    ) else {
         return false;
     };
     if decide(&pt.info, tols) != Some(Status::Solved) {

@@ -843,7 +843,8 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
         // taken if it passes the termination test.
         if schedule.due(&info) {
             let pol = polisher.get_or_insert_with(|| Polisher::new(n, m, p, tols.kkt));
-            if let Some(pt) = pol.polish(lp, |i| lam[i], |i| s[i], normq, normb) {
+            let tight = schedule.retrying();
+            if let Some(pt) = pol.polish(lp, |i| lam[i], |i| s[i], normq, normb, tight) {
                 let st = decide(&pt.info, tols);
                 if tols.verbose {
                     eprintln!(

@@ -37,19 +37,22 @@
 //! answers are exact up to rounding (complementarity holds exactly). OSQP polishes its
 //! ADMM answers the same way (Stellato et al. 2020, §5.2).
 //!
-//! A polishing solve is refined as far as refinement gains, every step verified. The
-//! iteration's solves stop at a tolerance and take a first correction within
-//! [`super::pdipm::UNVERIFIED_CORRECTION`] times it without measuring the residual again (it
-//! reaches the tolerance 98 % of the time, within 10× the rest), but a polished point must pass
-//! the termination test itself, whose gap, |zᵀr_d| for a point with exact complementarity, asks
-//! more of the dual residual r_d than the residual test does. Points that missed it by a few
-//! times sent the interior point method on to the full tolerance: on the benchmark's QPs,
-//! equilibrated (n = p = 100, 16 batches of 256, half of them with Q and G shared), the slowest
-//! example of four batches took 10, 11, 13 and 13 iterations where the others' took 6–7; with
-//! verified steps 6–9, as without equilibration; on the H200 two batches kept an example whose
-//! verified point still had a relative gap of 1.6e-10 and 1.9e-10 (the tolerance 1e-10) with
-//! dual residuals of 4e-12 (notes/s20.md §3–4). A batch on the GPU lasts as long as its slowest
-//! example.
+//! A polishing solve verifies every refinement step, and a retry refines as far as
+//! refinement gains. The iteration's solves stop at a tolerance and take a first correction
+//! within [`super::pdipm::UNVERIFIED_CORRECTION`] times it without measuring the residual again
+//! (it reaches the tolerance 98 % of the time, within 10× the rest), but a polished point must
+//! pass the termination test itself, whose gap, |zᵀr_d| for a point with exact
+//! complementarity, asks more of the dual residual r_d than the residual test does. Points that
+//! missed it by a few times sent the interior point method on to the full tolerance: on the
+//! benchmark's QPs, equilibrated (n = p = 100, 16 batches of 256, half of them with Q and G
+//! shared), the slowest example of four batches took 10, 11, 13 and 13 iterations where the
+//! others' took 6–7; with verified steps 6–9, as without equilibration. On the H200 two batches
+//! of 512 kept an example whose verified point had a relative gap of 1.6e-10 and 1.9e-10 (the
+//! tolerance 1e-10) at dual residuals of 4e-12, 12 and 15 iterations; refining every polishing
+//! solve until a step no longer gains a factor of 5 (no tolerance) took them to 7 but cost 2 %
+//! (5 % at batch 1) where no example needed it, and doing so only from an example's second
+//! attempt on took them to 8 and 9 at no measurable cost (notes/s20.md §4). A batch on the GPU
+//! lasts as long as its slowest example.
 //!
 //! A set that a refined solve's check moved to is refined before it is checked. The unrefined
 //! solve is exact but for ε, which can hide the side of a nearly degenerate constraint (λᵢ and
@@ -116,6 +119,8 @@ pub(crate) struct Polished<T> {
 #[derive(Copy, Clone, Debug)]
 pub(crate) struct Schedule {
     next_gap: f64,
+    /// Attempts so far, the one [`Schedule::due`] just allowed included.
+    attempts: u32,
 }
 
 /// See [`Schedule`].
@@ -125,6 +130,7 @@ impl Schedule {
     pub(crate) fn new(enabled: bool) -> Self {
         Schedule {
             next_gap: if enabled { Settings::POLISH_GAP } else { 0.0 },
+            attempts: 0,
         }
     }
 
@@ -135,8 +141,15 @@ impl Schedule {
         let due = gap < self.next_gap && info.ktratio.to64() < Settings::POLISH_GAP;
         if due {
             self.next_gap = gap / RETRY_GAIN;
+            self.attempts += 1;
         }
         due
+    }
+
+    /// Whether the attempt [`Schedule::due`] just allowed is a retry (its solves are then
+    /// refined as far as refinement gains, `Polisher::polish`'s `tight`).
+    pub(crate) fn retrying(&self) -> bool {
+        self.attempts > 1
     }
 }
 
@@ -153,6 +166,9 @@ pub(crate) struct LastFactors<'a, T> {
 /// lane's example while the pack keeps its factors).
 pub(crate) struct Polisher<T> {
     kkt: Kkt<T>,
+    /// The settings' refinement constants: a first attempt's tolerances, and what the
+    /// backward pass refines with ([`Polisher::last_factors`]).
+    settings: KktParams<T>,
     active: Vec<bool>,
     w: Vec<T>,
     buf: Vec<T>,
@@ -171,17 +187,17 @@ pub(crate) struct Polisher<T> {
 
 impl<T: Real> Polisher<T> {
     pub(crate) fn new(n: usize, m: usize, p: usize, params: KktParams<T>) -> Self {
-        // A polishing solve is refined as far as refinement gains (no tolerance: until a step
-        // no longer gains a factor of 5, or `refine_max_iter`), every step verified
-        // (`refine_unverified` = 0); the module's documentation says why.
+        // Every refinement step of a polishing solve is verified (`refine_unverified` = 0),
+        // and a retry's is refined as far as refinement gains (`polish`'s `tight`); the
+        // module's documentation says why.
+        let settings = params;
         let params = KktParams {
             refine_unverified: T::zero(),
-            refine_abstol: T::zero(),
-            refine_reltol: T::zero(),
             ..params
         };
         Polisher {
             kkt: Kkt::new(n, m, p, params),
+            settings,
             active: vec![false; p],
             w: vec![T::zero(); p],
             buf: vec![T::zero(); n + m],
@@ -209,10 +225,19 @@ impl<T: Real> Polisher<T> {
     /// backward pass takes instead of forming and factoring it again
     /// ([`super::pdipm::conclude`]).
     pub(crate) fn last_factors(&self) -> LastFactors<'_, T> {
+        // The factorization's regularization, the settings' refinement (as the iteration's
+        // and the GPU's backward passes refine).
+        let k = self.kkt.params();
         LastFactors {
             F: self.kkt.factors(),
             w: &self.w,
-            params: self.kkt.params(),
+            params: KktParams {
+                refine_max_iter: self.settings.refine_max_iter,
+                refine_abstol: self.settings.refine_abstol,
+                refine_reltol: self.settings.refine_reltol,
+                refine_unverified: self.settings.refine_unverified,
+                ..k
+            },
         }
     }
 
@@ -229,10 +254,12 @@ impl<T: Real> Polisher<T> {
         s: impl Fn(usize) -> T,
         normq: T,
         normb: T,
+        tight: bool,
     ) -> Option<&Polished<T>> {
         let (n, p) = (lp.n, lp.p);
         let Polisher {
             kkt,
+            settings,
             active,
             w,
             buf,
@@ -249,6 +276,13 @@ impl<T: Real> Polisher<T> {
         } = self;
         for i in 0..p {
             active[i] = lam(i) > T::of(GUESS_RATIO) * s(i);
+        }
+        // A retry refines as far as refinement gains: no tolerance, until a step no longer
+        // gains a factor of 5 (or `refine_max_iter`).
+        if tight {
+            kkt.set_refine_tol(T::zero(), T::zero());
+        } else {
+            kkt.set_refine_tol(settings.refine_abstol, settings.refine_reltol);
         }
         for j in 0..n {
             neg_q[j] = -lp.q[j];

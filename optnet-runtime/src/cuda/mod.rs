@@ -61,9 +61,10 @@
 //!   same iterations: the two cost the same (fwd+bwd 1.00× at 2048).
 //! - Polishing (`Settings::polish`, notes/ALGORITHM.md §4b, since session 11): the f64 kernels
 //!   solve the KKT system on the active set the iterate points to (`polish` in `pdipm.cu`,
-//!   with the kernel's own assembly, factorization and refined solve, every refinement step
-//!   verified since session 20) and take that point if it passes the termination test; a
-//!   polished solution's backward reuses the last polishing factorization. On the H200 (2026-12-01, the peers' QPs): 6.3 iterations instead of 10.4,
+//!   with the kernel's own assembly, factorization and refined solve; since session 20 every
+//!   refinement step verified, and a retry's solves refined as far as refinement gains, as
+//!   on the CPU) and take that point if it passes the termination test; a polished
+//!   solution's backward reuses the last polishing factorization. On the H200 (2026-12-01, the peers' QPs): 6.3 iterations instead of 10.4,
 //!   f64 fwd+bwd 1.79 → 1.24 ms at batch 128 and 20.3 → 13.9 ms at 2048 (with the two-block
 //!   kernel's products below). f32 data polish as f64 do, after the same iterations, so their
 //!   advantage is now only the unrefined predictor and corrector: 1.27× f64 at 2048. The f32

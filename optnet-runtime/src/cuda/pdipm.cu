@@ -1516,10 +1516,11 @@ __device__ __forceinline__ void reduced_solve(Blk<T, X2>& B, int bs, int is, int
 
 // The iterative refinement of `kkt_solve` (below), from the solution in xs, ls (the reduced
 // solve's). POLISH (polishing's solves, as the CPU's `Polisher`: a polished point must pass
-// the termination test itself): no tolerance, refined until a step no longer halves the
-// residual (or `refine_max_iter`), every correction's residual measured.
+// the termination test itself): every correction's residual measured, and with `tight` (a
+// retry) no tolerance: refined until a step no longer halves the residual (or
+// `refine_max_iter`).
 template <typename T, int NR, bool X2, bool POLISH = false>
-__device__ __forceinline__ void kkt_refine(Blk<T, X2>& B, int bs, int is, int xs, int ls) {
+__device__ __forceinline__ void kkt_refine(Blk<T, X2>& B, int bs, int is, int xs, int ls, bool tight = false) {
     const int n = B.n, m = B.m, p = B.p, N = B.N, V = B.V;
     const T* w = B.v(S_W);
     T tol[NR], last[NR];
@@ -1538,7 +1539,7 @@ __device__ __forceinline__ void kkt_refine(Blk<T, X2>& B, int bs, int is, int xs
         block_reduce<T, 1, NR>(s0, mx, B.red);
 #pragma unroll
         for (int r = 0; r < NR; r++) {
-            tol[r] = POLISH ? T(0) : (T)B.P->refine_abstol + (T)B.P->refine_reltol * mx[r];
+            tol[r] = POLISH && tight ? T(0) : (T)B.P->refine_abstol + (T)B.P->refine_reltol * mx[r];
             last[r] = big<T>();
             done[r] = false;
             final[r] = false;
@@ -1883,15 +1884,16 @@ template <typename T> __device__ __forceinline__ T solution_weight(T l, T s) {
 // to 1/ε) and W_INACTIVE off it, and the reduced solve of (−q, b, h); a constraint guessed
 // wrongly (λᵢ < 0, or Gᵢz > hᵢ off the set) changes sides and the system is solved again, at
 // most `Params::polish_rounds` solves in all; the set that stands (or the last round's, or one
-// that a refined solve's check moved to) is refined against the full system (`kkt_refine`
-// as far as refinement gains, every correction verified) and checked again. Writes the polished point
+// that a refined solve's check moved to) is refined against the full system (`kkt_refine`,
+// every correction verified; with `tight`, a retry, as far as refinement gains) and checked
+// again. Writes the polished point
 // (τ = 1, κ = 0: λᵢ = 0 off the set, sᵢ = 0 on it, negative values clamped to 0) into S_Z,
 // S_NU, S_LAM, S_S; the caller has kept the iterate. Scratch: S_X0, S_L0, S_B0, S_I0, S_GZ
 // and `kkt_refine`'s; the
 // set is left in S_T1 (1 on it). Returns whether the last solve's set stood (then K holds the
 // factors at the polished point's W, which the backward pass can take). Ends with a barrier.
 template <typename T, bool X2>
-__device__ bool polish(Blk<T, X2>& B) {
+__device__ bool polish(Blk<T, X2>& B, bool tight) {
     const int n = B.n, m = B.m, p = B.p, N = B.N, V = B.V;
     for (int i = threadIdx.x; i < V; i += NT) {
         if (i < p) B.v(S_T1)[i] = B.v(S_LAM)[i] > (T)GUESS_RATIO * B.v(S_S)[i] ? T(1) : T(0);
@@ -1938,7 +1940,7 @@ __device__ bool polish(Blk<T, X2>& B) {
         // round's, is refined and checked again (the CPU's `Polisher::polish`).
         reduced_solve<T, 1>(B, S_B0, S_I0, S_X0, S_L0);
         if (!after_refined && check() && round < B.P->polish_rounds) continue;
-        kkt_refine<T, 1, X2, true>(B, S_B0, S_I0, S_X0, S_L0);
+        kkt_refine<T, 1, X2, true>(B, S_B0, S_I0, S_X0, S_L0, tight);
         settled = !check();
         if (settled) break;
         after_refined = true;
@@ -2128,6 +2130,7 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
     // interior iterate kept in S_X1, S_DLA, S_DSA and its τ, κ in S_T0[0], S_T0[1] (in
     // registers they cost the iteration's called solve).
     T pol_next = (T)P.polish_gap;
+    int pol_attempts = 0;  // a retry's solves are refined as far as refinement gains (`polish`)
     int polishing = 0;
     PROF_MARK(5);
     for (;;) {
@@ -2272,7 +2275,7 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
                     }
                     __syncthreads();
                     PROF_MARK(7);
-                    polishing = polish(B) ? 2 : 1;
+                    polishing = polish(B, ++pol_attempts > 1) ? 2 : 1;
                     PROF_MARK(6);
                     if (threadIdx.x == 0) {
                         B.v(S_T0)[0] = tau;
