@@ -21,8 +21,8 @@ const RUIZ_SOURCE: &str = include_str!("ruiz.cu");
 
 /// The solver's source NVRTC compiles: [`SOURCE`], or the file `$OPTNET_CUDA_SOURCE` names (a
 /// kernel-development knob: one build times several kernel variants on the GPU machine). The
-/// equilibration kernel is always [`RUIZ_SOURCE`].
-fn source() -> Result<std::borrow::Cow<'static, str>, Error> {
+/// equilibration kernel is always [`RUIZ_SOURCE`] ([`Build::source`]).
+fn solver_source() -> Result<std::borrow::Cow<'static, str>, Error> {
     match std::env::var_os("OPTNET_CUDA_SOURCE") {
         Some(path) if !path.is_empty() => std::fs::read_to_string(&path)
             .map(std::borrow::Cow::Owned)
@@ -93,6 +93,15 @@ impl Build {
         match self {
             Build::Ruiz => "ruiz",
             _ => "pdipm",
+        }
+    }
+
+    /// The source NVRTC compiles: [`RUIZ_SOURCE`] for the equilibration kernel, the solver's
+    /// ([`solver_source`]) for every other build.
+    fn source(self) -> Result<std::borrow::Cow<'static, str>, Error> {
+        match self {
+            Build::Ruiz => Ok(std::borrow::Cow::Borrowed(RUIZ_SOURCE)),
+            _ => solver_source(),
         }
     }
 }
@@ -573,10 +582,7 @@ fn compiled(cc: (i32, i32), double: bool, build: Build) -> Result<Arc<Vec<u8>>, 
     if let Some(c) = map.get(&(cc.0, cc.1, double, build)) {
         return Ok(c.clone());
     }
-    let src = match build {
-        Build::Ruiz => std::borrow::Cow::Borrowed(RUIZ_SOURCE),
-        _ => source()?,
-    };
+    let src = build.source()?;
     let path = cache_path(&src, cc, double, build);
     let cubin = match path.as_deref().and_then(|p| std::fs::read(p).ok()) {
         // A CUBIN is an ELF file; anything else (a torn write) is compiled again.

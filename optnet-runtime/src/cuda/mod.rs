@@ -1411,22 +1411,20 @@ fn forward_chunks<T: Real, E: Elem>(
                 .gvec
                 .as_mut()
                 .map(|g| g.slice_mut().slice_mut(first * gs..(first + count) * gs));
-            // The chunk's scalings, through the parameters (`Params::scal`).
+            // The data the kernel solves: the chunk's part of the equilibrated copy with its
+            // scalings (through the parameters, `Params::scal`), or the uploaded data.
             let mut pc = *params;
-            let _scal = match (&solved_layout, b.eq.as_ref()) {
+            let (layout, data, _scal) = match (&solved_layout, b.eq.as_ref()) {
                 (Some(ls), Some(eq)) => {
                     let (ptr, sync) = eq.sc.slice().device_ptr(lane);
                     pc.scal = ptr + (first * ss * std::mem::size_of::<E>()) as u64;
                     pc.q_unscaled = q_unscaled(ls);
-                    Some(sync)
+                    (*ls, eq.data.slice(), Some(sync))
                 }
-                _ => None,
+                _ => (lc, b.data.slice(), None),
             };
             let mut launch = lane.launch_builder(kernel.function);
-            match (&solved_layout, b.eq.as_ref()) {
-                (Some(ls), Some(eq)) => launch.arg(ls).arg(&pc).arg(eq.data.slice()),
-                _ => launch.arg(&lc).arg(&pc).arg(b.data.slice()),
-            };
+            launch.arg(&layout).arg(&pc).arg(data);
             launch.arg(&mut out).arg(&mut ist).arg(&mut fac);
             match b.prof.as_mut() {
                 Some(pr) => launch.arg(pr),
