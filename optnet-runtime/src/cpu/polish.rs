@@ -51,7 +51,7 @@
 //! tolerance 1e-10) at dual residuals of 4e-12, 12 and 15 iterations; refining every polishing
 //! solve until a step no longer gains a factor of 5 (no tolerance) took them to 7 but cost 2 %
 //! (5 % at batch 1) where no example needed it, and doing so only from an example's second
-//! attempt on took them to 8 and 9 at no measurable cost (notes/s20.md §4). A batch on the GPU
+//! attempt on took them to 8 and 9 at no measurable cost (notes/s20.md §3). A batch on the GPU
 //! lasts as long as its slowest example.
 //!
 //! A set that a refined solve's check moved to is refined before it is checked. The unrefined
@@ -60,7 +60,7 @@
 //! (equilibrated) the unrefined solve without row i put sᵢ at −2.3e-5 on the GPU (−1.7e-4 on
 //! the CPU), the refined solve with it λᵢ at −2.5e-7, and the four rounds went back and forth
 //! between the two sets, so that every attempt failed and the example took 15 iterations
-//! (notes/s20.md §4). A refined check is trusted, so the set it gives is judged on a refined
+//! (notes/s20.md §3). A refined check is trusted, so the set it gives is judged on a refined
 //! solve too.
 
 use super::dense::gemv;

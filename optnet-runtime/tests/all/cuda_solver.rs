@@ -901,7 +901,7 @@ fn too_large_is_a_typed_error() {
 /// checked. Example 300 of the bench's `--shared` batch of 512 (`generate_shared`, drawn on
 /// the machine that runs this) has a nearly degenerate row: on the H200 its polishing rounds
 /// cycled between the two sets with and without that row, and the example took 15 iterations
-/// (the batch's others at most 7; notes/s20.md §4). Solved alone and in the batch: at most 8
+/// (the batch's others at most 7; notes/s20.md §3). Solved alone and in the batch: at most 8
 /// iterations, polished, and the CPU's answer.
 #[test]
 fn polishing_settles_a_nearly_degenerate_row() {
