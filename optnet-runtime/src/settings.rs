@@ -106,7 +106,7 @@ pub struct Settings {
     /// original units either way. Costs a scaled copy of the data on the device, and on
     /// OptNet's random QPs (n = p = 100) a tenth of an iteration more per example (5.16
     /// against 5.05 mean iterations on the CPU, three batches of 256, since session 19's
-    /// start, notes/ALGORITHM.md §2; on the GPU 0–13 % more time, README); badly scaled data
+    /// start, notes/ALGORITHM.md §2; on the GPU 1–14 % more time, README); badly scaled data
     /// need it (the GPU tests' badly scaled family: 60 iterations against 141 without, CPU).
     /// Default true.
     pub equilibrate: bool,

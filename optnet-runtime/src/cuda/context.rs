@@ -676,7 +676,7 @@ fn nvrtc_options(cc: (i32, i32), double: bool, build: Build) -> Vec<String> {
     opts
 }
 
-/// Compiles `src` (the kernels' source, [`source`]) to a CUBIN for `sm_{major}{minor}`.
+/// Compiles `src` (the kernels' source, [`Build::source`]) to a CUBIN for `sm_{major}{minor}`.
 fn nvrtc_compile(src: &str, cc: (i32, i32), double: bool, build: Build) -> Result<Vec<u8>, Error> {
     use cudarc::nvrtc::{result, sys};
     let src =

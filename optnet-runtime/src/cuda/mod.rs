@@ -59,16 +59,17 @@
 //!   12 f64 data skip that refinement too, before the 10th iteration
 //!   (`Settings::refinement_from_iteration`), and with polishing f32 and f64 data take the
 //!   same iterations: the two cost the same (fwd+bwd 1.00× at 2048).
-//! - Polishing (`Settings::polish`, notes/ALGORITHM.md §4b, since session 11): the f64 kernels
-//!   solve the KKT system on the active set the iterate points to (`polish` in `pdipm.cu`,
-//!   with the kernel's own assembly, factorization and refined solve; since session 20 every
-//!   refinement step verified, and a retry's solves refined as far as refinement gains, as
-//!   on the CPU) and take that point if it passes the termination test; a polished
-//!   solution's backward reuses the last polishing factorization. On the H200 (2026-12-01, the peers' QPs): 6.3 iterations instead of 10.4,
-//!   f64 fwd+bwd 1.79 → 1.24 ms at batch 128 and 20.3 → 13.9 ms at 2048 (with the two-block
-//!   kernel's products below). f32 data polish as f64 do, after the same iterations, so their
-//!   advantage is now only the unrefined predictor and corrector: 1.27× f64 at 2048. The f32
-//!   kernel does not polish (`Params::polish_gap` = 0).
+//! - Polishing (`Settings::polish`, notes/ALGORITHM.md §4b, since session 11): the f64
+//!   kernels solve the KKT system on the active set the iterate points to (`polish` in
+//!   `pdipm.cu`, with the kernel's own assembly, factorization and refined solve; since session
+//!   20 every refinement step verified, and a retry's solves refined as far as refinement
+//!   gains, as on the CPU) and take that point if it passes the termination test; a polished
+//!   solution's backward reuses the last polishing factorization. On the H200 (2026-12-01, the
+//!   peers' QPs): 6.3 iterations instead of 10.4, f64 fwd+bwd 1.79 → 1.24 ms at batch 128 and
+//!   20.3 → 13.9 ms at 2048 (with the two-block kernel's products below). f32 data polish as
+//!   f64 do, after the same iterations, so their advantage is now only the unrefined predictor
+//!   and corrector: 1.27× f64 at 2048. The f32 kernel does not polish (`Params::polish_gap` =
+//!   0).
 //! - Large f64 batches (at least two blocks per multiprocessor, `two_blocks`) run
 //!   `pdipm2_f64` and `backward2_f64`: the same arithmetic (bit-identical answers and
 //!   gradients) at two blocks per multiprocessor, 128 registers per thread, with G and 16 of
@@ -119,14 +120,15 @@
 //! array batched (shared arrays get each example's scaling; but where Q, A and G are all
 //! shared, so are D and E, and the copy keeps one Ã, one G̃ and one unscaled Q, which the
 //! kernels scale by each example's c as they load it: [`scaled_layout`], since session 20),
-//! which the solver and the backward pass read; the solver's termination test and its answers are in the original units, as on
-//! the CPU (the scalings in device memory, their address in `Params::scal`). The kernel gives
-//! each example a block of [`ruiz_threads`] threads (1024) that share out the column and row
-//! maxima in groups ([`ruiz_groups`]), from shared-memory copies of Q, A and G wherever they
-//! fit ([`ruiz_smem`]). On OptNet's random QPs, which are well scaled, it costs 0–13 % at
-//! n = p = 100 (H200, session 19: the equilibration kernel about 38 µs per example-block under
-//! ncu, the iterations of the start in notes/ALGORITHM.md §2 up to a tenth more); without it
-//! the kernels are 0.3–1.4 % slower than before session 18 (notes/s18.md).
+//! which the solver and the backward pass read; the solver's termination test and its answers
+//! are in the original units, as on the CPU (the scalings in device memory, their address in
+//! `Params::scal`). The kernel gives each example a block of [`ruiz_threads`] threads (1024)
+//! that share out the column and row maxima in groups ([`ruiz_groups`]), from shared-memory
+//! copies of Q, A and G wherever they fit ([`ruiz_smem`]). On OptNet's random QPs, which are
+//! well scaled, it costs 1–14 % at n = p = 100 (H200, session 20's run F; the equilibration
+//! kernel about 38 µs per example-block under ncu, the iterations of the start in
+//! notes/ALGORITHM.md §2 up to a tenth more); without it the kernels are 0.3–1.4 % slower than
+//! before session 18 (notes/s18.md).
 //!
 //! As on the CPU, the f64 kernel computes a direction that is not finite again with 100× the
 //! regularization (at most three times; the f32 kernel does not). Unlike the CPU, a run that

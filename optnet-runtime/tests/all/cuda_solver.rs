@@ -109,6 +109,24 @@ fn a_g_shared<'a>(
         .unwrap()
 }
 
+/// `base`'s Q, A and G shared by the batch (a layer's learned matrices) with per-example q, b
+/// and h.
+fn matrices_shared<'a>(
+    base: &'a Qp,
+    q: &'a Array2<f64>,
+    (b, h): (&'a Array2<f64>, &'a Array2<f64>),
+) -> QpBatch<'a, f64> {
+    QpBatch::builder()
+        .Q(base.Q.view())
+        .q(q.view())
+        .A(base.A.view())
+        .b(b.view())
+        .G(base.G.view())
+        .h(h.view())
+        .build()
+        .unwrap()
+}
+
 /// Per-example right-hand sides for `base`'s shared A and G: b = A z₀ and h = G z₀ + 1 for
 /// random z₀ (feasible, with slack 1), `batch` of them.
 fn feasible_rhs(base: &Qp, batch: usize, r: &mut rand::rngs::StdRng) -> (Array2<f64>, Array2<f64>) {
@@ -210,15 +228,7 @@ fn shared_data_matches_cpu() {
     // Shared Q, A, G; per-example q, b (= A z0) and h (= G z0 + s0).
     let q = randn(&mut r, (batch, n));
     let (b, h) = feasible_rhs(base, batch, &mut r);
-    let qp = QpBatch::builder()
-        .Q(base.Q.view())
-        .q(q.view())
-        .A(base.A.view())
-        .b(b.view())
-        .G(base.G.view())
-        .h(h.view())
-        .build()
-        .unwrap();
+    let qp = matrices_shared(base, &q, (&b, &h));
     against_cpu("shared Q, A, G", &g, &qp, 1e-6);
     // Everything shared: one problem repeated.
     let qp = QpBatch::builder()
@@ -435,15 +445,7 @@ fn equilibration_matches_cpu() {
     // Q, A and G shared (a layer's learned matrices, batched q, b, h): one scaling of the
     // matrices for the whole batch, Q scaled by each example's cost scaling as the kernels
     // load it (`scaled_layout`).
-    let all = QpBatch::builder()
-        .Q(base.Q.view())
-        .q(sub.q.view())
-        .A(base.A.view())
-        .b(rhs.0.view())
-        .G(base.G.view())
-        .h(rhs.1.view())
-        .build()
-        .unwrap();
+    let all = matrices_shared(base, &sub.q, (&rhs.0, &rhs.1));
     shared_against_cpu("equilibrated, Q, A and G shared", &all);
 }
 
@@ -709,15 +711,7 @@ fn chunked_batch_matches_cpu() {
     let mixed = a_g_shared(&s, base, (&b, &h));
     // Q, A and G shared: the equilibrated copy holds them once, written by the first chunk's
     // equilibration and read by every chunk's solver.
-    let matrices = QpBatch::builder()
-        .Q(base.Q.view())
-        .q(s.q.view())
-        .A(base.A.view())
-        .b(b.view())
-        .G(base.G.view())
-        .h(h.view())
-        .build()
-        .unwrap();
+    let matrices = matrices_shared(base, &s.q, (&b, &h));
     let mut chunked = None;
     for (label, qp, batched) in [
         ("all batched", s.batch(), true),
@@ -939,11 +933,8 @@ fn polishing_settles_a_nearly_degenerate_row() {
         sg.iters[0],
         sb.iters[e]
     );
-    let (lam, s) = (sg.lam.row(0), sg.s.row(0));
     assert!(
-        lam.iter()
-            .zip(s.iter())
-            .all(|(&l, &si)| l == 0.0 || si == 0.0),
+        exactly_complementary(sg.lam.row(0), sg.s.row(0)),
         "example 300 not polished"
     );
 }

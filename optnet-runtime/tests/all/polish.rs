@@ -211,11 +211,8 @@ fn polished_points_are_verified() {
             assert!(sol.iters[0] <= 7, "{label}: {} iterations", sol.iters[0]);
             let err = scaled_diff(sol.z.row(0), reference.z.view());
             assert!(err < 1e-8, "{label}: {err:e} from Clarabel's z");
-            let (lam, s) = (sol.lam.row(0), sol.s.row(0));
             assert!(
-                lam.iter()
-                    .zip(s.iter())
-                    .all(|(&l, &si)| l == 0.0 || si == 0.0),
+                exactly_complementary(sol.lam.row(0), sol.s.row(0)),
                 "{label}: not polished (sᵢλᵢ ≠ 0)"
             );
         }

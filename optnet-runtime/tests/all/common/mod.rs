@@ -285,6 +285,13 @@ pub fn max_abs_diff(a: ArrayView1<f64>, b: ArrayView1<f64>) -> f64 {
         .fold(0.0, |m, (x, y)| m.max((x - y).abs()))
 }
 
+/// Whether complementarity holds exactly, λᵢ = 0 or sᵢ = 0 for every i (a polished answer).
+pub fn exactly_complementary(lam: ArrayView1<f64>, s: ArrayView1<f64>) -> bool {
+    lam.iter()
+        .zip(s.iter())
+        .all(|(&l, &si)| l == 0.0 || si == 0.0)
+}
+
 /// max |a − b| over the entries of two arrays of one shape, relative to max(1, ‖b‖∞).
 pub fn scaled_diff<D: Dimension>(a: ArrayView<f64, D>, b: ArrayView<f64, D>) -> f64 {
     assert_eq!(a.shape(), b.shape(), "arrays of different shapes");
