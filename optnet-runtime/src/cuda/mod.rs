@@ -119,8 +119,9 @@
 //! passes and cost scaling, the same scalings to the bit) into a copy of its own with every
 //! array batched (shared arrays get each example's scaling; but where Q, A and G are all
 //! shared, so are D and E, and the copy keeps one Ã, one G̃ and one unscaled Q, which the
-//! kernels scale by each example's c as they load it: [`scaled_layout`], since session 20),
-//! which the solver and the backward pass read; the solver's termination test and its answers
+//! kernels scale by each example's c as they load it: [`scaled_layout`], since session 20;
+//! since session 21 one block runs the passes for such a batch and a warp per example its
+//! cost scaling, [`RuizMode`]), which the solver and the backward pass read; the solver's termination test and its answers
 //! are in the original units, as on the CPU (the scalings in device memory, their address in
 //! `Params::scal`). The kernel gives each example a block of [`ruiz_threads`] threads (1024)
 //! that share out the column and row maxima in groups ([`ruiz_groups`]), from shared-memory
@@ -505,7 +506,9 @@ where
 /// E (they depend on those matrices alone), and the copy shares them too: Ã and G̃ once, and
 /// Q once as it is (the kernels scale it by each example's cost scaling c as they load it,
 /// [`q_unscaled`]), so that a layer with learned Q, A, G and batched inputs keeps one
-/// copy of its matrices on the device.
+/// copy of its matrices on the device; Q is then followed by the scalings every example
+/// shares (D, E and the mean column norm of DQD), which one block computes for the batch
+/// ([`RuizMode::Shared`]).
 fn scaled_layout(l: &Layout) -> (Layout, usize) {
     let (n, m, p, batch) = (l.n as i64, l.m as i64, l.p as i64, l.batch as i64);
     let shared = l.s_q2 == 0 && l.s_a == 0 && l.s_g == 0;
@@ -521,6 +524,10 @@ fn scaled_layout(l: &Layout) -> (Layout, usize) {
         (off, stride)
     };
     (s.o_q2, s.s_q2) = put(n * n, !shared);
+    if shared {
+        // The common scalings (`ruiz.cu` `example`): D, E and the mean Q-column norm.
+        put(n + m + p + 1, false);
+    }
     (s.o_q, s.s_q) = put(n, true);
     (s.o_a, s.s_a) = put(m * n, !shared);
     (s.o_b, s.s_b) = put(m, true);
@@ -1224,6 +1231,18 @@ struct Staged<'a, E> {
     down_ist: context::StagingGuard<'a, i32>,
 }
 
+/// What a launch of the equilibration kernel does (`ruiz.cu` `RUIZ_*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RuizMode {
+    /// A block per example: the passes, the cost scaling and the scaled copy of its own data.
+    Examples = 0,
+    /// One block for a batch that shares Q, A and G ([`scaled_layout`]): the passes once, the
+    /// shared part of the copy and the scalings every example shares.
+    Shared = 1,
+    /// After `Shared`, a warp per example: its cost scaling, its scaled vectors and scalings.
+    Costs = 2,
+}
+
 /// The equilibration kernel of a forward call and its arguments: the equilibrated copy's
 /// layout (the whole batch's) and the settings.
 struct Ruiz<'a> {
@@ -1356,44 +1375,54 @@ fn forward_chunks<T: Real, E: Elem>(
                 let threads = ruiz_threads();
                 let (smem, cached) = ruiz_smem::<E>(l, threads as usize, ctx.smem_max);
                 let cached = i32::from(cached);
-                // The first chunk's launch writes the matrices an all-shared copy holds once.
-                let lead = i32::from(first == 0);
-                let mut launch = lane.launch_builder(rz.function);
-                launch
-                    .arg(&lc)
-                    .arg(&ls)
-                    .arg(b.data.slice())
-                    .arg(eq.data.slice_mut())
-                    .arg(&mut scv)
-                    .arg(&rz.max_iter)
-                    .arg(&lo)
-                    .arg(&hi)
-                    .arg(&cached)
-                    .arg(&lead);
-                let cfg = LaunchConfig {
-                    grid_dim: (count as u32, 1, 1),
-                    block_dim: (threads, 1, 1),
-                    shared_mem_bytes: smem as u32,
+                let mut run = |mode: RuizMode, grid: usize, smem: usize| -> Result<(), Error> {
+                    let mode = mode as i32;
+                    let mut launch = lane.launch_builder(rz.function);
+                    launch
+                        .arg(&lc)
+                        .arg(&ls)
+                        .arg(b.data.slice())
+                        .arg(eq.data.slice_mut())
+                        .arg(&mut scv)
+                        .arg(&rz.max_iter)
+                        .arg(&lo)
+                        .arg(&hi)
+                        .arg(&cached)
+                        .arg(&mode);
+                    let cfg = LaunchConfig {
+                        grid_dim: (grid as u32, 1, 1),
+                        block_dim: (threads, 1, 1),
+                        shared_mem_bytes: smem as u32,
+                    };
+                    // SAFETY: the arguments match `ruiz_{f64,f32}(Layout, Layout, const T*, T*,
+                    // T*, int, T, T, int, int)`; `data` holds the chunk's examples at `lc`
+                    // (uploaded before the stream gets here), the equilibrated copy holds `ls`'s
+                    // offsets + strides · count (`scaled_layout` of the whole batch, moved by
+                    // `first`, with the common scalings after a shared Q), `scv` is `count`
+                    // records of `scalings_len` values; the grid covers the chunk's examples
+                    // as `mode` assigns them (a block each, one block, a warp each); the shared
+                    // memory is the kernel's, with the matrices only where `cached` says so
+                    // (`ruiz_smem`, within the raised limit), none for `Costs`.
+                    unsafe { launch.launch(cfg) }
+                        .map(drop)
+                        .map_err(err("launching the equilibration kernel"))
                 };
-                // SAFETY: the arguments match `ruiz_{f64,f32}(Layout, Layout, const T*, T*, T*,
-                // int, T, T, int, int)`; `data` holds the chunk's examples at `lc` (uploaded before
-                // the stream gets here), the equilibrated copy holds `ls`'s offsets + strides ·
-                // count (`scaled_layout` of the whole batch, moved by `first`), `scv` is
-                // `count` records of `scalings_len` values; the shared memory is the
-                // kernel's, with the matrices only where `cached` says so (`ruiz_smem`, within
-                // the raised limit).
-                unsafe { launch.launch(cfg) }.map_err(err("launching the equilibration kernel"))?;
-                // A shared Q, A, G in the copy (`scaled_layout`): the other chunks' solvers,
-                // on other streams, read what this first launch writes.
                 if ls.s_q2 == 0 {
+                    // Q, A and G shared (`scaled_layout`): the first chunk's launch runs the
+                    // passes once and writes the shared copy and the common scalings, which
+                    // every chunk's costs (on other streams too) and solver read.
                     match &shared_written {
                         None => {
+                            run(RuizMode::Shared, 1, smem)?;
                             let ev = ctx.event(false)?;
                             ev.record(lane).map_err(err("ordering the streams"))?;
                             shared_written = Some(ev);
                         }
                         Some(ev) => lane.wait(ev).map_err(err("ordering the streams"))?,
                     }
+                    run(RuizMode::Costs, count.div_ceil(threads as usize / 32), 0)?;
+                } else {
+                    run(RuizMode::Examples, count, smem)?;
                 }
                 Some(ls)
             }
@@ -1795,14 +1824,22 @@ mod tests {
             s_g: 0,
             ..l
         };
+        // Q is followed by the common scalings (D, E, the mean Q-column norm).
         let (s, len) = scaled_layout(&all);
+        let common = n + m + p + 1;
         assert_eq!((s.o_q2, s.s_q2), (0, 0));
-        assert_eq!((s.o_q, s.s_q), (n * n, n));
-        assert_eq!((s.o_a, s.s_a), (n * n + batch * n, 0));
-        assert_eq!((s.o_b, s.s_b), (n * n + batch * n + m * n, m));
-        assert_eq!((s.o_g, s.s_g), (n * n + batch * (n + m) + m * n, 0));
+        assert_eq!((s.o_q, s.s_q), (n * n + common, n));
+        assert_eq!((s.o_a, s.s_a), (n * n + common + batch * n, 0));
+        assert_eq!((s.o_b, s.s_b), (n * n + common + batch * n + m * n, m));
+        assert_eq!(
+            (s.o_g, s.s_g),
+            (n * n + common + batch * (n + m) + m * n, 0)
+        );
         assert_eq!((s.o_h, s.s_h), (s.o_g + p * n, p));
-        assert_eq!(len as i64, n * n + m * n + p * n + batch * (n + m + p));
+        assert_eq!(
+            len as i64,
+            n * n + common + m * n + p * n + batch * (n + m + p)
+        );
         assert_eq!(q_unscaled(&s), 1);
         let sc = s.chunk(2, 3);
         assert_eq!((sc.o_q2, sc.o_a, sc.o_g), (s.o_q2, s.o_a, s.o_g));

@@ -1,9 +1,10 @@
 // Ruiz equilibration of a batch on the GPU, before `pdipm.cu` solves it (`Settings::equilibrate`).
 //
 // The CPU's method (cpu/equilibrate.rs, whose documentation gives it in full), example by
-// example, one thread block per example: the KKT matrix [Q Aᵀ Gᵀ; A 0 0; G 0 0] is scaled
-// symmetrically by diag(D, E) until the ∞-norms of its columns are near one (Ruiz 2001), and
-// the cost by a scalar c:
+// example, one thread block per example (a batch that shares Q, A and G: one block for the
+// batch's passes, then a warp per example for its cost scaling, `RUIZ_SHARED`): the KKT matrix
+// [Q Aᵀ Gᵀ; A 0 0; G 0 0] is scaled symmetrically by diag(D, E) until the ∞-norms of its
+// columns are near one (Ruiz 2001), and the cost by a scalar c:
 //
 //   Q̃ = c·DQD,  q̃ = c·Dq,  Ã = E_A·A·D,  b̃ = E_A·b,  G̃ = E_G·G·D,  h̃ = E_G·h.
 //
@@ -14,11 +15,11 @@
 // `scaled_layout`: every array batched, so that shared arrays get each example's scaling;
 // but where Q, A and G are all shared, D and E are the same for every example and the copy
 // keeps them shared: Ã and G̃ once, and Q once unscaled, which the solver scales by each
-// example's c·DᵢDⱼ as it loads it), with the scalings that the solver's
-// termination test, its answers and the backward pass use to return to the original units:
-// per example D (n), E (m + p), c, 1/(c·D), 1/E, 1/c, 2(n + m + p + 1) values. The same
-// operations in the same order as the CPU's, so the scalings and the scaled data are the CPU's
-// to the bit.
+// example's c·DᵢDⱼ as it loads it, followed by D, E and the mean column norm of DQD), with
+// the scalings that the solver's termination test, its answers and the backward pass use to
+// return to the original units: per example D (n), E (m + p), c, 1/(c·D), 1/E, 1/c,
+// 2(n + m + p + 1) values. The same operations in the same order as the CPU's, so the
+// scalings and the scaled data are the CPU's to the bit.
 //
 // Compiled at run time by NVRTC, a module of its own (-DOPTNET_F64 or -DOPTNET_F32, -DNT).
 
@@ -228,21 +229,35 @@ __device__ __forceinline__ void scale_out(T* dst, const T* src, int ld, int rows
     }
 }
 
-// The passes (see the top of the file), the cost scaling and the scaled copy (`x`: the
-// example's data and outputs), from Q, A, G in shared memory when `Cached` (the compiler then
-// addresses them as shared memory: a generic pointer costs each load an address-space test;
-// A and G with leading dimension `ld`), else in device memory (ld = n).
+// One example's data and outputs.
 template <typename T> struct Example {
     const T *Q, *q, *A, *b, *G, *h;
     T *sQ, *sq, *sA, *sb, *sG, *sh, *out;
-    // The copy's Q, A and G are shared (Q unscaled); this block writes them (`ruiz`).
-    bool shared, writes_shared;
+    // The common scalings of a copy that shares Q, A and G (`RUIZ_SHARED`).
+    T* common;
 };
 
+// What a launch does (`mode`, mod.rs `RuizMode`):
+//  - EXAMPLES: a block per example, the whole method for its own data;
+//  - SHARED: one block, the passes over Q, A and G that every example shares (scaled_layout
+//    shares them), the shared part of the copy (Q as it is, Ã, G̃) and the scalings every
+//    example shares: D, E and the mean column norm of DQD (the `common` scalings, which follow
+//    Q in the copy, mod.rs `scaled_layout`);
+//  - COSTS: after a SHARED launch, a warp per example: its cost scaling c from q and the common
+//    scalings, its vectors and its scalings.
+// A batch that shares Q, A and G once runs the passes once (each example's block ran the same
+// passes on the same data until session 21).
+#define RUIZ_EXAMPLES 0
+#define RUIZ_SHARED 1
+#define RUIZ_COSTS 2
+
+// The passes (see the top of the file) over Q, A, G, in shared memory when `Cached` (the
+// compiler then addresses them as shared memory: a generic pointer costs each load an
+// address-space test; A and G with leading dimension `ld`), else in device memory (ld = n):
+// D, E and the last pass's Q-column norms (`qcol`) in `sh`, then a barrier.
 template <typename T, bool Cached>
-__device__ __forceinline__ void finish(const Example<T>& x, int ld, int n, int m, int p, const Shared<T>& sh,
-                                       int max_iter, T lo, T hi) {
-    const T *Q = x.Q, *A = x.A, *G = x.G;
+__device__ __forceinline__ void passes(const T* Q, const T* A, const T* G, int ld, int n, int m, int p,
+                                       const Shared<T>& sh, int max_iter, T lo, T hi) {
     T *d = sh.d, *ev = sh.ev;
     const int R = m + p, gc = groups_of(n), gr = Cached ? groups_of(R) : 1;
     measure<T, Cached>(Q, A, G, ld, n, m, p, sh);
@@ -265,70 +280,96 @@ __device__ __forceinline__ void finish(const Example<T>& x, int ld, int n, int m
     }
     for (int j = threadIdx.x; j < n; j += NT) sh.qcol[j] = norm_of(sh.qpart, n, gc, j, d);
     __syncthreads();
-    // Cost scaling: the mean column norm of Q and ‖q‖∞ brought to about one (the CPU's sum, in
-    // its order, by one thread; the maximum by warp 0).
-    if (threadIdx.x < 32) {
-        T qn = T(0);
-        for (int j = threadIdx.x; j < n; j += 32) qn = upd(qn, tabs(x.q[j] * d[j]));
-        for (int o = 16; o > 0; o >>= 1) qn = upd(qn, __shfl_xor_sync(FULL, qn, o));
-        T mean = T(0);
-        if (threadIdx.x == 0) {
-            for (int j = 0; j < n; j++) mean += sh.qcol[j];
-            if (n > 0) mean /= (T)n;
-        }
-        const T scale = upd(mean, qn);
-        T c = T(1);
-        if (!(scale <= machine_eps<T>())) {
-            c = T(1) / scale;
-            c = c > lo ? c : lo;
-            c = c < hi ? c : hi;
-        }
-        if (threadIdx.x == 0) sh.cost[0] = c;
+}
+
+// The mean of the Q-column norms (the CPU's sum, in its order, by one thread).
+template <typename T> __device__ __forceinline__ T mean_of(const T* qcol, int n) {
+    T mean = T(0);
+    for (int j = 0; j < n; j++) mean += qcol[j];
+    if (n > 0) mean /= (T)n;
+    return mean;
+}
+
+// The cost scaling: the mean column norm of DQD and ‖Dq‖∞ brought to about one, by a warp (the
+// maximum over its lanes; every lane gets c).
+template <typename T>
+__device__ __forceinline__ T cost_of(const T* q, const T* d, int n, T mean, T lo, T hi) {
+    const int l = threadIdx.x & 31;
+    T qn = T(0);
+    for (int j = l; j < n; j += 32) qn = upd(qn, tabs(q[j] * d[j]));
+    for (int o = 16; o > 0; o >>= 1) qn = upd(qn, __shfl_xor_sync(FULL, qn, o));
+    const T scale = upd(mean, qn);
+    T c = T(1);
+    if (!(scale <= machine_eps<T>())) {
+        c = T(1) / scale;
+        c = c > lo ? c : lo;
+        c = c < hi ? c : hi;
     }
-    __syncthreads();
-    const T c = sh.cost[0];
-    // The scaled copy: Q̃ᵢⱼ = Qᵢⱼ·((c·Dᵢ)·Dⱼ), Ãᵣⱼ = Aᵣⱼ·((1·Eᵣ)·Dⱼ) and so on (1·Eᵣ = Eᵣ
-    // exactly: the CPU's products).
-    if (!x.shared) {
-        scale_out(x.sQ, Q, n, n, n, d, c, d);
-        scale_out(x.sA, A, ld, m, n, ev, T(1), d);
-        scale_out(x.sG, G, ld, p, n, ev + m, T(1), d);
-    } else if (x.writes_shared) {
-        // Shared: Q as it is (the solver's `load_q` forms Qᵢⱼ·((c·Dᵢ)·Dⱼ), these products), Ã
-        // and G̃ under the scalings every example shares.
-        for (int e = threadIdx.x; e < n * n; e += NT) x.sQ[e] = Q[e];
-        scale_out(x.sA, A, ld, m, n, ev, T(1), d);
-        scale_out(x.sG, G, ld, p, n, ev + m, T(1), d);
-    }
-    for (int j = threadIdx.x; j < n; j += NT) x.sq[j] = x.q[j] * (c * d[j]);
-    for (int r = threadIdx.x; r < m; r += NT) x.sb[r] = x.b[r] * ev[r];
-    for (int r = threadIdx.x; r < p; r += NT) x.sh[r] = x.h[r] * ev[m + r];
+    return c;
+}
+
+// An example's scaled vectors and its scalings (see the top of the file), by `count` threads
+// from `first` (the block, or a warp).
+template <typename T>
+__device__ __forceinline__ void vectors_out(const Example<T>& x, int n, int m, int p, const T* d, const T* ev,
+                                            T c, int first, int count) {
+    const int R = m + p;
+    for (int j = first; j < n; j += count) x.sq[j] = x.q[j] * (c * d[j]);
+    for (int r = first; r < m; r += count) x.sb[r] = x.b[r] * ev[r];
+    for (int r = first; r < p; r += count) x.sh[r] = x.h[r] * ev[m + r];
     T* out = x.out;
-    for (int j = threadIdx.x; j < n; j += NT) {
+    for (int j = first; j < n; j += count) {
         out[j] = d[j];
         out[n + R + 1 + j] = T(1) / (c * d[j]);
     }
-    for (int r = threadIdx.x; r < R; r += NT) {
+    for (int r = first; r < R; r += count) {
         out[n + r] = ev[r];
         out[2 * n + R + 1 + r] = T(1) / ev[r];
     }
-    if (threadIdx.x == 0) {
+    if (first == 0) {
         out[n + R] = c;
         out[2 * (n + R) + 1] = T(1) / c;
     }
 }
 
-// Example blockIdx.x of the batch at `data` (layout L) → its scaled copy at `scaled` (layout
-// S) and its scalings at sc + e·2(n + m + p + 1). Where S shares Q (and so A and G: mod.rs
-// `scaled_layout`), block 0 of the launch that `lead`s writes them, the other blocks and
-// launches only their examples' vectors and scalings. Shared memory (mod.rs `ruiz_smem`): the
-// arrays of `Shared`, then, with `cached`, copies of Q (leading dimension n), A and G (`padded`),
-// which the passes read instead of device memory.
-template <typename T>
-__device__ void ruiz(const Layout& L, const Layout& S, const T* data, T* scaled, T* sc, int max_iter, T lo,
-                     T hi, int cached, int lead) {
-    const long long e = blockIdx.x;
-    const int n = L.n, m = L.m, p = L.p, R = m + p;
+// The passes, the cost scaling and the scaled copy of one example (EXAMPLES), or the passes,
+// the shared copy and the common scalings (SHARED): `x` the example's data and outputs.
+template <typename T, bool Cached>
+__device__ __forceinline__ void finish(const Example<T>& x, int ld, int n, int m, int p, const Shared<T>& sh,
+                                       int max_iter, T lo, T hi, int mode) {
+    const T *Q = x.Q, *A = x.A, *G = x.G;
+    const T *d = sh.d, *ev = sh.ev;
+    passes<T, Cached>(Q, A, G, ld, n, m, p, sh, max_iter, lo, hi);
+    // The mean Q-column norm by thread 0; with it, the example's cost scaling by warp 0.
+    if (threadIdx.x < 32) {
+        const T mean = __shfl_sync(FULL, threadIdx.x == 0 ? mean_of(sh.qcol, n) : T(0), 0);
+        const T c = mode == RUIZ_SHARED ? T(0) : cost_of(x.q, d, n, mean, lo, hi);
+        if (threadIdx.x == 0) sh.cost[0] = mode == RUIZ_SHARED ? mean : c;
+    }
+    __syncthreads();
+    if (mode == RUIZ_SHARED) {
+        // Q as it is (the solver's `load_q` forms Qᵢⱼ·((c·Dᵢ)·Dⱼ), these products), Ã and G̃
+        // (below) under the scalings every example shares, and those scalings.
+        for (int e = threadIdx.x; e < n * n; e += NT) x.sQ[e] = Q[e];
+        for (int j = threadIdx.x; j < n; j += NT) x.common[j] = d[j];
+        for (int r = threadIdx.x; r < m + p; r += NT) x.common[n + r] = ev[r];
+        if (threadIdx.x == 0) x.common[n + m + p] = sh.cost[0];
+    } else {
+        // The scaled copy: Q̃ᵢⱼ = Qᵢⱼ·((c·Dᵢ)·Dⱼ) (the CPU's products), the vectors, the scalings.
+        const T c = sh.cost[0];
+        scale_out(x.sQ, Q, n, n, n, d, c, d);
+        vectors_out(x, n, m, p, d, ev, c, threadIdx.x, NT);
+    }
+    // Ãᵣⱼ = Aᵣⱼ·((1·Eᵣ)·Dⱼ) and G̃ likewise (1·Eᵣ = Eᵣ exactly: the CPU's products).
+    scale_out(x.sA, A, ld, m, n, ev, T(1), d);
+    scale_out(x.sG, G, ld, p, n, ev + m, T(1), d);
+}
+
+// Example e of the batch at `data` (layout L) → its scaled copy at `scaled` (layout S) and its
+// scalings at sc + e·2(n + m + p + 1).
+template <typename T> __device__ __forceinline__ Example<T> example(const Layout& L, const Layout& S,
+                                                                   const T* data, T* scaled, T* sc, long long e) {
+    const int R = L.m + L.p;
     Example<T> x;
     x.Q = data + L.oQ + e * L.sQ;
     x.q = data + L.oq + e * L.sq;
@@ -342,9 +383,30 @@ __device__ void ruiz(const Layout& L, const Layout& S, const T* data, T* scaled,
     x.sb = scaled + S.ob + e * S.sb;
     x.sG = scaled + S.oG + e * S.sG;
     x.sh = scaled + S.oh + e * S.sh;
-    x.out = sc + e * 2 * (n + R + 1);
-    x.shared = S.sQ == 0;
-    x.writes_shared = x.shared && lead != 0 && e == 0;
+    x.out = sc + e * 2 * (L.n + R + 1);
+    // Where S shares Q (and so A and G): the common scalings follow Q (mod.rs `scaled_layout`).
+    x.common = scaled + S.oQ + (long long)L.n * L.n;
+    return x;
+}
+
+// A launch of `mode` (see above) over the examples of the batch at `data` (layout L), their
+// scaled copy at `scaled` (layout S) and their scalings at `sc`. Shared memory (mod.rs
+// `ruiz_smem`; none for COSTS): the arrays of `Shared`, then, with `cached`, copies of Q
+// (leading dimension n), A and G (`padded`), which the passes read instead of device memory.
+template <typename T>
+__device__ void ruiz(const Layout& L, const Layout& S, const T* data, T* scaled, T* sc, int max_iter, T lo,
+                     T hi, int cached, int mode) {
+    const int n = L.n, m = L.m, p = L.p, R = m + p;
+    if (mode == RUIZ_COSTS) {
+        const long long e = (long long)blockIdx.x * (NT / 32) + (threadIdx.x >> 5);
+        if (e >= L.batch) return;
+        const Example<T> x = example(L, S, data, scaled, sc, e);
+        const T *d = x.common, *ev = x.common + n;
+        const T c = cost_of(x.q, d, n, x.common[n + R], lo, hi);
+        vectors_out(x, n, m, p, d, ev, c, threadIdx.x & 31, 32);
+        return;
+    }
+    const Example<T> x = example(L, S, data, scaled, sc, blockIdx.x);
     extern __shared__ __align__(16) unsigned char smem_raw[];
     Shared<T> sh;
     sh.d = reinterpret_cast<T*>(smem_raw);
@@ -364,28 +426,29 @@ __device__ void ruiz(const Layout& L, const Layout& S, const T* data, T* scaled,
         copy_in(Qs, x.Q, (long long)n * n);
         copy_rows(As, ld, x.A, m, n);
         copy_rows(Gs, ld, x.G, p, n);
-        x.Q = Qs;
-        x.A = As;
-        x.G = Gs;
+        Example<T> xc = x;
+        xc.Q = Qs;
+        xc.A = As;
+        xc.G = Gs;
         __syncthreads();
-        finish<T, true>(x, ld, n, m, p, sh, max_iter, lo, hi);
+        finish<T, true>(xc, ld, n, m, p, sh, max_iter, lo, hi, mode);
     } else {
         __syncthreads();
-        finish<T, false>(x, n, n, m, p, sh, max_iter, lo, hi);
+        finish<T, false>(x, n, n, m, p, sh, max_iter, lo, hi, mode);
     }
 }
 
 #ifdef OPTNET_F64
 extern "C" __global__ void __launch_bounds__(NT)
 ruiz_f64(const Layout L, const Layout S, const double* data, double* scaled, double* sc, int max_iter, double lo,
-         double hi, int cached, int lead) {
-    ruiz<double>(L, S, data, scaled, sc, max_iter, lo, hi, cached, lead);
+         double hi, int cached, int mode) {
+    ruiz<double>(L, S, data, scaled, sc, max_iter, lo, hi, cached, mode);
 }
 #endif
 #ifdef OPTNET_F32
 extern "C" __global__ void __launch_bounds__(NT)
 ruiz_f32(const Layout L, const Layout S, const float* data, float* scaled, float* sc, int max_iter, float lo,
-         float hi, int cached, int lead) {
-    ruiz<float>(L, S, data, scaled, sc, max_iter, lo, hi, cached, lead);
+         float hi, int cached, int mode) {
+    ruiz<float>(L, S, data, scaled, sc, max_iter, lo, hi, cached, mode);
 }
 #endif
