@@ -1017,6 +1017,7 @@ fn polish_lane<T: Real>(
         ln.normq[l],
         ln.normb[l],
         tight,
+        |info| decide(info, tols) == Some(Status::Solved),
     ) else {
         return false;
     };

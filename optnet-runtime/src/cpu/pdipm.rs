@@ -844,7 +844,8 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
         if schedule.due(&info) {
             let pol = polisher.get_or_insert_with(|| Polisher::new(n, m, p, tols.kkt));
             let tight = schedule.retrying();
-            if let Some(pt) = pol.polish(lp, |i| lam[i], |i| s[i], normq, normb, tight) {
+            let accept = |info: &Info<T>| decide(info, tols) == Some(Status::Solved);
+            if let Some(pt) = pol.polish(lp, |i| lam[i], |i| s[i], normq, normb, tight, accept) {
                 let st = decide(&pt.info, tols);
                 if tols.verbose {
                     eprintln!(

@@ -1879,6 +1879,53 @@ template <typename T> __device__ __forceinline__ T solution_weight(T l, T s) {
     return tmin((T)W_ACTIVE, tmax((T)W_INACTIVE, l / s));
 }
 
+// The point of a polishing solve in S_X0, S_L0 on the set S_W was factored with (λᵢ clamped on
+// it, sᵢ off it) into S_LAM, S_S, the set corrected in S_T1; whether the guess was wrong
+// anywhere (`polish`).
+template <typename T, bool X2>
+__device__ bool polish_check(Blk<T, X2>& B) {
+    const int n = B.n, p = B.p, V = B.V;
+    if (p > 0) gemv_n<T, 1, X2>(B.v(S_GZ), B.G, n, B.v(S_X0), p, n, V);
+    __syncthreads();
+    T s0[1] = {T(0)}, changed[1] = {T(0)};
+    for (int i = threadIdx.x; i < p; i += NT) {
+        if (B.v(S_W)[i] > T(1)) {
+            const T l = B.v(S_L0)[i];
+            if (l < T(0)) changed[0] = T(1);
+            B.v(S_T1)[i] = l >= T(0) ? T(1) : T(0);
+            B.v(S_LAM)[i] = tmax(l, T(0));
+            B.v(S_S)[i] = T(0);
+        } else {
+            const T si = B.v(S_H)[i] - B.v(S_GZ)[i];
+            if (si < T(0)) changed[0] = T(1);
+            B.v(S_T1)[i] = si < T(0) ? T(1) : T(0);
+            B.v(S_LAM)[i] = T(0);
+            B.v(S_S)[i] = tmax(si, T(0));
+        }
+    }
+    block_reduce<T, 1, 1>(s0, changed, B.red);
+    return changed[0] != T(0);
+}
+
+// W on the polishing set S_T1: W_ACTIVE on it, W_INACTIVE off it, regularized as K is
+// factored with it. Ends with a barrier.
+template <typename T, bool X2>
+__device__ __forceinline__ void polish_weights(Blk<T, X2>& B) {
+    for (int i = threadIdx.x; i < B.p; i += NT) B.v(S_W)[i] = B.v(S_T1)[i] != T(0) ? (T)W_ACTIVE : (T)W_INACTIVE;
+    regularize_w(B);
+    __syncthreads();
+}
+
+// The polished point's z and ν from the solve in S_X0. Ends with a barrier.
+template <typename T, bool X2>
+__device__ __forceinline__ void polish_point(Blk<T, X2>& B) {
+    for (int i = threadIdx.x; i < B.V; i += NT) {
+        if (i < B.n) B.v(S_Z)[i] = B.v(S_X0)[i];
+        if (i < B.m) B.v(S_NU)[i] = B.v(S_X0)[B.n + i];
+    }
+    __syncthreads();
+}
+
 // Polishing (notes/ALGORITHM.md §4b, the CPU's `polish.rs`): the KKT system on the active set
 // the iterate points to (λᵢ > GUESS_RATIO·sᵢ), K factored with W = W_ACTIVE on it (regularized
 // to 1/ε) and W_INACTIVE off it, and the reduced solve of (−q, b, h); a constraint guessed
@@ -1886,71 +1933,54 @@ template <typename T> __device__ __forceinline__ T solution_weight(T l, T s) {
 // most `Params::polish_rounds` solves in all; the set that stands (or the last round's, or one
 // that a refined solve's check moved to) is refined against the full system (`kkt_refine`,
 // every correction verified; with `tight`, a retry, as far as refinement gains) and checked
-// again. Writes the polished point
-// (τ = 1, κ = 0: λᵢ = 0 off the set, sᵢ = 0 on it, negative values clamped to 0) into S_Z,
-// S_NU, S_LAM, S_S; the caller has kept the iterate. Scratch: S_X0, S_L0, S_B0, S_I0, S_GZ
-// and `kkt_refine`'s; the
-// set is left in S_T1 (1 on it). Returns whether the last solve's set stood (then K holds the
-// factors at the polished point's W, which the backward pass can take). Ends with a barrier.
+// again (`polish_check`). Writes the polished point (τ = 1, κ = 0: λᵢ = 0 off the set, sᵢ = 0
+// on it, negative values clamped to 0) into S_Z, S_NU, S_LAM, S_S; the caller has kept the
+// iterate. Scratch: S_X0, S_L0, S_GZ and `kkt_refine`'s; the right-hand side stays in S_B0,
+// S_I0 and the set in S_T1 (1 on it), for `polish_on`. Returns whether the last solve's set
+// stood (then K holds the factors at the polished point's W, which the backward pass can
+// take). Ends with a barrier.
 template <typename T, bool X2>
 __device__ bool polish(Blk<T, X2>& B, bool tight) {
-    const int n = B.n, m = B.m, p = B.p, N = B.N, V = B.V;
+    const int n = B.n, N = B.N, p = B.p, V = B.V;
     for (int i = threadIdx.x; i < V; i += NT) {
         if (i < p) B.v(S_T1)[i] = B.v(S_LAM)[i] > (T)GUESS_RATIO * B.v(S_S)[i] ? T(1) : T(0);
         B.v(S_B0)[i] = i < n ? -B.v(S_Q)[i] : (i < N ? B.v(S_BV)[i - n] : T(0));
         B.v(S_I0)[i] = B.v(S_H)[i];
     }
-    // The point of the solve in S_X0, S_L0 on the set S_W was factored with (λᵢ clamped on
-    // it, sᵢ off it), the set corrected in S_T1; whether the guess was wrong anywhere.
-    auto check = [&]() -> bool {
-        if (p > 0) gemv_n<T, 1, X2>(B.v(S_GZ), B.G, n, B.v(S_X0), p, n, V);
-        __syncthreads();
-        T s0[1] = {T(0)}, changed[1] = {T(0)};
-        for (int i = threadIdx.x; i < p; i += NT) {
-            if (B.v(S_W)[i] > T(1)) {
-                const T l = B.v(S_L0)[i];
-                if (l < T(0)) changed[0] = T(1);
-                B.v(S_T1)[i] = l >= T(0) ? T(1) : T(0);
-                B.v(S_LAM)[i] = tmax(l, T(0));
-                B.v(S_S)[i] = T(0);
-            } else {
-                const T si = B.v(S_H)[i] - B.v(S_GZ)[i];
-                if (si < T(0)) changed[0] = T(1);
-                B.v(S_T1)[i] = si < T(0) ? T(1) : T(0);
-                B.v(S_LAM)[i] = T(0);
-                B.v(S_S)[i] = tmax(si, T(0));
-            }
-        }
-        block_reduce<T, 1, 1>(s0, changed, B.red);
-        return changed[0] != T(0);
-    };
     bool settled = false;
     // Whether this round's set is one that a refined solve's check moved to (the CPU's
     // `Polisher::polish`: that set's solve is refined before it is checked).
     bool after_refined = false;
     for (int round = 1; round <= B.P->polish_rounds; round++) {
-        for (int i = threadIdx.x; i < p; i += NT)
-            B.v(S_W)[i] = B.v(S_T1)[i] != T(0) ? (T)W_ACTIVE : (T)W_INACTIVE;
-        regularize_w(B);
-        __syncthreads();
+        polish_weights(B);
         assemble(B);
         factor(B);
         // A solve whose set turns out wrong is not refined (the unrefined solution, exact but
         // for ε, tells the constraints to move as well); the set that stands, or the last
         // round's, is refined and checked again (the CPU's `Polisher::polish`).
         reduced_solve<T, 1>(B, S_B0, S_I0, S_X0, S_L0);
-        if (!after_refined && check() && round < B.P->polish_rounds) continue;
+        if (!after_refined && polish_check(B) && round < B.P->polish_rounds) continue;
         kkt_refine<T, 1, X2, true>(B, S_B0, S_I0, S_X0, S_L0, tight);
-        settled = !check();
+        settled = !polish_check(B);
         if (settled) break;
         after_refined = true;
     }
-    for (int i = threadIdx.x; i < V; i += NT) {
-        if (i < n) B.v(S_Z)[i] = B.v(S_X0)[i];
-        if (i < m) B.v(S_NU)[i] = B.v(S_X0)[n + i];
-    }
-    __syncthreads();
-    (void)m;
+    polish_point(B);
+    return settled;
+}
+
+// A first attempt's polished point whose set stood but that failed the termination test
+// (refined to the refinement's tolerance, its gap |zᵀr_d| can still be a few times the gap
+// tolerance: notes/s21.md): refined on, on the same factors, as far as refinement gains
+// (`kkt_refine`'s `tight`), checked and written again as `polish` does; whether its set still
+// stands. The CPU's `Polisher::polish` with a first attempt's point that `accept` refuses.
+// Ends with a barrier.
+template <typename T, bool X2>
+__device__ bool polish_on(Blk<T, X2>& B) {
+    polish_weights(B);  // the loop's residuals took S_W for the point's own weights
+    kkt_refine<T, 1, X2, true>(B, S_B0, S_I0, S_X0, S_L0, true);
+    const bool settled = !polish_check(B);
+    polish_point(B);
     return settled;
 }
 
@@ -2126,7 +2156,8 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
     const T frac = (T)P.max_step_fraction, frac_c = (T)P.centered_step_fraction;
     const T aff_c = (T)P.centered_affine_step;
     // Polishing (f64): the gap below which the next attempt is due; whether the iterate is a
-    // polished point under test (0: no; 1: yes; 2: yes, and K holds the factors at its W), the
+    // polished point under test (0: no; 1: yes; 2: yes, and K holds the factors at its W; 3:
+    // as 2, refined on by `polish_on`), the
     // interior iterate kept in S_X1, S_DLA, S_DSA and its τ, κ in S_T0[0], S_T0[1] (in
     // registers they cost the iteration's called solve).
     T pol_next = (T)P.polish_gap;
@@ -2237,9 +2268,18 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
             }
             if constexpr (cpu_method<T>()) {
                 if (polishing != 0) {
-                    // A polished point ends the solve only as solved; otherwise the kept
-                    // interior iterate comes back and its iteration goes on.
+                    // A polished point ends the solve only as solved. A first attempt's point
+                    // whose set stood is refined on and tested again (`polish_on`; 3: K still
+                    // holds the factors at its W); otherwise the kept interior iterate comes
+                    // back and its iteration goes on.
                     if (status == ST_SOLVED) break;
+                    if (polishing == 2 && pol_attempts == 1) {
+                        PROF_MARK(7);
+                        polishing = polish_on(B) ? 3 : 1;
+                        PROF_MARK(6);
+                        status = ST_RUNNING;
+                        continue;
+                    }
                     polishing = 0;
                     status = ST_RUNNING;
                     for (int i = threadIdx.x; i < V; i += NT) {
@@ -2533,7 +2573,7 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
         }
     }
     if (solved && fac != nullptr) {
-        if (polishing == 2 && status == ST_SOLVED) {
+        if (polishing >= 2 && status == ST_SOLVED) {
             // K holds the factors at the polished solution's W (W_ACTIVE on its set, where
             // s = 0, W_INACTIVE off it): the last polishing solve's.
             for (int i = threadIdx.x; i < p; i += NT)
