@@ -36,7 +36,9 @@
 //!   development: one build times several kernel variants on the GPU machine).
 //! - `OPTNET_CUDA_PROFILE=total` prints the forward kernel's cycles per example (each block's
 //!   clock from its start to its statistics, the final factorization for the backward pass
-//!   not included) and its iteration and refinement counts, the kernels unchanged.
+//!   not included), its iteration and refinement counts, and the slowest block's cycles,
+//!   example and iterations (a batch lasts as long as its slowest example), the kernels
+//!   unchanged.
 //!   `OPTNET_CUDA_PROFILE=1` compiles them with phase timers (`-DOPTNET_PROFILE`; without it
 //!   the timers compile away) and prints the share of each phase of the forward kernel (clock64
 //!   timers, the solves split into G products, triangular solves, refinement residuals and
@@ -222,8 +224,9 @@ const NVEC_GLOBAL: usize = 16;
 /// Phase timers of the forward kernel (8: the iterations' assemble, factor, solves and the
 /// rest of their steps, the output, the start, polishing, the residuals and termination
 /// tests), the iteration and the refinement-step counts, the timers of four parts of the
-/// solves (wherever they run), and the blocks' cycles from start to end.
-const PROF_LEN: usize = 15;
+/// solves (wherever they run), the blocks' cycles from start to end, and the slowest block's
+/// (its cycles, iterations and example within its launch: 32, 8 and 24 bits).
+const PROF_LEN: usize = 16;
 /// Where the counts start in the profile counters (after the phase timers).
 const PROF_COUNTS: usize = 8;
 /// Largest n + m the kernels with K in shared memory take (the f32 kernel's panel takes a
@@ -1115,12 +1118,17 @@ fn solve_as<T: Real, E: Elem>(
             h[PROF_COUNTS + 1] as f64 / batch as f64,
         );
         let block_kcycles = h[PROF_COUNTS + 6] as f64 / batch as f64 / 1e3;
+        let slowest = h[PROF_COUNTS + 7];
         if self::profiling() == Profile::Total {
             eprintln!(
                 "optnet cuda cycles ({} batch {batch}, n {n} m {m} p {p}): {iters:.1} iterations and \
-                 {refs:.1} refinement steps/example, {block_kcycles:.0} kcycles/example{}",
+                 {refs:.1} refinement steps/example, {block_kcycles:.0} kcycles/example{}; the \
+                 slowest block {:.0} kcycles, example {} of its launch, {} iterations",
                 T::NAME,
-                if forward2.is_some() { " (two blocks per multiprocessor)" } else { "" }
+                if forward2.is_some() { " (two blocks per multiprocessor)" } else { "" },
+                (slowest >> 32) as f64 / 1e3,
+                slowest & 0xff_ffff,
+                (slowest >> 24) & 0xff,
             );
         } else {
             let total: u64 = h[..PROF_COUNTS].iter().sum::<u64>().max(1);

@@ -249,10 +249,13 @@ __device__ __forceinline__ void dmma(double& d0, double& d1, double a, double b)
 // is ±1.
 // GL (U in global memory, the two-block kernel's G): two k steps' loads are issued before
 // their DMMAs (the same DMMAs in the same k order), halving the round trips to L2.
+// IDX: k runs over the rows kidx[0 … kn − 1] of U (and of v) instead of 0 … kn − 1 (polishing's
+// GᵀWG over the constraints on its set, `assemble`).
 #define SG 4
-template <bool GL = false>
+template <bool GL = false, bool IDX = false>
 __device__ __forceinline__ void syrk_dmma(double* C, int ldc, const double* U, int ldu, int ldi, const double* v,
-                                          int R, int kn, double s) {
+                                          int R, int kn, double s, const int* kidx = nullptr) {
+    auto row = [&](int k) { return IDX ? kidx[k] : k; };
     const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
     const int nt = (R + 7) / 8;
     const int r4 = l >> 2, c4 = l & 3;
@@ -280,7 +283,7 @@ __device__ __forceinline__ void syrk_dmma(double* C, int ldc, const double* U, i
         int k0 = 0;
         if constexpr (GL) {
             for (; k0 + 8 <= kn; k0 += 8) {
-                const int ka = k0 + c4, kb = ka + 4;
+                const int ka = row(k0 + c4), kb = row(k0 + c4 + 4);
                 const double* ua = U + ka * ldu;
                 const double* ub = U + kb * ldu;
                 double xa[SG], xb[SG];
@@ -300,7 +303,7 @@ __device__ __forceinline__ void syrk_dmma(double* C, int ldc, const double* U, i
             }
         }
         for (; k0 + 4 <= kn; k0 += 4) {
-            const int k = k0 + c4;
+            const int k = row(k0 + c4);
             const double* u = U + k * ldu;
             const double b = u[jc] * v[k];
 #pragma unroll
@@ -310,7 +313,7 @@ __device__ __forceinline__ void syrk_dmma(double* C, int ldc, const double* U, i
         if (k0 < kn) {
             const int k = k0 + c4;
             const bool kok = k < kn;
-            const int kc = kok ? k : 0;
+            const int kc = row(kok ? k : 0);
             const double* u = U + kc * ldu;
             const double bu = u[jc] * v[kc];
             const double b = kok ? bu : 0.0;
@@ -1380,10 +1383,10 @@ __device__ __forceinline__ void regularize_w(Blk<T, X2>& B) {
 }
 
 // Lower triangle of K ← [Q + GᵀWG + εI, ·; A, −εI] (W from `w_reduced`), factored next. Q
-// is read from the strict upper triangle of K and S_D0, where `load_q` put it once. Ends with
-// a barrier.
+// is read from the strict upper triangle of K and S_D0, where `load_q` put it once; with
+// `set` (polishing, f64) GᵀWG sums the rows on the set S_T1 only. Ends with a barrier.
 template <typename T, bool X2>
-__device__ __forceinline__ void assemble(Blk<T, X2>& B) {
+__device__ __forceinline__ void assemble(Blk<T, X2>& B, bool set = false) {
     const int n = B.n, m = B.m, N = B.N, ld = B.ld;
     T* K = B.K;
     const T* d0 = B.v(S_D0);
@@ -1398,12 +1401,44 @@ __device__ __forceinline__ void assemble(Blk<T, X2>& B) {
         const int r = e / m, c = e - r * m;
         if (c <= r) K[(n + r) * ld + n + c] = T(0);
     }
-    __syncthreads();
-    if (B.p > 0) {  // K += GᵀWG
-        if (B.gsm)
+    // Polishing (`set`): the rows on its set S_T1 only, listed in increasing order in the
+    // scratch (their count first), as the CPU's `Kkt::factor_rows`: W_INACTIVE (1e-30) off it
+    // adds nothing above rounding, and about half the constraints are on it.
+    int kn = B.p;
+    const int* kidx = nullptr;
+    if constexpr (sizeof(T) == 8) {
+        if (set && B.p > 0) {
+            int* list = reinterpret_cast<int*>(B.scr);
+            if (threadIdx.x < 32) {
+                const int l = threadIdx.x;
+                int count = 0;
+                for (int base = 0; base < B.p; base += 32) {
+                    const bool on = base + l < B.p && B.v(S_T1)[base + l] != T(0);
+                    const unsigned mask = __ballot_sync(FULL, on);
+                    if (on) list[1 + count + __popc(mask & ((1u << l) - 1u))] = base + l;
+                    count += __popc(mask);
+                }
+                if (l == 0) list[0] = count;
+            }
+            __syncthreads();
+            kn = list[0];
+            kidx = list + 1;
+        }
+    }
+    if (kn > 0) {  // K += GᵀWG
+        if (kidx != nullptr) {
+            if constexpr (sizeof(T) == 8) {
+                const T* v = B.v(w_reduced<T>());
+                if (B.gsm)
+                    syrk_dmma<false, true>(K, ld, B.Gs(), n, 1, v, n, kn, T(-1), kidx);
+                else
+                    syrk_dmma<X2, true>(K, ld, B.G, n, 1, v, n, kn, T(-1), kidx);
+            }
+        } else if (B.gsm) {
             syrk(K, ld, B.Gs(), n, 1, B.v(w_reduced<T>()), n, B.p, T(-1));
-        else
+        } else {
             syrk<T, X2>(K, ld, B.G, n, 1, B.v(w_reduced<T>()), n, B.p, T(-1));
+        }
     }
     __syncthreads();
     const T eps = (T)B.P->static_reg * B.boost;
@@ -1953,7 +1988,7 @@ __device__ bool polish(Blk<T, X2>& B, bool tight) {
     bool after_refined = false;
     for (int round = 1; round <= B.P->polish_rounds; round++) {
         polish_weights(B);
-        assemble(B);
+        assemble(B, true);
         factor(B);
         // A solve whose set turns out wrong is not refined (the unrefined solution, exact but
         // for ε, tells the constraints to move as well); the set that stands, or the last
@@ -2567,7 +2602,11 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
             ist[2 * e] = status;
             if (prof != nullptr) {  // the block's cycles (the start parked in this slot)
                 const unsigned t_end = (unsigned)clock64(), t_start = (unsigned)ist[2 * e + 1];
-                atomicAdd(prof + PROF_PHASES + 6, (unsigned long long)(t_end - t_start));
+                const unsigned long long cycles = t_end - t_start;
+                atomicAdd(prof + PROF_PHASES + 6, cycles);
+                // The slowest block: its cycles, iterations and example (within the launch).
+                atomicMax(prof + PROF_PHASES + 7,
+                          cycles << 32 | (unsigned long long)min(iter, 255) << 24 | (unsigned long long)e);
             }
             ist[2 * e + 1] = iter;
         }
