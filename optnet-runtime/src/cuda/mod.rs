@@ -123,15 +123,15 @@
 //! shared, so are D and E, and the copy keeps one Ã, one G̃ and one unscaled Q, which the
 //! kernels scale by each example's c as they load it: [`scaled_layout`], since session 20;
 //! since session 21 one block runs the passes for such a batch and a warp per example its
-//! cost scaling, [`RuizMode`]), which the solver and the backward pass read; the solver's termination test and its answers
-//! are in the original units, as on the CPU (the scalings in device memory, their address in
-//! `Params::scal`). The kernel gives each example a block of [`ruiz_threads`] threads (1024)
-//! that share out the column and row maxima in groups ([`ruiz_groups`]), from shared-memory
-//! copies of Q, A and G wherever they fit ([`ruiz_smem`]). On OptNet's random QPs, which are
-//! well scaled, it costs 1–14 % at n = p = 100 (H200, session 20's run F; the equilibration
-//! kernel about 38 µs per example-block under ncu, the iterations of the start in
-//! notes/ALGORITHM.md §2 up to a tenth more); without it the kernels are 0.3–1.4 % slower than
-//! before session 18 (notes/s18.md).
+//! cost scaling, [`RuizMode`]), which the solver and the backward pass read; the solver's
+//! termination test and its answers are in the original units, as on the CPU (the scalings in
+//! device memory, their address in `Params::scal`). The kernel gives each example a block of
+//! [`ruiz_threads`] threads (1024) that share out the column and row maxima in groups
+//! ([`ruiz_groups`]), from shared-memory copies of Q, A and G wherever they fit
+//! ([`ruiz_smem`]). On OptNet's random QPs, which are well scaled, it costs 1–14 % at
+//! n = p = 100 (H200, session 20's run F; the equilibration kernel about 38 µs per
+//! example-block under ncu, the iterations of the start in notes/ALGORITHM.md §2 up to a tenth
+//! more); without it the kernels are 0.3–1.4 % slower than before session 18 (notes/s18.md).
 //!
 //! As on the CPU, the f64 kernel computes a direction that is not finite again with 100× the
 //! regularization (at most three times; the f32 kernel does not). Unlike the CPU, a run that

@@ -665,11 +665,16 @@ __device__ __forceinline__ void tile_store(T* C, int ldc, const T (&acc)[4][4], 
 
 // C[i][j] −= s·Σ_k U[k][i] v_k U[k][j] on the lower triangle j ≤ i < R (as `syrk_dmma`):
 // on the tensor cores in f64, in register tiles of 4×4 in f32 (which takes ldi = 1 only). It forms GᵀWG (s = −1) and
-// the LDLᵀ's trailing updates (s = 1).
+// the LDLᵀ's trailing updates (s = 1). With `kidx` (f64 only: polishing, which the f32 kernel
+// does not do) k runs over the rows kidx[0 … kn − 1] (`syrk_dmma`'s IDX).
 template <typename T, bool GL = false>
-__device__ __forceinline__ void syrk(T* C, int ldc, const T* U, int ldu, int ldi, const T* v, int R, int kn, T s) {
+__device__ __forceinline__ void syrk(T* C, int ldc, const T* U, int ldu, int ldi, const T* v, int R, int kn, T s,
+                                     const int* kidx = nullptr) {
     if constexpr (sizeof(T) == 8) {
-        syrk_dmma<GL>(C, ldc, U, ldu, ldi, v, R, kn, s);
+        if (kidx != nullptr)
+            syrk_dmma<GL, true>(C, ldc, U, ldu, ldi, v, R, kn, s, kidx);
+        else
+            syrk_dmma<GL>(C, ldc, U, ldu, ldi, v, R, kn, s);
         return;
     }
     const int nt = (R + 3) / 4, count = nt * (nt + 1) / 2;
@@ -1426,19 +1431,11 @@ __device__ __forceinline__ void assemble(Blk<T, X2>& B, bool set = false) {
         }
     }
     if (kn > 0) {  // K += GᵀWG
-        if (kidx != nullptr) {
-            if constexpr (sizeof(T) == 8) {
-                const T* v = B.v(w_reduced<T>());
-                if (B.gsm)
-                    syrk_dmma<false, true>(K, ld, B.Gs(), n, 1, v, n, kn, T(-1), kidx);
-                else
-                    syrk_dmma<X2, true>(K, ld, B.G, n, 1, v, n, kn, T(-1), kidx);
-            }
-        } else if (B.gsm) {
-            syrk(K, ld, B.Gs(), n, 1, B.v(w_reduced<T>()), n, B.p, T(-1));
-        } else {
-            syrk<T, X2>(K, ld, B.G, n, 1, B.v(w_reduced<T>()), n, B.p, T(-1));
-        }
+        const T* v = B.v(w_reduced<T>());
+        if (B.gsm)
+            syrk(K, ld, B.Gs(), n, 1, v, n, kn, T(-1), kidx);
+        else
+            syrk<T, X2>(K, ld, B.G, n, 1, v, n, kn, T(-1), kidx);
     }
     __syncthreads();
     const T eps = (T)B.P->static_reg * B.boost;

@@ -949,15 +949,7 @@ fn polishing_settles_a_nearly_degenerate_row() {
 #[test]
 fn a_point_short_of_the_gap_is_refined_on_the_gpu() {
     let Some(_) = gpu() else { return };
-    let (Q, q, G, h) = crate::bench_qps::generate(48, 100, 100, 1000);
-    let qp = QpBatch::builder()
-        .Q(Q.view())
-        .q(q.view())
-        .G(G.view())
-        .h(h.view())
-        .check_psd(false)
-        .build()
-        .unwrap();
+    let qp = bench_batch(48, 1000);
     let at = |tol: f64| Settings {
         refinement_abstol: tol,
         refinement_reltol: tol,

@@ -227,15 +227,7 @@ fn polished_points_are_verified() {
 /// times further down the gap: 7 and 8 iterations where the defaults take 5 and 6.
 #[test]
 fn a_point_short_of_the_gap_is_refined_on() {
-    let (Q, q, G, h) = crate::bench_qps::generate(48, 100, 100, 1000);
-    let qp = QpBatch::builder()
-        .Q(Q.view())
-        .q(q.view())
-        .G(G.view())
-        .h(h.view())
-        .check_psd(false)
-        .build()
-        .unwrap();
+    let qp = bench_batch(48, 1000);
     for lockstep in [false, true] {
         let at = |tol: f64| {
             Solver::cpu()

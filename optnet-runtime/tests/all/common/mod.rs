@@ -285,6 +285,20 @@ pub fn max_abs_diff(a: ArrayView1<f64>, b: ArrayView1<f64>) -> f64 {
         .fold(0.0, |m, (x, y)| m.max((x - y).abs()))
 }
 
+/// The benchmark's first `batch` random QPs of `seed` (`bench_qps::generate`, n = p = 100, Q
+/// and G per example) as one batch.
+pub fn bench_batch(batch: usize, seed: u64) -> QpBatch<'static, f64> {
+    let (Q, q, G, h) = crate::bench_qps::generate(batch, 100, 100, seed);
+    QpBatch::builder()
+        .Q(Q)
+        .q(q)
+        .G(G)
+        .h(h)
+        .check_psd(false)
+        .build()
+        .unwrap()
+}
+
 /// Whether complementarity holds exactly, λᵢ = 0 or sᵢ = 0 for every i (a polished answer).
 pub fn exactly_complementary(lam: ArrayView1<f64>, s: ArrayView1<f64>) -> bool {
     lam.iter()
