@@ -418,16 +418,19 @@ fn outer_pair<T: Real>(
     }
 }
 
-/// Examples per partial product of [`batch_sum`].
-const SUM_ROWS: usize = 64;
+/// Examples per partial product of [`batch_sum`]: one product up to batch 128, sixteen at
+/// 2048. Measured on the development machine (2 cores, n = 100, one product of the three):
+/// runs of 128 took 64 / 201 / 766 µs at batch 128 / 512 / 2048, runs of 64 90 / 216 / 1451
+/// (a product per 64 rows costs more than its arithmetic), `ndarray`'s `dot` 102 / 344 / 1638.
+const SUM_ROWS: usize = 128;
 
 /// Σₖ uₖᵀxₖ over the pairs (uₖ: `[batch, r]`, xₖ: `[batch, n]`), an r×n matrix: a shared
 /// array's gradient, the sum over the batch of each example's outer products (OptNet eq. 8).
 /// The batch goes in runs of [`SUM_ROWS`] examples, one faer product per run and pair, the
 /// runs on the solver's threads, and the runs' products are added in batch order: the same
-/// bits whatever the number of threads. (`ndarray`'s `dot`, one thread, took about 5 of the
-/// 8.4 ms that a backward call with Q and G shared spent on the host at batch 2048,
-/// n = p = 100: session 22.)
+/// bits whatever the number of threads. (`ndarray`'s `dot` ran on one thread: on the H200's
+/// host, 16 cores, a backward call with Q and G shared took about 8.4 ms at batch 2048,
+/// n = p = 100, the kernel 0.46 ms of it; notes/s22.md §2.)
 fn batch_sum<T: Real>(pairs: &[(ArrayView2<'_, T>, ArrayView2<'_, T>)]) -> Array2<T> {
     use faer::linalg::matmul::matmul;
     use faer::{Accum, MatMut, MatRef, Par};
