@@ -1,0 +1,22 @@
+#!/bin/bash
+# Session 22, run B: the backward's copies through the page-locked staging buffers and batch
+# sums in runs of 128: GPU tests, memcheck, the backward's host times and e2e (run A's commands).
+cd "$(dirname "$0")"
+R=$OUT/r; mkdir -p $R
+pack() { (cd $OUT && tar czf res.tgz r); }
+mkdir -p /tmp/occ; tar xzf occ.tgz -C /tmp/occ
+export OPTNET_CUDA_CACHE=/tmp/occ
+export OPTNET_MM_DIR=$PWD/../../optnet-runtime/tests/data/maros_meszaros
+(nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv; nproc; date -u) > $R/gpu.txt 2>&1
+timeout 200 ./all cuda_ --nocapture --test-threads=1 > $R/t_cuda.txt 2>&1
+timeout 200 compute-sanitizer --tool memcheck ./all cuda_solver --test-threads=1 > $R/memcheck.txt 2>&1
+date -u >> $R/gpu.txt; pack
+OPTNET_CUDA_CHUNK=0 OPTNET_CUDA_PROFILE=total timeout 100 ./bench --shared --batches 128,2048 --reps 5 > $R/prof_shared.txt 2>&1
+OPTNET_CUDA_CHUNK=0 OPTNET_CUDA_PROFILE=total timeout 100 ./bench --batches 128,2048 --reps 5 > $R/prof_own.txt 2>&1
+date -u >> $R/gpu.txt; pack
+timeout 100 ./bench --shared --batches 1,128,512,2048 > $R/shared_e2e.txt 2>&1
+OPTNET_CUDA_CHUNK=0 timeout 100 ./bench --shared --batches 1,128,512,2048 > $R/shared_k.txt 2>&1
+timeout 100 ./bench --batches 1,128,512,2048 > $R/own_e2e.txt 2>&1
+OPTNET_CUDA_CHUNK=0 timeout 100 ./bench --batches 1,128,512,2048 > $R/own_k.txt 2>&1
+date -u >> $R/gpu.txt; pack
+rm -rf $OUT/r
