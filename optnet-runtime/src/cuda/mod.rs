@@ -42,8 +42,10 @@
 //!   `OPTNET_CUDA_PROFILE=1` compiles them with phase timers (`-DOPTNET_PROFILE`; without it
 //!   the timers compile away) and prints the share of each phase of the forward kernel (clock64
 //!   timers, the solves split into G products, triangular solves, refinement residuals and
-//!   corrections) and the iteration and refinement counts, and the host's time to pack and
-//!   upload the data, wait for the kernel and unpack the results.
+//!   corrections) and the iteration and refinement counts. Either setting also prints the
+//!   host's time to pack and upload the data, wait for the kernel and unpack the results,
+//!   and for a backward call the time until the adjoints are on the host and until the
+//!   gradients are assembled (`Solver::backward`).
 //! - f32 batches are solved by the f64 kernel, as the CPU backend solves them: converted as
 //!   they are uploaded, stopped at the f32 tolerances, answers and gradients rounded to f32.
 //!   Measured on the H200 (2026-11-30, OptNet's QPs, n = p = 100, fwd+bwd) against the f32
