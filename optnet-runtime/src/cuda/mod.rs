@@ -650,22 +650,27 @@ where
 }
 
 /// Examples per chunk of a forward call of `batch` examples, where `slots` blocks of the
-/// kernel run at once (multiprocessors × blocks per multiprocessor) on `lanes` compute
-/// streams. The chunks' data are packed and uploaded one after another while the earlier
+/// kernel run at once (multiprocessors × blocks per multiprocessor); the chunks go to the
+/// context's compute streams (lanes) in turn. The chunks' data are packed and uploaded one after another while the earlier
 /// chunks' kernels run (each chunk's kernel waits only for its own upload), so that the
 /// upload, which ran entirely before the kernel, is hidden behind it but for the first
 /// chunk's. A batch that runs in one wave (`batch ≤ slots`) goes whole: its last blocks
 /// would start after the whole upload whatever the chunks (and splitting its upload in
 /// pieces of 4 MB, each copied while the next is packed, was slower: the pieces' packing
-/// kept fewer cores busy). Otherwise at most `CHUNKS_MAX` chunks, but large enough that the
-/// lanes hold twice the slots (a lane runs its kernels one after another, and a kernel's last
-/// blocks must not leave the device idle; with chunks of 32 at batch 512 on 4 lanes the
-/// kernels took 12.1 ms against 5.7 for one launch), and at least `CHUNK_MIN` (per-chunk
-/// costs: f32 data at batch 2048 in chunks of 64 took 18–19 ms of kernels against 13.7 in
-/// chunks of 128). Measurements: `notes/gpu_s11_e2e.md`.
+/// kept fewer cores busy). Otherwise at most `CHUNKS_MAX` chunks and at least a wave each
+/// (`slots` examples; `CHUNK_MIN` where the slots are fewer): a chunk's kernel then fills the
+/// device by itself and the next chunk's, on another lane, its last blocks' place. Session 11
+/// (`notes/gpu_s11_e2e.md`) took chunks that let the lanes hold twice the slots (66 examples
+/// at 132 multiprocessors, 8 lanes and two blocks each), which on session 22's kernels
+/// stretched their span (H200, n = p = 100, f64 fwd, kernels / e2e ms: batch 512 4.4–4.7 /
+/// 5.4–5.9 against 2.5–2.7 / 5.0–5.6 in waves; 1024 8.9–9.1 / 10.3–10.7 against 5.3–5.8 /
+/// 7.8–8.6; 2048 in chunks of 128 12.2–12.3 / 14.5–14.8 against 10.9–11.3 / 13.9–14.7;
+/// notes/s22.md §3). Smaller chunks cost more: with chunks of 32 at batch 512 on 4 lanes the
+/// kernels took 12.1 ms against 5.7 for one launch, and f32 data at batch 2048 in chunks of
+/// 64 took 18–19 ms of kernels against 13.7 in chunks of 128 (session 11).
 /// `OPTNET_CUDA_CHUNK=K` (an experiment knob, read once per process): K examples per chunk,
 /// 0 for one chunk.
-fn chunk_len(batch: usize, slots: usize, lanes: usize) -> usize {
+fn chunk_len(batch: usize, slots: usize) -> usize {
     static KNOB: std::sync::OnceLock<Option<usize>> = std::sync::OnceLock::new();
     let knob = *KNOB.get_or_init(|| {
         std::env::var("OPTNET_CUDA_CHUNK")
@@ -677,10 +682,7 @@ fn chunk_len(batch: usize, slots: usize, lanes: usize) -> usize {
         Some(0) => whole,
         Some(k) => k,
         None if batch <= slots => whole,
-        None => batch
-            .div_ceil(CHUNKS_MAX)
-            .max((2 * slots).div_ceil(lanes.max(1)))
-            .max(CHUNK_MIN),
+        None => batch.div_ceil(CHUNKS_MAX).max(slots).max(CHUNK_MIN),
     }
 }
 
@@ -1325,7 +1327,7 @@ fn forward_chunks<T: Real, E: Elem>(
         )
         .map_or(1, |b| b.max(1) as usize);
     let slots = ctx.sm_count * blocks_per_sm;
-    let chunk = chunk_len(batch, slots, ctx.lanes.len());
+    let chunk = chunk_len(batch, slots);
     let err = context::cuda_err;
     // The buffers were taken (allocated, zeroed) on the first compute stream: the copy
     // stream and the other compute streams start after that.
