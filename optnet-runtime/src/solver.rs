@@ -261,6 +261,11 @@ pub(crate) struct Adjoints<T> {
     pub dnu: Array2<T>,
     /// D(λ) d_λ, `[batch, p]`.
     pub dlam: Array2<T>,
+    /// Batch sums the backend formed itself for shared Q, A, G (in that order): Σ d_z zᵀ
+    /// (n×n, before its symmetric part is taken), Σ d_ν zᵀ + ν d_zᵀ, Σ D(λ)d_λ zᵀ + λ d_zᵀ over
+    /// the solved examples; `None` where the array is batched or the backend left the sum to
+    /// [`assemble_grads`] (the CPU's).
+    pub sums: [Option<Array2<T>>; 3],
 }
 
 /// OptNet eq. 8 from the adjoints:
@@ -291,17 +296,23 @@ pub(crate) fn assemble_grads<'a, T: Real>(
     };
     let (z, lam, nu) = (mask(&sol.z), mask(&sol.lam), mask(&sol.nu));
     let sol = Masked { z, lam, nu };
-    let dQ = outer_term(qp.Q.is_shared(), adj.dz.view(), sol.z.view(), half, true);
+    let dQ = match &adj.sums[0] {
+        Some(ux) if qp.Q.is_shared() => Term::Shared(CowArray::from((ux + &ux.t()) * half)),
+        _ => outer_term(qp.Q.is_shared(), adj.dz.view(), sol.z.view(), half, true),
+    };
     let dq = vec_term(qp.q.is_shared(), adj.dz.view(), T::one());
     let (dA, db) = match &qp.A {
         Some(A) => (
-            Some(outer_pair(
-                A.is_shared(),
-                adj.dnu.view(),
-                sol.z.view(),
-                sol.nu.view(),
-                adj.dz.view(),
-            )),
+            Some(match &adj.sums[1] {
+                Some(sum) if A.is_shared() => Term::Shared(CowArray::from(sum.clone())),
+                _ => outer_pair(
+                    A.is_shared(),
+                    adj.dnu.view(),
+                    sol.z.view(),
+                    sol.nu.view(),
+                    adj.dz.view(),
+                ),
+            }),
             Some(vec_term(
                 qp.b.as_ref().is_some_and(Term::is_shared),
                 adj.dnu.view(),
@@ -312,13 +323,16 @@ pub(crate) fn assemble_grads<'a, T: Real>(
     };
     let (dG, dh) = match &qp.G {
         Some(G) => (
-            Some(outer_pair(
-                G.is_shared(),
-                adj.dlam.view(),
-                sol.z.view(),
-                sol.lam.view(),
-                adj.dz.view(),
-            )),
+            Some(match &adj.sums[2] {
+                Some(sum) if G.is_shared() => Term::Shared(CowArray::from(sum.clone())),
+                _ => outer_pair(
+                    G.is_shared(),
+                    adj.dlam.view(),
+                    sol.z.view(),
+                    sol.lam.view(),
+                    adj.dz.view(),
+                ),
+            }),
             Some(vec_term(
                 qp.h.as_ref().is_some_and(Term::is_shared),
                 adj.dlam.view(),
@@ -541,6 +555,7 @@ mod tests {
             dz: Array2::ones((2, 2)),
             dnu: Array2::zeros((2, 0)),
             dlam: Array2::ones((2, 2)),
+            sums: [None, None, None],
         };
         adj.dz.row_mut(1).fill(0.0);
         adj.dlam.row_mut(1).fill(0.0);

@@ -301,6 +301,7 @@ pub(crate) fn adjoints<T: Real>(
         dz: Array2::zeros((batch, n)),
         dnu: Array2::zeros((batch, m)),
         dlam: Array2::zeros((batch, p)),
+        sums: [None, None, None],
     };
     for (i, row) in rows.into_iter().enumerate() {
         if let Some([dz, dnu, dlam]) = row {

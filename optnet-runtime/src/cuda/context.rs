@@ -19,6 +19,9 @@ const SOURCE: &str = include_str!("pdipm.cu");
 /// The source of the equilibration kernel ([`Build::Ruiz`]).
 const RUIZ_SOURCE: &str = include_str!("ruiz.cu");
 
+/// The source of the shared gradients' batch sums ([`Build::Sums`]).
+const SUMS_SOURCE: &str = include_str!("sums.cu");
+
 /// The solver's source NVRTC compiles: [`SOURCE`], or the file `$OPTNET_CUDA_SOURCE` names (a
 /// kernel-development knob: one build times several kernel variants on the GPU machine). The
 /// equilibration kernel is always [`RUIZ_SOURCE`] ([`Build::source`]).
@@ -85,6 +88,9 @@ pub(crate) enum Build {
     /// [`super::ruiz_threads`] threads per block: batches solved with
     /// `Settings::equilibrate`.
     Ruiz,
+    /// The batch sums of a shared array's gradient (`sums.cu`, a source of its own) at
+    /// [`super::SUMS_THREADS`] threads per block.
+    Sums,
 }
 
 impl Build {
@@ -92,6 +98,7 @@ impl Build {
     fn stem(self) -> &'static str {
         match self {
             Build::Ruiz => "ruiz",
+            Build::Sums => "sums",
             _ => "pdipm",
         }
     }
@@ -101,6 +108,7 @@ impl Build {
     fn source(self) -> Result<std::borrow::Cow<'static, str>, Error> {
         match self {
             Build::Ruiz => Ok(std::borrow::Cow::Borrowed(RUIZ_SOURCE)),
+            Build::Sums => Ok(std::borrow::Cow::Borrowed(SUMS_SOURCE)),
             _ => solver_source(),
         }
     }
@@ -275,6 +283,8 @@ pub(crate) struct Context {
     kglobal: OnceLock<Result<TwoBlockKernels, Error>>,
     /// The equilibration kernels (f64, f32).
     ruiz: [OnceLock<Result<CudaFunction, Error>>; 2],
+    /// The batch-sum kernels (f64, f32): the splits' partial sums and their total.
+    sums: [OnceLock<Result<(CudaFunction, CudaFunction), Error>>; 2],
     pub(crate) pools: Arc<Pools>,
     /// Kernel times of the last forward and backward launches, in ms (CUDA events).
     pub(crate) last_ms: Mutex<(f32, f32)>,
@@ -356,6 +366,7 @@ impl Context {
             narrow: [OnceLock::new(), OnceLock::new()],
             kglobal: OnceLock::new(),
             ruiz: [OnceLock::new(), OnceLock::new()],
+            sums: [OnceLock::new(), OnceLock::new()],
             pools: Arc::new(Pools::default()),
             last_ms: Mutex::new((0.0, 0.0)),
         })
@@ -385,6 +396,24 @@ impl Context {
     pub(crate) fn kglobal(&self) -> Result<&TwoBlockKernels, Error> {
         self.kglobal
             .get_or_init(|| self.two_block_module(Build::KGlobal))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// The batch-sum kernel for `f64` (`double`) or `f32` (`sums.cu`), compiled and loaded on
+    /// first use: only the backward pass of a batch with a shared Q, A or G asks for it.
+    pub(crate) fn sums(&self, double: bool) -> Result<&(CudaFunction, CudaFunction), Error> {
+        self.sums[usize::from(!double)]
+            .get_or_init(|| {
+                let module = self.module(double, Build::Sums)?;
+                let t = if double { "f64" } else { "f32" };
+                let load = |name: String| {
+                    module
+                        .load_function(&name)
+                        .map_err(cuda_err("finding a batch-sum kernel"))
+                };
+                Ok((load(format!("sums_{t}"))?, load(format!("sums_total_{t}"))?))
+            })
             .as_ref()
             .map_err(Clone::clone)
     }
@@ -652,6 +681,7 @@ fn nvrtc_options(cc: (i32, i32), double: bool, build: Build) -> Vec<String> {
         Build::Default => super::threads(),
         Build::KGlobal => super::kglobal_threads(),
         Build::Ruiz => super::ruiz_threads(),
+        Build::Sums => super::SUMS_THREADS,
     };
     let mut opts = vec![
         format!("-DNT={threads}"),
@@ -666,11 +696,11 @@ fn nvrtc_options(cc: (i32, i32), double: bool, build: Build) -> Vec<String> {
         .to_string(),
     ];
     match build {
-        Build::Default | Build::Ruiz => {}
+        Build::Default | Build::Ruiz | Build::Sums => {}
         Build::Narrow(blocks) => opts.push(format!("-DOPTNET_NARROW={blocks}")),
         Build::KGlobal => opts.push("-DOPTNET_KGLOBAL".to_string()),
     }
-    if super::profiling() == super::Profile::Phases && build != Build::Ruiz {
+    if super::profiling() == super::Profile::Phases && !matches!(build, Build::Ruiz | Build::Sums) {
         opts.push("-DOPTNET_PROFILE".to_string());
     }
     opts

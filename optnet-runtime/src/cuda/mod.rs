@@ -458,7 +458,62 @@ struct Buffers<E: Elem> {
     fac: Pooled<E>,
     ist: Pooled<i32>,
     sc: Option<Pooled<E>>,
+    /// The forward pass's results (z, ν, λ, s, … per example, `os` values apart), in the
+    /// original units: the batch sums of shared gradients read z, ν, λ here ([`shared_sums`]).
+    out: Pooled<E>,
+    os: usize,
 }
+
+/// Threads per block of the batch-sum kernel (`sums.cu`).
+pub(crate) const SUMS_THREADS: u32 = 256;
+
+/// Examples per split of the batch-sum kernel (`sums.cu` `SPLIT`): each split's partial sums
+/// are formed in example order, and a second kernel adds the splits in order.
+const SUM_SPLIT: usize = 32;
+
+/// Result entries per thread of the batch-sum kernel (`sums.cu` `ENTRIES`).
+const SUM_ENTRIES: usize = 8;
+
+/// One factor of a batch sum (`sums.cu` `Rows`): example b's vector at `base` + b·`stride`
+/// elements (a device address).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+struct Rows {
+    base: u64,
+    stride: i64,
+}
+
+/// One shared array's batch sum (`sums.cu` `Spec`): Σ u xᵀ (+ y vᵀ with two pairs), r×n, its
+/// splits' partial sums at `part` and its total at `total` (element offsets in the sums'
+/// buffer), `stage` examples in shared memory at a time.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+struct SumSpec {
+    u: Rows,
+    x: Rows,
+    y: Rows,
+    v: Rows,
+    pairs: i32,
+    r: i32,
+    stage: i32,
+    pad: i32,
+    part: i64,
+    total: i64,
+}
+
+/// Up to three arrays' sums in one launch (`sums.cu` `Specs`): Q, A, G, those present first.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+struct SumSpecs {
+    s: [SumSpec; 3],
+}
+
+// SAFETY: `Rows`, `SumSpec` and `SumSpecs` are `#[repr(C)]` with the layouts of `sums.cu`'s
+// `Rows<T>` (a pointer and a `long long`), `Spec<T>` (four of those, four `int`s, two `long
+// long`s) and `Specs<T>` (three of those): plain data.
+unsafe impl DeviceRepr for Rows {}
+unsafe impl DeviceRepr for SumSpec {}
+unsafe impl DeviceRepr for SumSpecs {}
 
 #[derive(Debug)]
 enum AnyBuffers {
@@ -1174,7 +1229,12 @@ fn solve_as<T: Real, E: Elem>(
         );
     }
     let ForwardBuffers {
-        data, eq, ist, fac, ..
+        data,
+        eq,
+        ist,
+        fac,
+        out,
+        ..
     } = bufs;
     // The backward pass reads the data the kernels solved: the equilibrated copy, if any,
     // with its scalings.
@@ -1182,7 +1242,14 @@ fn solve_as<T: Real, E: Elem>(
         (Some(eq), Some(r)) => (eq.data, r.layout, Some(eq.sc)),
         _ => (data, l, None),
     };
-    let bufs = Buffers { data, fac, ist, sc };
+    let bufs = Buffers {
+        data,
+        fac,
+        ist,
+        sc,
+        out,
+        os: l.out_stride as usize,
+    };
     let bufs = if E::DOUBLE {
         into_any_f64(bufs)
     } else {
@@ -1654,14 +1721,20 @@ pub(crate) fn adjoints<T: Real>(
             "the solution's device data do not match the QP batch".into(),
         ));
     }
+    let shared = [
+        qp.Q.is_shared(),
+        qp.A.as_ref().is_some_and(Term::is_shared),
+        qp.G.as_ref().is_some_and(Term::is_shared),
+    ];
     match &cache.bufs {
         None => Ok(Adjoints {
             dz: Array2::zeros((qp.batch, qp.n)),
             dnu: Array2::zeros((qp.batch, qp.m)),
             dlam: Array2::zeros((qp.batch, qp.p)),
+            sums: [None, None, None],
         }),
-        Some(AnyBuffers::F64(b)) => backward_as::<T, f64>(ctx, settings, b, l, dl_dz),
-        Some(AnyBuffers::F32(b)) => backward_as::<T, f32>(ctx, settings, b, l, dl_dz),
+        Some(AnyBuffers::F64(b)) => backward_as::<T, f64>(ctx, settings, b, l, dl_dz, shared),
+        Some(AnyBuffers::F32(b)) => backward_as::<T, f32>(ctx, settings, b, l, dl_dz, shared),
     }
 }
 
@@ -1671,6 +1744,7 @@ fn backward_as<T: Real, E: Elem>(
     b: &Buffers<E>,
     l: Layout,
     dl_dz: ArrayView2<'_, T>,
+    shared: [bool; 3],
 ) -> Result<Adjoints<T>, Error> {
     let (batch, n, m, p) = (l.batch as usize, l.n as usize, l.m as usize, l.p as usize);
     let stream = &ctx.stream;
@@ -1687,10 +1761,28 @@ fn backward_as<T: Real, E: Elem>(
     // staged by the driver, and a fresh vector faulted its pages in (session 22: at batch 2048,
     // n = p = 100, 1.4 ms of the call's host time beside a 0.46 ms kernel).
     let w = n + m + p;
+    // The batch sums of the shared arrays' gradients, formed on the device beside the adjoints
+    // ([`shared_sums`]): per shared Q, A, G its rows r and the offsets of its sum (the totals
+    // first, which come down) and of its splits' partial sums in `parts`.
+    let splits = batch.div_ceil(SUM_SPLIT);
+    let mut sums_at = [None; 3];
+    let totals_len: usize = (0..3)
+        .filter(|&k| shared[k] && [n, m, p][k] > 0 && batch > 0)
+        .map(|k| [n, m, p][k] * n)
+        .sum();
+    let (mut total_off, mut part_off) = (0, totals_len);
+    for (k, r) in [n, m, p].into_iter().enumerate() {
+        if shared[k] && r > 0 && batch > 0 {
+            sums_at[k] = Some((r, total_off, part_off));
+            total_off += r * n;
+            part_off += splits * r * n;
+        }
+    }
+    let parts_len = part_off;
     let mut up = ctx.staging(E::staging, batch * n)?;
-    let mut down = ctx.staging(E::down, batch * w)?;
+    let mut down = ctx.staging(E::down, batch * w + totals_len)?;
     let up_h = up.host()?;
-    let down_h = down.host()?;
+    let (down_h, parts_h) = down.host()?.split_at_mut(batch * w);
     {
         let dl_dz = dl_dz.as_standard_layout();
         let src = dl_dz.as_slice().expect("standard layout");
@@ -1700,6 +1792,11 @@ fn backward_as<T: Real, E: Elem>(
     }
     let mut g = ctx.take::<E>(batch * n, E::pool)?;
     let mut adj = ctx.take::<E>(batch * w, E::pool)?;
+    let mut parts = ctx.take::<E>(parts_len.max(1), E::pool)?;
+    let sums_fn = match totals_len {
+        0 => None,
+        _ => Some(ctx.sums(E::DOUBLE)?),
+    };
     let backward2 = two_block::<E>(ctx, &l, batch, true)?;
     let function = match backward2 {
         Some(t) => t.function,
@@ -1734,10 +1831,18 @@ fn backward_as<T: Real, E: Elem>(
         // (`backward_smem`, `smem_two_blocks`). The K-global module's backward reads K in
         // `fac` and writes only `adj`.
         unsafe { launch.launch(cfg) }.map_err(context::cuda_err("launching the backward pass"))?;
+        if let Some(f) = sums_fn {
+            shared_sums(ctx, f, b, &adj, (batch, n, m, w), &sums_at, &mut parts)?;
+        }
         let t1 = timing_event(ctx)?;
         if batch * w > 0 {
             stream
                 .memcpy_dtoh(&adj.slice().slice(0..batch * w), &mut down_h[..])
+                .map_err(context::cuda_err("running the backward pass"))?;
+        }
+        if totals_len > 0 {
+            stream
+                .memcpy_dtoh(&parts.slice().slice(0..totals_len), &mut parts_h[..])
                 .map_err(context::cuda_err("running the backward pass"))?;
         }
         // The copies from and to page-locked memory are asynchronous: wait before the
@@ -1751,7 +1856,7 @@ fn backward_as<T: Real, E: Elem>(
         Ok(t) => t,
         Err(e) => {
             // No copy or kernel may still use the staging buffers when their guards go, nor
-            // `g` and `adj` when they go back to their pools.
+            // `g`, `adj` and `parts` when they go back to their pools.
             ctx.settle();
             return Err(e);
         }
@@ -1760,11 +1865,127 @@ fn backward_as<T: Real, E: Elem>(
         last.1 = ms;
     }
     let adj_h = &down_h[..];
+    let sums = sums_at.map(|at| {
+        at.map(|(r, off, _)| {
+            let total = &parts_h[off..off + r * n];
+            Array2::from_shape_fn((r, n), |(i, j)| total[i * n + j].to_real::<T>())
+        })
+    });
     Ok(Adjoints {
         dz: unpack_rows(adj_h, w, batch, 0, n),
         dnu: unpack_rows(adj_h, w, batch, n, m),
         dlam: unpack_rows(adj_h, w, batch, n + m, p),
+        sums,
     })
+}
+
+/// Launches the batch sums of the shared arrays' gradients (`sums.cu`, OptNet eq. 8) on the
+/// context's stream after the backward kernel: for Q Σ d_z zᵀ, for A Σ d_ν zᵀ + ν d_zᵀ, for G
+/// Σ D(λ)d_λ zᵀ + λ d_zᵀ over the solved examples, with d_z, d_ν, D(λ)d_λ from `adj` (`w`
+/// values per example) and z, ν, λ from the forward pass's results (`b.out`), for the `batch`
+/// examples: `sums` writes each split of [`SUM_SPLIT`] examples' partial sums, `sums_total`
+/// adds them in order, one launch each for all the arrays (`at`: per array its rows, the offset
+/// of its sum and of its partial sums in `parts`). On the host (16 cores, batch 2048,
+/// n = p = 100) the same sums took about 1.5 ms beside the 0.46 ms backward kernel
+/// (notes/s22.md §5).
+fn shared_sums<E: Elem>(
+    ctx: &Context,
+    (function, total): &(CudaFunction, CudaFunction),
+    b: &Buffers<E>,
+    adj: &Pooled<E>,
+    (batch, n, m, w): (usize, usize, usize, usize),
+    at: &[Option<(usize, usize, usize)>; 3],
+    parts: &mut Pooled<E>,
+) -> Result<(), Error> {
+    let stream = &ctx.stream;
+    let size = std::mem::size_of::<E>();
+    let (a0, _a_sync) = adj.slice().device_ptr(stream);
+    let (o0, _o_sync) = b.out.slice().device_ptr(stream);
+    let rows = |base: u64, off: usize, stride: usize| Rows {
+        base: base + (off * size) as u64,
+        stride: stride as i64,
+    };
+    let os = b.os;
+    let splits = batch.div_ceil(SUM_SPLIT);
+    let mut specs = SumSpecs::default();
+    let (mut count, mut tiles, mut rn_max, mut smem) = (0, 0, 0, 0);
+    for (k, spec) in at.iter().enumerate() {
+        let Some((r, total_off, part_off)) = *spec else {
+            continue;
+        };
+        // d_z zᵀ (Q); d_ν zᵀ + ν d_zᵀ (A); D(λ)d_λ zᵀ + λ d_zᵀ (G).
+        let (u, y, pairs) = match k {
+            0 => (rows(a0, 0, w), rows(o0, 0, os), 1),
+            1 => (rows(a0, n, w), rows(o0, n, os), 2),
+            _ => (rows(a0, n + m, w), rows(o0, n + m, os), 2),
+        };
+        // Examples staged in shared memory at a time: up to 8, within 48 KB (no opt-in).
+        let per = (2 * r + 2 * n) * size;
+        let stage = (48 * 1024 / per).clamp(1, 8);
+        specs.s[count] = SumSpec {
+            u,
+            x: rows(o0, 0, os),
+            y,
+            v: rows(a0, 0, w),
+            pairs,
+            r: r as i32,
+            stage: stage as i32,
+            pad: 0,
+            part: part_off as i64,
+            total: total_off as i64,
+        };
+        count += 1;
+        tiles = tiles.max((r * n).div_ceil(SUMS_THREADS as usize * SUM_ENTRIES));
+        rn_max = rn_max.max(r * n);
+        smem = smem.max(stage * per);
+    }
+    if count == 0 {
+        return Ok(());
+    }
+    let (batch_i, n_i, splits_i) = (batch as i32, n as i32, splits as i32);
+    {
+        let mut launch = stream.launch_builder(function);
+        launch
+            .arg(&specs)
+            .arg(parts.slice_mut())
+            .arg(b.ist.slice())
+            .arg(&batch_i)
+            .arg(&n_i);
+        let cfg = LaunchConfig {
+            grid_dim: (tiles as u32, splits as u32, count as u32),
+            block_dim: (SUMS_THREADS, 1, 1),
+            shared_mem_bytes: smem as u32,
+        };
+        // SAFETY: the arguments match `sums_{f64,f32}(Specs, T*, const int*, int, int)`; the
+        // first `count` specs' `Rows` address `batch` records inside `adj` (w values each: d_z
+        // at 0, d_ν at n, D(λ)d_λ at n + m) or `b.out` (`os` values each: z, ν, λ at the same
+        // offsets), both alive on this stream until the call synchronizes; `ist` holds 2·batch
+        // statuses; `parts` holds each spec's splits·r·n partial sums from its `part` (blocks
+        // past a spec's r·n entries return); the shared memory is the largest spec's `stage`
+        // examples' rows (≤ 48 KB).
+        unsafe { launch.launch(cfg) }.map_err(context::cuda_err("launching the batch sums"))?;
+    }
+    let mut launch = stream.launch_builder(total);
+    launch
+        .arg(&specs)
+        .arg(parts.slice_mut())
+        .arg(&splits_i)
+        .arg(&n_i);
+    let cfg = LaunchConfig {
+        grid_dim: (
+            rn_max.div_ceil(SUMS_THREADS as usize) as u32,
+            1,
+            count as u32,
+        ),
+        block_dim: (SUMS_THREADS, 1, 1),
+        shared_mem_bytes: 0,
+    };
+    // SAFETY: the arguments match `sums_total_{f64,f32}(Specs, T*, int, int)`; each spec's
+    // partial sums (written by the launch before, on this stream) and its r·n total (before
+    // every spec's partial sums in `parts`, disjoint) lie inside `parts`; a thread per entry,
+    // those past a spec's r·n return.
+    unsafe { launch.launch(cfg) }.map_err(context::cuda_err("launching the batch sums"))?;
+    Ok(())
 }
 
 /// Entries `off..off + len` of each example's record (`stride` values per example) of a

@@ -771,6 +771,92 @@ fn chunked_batch_matches_cpu() {
     }
 }
 
+/// A shared array's gradient is the batch sum of every solved example's own (OptNet eq. 8),
+/// which the GPU forms on the device (`cuda/sums.cu`, splits of 128 examples added in order by
+/// the host): Q, A and G shared by 300 examples (three splits) against the same problems with
+/// each example holding its own copy of them, whose per-example gradients are summed here;
+/// example 7 is infeasible (two opposite rows of G with h₀ + h₁ < 0) and adds nothing. Also
+/// against the CPU backend's shared gradients, and a second backward pass gives the same bits.
+#[test]
+fn shared_gradients_are_the_batch_sums_of_the_per_example_ones() {
+    let Some(g) = gpu() else { return };
+    let (n, m, p, batch) = (12, 3, 16, 300);
+    let mut base = family(95, 1, n, m, p, n).remove(0);
+    let g0 = base.G.row(0).to_owned();
+    base.G.row_mut(1).assign(&(-&g0));
+    let mut r = rng(96);
+    let q = randn(&mut r, (batch, n));
+    let (b, mut h) = feasible_rhs(&base, batch, &mut r);
+    h[[7, 0]] = -1.0;
+    h[[7, 1]] = -1.0;
+    let dl = randn(&mut r, (batch, n));
+    let shared = matrices_shared(&base, &q, (&b, &h));
+    let (Qb, Ab, Gb) = (
+        base.Q.broadcast((batch, n, n)).unwrap().to_owned(),
+        base.A.broadcast((batch, m, n)).unwrap().to_owned(),
+        base.G.broadcast((batch, p, n)).unwrap().to_owned(),
+    );
+    let own = QpBatch::builder()
+        .Q(Qb.view())
+        .q(q.view())
+        .A(Ab.view())
+        .b(b.view())
+        .G(Gb.view())
+        .h(h.view())
+        .build()
+        .unwrap();
+    let (ss, sc) = against_cpu("Q, A, G shared", &g, &shared, 1e-6);
+    let so = g.solve(&own).unwrap();
+    assert_eq!(so.status, ss.status);
+    assert_eq!(ss.status[7], Status::PrimalInfeasible);
+    assert_eq!(
+        ss.status.iter().filter(|s| s.is_solved()).count(),
+        batch - 1
+    );
+    let gs = g.backward(&shared, &ss, dl.view()).unwrap();
+    let go = g.backward(&own, &so, dl.view()).unwrap();
+    let shared_of = |t: &Term<'static, f64, ndarray::Ix2>| match t {
+        Term::Shared(a) => a.to_owned(),
+        other => panic!("expected a shared gradient, got {other:?}"),
+    };
+    let summed = |t: &Term<'static, f64, ndarray::Ix2>| match t {
+        Term::Batched(a) => {
+            assert!(a.index_axis(Axis(0), 7).iter().all(|&x| x == 0.0));
+            a.sum_axis(Axis(0))
+        }
+        other => panic!("expected a batched gradient, got {other:?}"),
+    };
+    for (what, s, o) in [
+        ("dQ", &gs.dQ, &go.dQ),
+        ("dA", gs.dA.as_ref().unwrap(), go.dA.as_ref().unwrap()),
+        ("dG", gs.dG.as_ref().unwrap(), go.dG.as_ref().unwrap()),
+    ] {
+        let (s, o) = (shared_of(s), summed(o));
+        let err = scaled_diff(
+            s.view().into_shape_with_order(s.len()).unwrap(),
+            o.view().into_shape_with_order(o.len()).unwrap(),
+        );
+        println!(
+            "{what}: the device's batch sum against the per-example gradients summed: {err:.1e}"
+        );
+        assert!(
+            err < 1e-9,
+            "{what}: the batch sum differs from the per-example sum by {err:e}"
+        );
+    }
+    let (_, err) = gradients_against_cpu("Q, A, G shared", &g, &shared, (&ss, &sc), &dl);
+    assert!(
+        err < 1e-6,
+        "shared gradients: GPU and CPU differ by {err:e}"
+    );
+    let again = g.backward(&shared, &ss, dl.view()).unwrap();
+    assert_eq!(
+        term_values(&again.dG.unwrap()).1,
+        term_values(gs.dG.as_ref().unwrap()).1,
+        "a second backward pass gave other bits"
+    );
+}
+
 /// Batches of more than two blocks per multiprocessor (on the H200) of the largest problems each
 /// narrow module takes (n + m = 64: launch bounds for four blocks per multiprocessor; n + m =
 /// 72: for two), with equality constraints: solutions and gradients against the CPU backend.
