@@ -27,7 +27,10 @@
 //! - The forward kernel leaves, for every solved example, the LDLᵀ factorization of the KKT
 //!   matrix at the solution in device memory ([`Cache`]); the backward kernel uses it to
 //!   precondition the full KKT system of OptNet eq. 7 (the reduced system alone loses all
-//!   accuracy once W = λ/s reaches 1/ε at active constraints).
+//!   accuracy once W = λ/s reaches 1/ε at active constraints). The gradient of a Q, A or G
+//!   shared by the batch (OptNet eq. 8, a sum over the examples) is summed on the device
+//!   beside the adjoints (`sums.cu`, [`shared_sums`]; since session 22), in an order that does
+//!   not depend on the launch.
 //! - Kernels are compiled by NVRTC to a CUBIN once per process and precision (and a narrow
 //!   module once more, when a large batch of a small problem first asks for it) and kept on disk
 //!   (`$OPTNET_CUDA_CACHE`, else `~/.cache/optnet`, keyed by a hash of source, options and
