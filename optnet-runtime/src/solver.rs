@@ -263,7 +263,8 @@ pub(crate) struct Adjoints<T> {
     pub dlam: Array2<T>,
     /// Batch sums the backend formed itself for shared Q, A, G (in that order): Σ d_z zᵀ
     /// (n×n, before its symmetric part is taken), Σ d_ν zᵀ + ν d_zᵀ, Σ D(λ)d_λ zᵀ + λ d_zᵀ over
-    /// the solved examples; `None` where the array is batched or the backend left the sum to
+    /// the solved examples, from the backend's own copy of the solution (the GPU's, on the
+    /// device); `None` where the array is batched or the backend left the sum to
     /// [`assemble_grads`] (the CPU's).
     pub sums: [Option<Array2<T>>; 3],
 }
@@ -271,7 +272,8 @@ pub(crate) struct Adjoints<T> {
 /// OptNet eq. 8 from the adjoints:
 /// ∂ℓ/∂Q = ½(d_z zᵀ + z d_zᵀ), ∂ℓ/∂q = d_z, ∂ℓ/∂A = d_ν zᵀ + ν d_zᵀ, ∂ℓ/∂b = −d_ν,
 /// ∂ℓ/∂G = D(λ)d_λ zᵀ + λ d_zᵀ, ∂ℓ/∂h = −D(λ)d_λ.
-/// A shared array's gradient is the batch sum, computed as one matrix product.
+/// A shared array's gradient is the batch sum: the backend's own where it formed one
+/// ([`Adjoints::sums`]: the GPU, from its copy of the solution), else [`batch_sum`]'s.
 pub(crate) fn assemble_grads<'a, T: Real>(
     qp: &QpBatch<'_, T>,
     sol: &'a Solution<T>,

@@ -709,10 +709,10 @@ where
 
 /// Examples per chunk of a forward call of `batch` examples, where `slots` blocks of the
 /// kernel run at once (multiprocessors × blocks per multiprocessor); the chunks go to the
-/// context's compute streams (lanes) in turn. The chunks' data are packed and uploaded one after another while the earlier
-/// chunks' kernels run (each chunk's kernel waits only for its own upload), so that the
-/// upload, which ran entirely before the kernel, is hidden behind it but for the first
-/// chunk's. A batch that runs in one wave (`batch ≤ slots`) goes whole: its last blocks
+/// context's compute streams (lanes) in turn. The chunks' data are packed and uploaded one
+/// after another while the earlier chunks' kernels run (each chunk's kernel waits only for
+/// its own upload), so that the upload, which ran entirely before the kernel, is hidden
+/// behind it but for the first chunk's. A batch that runs in one wave (`batch ≤ slots`) goes whole: its last blocks
 /// would start after the whole upload whatever the chunks (and splitting its upload in
 /// pieces of 4 MB, each copied while the next is packed, was slower: the pieces' packing
 /// kept fewer cores busy). Otherwise at most `CHUNKS_MAX` chunks and at least a wave each
