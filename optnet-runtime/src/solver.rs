@@ -305,16 +305,15 @@ pub(crate) fn assemble_grads<'a, T: Real>(
     let dq = vec_term(qp.q.is_shared(), adj.dz.view(), T::one());
     let (dA, db) = match &qp.A {
         Some(A) => (
-            Some(match &adj.sums[1] {
-                Some(sum) if A.is_shared() => Term::Shared(CowArray::from(sum.clone())),
-                _ => outer_pair(
+            Some(backend_sum_or(&adj.sums[1], A.is_shared(), || {
+                outer_pair(
                     A.is_shared(),
                     adj.dnu.view(),
                     sol.z.view(),
                     sol.nu.view(),
                     adj.dz.view(),
-                ),
-            }),
+                )
+            })),
             Some(vec_term(
                 qp.b.as_ref().is_some_and(Term::is_shared),
                 adj.dnu.view(),
@@ -325,16 +324,15 @@ pub(crate) fn assemble_grads<'a, T: Real>(
     };
     let (dG, dh) = match &qp.G {
         Some(G) => (
-            Some(match &adj.sums[2] {
-                Some(sum) if G.is_shared() => Term::Shared(CowArray::from(sum.clone())),
-                _ => outer_pair(
+            Some(backend_sum_or(&adj.sums[2], G.is_shared(), || {
+                outer_pair(
                     G.is_shared(),
                     adj.dlam.view(),
                     sol.z.view(),
                     sol.lam.view(),
                     adj.dz.view(),
-                ),
-            }),
+                )
+            })),
             Some(vec_term(
                 qp.h.as_ref().is_some_and(Term::is_shared),
                 adj.dlam.view(),
@@ -350,6 +348,19 @@ pub(crate) fn assemble_grads<'a, T: Real>(
         db,
         dG,
         dh,
+    }
+}
+
+/// A shared array's gradient from the backend's own batch sum where it formed one
+/// ([`Adjoints::sums`]), else `term()`.
+fn backend_sum_or<'a, T: Real>(
+    sum: &Option<Array2<T>>,
+    shared: bool,
+    term: impl FnOnce() -> Term<'a, T, Ix2>,
+) -> Term<'a, T, Ix2> {
+    match sum {
+        Some(s) if shared => Term::Shared(CowArray::from(s.clone())),
+        _ => term(),
     }
 }
 
