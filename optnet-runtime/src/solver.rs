@@ -455,9 +455,10 @@ const SUM_ROWS: usize = 128;
 /// array's gradient, the sum over the batch of each example's outer products (OptNet eq. 8).
 /// The batch goes in runs of [`SUM_ROWS`] examples, one faer product per run and pair, the
 /// runs on the solver's threads, and the runs' products are added in batch order: the same
-/// bits whatever the number of threads. (`ndarray`'s `dot` ran on one thread: on the H200's
-/// host, 16 cores, a backward call with Q and G shared took about 8.4 ms at batch 2048,
-/// n = p = 100, the kernel 0.46 ms of it; notes/s22.md §2.)
+/// bits whatever the number of threads. The CPU backend's sums: the GPU forms its own on the
+/// device ([`Adjoints::sums`]). (`ndarray`'s `dot` ran on one thread: on the H200's host, 16
+/// cores, a backward call with Q and G shared took about 8.4 ms at batch 2048, n = p = 100,
+/// the kernel 0.46 ms of it; notes/s22.md §1.)
 fn batch_sum<T: Real>(pairs: &[(ArrayView2<'_, T>, ArrayView2<'_, T>)]) -> Array2<T> {
     use faer::linalg::matmul::matmul;
     use faer::{Accum, MatMut, MatRef, Par};

@@ -1890,7 +1890,7 @@ fn backward_as<T: Real, E: Elem>(
 /// adds them in order, one launch each for all the arrays (`at`: per array its rows, the offset
 /// of its sum and of its partial sums in `parts`). On the host (16 cores, batch 2048,
 /// n = p = 100) the same sums took about 1.5 ms beside the 0.46 ms backward kernel
-/// (notes/s22.md §5).
+/// (notes/s22.md §2, run B).
 fn shared_sums<E: Elem>(
     ctx: &Context,
     (function, total): &(CudaFunction, CudaFunction),
