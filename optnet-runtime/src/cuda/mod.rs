@@ -461,10 +461,10 @@ struct Buffers<E: Elem> {
     fac: Pooled<E>,
     ist: Pooled<i32>,
     sc: Option<Pooled<E>>,
-    /// The forward pass's results (z, ν, λ, s, … per example, `os` values apart), in the
-    /// original units: the batch sums of shared gradients read z, ν, λ here ([`shared_sums`]).
+    /// The forward pass's results (z, ν, λ, s, … per example, the layout's `out_stride` values
+    /// apart), in the original units: the batch sums of shared gradients read z, ν, λ here
+    /// ([`shared_sums`]).
     out: Pooled<E>,
-    os: usize,
 }
 
 /// Threads per block of the batch-sum kernel (`sums.cu`).
@@ -1251,7 +1251,6 @@ fn solve_as<T: Real, E: Elem>(
         ist,
         sc,
         out,
-        os: l.out_stride as usize,
     };
     let bufs = if E::DOUBLE {
         into_any_f64(bufs)
@@ -1769,17 +1768,17 @@ fn backward_as<T: Real, E: Elem>(
     // first, which come down) and of its splits' partial sums in `parts`.
     let splits = batch.div_ceil(SUM_SPLIT);
     let mut sums_at = [None; 3];
-    let totals_len: usize = (0..3)
-        .filter(|&k| shared[k] && [n, m, p][k] > 0 && batch > 0)
-        .map(|k| [n, m, p][k] * n)
-        .sum();
+    let present: Vec<(usize, usize)> = [n, m, p]
+        .into_iter()
+        .enumerate()
+        .filter(|&(k, r)| shared[k] && r > 0 && batch > 0)
+        .collect();
+    let totals_len: usize = present.iter().map(|&(_, r)| r * n).sum();
     let (mut total_off, mut part_off) = (0, totals_len);
-    for (k, r) in [n, m, p].into_iter().enumerate() {
-        if shared[k] && r > 0 && batch > 0 {
-            sums_at[k] = Some((r, total_off, part_off));
-            total_off += r * n;
-            part_off += splits * r * n;
-        }
+    for &(k, r) in &present {
+        sums_at[k] = Some((r, total_off, part_off));
+        total_off += r * n;
+        part_off += splits * r * n;
     }
     let parts_len = part_off;
     let mut up = ctx.staging(E::staging, batch * n)?;
@@ -1835,7 +1834,7 @@ fn backward_as<T: Real, E: Elem>(
         // `fac` and writes only `adj`.
         unsafe { launch.launch(cfg) }.map_err(context::cuda_err("launching the backward pass"))?;
         if let Some(f) = sums_fn {
-            shared_sums(ctx, f, b, &adj, (batch, n, m, w), &sums_at, &mut parts)?;
+            shared_sums(ctx, f, b, &adj, &l, &sums_at, &mut parts)?;
         }
         let t1 = timing_event(ctx)?;
         if batch * w > 0 {
@@ -1884,9 +1883,9 @@ fn backward_as<T: Real, E: Elem>(
 
 /// Launches the batch sums of the shared arrays' gradients (`sums.cu`, OptNet eq. 8) on the
 /// context's stream after the backward kernel: for Q Σ d_z zᵀ, for A Σ d_ν zᵀ + ν d_zᵀ, for G
-/// Σ D(λ)d_λ zᵀ + λ d_zᵀ over the solved examples, with d_z, d_ν, D(λ)d_λ from `adj` (`w`
-/// values per example) and z, ν, λ from the forward pass's results (`b.out`), for the `batch`
-/// examples: `sums` writes each split of [`SUM_SPLIT`] examples' partial sums, `sums_total`
+/// Σ D(λ)d_λ zᵀ + λ d_zᵀ over the solved examples, with d_z, d_ν, D(λ)d_λ from `adj` (n + m + p
+/// values per example) and z, ν, λ from the forward pass's results (`b.out`, `out_stride`
+/// values per example), for the layout's `batch` examples: `sums` writes each split of [`SUM_SPLIT`] examples' partial sums, `sums_total`
 /// adds them in order, one launch each for all the arrays (`at`: per array its rows, the offset
 /// of its sum and of its partial sums in `parts`). On the host (16 cores, batch 2048,
 /// n = p = 100) the same sums took about 1.5 ms beside the 0.46 ms backward kernel
@@ -1896,7 +1895,7 @@ fn shared_sums<E: Elem>(
     (function, total): &(CudaFunction, CudaFunction),
     b: &Buffers<E>,
     adj: &Pooled<E>,
-    (batch, n, m, w): (usize, usize, usize, usize),
+    l: &Layout,
     at: &[Option<(usize, usize, usize)>; 3],
     parts: &mut Pooled<E>,
 ) -> Result<(), Error> {
@@ -1908,7 +1907,8 @@ fn shared_sums<E: Elem>(
         base: base + (off * size) as u64,
         stride: stride as i64,
     };
-    let os = b.os;
+    let (batch, n, m, p) = (l.batch as usize, l.n as usize, l.m as usize, l.p as usize);
+    let (w, os) = (n + m + p, l.out_stride as usize);
     let splits = batch.div_ceil(SUM_SPLIT);
     let mut specs = SumSpecs::default();
     let (mut count, mut tiles, mut rn_max, mut smem) = (0, 0, 0, 0);

@@ -47,6 +47,22 @@ template <typename T> struct Specs {
     Spec<T> s[3];
 };
 
+// Copies `cnt` examples' rows of `len` entries from a (and b when `two`), examples s0, s0 + 1,
+// …, into sa (and sb), the block's threads over the entries; an example that did not solve
+// (status other than 0 or 5) is staged as zeros.
+template <typename T>
+__device__ __forceinline__ void stage_rows(T* sa, T* sb, const Rows<T>& a, const Rows<T>& b, bool two, int len,
+                                           int s0, int cnt, const int* ist) {
+    for (int idx = threadIdx.x; idx < cnt * len; idx += NT) {
+        const int k = idx / len, t = idx - k * len;
+        const long long e = s0 + k;
+        const int st = ist[2 * e];
+        const bool ok = st == 0 || st == 5;
+        sa[idx] = ok ? a.base[e * a.stride + t] : T(0);
+        if (two) sb[idx] = ok ? b.base[e * b.stride + t] : T(0);
+    }
+}
+
 // Partial sums of split blockIdx.y of array blockIdx.z over result entries
 // blockIdx.x·NT·ENTRIES + t + NT·q. Shared memory: `stage` examples' u (r), x (n) and, for two
 // pairs, y (r), v (n).
@@ -75,23 +91,9 @@ __device__ void sums(const Specs<T>& S, T* buf, const int* ist, int batch, int n
     const int b0 = blockIdx.y * SPLIT, b1 = min(batch, b0 + SPLIT);
     for (int s0 = b0; s0 < b1; s0 += stage) {
         const int cnt = min(stage, b1 - s0);
-        // Stage: the block's threads over the rows' entries; unsolved examples' rows as zeros.
-        for (int idx = threadIdx.x; idx < cnt * r; idx += NT) {
-            const int k = idx / r, t = idx - k * r;
-            const long long b = s0 + k;
-            const int st = ist[2 * b];
-            const bool ok = st == 0 || st == 5;
-            su[idx] = ok ? sp.u.base[b * sp.u.stride + t] : T(0);
-            if (pairs == 2) sy[idx] = ok ? sp.y.base[b * sp.y.stride + t] : T(0);
-        }
-        for (int idx = threadIdx.x; idx < cnt * n; idx += NT) {
-            const int k = idx / n, t = idx - k * n;
-            const long long b = s0 + k;
-            const int st = ist[2 * b];
-            const bool ok = st == 0 || st == 5;
-            sx[idx] = ok ? sp.x.base[b * sp.x.stride + t] : T(0);
-            if (pairs == 2) sv[idx] = ok ? sp.v.base[b * sp.v.stride + t] : T(0);
-        }
+        // Stage: u, y (r entries) and x, v (n entries); unsolved examples' rows as zeros.
+        stage_rows(su, sy, sp.u, sp.y, pairs == 2, r, s0, cnt, ist);
+        stage_rows(sx, sv, sp.x, sp.v, pairs == 2, n, s0, cnt, ist);
         __syncthreads();
         for (int k = 0; k < cnt; k++) {
 #pragma unroll
