@@ -90,6 +90,30 @@ template <> __device__ __forceinline__ double tnan<double>() { return __longlong
 // The block's dynamic shared memory (laid out by `setup`).
 extern __shared__ __align__(16) unsigned char smem_raw[];
 
+// f(x, src[x]) for every x < count, by the block: U loads per thread issued before any of them
+// is used, so that a block waits on device memory's latency once per U·NT entries, not once per
+// entry (a plain loop that stores each entry to shared memory before loading the next waits for
+// every load in turn). The one-block kernels' copies of G, Q, A and the factors (at batch 1 the
+// backward pass's cycles −33 %, session 23); the two-block kernels keep plain loops (there the
+// other block hides the latency, and at their 128-register limit the batched form cost 0.3–1 %
+// at batch 2048).
+template <typename T, typename F, int U = 8>
+__device__ __forceinline__ void each_loaded(const T* src, int count, F&& f) {
+    for (int base = 0; base < count; base += U * NT) {
+        T v[U];
+#pragma unroll
+        for (int u = 0; u < U; u++) {
+            const int x = base + u * NT + (int)threadIdx.x;
+            v[u] = x < count ? src[x] : T(0);
+        }
+#pragma unroll
+        for (int u = 0; u < U; u++) {
+            const int x = base + u * NT + (int)threadIdx.x;
+            if (x < count) f(x, v[u]);
+        }
+    }
+}
+
 // The phase timers (`OPTNET_CUDA_PROFILE`): clock64 in the profiling build (-DOPTNET_PROFILE),
 // a constant otherwise, so that the timers and their sums fold away and hold no registers
 // (they were live across the whole iteration, leaving the triangular solve, a called
@@ -1445,8 +1469,9 @@ __device__ __forceinline__ void assemble(Blk<T, X2>& B, bool set = false) {
 
 // Once per solve: Q into the strict upper triangle of K and S_D0 (which `assemble` and the
 // products with [Q, Aᵀ; A, 0] read), Aᵀ into the upper (1,2) block, zeros in the upper
-// (2,2) block. Returns max |Q_ij| (block-reduced). Ends with a barrier. UPPER = false: S_D0
-// only (the K-global backward pass, whose K in `fac` kept the forward pass's upper triangle).
+// (2,2) block. Returns max |Q_ij| (block-reduced). Ends with a barrier. UPPER = false: Q's
+// diagonal into S_D0 only, and its max |Q_ii| (the backward pass, whose K in `fac` holds the
+// forward pass's upper triangle).
 // With `Params::q_unscaled` (a batch sharing Q, A and G, equilibrated) Q̃ᵢⱼ = Qᵢⱼ·((c·Dᵢ)·Dⱼ)
 // here, the product ruiz.cu and the CPU's `equilibrate::apply` form.
 template <typename T, bool X2, bool UPPER = true>
@@ -1454,18 +1479,42 @@ __device__ T load_q(Blk<T, X2>& B) {
     const int n = B.n, m = B.m, N = B.N, ld = B.ld;
     const bool unscaled = B.P->q_unscaled != 0;
     T mx = T(0);
-    for (int e = threadIdx.x; e < n * n; e += NT) {
-        const int i = e / n, j = e - i * n;
-        const T a = unscaled ? B.Q[e] * ((B.c_of() * B.d_of(i)) * B.d_of(j)) : B.Q[e];
-        if (UPPER && j > i) B.K[i * ld + j] = a;
-        if (j == i) B.v(S_D0)[i] = a;
-        mx = tmax(mx, tabs(a));
+    if constexpr (UPPER && X2) {
+        for (int e = threadIdx.x; e < n * n; e += NT) {
+            const int i = e / n, j = e - i * n;
+            const T a = unscaled ? B.Q[e] * ((B.c_of() * B.d_of(i)) * B.d_of(j)) : B.Q[e];
+            if (j > i) B.K[i * ld + j] = a;
+            if (j == i) B.v(S_D0)[i] = a;
+            mx = tmax(mx, tabs(a));
+        }
+    } else if constexpr (UPPER) {
+        each_loaded(B.Q, n * n, [&](int e, T a) {
+            const int i = e / n, j = e - i * n;
+            if (unscaled) a *= (B.c_of() * B.d_of(i)) * B.d_of(j);
+            if (j > i) B.K[i * ld + j] = a;
+            if (j == i) B.v(S_D0)[i] = a;
+            mx = tmax(mx, tabs(a));
+        });
+    } else {
+        for (int i = threadIdx.x; i < n; i += NT) {
+            T a = B.Q[(long long)i * n + i];
+            if (unscaled) a *= (B.c_of() * B.d_of(i)) * B.d_of(i);
+            B.v(S_D0)[i] = a;
+            mx = tmax(mx, tabs(a));
+        }
     }
     for (int i = n + threadIdx.x; i < N; i += NT) B.v(S_D0)[i] = T(0);
     if constexpr (UPPER) {
-        for (int e = threadIdx.x; e < m * n; e += NT) {
-            const int r = e / n, j = e - r * n;
-            B.K[j * ld + n + r] = B.A[(long long)r * n + j];
+        if constexpr (X2) {
+            for (int e = threadIdx.x; e < m * n; e += NT) {
+                const int r = e / n, j = e - r * n;
+                B.K[j * ld + n + r] = B.A[(long long)r * n + j];
+            }
+        } else {
+            each_loaded(B.A, m * n, [&](int e, T a) {
+                const int r = e / n, j = e - r * n;
+                B.K[j * ld + n + r] = a;
+            });
         }
         for (int e = threadIdx.x; e < m * m; e += NT) {
             const int r = e / m, c = e - r * m;
@@ -2059,7 +2108,7 @@ __device__ __forceinline__ void setup(Blk<T, X2>& B, const Layout& L, const Para
     cur += NW * 32;
     B.scr = cur;  // 4·2·max(n, p) for gemv_t
     if (B.gsm)
-        for (int i = threadIdx.x; i < p * n; i += NT) (const_cast<T*>(B.G))[i] = Gg[i];
+        each_loaded(Gg, p * n, [&](int i, T g) { (const_cast<T*>(B.G))[i] = g; });
     __syncthreads();
 }
 
@@ -2627,10 +2676,13 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
             factor(B);
         }
         T* f = fac + e * L.fac_stride;
-        if constexpr (!(X2 && KGLOBAL)) {  // the K-global module's K is f's first N×N
+        // K for the backward pass: the factors in the lower triangle, zeros on the diagonal (D⁻¹
+        // follows), and in the one-block kernels Q and Aᵀ (`load_q`) in the upper triangle, zeros
+        // in the two-block kernels'. The K-global module's K is f's first N×N.
+        if constexpr (!(X2 && KGLOBAL)) {
             for (int x = threadIdx.x; x < N * N; x += NT) {
                 const int i = x / N, j = x - i * N;
-                f[x] = j < i ? B.K[i * B.ld + j] : T(0);
+                f[x] = (X2 ? j < i : j != i) ? B.K[i * B.ld + j] : T(0);
             }
         }
         for (int i = threadIdx.x; i < N; i += NT) f[N * N + i] = B.v(S_INVD)[i];
@@ -2669,19 +2721,27 @@ __device__ __forceinline__ void backward(const Layout& L, const Params& P, const
     }
     Blk<T, X2> B;
     const T* f = fac + e * L.fac_stride;
-    // The backward pass uses no slot of `X2_GLOBAL`. The K-global module reads its K in f,
-    // whose lower triangle holds the factors and upper triangle Q and Aᵀ (the forward pass's
-    // `load_q`), and does not write it.
+    // The backward pass uses no slot of `X2_GLOBAL`. K in f holds the factors in its lower
+    // triangle and (but in the two-block kernels) Q and Aᵀ in its upper one (the forward pass's
+    // `load_q`, which the full-system products read): the K-global module reads it there and
+    // does not write it, the one-block kernels copy it whole and load only Q's diagonal, the
+    // two-block kernels copy the factors and load Q and Aᵀ again.
     setup(B, L, P, data, e, (T*)nullptr, const_cast<T*>(f));
     const int V = B.V, ld = B.ld;
     if constexpr (X2 && KGLOBAL) {
         load_q<T, X2, false>(B);
-    } else {
-        load_q(B);  // Q and Aᵀ into the upper triangle (the full-system products read them)
+    } else if constexpr (X2) {
+        load_q(B);
         for (int i = threadIdx.x; i < N * N; i += NT) {
             const int ii = i / N, j = i - ii * N;
             if (j < ii) B.K[ii * ld + j] = f[i];
         }
+    } else {
+        load_q<T, X2, false>(B);
+        each_loaded(f, N * N, [&](int i, T x) {
+            const int ii = i / N, j = i - ii * N;
+            B.K[ii * ld + j] = x;
+        });
     }
     for (int i = threadIdx.x; i < V; i += NT) {
         B.v(S_INVD)[i] = i < N ? f[N * N + i] : T(0);
