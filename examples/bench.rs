@@ -5,7 +5,8 @@
 //! ```text
 //! cargo run --release --features cuda --example bench -- \
 //!     [--data DIR] [--peers peers.json] [--batches 1,8,32,128,512,2048] [--n 100] [--p 100] \
-//!     [--reps 5] [--device N] [--json OUT.json] [--tol T] [--no-equilibrate] [--shared]
+//!     [--reps 5] [--device N] [--json OUT.json] [--tol T] [--no-equilibrate] [--shared] \
+//!     [--reuse-grads]
 //! ```
 //!
 //! - `--data DIR` reads the problems `peers.py --save DIR` wrote (`DIR/qp_B{B}.npz` with Q, q,
@@ -25,6 +26,10 @@
 //! - `--shared` gives the batch one Q and one G (`Term::Shared`, as a layer's learned
 //!   parameters are) and batched q, h (inputs): h = Gz₀ + s₀ with each example's own z₀, s₀.
 //!   The peers time batched data only, so the ratios are not printed with it.
+//! - `--reuse-grads` times the backward pass as a training loop would call it, into the
+//!   previous step's gradients (`Solver::backward_into`: the batched dQ and dG written over in
+//!   place) instead of fresh arrays (`Solver::backward`); the answers and gradients, and so
+//!   the digests, are the same.
 
 #![allow(non_snake_case)] // Q, G as in the paper
 
@@ -44,6 +49,7 @@ struct Args {
     tol: Option<f64>,
     equilibrate: bool,
     shared: bool,
+    reuse_grads: bool,
 }
 
 fn parse() -> Result<Args, String> {
@@ -59,6 +65,7 @@ fn parse() -> Result<Args, String> {
         tol: None,
         equilibrate: true,
         shared: false,
+        reuse_grads: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -80,6 +87,7 @@ fn parse() -> Result<Args, String> {
             "--tol" => a.tol = Some(val()?.parse().map_err(|e| format!("--tol: {e}"))?),
             "--no-equilibrate" => a.equilibrate = false,
             "--shared" => a.shared = true,
+            "--reuse-grads" => a.reuse_grads = true,
             "-h" | "--help" => {
                 println!("see the doc comment of examples/bench.rs");
                 std::process::exit(0);
@@ -204,7 +212,7 @@ fn time<T: Real>(
     q: &Array2<f64>,
     G: &Array3<f64>,
     h: &Array2<f64>,
-    reps: usize,
+    a: &Args,
 ) -> Result<Row, String> {
     let cv = |x: &f64| T::of(*x);
     let (Q, q, G, h) = (Q.map(cv), q.map(cv), G.map(cv), h.map(cv));
@@ -221,24 +229,30 @@ fn time<T: Real>(
     let qp = builder.build().map_err(|e| e.to_string())?;
     let b = qp.batch();
     let dl = Array2::<T>::from_elem((b, qp.n()), T::one());
-    type Run<T> = (f64, f64, f64, f64, Solution<T>, QpGrad<T>);
-    let run = || -> Result<Run<T>, String> {
+    type Run<T> = (f64, f64, f64, f64, Solution<T>);
+    // The gradients of the last call (written over by the next with `--reuse-grads`).
+    let mut grads: Option<QpGrad<T>> = None;
+    let mut run = || -> Result<Run<T>, String> {
         let t = Instant::now();
         let sol = solver.solve(&qp).map_err(|e| e.to_string())?;
         let fwd = t.elapsed().as_secs_f64() * 1e3;
         let kf = solver.cuda_kernel_ms().map_or(f64::NAN, |k| k.0 as f64);
         let t = Instant::now();
-        let g = solver
-            .backward(&qp, &sol, dl.view())
-            .map_err(|e| e.to_string())?;
+        match grads.as_mut() {
+            Some(g) if a.reuse_grads => solver.backward_into(&qp, &sol, dl.view(), g),
+            _ => solver
+                .backward(&qp, &sol, dl.view())
+                .map(|g| grads = Some(g)),
+        }
+        .map_err(|e| e.to_string())?;
         let bwd = t.elapsed().as_secs_f64() * 1e3;
         let kb = solver.cuda_kernel_ms().map_or(f64::NAN, |k| k.1 as f64);
-        Ok((kf, kf + kb, fwd, fwd + bwd, sol, g))
+        Ok((kf, kf + kb, fwd, fwd + bwd, sol))
     };
-    let (_, _, _, _, sol, g) = run()?; // warm-up: compiles the kernels, fills the buffer pools
+    let (_, _, _, _, sol) = run()?; // warm-up: compiles the kernels, fills the buffer pools
     let mut rows = (vec![], vec![], vec![], vec![]);
-    for _ in 0..reps {
-        let (a, b2, c, d, _, _) = run()?;
+    for _ in 0..a.reps {
+        let (a, b2, c, d, _) = run()?;
         rows.0.push(a);
         rows.1.push(b2);
         rows.2.push(c);
@@ -272,6 +286,7 @@ fn time<T: Real>(
         }
         None => None,
     };
+    let g = grads.ok_or("no gradients")?;
     Ok(Row {
         fwd_kernel: median(rows.0),
         fwdbwd_kernel: median(rows.1),
@@ -345,8 +360,8 @@ fn main() {
                 std::process::exit(1);
             }
         };
-        let r64 = time::<f64>(&solver, reference.as_ref(), &Q, &q, &G, &h, a.reps);
-        let r32 = time::<f32>(&solver, None, &Q, &q, &G, &h, a.reps);
+        let r64 = time::<f64>(&solver, reference.as_ref(), &Q, &q, &G, &h, &a);
+        let r32 = time::<f32>(&solver, None, &Q, &q, &G, &h, &a);
         match (r64, r32) {
             (Ok(r64), Ok(r32)) => {
                 println!(

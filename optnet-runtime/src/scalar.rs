@@ -18,6 +18,7 @@ mod sealed {
             qp: &QpBatch<'_, Self>,
             sol: &Solution<Self>,
             dl_dz: ArrayView2<'_, Self>,
+            reuse: Option<&mut QpGrad<Self>>,
         ) -> Result<QpGrad<Self>, Error>;
         fn check_psd(Q: ArrayView2<'_, Self>, example: Option<usize>) -> Result<(), Error>;
     }
@@ -35,8 +36,9 @@ mod sealed {
                     qp: &QpBatch<'_, $t>,
                     sol: &Solution<$t>,
                     dl_dz: ArrayView2<'_, $t>,
+                    reuse: Option<&mut QpGrad<$t>>,
                 ) -> Result<QpGrad<$t>, Error> {
-                    solver.backward_impl(qp, sol, dl_dz)
+                    solver.backward_impl(qp, sol, dl_dz, reuse)
                 }
                 #[inline(never)]
                 fn check_psd(Q: ArrayView2<'_, $t>, example: Option<usize>) -> Result<(), Error> {

@@ -169,7 +169,43 @@ impl Solver {
         sol: &Solution<T>,
         dl_dz: ArrayView2<'_, T>,
     ) -> Result<QpGrad<T>, Error> {
-        <T as crate::scalar::Sealed>::backward(self, qp, sol, dl_dz)
+        <T as crate::scalar::Sealed>::backward(self, qp, sol, dl_dz, None)
+    }
+
+    /// [`Solver::backward`] into `grads`, the gradients of an earlier call: a per-example
+    /// (batched) gradient of Q, A or G whose array already has this call's shape is
+    /// overwritten in place, and everything else is replaced. A training loop that passes the
+    /// same `QpGrad` every step so writes its largest arrays (at batch 2048, n = p = 100, f64,
+    /// two of 164 MB) into memory it already holds, instead of faulting in fresh pages on
+    /// every call. The result is the same, bit for bit. On an error `grads` is left as it was.
+    ///
+    /// ```
+    /// # use optnet_runtime::{QpBatch, Solver};
+    /// # use ndarray::{array, Array2, Array3};
+    /// let solver = Solver::cpu();
+    /// let Q = array![[2.0, 0.0], [0.0, 1.0]];
+    /// let q = Array2::from_shape_fn((2, 2), |(b, j)| (b + j) as f64 - 1.0);
+    /// let G = Array3::from_shape_fn((2, 1, 2), |(b, _, j)| (b + j) as f64 + 1.0);
+    /// let h = array![1.0];
+    /// let qp = QpBatch::builder().Q(Q.view()).q(q.view()).G(G.view()).h(h.view()).build()?;
+    /// let sol = solver.solve(&qp)?;
+    /// let dl_dz = Array2::ones((2, 2));
+    /// let mut grads = solver.backward(&qp, &sol, dl_dz.view())?;
+    /// // The next step (here the same batch): dG's array is written in place.
+    /// solver.backward_into(&qp, &sol, dl_dz.view(), &mut grads)?;
+    /// assert_eq!(grads.dG.as_ref().unwrap().get(1).shape(), &[1, 2]);
+    /// # Ok::<(), optnet_runtime::Error>(())
+    /// ```
+    pub fn backward_into<T: Real>(
+        &self,
+        qp: &QpBatch<'_, T>,
+        sol: &Solution<T>,
+        dl_dz: ArrayView2<'_, T>,
+        grads: &mut QpGrad<T>,
+    ) -> Result<(), Error> {
+        let g = <T as crate::scalar::Sealed>::backward(self, qp, sol, dl_dz, Some(&mut *grads))?;
+        *grads = g;
+        Ok(())
     }
 
     pub(crate) fn backward_impl<T: Real>(
@@ -177,6 +213,7 @@ impl Solver {
         qp: &QpBatch<'_, T>,
         sol: &Solution<T>,
         dl_dz: ArrayView2<'_, T>,
+        reuse: Option<&mut QpGrad<T>>,
     ) -> Result<QpGrad<T>, Error> {
         let (batch, n) = (qp.batch, qp.n);
         if sol.batch() != batch
@@ -233,7 +270,7 @@ impl Solver {
         };
         #[cfg(feature = "cuda")]
         let t_adjoints = t_start.elapsed();
-        let grads = self.install(|| assemble_grads(qp, sol, &adj));
+        let grads = self.install(|| assemble_grads(qp, sol, &adj, reuse));
         #[cfg(feature = "cuda")]
         if matches!(sol.cache, Cache::Cuda(_))
             && crate::cuda::profiling() != crate::cuda::Profile::Off
@@ -278,8 +315,19 @@ pub(crate) fn assemble_grads<'a, T: Real>(
     qp: &QpBatch<'_, T>,
     sol: &'a Solution<T>,
     adj: &Adjoints<T>,
+    reuse: Option<&mut QpGrad<T>>,
 ) -> QpGrad<T> {
     let half = T::of(0.5);
+    // The batched arrays of an earlier call's gradients, to be written over where their
+    // shapes fit ([`Solver::backward_into`]).
+    let [mut rQ, mut rA, mut rG] = match reuse {
+        Some(g) => [
+            take_batched(Some(&mut g.dQ)),
+            take_batched(g.dA.as_mut()),
+            take_batched(g.dG.as_mut()),
+        ],
+        None => [None, None, None],
+    };
     // Unsolved examples contribute zero: their rows of z, λ, ν may hold NaN (or a
     // certificate), and 0·NaN in a batch sum would poison a shared array's gradient. (A copy
     // only where an example did not solve.)
@@ -300,7 +348,13 @@ pub(crate) fn assemble_grads<'a, T: Real>(
     let sol = Masked { z, lam, nu };
     let dQ = match &adj.sums[0] {
         Some(ux) if qp.Q.is_shared() => Term::Shared(CowArray::from((ux + &ux.t()) * half)),
-        _ => outer_term(qp.Q.is_shared(), adj.dz.view(), sol.z.view(), half, true),
+        _ => outer_term(
+            qp.Q.is_shared(),
+            adj.dz.view(),
+            sol.z.view(),
+            half,
+            rQ.take(),
+        ),
     };
     let dq = vec_term(qp.q.is_shared(), adj.dz.view(), T::one());
     let (dA, db) = match &qp.A {
@@ -312,6 +366,7 @@ pub(crate) fn assemble_grads<'a, T: Real>(
                     sol.z.view(),
                     sol.nu.view(),
                     adj.dz.view(),
+                    rA.take(),
                 )
             })),
             Some(vec_term(
@@ -331,6 +386,7 @@ pub(crate) fn assemble_grads<'a, T: Real>(
                     sol.z.view(),
                     sol.lam.view(),
                     adj.dz.view(),
+                    rG.take(),
                 )
             })),
             Some(vec_term(
@@ -381,22 +437,35 @@ fn vec_term<T: Real>(shared: bool, v: ArrayView2<'_, T>, scale: T) -> Term<'stat
     }
 }
 
-/// `scale · (u xᵀ + x uᵀ)` (symmetric) when `sym`, per example or summed.
+/// The array of a batched gradient that the caller owns, taken out of `term` (which is left
+/// an empty shared array) to be written over; `None` for anything else.
+fn take_batched<T: Real>(term: Option<&mut Term<'static, T, Ix2>>) -> Option<Array3<T>> {
+    let term = term?;
+    if !matches!(term, Term::Batched(a) if !a.is_view()) {
+        return None;
+    }
+    match std::mem::replace(term, Term::Shared(CowArray::from(Array2::zeros((0, 0))))) {
+        Term::Batched(a) => Some(a.into_owned()),
+        Term::Shared(_) => None,
+    }
+}
+
+/// `scale · (u xᵀ + x uᵀ)` (symmetric) per example, or summed; a per-example result is
+/// written into `reuse` where that has its shape.
 fn outer_term<T: Real>(
     shared: bool,
     u: ArrayView2<'_, T>,
     x: ArrayView2<'_, T>,
     scale: T,
-    sym: bool,
+    reuse: Option<Array3<T>>,
 ) -> Term<'static, T, Ix2> {
-    debug_assert!(sym);
     if shared {
         let ux = batch_sum(&[(u, x)]);
         let s = (&ux + &ux.t()) * scale;
         Term::Shared(CowArray::from(s))
     } else {
         let (b, n) = (u.nrows(), u.ncols());
-        let mut out = fresh3::<T>((b, n, n));
+        let mut out = out3(reuse, (b, n, n));
         Zip::from(out.outer_iter_mut())
             .and(u.outer_iter())
             .and(x.outer_iter())
@@ -414,19 +483,21 @@ fn outer_term<T: Real>(
     }
 }
 
-/// `a xᵀ + y bᵀ` per example (a: [B, r], x: [B, n], y: [B, r], b: [B, n]), or summed.
+/// `a xᵀ + y bᵀ` per example (a: [B, r], x: [B, n], y: [B, r], b: [B, n]), or summed; a
+/// per-example result is written into `reuse` where that has its shape.
 fn outer_pair<T: Real>(
     shared: bool,
     a: ArrayView2<'_, T>,
     x: ArrayView2<'_, T>,
     y: ArrayView2<'_, T>,
     b: ArrayView2<'_, T>,
+    reuse: Option<Array3<T>>,
 ) -> Term<'static, T, Ix2> {
     if shared {
         Term::Shared(CowArray::from(batch_sum(&[(a, x), (y, b)])))
     } else {
         let (bs, r, n) = (a.nrows(), a.ncols(), x.ncols());
-        let mut out = fresh3::<T>((bs, r, n));
+        let mut out = out3(reuse, (bs, r, n));
         Zip::from(out.outer_iter_mut())
             .and(a.outer_iter())
             .and(x.outer_iter())
@@ -504,6 +575,15 @@ fn batch_sum<T: Real>(pairs: &[(ArrayView2<'_, T>, ArrayView2<'_, T>)]) -> Array
     sum
 }
 
+/// The `[b, r, n]` array a batched gradient is written into (every entry): `reuse` where it
+/// has that shape in standard layout, else a fresh one ([`fresh3`]).
+fn out3<T: Real>(reuse: Option<Array3<T>>, shape: (usize, usize, usize)) -> Array3<T> {
+    match reuse {
+        Some(a) if a.dim() == shape && a.is_standard_layout() => a,
+        _ => fresh3(shape),
+    }
+}
+
 /// A zeroed `[b, r, n]` array for a batched gradient. Those are the largest arrays of a
 /// backward call (two of 164 MB at batch 2048, n = p = 100, f64), fresh memory every call,
 /// so their pages are faulted in as they are written, 4 KB at a time: on Linux, the
@@ -573,7 +653,7 @@ mod tests {
         };
         adj.dz.row_mut(1).fill(0.0);
         adj.dlam.row_mut(1).fill(0.0);
-        let g = assemble_grads(&qp, &sol, &adj);
+        let g = assemble_grads(&qp, &sol, &adj, None);
         let dQ = g.dQ.shared().unwrap();
         let dG = g.dG.as_ref().unwrap().shared().unwrap();
         assert!(dQ.iter().chain(dG.iter()).all(|v| v.is_finite()));

@@ -403,3 +403,93 @@ fn kept_and_refactored_factorizations_give_the_same_gradients() {
         }
     }
 }
+
+/// The batched arrays of a backward pass's gradients (dQ, dA, dG) by address.
+fn addresses(g: &QpGrad<f64>) -> [*const f64; 3] {
+    let at = |t: Option<&Term<'static, f64, ndarray::Ix2>>| {
+        t.and_then(|t| t.batched())
+            .map_or(std::ptr::null(), |a| a.as_ptr())
+    };
+    [at(Some(&g.dQ)), at(g.dA.as_ref()), at(g.dG.as_ref())]
+}
+
+/// `Solver::backward_into` gives `Solver::backward`'s gradients bit for bit, writing the
+/// batched dQ, dA and dG over the previous call's arrays where their shapes fit (the same
+/// addresses), replacing them where they do not (another batch size), and leaving them as
+/// they were on an error.
+#[test]
+fn backward_into_writes_over_the_previous_gradients() {
+    let (B, n, m, p) = (5, 6, 2, 8);
+    let mut r = rng(16);
+    let mut qps: Vec<Qp> = (0..B).map(|_| random_qp(&mut r, n, m, p, n, 0.5)).collect();
+    qps[3].make_infeasible();
+    let d = stack(&qps);
+    let (w0, w1) = (randn(&mut r, (B, n)), randn(&mut r, (B, n)));
+    let s = Solver::cpu();
+    let qp = d.batch();
+    let sol = s.solve(&qp).unwrap();
+    assert_eq!(sol.status[3], Status::PrimalInfeasible);
+    let fresh = s.backward(&qp, &sol, w1.view()).unwrap();
+    let mut grads = s.backward(&qp, &sol, w0.view()).unwrap();
+    let before = addresses(&grads);
+    assert!(before.iter().all(|a| !a.is_null()));
+    s.backward_into(&qp, &sol, w1.view(), &mut grads).unwrap();
+    assert_eq!(addresses(&grads), before, "written in place");
+    let (a, b) = (six(fresh), six(grads));
+    for k in 0..6 {
+        assert!(
+            a[k].iter()
+                .zip(b[k].iter())
+                .all(|(x, y)| x.to_bits() == y.to_bits()),
+            "array {k} differs from a fresh backward pass"
+        );
+    }
+    assert!(b[4].iter().any(|&v| v != 0.0));
+
+    // Another batch size: the arrays are replaced, the gradients those of a fresh call.
+    let mut grads = s.backward(&qp, &sol, w0.view()).unwrap();
+    let d3 = stack(&qps[..3]);
+    let qp3 = d3.batch();
+    let sol3 = s.solve(&qp3).unwrap();
+    let w3 = w1.slice(ndarray::s![..3, ..]).to_owned();
+    s.backward_into(&qp3, &sol3, w3.view(), &mut grads).unwrap();
+    let fresh3 = s.backward(&qp3, &sol3, w3.view()).unwrap();
+    for (k, (x, y)) in six(fresh3).iter().zip(six(grads)).enumerate() {
+        assert_eq!(x.shape(), y.shape(), "array {k}");
+        assert!(
+            x.iter()
+                .zip(y.iter())
+                .all(|(x, y)| x.to_bits() == y.to_bits()),
+            "array {k}"
+        );
+    }
+
+    // A bad ∂ℓ/∂z: an error, and the gradients untouched.
+    let mut grads = s.backward(&qp, &sol, w0.view()).unwrap();
+    let (kept, at) = (six_ref(&grads), addresses(&grads));
+    let bad = Array2::<f64>::ones((B, n + 1));
+    assert!(s.backward_into(&qp, &sol, bad.view(), &mut grads).is_err());
+    assert_eq!(addresses(&grads), at);
+    for (k, (x, y)) in kept.iter().zip(six(grads)).enumerate() {
+        assert!(
+            x.iter()
+                .zip(y.iter())
+                .all(|(x, y)| x.to_bits() == y.to_bits()),
+            "array {k}"
+        );
+    }
+}
+
+/// [`six`] of a borrowed gradient (copies).
+fn six_ref(g: &QpGrad<f64>) -> [ndarray::ArrayD<f64>; 6] {
+    let m2 = |t: &Term<'static, f64, ndarray::Ix2>| t.batched().unwrap().to_owned().into_dyn();
+    let m1 = |t: &Term<'static, f64, ndarray::Ix1>| t.batched().unwrap().to_owned().into_dyn();
+    [
+        m2(&g.dQ),
+        m1(&g.dq),
+        m2(g.dA.as_ref().unwrap()),
+        m1(g.db.as_ref().unwrap()),
+        m2(g.dG.as_ref().unwrap()),
+        m1(g.dh.as_ref().unwrap()),
+    ]
+}
