@@ -1,0 +1,36 @@
+#!/usr/bin/env python3
+"""Precompiles optnet's CUDA modules into the disk cache's file names (context.rs `cache_path`).
+usage: pre.py SRC.cu NT f64|f32 OUTDIR [extra -D options...]   (stem from the file name)
+Needs libnvrtc.so.13 on LD_LIBRARY_PATH (the same major.minor as the device's)."""
+import ctypes, sys, os
+src_path, nt, prec, out = sys.argv[1:5]
+extra = sys.argv[5:]
+stem = os.path.basename(src_path).rsplit(".", 1)[0]
+if stem not in ("ruiz", "sums"): stem = "pdipm"
+src = open(src_path, 'rb').read()
+lib = ctypes.CDLL('libnvrtc.so.13')
+maj, mnr = ctypes.c_int(), ctypes.c_int()
+lib.nvrtcVersion(ctypes.byref(maj), ctypes.byref(mnr))
+cc = (9, 0)
+opts = [f"-DNT={nt}", f"--gpu-architecture=sm_{cc[0]}{cc[1]}", "-std=c++17", "-lineinfo",
+        "-DOPTNET_F64" if prec == "f64" else "-DOPTNET_F32"] + extra
+# Rust's {:?} of Vec<String>: ["a", "b"] (no escapes needed for these strings)
+key = "[" + ", ".join('"%s"' % o for o in opts) + "]" + f"|{maj.value}.{mnr.value}"
+h = 0xcbf29ce484222325
+for b in src + key.encode():
+    h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+name = f"{stem}-{h:016x}-sm{cc[0]}{cc[1]}-{prec}.cubin"
+prog = ctypes.c_void_p()
+rc = lib.nvrtcCreateProgram(ctypes.byref(prog), src + b"\0", f"{stem}.cu".encode(), 0, None, None)
+assert rc == 0, rc
+arr = (ctypes.c_char_p * len(opts))(*[o.encode() for o in opts])
+rc = lib.nvrtcCompileProgram(prog, len(opts), arr)
+if rc != 0:
+    n = ctypes.c_size_t(); lib.nvrtcGetProgramLogSize(prog, ctypes.byref(n))
+    log = ctypes.create_string_buffer(n.value); lib.nvrtcGetProgramLog(prog, log)
+    sys.exit(f"compile failed {rc}: {log.value.decode()}")
+n = ctypes.c_size_t(); lib.nvrtcGetCUBINSize(prog, ctypes.byref(n))
+buf = ctypes.create_string_buffer(n.value); lib.nvrtcGetCUBIN(prog, buf)
+os.makedirs(out, exist_ok=True)
+open(os.path.join(out, name), 'wb').write(buf.raw)
+print(name, n.value)

@@ -1,0 +1,15 @@
+#!/bin/bash
+# usage: pre_all.sh OUTDIR  — every module the runs load, into OUTDIR (then tar as occ.tgz)
+set -e
+O=$1; mkdir -p $O
+export LD_LIBRARY_PATH=/tmp/cudatools/nvidia/cu13/lib
+S=optnet-runtime/src/cuda
+P="python3 .gpu/pre.py"
+$P $S/ruiz.cu 1024 f64 $O; $P $S/ruiz.cu 1024 f32 $O
+$P $S/sums.cu 256 f64 $O; $P $S/sums.cu 256 f32 $O
+$P $S/pdipm.cu 256 f64 $O
+$P $S/pdipm.cu 128 f64 $O -DOPTNET_NARROW=2
+$P $S/pdipm.cu 128 f64 $O -DOPTNET_NARROW=4
+$P $S/pdipm.cu 256 f32 $O
+$P $S/pdipm.cu 1024 f64 $O -DOPTNET_KGLOBAL
+echo done
