@@ -310,12 +310,18 @@ fn gradients_of_a_batch_solved_in_lockstep() {
 }
 
 /// The six gradients of a batch with every array batched, each as one array [batch, …]
-/// (dQ, dq, dA, db, dG, dh).
-fn six(g: QpGrad<f64>) -> [ndarray::ArrayD<f64>; 6] {
-    let m2 = |t: Term<'static, f64, ndarray::Ix2>| t.batched().unwrap().to_owned().into_dyn();
-    let m1 = |t: Term<'static, f64, ndarray::Ix1>| t.batched().unwrap().to_owned().into_dyn();
-    let (dA, db, dG, dh) = (g.dA.unwrap(), g.db.unwrap(), g.dG.unwrap(), g.dh.unwrap());
-    [m2(g.dQ), m1(g.dq), m2(dA), m1(db), m2(dG), m1(dh)]
+/// (dQ, dq, dA, db, dG, dh), copied.
+fn six(g: &QpGrad<f64>) -> [ndarray::ArrayD<f64>; 6] {
+    let m2 = |t: &Term<'static, f64, ndarray::Ix2>| t.batched().unwrap().to_owned().into_dyn();
+    let m1 = |t: &Term<'static, f64, ndarray::Ix1>| t.batched().unwrap().to_owned().into_dyn();
+    [
+        m2(&g.dQ),
+        m1(&g.dq),
+        m2(g.dA.as_ref().unwrap()),
+        m1(g.db.as_ref().unwrap()),
+        m2(g.dG.as_ref().unwrap()),
+        m1(g.dh.as_ref().unwrap()),
+    ]
 }
 
 /// The gradients of a batch solved in the SIMD lanes (four examples at a time) against
@@ -347,7 +353,7 @@ fn lockstep_and_one_at_a_time_gradients_agree() {
         s1.status.iter().filter(|s| **s == Status::Solved).count(),
         B - 1
     );
-    let pairs: Vec<_> = six(g1).into_iter().zip(six(g2)).collect();
+    let pairs: Vec<_> = six(&g1).into_iter().zip(six(&g2)).collect();
     for (k, (a, b)) in pairs.iter().enumerate() {
         let diff = scaled_diff(a.view(), b.view());
         assert!(
@@ -390,7 +396,7 @@ fn kept_and_refactored_factorizations_give_the_same_gradients() {
             .unwrap();
         let sol = s.solve(&d.batch()).unwrap();
         assert!(sol.all_solved());
-        six(s.backward(&d.batch(), &sol, w.view()).unwrap())
+        six(&s.backward(&d.batch(), &sol, w.view()).unwrap())
     };
     for lockstep in [true, false] {
         let (kept, refactored) = (grads(true, lockstep), grads(false, lockstep));
@@ -435,7 +441,7 @@ fn backward_into_writes_over_the_previous_gradients() {
     assert!(before.iter().all(|a| !a.is_null()));
     s.backward_into(&qp, &sol, w1.view(), &mut grads).unwrap();
     assert_eq!(addresses(&grads), before, "written in place");
-    let (a, b) = (six(fresh), six(grads));
+    let (a, b) = (six(&fresh), six(&grads));
     for k in 0..6 {
         assert!(
             a[k].iter()
@@ -454,7 +460,7 @@ fn backward_into_writes_over_the_previous_gradients() {
     let w3 = w1.slice(ndarray::s![..3, ..]).to_owned();
     s.backward_into(&qp3, &sol3, w3.view(), &mut grads).unwrap();
     let fresh3 = s.backward(&qp3, &sol3, w3.view()).unwrap();
-    for (k, (x, y)) in six(fresh3).iter().zip(six(grads)).enumerate() {
+    for (k, (x, y)) in six(&fresh3).iter().zip(six(&grads)).enumerate() {
         assert_eq!(x.shape(), y.shape(), "array {k}");
         assert!(
             x.iter()
@@ -466,11 +472,11 @@ fn backward_into_writes_over_the_previous_gradients() {
 
     // A bad ∂ℓ/∂z: an error, and the gradients untouched.
     let mut grads = s.backward(&qp, &sol, w0.view()).unwrap();
-    let (kept, at) = (six_ref(&grads), addresses(&grads));
+    let (kept, at) = (six(&grads), addresses(&grads));
     let bad = Array2::<f64>::ones((B, n + 1));
     assert!(s.backward_into(&qp, &sol, bad.view(), &mut grads).is_err());
     assert_eq!(addresses(&grads), at);
-    for (k, (x, y)) in kept.iter().zip(six(grads)).enumerate() {
+    for (k, (x, y)) in kept.iter().zip(six(&grads)).enumerate() {
         assert!(
             x.iter()
                 .zip(y.iter())
@@ -478,18 +484,4 @@ fn backward_into_writes_over_the_previous_gradients() {
             "array {k}"
         );
     }
-}
-
-/// [`six`] of a borrowed gradient (copies).
-fn six_ref(g: &QpGrad<f64>) -> [ndarray::ArrayD<f64>; 6] {
-    let m2 = |t: &Term<'static, f64, ndarray::Ix2>| t.batched().unwrap().to_owned().into_dyn();
-    let m1 = |t: &Term<'static, f64, ndarray::Ix1>| t.batched().unwrap().to_owned().into_dyn();
-    [
-        m2(&g.dQ),
-        m1(&g.dq),
-        m2(g.dA.as_ref().unwrap()),
-        m1(g.db.as_ref().unwrap()),
-        m2(g.dG.as_ref().unwrap()),
-        m1(g.dh.as_ref().unwrap()),
-    ]
 }
