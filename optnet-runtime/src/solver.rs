@@ -585,9 +585,11 @@ fn out3<T: Real>(reuse: Option<Array3<T>>, shape: (usize, usize, usize)) -> Arra
 }
 
 /// A zeroed `[b, r, n]` array for a batched gradient. Those are the largest arrays of a
-/// backward call (two of 164 MB at batch 2048, n = p = 100, f64), fresh memory every call,
-/// so their pages are faulted in as they are written, 4 KB at a time: on Linux, the
-/// allocation is advised to take transparent huge pages ([`advise_huge_pages`]).
+/// backward call (two of 164 MB at batch 2048, n = p = 100, f64), fresh memory on every
+/// `backward` call (`backward_into` writes over an earlier call's), so their pages are
+/// faulted in as they are written, 4 KB at a time: on Linux, the allocation is advised to
+/// take transparent huge pages ([`advise_huge_pages`]; without the advice the H200's host
+/// took 64–81 ms for batch 2048 fwd+bwd end to end against 39–47, notes/s23.md §6).
 fn fresh3<T: Real>(shape: (usize, usize, usize)) -> Array3<T> {
     let len = shape.0 * shape.1 * shape.2;
     // All-zero bits: a large allocation comes from the kernel untouched (calloc).
