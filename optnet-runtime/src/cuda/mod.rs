@@ -164,7 +164,9 @@ use crate::{Error, QpBatch, Real, Settings, Solution, Status, Term};
 use cudarc::driver::{
     CudaEvent, CudaFunction, DevicePtr, DeviceRepr, LaunchConfig, PushKernelArg, ValidAsZeroBits,
 };
-use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis, Dimension, RemoveAxis};
+use ndarray::{
+    Array1, Array2, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis, Dimension, RemoveAxis,
+};
 use rayon::prelude::*;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -652,8 +654,24 @@ fn ruiz_smem<E>(l: &Layout, threads: usize, smem_max: usize) -> (usize, bool) {
     }
 }
 
-/// Elements per task of the upload's parallel copy (256 KB of f64).
+/// Elements per task of the upload's parallel copy (256 KB of f64). A copy of at most this
+/// many elements (and an unpacking of at most this many results) runs on the calling thread:
+/// handing it to the thread pool costs a round trip to the pool's threads, which at batch 128
+/// with shared Q and G took about 0.1 ms of a forward call's host time for four small
+/// arrays (session 23, notes/s23.md §7).
 const UPLOAD_CHUNK: usize = 1 << 15;
+
+/// dst[i] = src[i] converted, over the cores in [`UPLOAD_CHUNK`]s where there are more than
+/// one, else on the calling thread.
+fn convert_into<A: Copy + Sync, B: Send>(dst: &mut [B], src: &[A], f: impl Fn(A) -> B + Sync) {
+    if src.len() <= UPLOAD_CHUNK {
+        dst.iter_mut().zip(src).for_each(|(d, &x)| *d = f(x));
+    } else {
+        dst.par_chunks_mut(UPLOAD_CHUNK)
+            .zip(src.par_chunks(UPLOAD_CHUNK))
+            .for_each(|(d, s)| d.iter_mut().zip(s).for_each(|(d, &x)| *d = f(x)));
+    }
+}
 
 /// Writes examples `first..first + count` of a term's data, converted to `E`, in row-major
 /// order where `place` put them (`off`, `stride`), and returns that range of the upload
@@ -678,10 +696,7 @@ where
         match a.as_slice() {
             // In chunks over the cores: one thread's copy (and conversion) into page-locked
             // memory took longer than the solve itself for large batches.
-            Some(s) => dst
-                .par_chunks_mut(UPLOAD_CHUNK)
-                .zip(s.par_chunks(UPLOAD_CHUNK))
-                .for_each(|(d, s)| d.iter_mut().zip(s).for_each(|(d, &x)| *d = E::from_real(x))),
+            Some(s) => convert_into(dst, s, E::from_real),
             None => dst
                 .iter_mut()
                 .zip(a.iter())
@@ -1221,14 +1236,18 @@ fn solve_as<T: Real, E: Elem>(
         let ms = |t: std::time::Duration| t.as_secs_f64() * 1e3;
         eprintln!(
             "optnet cuda host ({} batch {batch}, {} chunks of {}): uploads queued at {:.2} ms and \
-             done at {:.2} ms, results unpacked at {:.2} ms (kernels {:.2} ms)",
+             done at {:.2} ms, the last kernel done at {:.2} ms, its results on the host at {:.2} \
+             ms, unpacked at {:.2} ms, the call's results at {:.2} ms (kernels {:.2} ms)",
             T::NAME,
             r.chunks,
             r.chunk,
             ms(r.queued),
             ms(r.uploaded),
+            r.kernels_done.map_or(f64::NAN, ms),
+            ms(r.downloaded),
+            ms(r.unpacked),
             ms(t_start.elapsed()),
-            r.kernel_ms.unwrap_or(f32::NAN)
+            r.kernel_ms.unwrap_or(f32::NAN),
         );
     }
     let ForwardBuffers {
@@ -1360,9 +1379,14 @@ struct Results<T> {
     /// Chunks, and examples per chunk.
     chunks: usize,
     chunk: usize,
-    /// Since the call began: every chunk's upload and kernel queued; the uploads done.
+    /// Since the call began: every chunk's upload and kernel queued; the uploads done; with
+    /// `OPTNET_CUDA_PROFILE`, the last chunk's kernel done (waited for on its own); the last
+    /// chunk's results on the host; everything unpacked.
     queued: std::time::Duration,
     uploaded: std::time::Duration,
+    kernels_done: Option<std::time::Duration>,
+    downloaded: std::time::Duration,
+    unpacked: std::time::Duration,
 }
 
 /// The forward call's transfers and kernels, in chunks of [`chunk_len`] examples: chunk c's
@@ -1591,6 +1615,14 @@ fn forward_chunks<T: Real, E: Elem>(
             .map_err(err("copying the QP data to the device"))?;
     }
     let uploaded = t_start.elapsed();
+    let kernels_done = match (profiling(), chunks.last()) {
+        (Profile::Off, _) | (_, None) => None,
+        (_, Some((_, _, k, _))) => {
+            k.synchronize().map_err(err("running the solver"))?;
+            Some(t_start.elapsed())
+        }
+    };
+    let mut downloaded_at = uploaded;
 
     let mut z = Array2::<T>::zeros((batch, n));
     let mut nu = Array2::<T>::zeros((batch, m));
@@ -1607,6 +1639,7 @@ fn forward_chunks<T: Real, E: Elem>(
         downloaded
             .synchronize()
             .map_err(err("running the solver"))?;
+        downloaded_at = t_start.elapsed();
         let rows = ndarray::Slice::from(first..first + count);
         let rec = &out_h[first * os..(first + count) * os];
         unpack_into(rec, os, 0, z.slice_axis_mut(Axis(0), rows));
@@ -1644,6 +1677,9 @@ fn forward_chunks<T: Real, E: Elem>(
         chunk: chunk.min(batch),
         queued,
         uploaded,
+        kernels_done,
+        downloaded: downloaded_at,
+        unpacked: t_start.elapsed(),
     })
 }
 
@@ -1788,9 +1824,7 @@ fn backward_as<T: Real, E: Elem>(
     {
         let dl_dz = dl_dz.as_standard_layout();
         let src = dl_dz.as_slice().expect("standard layout");
-        up_h.par_chunks_mut(UPLOAD_CHUNK)
-            .zip(src.par_chunks(UPLOAD_CHUNK))
-            .for_each(|(d, s)| d.iter_mut().zip(s).for_each(|(d, &x)| *d = E::from_real(x)));
+        convert_into(up_h, src, E::from_real);
     }
     let mut g = ctx.take::<E>(batch * n, E::pool)?;
     let mut adj = ctx.take::<E>(batch * w, E::pool)?;
@@ -2006,7 +2040,8 @@ fn unpack_rows<T: Real, E: Elem>(
 }
 
 /// Entries `off..off + dst.ncols()` of each example's record (`stride` values per example)
-/// of downloaded results, into the rows of `dst`; rows in parallel.
+/// of downloaded results, into the rows of `dst`; rows in parallel where there are more than
+/// [`UPLOAD_CHUNK`] values.
 fn unpack_into<T: Real, E: Elem>(
     h: &[E],
     stride: usize,
@@ -2014,15 +2049,23 @@ fn unpack_into<T: Real, E: Elem>(
     mut dst: ArrayViewMut2<'_, T>,
 ) {
     let len = dst.ncols();
-    if len > 0 {
+    let row = |(mut row, rec): (ArrayViewMut1<'_, T>, &[E])| {
+        for (d, x) in row.iter_mut().zip(&rec[off..off + len]) {
+            *d = x.to_real();
+        }
+    };
+    if len == 0 {
+        return;
+    }
+    if dst.len() <= UPLOAD_CHUNK {
+        dst.axis_iter_mut(Axis(0))
+            .zip(h.chunks(stride))
+            .for_each(row);
+    } else {
         dst.axis_iter_mut(Axis(0))
             .into_par_iter()
             .zip(h.par_chunks(stride))
-            .for_each(|(mut row, rec)| {
-                for (d, x) in row.iter_mut().zip(&rec[off..off + len]) {
-                    *d = x.to_real();
-                }
-            });
+            .for_each(row);
     }
 }
 
