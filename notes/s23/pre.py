@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Precompiles optnet's CUDA modules into the disk cache's file names (context.rs `cache_path`).
-usage: pre.py SRC.cu NT f64|f32 OUTDIR [extra -D options...]   (stem from the file name)
-Needs libnvrtc.so.13 on LD_LIBRARY_PATH (the same major.minor as the device's)."""
+usage: pre.py SRC.cu NT f64|f32 OUTDIR [extra -D options...]
+The cache name's stem is `ruiz` or `sums` for those files, else `pdipm` (the solver's source,
+also under another name, as OPTNET_CUDA_SOURCE reads it). Compute capability 9.0 (H100, H200)
+unless CC=MAJOR.MINOR is set. Needs libnvrtc.so.13 on LD_LIBRARY_PATH, of the same
+major.minor as the machine that will read the cache (the name holds NVRTC's version)."""
 import ctypes, sys, os
 src_path, nt, prec, out = sys.argv[1:5]
 extra = sys.argv[5:]
@@ -11,7 +14,7 @@ src = open(src_path, 'rb').read()
 lib = ctypes.CDLL('libnvrtc.so.13')
 maj, mnr = ctypes.c_int(), ctypes.c_int()
 lib.nvrtcVersion(ctypes.byref(maj), ctypes.byref(mnr))
-cc = (9, 0)
+cc = tuple(int(x) for x in os.environ.get("CC", "9.0").split("."))
 opts = [f"-DNT={nt}", f"--gpu-architecture=sm_{cc[0]}{cc[1]}", "-std=c++17", "-lineinfo",
         "-DOPTNET_F64" if prec == "f64" else "-DOPTNET_F32"] + extra
 # Rust's {:?} of Vec<String>: ["a", "b"] (no escapes needed for these strings)
