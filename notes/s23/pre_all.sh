@@ -2,9 +2,10 @@
 # usage: pre_all.sh OUTDIR  — every module the runs load, into OUTDIR (then tar as occ.tgz)
 set -e
 O=$1; mkdir -p $O
-export LD_LIBRARY_PATH=/tmp/cudatools/nvidia/cu13/lib
+# libnvrtc.so.13: e.g. the nvidia-cuda-nvrtc 13.0 wheel unpacked in /tmp/cudatools
+export LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-/tmp/cudatools/nvidia/cu13/lib}
 S=optnet-runtime/src/cuda
-P="python3 .gpu/pre.py"
+P="python3 $(dirname "$0")/pre.py"
 $P $S/ruiz.cu 1024 f64 $O; $P $S/ruiz.cu 1024 f32 $O
 $P $S/sums.cu 256 f64 $O; $P $S/sums.cu 256 f32 $O
 $P $S/pdipm.cu 256 f64 $O
