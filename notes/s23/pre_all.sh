@@ -1,5 +1,6 @@
 #!/bin/bash
-# usage: pre_all.sh OUTDIR  — every module the runs load, into OUTDIR (then tar as occ.tgz)
+# usage (from the repository root): notes/s23/pre_all.sh OUTDIR — every module the benches and
+# tests load, compiled into OUTDIR (point OPTNET_CUDA_CACHE at it)
 set -e
 O=$1; mkdir -p $O
 # libnvrtc.so.13: e.g. the nvidia-cuda-nvrtc 13.0 wheel unpacked in /tmp/cudatools
