@@ -533,6 +533,21 @@ impl Gen<'_> {
                     self.vjp(&out.tape, qg)
                 }
 
+                /// [`Self::backward`] into `last`, the gradients of an earlier call: the
+                /// canonical QP's per-example gradients (`last.qp`; the largest arrays where Q,
+                /// A or G depends on an input) are written over in place where their shapes
+                /// fit (`Solver::backward_into`), the params' and inputs' are new. The result
+                /// is `backward`'s, bit for bit. On an error in the output gradients or the
+                /// solver `last` is left as it was; past those, it is replaced whole.
+                pub fn backward_into(&self, out: &#output<T>, grads: &#output_grads<'_, T>, last: &mut #grads<T>) -> ::core::result::Result<(), Error> {
+                    let batch = out.status.len();
+                    let mut dz = Array2::<T>::zeros((batch, #n));
+                    #dz
+                    out.solver.backward_into(&out.qp, &out.solution, dz.view(), &mut last.qp)?;
+                    *last = self.vjp(&out.tape, ::core::mem::take(&mut last.qp))?;
+                    Ok(())
+                }
+
                 /// Maps a gradient with respect to the canonical QP data (as
                 /// `Solver::backward` returns it for `self.canonicalize(inputs)`) to the
                 /// params and inputs.

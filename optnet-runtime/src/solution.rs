@@ -67,3 +67,20 @@ pub struct QpGrad<T: 'static> {
     /// ∂ℓ/∂h.
     pub dh: Option<Term<'static, T, Ix1>>,
 }
+
+/// An empty gradient: Q and q empty and shared, no constraints. A training loop can hand it
+/// to its first [`crate::Solver::backward_into`], which replaces every part of it.
+impl<T: 'static> Default for QpGrad<T> {
+    fn default() -> Self {
+        let empty2 = Array2::from_shape_vec((0, 0), Vec::new()).expect("an empty shape");
+        let empty1 = Array1::from_vec(Vec::new());
+        QpGrad {
+            dQ: Term::Shared(empty2.into()),
+            dq: Term::Shared(empty1.into()),
+            dA: None,
+            db: None,
+            dG: None,
+            dh: None,
+        }
+    }
+}

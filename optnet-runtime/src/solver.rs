@@ -172,15 +172,16 @@ impl Solver {
         <T as crate::scalar::Sealed>::backward(self, qp, sol, dl_dz, None)
     }
 
-    /// [`Solver::backward`] into `grads`, the gradients of an earlier call: a per-example
-    /// (batched) gradient of Q, A or G whose array already has this call's shape is
-    /// overwritten in place, and everything else is replaced. A training loop that passes the
+    /// [`Solver::backward`] into `grads`, the gradients of an earlier call (or
+    /// `QpGrad::default()` at first): a per-example (batched) gradient of Q, A or G whose
+    /// array already has this call's shape is overwritten in place, and everything else is
+    /// replaced. A training loop that passes the
     /// same `QpGrad` every step so writes its largest arrays (at batch 2048, n = p = 100, f64,
     /// two of 164 MB) into memory it already holds, instead of faulting in fresh pages on
     /// every call. The result is the same, bit for bit. On an error `grads` is left as it was.
     ///
     /// ```
-    /// # use optnet_runtime::{QpBatch, Solver};
+    /// # use optnet_runtime::{QpBatch, QpGrad, Solver};
     /// # use ndarray::{array, Array2, Array3};
     /// let solver = Solver::cpu();
     /// let Q = array![[2.0, 0.0], [0.0, 1.0]];
@@ -190,9 +191,11 @@ impl Solver {
     /// let qp = QpBatch::builder().Q(Q.view()).q(q.view()).G(G.view()).h(h.view()).build()?;
     /// let sol = solver.solve(&qp)?;
     /// let dl_dz = Array2::ones((2, 2));
-    /// let mut grads = solver.backward(&qp, &sol, dl_dz.view())?;
-    /// // The next step (here the same batch): dG's array is written in place.
-    /// solver.backward_into(&qp, &sol, dl_dz.view(), &mut grads)?;
+    /// let mut grads = QpGrad::default();
+    /// for _step in 0..3 {
+    ///     // From the second step on, dG (per example here) is written in place.
+    ///     solver.backward_into(&qp, &sol, dl_dz.view(), &mut grads)?;
+    /// }
     /// assert_eq!(grads.dG.as_ref().unwrap().get(1).shape(), &[1, 2]);
     /// # Ok::<(), optnet_runtime::Error>(())
     /// ```

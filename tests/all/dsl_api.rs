@@ -288,3 +288,78 @@ fn shared_data_stays_shared() {
     assert!(qp.Q().is_shared() && qp.G().unwrap().is_shared() && qp.h().unwrap().is_shared());
     assert!(!qp.q().is_shared());
 }
+
+optnet! {
+    /// A layer whose constraint matrix is an input: the canonical G is per example.
+    layer InputMat(n, p) {
+        input M: [p, n];
+        input c: [n];
+        param r: [p];
+        variable x: [n];
+        minimize 0.5 * sum_squares(x) + c.T * x;
+        subject to M * x <= r;
+    }
+}
+
+/// A layer's `backward_into` gives `backward`'s gradients bit for bit and writes the canonical
+/// QP's per-example gradient of G (here an input) over the earlier call's array.
+#[test]
+fn layer_backward_into_writes_over_the_previous_gradients() {
+    let (n, p, b) = (3, 4, 5);
+    let layer = InputMat::<f64>::new(
+        n,
+        p,
+        InputMatParams {
+            r: Array1::from_elem(p, 0.5),
+        },
+    )
+    .unwrap();
+    let m = Array3::from_shape_fn((b, p, n), |(e, i, j)| {
+        ((e + 2 * i + 3 * j) % 7) as f64 - 3.0
+    });
+    let c = Array2::from_shape_fn((b, n), |(e, j)| ((e * 5 + j) % 4) as f64 - 1.5);
+    let out = layer
+        .forward(
+            &InputMatInputs {
+                M: m.view(),
+                c: c.view(),
+            },
+            &Solver::cpu(),
+        )
+        .unwrap();
+    assert!(out.status.iter().all(|s| s.is_solved()));
+    let d0 = Array2::from_elem((b, n), 1.0);
+    let d1 = Array2::from_shape_fn((b, n), |(e, j)| (e as f64) - (j as f64) * 0.5);
+    let fresh = layer
+        .backward(&out, &InputMatOutputGrads { x: d1.view() })
+        .unwrap();
+    let mut last = layer
+        .backward(&out, &InputMatOutputGrads { x: d0.view() })
+        .unwrap();
+    let at = last.qp.dG.as_ref().unwrap().batched().unwrap().as_ptr();
+    layer
+        .backward_into(&out, &InputMatOutputGrads { x: d1.view() }, &mut last)
+        .unwrap();
+    let dg = last.qp.dG.as_ref().unwrap().batched().unwrap();
+    assert_eq!(dg.as_ptr(), at, "written in place");
+    let bits = |a: &[f64]| a.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(
+        bits(fresh.inputs.M.as_slice().unwrap()),
+        bits(last.inputs.M.as_slice().unwrap())
+    );
+    assert_eq!(
+        bits(fresh.inputs.c.as_slice().unwrap()),
+        bits(last.inputs.c.as_slice().unwrap())
+    );
+    assert_eq!(
+        bits(fresh.params.r.as_slice().unwrap()),
+        bits(last.params.r.as_slice().unwrap())
+    );
+    assert!(last.inputs.M.iter().any(|&v| v != 0.0));
+    // A wrong-shaped output gradient: an error, and `last` as it was.
+    let bad = Array2::from_elem((b, n + 1), 1.0);
+    assert!(layer
+        .backward_into(&out, &InputMatOutputGrads { x: bad.view() }, &mut last)
+        .is_err());
+    assert_eq!(last.qp.dG.as_ref().unwrap().batched().unwrap().as_ptr(), at);
+}

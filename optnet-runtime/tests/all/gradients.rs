@@ -452,6 +452,25 @@ fn backward_into_writes_over_the_previous_gradients() {
     }
     assert!(b[4].iter().any(|&v| v != 0.0));
 
+    // From an empty gradient (a loop's first step): replaced whole, then written in place.
+    let mut grads = QpGrad::default();
+    s.backward_into(&qp, &sol, w0.view(), &mut grads).unwrap();
+    let first = addresses(&grads);
+    s.backward_into(&qp, &sol, w1.view(), &mut grads).unwrap();
+    assert_eq!(
+        addresses(&grads),
+        first,
+        "written in place from the second step"
+    );
+    for (k, (x, y)) in a.iter().zip(six(&grads)).enumerate() {
+        assert!(
+            x.iter()
+                .zip(y.iter())
+                .all(|(x, y)| x.to_bits() == y.to_bits()),
+            "array {k}"
+        );
+    }
+
     // Another batch size: the arrays are replaced, the gradients those of a fresh call.
     let mut grads = s.backward(&qp, &sol, w0.view()).unwrap();
     let d3 = stack(&qps[..3]);
