@@ -526,9 +526,7 @@ impl Gen<'_> {
                 /// Gradients of a loss ℓ with respect to every param (summed over the
                 /// batch) and every input (per example), given ∂ℓ/∂outputs.
                 pub fn backward(&self, out: &#output<T>, grads: &#output_grads<'_, T>) -> ::core::result::Result<#grads<T>, Error> {
-                    let batch = out.status.len();
-                    let mut dz = Array2::<T>::zeros((batch, #n));
-                    #dz
+                    let dz = self.output_dz(out, grads)?;
                     let qg = out.solver.backward(&out.qp, &out.solution, dz.view())?;
                     self.vjp(&out.tape, qg)
                 }
@@ -540,12 +538,19 @@ impl Gen<'_> {
                 /// is `backward`'s, bit for bit. On an error in the output gradients or the
                 /// solver `last` is left as it was; past those, it is replaced whole.
                 pub fn backward_into(&self, out: &#output<T>, grads: &#output_grads<'_, T>, last: &mut #grads<T>) -> ::core::result::Result<(), Error> {
-                    let batch = out.status.len();
-                    let mut dz = Array2::<T>::zeros((batch, #n));
-                    #dz
+                    let dz = self.output_dz(out, grads)?;
                     out.solver.backward_into(&out.qp, &out.solution, dz.view(), &mut last.qp)?;
                     *last = self.vjp(&out.tape, ::core::mem::take(&mut last.qp))?;
                     Ok(())
+                }
+
+                /// ∂ℓ/∂z of the canonical QP from ∂ℓ/∂outputs (each checked against its
+                /// output's shape), for `backward` and `backward_into`.
+                fn output_dz(&self, out: &#output<T>, grads: &#output_grads<'_, T>) -> ::core::result::Result<Array2<T>, Error> {
+                    let batch = out.status.len();
+                    let mut dz = Array2::<T>::zeros((batch, #n));
+                    #dz
+                    Ok(dz)
                 }
 
                 /// Maps a gradient with respect to the canonical QP data (as
