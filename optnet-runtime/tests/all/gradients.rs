@@ -442,14 +442,7 @@ fn backward_into_writes_over_the_previous_gradients() {
     s.backward_into(&qp, &sol, w1.view(), &mut grads).unwrap();
     assert_eq!(addresses(&grads), before, "written in place");
     let (a, b) = (six(&fresh), six(&grads));
-    for k in 0..6 {
-        assert!(
-            a[k].iter()
-                .zip(b[k].iter())
-                .all(|(x, y)| x.to_bits() == y.to_bits()),
-            "array {k} differs from a fresh backward pass"
-        );
-    }
+    same_bits(&a, &b, "in place against a fresh backward pass");
     assert!(b[4].iter().any(|&v| v != 0.0));
 
     // From an empty gradient (a loop's first step): replaced whole, then written in place.
@@ -462,14 +455,7 @@ fn backward_into_writes_over_the_previous_gradients() {
         first,
         "written in place from the second step"
     );
-    for (k, (x, y)) in a.iter().zip(six(&grads)).enumerate() {
-        assert!(
-            x.iter()
-                .zip(y.iter())
-                .all(|(x, y)| x.to_bits() == y.to_bits()),
-            "array {k}"
-        );
-    }
+    same_bits(&a, &six(&grads), "from an empty gradient");
 
     // Another batch size: the arrays are replaced, the gradients those of a fresh call.
     let mut grads = s.backward(&qp, &sol, w0.view()).unwrap();
@@ -479,15 +465,7 @@ fn backward_into_writes_over_the_previous_gradients() {
     let w3 = w1.slice(ndarray::s![..3, ..]).to_owned();
     s.backward_into(&qp3, &sol3, w3.view(), &mut grads).unwrap();
     let fresh3 = s.backward(&qp3, &sol3, w3.view()).unwrap();
-    for (k, (x, y)) in six(&fresh3).iter().zip(six(&grads)).enumerate() {
-        assert_eq!(x.shape(), y.shape(), "array {k}");
-        assert!(
-            x.iter()
-                .zip(y.iter())
-                .all(|(x, y)| x.to_bits() == y.to_bits()),
-            "array {k}"
-        );
-    }
+    same_bits(&six(&fresh3), &six(&grads), "another batch size");
 
     // A bad ∂ℓ/∂z: an error, and the gradients untouched.
     let mut grads = s.backward(&qp, &sol, w0.view()).unwrap();
@@ -495,12 +473,18 @@ fn backward_into_writes_over_the_previous_gradients() {
     let bad = Array2::<f64>::ones((B, n + 1));
     assert!(s.backward_into(&qp, &sol, bad.view(), &mut grads).is_err());
     assert_eq!(addresses(&grads), at);
-    for (k, (x, y)) in kept.iter().zip(six(&grads)).enumerate() {
+    same_bits(&kept, &six(&grads), "after an error");
+}
+
+/// Asserts that two sets of the six gradients ([`six`]) have the same shapes and bits.
+fn same_bits(a: &[ndarray::ArrayD<f64>; 6], b: &[ndarray::ArrayD<f64>; 6], what: &str) {
+    for (k, (x, y)) in a.iter().zip(b).enumerate() {
+        assert_eq!(x.shape(), y.shape(), "{what}: array {k}");
         assert!(
             x.iter()
                 .zip(y.iter())
                 .all(|(x, y)| x.to_bits() == y.to_bits()),
-            "array {k}"
+            "{what}: array {k} differs"
         );
     }
 }
