@@ -273,7 +273,7 @@ impl Solver {
         };
         #[cfg(feature = "cuda")]
         let t_adjoints = t_start.elapsed();
-        let grads = self.install(|| assemble_grads(qp, sol, &adj, reuse));
+        let grads = self.install(|| assemble_grads(qp, sol, adj, reuse));
         #[cfg(feature = "cuda")]
         if matches!(sol.cache, Cache::Cuda(_))
             && crate::cuda::profiling() != crate::cuda::Profile::Off
@@ -317,10 +317,16 @@ pub(crate) struct Adjoints<T> {
 pub(crate) fn assemble_grads<'a, T: Real>(
     qp: &QpBatch<'_, T>,
     sol: &'a Solution<T>,
-    adj: &Adjoints<T>,
+    adj: Adjoints<T>,
     reuse: Option<&mut QpGrad<T>>,
 ) -> QpGrad<T> {
     let half = T::of(0.5);
+    let Adjoints {
+        dz,
+        dnu,
+        dlam,
+        sums: [sum_q, sum_a, sum_g],
+    } = adj;
     // The batched arrays of an earlier call's gradients, to be written over where their
     // shapes fit ([`Solver::backward_into`]).
     let [mut rQ, mut rA, mut rG] = match reuse {
@@ -349,32 +355,26 @@ pub(crate) fn assemble_grads<'a, T: Real>(
     };
     let (z, lam, nu) = (mask(&sol.z), mask(&sol.lam), mask(&sol.nu));
     let sol = Masked { z, lam, nu };
-    let dQ = match &adj.sums[0] {
-        Some(ux) if qp.Q.is_shared() => Term::Shared(CowArray::from((ux + &ux.t()) * half)),
-        _ => outer_term(
-            qp.Q.is_shared(),
-            adj.dz.view(),
-            sol.z.view(),
-            half,
-            rQ.take(),
-        ),
+    let dQ = match sum_q {
+        Some(ux) if qp.Q.is_shared() => Term::Shared(CowArray::from((&ux + &ux.t()) * half)),
+        _ => outer_term(qp.Q.is_shared(), dz.view(), sol.z.view(), half, rQ.take()),
     };
-    let dq = vec_term(qp.q.is_shared(), adj.dz.view(), T::one());
+    let dq = vec_term(qp.q.is_shared(), dz.view(), T::one());
     let (dA, db) = match &qp.A {
         Some(A) => (
-            Some(backend_sum_or(&adj.sums[1], A.is_shared(), || {
+            Some(backend_sum_or(sum_a, A.is_shared(), || {
                 outer_pair(
                     A.is_shared(),
-                    adj.dnu.view(),
+                    dnu.view(),
                     sol.z.view(),
                     sol.nu.view(),
-                    adj.dz.view(),
+                    dz.view(),
                     rA.take(),
                 )
             })),
             Some(vec_term(
                 qp.b.as_ref().is_some_and(Term::is_shared),
-                adj.dnu.view(),
+                dnu.view(),
                 -T::one(),
             )),
         ),
@@ -382,19 +382,19 @@ pub(crate) fn assemble_grads<'a, T: Real>(
     };
     let (dG, dh) = match &qp.G {
         Some(G) => (
-            Some(backend_sum_or(&adj.sums[2], G.is_shared(), || {
+            Some(backend_sum_or(sum_g, G.is_shared(), || {
                 outer_pair(
                     G.is_shared(),
-                    adj.dlam.view(),
+                    dlam.view(),
                     sol.z.view(),
                     sol.lam.view(),
-                    adj.dz.view(),
+                    dz.view(),
                     rG.take(),
                 )
             })),
             Some(vec_term(
                 qp.h.as_ref().is_some_and(Term::is_shared),
-                adj.dlam.view(),
+                dlam.view(),
                 -T::one(),
             )),
         ),
@@ -413,12 +413,12 @@ pub(crate) fn assemble_grads<'a, T: Real>(
 /// A shared array's gradient from the backend's own batch sum where it formed one
 /// ([`Adjoints::sums`]), else `term()`.
 fn backend_sum_or<'a, T: Real>(
-    sum: &Option<Array2<T>>,
+    sum: Option<Array2<T>>,
     shared: bool,
     term: impl FnOnce() -> Term<'a, T, Ix2>,
 ) -> Term<'a, T, Ix2> {
     match sum {
-        Some(s) if shared => Term::Shared(CowArray::from(s.clone())),
+        Some(s) if shared => Term::Shared(CowArray::from(s)),
         _ => term(),
     }
 }
@@ -658,13 +658,35 @@ mod tests {
         };
         adj.dz.row_mut(1).fill(0.0);
         adj.dlam.row_mut(1).fill(0.0);
-        let g = assemble_grads(&qp, &sol, &adj, None);
+        let g = assemble_grads(&qp, &sol, adj, None);
         let dQ = g.dQ.shared().unwrap();
         let dG = g.dG.as_ref().unwrap().shared().unwrap();
         assert!(dQ.iter().chain(dG.iter()).all(|v| v.is_finite()));
         // Only example 0 contributes: dQ = ½(d_z zᵀ + z d_zᵀ) of example 0.
         let z0 = sol.z.row(0);
         assert!((dQ[[0, 1]] - 0.5 * (z0[1] + z0[0])).abs() < 1e-12);
+    }
+
+    /// A backend's own batch sums (the GPU's) are the shared arrays' gradients: Q's symmetric
+    /// part, G's as it is; the per-example adjoints are not summed again for them.
+    #[test]
+    fn backend_sums_become_the_shared_gradients() {
+        let (Q, G) = (Array2::<f64>::eye(2), Array2::<f64>::eye(2));
+        let q = Array2::<f64>::zeros((2, 2));
+        let h = Array2::<f64>::ones((2, 2));
+        let qp = QpBatch::builder().Q(&Q).q(&q).G(&G).h(&h).build().unwrap();
+        let sol = Solver::cpu().solve(&qp).unwrap();
+        let ux = ndarray::array![[1.0, 2.0], [4.0, 8.0]];
+        let sg = ndarray::array![[0.5, -1.5], [3.0, 0.25]];
+        let adj = Adjoints {
+            dz: Array2::ones((2, 2)),
+            dnu: Array2::zeros((2, 0)),
+            dlam: Array2::ones((2, 2)),
+            sums: [Some(ux.clone()), None, Some(sg.clone())],
+        };
+        let g = assemble_grads(&qp, &sol, adj, None);
+        assert_eq!(g.dQ.shared().unwrap(), (&ux + &ux.t()) * 0.5);
+        assert_eq!(g.dG.as_ref().unwrap().shared().unwrap(), sg);
     }
 
     /// A batch that is not a whole number of runs, two pairs, f64 and f32: the sum of every
