@@ -142,6 +142,11 @@ struct Row {
     iters: f64,
     /// The most iterations an example took (a launch lasts as long as its slowest block).
     max_iters: u32,
+    /// Mean polishing solves per example (`Solution::polish_solves`).
+    polish_solves: f64,
+    /// The most factorizations an example took: the start's, one per iteration, one per
+    /// polishing solve.
+    max_factorizations: u32,
     z0: [f64; 3],
     /// max |z − z_ref| / max(1, ‖z_ref‖∞) against the reference solver's answers (`--tol`).
     z_err: Option<f64>,
@@ -295,6 +300,11 @@ fn time<T: Real>(
         solved,
         iters,
         max_iters: sol.iters.iter().copied().max().unwrap_or(0),
+        polish_solves: sol.polish_solves.iter().map(|&i| i as f64).sum::<f64>() / b as f64,
+        max_factorizations: (0..b)
+            .map(|e| 1 + sol.iters[e] + sol.polish_solves[e])
+            .max()
+            .unwrap_or(0),
         z0,
         z_err,
         z: sol.z.mapv(|x| x.to64()),
@@ -365,8 +375,8 @@ fn main() {
         match (r64, r32) {
             (Ok(r64), Ok(r32)) => {
                 println!(
-                    "B={b}: f64 fwd {:.3} ms, fwd+bwd {:.3} ms (e2e {:.2} / {:.2}), solved {}/{b}, iters {:.1} (max {}), z[0,:3] {:?} | f32 fwd {:.3}, fwd+bwd {:.3} (e2e {:.2} / {:.2}), solved {}/{b}",
-                    r64.fwd_kernel, r64.fwdbwd_kernel, r64.fwd_e2e, r64.fwdbwd_e2e, r64.solved, r64.iters, r64.max_iters, r64.z0,
+                    "B={b}: f64 fwd {:.3} ms, fwd+bwd {:.3} ms (e2e {:.2} / {:.2}), solved {}/{b}, iters {:.1} (max {}), polishing solves {:.2} (factorizations max {}), z[0,:3] {:?} | f32 fwd {:.3}, fwd+bwd {:.3} (e2e {:.2} / {:.2}), solved {}/{b}",
+                    r64.fwd_kernel, r64.fwdbwd_kernel, r64.fwd_e2e, r64.fwdbwd_e2e, r64.solved, r64.iters, r64.max_iters, r64.polish_solves, r64.max_factorizations, r64.z0,
                     r32.fwd_kernel, r32.fwdbwd_kernel, r32.fwd_e2e, r32.fwdbwd_e2e, r32.solved
                 );
                 println!(

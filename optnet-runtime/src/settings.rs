@@ -71,14 +71,15 @@ pub struct Settings {
     /// iteration limit. In f32 arithmetic (the GPU's f32 kernel) `max_step_fraction` is kept.
     pub centered_step_fraction: f64,
     /// Polish: once an example's relative gap and κ/τ are below [`Settings::POLISH_GAP`],
-    /// solve the KKT system on the active set its iterate points to (λᵢ > 0.05·sᵢ), correcting
-    /// wrongly guessed constraints at most twice, and take that point if it passes the
-    /// termination test (otherwise the interior point method goes on; a failed attempt is
-    /// retried once the gap has fallen 100-fold). The answer is then exact up to rounding:
-    /// λᵢ = 0 on inactive constraints and sᵢ = 0 on active ones. On OptNet's random QPs
-    /// (n = p = 100) it took the mean from 10.5 to 6.3 interior point iterations and the
-    /// slowest of a batch of 128 from 14–15 to 7, at 1.9 polishing solves per example
-    /// (notes/ALGORITHM.md §4b). Turn it off for the interior point method's own limit
+    /// solve the KKT system on the active set its iterate points to (λᵢ/sᵢ, extrapolated one
+    /// iteration ahead, above 0.05), correcting wrongly guessed constraints at most three
+    /// times, and take that point if it passes the termination test (otherwise the interior
+    /// point method goes on; a failed attempt is retried once the gap has fallen 100-fold).
+    /// The answer is then exact up to rounding: λᵢ = 0 on inactive constraints and sᵢ = 0 on
+    /// active ones. On OptNet's random QPs (n = p = 100) it took the mean from 10.5 to about
+    /// 5.1 interior point iterations and the slowest of a batch of 128 from 14–15 to 6–7, at
+    /// about 1.5 polishing solves per example (`Solution::polish_solves`; notes/ALGORITHM.md
+    /// §4b). Turn it off for the interior point method's own limit
     /// point (on a degenerate problem with many solutions, the one in the middle of the
     /// optimal face rather than a vertex). Default true.
     pub polish: bool,

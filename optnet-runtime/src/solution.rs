@@ -26,6 +26,10 @@ pub struct Solution<T> {
     pub status: Vec<Status>,
     /// Interior point iterations per example.
     pub iters: Vec<u32>,
+    /// Polishing solves per example (`Settings::polish`): each a factorization of the KKT
+    /// system on a guessed active set, at most four per attempt; 0 where the example did not
+    /// polish. With `iters`, how many factorizations its solve took (one more for the start).
+    pub polish_solves: Vec<u32>,
     /// Objective ½zᵀQz + qᵀz per example (NaN where not solved).
     pub objective: Array1<T>,
     /// Relative primal residual at exit, per example (see [`crate::Settings`]).

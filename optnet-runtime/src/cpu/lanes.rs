@@ -30,7 +30,7 @@ use super::pdipm::{
     self, conclude, decide, measure, pick_denominator, regularized, Info, Outcome, Point, Tols,
     MAX_BOOSTS,
 };
-use super::polish::{LastFactors, Polisher, Schedule};
+use super::polish::{guess_ratio, LastFactors, Polisher, Schedule};
 use super::problem::Local;
 use crate::{Real, Status};
 
@@ -666,6 +666,8 @@ struct Lanes<T> {
     infos: [Info<T>; W],
     prev_infos: [Info<T>; W],
     has_last: [bool; W],
+    /// Polishing solves of each lane's example so far.
+    polish_solves: [u32; W],
     boosts: [u32; W],
     boost: V<T>,
     normq: V<T>,
@@ -717,6 +719,7 @@ pub(crate) fn solve_stream<T: Real>(
         infos: [Info::default(); W],
         prev_infos: [Info::default(); W],
         has_last: [false; W],
+        polish_solves: [0; W],
         boosts: [0; W],
         boost: splat(T::one()),
         normq: splat(T::zero()),
@@ -766,6 +769,7 @@ pub(crate) fn solve_stream<T: Real>(
             ln.status[l] = None;
             ln.iters[l] = 0;
             ln.has_last[l] = false;
+            ln.polish_solves[l] = 0;
             ln.boosts[l] = 0;
             ln.boost[l] = T::one();
             ln.schedule[l] = Schedule::new(tols.polish);
@@ -964,7 +968,7 @@ pub(crate) fn solve_stream<T: Real>(
             } else if let Some(st) = decide(&info, tols) {
                 Some(st)
             } else if ln.schedule[l].due(&info)
-                && polish_lane(&mut polisher, lp, &mut it, l, &mut ln, tols)
+                && polish_lane(&mut polisher, lp, &mut it, &last, l, &mut ln, tols)
             {
                 polished = true;
                 Some(Status::Solved)
@@ -998,26 +1002,36 @@ pub(crate) fn solve_stream<T: Real>(
 /// example stays in `locals`, whose buffers the lane's next example refills).
 /// Polishes lane `l`'s example on its own (notes/ALGORITHM.md §4b, [`Polisher`]) and, if
 /// the polished point passes the termination test, makes it the lane's iterate (τ = 1,
-/// κ = 0) with its measures. Returns whether it did.
+/// κ = 0) with its measures. Returns whether it did. `last`: the lane's previous iterate
+/// where it has one (`Lanes::has_last`), from which the guess extrapolates λ/s
+/// ([`guess_ratio`]).
 fn polish_lane<T: Real>(
     polisher: &mut Option<Polisher<T>>,
     lp: &Local<T>,
     it: &mut Dir<T>,
+    last: &Dir<T>,
     l: usize,
     ln: &mut Lanes<T>,
     tols: &Tols<T>,
 ) -> bool {
     let pol = polisher.get_or_insert_with(|| Polisher::new(lp.n, lp.m, lp.p, tols.kkt));
     let (lam, s) = (&it.lam, &it.s);
+    let has_last = ln.has_last[l];
     let tight = ln.schedule[l].retrying();
     let Some(pt) = pol.polish(
         lp,
-        |i| lam[i][l],
-        |i| s[i][l],
+        |i| {
+            guess_ratio(
+                lam[i][l],
+                s[i][l],
+                has_last.then(|| (last.lam[i][l], last.s[i][l])),
+            )
+        },
         ln.normq[l],
         ln.normb[l],
         tight,
         |info| decide(info, tols) == Some(Status::Solved),
+        &mut ln.polish_solves[l],
     ) else {
         return false;
     };
@@ -1055,17 +1069,20 @@ fn retire<T: Real>(
     let status = ln.status[l];
     results.push((
         ln.slot[l],
-        finish(
-            lp,
-            it,
-            fac,
-            l,
-            status,
-            ln.iters[l],
-            &ln.infos[l],
-            kept,
-            tols,
-        ),
+        Outcome {
+            polish_solves: ln.polish_solves[l],
+            ..finish(
+                lp,
+                it,
+                fac,
+                l,
+                status,
+                ln.iters[l],
+                &ln.infos[l],
+                kept,
+                tols,
+            )
+        },
     ));
     ln.phase[l] = Phase::Idle;
 }

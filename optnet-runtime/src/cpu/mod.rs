@@ -130,6 +130,7 @@ pub(crate) fn solve_batch<T: Real>(settings: &Settings, qp: &QpBatch<'_, T>) -> 
         s: Array2::zeros((batch, p)),
         status: Vec::with_capacity(batch),
         iters: Vec::with_capacity(batch),
+        polish_solves: Vec::with_capacity(batch),
         objective: Array1::zeros(batch),
         res_primal: Array1::zeros(batch),
         res_dual: Array1::zeros(batch),
@@ -144,6 +145,7 @@ pub(crate) fn solve_batch<T: Real>(settings: &Settings, qp: &QpBatch<'_, T>) -> 
         sol.s.row_mut(i).assign(&ArrayView1::from(&out.s));
         sol.status.push(out.status);
         sol.iters.push(out.iters);
+        sol.polish_solves.push(out.polish_solves);
         sol.objective[i] = obj;
         sol.res_primal[i] = out.res_primal;
         sol.res_dual[i] = out.res_dual;

@@ -20,7 +20,7 @@
 use super::dense::{dot, gemv, gemv_tn};
 use super::equilibrate::Scaling;
 use super::kkt::{inf_norm, Kkt, KktParams, Ldl};
-use super::polish::{solution_weight, LastFactors, Polisher, Schedule};
+use super::polish::{guess_ratio, solution_weight, LastFactors, Polisher, Schedule};
 use super::problem::Local;
 use crate::{Real, Settings, Status};
 use faer::Mat;
@@ -115,6 +115,8 @@ pub(crate) struct Outcome<T> {
     pub s: Vec<T>,
     pub status: Status,
     pub iters: u32,
+    /// Polishing solves (factorizations on a guessed active set), every attempt's.
+    pub polish_solves: u32,
     pub res_primal: T,
     pub res_dual: T,
     pub gap: T,
@@ -164,6 +166,7 @@ impl Outcome<f64> {
             s: v(self.s),
             status: self.status,
             iters: self.iters,
+            polish_solves: self.polish_solves,
             res_primal: T::of(self.res_primal),
             res_dual: T::of(self.res_dual),
             gap: T::of(self.gap),
@@ -183,6 +186,7 @@ impl<T: Real> Outcome<T> {
             s: vec![T::nan(); p],
             status,
             iters,
+            polish_solves: 0,
             res_primal: T::nan(),
             res_dual: T::nan(),
             gap: T::nan(),
@@ -748,6 +752,7 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
     let mut iters = 0u32;
     let mut schedule = Schedule::new(tols.polish);
     let mut polisher: Option<Polisher<T>> = None;
+    let mut polish_solves = 0;
     // Whether the answer is the polisher's (whose last factors are then K at the solution).
     let mut polished = false;
     // Regularization safeguard (see `MAX_BOOSTS`).
@@ -818,34 +823,17 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
             status = st;
             break;
         }
-        match &mut last_good {
-            Some(prev) => {
-                prev.z.copy_from_slice(&z);
-                prev.nu.copy_from_slice(&nu);
-                prev.lam.copy_from_slice(&lam);
-                prev.s.copy_from_slice(&s);
-                prev.tau = tau;
-                prev.kappa = kappa;
-            }
-            None => {
-                last_good = Some(Dir {
-                    z: z.clone(),
-                    nu: nu.clone(),
-                    lam: lam.clone(),
-                    s: s.clone(),
-                    tau,
-                    kappa,
-                })
-            }
-        }
-        prev_info = info;
         // Polishing (notes/ALGORITHM.md §4b): the exact solution on the guessed active set,
-        // taken if it passes the termination test.
+        // taken if it passes the termination test. The guess extrapolates λ/s from the last
+        // iterate (`last_good`, not yet this one) to this one.
         if schedule.due(&info) {
             let pol = polisher.get_or_insert_with(|| Polisher::new(n, m, p, tols.kkt));
             let tight = schedule.retrying();
             let accept = |info: &Info<T>| decide(info, tols) == Some(Status::Solved);
-            if let Some(pt) = pol.polish(lp, |i| lam[i], |i| s[i], normq, normb, tight, accept) {
+            let prev = last_good.as_ref();
+            let ratio = |i: usize| guess_ratio(lam[i], s[i], prev.map(|d| (d.lam[i], d.s[i])));
+            let solves = &mut polish_solves;
+            if let Some(pt) = pol.polish(lp, ratio, normq, normb, tight, accept, solves) {
                 let st = decide(&pt.info, tols);
                 if tols.verbose {
                     eprintln!(
@@ -874,6 +862,27 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
                 }
             }
         }
+        match &mut last_good {
+            Some(prev) => {
+                prev.z.copy_from_slice(&z);
+                prev.nu.copy_from_slice(&nu);
+                prev.lam.copy_from_slice(&lam);
+                prev.s.copy_from_slice(&s);
+                prev.tau = tau;
+                prev.kappa = kappa;
+            }
+            None => {
+                last_good = Some(Dir {
+                    z: z.clone(),
+                    nu: nu.clone(),
+                    lam: lam.clone(),
+                    s: s.clone(),
+                    tau,
+                    kappa,
+                })
+            }
+        }
+        prev_info = info;
         if iters >= tols.max_iter {
             status = Status::MaxIterations;
             break;
@@ -938,18 +947,21 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
         .as_ref()
         .filter(|_| polished)
         .map(|p| p.last_factors());
-    conclude(
-        lp,
-        status,
-        iters,
-        &info,
-        [&z, &nu, &lam, &s],
-        tau,
-        kappa,
-        wk.kkt.params(),
-        kept,
-        tols,
-    )
+    Outcome {
+        polish_solves,
+        ..conclude(
+            lp,
+            status,
+            iters,
+            &info,
+            [&z, &nu, &lam, &s],
+            tau,
+            kappa,
+            wk.kkt.params(),
+            kept,
+            tols,
+        )
+    }
 }
 
 /// The end of an example's solve (one at a time or in a lane): `AlmostSolved` for an
@@ -1023,6 +1035,7 @@ pub(crate) fn conclude<T: Real>(
         s: (0..p).map(|i| s[i] * k / e_in[i]).collect(),
         status,
         iters,
+        polish_solves: 0,
         res_primal: info.res_primal,
         res_dual: info.res_dual,
         gap: info.gap_abs,

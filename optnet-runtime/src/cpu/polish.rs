@@ -1,7 +1,8 @@
 //! Polishing: the exact solution on the active set that the interior point iterate points to.
 //!
 //! Near a solution the iterate tells which inequalities are active: λᵢ ≫ sᵢ for an active
-//! one, sᵢ ≫ λᵢ for an inactive one (the guess takes λᵢ > [`GUESS_RATIO`]·sᵢ). With that
+//! one, sᵢ ≫ λᵢ for an inactive one (the guess takes λᵢ/sᵢ, extrapolated one iteration
+//! ahead by [`guess_ratio`], above [`GUESS_RATIO`]). With that
 //! guess 𝒜 the KKT conditions (OptNet eq. 3)
 //! become one linear system,
 //!
@@ -97,6 +98,28 @@ pub(crate) const ROUNDS: u32 = 4;
 /// with it (4 × 128), the iterations unchanged (6.29, 7.05–7.09; Maros–Meszaros 502 → 500,
 /// all solved); 0.1 took 1.22 and 1.65, 0.01 1.77 and 1.26.
 pub(crate) const GUESS_RATIO: f64 = 0.05;
+
+/// The ratio that guesses constraint i's side ([`GUESS_RATIO`]): wᵢ = λᵢ/sᵢ extrapolated one
+/// iteration ahead from the previous iterate's, wᵢ·(wᵢ/wᵢ′) (log w moves on by the step it
+/// just took), or wᵢ itself at the first iterate (`prev` = None: the previous λᵢ′, sᵢ′).
+///
+/// Near a solution an active constraint's sᵢ falls with μ while λᵢ settles, an inactive one's
+/// λᵢ falls while sᵢ settles, so wᵢ/wᵢ′ (the product of El-Bakry, Tapia and Zhang's
+/// indicators λᵢ/λᵢ′ and sᵢ′/sᵢ, 1994) is large on the one and small on the other. The
+/// constraints that a correction moved had ratios of 0.01–0.04 under the cut and their moves
+/// were wrong about half the time (one benchmark QP: six guessed inactive, three of them
+/// right); their extrapolated ratios separate them. On OptNet's random QPs (n = p = 100,
+/// equilibrated, `peers.py`'s 128 and 2048) the polishing solves per example fall from 1.65
+/// and 1.73 to 1.45 and 1.55 (at 128 no example needs four), the iterations unchanged, and the
+/// slowest of the 128, which sets a GPU batch's time, from 11 factorizations to 9
+/// (notes/s24.md §2).
+pub(crate) fn guess_ratio<T: Real>(lam: T, s: T, prev: Option<(T, T)>) -> T {
+    let w = lam / s;
+    match prev {
+        Some((lam_prev, s_prev)) => w * (w / (lam_prev / s_prev)),
+        None => w,
+    }
+}
 
 /// W = λ/s of a solution, for the backward pass's K (OptNet eq. 7): exact zeros, which a
 /// polished solution has, become [`W_ACTIVE`] (s = 0) and [`W_INACTIVE`] (λ = 0), and every
@@ -250,24 +273,24 @@ impl<T: Real> Polisher<T> {
         }
     }
 
-    /// Polishes `lp` (equilibrated) on the active set that the iterate's λ and s point to
-    /// (λᵢ > [`GUESS_RATIO`]·sᵢ, entry i given by `lam(i)` and `s(i)`; both carry the
-    /// embedding's τ, which the comparison does not see). `normq`,
+    /// Polishes `lp` (equilibrated) on the active set that the iterate points to
+    /// (`ratio(i)` > [`GUESS_RATIO`], the ratio [`guess_ratio`] of λᵢ and sᵢ, which both
+    /// carry the embedding's τ that the ratio does not see). `normq`,
     /// `normb`: ‖q‖∞ and ‖(b, h)‖∞ in the original units, as the termination test takes
-    /// them. Returns the polished point and its measures, or `None` if a factorization
-    /// broke down; the caller accepts it only if it passes the termination test, `accept`: a
+    /// them. Adds its solves (factorizations) to `*solves`. Returns the polished point and
+    /// its measures, or `None` if a factorization broke down; the caller accepts it only if it passes the termination test, `accept`: a
     /// first attempt's point whose set stood but that `accept` refuses is refined on as far
     /// as refinement gains and measured again (the module's documentation says why).
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn polish(
         &mut self,
         lp: &Local<T>,
-        lam: impl Fn(usize) -> T,
-        s: impl Fn(usize) -> T,
+        ratio: impl Fn(usize) -> T,
         normq: T,
         normb: T,
         tight: bool,
         accept: impl Fn(&Info<T>) -> bool,
+        solves: &mut u32,
     ) -> Option<&Polished<T>> {
         let (n, p) = (lp.n, lp.p);
         let Polisher {
@@ -288,7 +311,7 @@ impl<T: Real> Polisher<T> {
             out,
         } = self;
         for i in 0..p {
-            active[i] = lam(i) > T::of(GUESS_RATIO) * s(i);
+            active[i] = ratio(i) > T::of(GUESS_RATIO);
         }
         // A retry refines as far as refinement gains: no tolerance, until a step no longer
         // gains a factor of 5 (or `refine_max_iter`).
@@ -331,6 +354,7 @@ impl<T: Real> Polisher<T> {
             for i in 0..p {
                 w[i] = T::of(if active[i] { W_ACTIVE } else { W_INACTIVE });
             }
+            *solves += 1;
             if !kkt.factor_rows(&lp.Q, &lp.A, &lp.G, w, |i| active[i]) {
                 return None;
             }

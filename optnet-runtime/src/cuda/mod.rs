@@ -228,6 +228,9 @@ pub(crate) fn threads() -> u32 {
 const NB: usize = 8;
 const NVEC: usize = 49;
 const NVEC_GLOBAL: usize = 16;
+/// Ints per example in the forward kernel's `ist` (`IST` in `pdipm.cu`): its status, its
+/// iterations, its polishing solves.
+const IST: usize = 3;
 /// Phase timers of the forward kernel (8: the iterations' assemble, factor, solves and the
 /// rest of their steps, the output, the start, polishing, the residuals and termination
 /// tests), the iteration and the refinement-step counts, the timers of four parts of the
@@ -1139,7 +1142,7 @@ fn solve_as<T: Real, E: Elem>(
             None => None,
         },
         out: ctx.take::<E>(batch * l.out_stride as usize, E::pool)?,
-        ist: ctx.take::<i32>(2 * batch, pool_i32)?,
+        ist: ctx.take::<i32>(IST * batch, pool_i32)?,
         fac: ctx.take::<E>(batch * l.fac_stride as usize, E::pool)?,
         gvec: match forward2 {
             Some(_) => Some(ctx.take::<E>(batch * NVEC_GLOBAL * l.v as usize, E::pool)?),
@@ -1170,7 +1173,7 @@ fn solve_as<T: Real, E: Elem>(
     let mut stage = Staged {
         up: ctx.staging(E::staging, len)?,
         down: ctx.staging(E::down, batch * l.out_stride as usize)?,
-        down_ist: ctx.staging(down_i32, 2 * batch)?,
+        down_ist: ctx.staging(down_i32, IST * batch)?,
     };
     let r = match forward_chunks::<T, E>(ctx, qp, &l, &params, &kernel, &mut bufs, &mut stage) {
         Ok(r) => r,
@@ -1283,6 +1286,7 @@ fn solve_as<T: Real, E: Elem>(
         s: r.s,
         status: r.status,
         iters: r.iters,
+        polish_solves: r.polish_solves,
         objective: r.objective,
         res_primal: r.res_primal,
         res_dual: r.res_dual,
@@ -1374,6 +1378,7 @@ struct Results<T> {
     gap: Array1<T>,
     status: Vec<Status>,
     iters: Vec<u32>,
+    polish_solves: Vec<u32>,
     /// From the first chunk's kernel start to the last kernel's end.
     kernel_ms: Option<f32>,
     /// Chunks, and examples per chunk.
@@ -1538,7 +1543,10 @@ fn forward_chunks<T: Real, E: Elem>(
                 .out
                 .slice_mut()
                 .slice_mut(first * os..(first + count) * os);
-            let mut ist = b.ist.slice_mut().slice_mut(2 * first..2 * (first + count));
+            let mut ist = b
+                .ist
+                .slice_mut()
+                .slice_mut(IST * first..IST * (first + count));
             let mut fac = b
                 .fac
                 .slice_mut()
@@ -1597,8 +1605,8 @@ fn forward_chunks<T: Real, E: Elem>(
         )
         .map_err(err("running the solver"))?;
         lane.memcpy_dtoh(
-            &b.ist.slice().slice(2 * first..2 * (first + count)),
-            &mut ist_h[2 * first..2 * (first + count)],
+            &b.ist.slice().slice(IST * first..IST * (first + count)),
+            &mut ist_h[IST * first..IST * (first + count)],
         )
         .map_err(err("copying the statuses"))?;
         let downloaded = ctx.event(false)?;
@@ -1634,6 +1642,7 @@ fn forward_chunks<T: Real, E: Elem>(
     let mut gap = Array1::<T>::zeros(batch);
     let mut status = Vec::with_capacity(batch);
     let mut iters = Vec::with_capacity(batch);
+    let mut polish_solves = Vec::with_capacity(batch);
     for (first, count, _, downloaded) in &chunks {
         let (first, count) = (*first, *count);
         downloaded
@@ -1653,8 +1662,9 @@ fn forward_chunks<T: Real, E: Elem>(
             res_primal[e] = o[st + 1].to_real();
             res_dual[e] = o[st + 2].to_real();
             gap[e] = o[st + 3].to_real();
-            status.push(Status::from_code(ist_h[2 * e]).unwrap_or(Status::NumericalError));
-            iters.push(ist_h[2 * e + 1].max(0) as u32);
+            status.push(Status::from_code(ist_h[IST * e]).unwrap_or(Status::NumericalError));
+            iters.push(ist_h[IST * e + 1].max(0) as u32);
+            polish_solves.push(ist_h[IST * e + 2].max(0) as u32);
         }
     }
     let kernel_ms = chunks
@@ -1672,6 +1682,7 @@ fn forward_chunks<T: Real, E: Elem>(
         gap,
         status,
         iters,
+        polish_solves,
         kernel_ms,
         chunks: chunks.len(),
         chunk: chunk.min(batch),
@@ -1717,6 +1728,7 @@ fn empty_solution<T: Real>(n: usize, m: usize, p: usize, ctx: &Context, l: Layou
         s: Array2::zeros((0, p)),
         status: Vec::new(),
         iters: Vec::new(),
+        polish_solves: Vec::new(),
         objective: Array1::zeros(0),
         res_primal: Array1::zeros(0),
         res_dual: Array1::zeros(0),
@@ -1996,8 +2008,8 @@ fn shared_sums<E: Elem>(
         // SAFETY: the arguments match `sums_{f64,f32}(Specs, T*, const int*, int, int)`; the
         // first `count` specs' `Rows` address `batch` records inside `adj` (w values each: d_z
         // at 0, d_ν at n, D(λ)d_λ at n + m) or `b.out` (`os` values each: z, ν, λ at the same
-        // offsets), both alive on this stream until the call synchronizes; `ist` holds 2·batch
-        // statuses; `parts` holds each spec's splits·r·n partial sums from its `part` (blocks
+        // offsets), both alive on this stream until the call synchronizes; `ist` holds IST·batch
+        // ints, a status first; `parts` holds each spec's splits·r·n partial sums from its `part` (blocks
         // past a spec's r·n entries return); the shared memory is the largest spec's `stage`
         // examples' rows (≤ 48 KB).
         unsafe { launch.launch(cfg) }.map_err(context::cuda_err("launching the batch sums"))?;

@@ -43,6 +43,8 @@
 #define ST_NUMERICAL 4
 #define ST_ALMOST 5
 #define ST_INSUFFICIENT 6
+// Ints per example in `ist` (mod.rs `IST`): its status, its iterations, its polishing solves.
+#define IST 3
 
 // Where each array of the batch lives in the input buffer (element offsets) and the
 // per-example stride (0 when the array is shared by the batch). Mirrors `Layout` in mod.rs.
@@ -1952,7 +1954,8 @@ __device__ T step_to_boundary(Blk<T, X2>& B, const T* ds, const T* dl, T tau, T 
 // every weight stays within them.
 #define W_ACTIVE 1e30
 #define W_INACTIVE 1e-30
-// A constraint is guessed active where λᵢ > GUESS_RATIO·sᵢ (the CPU's `polish::GUESS_RATIO`).
+// A constraint is guessed active where λᵢ/sᵢ, extrapolated one iteration ahead, exceeds
+// GUESS_RATIO (the CPU's `polish::GUESS_RATIO` and `polish::guess_ratio`).
 #define GUESS_RATIO 0.05
 template <typename T> __device__ __forceinline__ T solution_weight(T l, T s) {
     if (!(s > T(0))) return (T)W_ACTIVE;
@@ -2008,7 +2011,8 @@ __device__ __forceinline__ void polish_point(Blk<T, X2>& B) {
 }
 
 // Polishing (notes/ALGORITHM.md §4b, the CPU's `polish.rs`): the KKT system on the active set
-// the iterate points to (λᵢ > GUESS_RATIO·sᵢ), K factored with W = W_ACTIVE on it (regularized
+// the iterate points to (S_T1 > GUESS_RATIO: step 1 left there λᵢ/sᵢ extrapolated one
+// iteration ahead), K factored with W = W_ACTIVE on it (regularized
 // to 1/ε) and W_INACTIVE off it, and the reduced solve of (−q, b, h); a constraint guessed
 // wrongly (λᵢ < 0, or Gᵢz > hᵢ off the set) changes sides and the system is solved again, at
 // most `Params::polish_rounds` solves in all; the set that stands (or the last round's, or one
@@ -2019,12 +2023,12 @@ __device__ __forceinline__ void polish_point(Blk<T, X2>& B) {
 // iterate. Scratch: S_X0, S_L0, S_GZ and `kkt_refine`'s; the right-hand side stays in S_B0,
 // S_I0 and the set in S_T1 (1 on it), for `polish_on`. Returns whether the last solve's set
 // stood (then K holds the factors at the polished point's W, which the backward pass can
-// take). Ends with a barrier.
+// take). Counts its solves (factorizations) in `*solves` (thread 0). Ends with a barrier.
 template <typename T, bool X2>
-__device__ bool polish(Blk<T, X2>& B, bool tight) {
+__device__ bool polish(Blk<T, X2>& B, bool tight, int* solves) {
     const int n = B.n, N = B.N, p = B.p, V = B.V;
     for (int i = threadIdx.x; i < V; i += NT) {
-        if (i < p) B.v(S_T1)[i] = B.v(S_LAM)[i] > (T)GUESS_RATIO * B.v(S_S)[i] ? T(1) : T(0);
+        if (i < p) B.v(S_T1)[i] = B.v(S_T1)[i] > (T)GUESS_RATIO ? T(1) : T(0);
         B.v(S_B0)[i] = i < n ? -B.v(S_Q)[i] : (i < N ? B.v(S_BV)[i - n] : T(0));
         B.v(S_I0)[i] = B.v(S_H)[i];
     }
@@ -2033,6 +2037,7 @@ __device__ bool polish(Blk<T, X2>& B, bool tight) {
     // `Polisher::polish`: that set's solve is refined before it is checked).
     bool after_refined = false;
     for (int round = 1; round <= B.P->polish_rounds; round++) {
+        if (threadIdx.x == 0) ++*solves;
         polish_weights(B);
         assemble(B, true);
         factor(B);
@@ -2136,7 +2141,8 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
     // live across the iteration leave the triangular solve, a called function, too few to keep
     // its loads in flight: 5 % slower).
     const int e = blockIdx.x;
-    if (prof != nullptr && threadIdx.x == 0) ist[2 * e + 1] = (int)(unsigned)clock64();
+    if (prof != nullptr && threadIdx.x == 0) ist[IST * e + 1] = (int)(unsigned)clock64();
+    if (threadIdx.x == 0) ist[IST * e + 2] = 0;  // polishing solves, counted by `polish`
     Blk<T, X2> B;
     setup(B, L, P, data, e, X2 ? gvec + (long long)e * X2_NGLOBAL * L.V : (T*)nullptr,
           X2 && KGLOBAL ? fac + e * L.fac_stride : (T*)nullptr);
@@ -2306,6 +2312,11 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
                 const T r = gzs - B.v(S_H)[i] * tau;
                 B.v(S_RIN)[i] = r;
                 const T w = l / s;
+                // Polishing's guess (the CPU's `polish::guess_ratio`): w extrapolated one
+                // iteration ahead from the last iterate's, which S_W still holds (from the
+                // first iteration on; kept in S_T1 for `polish`, not while a polished point is
+                // under test, whose set S_T1 holds).
+                if (cpu_method<T>() && polishing == 0) B.v(S_T1)[i] = iter > 0 ? w * (w / B.v(S_W)[i]) : w;
                 B.v(S_W)[i] = w;
                 if (cpu_method<T>()) B.v(S_WR)[i] = regularized(B, w);
                 sm[2] += B.v(S_H)[i] * l;
@@ -2396,7 +2407,7 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
                     }
                     __syncthreads();
                     PROF_MARK(7);
-                    polishing = polish(B, ++pol_attempts > 1) ? 2 : 1;
+                    polishing = polish(B, ++pol_attempts > 1, ist + IST * e + 2) ? 2 : 1;
                     PROF_MARK(6);
                     if (threadIdx.x == 0) {
                         B.v(S_T0)[0] = tau;
@@ -2645,16 +2656,16 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
             o[n + m + 2 * p + 1] = res_p * bad;
             o[n + m + 2 * p + 2] = res_d * bad;
             o[n + m + 2 * p + 3] = gap_abs * bad;
-            ist[2 * e] = status;
+            ist[IST * e] = status;
             if (prof != nullptr) {  // the block's cycles (the start parked in this slot)
-                const unsigned t_end = (unsigned)clock64(), t_start = (unsigned)ist[2 * e + 1];
+                const unsigned t_end = (unsigned)clock64(), t_start = (unsigned)ist[IST * e + 1];
                 const unsigned long long cycles = t_end - t_start;
                 atomicAdd(prof + PROF_PHASES + 6, cycles);
                 // The slowest block: its cycles, iterations and example (within the launch).
                 atomicMax(prof + PROF_PHASES + 7,
                           cycles << 32 | (unsigned long long)min(iter, 255) << 24 | (unsigned long long)e);
             }
-            ist[2 * e + 1] = iter;
+            ist[IST * e + 1] = iter;
         }
     }
     if (solved && fac != nullptr) {
@@ -2714,7 +2725,7 @@ __device__ __forceinline__ void backward(const Layout& L, const Params& P, const
     const int e = blockIdx.x;
     const int n = L.n, m = L.m, p = L.p, N = L.N;
     T* a = adj + (long long)e * (n + m + p);
-    const int st = ist[2 * e];
+    const int st = ist[IST * e];
     if (!(st == ST_SOLVED || st == ST_ALMOST)) {
         for (int i = threadIdx.x; i < n + m + p; i += NT) a[i] = T(0);
         return;
