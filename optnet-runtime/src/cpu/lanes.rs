@@ -1067,23 +1067,39 @@ fn retire<T: Real>(
 ) {
     let lp = locals[l].as_ref().expect("a busy lane holds an example");
     let status = ln.status[l];
-    results.push((
-        ln.slot[l],
-        Outcome {
-            polish_solves: ln.polish_solves[l],
-            ..finish(
-                lp,
-                it,
-                fac,
-                l,
-                status,
-                ln.iters[l],
-                &ln.infos[l],
-                kept,
-                tols,
-            )
-        },
-    ));
+    let out = Outcome {
+        polish_solves: ln.polish_solves[l],
+        ..finish(
+            lp,
+            it,
+            fac,
+            l,
+            status,
+            ln.iters[l],
+            &ln.infos[l],
+            kept,
+            tols,
+        )
+    };
+    // A lane whose step collapsed or whose direction overflowed retries its example alone
+    // (`pdipm::solve`), whose rounding differs, and keeps that answer if it is solved. The
+    // two paths take the same iterates to rounding, but near a degenerate end a direction's
+    // step length can hang on it: on a 2-core AMD EPYC without AVX-512 (session 24) the
+    // Maros–Meszaros problem CVXQP3_S took both paths to the same 9th iterate, from which the
+    // lanes' step was 2.6e-8 (`InsufficientProgress`) and the scalar path's 0.26, solved at
+    // the 11th.
+    let out = match status {
+        Some(Status::InsufficientProgress | Status::NumericalError) => {
+            let alone = pdipm::solve(lp, tols);
+            if alone.status == Status::Solved {
+                alone
+            } else {
+                out
+            }
+        }
+        _ => out,
+    };
+    results.push((ln.slot[l], out));
     ln.phase[l] = Phase::Idle;
 }
 
