@@ -12,9 +12,9 @@
 //! `G: [B,p,n]`, `h: [B,p]`) or shared by the batch (one dimension fewer). Integer, bool and
 //! float32 arrays are read as float64.
 //!
-//! OUTPUT gets `z [B,n]`, `lam [B,p]`, `nu [B,m]`, `s [B,p]` (float64), `iters [B]` and
-//! `status [B]` (int32: 0 solved, 1 primal infeasible, 2 dual infeasible, 3 max iterations,
-//! 4 numerical error, 5 almost solved, 6 insufficient progress). With `--grad DZ.npz` (array
+//! OUTPUT gets `z [B,n]`, `lam [B,p]`, `nu [B,m]`, `s [B,p]` (float64), `iters [B]`,
+//! `polish_solves [B]` and `status [B]` (int32: 0 solved, 1 primal infeasible, 2 dual
+//! infeasible, 3 max iterations, 4 numerical error, 5 almost solved, 6 insufficient progress). With `--grad DZ.npz` (array
 //! `z`, `[B,n]`, the gradient of a loss with respect to the solution) it also writes `dQ dq
 //! dA db dG dh`, each shaped like the input array it belongs to (shared arrays get the sum
 //! over the batch).

@@ -270,7 +270,9 @@ fn run_as<T: Real>(args: &Args, inp: &Input) -> Result<String, String> {
     npz.add_array("s", &to64(&sol.s)).map_err(werr)?;
     let iters: Array1<i32> = sol.iters.iter().map(|&i| i as i32).collect();
     let status: Array1<i32> = sol.status.iter().map(|s| s.code()).collect();
+    let polish: Array1<i32> = sol.polish_solves.iter().map(|&i| i as i32).collect();
     npz.add_array("iters", &iters).map_err(werr)?;
+    npz.add_array("polish_solves", &polish).map_err(werr)?;
     npz.add_array("status", &status).map_err(werr)?;
     for (name, g) in &grads {
         npz.add_array(*name, g).map_err(werr)?;

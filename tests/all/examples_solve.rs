@@ -228,7 +228,10 @@ fn solutions_have_the_issues_shapes_and_match_clarabel() {
     );
 
     let mut out = Output::open(&output);
-    assert_eq!(out.names(), ["iters", "lam", "nu", "s", "status", "z"]);
+    assert_eq!(
+        out.names(),
+        ["iters", "lam", "nu", "polish_solves", "s", "status", "z"]
+    );
     for (name, shape) in [
         ("z", vec![B, n]),
         ("lam", vec![B, p]),
@@ -241,6 +244,10 @@ fn solutions_have_the_issues_shapes_and_match_clarabel() {
     let iters = out.i32("iters");
     assert_eq!(iters.shape(), [B]);
     assert!(iters.iter().all(|&k| (1..=100).contains(&k)), "{iters}");
+    // Every example polished (`Solution::polish_solves`), within one attempt's four solves.
+    let polish = out.i32("polish_solves");
+    assert_eq!(polish.shape(), [B]);
+    assert!(polish.iter().all(|&k| (1..=4).contains(&k)), "{polish}");
     // Some inequalities are active (so the data exercise them) and some are not.
     let lam = out.f64("lam");
     assert!(lam.iter().any(|&l| l > 1e-3) && lam.iter().any(|&l| l < 1e-6));
@@ -303,7 +310,21 @@ fn gradients_have_the_input_shapes_and_match_central_differences() {
     let mut out = Output::open(&output);
     assert_eq!(
         out.names(),
-        ["dA", "dG", "dQ", "db", "dh", "dq", "iters", "lam", "nu", "s", "status", "z"]
+        [
+            "dA",
+            "dG",
+            "dQ",
+            "db",
+            "dh",
+            "dq",
+            "iters",
+            "lam",
+            "nu",
+            "polish_solves",
+            "s",
+            "status",
+            "z"
+        ]
     );
     let inputs = data.arrays();
     let grad = |out: &mut Output, name: &str| {
@@ -434,7 +455,19 @@ fn equality_only_input_from_a_compressed_file_with_integer_arrays() {
     let mut out = Output::open(&output);
     assert_eq!(
         out.names(),
-        ["dA", "dQ", "db", "dq", "iters", "lam", "nu", "s", "status", "z"]
+        [
+            "dA",
+            "dQ",
+            "db",
+            "dq",
+            "iters",
+            "lam",
+            "nu",
+            "polish_solves",
+            "s",
+            "status",
+            "z"
+        ]
     );
     assert_eq!(out.f64("lam").shape(), [B, 0]);
     assert_eq!(out.f64("s").shape(), [B, 0]);
@@ -468,7 +501,21 @@ fn zero_row_inequalities_get_empty_gradients_of_their_shape() {
     let mut out = Output::open(&output);
     assert_eq!(
         out.names(),
-        ["dA", "dG", "dQ", "db", "dh", "dq", "iters", "lam", "nu", "s", "status", "z"]
+        [
+            "dA",
+            "dG",
+            "dQ",
+            "db",
+            "dh",
+            "dq",
+            "iters",
+            "lam",
+            "nu",
+            "polish_solves",
+            "s",
+            "status",
+            "z"
+        ]
     );
     assert_eq!(out.f64("dG").shape(), [B, 0, n]);
     assert_eq!(out.f64("dh").shape(), [B, 0]);
