@@ -122,6 +122,11 @@ fn problems(a: &Args, b: usize) -> Result<Problems, String> {
     Ok(random_qp::generate(b, a.n, a.p, b as u64))
 }
 
+/// The mean of per-example counts (NaN for none).
+fn mean_of(v: &[u32]) -> f64 {
+    v.iter().map(|&i| f64::from(i)).sum::<f64>() / v.len() as f64
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     if v.is_empty() {
@@ -281,7 +286,7 @@ fn time<T: Real>(
     if almost > 0 {
         eprintln!("{} B={b}: {almost} of the solved are AlmostSolved", T::NAME);
     }
-    let iters = sol.iters.iter().map(|&i| i as f64).sum::<f64>() / b as f64;
+    let iters = mean_of(&sol.iters);
     let z0 = [0, 1, 2].map(|j| sol.z.get([0, j]).map_or(f64::NAN, |x| x.to64()));
     let z_err = match reference {
         Some(r) => {
@@ -300,7 +305,7 @@ fn time<T: Real>(
         solved,
         iters,
         max_iters: sol.iters.iter().copied().max().unwrap_or(0),
-        polish_solves: sol.polish_solves.iter().map(|&i| i as f64).sum::<f64>() / b as f64,
+        polish_solves: mean_of(&sol.polish_solves),
         max_factorizations: (0..b)
             .map(|e| 1 + sol.iters[e] + sol.polish_solves[e])
             .max()
