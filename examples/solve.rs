@@ -14,10 +14,10 @@
 //!
 //! OUTPUT gets `z [B,n]`, `lam [B,p]`, `nu [B,m]`, `s [B,p]` (float64), `iters [B]`,
 //! `polish_solves [B]` and `status [B]` (int32: 0 solved, 1 primal infeasible, 2 dual
-//! infeasible, 3 max iterations, 4 numerical error, 5 almost solved, 6 insufficient progress). With `--grad DZ.npz` (array
-//! `z`, `[B,n]`, the gradient of a loss with respect to the solution) it also writes `dQ dq
-//! dA db dG dh`, each shaped like the input array it belongs to (shared arrays get the sum
-//! over the batch).
+//! infeasible, 3 max iterations, 4 numerical error, 5 almost solved, 6 insufficient
+//! progress). With `--grad DZ.npz` (array `z`, `[B,n]`, the gradient of a loss with
+//! respect to the solution) it also writes `dQ dq dA db dG dh`, each shaped like the input
+//! array it belongs to (shared arrays get the sum over the batch).
 //!
 //! `--f32` converts the data to f32 and solves it as an f32 batch: f32 tolerances, answers
 //! rounded to f32 (the arithmetic stays f64 on the CPU and on the GPU, see `Settings`).

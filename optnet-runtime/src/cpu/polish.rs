@@ -278,9 +278,10 @@ impl<T: Real> Polisher<T> {
     /// carry the embedding's τ that the ratio does not see). `normq`,
     /// `normb`: ‖q‖∞ and ‖(b, h)‖∞ in the original units, as the termination test takes
     /// them. Adds its solves (factorizations) to `*solves`. Returns the polished point and
-    /// its measures, or `None` if a factorization broke down; the caller accepts it only if it passes the termination test, `accept`: a
-    /// first attempt's point whose set stood but that `accept` refuses is refined on as far
-    /// as refinement gains and measured again (the module's documentation says why).
+    /// its measures, or `None` if a factorization broke down; the caller accepts it only if
+    /// it passes the termination test, `accept`: a first attempt's point whose set stood but
+    /// that `accept` refuses is refined on as far as refinement gains and measured again (the
+    /// module's documentation says why).
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn polish(
         &mut self,

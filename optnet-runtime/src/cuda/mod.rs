@@ -2008,10 +2008,10 @@ fn shared_sums<E: Elem>(
         // SAFETY: the arguments match `sums_{f64,f32}(Specs, T*, const int*, int, int)`; the
         // first `count` specs' `Rows` address `batch` records inside `adj` (w values each: d_z
         // at 0, d_ν at n, D(λ)d_λ at n + m) or `b.out` (`os` values each: z, ν, λ at the same
-        // offsets), both alive on this stream until the call synchronizes; `ist` holds IST·batch
-        // ints, a status first; `parts` holds each spec's splits·r·n partial sums from its `part` (blocks
-        // past a spec's r·n entries return); the shared memory is the largest spec's `stage`
-        // examples' rows (≤ 48 KB).
+        // offsets), both alive on this stream until the call synchronizes; `ist` holds
+        // IST·batch ints, a status first; `parts` holds each spec's splits·r·n partial sums
+        // from its `part` (blocks past a spec's r·n entries return); the shared memory is the
+        // largest spec's `stage` examples' rows (≤ 48 KB).
         unsafe { launch.launch(cfg) }.map_err(context::cuda_err("launching the batch sums"))?;
     }
     let mut launch = stream.launch_builder(total);
