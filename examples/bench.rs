@@ -149,8 +149,8 @@ struct Row {
     max_iters: u32,
     /// Mean polishing solves per example (`Solution::polish_solves`).
     polish_solves: f64,
-    /// The most factorizations an example took: the start's, one per iteration, one per
-    /// polishing solve.
+    /// The most factorizations an example took: the start's, one per iteration but the first
+    /// (which takes the start's factors), one per polishing solve.
     max_factorizations: u32,
     z0: [f64; 3],
     /// max |z − z_ref| / max(1, ‖z_ref‖∞) against the reference solver's answers (`--tol`).
@@ -307,7 +307,7 @@ fn time<T: Real>(
         max_iters: sol.iters.iter().copied().max().unwrap_or(0),
         polish_solves: mean_of(&sol.polish_solves),
         max_factorizations: (0..b)
-            .map(|e| 1 + sol.iters[e] + sol.polish_solves[e])
+            .map(|e| sol.iters[e].max(1) + sol.polish_solves[e])
             .max()
             .unwrap_or(0),
         z0,

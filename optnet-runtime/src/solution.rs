@@ -28,7 +28,9 @@ pub struct Solution<T> {
     pub iters: Vec<u32>,
     /// Polishing solves per example (`Settings::polish`): each a factorization of the KKT
     /// system on a guessed active set, at most four per attempt; 0 where the example did not
-    /// polish. With `iters`, how many factorizations its solve took (one more for the start).
+    /// polish. With `iters`, how many factorizations its solve took: one for the start, one
+    /// per iteration but the first, which takes the start's factors (on the GPU and on the
+    /// CPU one example at a time; the CPU's lanes factor it again).
     pub polish_solves: Vec<u32>,
     /// Objective ½zᵀQz + qᵀz per example (NaN where not solved).
     pub objective: Array1<T>,

@@ -842,7 +842,8 @@ pub(crate) fn solve_stream<T: Real>(
         }
 
         // A starting lane takes its starting point from the constant direction:
-        // z, ν, λ from it, s = −W⁻¹λ, both shifted into the interior; τ = κ = √(sᵀλ/p).
+        // z, ν, λ from it, s = −W⁻¹λ, both shifted into the interior and, where W is even,
+        // set to the ratio λ/s = W; τ = κ = √(sᵀλ/p).
         let starting: [bool; W] = std::array::from_fn(|l| ln.phase[l] == Phase::Start);
         for l in (0..W).filter(|&l| starting[l]) {
             let d2 = &wk.d2;
@@ -864,6 +865,13 @@ pub(crate) fn solve_stream<T: Real>(
             }
             shift_interior(&mut it.s, l);
             shift_interior(&mut it.lam, l);
+            // The start's W for (s, λ) where it is even (`pdipm::onto_start_w`; the lanes
+            // factor K again in the next round, at W = λ/s, the same to rounding).
+            if pdipm::start_w_is_even(ln.w_start.iter().map(|w| w[l])) {
+                for ((s, lam), w) in it.s.iter_mut().zip(it.lam.iter_mut()).zip(&ln.w_start) {
+                    (s[l], lam[l]) = pdipm::onto_start_w(s[l] * lam[l], w[l]);
+                }
+            }
             it.tau[l] = pdipm::start_tau_kappa(dot(&it.s, &it.lam)[l], p);
             it.kappa[l] = it.tau[l];
             ln.phase[l] = Phase::Run;

@@ -1910,6 +1910,35 @@ template <typename T> __device__ __forceinline__ T start_w(T c, T e) {
     return r * sqrt(r);
 }
 
+// Whether the start's W spreads at most START_W_SPREAD-fold (the CPU's
+// `pdipm::start_w_is_even`; always without inequalities): then the start pairs take its ratio
+// (`onto_start_w`) and the first iteration the start's factors. W recomputed from the
+// scalings (S_W holds λ/s from the first iteration on). Two barriers.
+#define START_W_SPREAD 10.0
+template <typename T, bool X2>
+__device__ bool start_w_is_even(Blk<T, X2>& B) {
+    T s0[1] = {T(0)}, mx[2] = {T(0), -big<T>()};
+    for (int i = threadIdx.x; i < B.p; i += NT) {
+        const T w = start_w(B.c_of(), B.e_of(B.m + i));
+        mx[0] = tmax(mx[0], w);
+        mx[1] = tmax(mx[1], -w);
+    }
+    block_reduce<T, 1, 2>(s0, mx, B.red);
+    return B.p == 0 || mx[0] <= T(START_W_SPREAD) * -mx[1];
+}
+
+// A start pair (s, λ) set to the ratio λ/s = W of the start's factorization, its product
+// μ = sλ kept: s = √(μ/W), λ = √(μW) (ALGORITHM §2, the CPU's `pdipm::onto_start_w`, the same
+// correctly rounded operations), so that the first iteration takes the start's factors.
+template <typename T, bool X2>
+__device__ __forceinline__ void onto_start_w(Blk<T, X2>& B) {
+    for (int i = threadIdx.x; i < B.p; i += NT) {
+        const T mu = B.v(S_S)[i] * B.v(S_LAM)[i], w = B.v(S_W)[i];
+        B.v(S_S)[i] = sqrt(mu / w);
+        B.v(S_LAM)[i] = sqrt(mu * w);
+    }
+}
+
 // Shifts v (length p) into the interior (ALGORITHM "Start"): with
 // target = max(1, 0.1·Σmax(vᵢ, 0)/p), v += target − min(v) when min(v) < target.
 template <typename T, bool X2>
@@ -2210,6 +2239,8 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
         // "Start"; the CPU's `start_tau_kappa`). The f32 kernel keeps τ = κ = 1 (with the
         // centred start it left more examples AlmostSolved or unsolved, notes/gpu_s7.md).
         if constexpr (cpu_method<T>()) {
+            // Each thread reads back the pairs it wrote: no barrier before the sum.
+            if (start_w_is_even(B)) onto_start_w(B);
             T sm[1] = {T(0)}, mx[1] = {T(0)};
             for (int i = threadIdx.x; i < p; i += NT) sm[0] += B.v(S_S)[i] * B.v(S_LAM)[i];
             block_reduce<T, 1, 1>(sm, mx, B.red);
@@ -2439,11 +2470,17 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
             }
         }
         iter++;
-        // ---- 3. KKT matrix at W = λ/s.
+        // ---- 3. KKT matrix at W = λ/s. f64: the first iteration takes the start's factors
+        // where the start pairs took its W (`start_w_is_even`, asked again: a flag in a
+        // register live across the iteration costs the called solve; then W = λ/s is the
+        // start's to rounding), unless `polish` has factored in K's place or the safeguard
+        // raised the regularization.
         PROF_MARK(7);
-        assemble(B);
-        PROF_MARK(0);
-        factor(B);
+        if (!(cpu_method<T>() && iter == 1 && pol_attempts == 0 && boosts == 0 && start_w_is_even(B))) {
+            assemble(B);
+            PROF_MARK(0);
+            factor(B);
+        }
         PROF_MARK(1);
         const T xQx = zQz / (tau * tau);
         // ---- 4–5. The constant direction d₂ (RHS 0) and the affine direction (RHS 1): one
