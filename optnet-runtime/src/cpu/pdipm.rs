@@ -792,6 +792,7 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
     let mut polished = false;
     // Regularization safeguard (see `MAX_BOOSTS`).
     let (mut boosts, mut boost) = (0u32, T::one());
+    // Polishing attempts so far (the first iteration takes the start's factors before any).
     let mut attempts = 0u32;
     loop {
         // 1. Residuals.
