@@ -792,8 +792,6 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
     let mut polished = false;
     // Regularization safeguard (see `MAX_BOOSTS`).
     let (mut boosts, mut boost) = (0u32, T::one());
-    // Polishing attempts so far (the first iteration takes the start's factors before any).
-    let mut attempts = 0u32;
     loop {
         // 1. Residuals.
         let (zQz, qz, bnu) = residuals(
@@ -864,7 +862,6 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
         // taken if it passes the termination test. The guess extrapolates λ/s from the last
         // iterate (`last_good`, not yet this one) to this one.
         if schedule.due(&info) {
-            attempts += 1;
             let pol = polisher.get_or_insert_with(|| Polisher::new(n, m, p, tols.kkt));
             let tight = schedule.retrying();
             let accept = |info: &Info<T>| decide(info, tols) == Some(Status::Solved);
@@ -949,7 +946,7 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
         };
         let mut alpha = None;
         loop {
-            let factored = (even && iters == 1 && attempts == 0 && boosts == 0)
+            let factored = (even && iters == 1 && !schedule.attempted() && boosts == 0)
                 || wk.kkt.factor(&lp.Q, &lp.A, &lp.G, &wk.w);
             if factored {
                 alpha = newton_step(lp, &mut wk, &it, tols);

@@ -183,6 +183,12 @@ impl Schedule {
     pub(crate) fn retrying(&self) -> bool {
         self.attempts > 1
     }
+
+    /// Whether any attempt has been allowed (the solve's first iteration takes the start's
+    /// factors only before one, as the GPU kernels, which factor polishing's K in K's place).
+    pub(crate) fn attempted(&self) -> bool {
+        self.attempts > 0
+    }
 }
 
 /// The last polishing factorization ([`Polisher::last_factors`]): K's LDLᵀ factors, the
