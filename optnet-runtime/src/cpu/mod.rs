@@ -30,7 +30,7 @@ use lane_kernels::W;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use pdipm::Tols;
 #[cfg(feature = "cuda")]
-pub(crate) use pdipm::UNVERIFIED_CORRECTION;
+pub(crate) use pdipm::{START_W_SPREAD, UNVERIFIED_CORRECTION};
 #[cfg(feature = "cuda")]
 pub(crate) use polish::ROUNDS as POLISH_ROUNDS;
 use problem::Local;

@@ -326,6 +326,9 @@ struct Params {
     /// Polishing from a relative gap below this (`Settings::POLISH_GAP`), 0 without
     /// `Settings::polish` and in the f32 kernel, which does not polish.
     polish_gap: f64,
+    /// The start pairs take the start's W, and the first iteration its factors, where W
+    /// spreads at most this many-fold (the CPU's `pdipm::START_W_SPREAD`).
+    start_w_spread: f64,
     max_iter: i32,
     refine_max_iter: i32,
     /// ... or from this iteration on ([`Settings::refinement_from_iteration`]).
@@ -367,6 +370,7 @@ impl Params {
             } else {
                 0.0
             },
+            start_w_spread: crate::cpu::START_W_SPREAD,
             min_step_length: s.min_step_length,
             static_reg: s.static_regularization,
             dyn_eps: s.dynamic_regularization_eps,

@@ -66,6 +66,7 @@ struct Params {
     double refine_kt;  // steps 5 and 7 refine where κ/τ exceeds this (`Settings::REFINEMENT_KT_RATIO`), always if 0
     double centered_step_fraction, centered_affine_step;  // step 8's fraction from α_aff ≥ the latter
     double polish_gap;  // polishing from a relative gap (and κ/τ) below this; 0: never (`Settings::polish`)
+    double start_w_spread;  // `start_w_is_even`'s cut (the CPU's `pdipm::START_W_SPREAD`)
     int max_iter, refine_max_iter;
     int refine_from;  // ... or from this iteration on (`Settings::refinement_from_iteration`)
     int polish_rounds;  // solves per polishing attempt (the CPU's `polish::ROUNDS`)
@@ -1910,11 +1911,10 @@ template <typename T> __device__ __forceinline__ T start_w(T c, T e) {
     return r * sqrt(r);
 }
 
-// Whether the start's W spreads at most START_W_SPREAD-fold (the CPU's
+// Whether the start's W spreads at most `Params::start_w_spread`-fold (the CPU's
 // `pdipm::start_w_is_even`; always without inequalities): then the start pairs take its ratio
 // (`onto_start_w`) and the first iteration the start's factors. W recomputed from the
 // scalings (S_W holds λ/s from the first iteration on). Two barriers.
-#define START_W_SPREAD 10.0
 template <typename T, bool X2>
 __device__ bool start_w_is_even(Blk<T, X2>& B) {
     T s0[1] = {T(0)}, mx[2] = {T(0), -big<T>()};
@@ -1924,7 +1924,7 @@ __device__ bool start_w_is_even(Blk<T, X2>& B) {
         mx[1] = tmax(mx[1], -w);
     }
     block_reduce<T, 1, 2>(s0, mx, B.red);
-    return B.p == 0 || mx[0] <= T(START_W_SPREAD) * -mx[1];
+    return B.p == 0 || mx[0] <= (T)B.P->start_w_spread * -mx[1];
 }
 
 // A start pair (s, λ) set to the ratio λ/s = W of the start's factorization, its product
