@@ -6,7 +6,7 @@
 //! cargo run --release --features cuda --example bench -- \
 //!     [--data DIR] [--peers peers.json] [--batches 1,8,32,128,512,2048] [--n 100] [--p 100] \
 //!     [--reps 5] [--device N] [--json OUT.json] [--tol T] [--no-equilibrate] [--shared] \
-//!     [--reuse-grads]
+//!     [--reuse-grads] [--generic]
 //! ```
 //!
 //! - `--data DIR` reads the problems `peers.py --save DIR` wrote (`DIR/qp_B{B}.npz` with Q, q,
@@ -30,11 +30,15 @@
 //!   previous step's gradients (`Solver::backward_into`: the batched dQ and dG written over in
 //!   place) instead of fresh arrays (`Solver::backward`); the answers and gradients, and so
 //!   the digests, are the same.
+//! - The kernels are specialized for the problem's shape (`Specialization::PerShape`,
+//!   compiled at the warm-up call, as a training loop's first step would);
+//!   `--generic` times the generic kernels instead (`Specialization::Off`, the solver's
+//!   default). The answers and gradients, and so the digests, are the same.
 
 #![allow(non_snake_case)] // Q, G as in the paper
 
 use ndarray::{Array2, Array3, Axis};
-use optnet_runtime::{QpBatch, QpGrad, Real, Solution, Solver, Status, Term};
+use optnet_runtime::{QpBatch, QpGrad, Real, Solution, Solver, Specialization, Status, Term};
 use std::time::Instant;
 
 struct Args {
@@ -50,6 +54,7 @@ struct Args {
     equilibrate: bool,
     shared: bool,
     reuse_grads: bool,
+    generic: bool,
 }
 
 fn parse() -> Result<Args, String> {
@@ -66,6 +71,7 @@ fn parse() -> Result<Args, String> {
         equilibrate: true,
         shared: false,
         reuse_grads: false,
+        generic: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -88,6 +94,7 @@ fn parse() -> Result<Args, String> {
             "--no-equilibrate" => a.equilibrate = false,
             "--shared" => a.shared = true,
             "--reuse-grads" => a.reuse_grads = true,
+            "--generic" => a.generic = true,
             "-h" | "--help" => {
                 println!("see the doc comment of examples/bench.rs");
                 std::process::exit(0);
@@ -341,8 +348,13 @@ fn main() {
         equilibrate: a.equilibrate,
         ..optnet_runtime::Settings::default()
     };
+    let specialization = if a.generic {
+        Specialization::Off
+    } else {
+        Specialization::PerShape
+    };
     let solver = match Solver::cuda(a.device).and_then(|s| s.with_settings(base.clone())) {
-        Ok(s) => s,
+        Ok(s) => s.with_cuda_specialization(specialization),
         Err(e) => {
             eprintln!("bench: {e}");
             std::process::exit(1);

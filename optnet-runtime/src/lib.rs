@@ -36,5 +36,5 @@ pub use error::Error;
 pub use scalar::Real;
 pub use settings::Settings;
 pub use solution::{QpGrad, Solution};
-pub use solver::{Device, Solver};
+pub use solver::{Device, Solver, Specialization};
 pub use status::Status;

@@ -2,7 +2,7 @@
 //! disk between processes), module loading, and a pool of device buffers reused between
 //! calls.
 
-use crate::Error;
+use crate::{Error, Specialization};
 use cudarc::driver::sys::{CUdevice_attribute, CUfunction_attribute};
 use cudarc::driver::{
     CudaContext, CudaEvent, CudaFunction, CudaModule, CudaSlice, CudaStream, DeviceRepr,
@@ -91,7 +91,35 @@ pub(crate) enum Build {
     /// The batch sums of a shared array's gradient (`sums.cu`, a source of its own) at
     /// [`super::SUMS_THREADS`] threads per block.
     Sums,
+    /// f64, every kernel of [`Build::Default`], compiled for one shape: its dimensions are
+    /// constants of the module (`-DOPTNET_DIMS`), not values read from the launch's layout.
+    Shape(Dims),
 }
+
+/// A problem shape as a specialized module ([`Build::Shape`]) is compiled for it: n, m, p and
+/// the layout's N = n + m, leading dimension of K and vector stride. Launched only for
+/// layouts of exactly this shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Dims {
+    pub(crate) n: i32,
+    pub(crate) m: i32,
+    pub(crate) p: i32,
+    pub(crate) big_n: i32,
+    pub(crate) ld: i32,
+    pub(crate) v: i32,
+}
+
+/// [`Specialization`] as [`Context`] keeps it.
+fn spec_code(mode: Specialization) -> u8 {
+    match mode {
+        Specialization::Off => 0,
+        Specialization::PerShape => 1,
+    }
+}
+
+/// At most this many shapes get a specialized module per context (each is a compile, and a
+/// module of about 7 MB on the device); later shapes take the generic one.
+pub(crate) const SHAPES: usize = 8;
 
 impl Build {
     /// The source file's stem: NVRTC's program name and the disk cache's file prefix.
@@ -281,6 +309,12 @@ pub(crate) struct Context {
     narrow: [OnceLock<Result<TwoBlockKernels, Error>>; 2],
     /// The K-global module.
     kglobal: OnceLock<Result<TwoBlockKernels, Error>>,
+    /// The shapes asked for (at most [`SHAPES`]), in that order, and their specialized
+    /// modules once loaded (the same index).
+    shape_dims: Mutex<Vec<Dims>>,
+    /// [`Specialization`] as a `u8` (its index): set by `Solver::with_cuda_specialization`.
+    specialization: std::sync::atomic::AtomicU8,
+    shapes: [OnceLock<Result<Kernels, Error>>; SHAPES],
     /// The equilibration kernels (f64, f32).
     ruiz: [OnceLock<Result<CudaFunction, Error>>; 2],
     /// The batch-sum kernels (f64, f32): the splits' partial sums and their total.
@@ -365,6 +399,11 @@ impl Context {
             f32: OnceLock::new(),
             narrow: [OnceLock::new(), OnceLock::new()],
             kglobal: OnceLock::new(),
+            shape_dims: Mutex::new(Vec::new()),
+            specialization: std::sync::atomic::AtomicU8::new(spec_code(
+                super::default_specialization(),
+            )),
+            shapes: Default::default(),
             ruiz: [OnceLock::new(), OnceLock::new()],
             sums: [OnceLock::new(), OnceLock::new()],
             pools: Arc::new(Pools::default()),
@@ -375,9 +414,64 @@ impl Context {
     /// The kernels for `f64` (`double`) or `f32`, compiled and loaded on first use.
     pub(crate) fn kernels(&self, double: bool) -> Result<&Kernels, Error> {
         let cell = if double { &self.f64 } else { &self.f32 };
-        cell.get_or_init(|| self.load(double))
+        cell.get_or_init(|| self.load(double, Build::Default))
             .as_ref()
             .map_err(Clone::clone)
+    }
+
+    /// How this context specializes its kernels ([`Specialization`]).
+    pub(crate) fn specialization(&self) -> Specialization {
+        match self
+            .specialization
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            0 => Specialization::Off,
+            1 => Specialization::PerShape,
+            _ => Specialization::Off,
+        }
+    }
+
+    /// Sets [`Context::specialization`].
+    pub(crate) fn set_specialization(&self, mode: Specialization) {
+        self.specialization
+            .store(spec_code(mode), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The shapes (n, m, p) whose specialized modules are loaded, in the order they were met.
+    pub(crate) fn specialized_shapes(&self) -> Vec<(usize, usize, usize)> {
+        let Ok(dims) = self.shape_dims.lock() else {
+            return Vec::new();
+        };
+        dims.iter()
+            .zip(&self.shapes)
+            .filter(|(_, cell)| cell.get().is_some_and(|k| k.is_ok()))
+            .map(|(d, _)| (d.n as usize, d.m as usize, d.p as usize))
+            .collect()
+    }
+
+    /// The f64 kernels specialized for `dims` ([`Build::Shape`]), compiled (or read from the
+    /// disk cache) and loaded on the shape's first call; `None` once [`SHAPES`] other shapes
+    /// have theirs.
+    pub(crate) fn shape_kernels(&self, dims: Dims) -> Option<Result<&Kernels, Error>> {
+        let i = {
+            let mut known = self.shape_dims.lock().ok()?;
+            Self::entry(&mut known, dims)?
+        };
+        let k = self.shapes[i].get_or_init(|| self.load(true, Build::Shape(dims)));
+        Some(k.as_ref().map_err(Clone::clone))
+    }
+
+    /// The index of `dims` among the known shapes, added if it is new and fewer than
+    /// [`SHAPES`] are known.
+    fn entry(known: &mut Vec<Dims>, dims: Dims) -> Option<usize> {
+        match known.iter().position(|&d| d == dims) {
+            Some(i) => Some(i),
+            None if known.len() < SHAPES => {
+                known.push(dims);
+                Some(known.len() - 1)
+            }
+            None => None,
+        }
     }
 
     /// The two-block kernels (f64) of the narrow module with launch bounds for `blocks` (2 or
@@ -480,8 +574,9 @@ impl Context {
         Ok(f)
     }
 
-    fn load(&self, double: bool) -> Result<Kernels, Error> {
-        let module = self.module(double, Build::Default)?;
+    /// Every kernel of a precision's module: [`Build::Default`], or [`Build::Shape`] (f64).
+    fn load(&self, double: bool, build: Build) -> Result<Kernels, Error> {
+        let module = self.module(double, build)?;
         let suffix = if double { "f64" } else { "f32" };
         let get = |name: &str| -> Result<CudaFunction, Error> {
             let f = module
@@ -602,15 +697,25 @@ impl Context {
 /// The compiled kernels (CUBIN) for a compute capability, precision and build: NVRTC runs
 /// once per process for each.
 fn compiled(cc: (i32, i32), double: bool, build: Build) -> Result<Arc<Vec<u8>>, Error> {
-    type Cache = Mutex<HashMap<(i32, i32, bool, Build), Arc<Vec<u8>>>>;
-    static CUBINS: OnceLock<Cache> = OnceLock::new();
-    let cache = CUBINS.get_or_init(|| Mutex::new(HashMap::new()));
-    let mut map = cache
+    type Cell = Arc<OnceLock<Result<Arc<Vec<u8>>, Error>>>;
+    type Cubins = Mutex<HashMap<(i32, i32, bool, Build), Cell>>;
+    static CUBINS: OnceLock<Cubins> = OnceLock::new();
+    // The map's lock is held only to find the build's cell: a compile (tens of seconds) holds
+    // up only callers of the same build (two solvers on two threads compiling for two shapes
+    // do not wait for each other).
+    let cell = CUBINS
+        .get_or_init(|| Mutex::new(HashMap::new()))
         .lock()
-        .map_err(|_| Error::Cuda("the kernel cache lock was poisoned".into()))?;
-    if let Some(c) = map.get(&(cc.0, cc.1, double, build)) {
-        return Ok(c.clone());
-    }
+        .map_err(|_| Error::Cuda("the kernel cache lock was poisoned".into()))?
+        .entry((cc.0, cc.1, double, build))
+        .or_default()
+        .clone();
+    cell.get_or_init(|| compile_or_read(cc, double, build))
+        .clone()
+}
+
+/// A module's CUBIN from the disk cache, else compiled by NVRTC and stored there.
+fn compile_or_read(cc: (i32, i32), double: bool, build: Build) -> Result<Arc<Vec<u8>>, Error> {
     let src = build.source()?;
     let path = cache_path(&src, cc, double, build);
     let cubin = match path.as_deref().and_then(|p| std::fs::read(p).ok()) {
@@ -624,9 +729,7 @@ fn compiled(cc: (i32, i32), double: bool, build: Build) -> Result<Arc<Vec<u8>>, 
             bytes
         }
     };
-    let cubin = Arc::new(cubin);
-    map.insert((cc.0, cc.1, double, build), cubin.clone());
-    Ok(cubin)
+    Ok(Arc::new(cubin))
 }
 
 /// Where the compiled kernels are kept between processes (NVRTC takes tens of seconds):
@@ -678,7 +781,7 @@ fn store(path: &std::path::Path, bytes: &[u8]) {
 fn nvrtc_options(cc: (i32, i32), double: bool, build: Build) -> Vec<String> {
     let threads = match build {
         Build::Narrow(_) => super::NARROW_THREADS,
-        Build::Default => super::threads(),
+        Build::Default | Build::Shape(_) => super::threads(),
         Build::KGlobal => super::kglobal_threads(),
         Build::Ruiz => super::ruiz_threads(),
         Build::Sums => super::SUMS_THREADS,
@@ -699,6 +802,15 @@ fn nvrtc_options(cc: (i32, i32), double: bool, build: Build) -> Vec<String> {
         Build::Default | Build::Ruiz | Build::Sums => {}
         Build::Narrow(blocks) => opts.push(format!("-DOPTNET_NARROW={blocks}")),
         Build::KGlobal => opts.push("-DOPTNET_KGLOBAL".to_string()),
+        Build::Shape(d) => opts.extend([
+            "-DOPTNET_DIMS".to_string(),
+            format!("-DOPTNET_DIM_N={}", d.n),
+            format!("-DOPTNET_DIM_M={}", d.m),
+            format!("-DOPTNET_DIM_P={}", d.p),
+            format!("-DOPTNET_DIM_NN={}", d.big_n),
+            format!("-DOPTNET_DIM_LD={}", d.ld),
+            format!("-DOPTNET_DIM_V={}", d.v),
+        ]),
     }
     if super::profiling() == super::Profile::Phases && !matches!(build, Build::Ruiz | Build::Sums) {
         opts.push("-DOPTNET_PROFILE".to_string());
@@ -756,4 +868,76 @@ fn nvrtc_compile(src: &str, cc: (i32, i32), double: bool, build: Build) -> Resul
     // SAFETY: `prog` is alive and not used after this.
     let _ = unsafe { result::destroy_program(prog) };
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    const BENCH: Dims = Dims {
+        n: 100,
+        m: 0,
+        p: 100,
+        big_n: 100,
+        ld: 101,
+        v: 100,
+    };
+
+    /// A specialized module's options are the generic module's and `-DOPTNET_DIMS` with a value
+    /// for every `OPTNET_DIM_*` macro the kernel source reads, and for no other.
+    #[test]
+    fn shape_builds_define_every_dimension_the_source_reads() {
+        let base = nvrtc_options((9, 0), true, Build::Default);
+        let opts = nvrtc_options((9, 0), true, Build::Shape(BENCH));
+        assert_eq!(opts[..base.len()], base[..]);
+        let extra = &opts[base.len()..];
+        assert_eq!(
+            extra,
+            [
+                "-DOPTNET_DIMS",
+                "-DOPTNET_DIM_N=100",
+                "-DOPTNET_DIM_M=0",
+                "-DOPTNET_DIM_P=100",
+                "-DOPTNET_DIM_NN=100",
+                "-DOPTNET_DIM_LD=101",
+                "-DOPTNET_DIM_V=100",
+            ]
+        );
+        let read: BTreeSet<&str> = SOURCE
+            .match_indices("OPTNET_DIM_")
+            .map(|(i, _)| {
+                let rest = &SOURCE[i..];
+                let end = rest
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(rest.len());
+                &rest[..end]
+            })
+            .collect();
+        let given: BTreeSet<&str> = extra[1..]
+            .iter()
+            .map(|o| o.trim_start_matches("-D").split('=').next().unwrap_or(""))
+            .collect();
+        assert_eq!(read, given);
+    }
+
+    /// A context keeps at most [`SHAPES`] shapes: a new one past them gets no entry, a known
+    /// one keeps its index.
+    #[test]
+    fn at_most_shapes_shapes_get_an_entry() {
+        let mut entries = Vec::new();
+        for k in 0..SHAPES + 2 {
+            let dims = Dims {
+                n: 1 + k as i32,
+                ..BENCH
+            };
+            let got = Context::entry(&mut entries, dims);
+            assert_eq!(got, (k < SHAPES).then_some(k), "shape {k}");
+        }
+        assert_eq!(
+            Context::entry(&mut entries, Dims { n: 3, ..BENCH }),
+            Some(2)
+        );
+        assert_eq!(entries.len(), SHAPES);
+    }
 }

@@ -35,6 +35,20 @@
 //!   module once more, when a large batch of a small problem first asks for it) and kept on disk
 //!   (`$OPTNET_CUDA_CACHE`, else `~/.cache/optnet`, keyed by a hash of source, options and
 //!   NVRTC version; `context.rs`); device buffers come from pools and are reused between calls.
+//! - Kernels specialized for a problem's shape (since session 26; [`Specialization`],
+//!   `Solver::with_cuda_specialization`, `OPTNET_CUDA_SPECIALIZE=1`): an f64 module compiled
+//!   with n, m, p and the layout's N, ld and V as constants (`-DOPTNET_DIMS`,
+//!   `context::Build::Shape`), so that loop bounds and strides fold into the instructions,
+//!   for the default module's four kernels (not the narrow modules', n + m ≤ 96 at large
+//!   batches, nor the K-global module's); compiled on a shape's first call, at most
+//!   `context::SHAPES` shapes per context. Measured on the H200 (2026-12-02, session 26's
+//!   run 1, the bench's QPs, n = p = 100, f64): warp instructions of the forward kernel
+//!   −17 % at batch 128, −22 % at 2048, fwd 0.696 → 0.674 ms at batch 1, 0.836 → 0.804 at
+//!   128, 8.23 → 7.60 at 2048; answers and gradients bit-identical (digests). The vector
+//!   slots' stride stays opaque to the compiler (`Blk::v`): as a constant it cost the
+//!   one-block kernel spills and 3–4 %. Off by default: the compile stalls a shape's first
+//!   call (a background compile made processes that ended during it abort in NVRTC's
+//!   teardown, run 2).
 //! - `OPTNET_CUDA_SOURCE=FILE` compiles FILE instead of the embedded `pdipm.cu` (kernel
 //!   development: one build times several kernel variants on the GPU machine).
 //! - `OPTNET_CUDA_PROFILE=total` prints the forward kernel's cycles per example (each block's
@@ -160,7 +174,7 @@ pub(crate) use context::Context;
 use context::{Pooled, Pools};
 
 use crate::solver::{Adjoints, Cache as SolverCache};
-use crate::{Error, QpBatch, Real, Settings, Solution, Status, Term};
+use crate::{Error, QpBatch, Real, Settings, Solution, Specialization, Status, Term};
 use cudarc::driver::{
     CudaEvent, CudaFunction, DevicePtr, DeviceRepr, LaunchConfig, PushKernelArg, ValidAsZeroBits,
 };
@@ -223,6 +237,52 @@ pub(crate) fn threads() -> u32 {
             .unwrap_or(256)
     })
 }
+/// The process's default [`Specialization`] for new contexts: `OPTNET_CUDA_SPECIALIZE=1`
+/// per shape, else off. Read once per process.
+pub(crate) fn default_specialization() -> Specialization {
+    static S: std::sync::OnceLock<Specialization> = std::sync::OnceLock::new();
+    *S.get_or_init(
+        || match std::env::var("OPTNET_CUDA_SPECIALIZE").as_deref() {
+            Ok("1") => Specialization::PerShape,
+            _ => Specialization::Off,
+        },
+    )
+}
+
+/// Whether launches of layout `l` in precision `E` can take a specialized module: f64
+/// arithmetic and the default module's kernels (not the K-global module's).
+fn specializable<E: Elem>(ctx: &Context, l: &Layout) -> bool {
+    E::DOUBLE && l.k_global == 0 && ctx.specialization() != Specialization::Off
+}
+
+/// The shape of a launch's layout, as a specialized module is compiled for it.
+fn dims_of(l: &Layout) -> context::Dims {
+    context::Dims {
+        n: l.n,
+        m: l.m,
+        p: l.p,
+        big_n: l.big_n,
+        ld: l.ld,
+        v: l.v,
+    }
+}
+
+/// The forward and backward kernels for layout `l` in precision `E`: the module specialized
+/// for `l`'s shape (`context::Build::Shape`, `-DOPTNET_DIMS`) where [`specializable`] and it
+/// asks for it ([`Specialization`]; compiled on the shape's first call; at most
+/// `context::SHAPES` shapes per context), else the precision's generic module.
+fn solver_kernels<'a, E: Elem>(
+    ctx: &'a Context,
+    l: &Layout,
+) -> Result<&'a context::Kernels, Error> {
+    if specializable::<E>(ctx, l) {
+        if let Some(k) = ctx.shape_kernels(dims_of(l)) {
+            return k;
+        }
+    }
+    ctx.kernels(E::DOUBLE)
+}
+
 /// Panel width, vector slots, and the vector slots the two-block kernels keep in global
 /// memory: as `NB`, `NVEC` and `X2_NGLOBAL` in `pdipm.cu`.
 const NB: usize = 8;
@@ -973,7 +1033,7 @@ fn two_block<'a, E: Elem>(
             smem: smem_two_blocks::<E>(l, threads),
         }));
     }
-    let kernels = ctx.kernels(E::DOUBLE)?;
+    let kernels = solver_kernels::<E>(ctx, l)?;
     let own = if backward {
         kernels.backward2.as_ref()
     } else {
@@ -1167,7 +1227,7 @@ fn solve_as<T: Real, E: Elem>(
     let kernel = Launch {
         function: match forward2 {
             Some(t) => t.function,
-            None => &ctx.kernels(E::DOUBLE)?.forward,
+            None => &solver_kernels::<E>(ctx, &l)?.forward,
         },
         threads: forward2.map_or(threads(), |t| t.threads),
         shared_mem_bytes: forward2.map_or(smem, |t| t.smem) as u32,
@@ -1852,7 +1912,7 @@ fn backward_as<T: Real, E: Elem>(
     let backward2 = two_block::<E>(ctx, &l, batch, true)?;
     let function = match backward2 {
         Some(t) => t.function,
-        None => &ctx.kernels(E::DOUBLE)?.backward,
+        None => &solver_kernels::<E>(ctx, &l)?.backward,
     };
     let cfg = LaunchConfig {
         grid_dim: (batch as u32, 1, 1),

@@ -33,6 +33,15 @@
 #define KGLOBAL false
 #endif
 #define FULL 0xffffffffu
+// A module specialized for one shape (-DOPTNET_DIMS, f64 only; mod.rs `Dims`): the host passes
+// n, m, p and the layout's N, ld and V as OPTNET_DIM_N … OPTNET_DIM_V, and launches the module
+// only for problems of that shape. The dimensions are then constants wherever the kernels use
+// them: loop bounds and strides fold into the instructions (immediate offsets instead of
+// address arithmetic, fixed trip counts instead of loop tests). The generic module takes them
+// from `Layout` at run time.
+#if defined(OPTNET_DIMS) && !defined(OPTNET_F64)
+#error "OPTNET_DIMS specializes the f64 module only"
+#endif
 
 // Status codes, as `Status::code` on the host.
 #define ST_RUNNING -1
@@ -1215,6 +1224,15 @@ __device__ __forceinline__ void ldl_block_backward(const T* K, int ld, int o, in
 // one-block kernel's solves to 128 registers).
 template <typename T, int NR, typename X = T, bool X2 = false>
 __device__ __noinline__ void ldl_solve_blocked(const T* K, int ld, const T* invD, int N, X* x, int V) {
+#ifdef OPTNET_DIMS
+    // A called function: the constants of its callers do not reach it (f64 only, where x is a
+    // slot of stride V; f32's double copy has stride N).
+    if constexpr (sizeof(X) == sizeof(T)) {
+        ld = OPTNET_DIM_LD;
+        N = OPTNET_DIM_NN;
+        V = OPTNET_DIM_V;
+    }
+#endif
     const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
     const int nb = (N + 31) / 32;
     for (int b = 0; b < nb; b++) {
@@ -1340,7 +1358,12 @@ template <typename T, bool X2 = false>
 struct Blk {
     const Params* P;
     bool gsm;  // G is in shared memory (Layout::g_smem)
+#ifdef OPTNET_DIMS
+    static constexpr int n = OPTNET_DIM_N, m = OPTNET_DIM_M, p = OPTNET_DIM_P, N = OPTNET_DIM_NN,
+                         ld = OPTNET_DIM_LD, V = OPTNET_DIM_V;
+#else
     int n, m, p, N, ld, V;
+#endif
     const T *Q, *q, *A, *b, *G, *h;  // this example's data (G in shared memory if it fits)
     T *K, *Pt, *vec, *red, *scr;
     T* gvec;   // X2: this example's slots in global memory (`X2_GLOBAL`)
@@ -1356,6 +1379,9 @@ struct Blk {
     // notes/gpu_s6.md: 17–20 load registers with this, −3 % cycles per QP).
     // X2: a slot of `X2_GLOBAL` is in `gvec`, the others in shared memory without the gaps
     // (slot is a constant wherever this is inlined, so the choice folds away).
+    // A specialized module (OPTNET_DIMS) keeps the opaque move too: with V a constant there the
+    // one-block kernel spilled (184 bytes of spill loads) and took 3–4 % longer at batches 1
+    // and 128 than with it (session 26, run 1).
     __device__ T* v(int slot) const {
         int vo;
         asm volatile("mov.b32 %0, %1;" : "=r"(vo) : "r"(V));
@@ -2116,7 +2142,9 @@ __device__ __forceinline__ void setup(Blk<T, X2>& B, const Layout& L, const Para
     B.nref = 0;
     B.boost = T(1);
     B.sub[0] = B.sub[1] = B.sub[2] = B.sub[3] = 0;
+#ifndef OPTNET_DIMS
     B.n = L.n; B.m = L.m; B.p = L.p; B.N = L.N; B.ld = L.ld; B.V = L.V;
+#endif
     const int n = B.n, p = B.p, N = B.N, V = B.V;
     B.Q = data + L.oQ + e * L.sQ;
     B.q = data + L.oq + e * L.sq;
@@ -2146,6 +2174,20 @@ __device__ __forceinline__ void setup(Blk<T, X2>& B, const Layout& L, const Para
     __syncthreads();
 }
 
+// The launch's layout with a specialized module's dimensions as constants (OPTNET_DIMS: the
+// host launches that module only for layouts of its shape), else as it is.
+__device__ __forceinline__ Layout with_dims(Layout L) {
+#ifdef OPTNET_DIMS
+    L.n = OPTNET_DIM_N;
+    L.m = OPTNET_DIM_M;
+    L.p = OPTNET_DIM_P;
+    L.N = OPTNET_DIM_NN;
+    L.ld = OPTNET_DIM_LD;
+    L.V = OPTNET_DIM_V;
+#endif
+    return L;
+}
+
 // Phase timers (clock64 cycles, thread 0, summed over the block's run): the iterations'
 // assemble, factor, solves and the rest of their steps, the output, the start (from the
 // block's start: its assemble, factor and refined solve), polishing (all of it), and each
@@ -2160,8 +2202,9 @@ __device__ __forceinline__ void setup(Blk<T, X2>& B, const Layout& L, const Para
     } while (0)
 
 template <typename T, bool X2>
-__device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T* data, T* out, int* ist, T* fac,
+__device__ __forceinline__ void pdipm(const Layout& L0, const Params& P, const T* data, T* out, int* ist, T* fac,
                       unsigned long long* prof, T* gvec) {
+    const Layout L = with_dims(L0);
     long long ph[PROF_PHASES] = {0, 0, 0, 0, 0, 0, 0, 0};
     long long t_last = prof_clock();
     // The block's cycles from its start to its statistics (any profiling mode): the start's
@@ -2757,8 +2800,9 @@ __device__ __forceinline__ void pdipm(const Layout& L, const Params& P, const T*
 // system is solved in the scaled units with right-hand side −D∘∂ℓ/∂z, and its solution y maps
 // back as d_z = c·D∘y_z, d_ν = E_A∘y_ν, d̃λ = E_G∘y_λ (the CPU's `adjoints`).
 template <typename T, bool X2>
-__device__ __forceinline__ void backward(const Layout& L, const Params& P, const T* data, const int* ist,
+__device__ __forceinline__ void backward(const Layout& L0, const Params& P, const T* data, const int* ist,
                          const T* fac, const T* dl_dz, T* adj) {
+    const Layout L = with_dims(L0);
     const int e = blockIdx.x;
     const int n = L.n, m = L.m, p = L.p, N = L.N;
     T* a = adj + (long long)e * (n + m + p);

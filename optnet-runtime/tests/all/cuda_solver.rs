@@ -3,7 +3,9 @@
 //! or driver is present (CI only compiles these).
 use crate::common::*;
 use ndarray::{Array1, Array2, Axis};
-use optnet_runtime::{Error, QpBatch, QpGrad, Real, Settings, Solution, Solver, Status, Term};
+use optnet_runtime::{
+    Error, QpBatch, QpGrad, Real, Settings, Solution, Solver, Specialization, Status, Term,
+};
 
 /// The CUDA solver on device 0, or `None` (with the reason printed) when there is none.
 fn gpu() -> Option<Solver> {
@@ -875,6 +877,75 @@ fn narrow_two_block_kernels_match_cpu() {
             "{label}: GPU and CPU gradients differ by {err:e}"
         );
     }
+}
+
+/// max |a − b| / max(1, ‖b‖∞) over z, λ, ν of every example, after asserting equal statuses,
+/// iterations and polishing solves.
+fn same_solution(label: &str, a: &Solution<f64>, b: &Solution<f64>) -> f64 {
+    assert_eq!(a.status, b.status, "{label}: statuses differ");
+    assert_eq!(a.iters, b.iters, "{label}: iterations differ");
+    assert_eq!(
+        a.polish_solves, b.polish_solves,
+        "{label}: polishing solves differ"
+    );
+    (0..a.batch())
+        .map(|e| {
+            scaled_diff(a.z.row(e), b.z.row(e))
+                .max(scaled_diff(a.lam.row(e), b.lam.row(e)))
+                .max(scaled_diff(a.nu.row(e), b.nu.row(e)))
+        })
+        .fold(0.0, f64::max)
+}
+
+/// Kernels specialized for the problem's shape (`Specialization::PerShape`: n, m, p and the
+/// strides compiled in) take the generic kernels' steps: the same statuses, iterations and
+/// polishing solves, and answers and gradients within 1e-12 (the same operations in the same
+/// order; on the bench's QPs bit-identical), for the one-block kernels (a batch of 16 at
+/// n + m = 23 with equalities, with and without equilibration) and the two-block kernels
+/// (n + m = 104, a batch of 300: the narrow module serves n + m ≤ 96 unspecialized), and
+/// the first example against Clarabel. The solver reports the shapes it specialized.
+#[test]
+fn specialized_kernels_take_the_generic_steps() {
+    let Some(g) = gpu() else { return };
+    let generic = g.with_cuda_specialization(Specialization::Off);
+    let special = Solver::cuda(0)
+        .unwrap()
+        .with_cuda_specialization(Specialization::PerShape);
+    for (n, m, p, batch, equilibrate) in [
+        (20, 3, 15, 16, true),
+        (20, 3, 15, 16, false),
+        (100, 4, 60, 300, true),
+    ] {
+        let label = format!("n = {n}, m = {m}, p = {p}, batch {batch}, equilibrate {equilibrate}");
+        let settings = Settings {
+            equilibrate,
+            ..Settings::default()
+        };
+        let generic = generic.clone().with_settings(settings.clone()).unwrap();
+        let special = special.clone().with_settings(settings).unwrap();
+        let s = stack(&family(400 + n as u64, batch, n, m, p, n));
+        let qp = s.batch();
+        let sg = generic.solve(&qp).unwrap();
+        let ss = special.solve(&qp).unwrap();
+        let err = same_solution(&label, &ss, &sg);
+        let dl = randn(&mut rng(401), (batch, n));
+        let gg = generic.backward(&qp, &sg, dl.view()).unwrap();
+        let gs = special.backward(&qp, &ss, dl.view()).unwrap();
+        let gerr = grad_err(&gs, &gg);
+        let ref_err = first_against_clarabel(&label, &s, &ss);
+        println!(
+            "{label}: specialized vs generic, answers {err:.1e}, gradients {gerr:.1e} \
+             (statuses {:?}); vs Clarabel {ref_err:.1e}",
+            count(&ss.status)
+        );
+        assert!(err <= 1e-12, "{label}: answers differ by {err:e}");
+        assert!(gerr <= 1e-12, "{label}: gradients differ by {gerr:e}");
+    }
+    assert_eq!(
+        special.cuda_specialized_shapes(),
+        vec![(20, 3, 15), (100, 4, 60)]
+    );
+    assert!(generic.cuda_specialized_shapes().is_empty());
 }
 
 #[test]
