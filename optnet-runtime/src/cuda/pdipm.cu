@@ -42,6 +42,13 @@
 #if defined(OPTNET_DIMS) && !defined(OPTNET_F64)
 #error "OPTNET_DIMS specializes the f64 module only"
 #endif
+// The two-block kernels' loops over G in global memory stay loops in a specialized module
+// (fully unrolled at a constant trip count, their batched loads spilled at 128 registers).
+#ifdef OPTNET_DIMS
+#define ROLLED _Pragma("unroll 1")
+#else
+#define ROLLED
+#endif
 
 // Status codes, as `Status::code` on the host.
 #define ST_RUNNING -1
@@ -318,7 +325,7 @@ __device__ __forceinline__ void syrk_dmma(double* C, int ldc, const double* U, i
         for (int t = 0; t < SG; t++) ic[t] = min(8 * (bi0 + t) + r4, R - 1) * ldi;
         int k0 = 0;
         if constexpr (GL) {
-            for (; k0 + 8 <= kn; k0 += 8) {
+            ROLLED for (; k0 + 8 <= kn; k0 += 8) {
                 const int ka = row(k0 + c4), kb = row(k0 + c4 + 4);
                 const double* ua = U + ka * ldu;
                 const double* ub = U + kb * ldu;
@@ -410,7 +417,7 @@ __device__ __forceinline__ void gemv_n_rows(T* y, const T* M, int ldm, const T* 
                 off[q] = (iq < rows ? iq : i0) * ldm;
             }
             const T* ml = M + l;
-            for (int c0 = 0; c0 < cols; c0 += 32 * GL_CHUNKS) {
+            ROLLED for (int c0 = 0; c0 < cols; c0 += 32 * GL_CHUNKS) {
                 double m[GL_CHUNKS][RW];
 #pragma unroll
                 for (int c = 0; c < GL_CHUNKS; c++) {
@@ -531,7 +538,7 @@ __device__ __forceinline__ int gemv_t(T* y, const T* M, int ldm, const T* x, int
         const T* mp = M + i0 * ldm + j;
         const T* xp = x + i0;
         if constexpr (GL) {
-            for (; i + 15 < i1; i += 16, mp += 16 * ldm, xp += 16) {
+            ROLLED for (; i + 15 < i1; i += 16, mp += 16 * ldm, xp += 16) {
                 double a[16];
 #pragma unroll
                 for (int k = 0; k < 16; k++) a[k] = mp[k * ldm];
