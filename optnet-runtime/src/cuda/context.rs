@@ -94,6 +94,8 @@ pub(crate) enum Build {
     /// f64, every kernel of [`Build::Default`], compiled for one shape: its dimensions are
     /// constants of the module (`-DOPTNET_DIMS`), not values read from the launch's layout.
     Shape(Dims),
+    /// [`Build::Narrow`] compiled for one shape, as [`Build::Shape`].
+    NarrowShape(u32, Dims),
 }
 
 /// A problem shape as a specialized module ([`Build::Shape`]) is compiled for it: n, m, p and
@@ -315,6 +317,9 @@ pub(crate) struct Context {
     /// [`Specialization`] as a `u8` (its index): set by `Solver::with_cuda_specialization`.
     specialization: std::sync::atomic::AtomicU8,
     shapes: [OnceLock<Result<Kernels, Error>>; SHAPES],
+    /// The same shapes' narrow modules ([`Build::NarrowShape`]), for two and for four blocks
+    /// per multiprocessor.
+    narrow_shapes: [[OnceLock<Result<TwoBlockKernels, Error>>; 2]; SHAPES],
     /// The equilibration kernels (f64, f32).
     ruiz: [OnceLock<Result<CudaFunction, Error>>; 2],
     /// The batch-sum kernels (f64, f32): the splits' partial sums and their total.
@@ -404,6 +409,7 @@ impl Context {
                 super::default_specialization(),
             )),
             shapes: Default::default(),
+            narrow_shapes: Default::default(),
             ruiz: [OnceLock::new(), OnceLock::new()],
             sums: [OnceLock::new(), OnceLock::new()],
             pools: Arc::new(Pools::default()),
@@ -437,15 +443,22 @@ impl Context {
             .store(spec_code(mode), std::sync::atomic::Ordering::Relaxed);
     }
 
-    /// The shapes (n, m, p) whose specialized modules are loaded, in the order they were met.
+    /// The shapes (n, m, p) with a specialized module loaded (the default module's or a narrow
+    /// one's), in the order they were met.
     pub(crate) fn specialized_shapes(&self) -> Vec<(usize, usize, usize)> {
         let Ok(dims) = self.shape_dims.lock() else {
             return Vec::new();
         };
+        let loaded = |i: usize| {
+            self.shapes[i].get().is_some_and(|k| k.is_ok())
+                || self.narrow_shapes[i]
+                    .iter()
+                    .any(|c| c.get().is_some_and(|k| k.is_ok()))
+        };
         dims.iter()
-            .zip(&self.shapes)
-            .filter(|(_, cell)| cell.get().is_some_and(|k| k.is_ok()))
-            .map(|(d, _)| (d.n as usize, d.m as usize, d.p as usize))
+            .enumerate()
+            .filter(|&(i, _)| loaded(i))
+            .map(|(_, d)| (d.n as usize, d.m as usize, d.p as usize))
             .collect()
     }
 
@@ -453,12 +466,29 @@ impl Context {
     /// disk cache) and loaded on the shape's first call; `None` once [`SHAPES`] other shapes
     /// have theirs.
     pub(crate) fn shape_kernels(&self, dims: Dims) -> Option<Result<&Kernels, Error>> {
-        let i = {
-            let mut known = self.shape_dims.lock().ok()?;
-            Self::entry(&mut known, dims)?
-        };
+        let i = self.shape_index(dims)?;
         let k = self.shapes[i].get_or_init(|| self.load(true, Build::Shape(dims)));
         Some(k.as_ref().map_err(Clone::clone))
+    }
+
+    /// [`Context::narrow`]'s kernels specialized for `dims` ([`Build::NarrowShape`]), as
+    /// [`Context::shape_kernels`].
+    pub(crate) fn narrow_shape(
+        &self,
+        blocks: u32,
+        dims: Dims,
+    ) -> Option<Result<&TwoBlockKernels, Error>> {
+        let blocks = if blocks == 4 { 4 } else { 2 };
+        let i = self.shape_index(dims)?;
+        let k = self.narrow_shapes[i][usize::from(blocks == 4)]
+            .get_or_init(|| self.two_block_module(Build::NarrowShape(blocks, dims)));
+        Some(k.as_ref().map_err(Clone::clone))
+    }
+
+    /// `dims`' index among the known shapes ([`Context::entry`]).
+    fn shape_index(&self, dims: Dims) -> Option<usize> {
+        let mut known = self.shape_dims.lock().ok()?;
+        Self::entry(&mut known, dims)
     }
 
     /// The index of `dims` among the known shapes, added if it is new and fewer than
@@ -776,11 +806,13 @@ fn store(path: &std::path::Path, bytes: &[u8]) {
 
 /// NVRTC's options for a compute capability, precision and build: a narrow module
 /// (`-DOPTNET_NARROW=B`) at [`super::NARROW_THREADS`] threads per block, the K-global module
-/// (`-DOPTNET_KGLOBAL`) at [`super::kglobal_threads`]; for `OPTNET_CUDA_PROFILE` phases, the
-/// profiling build (`-DOPTNET_PROFILE`: the kernel's phase timers).
+/// (`-DOPTNET_KGLOBAL`) at [`super::kglobal_threads`], a specialized one with its shape
+/// (`-DOPTNET_DIMS` and the dimensions, after the build's own options); for
+/// `OPTNET_CUDA_PROFILE` phases, the profiling build (`-DOPTNET_PROFILE`: the kernel's phase
+/// timers).
 fn nvrtc_options(cc: (i32, i32), double: bool, build: Build) -> Vec<String> {
     let threads = match build {
-        Build::Narrow(_) => super::NARROW_THREADS,
+        Build::Narrow(_) | Build::NarrowShape(..) => super::NARROW_THREADS,
         Build::Default | Build::Shape(_) => super::threads(),
         Build::KGlobal => super::kglobal_threads(),
         Build::Ruiz => super::ruiz_threads(),
@@ -799,10 +831,14 @@ fn nvrtc_options(cc: (i32, i32), double: bool, build: Build) -> Vec<String> {
         .to_string(),
     ];
     match build {
-        Build::Default | Build::Ruiz | Build::Sums => {}
-        Build::Narrow(blocks) => opts.push(format!("-DOPTNET_NARROW={blocks}")),
+        Build::Default | Build::Ruiz | Build::Sums | Build::Shape(_) => {}
+        Build::Narrow(blocks) | Build::NarrowShape(blocks, _) => {
+            opts.push(format!("-DOPTNET_NARROW={blocks}"))
+        }
         Build::KGlobal => opts.push("-DOPTNET_KGLOBAL".to_string()),
-        Build::Shape(d) => opts.extend([
+    }
+    if let Build::Shape(d) | Build::NarrowShape(_, d) = build {
+        opts.extend([
             "-DOPTNET_DIMS".to_string(),
             format!("-DOPTNET_DIM_N={}", d.n),
             format!("-DOPTNET_DIM_M={}", d.m),
@@ -810,7 +846,7 @@ fn nvrtc_options(cc: (i32, i32), double: bool, build: Build) -> Vec<String> {
             format!("-DOPTNET_DIM_NN={}", d.big_n),
             format!("-DOPTNET_DIM_LD={}", d.ld),
             format!("-DOPTNET_DIM_V={}", d.v),
-        ]),
+        ]);
     }
     if super::profiling() == super::Profile::Phases && !matches!(build, Build::Ruiz | Build::Sums) {
         opts.push("-DOPTNET_PROFILE".to_string());
@@ -919,6 +955,18 @@ mod tests {
             .map(|o| o.trim_start_matches("-D").split('=').next().unwrap_or(""))
             .collect();
         assert_eq!(read, given);
+    }
+
+    /// A narrow module specialized for a shape has the narrow module's options and then the
+    /// shape's.
+    #[test]
+    fn narrow_shape_builds_add_the_shape_to_the_narrow_options() {
+        let narrow = nvrtc_options((9, 0), true, Build::Narrow(4));
+        let opts = nvrtc_options((9, 0), true, Build::NarrowShape(4, BENCH));
+        let shape = nvrtc_options((9, 0), true, Build::Shape(BENCH));
+        let default = nvrtc_options((9, 0), true, Build::Default);
+        assert_eq!(opts[..narrow.len()], narrow[..]);
+        assert_eq!(opts[narrow.len()..], shape[default.len()..]);
     }
 
     /// A context keeps at most [`SHAPES`] shapes: a new one past them gets no entry, a known

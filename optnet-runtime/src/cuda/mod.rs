@@ -1050,7 +1050,15 @@ fn two_block<'a, E: Elem>(
         0
     };
     let (function, threads) = if blocks > 0 {
-        let k = ctx.narrow(blocks)?;
+        let special = if specializable::<E>(ctx, l) {
+            ctx.narrow_shape(blocks, dims_of(l))
+        } else {
+            None
+        };
+        let k = match special {
+            Some(k) => k?,
+            None => ctx.narrow(blocks)?,
+        };
         let f = if backward { &k.backward } else { &k.forward };
         (f, NARROW_THREADS)
     } else {

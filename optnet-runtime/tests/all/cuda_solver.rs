@@ -901,9 +901,10 @@ fn same_solution(label: &str, a: &Solution<f64>, b: &Solution<f64>) -> f64 {
 /// strides compiled in) take the generic kernels' steps: the same statuses, iterations and
 /// polishing solves, and answers and gradients within 1e-12 (the same operations in the same
 /// order; on the bench's QPs bit-identical), for the one-block kernels (a batch of 16 at
-/// n + m = 23 with equalities, with and without equilibration) and the two-block kernels
-/// (n + m = 104, a batch of 300: the narrow module serves n + m ≤ 96 unspecialized), and
-/// the first example against Clarabel. The solver reports the shapes it specialized.
+/// n + m = 23 with equalities, with and without equilibration), the two-block kernels
+/// (n + m = 104, a batch of 300) and a narrow module's (n + m = 32, a batch of 600: four
+/// 128-thread blocks per multiprocessor on an H200), and the first example against Clarabel.
+/// The solver reports the shapes it specialized.
 #[test]
 fn specialized_kernels_take_the_generic_steps() {
     let Some(g) = gpu() else { return };
@@ -915,6 +916,7 @@ fn specialized_kernels_take_the_generic_steps() {
         (20, 3, 15, 16, true),
         (20, 3, 15, 16, false),
         (100, 4, 60, 300, true),
+        (30, 2, 30, 600, true),
     ] {
         let label = format!("n = {n}, m = {m}, p = {p}, batch {batch}, equilibrate {equilibrate}");
         let settings = Settings {
@@ -943,7 +945,7 @@ fn specialized_kernels_take_the_generic_steps() {
     }
     assert_eq!(
         special.cuda_specialized_shapes(),
-        vec![(20, 3, 15), (100, 4, 60)]
+        vec![(20, 3, 15), (100, 4, 60), (30, 2, 30)]
     );
     assert!(generic.cuda_specialized_shapes().is_empty());
 }
