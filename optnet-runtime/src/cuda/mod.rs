@@ -36,19 +36,20 @@
 //!   (`$OPTNET_CUDA_CACHE`, else `~/.cache/optnet`, keyed by a hash of source, options and
 //!   NVRTC version; `context.rs`); device buffers come from pools and are reused between calls.
 //! - Kernels specialized for a problem's shape (since session 26; [`Specialization`],
-//!   `Solver::with_cuda_specialization`, `OPTNET_CUDA_SPECIALIZE=1`): an f64 module compiled
-//!   with n, m, p and the layout's N, ld and V as constants (`-DOPTNET_DIMS`,
-//!   `context::Build::Shape`), so that loop bounds and strides fold into the instructions,
-//!   for the default module's four kernels (not the narrow modules', n + m ≤ 96 at large
-//!   batches, nor the K-global module's); compiled on a shape's first call, at most
-//!   `context::SHAPES` shapes per context. Measured on the H200 (2026-12-02, session 26's
-//!   run 1, the bench's QPs, n = p = 100, f64): warp instructions of the forward kernel
-//!   −17 % at batch 128, −22 % at 2048, fwd 0.696 → 0.674 ms at batch 1, 0.836 → 0.804 at
-//!   128, 8.23 → 7.60 at 2048; answers and gradients bit-identical (digests). The vector
-//!   slots' stride stays opaque to the compiler (`Blk::v`): as a constant it cost the
-//!   one-block kernel spills and 3–4 %. Off by default: the compile stalls a shape's first
-//!   call (a background compile made processes that ended during it abort in NVRTC's
-//!   teardown, run 2).
+//!   `Solver::with_cuda_specialization`, `OPTNET_CUDA_SPECIALIZE=1`): f64 modules compiled
+//!   with n, m, p and the layout's N, ld and V as constants (`-DOPTNET_DIMS`;
+//!   `context::Build::Shape` for the default module's four kernels,
+//!   `context::Build::NarrowShape` for a narrow module's, not the K-global module), so that
+//!   loop bounds and strides fold into the instructions; compiled on a shape's first call, at
+//!   most `context::SHAPES` shapes per context. The vector slots' stride stays opaque to the
+//!   compiler (`Blk::v`: as a constant it cost the one-block kernel spills and 3–4 %), and the
+//!   two-block kernels' loops over G in device memory stay loops (`ROLLED`). Measured on the
+//!   H200 (2026-12-02, notes/s26.md, the peers' QPs, n = p = 100, f64): warp instructions of
+//!   the forward kernel −17 % at batch 128 and −14 % at 2048; fwd+bwd 0.810 → 0.770 ms at 128,
+//!   8.80 → 7.75 ms at 2048, fwd 0.557 → 0.536 ms at batch 1; n = p = 32 at 2048 3.15 → 2.15
+//!   ms; answers and gradients bit-identical (digests). Off by default: the compile stalls a
+//!   shape's first call (a background compile made processes that ended during it abort in
+//!   NVRTC's teardown).
 //! - `OPTNET_CUDA_SOURCE=FILE` compiles FILE instead of the embedded `pdipm.cu` (kernel
 //!   development: one build times several kernel variants on the GPU machine).
 //! - `OPTNET_CUDA_PROFILE=total` prints the forward kernel's cycles per example (each block's
