@@ -311,11 +311,11 @@ pub(crate) struct Context {
     narrow: [OnceLock<Result<TwoBlockKernels, Error>>; 2],
     /// The K-global module.
     kglobal: OnceLock<Result<TwoBlockKernels, Error>>,
+    /// [`Specialization`] as a `u8` ([`spec_code`]): set by `Solver::with_cuda_specialization`.
+    specialization: std::sync::atomic::AtomicU8,
     /// The shapes asked for (at most [`SHAPES`]), in that order, and their specialized
     /// modules once loaded (the same index).
     shape_dims: Mutex<Vec<Dims>>,
-    /// [`Specialization`] as a `u8` (its index): set by `Solver::with_cuda_specialization`.
-    specialization: std::sync::atomic::AtomicU8,
     shapes: [OnceLock<Result<Kernels, Error>>; SHAPES],
     /// The same shapes' narrow modules ([`Build::NarrowShape`]), for two and for four blocks
     /// per multiprocessor.
@@ -404,10 +404,10 @@ impl Context {
             f32: OnceLock::new(),
             narrow: [OnceLock::new(), OnceLock::new()],
             kglobal: OnceLock::new(),
-            shape_dims: Mutex::new(Vec::new()),
             specialization: std::sync::atomic::AtomicU8::new(spec_code(
                 super::default_specialization(),
             )),
+            shape_dims: Mutex::new(Vec::new()),
             shapes: Default::default(),
             narrow_shapes: Default::default(),
             ruiz: [OnceLock::new(), OnceLock::new()],
@@ -431,7 +431,6 @@ impl Context {
             .specialization
             .load(std::sync::atomic::Ordering::Relaxed)
         {
-            0 => Specialization::Off,
             1 => Specialization::PerShape,
             _ => Specialization::Off,
         }

@@ -1034,36 +1034,41 @@ fn two_block<'a, E: Elem>(
             smem: smem_two_blocks::<E>(l, threads),
         }));
     }
-    let kernels = solver_kernels::<E>(ctx, l)?;
-    let own = if backward {
-        kernels.backward2.as_ref()
-    } else {
-        kernels.forward2.as_ref()
-    };
-    // f32 arithmetic, or a source from OPTNET_CUDA_SOURCE without the two-block kernels.
-    let Some(own) = own else { return Ok(None) };
-    if !two_blocks_wanted(ctx, batch) {
-        return Ok(None);
-    }
-    let blocks = if E::DOUBLE && threads() == 256 {
+    let wanted = two_blocks_wanted(ctx, batch);
+    let blocks = if wanted && E::DOUBLE && threads() == 256 {
         narrow_blocks(l.big_n as usize, batch, ctx.sm_count)
     } else {
         0
     };
-    let (function, threads) = if blocks > 0 {
-        let special = if specializable::<E>(ctx, l) {
-            ctx.narrow_shape(blocks, dims_of(l))
-        } else {
-            None
-        };
-        let k = match special {
-            Some(k) => k?,
-            None => ctx.narrow(blocks)?,
-        };
+    // A narrow module specialized for the shape, where the solver specializes: the default
+    // module, generic or specialized, is then neither compiled nor loaded for it.
+    let special = if blocks > 0 && specializable::<E>(ctx, l) {
+        ctx.narrow_shape(blocks, dims_of(l)).transpose()?
+    } else {
+        None
+    };
+    let (function, threads) = if let Some(k) = special {
         let f = if backward { &k.backward } else { &k.forward };
         (f, NARROW_THREADS)
     } else {
-        (own, threads())
+        let kernels = solver_kernels::<E>(ctx, l)?;
+        let own = if backward {
+            kernels.backward2.as_ref()
+        } else {
+            kernels.forward2.as_ref()
+        };
+        // f32 arithmetic, or a source from OPTNET_CUDA_SOURCE without the two-block kernels.
+        let Some(own) = own else { return Ok(None) };
+        if !wanted {
+            return Ok(None);
+        }
+        if blocks > 0 {
+            let k = ctx.narrow(blocks)?;
+            let f = if backward { &k.backward } else { &k.forward };
+            (f, NARROW_THREADS)
+        } else {
+            (own, threads())
+        }
     };
     let smem = smem_two_blocks::<E>(l, threads);
     let fits = smem <= ctx.smem_max
