@@ -38,6 +38,6 @@ pub use optnet_runtime::*;
 pub mod prelude {
     pub use optnet_macros::optnet;
     pub use optnet_runtime::{
-        Error, QpBatch, QpGrad, Real, Settings, Solution, Solver, Status, Term,
+        Error, QpBatch, QpGrad, Real, Settings, Solution, Solver, Specialization, Status, Term,
     };
 }
