@@ -73,6 +73,8 @@ impl Flags {
 
 /// The solver for `--device`: `cpu` (all cores), `cuda` or `cuda:N` (GPU N, which needs a
 /// build with feature `cuda`). A device that cannot be used is an error message, not a panic.
+/// A training loop solves its layer's one shape at every step, so a CUDA solver compiles its
+/// kernels for that shape at the first step (`Specialization::PerShape`).
 pub fn solver_for(device: &str) -> Result<Solver, String> {
     let ordinal = match device {
         "cpu" => return Ok(Solver::cpu()),
@@ -86,5 +88,7 @@ pub fn solver_for(device: &str) -> Result<Solver, String> {
             }
         },
     };
-    Solver::cuda(ordinal).map_err(|e| format!("cannot use device `{device}`: {e}"))
+    Solver::cuda(ordinal)
+        .map(|s| s.with_cuda_specialization(optnet::Specialization::PerShape))
+        .map_err(|e| format!("cannot use device `{device}`: {e}"))
 }
