@@ -30,6 +30,8 @@ pub enum Device {
 ///
 /// Not the default because the compile stalls the first call of each shape: worth it where a
 /// few shapes are solved many times (a training loop), not for one-off solves of many shapes.
+/// (A specialized shape does not load the generic kernels, so a process that solves one shape
+/// compiles one module either way where the disk cache holds neither.)
 /// (A compile on a background thread was tried and dropped: a process that ended while it
 /// ran aborted in NVRTC's teardown.)
 ///
