@@ -96,6 +96,8 @@ pub(crate) enum Build {
     Shape(Dims),
     /// [`Build::Narrow`] compiled for one shape, as [`Build::Shape`].
     NarrowShape(u32, Dims),
+    /// [`Build::Ruiz`] compiled for one shape, as [`Build::Shape`].
+    RuizShape(Dims),
 }
 
 /// A problem shape as a specialized module ([`Build::Shape`]) is compiled for it: n, m, p and
@@ -127,7 +129,7 @@ impl Build {
     /// The source file's stem: NVRTC's program name and the disk cache's file prefix.
     fn stem(self) -> &'static str {
         match self {
-            Build::Ruiz => "ruiz",
+            Build::Ruiz | Build::RuizShape(_) => "ruiz",
             Build::Sums => "sums",
             _ => "pdipm",
         }
@@ -137,7 +139,7 @@ impl Build {
     /// ([`solver_source`]) for every other build.
     fn source(self) -> Result<std::borrow::Cow<'static, str>, Error> {
         match self {
-            Build::Ruiz => Ok(std::borrow::Cow::Borrowed(RUIZ_SOURCE)),
+            Build::Ruiz | Build::RuizShape(_) => Ok(std::borrow::Cow::Borrowed(RUIZ_SOURCE)),
             Build::Sums => Ok(std::borrow::Cow::Borrowed(SUMS_SOURCE)),
             _ => solver_source(),
         }
@@ -320,6 +322,8 @@ pub(crate) struct Context {
     /// The same shapes' narrow modules ([`Build::NarrowShape`]), for two and for four blocks
     /// per multiprocessor.
     narrow_shapes: [[OnceLock<Result<TwoBlockKernels, Error>>; 2]; SHAPES],
+    /// The same shapes' equilibration kernels (f64, [`Build::RuizShape`]).
+    ruiz_shapes: [OnceLock<Result<CudaFunction, Error>>; SHAPES],
     /// The equilibration kernels (f64, f32).
     ruiz: [OnceLock<Result<CudaFunction, Error>>; 2],
     /// The batch-sum kernels (f64, f32): the splits' partial sums and their total.
@@ -410,6 +414,7 @@ impl Context {
             shape_dims: Mutex::new(Vec::new()),
             shapes: Default::default(),
             narrow_shapes: Default::default(),
+            ruiz_shapes: Default::default(),
             ruiz: [OnceLock::new(), OnceLock::new()],
             sums: [OnceLock::new(), OnceLock::new()],
             pools: Arc::new(Pools::default()),
@@ -545,16 +550,27 @@ impl Context {
     /// loaded on first use.
     pub(crate) fn ruiz(&self, double: bool) -> Result<&CudaFunction, Error> {
         self.ruiz[usize::from(!double)]
-            .get_or_init(|| {
-                let module = self.module(double, Build::Ruiz)?;
-                let name = if double { "ruiz_f64" } else { "ruiz_f32" };
-                let f = module
-                    .load_function(name)
-                    .map_err(cuda_err("finding the equilibration kernel"))?;
-                self.raise(f)
-            })
+            .get_or_init(|| self.ruiz_module(double, Build::Ruiz))
             .as_ref()
             .map_err(Clone::clone)
+    }
+
+    /// The f64 equilibration kernel specialized for `dims` ([`Build::RuizShape`]), as
+    /// [`Context::shape_kernels`].
+    pub(crate) fn ruiz_shape(&self, dims: Dims) -> Option<Result<&CudaFunction, Error>> {
+        let i = self.shape_index(dims)?;
+        let k = self.ruiz_shapes[i].get_or_init(|| self.ruiz_module(true, Build::RuizShape(dims)));
+        Some(k.as_ref().map_err(Clone::clone))
+    }
+
+    /// The equilibration kernel of a module built from `ruiz.cu`.
+    fn ruiz_module(&self, double: bool, build: Build) -> Result<CudaFunction, Error> {
+        let module = self.module(double, build)?;
+        let name = if double { "ruiz_f64" } else { "ruiz_f32" };
+        let f = module
+            .load_function(name)
+            .map_err(cuda_err("finding the equilibration kernel"))?;
+        self.raise(f)
     }
 
     /// The two-block kernels of an f64 module that holds only them.
@@ -814,7 +830,7 @@ fn nvrtc_options(cc: (i32, i32), double: bool, build: Build) -> Vec<String> {
         Build::Narrow(_) | Build::NarrowShape(..) => super::NARROW_THREADS,
         Build::Default | Build::Shape(_) => super::threads(),
         Build::KGlobal => super::kglobal_threads(),
-        Build::Ruiz => super::ruiz_threads(),
+        Build::Ruiz | Build::RuizShape(_) => super::ruiz_threads(),
         Build::Sums => super::SUMS_THREADS,
     };
     let mut opts = vec![
@@ -830,13 +846,13 @@ fn nvrtc_options(cc: (i32, i32), double: bool, build: Build) -> Vec<String> {
         .to_string(),
     ];
     match build {
-        Build::Default | Build::Ruiz | Build::Sums | Build::Shape(_) => {}
+        Build::Default | Build::Ruiz | Build::Sums | Build::Shape(_) | Build::RuizShape(_) => {}
         Build::Narrow(blocks) | Build::NarrowShape(blocks, _) => {
             opts.push(format!("-DOPTNET_NARROW={blocks}"))
         }
         Build::KGlobal => opts.push("-DOPTNET_KGLOBAL".to_string()),
     }
-    if let Build::Shape(d) | Build::NarrowShape(_, d) = build {
+    if let Build::Shape(d) | Build::NarrowShape(_, d) | Build::RuizShape(d) = build {
         opts.extend([
             "-DOPTNET_DIMS".to_string(),
             format!("-DOPTNET_DIM_N={}", d.n),
@@ -847,7 +863,9 @@ fn nvrtc_options(cc: (i32, i32), double: bool, build: Build) -> Vec<String> {
             format!("-DOPTNET_DIM_V={}", d.v),
         ]);
     }
-    if super::profiling() == super::Profile::Phases && !matches!(build, Build::Ruiz | Build::Sums) {
+    if super::profiling() == super::Profile::Phases
+        && !matches!(build, Build::Ruiz | Build::RuizShape(_) | Build::Sums)
+    {
         opts.push("-DOPTNET_PROFILE".to_string());
     }
     opts
@@ -919,8 +937,22 @@ mod tests {
         v: 100,
     };
 
+    /// The `OPTNET_DIM_*` macros a kernel source reads.
+    fn dims_read(src: &str) -> BTreeSet<&str> {
+        src.match_indices("OPTNET_DIM_")
+            .map(|(i, _)| {
+                let rest = &src[i..];
+                let end = rest
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(rest.len());
+                &rest[..end]
+            })
+            .collect()
+    }
+
     /// A specialized module's options are the generic module's and `-DOPTNET_DIMS` with a value
-    /// for every `OPTNET_DIM_*` macro the kernel source reads, and for no other.
+    /// for every `OPTNET_DIM_*` macro the kernel source reads, and for no other; the
+    /// equilibration kernel's the same, of which it reads some.
     #[test]
     fn shape_builds_define_every_dimension_the_source_reads() {
         let base = nvrtc_options((9, 0), true, Build::Default);
@@ -939,21 +971,18 @@ mod tests {
                 "-DOPTNET_DIM_V=100",
             ]
         );
-        let read: BTreeSet<&str> = SOURCE
-            .match_indices("OPTNET_DIM_")
-            .map(|(i, _)| {
-                let rest = &SOURCE[i..];
-                let end = rest
-                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                    .unwrap_or(rest.len());
-                &rest[..end]
-            })
-            .collect();
+        let read = dims_read(SOURCE);
         let given: BTreeSet<&str> = extra[1..]
             .iter()
             .map(|o| o.trim_start_matches("-D").split('=').next().unwrap_or(""))
             .collect();
         assert_eq!(read, given);
+        // The equilibration kernel's specialized module gets the same options and reads some.
+        let ruiz = nvrtc_options((9, 0), true, Build::RuizShape(BENCH));
+        let ruiz_base = nvrtc_options((9, 0), true, Build::Ruiz);
+        assert_eq!(ruiz[ruiz_base.len()..], *extra);
+        let ruiz_reads = dims_read(RUIZ_SOURCE);
+        assert!(!ruiz_reads.is_empty() && ruiz_reads.is_subset(&given));
     }
 
     /// A narrow module specialized for a shape has the narrow module's options and then the

@@ -39,7 +39,8 @@
 //!   `Solver::with_cuda_specialization`, `OPTNET_CUDA_SPECIALIZE=1`): f64 modules compiled
 //!   with n, m, p and the layout's N, ld and V as constants (`-DOPTNET_DIMS`;
 //!   `context::Build::Shape` for the default module's four kernels,
-//!   `context::Build::NarrowShape` for a narrow module's, not the K-global module), so that
+//!   `context::Build::NarrowShape` for a narrow module's, `context::Build::RuizShape` for the
+//!   equilibration kernel; not the K-global module), so that
 //!   loop bounds and strides fold into the instructions; compiled on a shape's first call, at
 //!   most `context::SHAPES` shapes per context. The vector slots' stride stays opaque to the
 //!   compiler (`Blk::v`: as a constant it cost the one-block kernel spills and 3–4 %), and the
@@ -47,9 +48,10 @@
 //!   H200 (2026-12-02, notes/s26.md, the peers' QPs, n = p = 100, f64): warp instructions of
 //!   the forward kernel −17 % at batch 128 and −14 % at 2048; fwd+bwd 0.810 → 0.770 ms at 128,
 //!   8.80 → 7.75 ms at 2048, fwd 0.557 → 0.536 ms at batch 1; n = p = 32 at 2048 3.15 → 2.15
-//!   ms; answers and gradients bit-identical (digests). Off by default: the compile stalls a
-//!   shape's first call (a background compile made processes that ended during it abort in
-//!   NVRTC's teardown).
+//!   ms (the equilibration kernel specialized too: 59 k → 47 k cycles at batch 128, batch
+//!   2048 a further −2 %); answers and gradients bit-identical (digests). Off by default: the
+//!   compile stalls a shape's first call (a background compile made processes that ended
+//!   during it abort in NVRTC's teardown).
 //! - `OPTNET_CUDA_SOURCE=FILE` compiles FILE instead of the embedded `pdipm.cu` (kernel
 //!   development: one build times several kernel variants on the GPU machine).
 //! - `OPTNET_CUDA_PROFILE=total` prints the forward kernel's cycles per example (each block's
@@ -282,6 +284,17 @@ fn solver_kernels<'a, E: Elem>(
         }
     }
     ctx.kernels(E::DOUBLE)
+}
+
+/// The equilibration kernel for layout `l`: specialized for `l`'s shape as
+/// [`solver_kernels`] says, else the precision's generic one.
+fn ruiz_kernel<'a, E: Elem>(ctx: &'a Context, l: &Layout) -> Result<&'a CudaFunction, Error> {
+    if specializable::<E>(ctx, l) {
+        if let Some(k) = ctx.ruiz_shape(dims_of(l)) {
+            return k;
+        }
+    }
+    ctx.ruiz(E::DOUBLE)
 }
 
 /// Panel width, vector slots, and the vector slots the two-block kernels keep in global
@@ -1199,7 +1212,7 @@ fn solve_as<T: Real, E: Elem>(
             let (layout, len) = scaled_layout(&l);
             Some((
                 Ruiz {
-                    function: ctx.ruiz(E::DOUBLE)?,
+                    function: ruiz_kernel::<E>(ctx, &l)?,
                     layout,
                     max_iter: settings.equilibrate_max_iter.min(i32::MAX as u32) as i32,
                     lo: settings.equilibrate_min_scaling,

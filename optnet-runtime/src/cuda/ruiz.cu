@@ -21,7 +21,8 @@
 // 2(n + m + p + 1) values. The same operations in the same order as the CPU's, so the
 // scalings and the scaled data are the CPU's to the bit.
 //
-// Compiled at run time by NVRTC, a module of its own (-DOPTNET_F64 or -DOPTNET_F32, -DNT).
+// Compiled at run time by NVRTC, a module of its own (-DOPTNET_F64 or -DOPTNET_F32, -DNT; a
+// module specialized for one shape with -DOPTNET_DIMS, as pdipm.cu's).
 
 #ifndef NT
 #define NT 256
@@ -365,6 +366,17 @@ __device__ __forceinline__ void finish(const Example<T>& x, int ld, int n, int m
     scale_out(x.sG, G, ld, p, n, ev + m, T(1), d);
 }
 
+// The launch's layout with a specialized module's n, m, p as constants (-DOPTNET_DIMS, as in
+// pdipm.cu: the host launches that module only for layouts of its shape), else as it is.
+__device__ __forceinline__ Layout with_dims(Layout L) {
+#ifdef OPTNET_DIMS
+    L.n = OPTNET_DIM_N;
+    L.m = OPTNET_DIM_M;
+    L.p = OPTNET_DIM_P;
+#endif
+    return L;
+}
+
 // Example e of the batch at `data` (layout L) → its scaled copy at `scaled` (layout S) and its
 // scalings at sc + e·2(n + m + p + 1).
 template <typename T> __device__ __forceinline__ Example<T> example(const Layout& L, const Layout& S,
@@ -394,8 +406,9 @@ template <typename T> __device__ __forceinline__ Example<T> example(const Layout
 // `ruiz_smem`; none for COSTS): the arrays of `Shared`, then, with `cached`, copies of Q
 // (leading dimension n), A and G (`padded`), which the passes read instead of device memory.
 template <typename T>
-__device__ void ruiz(const Layout& L, const Layout& S, const T* data, T* scaled, T* sc, int max_iter, T lo,
+__device__ void ruiz(const Layout& L0, const Layout& S, const T* data, T* scaled, T* sc, int max_iter, T lo,
                      T hi, int cached, int mode) {
+    const Layout L = with_dims(L0);
     const int n = L.n, m = L.m, p = L.p, R = m + p;
     if (mode == RUIZ_COSTS) {
         const long long e = (long long)blockIdx.x * (NT / 32) + (threadIdx.x >> 5);
