@@ -33,7 +33,7 @@
 #define KGLOBAL false
 #endif
 #define FULL 0xffffffffu
-// A module specialized for one shape (-DOPTNET_DIMS, f64 only; mod.rs `Dims`): the host passes
+// A module specialized for one shape (-DOPTNET_DIMS, f64 only; context.rs `Dims`): the host passes
 // n, m, p and the layout's N, ld and V as OPTNET_DIM_N … OPTNET_DIM_V, and launches the module
 // only for problems of that shape. The dimensions are then constants wherever the kernels use
 // them: loop bounds and strides fold into the instructions (immediate offsets instead of
