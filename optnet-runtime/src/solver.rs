@@ -111,7 +111,9 @@ impl Solver {
     }
 
     /// A solver on the CUDA device `ordinal`. Fails with [`Error::Cuda`] when the crate was
-    /// built without feature `cuda`, or when no driver or device is present.
+    /// built without feature `cuda`, or when no driver or device is present. A solver that
+    /// solves a few shapes many times (a training loop) runs faster with kernels compiled for
+    /// each shape: [`Solver::with_cuda_specialization`].
     pub fn cuda(ordinal: usize) -> Result<Solver, Error> {
         #[cfg(feature = "cuda")]
         {
