@@ -100,6 +100,15 @@ pub(crate) enum Build {
     RuizShape(Dims),
 }
 
+/// A narrow module's blocks per multiprocessor (4, else 2) and its slot among a context's two.
+fn narrow_slot(blocks: u32) -> (u32, usize) {
+    if blocks == 4 {
+        (4, 1)
+    } else {
+        (2, 0)
+    }
+}
+
 /// A problem shape as a specialized module ([`Build::Shape`]) is compiled for it: n, m, p and
 /// the layout's N = n + m, leading dimension of K and vector stride. Launched only for
 /// layouts of exactly this shape.
@@ -113,17 +122,32 @@ pub(crate) struct Dims {
     pub(crate) v: i32,
 }
 
-/// [`Specialization`] as [`Context`] keeps it.
-fn spec_code(mode: Specialization) -> u8 {
-    match mode {
-        Specialization::Off => 0,
-        Specialization::PerShape => 1,
-    }
-}
-
 /// At most this many shapes get a specialized module per context (each is a compile, and a
 /// module of about 7 MB on the device); later shapes take the generic one.
 pub(crate) const SHAPES: usize = 8;
+
+/// One shape's specialized modules, each compiled and loaded on first use.
+#[derive(Default)]
+struct ShapeModules {
+    /// The default module's kernels ([`Build::Shape`]).
+    kernels: OnceLock<Result<Kernels, Error>>,
+    /// The narrow modules' ([`Build::NarrowShape`]), for two and for four blocks per
+    /// multiprocessor.
+    narrow: [OnceLock<Result<TwoBlockKernels, Error>>; 2],
+    /// The equilibration kernel (f64, [`Build::RuizShape`]).
+    ruiz: OnceLock<Result<CudaFunction, Error>>,
+}
+
+impl ShapeModules {
+    /// Whether the solver's module or a narrow one is loaded.
+    fn loaded(&self) -> bool {
+        self.kernels.get().is_some_and(|k| k.is_ok())
+            || self
+                .narrow
+                .iter()
+                .any(|c| c.get().is_some_and(|k| k.is_ok()))
+    }
+}
 
 impl Build {
     /// The source file's stem: NVRTC's program name and the disk cache's file prefix.
@@ -313,17 +337,12 @@ pub(crate) struct Context {
     narrow: [OnceLock<Result<TwoBlockKernels, Error>>; 2],
     /// The K-global module.
     kglobal: OnceLock<Result<TwoBlockKernels, Error>>,
-    /// [`Specialization`] as a `u8` ([`spec_code`]): set by `Solver::with_cuda_specialization`.
-    specialization: std::sync::atomic::AtomicU8,
+    /// [`Specialization::PerShape`]: set by `Solver::with_cuda_specialization`.
+    per_shape: std::sync::atomic::AtomicBool,
     /// The shapes asked for (at most [`SHAPES`]), in that order, and their specialized
-    /// modules once loaded (the same index).
+    /// modules (the same index).
     shape_dims: Mutex<Vec<Dims>>,
-    shapes: [OnceLock<Result<Kernels, Error>>; SHAPES],
-    /// The same shapes' narrow modules ([`Build::NarrowShape`]), for two and for four blocks
-    /// per multiprocessor.
-    narrow_shapes: [[OnceLock<Result<TwoBlockKernels, Error>>; 2]; SHAPES],
-    /// The same shapes' equilibration kernels (f64, [`Build::RuizShape`]).
-    ruiz_shapes: [OnceLock<Result<CudaFunction, Error>>; SHAPES],
+    shapes: [ShapeModules; SHAPES],
     /// The equilibration kernels (f64, f32).
     ruiz: [OnceLock<Result<CudaFunction, Error>>; 2],
     /// The batch-sum kernels (f64, f32): the splits' partial sums and their total.
@@ -408,13 +427,11 @@ impl Context {
             f32: OnceLock::new(),
             narrow: [OnceLock::new(), OnceLock::new()],
             kglobal: OnceLock::new(),
-            specialization: std::sync::atomic::AtomicU8::new(spec_code(
-                super::default_specialization(),
-            )),
+            per_shape: std::sync::atomic::AtomicBool::new(
+                super::default_specialization() == Specialization::PerShape,
+            ),
             shape_dims: Mutex::new(Vec::new()),
             shapes: Default::default(),
-            narrow_shapes: Default::default(),
-            ruiz_shapes: Default::default(),
             ruiz: [OnceLock::new(), OnceLock::new()],
             sums: [OnceLock::new(), OnceLock::new()],
             pools: Arc::new(Pools::default()),
@@ -432,19 +449,19 @@ impl Context {
 
     /// How this context specializes its kernels ([`Specialization`]).
     pub(crate) fn specialization(&self) -> Specialization {
-        match self
-            .specialization
-            .load(std::sync::atomic::Ordering::Relaxed)
-        {
-            1 => Specialization::PerShape,
-            _ => Specialization::Off,
+        if self.per_shape.load(std::sync::atomic::Ordering::Relaxed) {
+            Specialization::PerShape
+        } else {
+            Specialization::Off
         }
     }
 
     /// Sets [`Context::specialization`].
     pub(crate) fn set_specialization(&self, mode: Specialization) {
-        self.specialization
-            .store(spec_code(mode), std::sync::atomic::Ordering::Relaxed);
+        self.per_shape.store(
+            mode == Specialization::PerShape,
+            std::sync::atomic::Ordering::Relaxed,
+        );
     }
 
     /// The shapes (n, m, p) with a specialized module loaded (the default module's or a narrow
@@ -453,16 +470,10 @@ impl Context {
         let Ok(dims) = self.shape_dims.lock() else {
             return Vec::new();
         };
-        let loaded = |i: usize| {
-            self.shapes[i].get().is_some_and(|k| k.is_ok())
-                || self.narrow_shapes[i]
-                    .iter()
-                    .any(|c| c.get().is_some_and(|k| k.is_ok()))
-        };
         dims.iter()
-            .enumerate()
-            .filter(|&(i, _)| loaded(i))
-            .map(|(_, d)| (d.n as usize, d.m as usize, d.p as usize))
+            .zip(&self.shapes)
+            .filter(|(_, s)| s.loaded())
+            .map(|(d, _)| (d.n as usize, d.m as usize, d.p as usize))
             .collect()
     }
 
@@ -471,7 +482,9 @@ impl Context {
     /// have theirs.
     pub(crate) fn shape_kernels(&self, dims: Dims) -> Option<Result<&Kernels, Error>> {
         let i = self.shape_index(dims)?;
-        let k = self.shapes[i].get_or_init(|| self.load(true, Build::Shape(dims)));
+        let k = self.shapes[i]
+            .kernels
+            .get_or_init(|| self.load(true, Build::Shape(dims)));
         Some(k.as_ref().map_err(Clone::clone))
     }
 
@@ -482,9 +495,9 @@ impl Context {
         blocks: u32,
         dims: Dims,
     ) -> Option<Result<&TwoBlockKernels, Error>> {
-        let blocks = if blocks == 4 { 4 } else { 2 };
+        let (blocks, slot) = narrow_slot(blocks);
         let i = self.shape_index(dims)?;
-        let k = self.narrow_shapes[i][usize::from(blocks == 4)]
+        let k = self.shapes[i].narrow[slot]
             .get_or_init(|| self.two_block_module(Build::NarrowShape(blocks, dims)));
         Some(k.as_ref().map_err(Clone::clone))
     }
@@ -512,8 +525,8 @@ impl Context {
     /// 4) blocks per multiprocessor, compiled and loaded on first use: only a large batch of a
     /// small problem asks for them (`mod.rs`, `two_block`).
     pub(crate) fn narrow(&self, blocks: u32) -> Result<&TwoBlockKernels, Error> {
-        let blocks = if blocks == 4 { 4 } else { 2 };
-        self.narrow[usize::from(blocks == 4)]
+        let (blocks, slot) = narrow_slot(blocks);
+        self.narrow[slot]
             .get_or_init(|| self.two_block_module(Build::Narrow(blocks)))
             .as_ref()
             .map_err(Clone::clone)
@@ -559,7 +572,9 @@ impl Context {
     /// [`Context::shape_kernels`].
     pub(crate) fn ruiz_shape(&self, dims: Dims) -> Option<Result<&CudaFunction, Error>> {
         let i = self.shape_index(dims)?;
-        let k = self.ruiz_shapes[i].get_or_init(|| self.ruiz_module(true, Build::RuizShape(dims)));
+        let k = self.shapes[i]
+            .ruiz
+            .get_or_init(|| self.ruiz_module(true, Build::RuizShape(dims)));
         Some(k.as_ref().map_err(Clone::clone))
     }
 
