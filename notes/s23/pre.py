@@ -4,13 +4,22 @@ usage: pre.py SRC.cu NT f64|f32 OUTDIR [extra -D options...]
 The cache name's stem is `ruiz` or `sums` for those files, else `pdipm` (the solver's source,
 also under another name, as OPTNET_CUDA_SOURCE reads it). Compute capability 9.0 (H100, H200)
 unless CC=MAJOR.MINOR is set. Needs libnvrtc.so.13 on LD_LIBRARY_PATH, of the same
-major.minor as the machine that will read the cache (the name holds NVRTC's version)."""
+major.minor as the machine that will read the cache (the name holds NVRTC's version).
+Since session 27 the host puts common.cuh before every source (context.rs `SOURCE`): so does
+this script, with the common.cuh beside SRC, else the repository's (NOHEADER=1: none,
+for a source from before session 27)."""
 import ctypes, sys, os
 src_path, nt, prec, out = sys.argv[1:5]
 extra = sys.argv[5:]
 stem = os.path.basename(src_path).rsplit(".", 1)[0]
 if stem not in ("ruiz", "sums"): stem = "pdipm"
 src = open(src_path, 'rb').read()
+hdr = os.path.join(os.path.dirname(src_path) or ".", "common.cuh")
+if not os.path.exists(hdr):
+    hdr = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../optnet-runtime/src/cuda/common.cuh")
+if os.path.exists(hdr) and not os.environ.get("NOHEADER"):
+    name = os.path.basename(src_path)
+    src = open(hdr, 'rb').read() + f'#line 1 "{name}"\n'.encode() + src
 lib = ctypes.CDLL('libnvrtc.so.13')
 maj, mnr = ctypes.c_int(), ctypes.c_int()
 lib.nvrtcVersion(ctypes.byref(maj), ctypes.byref(mnr))

@@ -13,28 +13,52 @@ use std::collections::HashMap;
 use std::ffi::CString;
 use std::sync::{Arc, Mutex, OnceLock};
 
+/// What the kernels' sources share (`struct Layout`, `with_dims`, the status codes, `IST`):
+/// put before each of them, followed by a `#line 1` directive so that NVRTC's messages and the
+/// line table name the source's own lines.
+const COMMON: &str = include_str!("common.cuh");
+
 /// The kernels' source, compiled at run time by NVRTC.
-const SOURCE: &str = include_str!("pdipm.cu");
+const SOURCE: &str = concat!(
+    include_str!("common.cuh"),
+    "#line 1 \"pdipm.cu\"\n",
+    include_str!("pdipm.cu")
+);
 
 /// The source of the equilibration kernel ([`Build::Ruiz`]).
-const RUIZ_SOURCE: &str = include_str!("ruiz.cu");
+const RUIZ_SOURCE: &str = concat!(
+    include_str!("common.cuh"),
+    "#line 1 \"ruiz.cu\"\n",
+    include_str!("ruiz.cu")
+);
 
 /// The source of the shared gradients' batch sums ([`Build::Sums`]).
-const SUMS_SOURCE: &str = include_str!("sums.cu");
+const SUMS_SOURCE: &str = concat!(
+    include_str!("common.cuh"),
+    "#line 1 \"sums.cu\"\n",
+    include_str!("sums.cu")
+);
 
-/// The solver's source NVRTC compiles: [`SOURCE`], or the file `$OPTNET_CUDA_SOURCE` names (a
-/// kernel-development knob: one build times several kernel variants on the GPU machine). The
-/// equilibration kernel is always [`RUIZ_SOURCE`] ([`Build::source`]).
+/// The solver's source NVRTC compiles: [`SOURCE`], or the file `$OPTNET_CUDA_SOURCE` names
+/// after [`COMMON`], as `pdipm.cu` is (a kernel-development knob: one build times several
+/// kernel variants on the GPU machine). The equilibration kernel is always [`RUIZ_SOURCE`]
+/// ([`Build::source`]).
 fn solver_source() -> Result<std::borrow::Cow<'static, str>, Error> {
     match std::env::var_os("OPTNET_CUDA_SOURCE") {
-        Some(path) if !path.is_empty() => std::fs::read_to_string(&path)
-            .map(std::borrow::Cow::Owned)
-            .map_err(|e| {
-                Error::Cuda(format!(
-                    "reading OPTNET_CUDA_SOURCE {}: {e}",
-                    std::path::Path::new(&path).display()
-                ))
-            }),
+        Some(path) if !path.is_empty() => {
+            let path = std::path::Path::new(&path);
+            std::fs::read_to_string(path)
+                .map(|text| {
+                    let name = path.file_name().unwrap_or_default().to_string_lossy();
+                    std::borrow::Cow::Owned(format!("{COMMON}#line 1 \"{name}\"\n{text}"))
+                })
+                .map_err(|e| {
+                    Error::Cuda(format!(
+                        "reading OPTNET_CUDA_SOURCE {}: {e}",
+                        path.display()
+                    ))
+                })
+        }
         _ => Ok(std::borrow::Cow::Borrowed(SOURCE)),
     }
 }

@@ -53,7 +53,9 @@
 //!   compile stalls a shape's first call (a background compile made processes that ended
 //!   during it abort in NVRTC's teardown).
 //! - `OPTNET_CUDA_SOURCE=FILE` compiles FILE instead of the embedded `pdipm.cu` (kernel
-//!   development: one build times several kernel variants on the GPU machine).
+//!   development: one build times several kernel variants on the GPU machine), after
+//!   `common.cuh` as `pdipm.cu` is: what the three sources share (`struct Layout`,
+//!   `with_dims`, the status codes, `IST`), put before each by the host since session 27.
 //! - `OPTNET_CUDA_PROFILE=total` prints the forward kernel's cycles per example (each block's
 //!   clock from its start to its statistics, the final factorization for the backward pass
 //!   not included), its iteration and refinement counts, and the slowest block's cycles,
@@ -302,7 +304,7 @@ fn ruiz_kernel<'a, E: Elem>(ctx: &'a Context, l: &Layout) -> Result<&'a CudaFunc
 const NB: usize = 8;
 const NVEC: usize = 49;
 const NVEC_GLOBAL: usize = 16;
-/// Ints per example in the forward kernel's `ist` (`IST` in `pdipm.cu`): its status, its
+/// Ints per example in the forward kernel's `ist` (`IST` in `common.cuh`): its status, its
 /// iterations, its polishing solves.
 const IST: usize = 3;
 /// Phase timers of the forward kernel (8: the iterations' assemble, factor, solves and the
@@ -318,7 +320,7 @@ const PROF_COUNTS: usize = 8;
 /// K-global module ([`k_global_layout`]).
 const MAX_N: usize = 256;
 
-/// Where the arrays of a batch live in the uploaded buffer. Mirrors `Layout` in `pdipm.cu`.
+/// Where the arrays of a batch live in the uploaded buffer. Mirrors `Layout` in `common.cuh`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 struct Layout {

@@ -27,20 +27,10 @@
 #ifndef NT
 #define NT 256
 #endif
-#define FULL 0xffffffffu
 #define SETTLED 0.5  // cpu/equilibrate.rs `SETTLED`
 
-// Where each array of the batch lives (element offsets) and the per-example stride (0 when
-// shared). Mirrors `Layout` in mod.rs and pdipm.cu; this kernel reads only the offsets,
-// strides and sizes.
-struct Layout {
-    long long oQ, oq, oA, ob, oG, oh;
-    long long sQ, sq, sA, sb, sG, sh;
-    long long out_stride, fac_stride;
-    int n, m, p, batch;
-    int N, ld, V, g_smem;
-    int k_global;
-};
+// `Layout` (of which this kernel reads only the offsets, strides and sizes), `with_dims` and FULL:
+// common.cuh, which the host puts before this file.
 
 template <typename T> __device__ __forceinline__ T machine_eps();
 template <> __device__ __forceinline__ float machine_eps<float>() { return 1.1920929e-7f; }
@@ -364,17 +354,6 @@ __device__ __forceinline__ void finish(const Example<T>& x, int ld, int n, int m
     // Ãᵣⱼ = Aᵣⱼ·((1·Eᵣ)·Dⱼ) and G̃ likewise (1·Eᵣ = Eᵣ exactly: the CPU's products).
     scale_out(x.sA, A, ld, m, n, ev, T(1), d);
     scale_out(x.sG, G, ld, p, n, ev + m, T(1), d);
-}
-
-// The launch's layout with a specialized module's n, m, p as constants (-DOPTNET_DIMS, as in
-// pdipm.cu: the host launches that module only for layouts of its shape), else as it is.
-__device__ __forceinline__ Layout with_dims(Layout L) {
-#ifdef OPTNET_DIMS
-    L.n = OPTNET_DIM_N;
-    L.m = OPTNET_DIM_M;
-    L.p = OPTNET_DIM_P;
-#endif
-    return L;
 }
 
 // Example e of the batch at `data` (layout L) → its scaled copy at `scaled` (layout S) and its

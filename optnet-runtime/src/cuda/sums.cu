@@ -47,8 +47,8 @@ template <typename T> struct Specs {
     Spec<T> s[3];
 };
 
-// Ints per example in the forward kernel's `ist`, its status first (pdipm.cu and mod.rs `IST`).
-#define IST 3
+// IST (ints per example in the forward kernel's `ist`, its status first), the status codes and
+// FULL: common.cuh, which the host puts before this file.
 
 // Copies `cnt` examples' rows of `len` entries from a (and b when `two`), examples s0, s0 + 1,
 // …, into sa (and sb), the block's threads over the entries; an example that did not solve
@@ -60,7 +60,7 @@ __device__ __forceinline__ void stage_rows(T* sa, T* sb, const Rows<T>& a, const
         const int k = idx / len, t = idx - k * len;
         const long long e = s0 + k;
         const int st = ist[IST * e];
-        const bool ok = st == 0 || st == 5;
+        const bool ok = st == ST_SOLVED || st == ST_ALMOST;
         sa[idx] = ok ? a.base[e * a.stride + t] : T(0);
         if (two) sb[idx] = ok ? b.base[e * b.stride + t] : T(0);
     }
