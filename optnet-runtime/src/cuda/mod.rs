@@ -1298,7 +1298,11 @@ fn solve_as<T: Real, E: Elem>(
                  {refs:.1} refinement steps/example, {block_kcycles:.0} kcycles/example{}; the \
                  slowest block {:.0} kcycles, example {} of its launch, {} iterations",
                 T::NAME,
-                if forward2.is_some() { " (two blocks per multiprocessor)" } else { "" },
+                match (forward2.is_some(), l.k_global != 0) {
+                    (_, true) => " (the K-global module: K in device memory)",
+                    (true, false) => " (the two-block kernels)",
+                    (false, false) => "",
+                },
                 (slowest >> 32) as f64 / 1e3,
                 slowest & 0xff_ffff,
                 (slowest >> 24) & 0xff,
