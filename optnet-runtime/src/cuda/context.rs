@@ -18,26 +18,27 @@ use std::sync::{Arc, Mutex, OnceLock};
 /// line table name the source's own lines.
 const COMMON: &str = include_str!("common.cuh");
 
+/// A kernel source as NVRTC compiles it: [`COMMON`], the `#line 1` directive, the file.
+macro_rules! with_common {
+    ($file:literal) => {
+        concat!(
+            include_str!("common.cuh"),
+            "#line 1 \"",
+            $file,
+            "\"\n",
+            include_str!($file)
+        )
+    };
+}
+
 /// The kernels' source, compiled at run time by NVRTC.
-const SOURCE: &str = concat!(
-    include_str!("common.cuh"),
-    "#line 1 \"pdipm.cu\"\n",
-    include_str!("pdipm.cu")
-);
+const SOURCE: &str = with_common!("pdipm.cu");
 
 /// The source of the equilibration kernel ([`Build::Ruiz`]).
-const RUIZ_SOURCE: &str = concat!(
-    include_str!("common.cuh"),
-    "#line 1 \"ruiz.cu\"\n",
-    include_str!("ruiz.cu")
-);
+const RUIZ_SOURCE: &str = with_common!("ruiz.cu");
 
 /// The source of the shared gradients' batch sums ([`Build::Sums`]).
-const SUMS_SOURCE: &str = concat!(
-    include_str!("common.cuh"),
-    "#line 1 \"sums.cu\"\n",
-    include_str!("sums.cu")
-);
+const SUMS_SOURCE: &str = with_common!("sums.cu");
 
 /// The solver's source NVRTC compiles: [`SOURCE`], or the file `$OPTNET_CUDA_SOURCE` names
 /// after [`COMMON`], as `pdipm.cu` is (a kernel-development knob: one build times several
@@ -1022,6 +1023,23 @@ mod tests {
         assert_eq!(ruiz[ruiz_base.len()..], *extra);
         let ruiz_reads = dims_read(RUIZ_SOURCE);
         assert!(!ruiz_reads.is_empty() && ruiz_reads.is_subset(&given));
+    }
+
+    /// Each source NVRTC compiles is `common.cuh`, a `#line 1` directive naming the file, and
+    /// the file, byte for byte (as `notes/s23/pre.py` builds it for the disk cache's names).
+    #[test]
+    fn sources_are_common_then_the_file() {
+        for (source, name, file) in [
+            (SOURCE, "pdipm.cu", include_str!("pdipm.cu")),
+            (RUIZ_SOURCE, "ruiz.cu", include_str!("ruiz.cu")),
+            (SUMS_SOURCE, "sums.cu", include_str!("sums.cu")),
+        ] {
+            assert_eq!(
+                source,
+                format!("{COMMON}#line 1 \"{name}\"\n{file}"),
+                "{name}"
+            );
+        }
     }
 
     /// A narrow module specialized for a shape has the narrow module's options and then the
