@@ -31,6 +31,11 @@ macro_rules! with_common {
     };
 }
 
+/// A source read at run time as [`with_common!`] puts one together at compile time.
+fn after_common(name: &str, text: &str) -> String {
+    format!("{COMMON}#line 1 \"{name}\"\n{text}")
+}
+
 /// The kernels' source, compiled at run time by NVRTC.
 const SOURCE: &str = with_common!("pdipm.cu");
 
@@ -51,7 +56,7 @@ fn solver_source() -> Result<std::borrow::Cow<'static, str>, Error> {
             std::fs::read_to_string(path)
                 .map(|text| {
                     let name = path.file_name().unwrap_or_default().to_string_lossy();
-                    std::borrow::Cow::Owned(format!("{COMMON}#line 1 \"{name}\"\n{text}"))
+                    std::borrow::Cow::Owned(after_common(&name, &text))
                 })
                 .map_err(|e| {
                     Error::Cuda(format!(
@@ -92,6 +97,17 @@ pub(crate) struct Kernels {
 pub(crate) struct TwoBlockKernels {
     pub(crate) forward: CudaFunction,
     pub(crate) backward: CudaFunction,
+}
+
+impl TwoBlockKernels {
+    /// The backward kernel if `backward`, else the forward one.
+    pub(crate) fn pass(&self, backward: bool) -> &CudaFunction {
+        if backward {
+            &self.backward
+        } else {
+            &self.forward
+        }
+    }
 }
 
 /// Which build of a precision's kernels a module holds (each is compiled on first use and
@@ -1026,7 +1042,8 @@ mod tests {
     }
 
     /// Each source NVRTC compiles is `common.cuh`, a `#line 1` directive naming the file, and
-    /// the file, byte for byte (as `notes/s23/pre.py` builds it for the disk cache's names).
+    /// the file, byte for byte, as an `OPTNET_CUDA_SOURCE` file is put together (and as
+    /// `notes/s23/pre.py` builds it for the disk cache's names).
     #[test]
     fn sources_are_common_then_the_file() {
         for (source, name, file) in [
@@ -1034,11 +1051,7 @@ mod tests {
             (RUIZ_SOURCE, "ruiz.cu", include_str!("ruiz.cu")),
             (SUMS_SOURCE, "sums.cu", include_str!("sums.cu")),
         ] {
-            assert_eq!(
-                source,
-                format!("{COMMON}#line 1 \"{name}\"\n{file}"),
-                "{name}"
-            );
+            assert_eq!(source, after_common(name, file), "{name}");
         }
     }
 

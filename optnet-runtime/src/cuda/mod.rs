@@ -1041,7 +1041,7 @@ fn two_block<'a, E: Elem>(
         // Whatever the batch: the K-global module's kernels, one block per multiprocessor
         // (the default module is not loaded, nor compiled, for them).
         let k = ctx.kglobal()?;
-        let function = if backward { &k.backward } else { &k.forward };
+        let function = k.pass(backward);
         let threads = kglobal_threads();
         return Ok(Some(TwoBlock {
             function,
@@ -1063,8 +1063,7 @@ fn two_block<'a, E: Elem>(
         None
     };
     let (function, threads) = if let Some(k) = special {
-        let f = if backward { &k.backward } else { &k.forward };
-        (f, NARROW_THREADS)
+        (k.pass(backward), NARROW_THREADS)
     } else {
         let kernels = solver_kernels::<E>(ctx, l)?;
         let own = if backward {
@@ -1078,9 +1077,7 @@ fn two_block<'a, E: Elem>(
             return Ok(None);
         }
         if blocks > 0 {
-            let k = ctx.narrow(blocks)?;
-            let f = if backward { &k.backward } else { &k.forward };
-            (f, NARROW_THREADS)
+            (ctx.narrow(blocks)?.pass(backward), NARROW_THREADS)
         } else {
             (own, threads())
         }
