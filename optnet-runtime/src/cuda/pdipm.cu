@@ -1286,6 +1286,200 @@ __device__ __noinline__ void ldl_solve_blocked(const T* K, int ld, const T* invD
     }
 }
 
+// ---------------------------------------------------------------- f64 solves through L⁻¹
+
+// Session 28: the f64 triangular solves take two products with X = L⁻¹ instead of a chain of
+// 32-row blocks (`ldl_solve_blocked`: per block and direction one warp applies the inverted
+// diagonal block while the others wait, then all subtract it; two barriers each, 16 per solve
+// at N = 100). X is formed once per factorization on the tensor cores (`ldl_invert_full_f64`)
+// and each solve is then u = D⁻¹X b and x = Xᵀu, one barrier each (`ldl_solve_inv`). Not in
+// the K-global module (K in device memory: its blocked solves stay), nor in f32 arithmetic.
+#if defined(OPTNET_KGLOBAL) || defined(OPTNET_BLOCKED_SOLVE)
+#define INV_SOLVE false
+#else
+#define INV_SOLVE true
+#endif
+#define INV_TILES 4  // 8×8 tiles per warp and round of `ldl_invert_full_f64`'s first product
+
+// X = L⁻¹ in place of C = L·D, after `ldl_invert_diag` (which left X_bb = L_bb⁻¹ in the
+// diagonal 32×32 blocks, C elsewhere in the strict lower triangle). Block row i = 1 … nb − 1
+// in order (rows o = 32i …, R ≤ 32 of them), from LX = I:
+//   X_ij = −X_ii Σ_{k=j}^{i−1} L_ik X_kj   (j < i),   L_ik = C_ik D_k⁻¹,
+// the rows above already X. Two products per block row, on the tensor cores (`dmma`), 8×8
+// tiles of the block row's R×o part:
+// 1. T[r][c] = Σ_{κ=c}^{o−1} C[r][κ] D⁻¹_κ X[κ][c] (X[c][c] = 1; entries κ < c, the upper
+//    triangle's Q, read as zero), tile (ti, tj) from κ = 8·tj; tiles in rounds of NW·INV_TILES,
+//    in tile-column order, each round's results held in registers until a barrier and then
+//    stored over C (a tile only reads C of its own tile row at columns ≥ its own, which the
+//    earlier rounds and columns do not store);
+// 2. X_i,<i = −X_ii T, a warp per tile column (its tiles read only T's own column), X_ii unit
+//    lower from the diagonal block.
+// Three barriers per block row; ends with a barrier. A called function (X2: a copy of its own
+// for the two-block kernel, as `ldl_solve_blocked`).
+template <bool X2>
+__device__ __noinline__ void ldl_invert_full_f64(double* K, int ld, const double* invD, int N) {
+#ifdef OPTNET_DIMS
+    ld = OPTNET_DIM_LD;
+    N = OPTNET_DIM_NN;
+#endif
+    const int w = threadIdx.x >> 5, l = threadIdx.x & 31, r4 = l >> 2, c4 = l & 3;
+    const int nb = (N + 31) / 32;
+    for (int bi = 1; bi < nb; bi++) {
+        const int o = 32 * bi, R = min(32, N - o);
+        const int tr = (R + 7) / 8, tc = 4 * bi, nt = tr * tc;
+        // 1. T over C, tile t = tj·tr + ti.
+        for (int t0 = 0; t0 < nt; t0 += NW * INV_TILES) {
+            double acc[INV_TILES][2];
+#pragma unroll
+            for (int s = 0; s < INV_TILES; s++) {
+                acc[s][0] = acc[s][1] = 0.0;
+                const int t = t0 + s * NW + w;
+                if (t < nt) {  // warp-uniform
+                    const int tj = t / tr, ti = t - tj * tr;
+                    const int c = 8 * tj + r4;                        // B's column (lane's)
+                    const double* ci = K + min(o + 8 * ti + r4, N - 1) * ld;  // A's row (lane's)
+                    for (int k0 = 8 * tj; k0 < o; k0 += 4) {
+                        const int k = k0 + c4;
+                        const double a = ci[k] * invD[k];
+                        const double xv = K[k * ld + c];
+                        const double b = k > c ? xv : k == c ? 1.0 : 0.0;
+                        dmma(acc[s][0], acc[s][1], a, b);
+                    }
+                }
+            }
+            __syncthreads();
+#pragma unroll
+            for (int s = 0; s < INV_TILES; s++) {
+                const int t = t0 + s * NW + w;
+                if (t < nt) {
+                    const int tj = t / tr, ti = t - tj * tr;
+                    const int r = o + 8 * ti + r4, c = 8 * tj + 2 * c4;
+                    if (r < N) {
+                        K[r * ld + c] = acc[s][0];
+                        K[r * ld + c + 1] = acc[s][1];
+                    }
+                }
+            }
+        }
+        __syncthreads();
+        // 2. X_i,<i = −X_ii T, tile column tj by warp tj mod NW.
+        for (int tj = w; tj < tc; tj += NW) {
+            double acc[4][2];
+#pragma unroll
+            for (int ti = 0; ti < 4; ti++) {
+                acc[ti][0] = acc[ti][1] = 0.0;
+                if (ti < tr) {
+                    const int r = 8 * ti + r4;                     // A's row (lane's), block-local
+                    const double* xr = K + (o + min(r, R - 1)) * ld + o;
+                    const double* tcol = K + 8 * tj + r4;           // B's column (lane's)
+                    const int kn = min(8 * ti + 8, R);
+                    for (int k0 = 0; k0 < kn; k0 += 4) {
+                        const int k = k0 + c4;
+                        const double xa = xr[min(k, R - 1)];
+                        const double a = k < r ? xa : k == r ? 1.0 : 0.0;
+                        const double tb = tcol[(o + min(k, R - 1)) * ld];
+                        const double b = k < R ? tb : 0.0;
+                        dmma(acc[ti][0], acc[ti][1], a, b);
+                    }
+                }
+            }
+            __syncwarp();
+#pragma unroll
+            for (int ti = 0; ti < 4; ti++) {
+                const int r = 8 * ti + r4, c = 8 * tj + 2 * c4;
+                if (ti < tr && r < R) {
+                    K[(o + r) * ld + c] = -acc[ti][0];
+                    K[(o + r) * ld + c + 1] = -acc[ti][1];
+                }
+            }
+        }
+        __syncthreads();
+    }
+}
+
+// x_r ← (L D Lᵀ)⁻¹ x_r for the NR right-hand sides x, x + V, … through X = L⁻¹ (the strict
+// lower triangle of K after `ldl_invert_full_f64`, unit diagonal): u = D⁻¹(X x) into u (NR
+// slots of stride V), barrier, x = Xᵀu, barrier. Each product splits every row (column) of X
+// into P parts of ⌈N/P⌉ columns (rows), a lane per row (column) and part, RW = 32/P rows
+// (columns) per warp, P the largest that covers N in one pass of the block's warps (P = 2 at
+// N = 100 and 256 threads), the parts summed by shuffles. In each step the lanes of a part read
+// one entry of the right-hand side (a broadcast) and one column (row) of X: rows ld apart, ld
+// odd, or consecutive entries, both free of bank conflicts; entries outside the triangle
+// (the upper one holds Q) are masked. X2: a copy of its own for the two-block kernel (as
+// `ldl_solve_blocked`).
+template <typename T, int NR, bool X2 = false>
+__device__ __noinline__ void ldl_solve_inv(const T* K, int ld, const T* invD, int N, T* x, int V, T* u) {
+#ifdef OPTNET_DIMS
+    ld = OPTNET_DIM_LD;
+    N = OPTNET_DIM_NN;
+    V = OPTNET_DIM_V;
+#endif
+    const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
+    int RW = 32;
+    while (RW > 2 && (N + RW / 2 - 1) / (RW / 2) <= NW) RW /= 2;
+    const int ri = l & (RW - 1), q = l / RW, P = 32 / RW;
+    const int span = (N + P - 1) / P, j0 = q * span, j1 = min(N, j0 + span);
+    // u_i = D⁻¹_i (x_i + Σ_{j<i} X_ij x_j)
+    for (int i0 = w * RW; i0 < N; i0 += NW * RW) {
+        const int i = i0 + ri;
+        const T* xi = K + min(i, N - 1) * ld;
+        const int je = min(j1, i0 + RW - 1);  // the warp's last row's bound (j < i masked)
+        double a0[NR], a1[NR];
+#pragma unroll
+        for (int r = 0; r < NR; r++) a0[r] = a1[r] = 0.0;
+        int j = j0;
+        for (; j + 1 < je; j += 2) {
+            const double c0 = j < i ? xi[j] : 0.0, c1 = j + 1 < i ? xi[j + 1] : 0.0;
+#pragma unroll
+            for (int r = 0; r < NR; r++) {
+                a0[r] += c0 * x[r * V + j];
+                a1[r] += c1 * x[r * V + j + 1];
+            }
+        }
+        if (j < je) {
+            const double c0 = j < i ? xi[j] : 0.0;
+#pragma unroll
+            for (int r = 0; r < NR; r++) a0[r] += c0 * x[r * V + j];
+        }
+#pragma unroll
+        for (int r = 0; r < NR; r++) {
+            double a = a0[r] + a1[r];
+            for (int d = 16; d >= RW; d >>= 1) a += __shfl_xor_sync(FULL, a, d);
+            if (q == 0 && i < N) u[r * V + i] = (x[r * V + i] + a) * invD[i];
+        }
+    }
+    __syncthreads();
+    // x_c = u_c + Σ_{i>c} X_ic u_i
+    for (int c0 = w * RW; c0 < N; c0 += NW * RW) {
+        const int c = c0 + ri;
+        const T* kc = K + min(c, N - 1);
+        double a0[NR], a1[NR];
+#pragma unroll
+        for (int r = 0; r < NR; r++) a0[r] = a1[r] = 0.0;
+        int i = max(j0, c0 + 1);  // the warp's first column's bound (i > c masked)
+        for (; i + 1 < j1; i += 2) {
+            const double k0 = i > c ? kc[i * ld] : 0.0, k1 = i + 1 > c ? kc[(i + 1) * ld] : 0.0;
+#pragma unroll
+            for (int r = 0; r < NR; r++) {
+                a0[r] += k0 * u[r * V + i];
+                a1[r] += k1 * u[r * V + i + 1];
+            }
+        }
+        if (i < j1) {
+            const double k0 = i > c ? kc[i * ld] : 0.0;
+#pragma unroll
+            for (int r = 0; r < NR; r++) a0[r] += k0 * u[r * V + i];
+        }
+#pragma unroll
+        for (int r = 0; r < NR; r++) {
+            double a = a0[r] + a1[r];
+            for (int d = 16; d >= RW; d >>= 1) a += __shfl_xor_sync(FULL, a, d);
+            if (q == 0 && c < N) x[r * V + c] = u[r * V + c] + a;
+        }
+    }
+    __syncthreads();
+}
+
 // ---------------------------------------------------------------- per-block context
 
 // Vector slots (each V long).
@@ -1537,6 +1731,7 @@ __device__ void factor(Blk<T, X2>& B) {
     ldl_factor(B.K, B.ld, B.N, B.n, B.v(S_D), B.v(S_INVD), B.Pt, (T)B.P->dyn_eps * B.boost,
                (T)B.P->dyn_delta * B.boost);
     ldl_invert_diag(B.K, B.ld, B.v(S_INVD), B.N);
+    if constexpr (sizeof(T) == 8 && INV_SOLVE) ldl_invert_full_f64<X2>(B.K, B.ld, B.v(S_INVD), B.N);
 }
 
 // One solve through the factored reduced matrix, for NR right-hand sides:
@@ -1562,7 +1757,11 @@ __device__ __forceinline__ void reduced_solve(Blk<T, X2>& B, int bs, int is, int
     B.sub[0] += t1 - t0;
     // The triangular solves, 32 rows at a time, by the whole block; f32 on a double copy of x.
     if constexpr (sizeof(T) == 8) {
-        ldl_solve_blocked<T, NR, T, X2>(B.K, B.ld, B.v(S_INVD), N, B.v(xs), V);
+        // (The product scratch, free between `gemv_t` and the product with G below, holds u.)
+        if constexpr (INV_SOLVE)
+            ldl_solve_inv<T, NR, X2>(B.K, B.ld, B.v(S_INVD), N, B.v(xs), V, B.scr);
+        else
+            ldl_solve_blocked<T, NR, T, X2>(B.K, B.ld, B.v(S_INVD), N, B.v(xs), V);
     } else {
         // x in double in Pt's scratch (NB·N ≥ 2·NR·N + 1 floats, free outside the factorization),
         // 8-byte aligned by pointer arithmetic on shared memory (so that the solve's loads stay
