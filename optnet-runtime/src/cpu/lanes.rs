@@ -30,7 +30,7 @@ use super::pdipm::{
     self, conclude, decide, measure, pick_denominator, regularized, Info, Outcome, Point, Tols,
     MAX_BOOSTS,
 };
-use super::polish::{guess_ratio, LastFactors, Polisher, Schedule};
+use super::polish::{guess_ratio, LastFactors, Polisher, Schedule, Tried};
 use super::problem::Local;
 use crate::{Real, Status};
 
@@ -676,6 +676,8 @@ struct Lanes<T> {
     w_start: Vec<V<T>>,
     /// When each lane's example tries polishing.
     schedule: [Schedule; W],
+    /// Each lane's example's last polishing attempt (the polisher is the lanes').
+    tried: [Tried; W],
 }
 
 /// Solves a stream of examples of equal sizes, [`W`] at a time in lockstep: whenever a
@@ -726,6 +728,7 @@ pub(crate) fn solve_stream<T: Real>(
         normb: splat(T::zero()),
         w_start: vec![splat(T::one()); p],
         schedule: [Schedule::new(tols.polish); W],
+        tried: std::array::from_fn(|_| Tried::new(p)),
     };
     let mut polisher: Option<Polisher<T>> = None;
     let mut it = Dir::zeros(n, m, p);
@@ -773,6 +776,7 @@ pub(crate) fn solve_stream<T: Real>(
             ln.boosts[l] = 0;
             ln.boost[l] = T::one();
             ln.schedule[l] = Schedule::new(tols.polish);
+            ln.tried[l].clear();
             wk.fac.boost(l, T::one());
             locals[l] = Some(lp);
         }
@@ -1039,6 +1043,7 @@ fn polish_lane<T: Real>(
         ln.normb[l],
         tight,
         |info| decide(info, tols) == Some(Status::Solved),
+        &mut ln.tried[l],
         &mut ln.polish_solves[l],
     ) else {
         return false;

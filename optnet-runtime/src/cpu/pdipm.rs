@@ -20,7 +20,7 @@
 use super::dense::{dot, gemv, gemv_tn};
 use super::equilibrate::Scaling;
 use super::kkt::{inf_norm, Kkt, KktParams, Ldl};
-use super::polish::{guess_ratio, solution_weight, LastFactors, Polisher, Schedule};
+use super::polish::{guess_ratio, solution_weight, LastFactors, Polisher, Schedule, Tried};
 use super::problem::Local;
 use crate::{Real, Settings, Status};
 use faer::Mat;
@@ -787,6 +787,7 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
     let mut iters = 0u32;
     let mut schedule = Schedule::new(tols.polish);
     let mut polisher: Option<Polisher<T>> = None;
+    let mut tried = Tried::new(p);
     let mut polish_solves = 0;
     // Whether the answer is the polisher's (whose last factors are then K at the solution).
     let mut polished = false;
@@ -868,7 +869,14 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
             let prev = last_good.as_ref();
             let ratio = |i: usize| guess_ratio(lam[i], s[i], prev.map(|d| (d.lam[i], d.s[i])));
             let solves = &mut polish_solves;
-            if let Some(pt) = pol.polish(lp, ratio, normq, normb, tight, accept, solves) {
+            let before = *solves;
+            let polished_point =
+                pol.polish(lp, ratio, normq, normb, tight, accept, &mut tried, solves);
+            if tols.verbose && polish_solves == before {
+                // (No solve: the attempt repeated the last failed one, `polish::Tried`.)
+                eprintln!("polish    skipped: the last failed attempt's set, as tight");
+            }
+            if let Some(pt) = polished_point {
                 let st = decide(&pt.info, tols);
                 if tols.verbose {
                     eprintln!(

@@ -191,6 +191,49 @@ impl Schedule {
     }
 }
 
+/// An example's last polishing attempt ([`Polisher::polish`]): the set it guessed at first and
+/// whether it was tight (a retry), so that a later attempt that would repeat it is skipped.
+///
+/// An attempt is a function of its first guess and its tightness alone, given the example's
+/// data: W on the set is constant ([`W_ACTIVE`], [`W_INACTIVE`]), the right-hand side is
+/// (−q, b, h), and the corrections, refinement and test follow from the solves. Where the
+/// iterate points to the same set again, the attempt would reach the same point and fail the
+/// same test: on the Maros–Meszaros problem CVXQP3_S (session 27) three attempts took four
+/// solves each to the same residuals (12 → 8 solves with the skip; notes/ALGORITHM.md §4b). Such an attempt counts as made and failed (the
+/// [`Schedule`] has already moved on) but takes no solve. Only an example that is still
+/// iterating asks for another attempt, so its last attempt failed.
+pub(crate) struct Tried {
+    /// The first guess of the last attempt (unused before one).
+    set: Vec<bool>,
+    /// Whether the last attempt was tight; `None` before the example's first attempt.
+    tight: Option<bool>,
+}
+
+impl Tried {
+    pub(crate) fn new(p: usize) -> Self {
+        Tried {
+            set: vec![false; p],
+            tight: None,
+        }
+    }
+
+    /// Forgets the last attempt (a new example).
+    pub(crate) fn clear(&mut self) {
+        self.tight = None;
+    }
+
+    /// Whether an attempt on `set` with `tight` repeats the last one; if not, it becomes the
+    /// last one.
+    fn repeats(&mut self, set: &[bool], tight: bool) -> bool {
+        if self.tight == Some(tight) && self.set[..] == *set {
+            return true;
+        }
+        self.set.copy_from_slice(set);
+        self.tight = Some(tight);
+        false
+    }
+}
+
 /// The last polishing factorization ([`Polisher::last_factors`]): K's LDLᵀ factors, the
 /// weights W it was formed with and its constants.
 #[derive(Copy, Clone)]
@@ -284,7 +327,9 @@ impl<T: Real> Polisher<T> {
     /// carry the embedding's τ that the ratio does not see). `normq`,
     /// `normb`: ‖q‖∞ and ‖(b, h)‖∞ in the original units, as the termination test takes
     /// them. Adds its solves (factorizations) to `*solves`. Returns the polished point and
-    /// its measures, or `None` if a factorization broke down; the caller accepts it only if
+    /// its measures, or `None` if a factorization broke down or the attempt repeats the
+    /// example's last one (`tried`: the same first guess and tightness, which failed; then no
+    /// solve, see [`Tried`]); the caller accepts it only if
     /// it passes the termination test, `accept`: a first attempt's point whose set stood but
     /// that `accept` refuses is refined on as far as refinement gains and measured again (the
     /// module's documentation says why).
@@ -297,6 +342,7 @@ impl<T: Real> Polisher<T> {
         normb: T,
         tight: bool,
         accept: impl Fn(&Info<T>) -> bool,
+        tried: &mut Tried,
         solves: &mut u32,
     ) -> Option<&Polished<T>> {
         let (n, p) = (lp.n, lp.p);
@@ -319,6 +365,11 @@ impl<T: Real> Polisher<T> {
         } = self;
         for i in 0..p {
             active[i] = ratio(i) > T::of(GUESS_RATIO);
+        }
+        // The last attempt, which failed, from the same set and as tight: it would fail again
+        // the same way (`Tried`).
+        if tried.repeats(active, tight) {
+            return None;
         }
         // A retry refines as far as refinement gains: no tolerance, until a step no longer
         // gains a factor of 5 (or `refine_max_iter`).

@@ -2285,6 +2285,33 @@ __device__ bool polish(Blk<T, X2>& B, bool tight, int* solves) {
     return settled;
 }
 
+// Whether polishing attempt `attempt` (1, 2, …) would repeat the example's last one, which
+// failed (notes/ALGORITHM.md §4b, the CPU's `polish::Tried`): the same first guess (S_T1 >
+// GUESS_RATIO, as `polish` takes it), as tight (a retry, `attempt` > 1: so from the third
+// attempt on) and the same regularization boost (with which `polish` factors, where the CPU's
+// polisher has its own unboosted K). An attempt is a function of these given the data (W on the
+// set constant, the right-hand side (−q, b, h)): it would take the same solves to the same point
+// and fail the same test. Records this attempt's guess and boost in `last` (p values) and
+// `*last_boost` for the next: this example's λ and objective in `out`, which the block writes
+// only at its end (a vector slot would cost every example shared memory; each value stays where
+// the same thread reads it at the next attempt, so no barrier orders it). Ends with a barrier.
+template <typename T, bool X2>
+__device__ bool polish_repeats(Blk<T, X2>& B, T* last, T* last_boost, int attempt) {
+    const bool compare = attempt >= 3;
+    T s0[1] = {T(0)}, differ[1] = {T(0)};
+    for (int i = threadIdx.x; i < B.p; i += NT) {
+        const T on = B.v(S_T1)[i] > (T)GUESS_RATIO ? T(1) : T(0);
+        if (compare && last[i] != on) differ[0] = T(1);
+        last[i] = on;
+    }
+    if (threadIdx.x == 0) {
+        if (compare && *last_boost != B.boost) differ[0] = T(1);
+        *last_boost = B.boost;
+    }
+    block_reduce<T, 1, 1>(s0, differ, B.red);
+    return compare && differ[0] == T(0);
+}
+
 // A first attempt's polished point whose set stood but that failed the termination test
 // (refined to the refinement's tolerance, its gap |zᵀr_d| can still be a few times the gap
 // tolerance: notes/s21.md): refined on, on the same factors, as far as refinement gains
@@ -2483,7 +2510,9 @@ __device__ __forceinline__ void pdipm(const Layout& L0, const Params& P, const T
     // interior iterate kept in S_X1, S_DLA, S_DSA and its τ, κ in S_T0[0], S_T0[1] (in
     // registers they cost the iteration's called solve).
     T pol_next = (T)P.polish_gap;
-    int pol_attempts = 0;  // a retry's solves are refined as far as refinement gains (`polish`)
+    // Attempts so far, skipped ones included (`polish_repeats`): a retry's solves are refined as
+    // far as refinement gains (`polish`).
+    int pol_attempts = 0;
     int polishing = 0;
     PROF_MARK(5);
     for (;;) {
@@ -2627,11 +2656,21 @@ __device__ __forceinline__ void pdipm(const Layout& L0, const Params& P, const T
             if constexpr (cpu_method<T>()) {
                 // (Before the iteration limit, as on the CPU: an example at its last iterate
                 // may still end polished.)
-                if (gap_rel < pol_next && kt < (T)P.polish_gap) {
+                // An attempt that would repeat the last failed one (`polish_repeats`) counts as
+                // made and failed: the next waits for a gap 100 times smaller, and the iteration
+                // goes on from this iterate, as it would after the failed point's test (whose
+                // residual pass the kept iterate's then repeats: the same step 1 but for S_T1,
+                // which this pass rewrites before `polish` reads it).
+                bool due = gap_rel < pol_next && kt < (T)P.polish_gap;
+                if (due) {
+                    pol_next = gap_rel / T(100);
+                    T* o = out + e * L.out_stride;
+                    due = !polish_repeats(B, o + n + m, o + n + m + 2 * p, ++pol_attempts);
+                }
+                if (due) {
                     // Polish (ALGORITHM §4b): keep the iterate, test the polished point with
                     // step 1's residuals and step 2's test (not counted as an iteration); a
                     // failed attempt is retried once the gap has fallen 100-fold.
-                    pol_next = gap_rel / T(100);
                     for (int i = threadIdx.x; i < V; i += NT) {
                         if (i < n) B.v(S_X1)[i] = B.v(S_Z)[i];
                         if (i < m) B.v(S_X1)[n + i] = B.v(S_NU)[i];
@@ -2642,7 +2681,7 @@ __device__ __forceinline__ void pdipm(const Layout& L0, const Params& P, const T
                     }
                     __syncthreads();
                     PROF_MARK(7);
-                    polishing = polish(B, ++pol_attempts > 1, ist + IST * e + 2) ? 2 : 1;
+                    polishing = polish(B, pol_attempts > 1, ist + IST * e + 2) ? 2 : 1;
                     PROF_MARK(6);
                     if (threadIdx.x == 0) {
                         B.v(S_T0)[0] = tau;
