@@ -2507,8 +2507,11 @@ __device__ __forceinline__ void pdipm(const Layout& L0, const Params& P, const T
     // Polishing (f64): the gap below which the next attempt is due; whether the iterate is a
     // polished point under test (0: no; 1: yes; 2: yes, and K holds the factors at its W; 3:
     // as 2, refined on by `polish_on`), the
-    // interior iterate kept in S_X1, S_DLA, S_DSA and its τ, κ in S_T0[0], S_T0[1] (in
-    // registers they cost the iteration's called solve).
+    // interior iterate kept in S_X1, S_DLA, S_DSA and its τ, κ in S_U[0], S_U[1] (in
+    // registers they cost the iteration's called solve; S_U, the corrector's, is free from the
+    // attempt to the restore. Until session 28 they were in S_T0, which `reduced_solve`
+    // overwrites: a first attempt refined on by `polish_on` and still refused restored the
+    // iterate with τ, κ of w∘r_in, where the CPU restores its own).
     T pol_next = (T)P.polish_gap;
     // Attempts so far, skipped ones included (`polish_repeats`): a retry's solves are refined as
     // far as refinement gains (`polish`).
@@ -2646,8 +2649,8 @@ __device__ __forceinline__ void pdipm(const Layout& L0, const Params& P, const T
                             B.v(S_S)[i] = B.v(S_DSA)[i];
                         }
                     }
-                    tau = B.v(S_T0)[0];
-                    kap = B.v(S_T0)[1];
+                    tau = B.v(S_U)[0];
+                    kap = B.v(S_U)[1];
                     __syncthreads();
                     continue;
                 }
@@ -2684,8 +2687,8 @@ __device__ __forceinline__ void pdipm(const Layout& L0, const Params& P, const T
                     polishing = polish(B, pol_attempts > 1, ist + IST * e + 2) ? 2 : 1;
                     PROF_MARK(6);
                     if (threadIdx.x == 0) {
-                        B.v(S_T0)[0] = tau;
-                        B.v(S_T0)[1] = kap;
+                        B.v(S_U)[0] = tau;
+                        B.v(S_U)[1] = kap;
                     }
                     __syncthreads();
                     tau = T(1);
