@@ -1459,6 +1459,10 @@ __device__ __forceinline__ void assemble(Blk<T, X2>& B, bool set = false) {
             kidx = list + 1;
         }
     }
+    // The copies above before the product reads and updates those entries from other warps
+    // (compute-sanitizer racecheck, session 28: without this barrier a tile's update could
+    // read an entry of Q before the warp copying it had written it).
+    __syncthreads();
     if (kn > 0) {  // K += GᵀWG
         const T* v = B.v(w_reduced<T>());
         if (B.gsm)
