@@ -199,9 +199,10 @@ impl Schedule {
 /// (−q, b, h), and the corrections, refinement and test follow from the solves. Where the
 /// iterate points to the same set again, the attempt would reach the same point and fail the
 /// same test: on the Maros–Meszaros problem CVXQP3_S (session 27) three attempts took four
-/// solves each to the same residuals (12 → 8 solves with the skip; notes/ALGORITHM.md §4b). Such an attempt counts as made and failed (the
-/// [`Schedule`] has already moved on) but takes no solve. Only an example that is still
-/// iterating asks for another attempt, so its last attempt failed.
+/// solves each to the same residuals (12 → 8 solves with the skip; notes/ALGORITHM.md §4b).
+/// Such an attempt counts as made and failed (the [`Schedule`] has already moved on) but takes
+/// no solve. Only an example that is still iterating asks for another attempt, so its last
+/// attempt failed.
 pub(crate) struct Tried {
     /// The first guess of the last attempt (unused before one).
     set: Vec<bool>,

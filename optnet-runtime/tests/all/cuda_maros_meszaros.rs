@@ -8,7 +8,7 @@
 //! the GPU as on the CPU: the problems where the CPU's skip saves solves take no more on the GPU.
 //! Prints a skip reason and passes when no CUDA device is present.
 
-use crate::common::mm::load_all;
+use crate::common::mm::{load_all, POLISH_SKIP_MOST};
 use optnet_runtime::{Error, Solver, Status};
 
 /// Every problem that fits the GPU kernel is solved there as on the CPU.
@@ -23,11 +23,8 @@ fn maros_meszaros_on_gpu() {
     };
     let (mut fit, mut ok, mut unsolved) = (0, 0, 0);
     let (mut solves_gpu, mut solves_cpu) = (0, 0);
-    // Polishing solves at most, on problems where a retry's first guess is the last failed
-    // attempt's and is skipped (polish::Tried, the kernel's `polish_repeats`): the CPU's before
-    // → after in session 28, CVXQP3_S 12 → 8, QRECIPE 16 → 8 (the CPU test
-    // `maros_meszaros::a_repeated_polishing_attempt_is_skipped`).
-    let most = [("CVXQP3_S", 8), ("QRECIPE", 8)];
+    // Polishing solves at most where the skip applies, as on the CPU.
+    let most = POLISH_SKIP_MOST;
     let mut too_many = Vec::new();
     for pb in load_all() {
         let qp = pb.qp.batch();

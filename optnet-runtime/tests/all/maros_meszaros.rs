@@ -7,7 +7,7 @@
 //! --nocapture` prints the README's table, ours beside Clarabel's on the same machine in
 //! the same run.
 
-use crate::common::mm::{load_all, Problem};
+use crate::common::mm::{load_all, Problem, POLISH_SKIP_MOST};
 use crate::common::{clarabel_settings, stack, ClarabelQp, Qp};
 use clarabel::solver::{DefaultSettings, IPSolver, SolverStatus};
 use ndarray::{Array1, Array2, ArrayView1};
@@ -363,7 +363,7 @@ fn every_small_problem_is_solved_in_f32() {
 #[test]
 fn a_repeated_polishing_attempt_is_skipped() {
     let solver = Solver::cpu();
-    for (name, most) in [("CVXQP3_S", 8), ("QRECIPE", 8)] {
+    for (name, most) in POLISH_SKIP_MOST {
         let pb = load_all().into_iter().find(|p| p.name == name).unwrap();
         // One copy (the scalar path) and eight (four lanes in lockstep).
         for copies in [1, 8] {
