@@ -1998,32 +1998,44 @@ template <typename T> __device__ __forceinline__ T solution_weight(T l, T s) {
     return tmin((T)W_ACTIVE, tmax((T)W_INACTIVE, l / s));
 }
 
+// What `polish_check` found: the set stood, a constraint changed sides, or the solve was not
+// finite (a breakdown).
+enum { PC_STOOD = 0, PC_CHANGED = 1, PC_BROKE = 2 };
+
 // The point of a polishing solve in S_X0, S_L0 on the set S_W was factored with (λᵢ clamped on
 // it, sᵢ off it) into S_LAM, S_S, the set corrected in S_T1; whether the guess was wrong
-// anywhere (`polish`).
+// anywhere, or the solve not finite: a factorization of a degenerate set (more rows on it than
+// the equality-constrained QP has independent ones) regularizes its zero pivots to ±δ, and the
+// factors can grow past the largest double while every pivot is finite (Maros–Meszaros QE226,
+// session 29). The CPU's `Kkt::factor_rows` then refuses the factors and its polisher gives up
+// the attempt; here the non-finite values reach λ on the set and, through Gz (0·NaN = NaN),
+// s off it, and the sum 0·(those) probes them with the reduction the check makes anyway.
 template <typename T, bool X2>
-__device__ bool polish_check(Blk<T, X2>& B) {
+__device__ int polish_check(Blk<T, X2>& B) {
     const int n = B.n, p = B.p, V = B.V;
     if (p > 0) gemv_n<T, 1, X2>(B.v(S_GZ), B.G, n, B.v(S_X0), p, n, V);
     __syncthreads();
-    T s0[1] = {T(0)}, changed[1] = {T(0)};
+    T probe[1] = {T(0)}, changed[1] = {T(0)};
     for (int i = threadIdx.x; i < p; i += NT) {
         if (B.v(S_W)[i] > T(1)) {
             const T l = B.v(S_L0)[i];
             if (l < T(0)) changed[0] = T(1);
+            probe[0] += T(0) * l;
             B.v(S_T1)[i] = l >= T(0) ? T(1) : T(0);
             B.v(S_LAM)[i] = tmax(l, T(0));
             B.v(S_S)[i] = T(0);
         } else {
             const T si = B.v(S_H)[i] - B.v(S_GZ)[i];
             if (si < T(0)) changed[0] = T(1);
+            probe[0] += T(0) * si;
             B.v(S_T1)[i] = si < T(0) ? T(1) : T(0);
             B.v(S_LAM)[i] = T(0);
             B.v(S_S)[i] = tmax(si, T(0));
         }
     }
-    block_reduce<T, 1, 1>(s0, changed, B.red);
-    return changed[0] != T(0);
+    block_reduce<T, 1, 1>(probe, changed, B.red);
+    if (probe[0] != T(0)) return PC_BROKE;
+    return changed[0] != T(0) ? PC_CHANGED : PC_STOOD;
 }
 
 // W on the polishing set S_T1: W_ACTIVE on it, W_INACTIVE off it, regularized as K is
@@ -2058,7 +2070,8 @@ __device__ __forceinline__ void polish_point(Blk<T, X2>& B) {
 // iterate. Scratch: S_X0, S_L0, S_GZ and `kkt_refine`'s; the right-hand side stays in S_B0,
 // S_I0 and the set in S_T1 (1 on it), for `polish_on`. Returns whether the last solve's set
 // stood (then K holds the factors at the polished point's W, which the backward pass can
-// take). Counts its solves (factorizations) in `*solves` (thread 0). Ends with a barrier.
+// take); a solve that is not finite ends the attempt there, unsettled (`polish_check`). Counts
+// its solves (factorizations) in `*solves` (thread 0). Ends with a barrier.
 template <typename T, bool X2>
 __device__ bool polish(Blk<T, X2>& B, bool tight, int* solves) {
     const int n = B.n, N = B.N, p = B.p, V = B.V;
@@ -2080,10 +2093,17 @@ __device__ bool polish(Blk<T, X2>& B, bool tight, int* solves) {
         // for ε, tells the constraints to move as well); the set that stands, or the last
         // round's, is refined and checked again (the CPU's `Polisher::polish`).
         reduced_solve<T, 1>(B, S_B0, S_I0, S_X0, S_L0);
-        if (!after_refined && polish_check(B) && round < B.P->polish_rounds) continue;
+        // A breakdown ends the attempt unsettled (the CPU's polisher gives it up at the
+        // factorization; the point, not finite, then fails the termination test).
+        if (!after_refined) {
+            const int c = polish_check(B);
+            if (c == PC_BROKE) break;
+            if (c == PC_CHANGED && round < B.P->polish_rounds) continue;
+        }
         kkt_refine<T, 1, X2, true>(B, S_B0, S_I0, S_X0, S_L0, tight);
-        settled = !polish_check(B);
-        if (settled) break;
+        const int c = polish_check(B);
+        settled = c == PC_STOOD;
+        if (c != PC_CHANGED) break;
         after_refined = true;
     }
     polish_point(B);
@@ -2127,7 +2147,7 @@ template <typename T, bool X2>
 __device__ bool polish_on(Blk<T, X2>& B) {
     polish_weights(B);  // the loop's residuals took S_W for the point's own weights
     kkt_refine<T, 1, X2, true>(B, S_B0, S_I0, S_X0, S_L0, true);
-    const bool settled = !polish_check(B);
+    const bool settled = polish_check(B) == PC_STOOD;
     polish_point(B);
     return settled;
 }
@@ -2345,15 +2365,15 @@ __device__ __forceinline__ void pdipm(const Layout& L0, const Params& P, const T
         }
         if (m > 0) gemv_t<T, 1>(B.v(S_DUAL), B.A, n, B.v(S_NU), m, n, V, B.scr, true);
         // Sums: qᵀz, bᵀν, hᵀλ, zᵀQz, sᵀλ, non-finite probe.
-        // Maxes: ‖z‖, ‖s‖, ‖(ν,λ)‖, ‖r_eq‖, ‖r_in‖, ‖rx‖, ‖Aᵀν+Gᵀλ‖, ‖Qz‖, ‖(Az, Gz+s)‖,
+        // Maxes: ‖z‖, ‖s‖, ‖(ν,λ)‖, ‖r_eq‖, ‖r_in‖, ‖rx‖, ‖Aᵀν+Gᵀλ‖, ‖Qz‖, ‖(Az, Gz+s)‖, ‖(Az, Gz)‖,
         // in the original units when the data are scaled (as the CPU's `info`): z = D z̃,
         // s = s̃/E_G, (ν, λ) = E (ν̃, λ̃)/c, the rows of the dual residual ÷ c·D, of the
         // primal residual ÷ E; the sums (so the objectives) ÷ c below (each a product with
         // the reciprocal).
         T sm[6] = {T(0), T(0), T(0), T(0), T(0), T(0)};
-        T mx[9];
+        T mx[10];
 #pragma unroll
-        for (int i = 0; i < 9; i++) mx[i] = T(0);
+        for (int i = 0; i < 10; i++) mx[i] = T(0);
         for (int i = threadIdx.x; i < V; i += NT) {
             if (i < n) {
                 const T z = B.v(S_Z)[i], qz = B.v(S_QZ)[i], du = B.v(S_DUAL)[i];
@@ -2378,6 +2398,7 @@ __device__ __forceinline__ void pdipm(const Layout& L0, const Params& P, const T
                 mx[2] = tmax(mx[2], tabs(B.e_of(i) * nu * B.ic_of()));
                 mx[3] = tmax(mx[3], tabs(r * iea));
                 mx[8] = tmax(mx[8], tabs(az * iea));
+                mx[9] = tmax(mx[9], tabs(az * iea));
             }
             if (i < p) {
                 const T l = B.v(S_LAM)[i], s = B.v(S_S)[i], gzs = B.v(S_GZ)[i] + s;
@@ -2399,9 +2420,10 @@ __device__ __forceinline__ void pdipm(const Layout& L0, const Params& P, const T
                 mx[2] = tmax(mx[2], tabs(B.e_of(m + i) * l * B.ic_of()));
                 mx[4] = tmax(mx[4], tabs(r * ieg));
                 mx[8] = tmax(mx[8], tabs(gzs * ieg));
+                mx[9] = tmax(mx[9], tabs(B.v(S_GZ)[i] * ieg));
             }
         }
-        block_reduce<T, 6, 9>(sm, mx, B.red);
+        block_reduce<T, 6, 10>(sm, mx, B.red);
         const T qz = sm[0], bnu_hl = sm[1] + sm[2], zQz = sm[3], sl = sm[4];
         const T rtau = qz + bnu_hl + kap + zQz / tau;
         // ---- 2. termination.
@@ -2409,7 +2431,13 @@ __device__ __forceinline__ void pdipm(const Layout& L0, const Params& P, const T
             const T it = T(1) / tau, ic = B.ic_of();
             const T pobj = (qz * it + T(0.5) * zQz * it * it) * ic;
             const T dobj = (-bnu_hl * it - T(0.5) * zQz * it * it) * ic;
-            res_p = tmax(mx[3], mx[4]) * it / tmax(T(1), nbh + mx[0] * it + mx[1] * it);
+            // The primal residual relative to ‖(Az, Gz)‖, not ‖z‖, as the CPU's `measure` since
+            // 2026-11-23 (Clarabel's choice): a huge z that the constraints do not see (a
+            // singular or inconsistent A) must not make a large ‖Az − b‖ look small. Until
+            // session 29 the kernel kept ‖z‖: the same iterates as the CPU's with another
+            // primal residual (Maros–Meszaros CVXQP1_S: 1.01–1.22× the CPU's), and an
+            // inconsistent equality could end `Solved` (notes/s29.md).
+            res_p = tmax(mx[3], mx[4]) * it / tmax(T(1), nbh + (mx[9] + mx[1]) * it);
             res_d = mx[5] * it / tmax(T(1), nq + mx[0] * it + mx[2] * it);
             gap_abs = tabs(pobj - dobj);
             gap_rel = gap_abs / tmax(T(1), tmin(tabs(pobj), tabs(dobj)));
