@@ -2434,9 +2434,9 @@ __device__ __forceinline__ void pdipm(const Layout& L0, const Params& P, const T
             // The primal residual relative to ‖(Az, Gz)‖, not ‖z‖, as the CPU's `measure` since
             // 2026-11-23 (Clarabel's choice): a huge z that the constraints do not see (a
             // singular or inconsistent A) must not make a large ‖Az − b‖ look small. Until
-            // session 29 the kernel kept ‖z‖: the same iterates as the CPU's with another
-            // primal residual (Maros–Meszaros CVXQP1_S: 1.01–1.22× the CPU's), and an
-            // inconsistent equality could end `Solved` (notes/s29.md).
+            // session 29 the kernel kept ‖z‖: the CPU's iterates with another primal residual
+            // (Maros–Meszaros CVXQP1_S 1.01–1.22× the CPU's; a solution with z₀ = 10⁴ that no
+            // constraint sees 10⁻⁴ times it: `primal_residual_is_relative_to_what_the_constraints_see`).
             res_p = tmax(mx[3], mx[4]) * it / tmax(T(1), nbh + (mx[9] + mx[1]) * it);
             res_d = mx[5] * it / tmax(T(1), nq + mx[0] * it + mx[2] * it);
             gap_abs = tabs(pobj - dobj);
