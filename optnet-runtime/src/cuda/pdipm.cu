@@ -2750,23 +2750,45 @@ __device__ __forceinline__ void pdipm(const Layout& L0, const Params& P, const T
     const bool cert = status == ST_PRIMAL_INF || status == ST_DUAL_INF;
     const T it = status == ST_NUMERICAL ? tnan<T>() : T(1) / (cert ? kap : tau);
     T* o = out + e * L.out_stride;
-    for (int i = threadIdx.x; i < n; i += NT) o[i] = B.v(S_Z)[i] * it * B.d_of(i);
-    for (int i = threadIdx.x; i < m; i += NT) o[n + i] = B.v(S_NU)[i] * it * B.e_of(i) * B.ic_of();
-    for (int i = threadIdx.x; i < p; i += NT) {
-        o[n + m + i] = B.v(S_LAM)[i] * it * B.e_of(m + i) * B.ic_of();
-        o[n + m + p + i] = B.v(S_S)[i] * it * B.ie_of(m + i);
+    // 0·(each value written): NaN where one is not finite (the probe below).
+    T probe = T(0);
+    for (int i = threadIdx.x; i < n; i += NT) {
+        const T v = B.v(S_Z)[i] * it * B.d_of(i);
+        o[i] = v;
+        probe += T(0) * v;
     }
-    const bool solved = status == ST_SOLVED || status == ST_ALMOST;
+    for (int i = threadIdx.x; i < m; i += NT) {
+        const T v = B.v(S_NU)[i] * it * B.e_of(i) * B.ic_of();
+        o[n + i] = v;
+        probe += T(0) * v;
+    }
+    for (int i = threadIdx.x; i < p; i += NT) {
+        const T l = B.v(S_LAM)[i] * it * B.e_of(m + i) * B.ic_of(), v = B.v(S_S)[i] * it * B.ie_of(m + i);
+        o[n + m + i] = l;
+        o[n + m + p + i] = v;
+        probe += T(0) * (l + v);
+    }
+    bool solved = status == ST_SOLVED || status == ST_ALMOST;
     {
         // objective ½ξᵀQξ + qᵀξ from the last residual pass (Qz was computed there).
-        T sm2[2] = {T(0), T(0)}, mx0[1] = {T(0)};
+        T sm2[3] = {T(0), T(0), probe}, mx0[1] = {T(0)};
         for (int i = threadIdx.x; i < n; i += NT) {
             sm2[0] += B.v(S_Z)[i] * B.v(S_QZ)[i];
             sm2[1] += B.v(S_Q)[i] * B.v(S_Z)[i];
         }
-        block_reduce<T, 2, 1>(sm2, mx0, B.red);
+        block_reduce<T, 3, 1>(sm2, mx0, B.red);
+        const T obj = (T(0.5) * sm2[0] * it * it + sm2[1] * it) * B.ic_of();  // τ scaling when solved
+        // As the CPU (cpu/mod.rs `solve_batch`, since 2026-11-23; the kernel since session
+        // 29): an answer reported solved whose values in the original units or objective are
+        // not finite (extreme data, e.g. Az = b with b near the largest double and small A)
+        // is a numerical error, its values kept as computed; the block agrees (the sums are
+        // every thread's), so it also writes no factorization for the backward pass, which
+        // gives the example zero gradients.
+        if (solved && !(isfinite(obj) && sm2[2] == T(0))) {
+            status = ST_NUMERICAL;
+            solved = false;
+        }
         if (threadIdx.x == 0) {
-            const T obj = (T(0.5) * sm2[0] * it * it + sm2[1] * it) * B.ic_of();  // τ scaling when solved
             o[n + m + 2 * p + 0] = solved ? obj : tnan<T>();
             const T bad = status == ST_NUMERICAL ? tnan<T>() : T(1);
             o[n + m + 2 * p + 1] = res_p * bad;

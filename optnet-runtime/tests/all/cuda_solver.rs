@@ -367,6 +367,54 @@ fn primal_residual_is_relative_to_what_the_constraints_see() {
     }
 }
 
+/// An answer the GPU reports solved is finite in the original units, as the CPU's (cpu/mod.rs
+/// `solve_batch`): Az = b with b near the largest double and a small entry of A, whose solution
+/// overflows. The CPU ends each of these `NumericalError`; so must the GPU, or at least not
+/// `Solved` with an infinite z (the kernel's output check, session 29).
+#[test]
+fn answers_that_overflow_are_not_solved() {
+    let Some(g) = gpu() else { return };
+    let cpu = Solver::cpu();
+    for (a, b) in [
+        (1e-3, 1e306),
+        (1e-2, 1e307),
+        (1e-1, f64::MAX),
+        (1e-4, 1e305),
+        (0.5, f64::MAX),
+    ] {
+        let qp = QpBatch::builder()
+            .Q(Array2::<f64>::zeros((2, 2)))
+            .q(ndarray::array![0.0, -1.19])
+            .A(ndarray::array![[a, -4.12]])
+            .b(ndarray::array![b])
+            .G(Array2::<f64>::zeros((2, 2)))
+            .h(ndarray::array![0.0, 0.0])
+            .build()
+            .unwrap();
+        let (sg, sc) = (g.solve(&qp).unwrap(), cpu.solve(&qp).unwrap());
+        println!(
+            "A = [{a:e}, −4.12], b = {b:e}: gpu {} (z {:?}, objective {:e}), cpu {}",
+            sg.status[0],
+            sg.z.row(0).to_vec(),
+            sg.objective[0],
+            sc.status[0]
+        );
+        assert_eq!(sc.status[0], Status::NumericalError);
+        if sg.status[0].is_solved() {
+            let finite =
+                sg.z.iter()
+                    .chain(&sg.nu)
+                    .chain(&sg.lam)
+                    .chain(&sg.s)
+                    .all(|v| v.is_finite());
+            assert!(
+                finite && sg.objective[0].is_finite(),
+                "b = {b:e}: solved with non-finite values"
+            );
+        }
+    }
+}
+
 #[test]
 fn infeasible_and_unbounded_members() {
     let Some(g) = gpu() else { return };
