@@ -285,20 +285,7 @@ fn lp_singular_and_equality_only() {
 fn fuzzing_regressions_end_as_on_the_cpu() {
     let Some(g) = gpu() else { return };
     let cpu = Solver::cpu();
-    let lp = QpBatch::builder()
-        .Q(Array2::<f64>::zeros((6, 6)))
-        .q(ndarray::array![-9.09, 3.86, 0.0, 1.39, 2.85, 8.45])
-        .A(ndarray::array![[-4.86, 8.87, -7.0, 5.9, 1.3, 4.63]])
-        .b(ndarray::array![0.0])
-        .build()
-        .unwrap();
-    let inconsistent = QpBatch::builder()
-        .Q(Array2::<f64>::zeros((2, 2)))
-        .q(ndarray::array![1.0, -1.0])
-        .A(ndarray::array![[0.0, 0.0]])
-        .b(ndarray::array![7.8])
-        .build()
-        .unwrap();
+    let (lp, inconsistent) = (fuzz_unbounded_lp(), fuzz_inconsistent_equality());
     for (label, qp) in [
         ("unbounded LP", &lp),
         ("inconsistent equality", &inconsistent),

@@ -11,7 +11,7 @@
 //! fast); a long run is e.g. `PROPTEST_CASES=20000 cargo test -p optnet-runtime --release
 //! --test all fuzz_input::`.
 
-use crate::common::npz;
+use crate::common::{fuzz_inconsistent_equality, fuzz_unbounded_lp, npz};
 use ndarray::{Array1, Array2, Array3};
 use optnet_runtime::{QpBatch, Real, Settings, Solution, Solver, Status, Term};
 use proptest::prelude::*;
@@ -528,26 +528,10 @@ fn regressions_found_by_fuzzing() {
     };
     // An LP unbounded along Az = 0 with no inequalities: τ and κ collapsed together and
     // rounding noise passed the in-loop test.
-    let q = ndarray::array![-9.09, 3.86, 0.0, 1.39, 2.85, 8.45];
-    let A = ndarray::array![[-4.86, 8.87, -7.0, 5.9, 1.3, 4.63]];
-    let lp = QpBatch::builder()
-        .Q(Array2::<f64>::zeros((6, 6)))
-        .q(q)
-        .A(A)
-        .b(ndarray::array![0.0])
-        .build()
-        .unwrap();
-    assert_ne!(check(&lp), Status::Solved);
+    assert_ne!(check(&fuzz_unbounded_lp()), Status::Solved);
     // An inconsistent equality (a zero row of A with b ≠ 0): a huge z made ‖Az − b‖ look
     // small relative to ‖z‖.
-    let bad = QpBatch::builder()
-        .Q(Array2::<f64>::zeros((2, 2)))
-        .q(ndarray::array![1.0, -1.0])
-        .A(ndarray::array![[0.0, 0.0]])
-        .b(ndarray::array![7.8])
-        .build()
-        .unwrap();
-    assert_ne!(check(&bad), Status::Solved);
+    assert_ne!(check(&fuzz_inconsistent_equality()), Status::Solved);
     // b = f64::MAX: the residual's scale overflowed to ∞ and the residual to 0.
     let huge = QpBatch::builder()
         .Q(Array2::<f64>::zeros((2, 2)))

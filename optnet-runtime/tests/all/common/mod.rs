@@ -315,3 +315,27 @@ pub fn scaled_diff<D: Dimension>(a: ArrayView<f64, D>, b: ArrayView<f64, D>) -> 
         .fold(0.0f64, |m, (x, y)| m.max((x - y).abs()))
         / scale
 }
+
+/// The CPU fuzzing's LP unbounded along Az = 0 with no inequalities, shrunk
+/// (`fuzz_input::regressions_found_by_fuzzing`; the GPU's `fuzzing_regressions_end_as_on_the_cpu`).
+pub fn fuzz_unbounded_lp() -> QpBatch<'static, f64> {
+    QpBatch::builder()
+        .Q(Array2::<f64>::zeros((6, 6)))
+        .q(ndarray::array![-9.09, 3.86, 0.0, 1.39, 2.85, 8.45])
+        .A(ndarray::array![[-4.86, 8.87, -7.0, 5.9, 1.3, 4.63]])
+        .b(ndarray::array![0.0])
+        .build()
+        .unwrap()
+}
+
+/// The CPU fuzzing's inconsistent equality (a zero row of A with b ≠ 0), shrunk (as
+/// [`fuzz_unbounded_lp`]).
+pub fn fuzz_inconsistent_equality() -> QpBatch<'static, f64> {
+    QpBatch::builder()
+        .Q(Array2::<f64>::zeros((2, 2)))
+        .q(ndarray::array![1.0, -1.0])
+        .A(ndarray::array![[0.0, 0.0]])
+        .b(ndarray::array![7.8])
+        .build()
+        .unwrap()
+}
