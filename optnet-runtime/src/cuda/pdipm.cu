@@ -2401,7 +2401,7 @@ __device__ __forceinline__ void pdipm(const Layout& L0, const Params& P, const T
                 mx[9] = tmax(mx[9], tabs(az * iea));
             }
             if (i < p) {
-                const T l = B.v(S_LAM)[i], s = B.v(S_S)[i], gz = B.v(S_GZ)[i], gzs = gz + s;
+                const T l = B.v(S_LAM)[i], s = B.v(S_S)[i], gzs = B.v(S_GZ)[i] + s;
                 const T r = gzs - B.v(S_H)[i] * tau;
                 B.v(S_RIN)[i] = r;
                 const T w = l / s;
@@ -2420,7 +2420,7 @@ __device__ __forceinline__ void pdipm(const Layout& L0, const Params& P, const T
                 mx[2] = tmax(mx[2], tabs(B.e_of(m + i) * l * B.ic_of()));
                 mx[4] = tmax(mx[4], tabs(r * ieg));
                 mx[8] = tmax(mx[8], tabs(gzs * ieg));
-                mx[9] = tmax(mx[9], tabs(gz * ieg));
+                mx[9] = tmax(mx[9], tabs(B.v(S_GZ)[i] * ieg));
             }
         }
         block_reduce<T, 6, 10>(sm, mx, B.red);

@@ -357,11 +357,11 @@ fn primal_residual_is_relative_to_what_the_constraints_see() {
 /// An answer the GPU reports solved is finite in the original units, as the CPU's (cpu/mod.rs
 /// `check_answer`, whose finiteness check the kernel's output makes since session 29): Az = b
 /// with b near the largest double and a small entry of A, whose solution overflows. The CPU
-/// ends each of these `NumericalError`. The GPU (session 28's kernel as this one, run 6) ends the first four
-/// so through its own breakdown path, and reports the last (A = [0.5, −4.12], b = f64::MAX, an
-/// LP unbounded along z₁ whose unboundedness the overflow hides, as in the CPU's own fuzzing
-/// regression with A = [6.45, −4.12]) `Solved` with finite values: no case here reaches the
-/// output check itself, which stays for parity.
+/// ends each of these `NumericalError`. The GPU (session 28's kernel as this one, run 6) ends
+/// the first four so through its own breakdown path, and reports the last (A = [0.5, −4.12],
+/// b = f64::MAX, an LP unbounded along z₁ whose unboundedness the overflow hides, as in the
+/// CPU's own fuzzing regression with A = [6.45, −4.12]) `Solved` with finite values: no case
+/// here reaches the output check itself, which stays for parity.
 #[test]
 fn answers_that_overflow_are_not_solved() {
     let Some(g) = gpu() else { return };
