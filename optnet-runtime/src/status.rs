@@ -18,10 +18,16 @@ pub enum Status {
     DualInfeasible,
     /// The iteration limit was reached first. Code 3.
     MaxIterations,
-    /// The linear algebra broke down (non-finite values in the iterates). Code 4.
+    /// The linear algebra broke down (non-finite values in the iterates), or an answer the
+    /// iteration took as solved failed its final check: its values or objective are not finite,
+    /// or its primal residual ‖(Az − b, Gz + s − h)‖∞ / max(1, ‖(b, h)‖∞, ‖(Az, Gz)‖∞, ‖s‖∞),
+    /// recomputed on the answer in the original units, is above
+    /// [`crate::Settings::reduced_tol_feas`]. The values are returned as computed. Code 4.
     NumericalError,
     /// Steps became too short to make progress, but the iterate meets the reduced
-    /// tolerances of [`crate::Settings`] (`reduced_tol_*`). Code 5.
+    /// tolerances of [`crate::Settings`] (`reduced_tol_*`); or a solved answer whose
+    /// recomputed primal residual (see [`Status::NumericalError`]) is above 1000 ×
+    /// [`crate::Settings::tol_feas`] but within the reduced tolerance. Code 5.
     AlmostSolved,
     /// Steps became too short to make progress and the iterate is not near optimal. Code 6.
     InsufficientProgress,

@@ -406,6 +406,150 @@ fn answers_that_overflow_are_not_solved() {
     }
 }
 
+/// ‖(Az − b, Gz + s − h)‖∞ / max(1, ‖(b, h)‖∞, ‖(Az, Gz)‖∞, ‖s‖∞) of example `e`'s answer in
+/// `qp`'s own arrays: the measure of the CPU's `check_answer`, computed here.
+fn answer_residual(qp: &Qp, sol: &Solution<f64>, e: usize) -> f64 {
+    let (z, s) = (sol.z.row(e), sol.s.row(e));
+    let (Az, Gz) = (qp.A.dot(&z), qp.G.dot(&z));
+    let amax = |v: &mut dyn Iterator<Item = f64>| v.fold(0.0f64, |a, x| a.max(x.abs()));
+    let r =
+        amax(&mut (&Az - &qp.b).iter().copied()).max(amax(&mut (&Gz + &s - &qp.h).iter().copied()));
+    let scale = amax(&mut qp.b.iter().chain(&qp.h).copied())
+        .max(amax(&mut Az.iter().chain(&Gz).copied()))
+        .max(amax(&mut s.iter().copied()));
+    r / scale.max(1.0)
+}
+
+/// Answers with the loop's tolerances loose (`tol_feas` 1e-2, the gaps 1e-1, polishing off, so
+/// that the interior point method stops early, with primal residuals from about 1e-9 to 1e-2)
+/// and the reduced feasibility tolerance `reduced` inside that range: with and without
+/// equilibration, `s` solved by `solver` (with those settings, for its backward pass), with each
+/// example's [`answer_residual`].
+fn loose_answers(
+    solver: &Solver,
+    qps: &[Qp],
+    s: &Stack,
+    reduced: f64,
+) -> Vec<(Solver, Solution<f64>, Vec<f64>)> {
+    [true, false]
+        .into_iter()
+        .map(|equilibrate| {
+            let st = Settings {
+                tol_feas: 1e-2,
+                tol_gap_abs: 1e-1,
+                tol_gap_rel: 1e-1,
+                reduced_tol_feas: reduced,
+                polish: false,
+                equilibrate,
+                ..Settings::default()
+            };
+            let solver = solver.clone().with_settings(st).unwrap();
+            let sol = solver.solve(&s.batch()).unwrap();
+            let res = (0..qps.len())
+                .map(|e| answer_residual(&qps[e], &sol, e))
+                .collect();
+            (solver, sol, res)
+        })
+        .collect()
+}
+
+/// The GPU rechecks a solved answer's primal residual in the original units, as the CPU's
+/// `check_answer` does (cpu/mod.rs, since 2026-11-23; the kernel's output pass since session 30):
+/// with the loop's tolerances loose and the reduced tolerance 1e-4 inside the range of the
+/// residuals it stops at ([`loose_answers`]), an example whose answer's residual (computed here
+/// from the returned z, s and the QP's own arrays) is above 1e-4 ends `NumericalError` and one
+/// below it stays solved, on both backends; the GPU's statuses are the CPU's where the residual
+/// is not within a factor 2 of 1e-4 (the backends' last iterates differ by rounding). Both
+/// classes occur. The GPU's backward pass, which reads the statuses on the device, gives the
+/// demoted examples zero gradients (as the CPU's) and the others the CPU's. Session 29's kernel
+/// reported every example solved. One batch takes the one-block kernel, one the two-block
+/// kernels.
+#[test]
+fn solved_answers_are_rechecked_in_the_original_data() {
+    let Some(g) = gpu() else { return };
+    let reduced = 1e-4;
+    // 48: the one-block kernel; 160: the two-block kernels (a narrow module at n + m = 35).
+    for batch in [48, 160] {
+        let qps = family(303, batch, 30, 5, 40, 30);
+        recheck_case(&g, &qps, reduced);
+    }
+}
+
+/// One batch of [`solved_answers_are_rechecked_in_the_original_data`]: `qps` on the GPU `g`
+/// and on the CPU under [`loose_answers`]' settings.
+fn recheck_case(g: &Solver, qps: &[Qp], reduced: f64) {
+    let s = stack(qps);
+    let dl = randn(&mut rng(304), (qps.len(), 30));
+    let gpu = loose_answers(g, qps, &s, reduced);
+    let cpu = loose_answers(&Solver::cpu(), qps, &s, reduced);
+    for (k, ((g, sg, rg), (c, sc, rc))) in gpu.iter().zip(&cpu).enumerate() {
+        let mut demoted = 0;
+        for e in 0..qps.len() {
+            for (who, st, r) in [("gpu", sg.status[e], rg[e]), ("cpu", sc.status[e], rc[e])] {
+                if r > reduced {
+                    assert_eq!(
+                        st,
+                        Status::NumericalError,
+                        "{who} example {e} ({k}): residual {r:e}"
+                    );
+                } else {
+                    assert!(
+                        st.is_solved(),
+                        "{who} example {e} ({k}): {st} with residual {r:e}"
+                    );
+                }
+            }
+            if !(rc[e] > reduced / 2.0 && rc[e] < reduced * 2.0) {
+                assert_eq!(
+                    sg.status[e], sc.status[e],
+                    "example {e} ({k}): statuses differ"
+                );
+            }
+            demoted += usize::from(sg.status[e] == Status::NumericalError);
+        }
+        let (lo, hi) = rg
+            .iter()
+            .fold((f64::MAX, 0.0f64), |(a, b), &x| (a.min(x), b.max(x)));
+        println!(
+            "batch {}, equilibrate {}: gpu {:?}, cpu {:?}, residuals {lo:.1e}…{hi:.1e}",
+            qps.len(),
+            k == 0,
+            count(&sg.status),
+            count(&sc.status)
+        );
+        assert!(
+            demoted > 0 && demoted < qps.len(),
+            "both classes should occur: {demoted} of {} demoted",
+            qps.len()
+        );
+        let gg = g.backward(&s.batch(), sg, dl.view()).unwrap();
+        let gc = c.backward(&s.batch(), sc, dl.view()).unwrap();
+        let (Term::Batched(dq_g), Term::Batched(dq_c)) = (&gg.dq, &gc.dq) else {
+            panic!("batched q, batched dq")
+        };
+        let mut worst = 0.0f64;
+        for e in 0..qps.len() {
+            let (rg, rc) = (dq_g.row(e), dq_c.row(e));
+            if sg.status[e] == Status::NumericalError {
+                assert!(
+                    rg.iter().all(|&x| x == 0.0),
+                    "example {e} ({k}): demoted, dq ≠ 0"
+                );
+            } else {
+                assert!(
+                    rg.iter().any(|&x| x != 0.0),
+                    "example {e} ({k}): solved, dq = 0"
+                );
+                if sg.status[e] == sc.status[e] && sg.iters[e] == sc.iters[e] {
+                    worst = worst.max(scaled_diff(rg, rc));
+                }
+            }
+        }
+        println!("  dq of the solved examples, GPU vs CPU: {worst:.1e}");
+        assert!(worst < 1e-6, "dq GPU vs CPU {worst:e}");
+    }
+}
+
 #[test]
 fn infeasible_and_unbounded_members() {
     let Some(g) = gpu() else { return };
