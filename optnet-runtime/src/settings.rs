@@ -86,8 +86,10 @@ pub struct Settings {
     /// Step length below which an example stops with `InsufficientProgress` (or
     /// `AlmostSolved`). Default 1e-6.
     pub min_step_length: f64,
-    /// Constant static regularization ε added to the (1,1) block of the KKT matrix and
-    /// subtracted from the (2,2) block; iterative refinement removes its effect. Default 1e-8.
+    /// Static regularization ε added to the (1,1) block of the KKT matrix and subtracted from
+    /// the (2,2) block, also bounding W = λ/s by 1/ε; iterative refinement removes its effect.
+    /// With `equilibrate` it is taken relative to the example's cost scaling c (ε·c, the
+    /// equilibrated Hessian being c·DQD), on the CPU and the GPU alike. Default 1e-8.
     pub static_regularization: f64,
     /// Dynamic regularization: a pivot of the LDLᵀ factorization with the wrong sign or
     /// magnitude below `dynamic_regularization_eps` is replaced by ±`dynamic_regularization_delta`.

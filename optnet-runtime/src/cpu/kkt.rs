@@ -41,6 +41,22 @@ pub(crate) struct KktParams<T> {
     pub refine_unverified: T,
 }
 
+impl<T: Real> KktParams<T> {
+    /// The constants for an example whose cost Ruiz equilibration scaled by `c`
+    /// (`Scaling::c`; 1 without equilibration): the static regularization ε times c (since
+    /// session 30, on the GPU too). The scaled Hessian is c·DQD, so a fixed ε would be ε/c
+    /// relative to the example's own cost; with c ≪ 1 it then exceeds W = λ/s at a bound
+    /// that becomes active late, and each Newton step moves that variable by ε's share only
+    /// (Maros–Meszaros QBEACONF, c = 9.2e-3: 43 iterations, 15 with ε·c or without
+    /// equilibration; notes/s30/qbeaconf/report.md).
+    pub fn for_cost(self, c: T) -> Self {
+        KktParams {
+            static_reg: self.static_reg * c,
+            ..self
+        }
+    }
+}
+
 /// Workspace for forming, factoring and solving K for one example. Allocated once per
 /// example; nothing inside the iteration loop allocates.
 pub(crate) struct Kkt<T> {
@@ -93,6 +109,13 @@ impl<T: Real> Kkt<T> {
         self.params.static_reg = self.base.static_reg * factor;
         self.params.dyn_eps = self.base.dyn_eps * factor;
         self.params.dyn_delta = self.base.dyn_delta * factor;
+    }
+
+    /// Sets the static regularization ε (unboosted) for the factorizations that follow: a
+    /// workspace reused across examples takes each example's [`KktParams::for_cost`].
+    pub fn set_static_reg(&mut self, eps: T) {
+        self.base.static_reg = eps;
+        self.params.static_reg = eps;
     }
 
     /// Sets the refinement's tolerances (`refine_abstol`, `refine_reltol`) for the solves

@@ -194,6 +194,8 @@ struct Fac<T> {
     dyn_eps: V<T>,
     dyn_delta: V<T>,
     base: KktParams<T>,
+    /// Each lane's example's cost scaling c ([`KktParams::for_cost`]).
+    cost: V<T>,
 }
 
 impl<T: Real> Fac<T> {
@@ -210,12 +212,20 @@ impl<T: Real> Fac<T> {
             dyn_eps: splat(base.dyn_eps),
             dyn_delta: splat(base.dyn_delta),
             base,
+            cost: splat(T::one()),
         }
+    }
+
+    /// Lane `l` takes an example whose cost Ruiz equilibration scaled by `c`: its constants
+    /// are the settings' ([`KktParams::for_cost`]), unboosted.
+    fn take(&mut self, l: usize, c: T) {
+        self.cost[l] = c;
+        self.boost(l, T::one());
     }
 
     /// Scales lane `l`'s regularization by `factor`.
     fn boost(&mut self, l: usize, factor: T) {
-        self.static_reg[l] = self.base.static_reg * factor;
+        self.static_reg[l] = self.base.for_cost(self.cost[l]).static_reg * factor;
         self.dyn_eps[l] = self.base.dyn_eps * factor;
         self.dyn_delta[l] = self.base.dyn_delta * factor;
     }
@@ -777,7 +787,7 @@ pub(crate) fn solve_stream<T: Real>(
             ln.boost[l] = T::one();
             ln.schedule[l] = Schedule::new(tols.polish);
             ln.tried[l].clear();
-            wk.fac.boost(l, T::one());
+            wk.fac.take(l, sc.c);
             locals[l] = Some(lp);
         }
         if ln.phase.iter().all(|&ph| ph == Phase::Idle) {

@@ -704,7 +704,7 @@ pub(crate) fn solve<T: Real>(lp: &Local<T>, tols: &Tols<T>) -> Outcome<T> {
     let (n, m, p) = (lp.n, lp.m, lp.p);
     let sc = &lp.scaling;
     let (e_eq, e_in) = sc.e.split_at(m);
-    let mut wk = Work::new(n, m, p, tols.kkt);
+    let mut wk = Work::new(n, m, p, tols.kkt.for_cost(sc.c));
     // Norms of the data in the original units.
     let normq = (0..n).fold(T::zero(), |a, j| a.max((lp.q[j] / (sc.d[j] * sc.c)).abs()));
     let normb = (0..m)

@@ -364,6 +364,9 @@ impl<T: Real> Polisher<T> {
             r_in,
             out,
         } = self;
+        // ε for this example's cost scaling (`KktParams::for_cost`; the polisher is reused
+        // across the examples of a lane).
+        kkt.set_static_reg(settings.for_cost(lp.scaling.c).static_reg);
         for i in 0..p {
             active[i] = ratio(i) > T::of(GUESS_RATIO);
         }

@@ -1402,18 +1402,24 @@ template <typename T> __device__ __forceinline__ constexpr bool cpu_method() { r
 // The slot of W in the reduced matrix and solves.
 template <typename T> __device__ __forceinline__ constexpr int w_reduced() { return cpu_method<T>() ? S_WR : S_W; }
 
-// w regularized as w/(1 + εw) ≤ 1/ε, ε the static regularization (boosted by the safeguard).
+// ε, the static regularization of K and W: the settings' times the example's cost scaling c
+// (1 without equilibration; since session 30, as the CPU's `KktParams::for_cost`: the scaled
+// Hessian is c·DQD, and a fixed ε, ε/c relative to it, stalled a late active bound on
+// Maros–Meszaros QBEACONF), boosted by the safeguard.
 template <typename T, bool X2>
-__device__ __forceinline__ T regularized(const Blk<T, X2>& B, T w) {
-    const T eps = (T)B.P->static_reg * B.boost;
-    return w / (T(1) + eps * w);
+__device__ __forceinline__ T static_eps(const Blk<T, X2>& B) {
+    return (T)B.P->static_reg * B.c_of() * B.boost;
 }
+
+// w regularized as w/(1 + εw) ≤ 1/ε, ε = `static_eps`.
+template <typename T> __device__ __forceinline__ T regularized(T eps, T w) { return w / (T(1) + eps * w); }
 
 // S_WR from S_W (p entries; no barrier); nothing in f32.
 template <typename T, bool X2>
 __device__ __forceinline__ void regularize_w(Blk<T, X2>& B) {
     if (!cpu_method<T>()) return;
-    for (int i = threadIdx.x; i < B.p; i += NT) B.v(S_WR)[i] = regularized(B, B.v(S_W)[i]);
+    const T eps = static_eps(B);
+    for (int i = threadIdx.x; i < B.p; i += NT) B.v(S_WR)[i] = regularized(eps, B.v(S_W)[i]);
 }
 
 // Lower triangle of K ← [Q + GᵀWG + εI, ·; A, −εI] (W from `w_reduced`), factored next. Q
@@ -1471,7 +1477,7 @@ __device__ __forceinline__ void assemble(Blk<T, X2>& B, bool set = false) {
             syrk<T, X2>(K, ld, B.G, n, 1, v, n, kn, T(-1), kidx);
     }
     __syncthreads();
-    const T eps = (T)B.P->static_reg * B.boost;
+    const T eps = static_eps(B);
     for (int i = threadIdx.x; i < N; i += NT) K[i * ld + i] += i < n ? eps : -eps;
     __syncthreads();
 }
@@ -1780,7 +1786,7 @@ template <typename T, bool X2>
 __device__ __forceinline__ T border_rows_den(Blk<T, X2>& B, T tau, T kap, T it2, T (&c)[2], T& rmax) {
     const int n = B.n, m = B.m, p = B.p, N = B.N, V = B.V;
     const T it = T(1) / tau;
-    const T eps = (T)B.P->static_reg * B.boost;
+    const T eps = static_eps(B);
     const T* wr = B.v(S_WR);
     T s[3] = {T(0), T(0), T(0)}, mx[1] = {T(0)};
     for (int i = threadIdx.x; i < V; i += NT) {
@@ -2371,6 +2377,7 @@ __device__ __forceinline__ void pdipm(const Layout& L0, const Params& P, const T
         // primal residual ÷ E; the sums (so the objectives) ÷ c below (each a product with
         // the reciprocal).
         T sm[6] = {T(0), T(0), T(0), T(0), T(0), T(0)};
+        const T eps_w = static_eps(B);
         T mx[10];
 #pragma unroll
         for (int i = 0; i < 10; i++) mx[i] = T(0);
@@ -2411,7 +2418,7 @@ __device__ __forceinline__ void pdipm(const Layout& L0, const Params& P, const T
                 // under test, whose set S_T1 holds).
                 if (cpu_method<T>() && polishing == 0) B.v(S_T1)[i] = iter > 0 ? w * (w / B.v(S_W)[i]) : w;
                 B.v(S_W)[i] = w;
-                if (cpu_method<T>()) B.v(S_WR)[i] = regularized(B, w);
+                if (cpu_method<T>()) B.v(S_WR)[i] = regularized(eps_w, w);
                 sm[2] += B.v(S_H)[i] * l;
                 sm[4] += s * l;
                 sm[5] += T(0) * (l + s + r);
@@ -2762,8 +2769,17 @@ __device__ __forceinline__ void pdipm(const Layout& L0, const Params& P, const T
     // the last residual pass, which saw this iterate unless it is an almost solved one (a
     // stalled step moved it, or a kept iterate came back): those are multiplied again.
     if (status == ST_ALMOST) {
-        if (p > 0) gemv_n<T, 1, X2>(B.v(S_GZ), B.G, n, B.v(S_Z), p, n, V);
-        if (m > 0) gemv_n<T, 1>(B.v(S_AZ), B.A, n, B.v(S_Z), m, n, V);
+        // (A plain loop: a rare path, kept small; `gemv_n` here cost the one-block kernel 80
+        // bytes more of spills and 3–4 % of its time at batches 1 and 128, session 30's run 1.)
+#pragma unroll 1
+        for (int i = threadIdx.x; i < m + p; i += NT) {
+            const T* row = i < m ? B.A + (long long)i * n : B.G + (long long)(i - m) * n;
+            T a = T(0);
+#pragma unroll 1
+            for (int j = 0; j < n; j++) a += row[j] * B.v(S_Z)[j];
+            if (i < m) B.v(S_AZ)[i] = a;
+            else B.v(S_GZ)[i - m] = a;
+        }
         __syncthreads();
     }
     // max |(Az − b, Gz + s − h)|, max |(b, h, Az, Gz, s)|
