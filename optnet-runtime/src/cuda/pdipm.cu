@@ -2445,7 +2445,11 @@ __device__ __forceinline__ void pdipm(const Layout& L0, const Params& P, const T
             // (Maros–Meszaros CVXQP1_S 1.01–1.22× the CPU's; a solution with z₀ = 10⁴ that no
             // constraint sees 10⁻⁴ times it: `primal_residual_is_relative_to_what_the_constraints_see`).
             res_p = tmax(mx[3], mx[4]) * it / tmax(T(1), nbh + (mx[9] + mx[1]) * it);
-            res_d = mx[5] * it / tmax(T(1), nq + mx[0] * it + mx[2] * it);
+            // The dual residual relative to its own terms, ‖q‖ + ‖Qz‖ + ‖Aᵀν + Gᵀλ‖, not to
+            // ‖z‖ + ‖(ν, λ)‖ (since session 30, as the CPU's `measure`): a huge z must not make
+            // a large residual look small (an LP whose unboundedness overflow hid, b = f64::MAX,
+            // passed as solved at z ≈ 1e308 on both backends).
+            res_d = mx[5] * it / tmax(T(1), nq + (mx[7] + mx[6]) * it);
             gap_abs = tabs(pobj - dobj);
             gap_rel = gap_abs / tmax(T(1), tmin(tabs(pobj), tabs(dobj)));
             kt = kap / tau;

@@ -354,16 +354,15 @@ fn primal_residual_is_relative_to_what_the_constraints_see() {
     }
 }
 
-/// An answer the GPU reports solved is finite in the original units, as the CPU's (cpu/mod.rs
-/// `check_answer`, whose finiteness check the kernel's output makes since session 29), and the
-/// GPU ends these extreme problems as the CPU does: Az = b with b near the largest double and a
-/// small entry of A, whose solution overflows. Both backends end the first four
-/// `NumericalError` (the GPU through its own breakdown path). The last (A = [0.5, −4.12],
-/// b = f64::MAX) is an LP unbounded along z₁ whose unboundedness the overflow hides, as the
-/// CPU's fuzzing regression with A = [6.45, −4.12]: both report it `Solved` at the same finite
-/// point, the start's regularized solve, z ≈ (1.3e308, −2.7e307), whose dual residual is tiny
-/// relative to that ‖z‖ (since session 30's ε·c on the CPU; before, the CPU ended it
-/// `NumericalError` and the GPU `Solved`). No case here reaches the output check itself, which
+/// The GPU ends extreme problems whose answers overflow as the CPU does, `NumericalError`, never
+/// solved with values that are not finite (cpu/mod.rs `check_answer`, whose finiteness check the
+/// kernel's output makes since session 29): Az = b with b near the largest double and a small
+/// entry of A. Both backends end all five `NumericalError` (the GPU through its own breakdown
+/// path). The last (A = [0.5, −4.12], b = f64::MAX) is an LP unbounded along z₁ whose
+/// unboundedness the overflow hides: the GPU until session 30, and the CPU with ε·c (session
+/// 30's run 2), reported it `Solved` at the start's regularized solve, z ≈ (1.3e308, −2.7e307),
+/// whose dual residual looked tiny relative to ‖z‖; since the dual residual is relative to its
+/// own terms (session 30), neither does. No case here reaches the output check itself, which
 /// stays for parity.
 #[test]
 fn answers_that_overflow_are_not_solved() {
@@ -395,23 +394,7 @@ fn answers_that_overflow_are_not_solved() {
             sc.z.row(0).to_vec()
         );
         assert_eq!(sg.status[0], sc.status[0], "b = {b:e}: statuses differ");
-        if a != 0.5 {
-            assert_eq!(sc.status[0], Status::NumericalError);
-        }
-        if sg.status[0].is_solved() {
-            let finite =
-                sg.z.iter()
-                    .chain(&sg.nu)
-                    .chain(&sg.lam)
-                    .chain(&sg.s)
-                    .all(|v| v.is_finite());
-            assert!(
-                finite && sg.objective[0].is_finite(),
-                "b = {b:e}: solved with non-finite values"
-            );
-            let dz = scaled_diff(sg.z.row(0), sc.z.row(0));
-            assert!(dz < 1e-12, "b = {b:e}: z {dz:e} from the CPU's");
-        }
+        assert_eq!(sc.status[0], Status::NumericalError, "b = {b:e}");
     }
 }
 
