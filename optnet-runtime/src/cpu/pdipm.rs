@@ -1359,16 +1359,16 @@ pub(crate) fn measure<T: Real, E, L: Fn(&E) -> T>(
         a.max((-(rx(j) + Qz(j) + lp.q[j] * tau) / (d[j] * c)).abs())
     });
     let qres = (0..n).fold(T::zero(), |a, j| a.max((Qz(j) / (d[j] * c)).abs()));
-    // The dual residual Qz + q + Aᵀν + Gᵀλ is relative to its own terms, ‖q‖ + ‖Qz‖ +
-    // ‖Aᵀν + Gᵀλ‖ (`qres`, `cert`), not to ‖z‖ + ‖(ν, λ)‖ as Clarabel's (since session 30):
-    // as on the primal side, a huge z must not make a large residual look small (an LP whose
-    // unboundedness overflow hid, b = f64::MAX, passed as solved at z ≈ 1e308).
     let ares = (0..m)
         .map(|i| ((r_eq(i) + lp.b[i] * tau) / e_eq[i]).abs())
         .chain((0..p).map(|i| ((r_in(i) + lp.h[i] * tau) / e_in[i]).abs()))
         .fold(T::zero(), |a, x| a.max(x));
     Info {
         res_primal: r_p * it / T::one().max(normb + (norm_Az + norm_s) * it),
+        // The dual residual Qz + q + Aᵀν + Gᵀλ relative to its own terms, ‖q‖ + ‖Qz‖ +
+        // ‖Aᵀν + Gᵀλ‖ (`qres`, `cert`), not to ‖z‖ + ‖(ν, λ)‖ as Clarabel's (since session 30):
+        // as on the primal side, a huge z must not make a large residual look small (an LP
+        // whose unboundedness overflow hid, b = f64::MAX, passed as solved at z ≈ 1e308).
         res_dual: r_d * it / T::one().max(normq + (qres + cert) * it),
         gap_abs,
         gap_rel: gap_abs / T::one().max(pobj.abs().min(dobj.abs())),

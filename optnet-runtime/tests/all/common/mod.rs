@@ -339,3 +339,18 @@ pub fn fuzz_inconsistent_equality() -> QpBatch<'static, f64> {
         .build()
         .unwrap()
 }
+
+/// The CPU fuzzing's equality with b near the largest double (`fuzz_input`, A = [6.45, −4.12],
+/// b = f64::MAX), as a family: min −1.19 z₁ s.t. a z₀ − 4.12 z₁ = b and two zero rows of G, an LP
+/// unbounded along z₁ whose solution overflows (the GPU's `answers_that_overflow_are_not_solved`).
+pub fn fuzz_overflowing_equality(a: f64, b: f64) -> QpBatch<'static, f64> {
+    QpBatch::builder()
+        .Q(Array2::<f64>::zeros((2, 2)))
+        .q(ndarray::array![0.0, -1.19])
+        .A(ndarray::array![[a, -4.12]])
+        .b(ndarray::array![b])
+        .G(Array2::<f64>::zeros((2, 2)))
+        .h(ndarray::array![0.0, 0.0])
+        .build()
+        .unwrap()
+}
