@@ -1135,62 +1135,75 @@ __device__ __forceinline__ X solve_store(double v) {
     return (X)v;
 }
 
-// Forward step inside diagonal block o (R ≤ 32 rows) for one right-hand side, by one warp
-// (x in double in both precisions): x_b holds the block's right-hand side, the finished blocks already subtracted; every
-// lane sums its row of the inverted block (y = X_bb·x_b) with independent loads, then
-// u = D⁻¹y overwrites x_b.
-template <typename T, typename X = T>
-__device__ __forceinline__ void ldl_block_forward(const T* K, int ld, const T* invD, int o, int R, X* x) {
-    const int l = threadIdx.x & 31, i = o + l;
-    const bool in = l < R;
-    double y0 = in ? x[i] : 0.0, y1 = 0.0, y2 = 0.0, y3 = 0.0;
-    if (in) {
-        const T* xi = K + i * ld + o;
-        const X* xo = x + o;
-        int jj = 0;
-        for (; jj + 3 < l; jj += 4) {
-            y0 += xi[jj] * xo[jj];
-            y1 += xi[jj + 1] * xo[jj + 1];
-            y2 += xi[jj + 2] * xo[jj + 2];
-            y3 += xi[jj + 3] * xo[jj + 3];
-        }
-        for (; jj < l; jj++) y0 += xi[jj] * xo[jj];
-    }
-    const double y = (y0 + y1) + (y2 + y3);
-    __syncwarp();
-    if (in) x[i] = solve_store<T, X>(y * invD[i]);
+// Lanes per row (forward) or column (backward) of a diagonal block's step in
+// `ldl_solve_blocked`: the block's warps shared out among the NR right-hand sides, at most 8.
+template <int NR> __device__ constexpr int solve_lanes() {
+    return NW / NR >= 8 ? 8 : NW / NR >= 4 ? 4 : NW / NR >= 2 ? 2 : 1;
 }
 
-// Backward step inside diagonal block o for one right-hand side, by one warp: x_b holds
-// the block's right-hand side, the later blocks already subtracted; x_b ← X_bbᵀ x_b.
-template <typename T, typename X = T>
-__device__ __forceinline__ void ldl_block_backward(const T* K, int ld, int o, int R, X* x) {
-    const int l = threadIdx.x & 31, c = o + l;
-    const bool in = l < R;
-    double y0 = in ? x[c] : 0.0, y1 = 0.0, y2 = 0.0, y3 = 0.0;
+// Forward step inside diagonal block o (R ≤ 32 rows) for one right-hand side x (its block's
+// entries hold the right-hand side, the finished blocks already subtracted), by the PL warps
+// of that right-hand side: thread lt of them takes row i = lt/PL of y = X_bb·x_b, its part
+// q = lt mod PL summing the columns j ≡ q (mod PL), j < i, with independent loads, combined by
+// shuffles; u = D⁻¹y goes to s (32 entries), not to x, which the other parts still read.
+template <typename T, typename X, int PL>
+__device__ __forceinline__ void ldl_block_forward(const T* K, int ld, const T* invD, int o, int R, const X* x,
+                                                  double* s, int lt) {
+    const int i = lt / PL, q = lt % PL;
+    const bool in = i < R;
+    double y0 = in && q == 0 ? (double)x[o + i] : 0.0, y1 = 0.0;
     if (in) {
-        int ii = l + 1;
-        for (; ii + 3 < R; ii += 4) {
-            y0 += K[(o + ii) * ld + c] * x[o + ii];
-            y1 += K[(o + ii + 1) * ld + c] * x[o + ii + 1];
-            y2 += K[(o + ii + 2) * ld + c] * x[o + ii + 2];
-            y3 += K[(o + ii + 3) * ld + c] * x[o + ii + 3];
+        const T* xi = K + (o + i) * ld + o;
+        const X* xo = x + o;
+        int j = q;
+        for (; j + PL < i; j += 2 * PL) {
+            y0 += xi[j] * xo[j];
+            y1 += xi[j + PL] * xo[j + PL];
         }
-        for (; ii < R; ii++) y0 += K[(o + ii) * ld + c] * x[o + ii];
+        if (j < i) y0 += xi[j] * xo[j];
     }
-    const double y = (y0 + y1) + (y2 + y3);
-    __syncwarp();
-    if (in) x[c] = solve_store<T, X>(y);
+    double y = y0 + y1;
+#pragma unroll
+    for (int d = 1; d < PL; d <<= 1) y += __shfl_xor_sync(FULL, y, d);
+    if (in && q == 0) s[i] = solve_store<T, X>(y * invD[o + i]);
+}
+
+// Backward step inside diagonal block o for one right-hand side: xb holds the block's
+// right-hand side (the later blocks already subtracted), s ← X_bbᵀ xb, thread lt taking
+// column c = lt/PL, its part q the rows c + 1 + q, c + 1 + q + PL, …
+template <typename T, typename X, int PL>
+__device__ __forceinline__ void ldl_block_backward(const T* K, int ld, int o, int R, const X* xb, double* s,
+                                                   int lt) {
+    const int c = lt / PL, q = lt % PL;
+    const bool in = c < R;
+    double y0 = in && q == 0 ? (double)xb[c] : 0.0, y1 = 0.0;
+    if (in) {
+        const T* kc = K + o * ld + o + c;
+        int ii = c + 1 + q;
+        for (; ii + PL < R; ii += 2 * PL) {
+            y0 += kc[ii * ld] * xb[ii];
+            y1 += kc[(ii + PL) * ld] * xb[ii + PL];
+        }
+        if (ii < R) y0 += kc[ii * ld] * xb[ii];
+    }
+    double y = y0 + y1;
+#pragma unroll
+    for (int d = 1; d < PL; d <<= 1) y += __shfl_xor_sync(FULL, y, d);
+    if (in && q == 0) s[c] = solve_store<T, X>(y);
 }
 
 // f64: x_r ← (L D Lᵀ)⁻¹ x_r for the NR right-hand sides x, x + V, … by the whole block: for
-// each block of 32 rows, warp r takes right-hand side r through the diagonal block, then all
-// warps subtract the finished block from the rest (right-looking), so that the long dot
-// products with the finished rows are no longer one lane's serial chain (session 5,
-// notes/gpu_s4.md). Each of those sums is split over 32/W lanes of one warp (W rows or
-// columns per warp, the smallest of 8, 16, 32 that covers the rest in one pass) and combined
-// by shuffles. Forward: L y = x with u = D⁻¹y overwriting x (L_ij y_j = C_ij u_j); backward:
-// Lᵀx = u. Two barriers per block and direction; ends with a barrier.
+// each block of 32 rows, the block's diagonal step (PL = `solve_lanes` warps per right-hand
+// side, a row split over PL lanes: session 31; before, one warp per right-hand side, a lane
+// per row, while the other warps waited at the barrier), then all warps subtract the finished
+// block from the rest (right-looking), so that the long dot products with the finished rows
+// are no longer one lane's serial chain (session 5, notes/gpu_s4.md). Each of those sums is
+// split over 32/W lanes of one warp (W rows or columns per warp, the smallest of 8, 16, 32
+// that covers the rest in one pass) and combined by shuffles. Forward: L y = x with u = D⁻¹y
+// (L_ij y_j = C_ij u_j); backward: Lᵀx = u. A diagonal step writes its block's values to the
+// scratch `sc` (2·32 doubles per right-hand side: forward, backward), from which the next
+// pass reads them and copies them into x; two barriers per block and direction; ends with a
+// barrier.
 // f32 (session 8, notes/gpu_s6.md): x is a double copy (X = double), so that the partial sums
 // of the right-looking updates stay in double (in x of type f32 they were rounded to f32 per
 // block and lost accuracy, session 5); entries are rounded to f32 once final (`solve_store`).
@@ -1199,7 +1212,8 @@ __device__ __forceinline__ void ldl_block_backward(const T* K, int ld, int o, in
 // is compiled within the register limit of all its callers: one copy would have held the
 // one-block kernel's solves to 128 registers).
 template <typename T, int NR, typename X = T, bool X2 = false>
-__device__ __noinline__ void ldl_solve_blocked(const T* K, int ld, const T* invD, int N, X* x, int V) {
+__device__ __noinline__ void ldl_solve_blocked(const T* K, int ld, const T* invD, int N, X* x, int V, double* sc) {
+    static_assert(sizeof(X) == 8, "the solve's sums and scratch are in double");
 #ifdef OPTNET_DIMS
     // A called function: the constants of its callers do not reach it (f64 only, where x is a
     // slot of stride V; f32's double copy has stride N).
@@ -1209,14 +1223,21 @@ __device__ __noinline__ void ldl_solve_blocked(const T* K, int ld, const T* invD
         V = OPTNET_DIM_V;
     }
 #endif
+    constexpr int PL = solve_lanes<NR>();
     const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
+    // The diagonal steps' threads: right-hand side rd, thread lt of its PL warps.
+    const bool dg = w < NR * PL;
+    const int rd = w / PL, lt = (w % PL) * 32 + l;
+    // Threads that copy a finished block from the scratch into x: right-hand side w, row l.
+    const bool cp = w < NR;
     const int nb = (N + 31) / 32;
     for (int b = 0; b < nb; b++) {
         const int o = 32 * b;
-        if (w < NR) ldl_block_forward<T, X>(K, ld, invD, o, min(32, N - o), x + w * V);
+        if (dg) ldl_block_forward<T, X, PL>(K, ld, invD, o, min(32, N - o), x + rd * V, sc + rd * 64, lt);
         __syncthreads();
         const int rest = N - o - 32;  // rows after the block (the block is full when rest > 0)
-        if (rest <= 0) continue;
+        if (rest <= 0) continue;      // the last block's u stays in the scratch for the backward pass
+        if (cp) x[w * V + o + l] = sc[w * 64 + l];
         // Rows i ≥ o + 32: x_i −= Σ_j C_ij u_j over the block's 32 columns, lane (ri, part) of a
         // warp summing columns part·W … part·W + W − 1 of row i0 + ri.
         const int W = rest <= 8 * NW ? 8 : rest <= 16 * NW ? 16 : 32;
@@ -1224,7 +1245,7 @@ __device__ __noinline__ void ldl_solve_blocked(const T* K, int ld, const T* invD
         for (int i0 = o + 32 + W * w; i0 < N; i0 += W * NW) {
             const int i = min(i0 + ri, N - 1);
             const T* ci = K + i * ld + o + part * W;
-            const X* u = x + o + part * W;
+            const double* u = sc + part * W;
             double a0[NR], a1[NR];
 #pragma unroll
             for (int r = 0; r < NR; r++) a0[r] = a1[r] = 0.0;
@@ -1232,8 +1253,8 @@ __device__ __noinline__ void ldl_solve_blocked(const T* K, int ld, const T* invD
                 const double c0 = ci[j], c1 = ci[j + 1];
 #pragma unroll
                 for (int r = 0; r < NR; r++) {
-                    a0[r] += c0 * u[r * V + j];
-                    a1[r] += c1 * u[r * V + j + 1];
+                    a0[r] += c0 * u[r * 64 + j];
+                    a1[r] += c1 * u[r * 64 + j + 1];
                 }
             }
 #pragma unroll
@@ -1247,14 +1268,19 @@ __device__ __noinline__ void ldl_solve_blocked(const T* K, int ld, const T* invD
     }
     for (int b = nb - 1; b >= 0; b--) {
         const int o = 32 * b, R = min(32, N - o);
-        if (w < NR) ldl_block_backward<T, X>(K, ld, o, R, x + w * V);
+        // The last block's right-hand side is the forward pass's u in the scratch.
+        if (dg)
+            ldl_block_backward<T, X, PL>(K, ld, o, R, b == nb - 1 ? sc + rd * 64 : x + rd * V + o,
+                                         sc + rd * 64 + 32, lt);
         __syncthreads();
+        if (cp && l < R) x[w * V + o + l] = sc[w * 64 + 32 + l];
         if (o == 0) break;
         // Columns c < o: x_c −= D⁻¹_c Σ_i C_ic x_i over the block's R rows, lane (cc, part)
         // of a warp summing rows part·W … part·W + W − 1 of column c0 + cc.
         const int W = o <= 8 * NW ? 8 : o <= 16 * NW ? 16 : 32;
         const int cc = l & (W - 1), part = l / W;
         const int i1 = min(R, part * W + W);
+        const double* xb = sc + 32;
         for (int c0 = W * w; c0 < o; c0 += W * NW) {
             const int c = c0 + cc;  // < o: W divides 32, which divides o
             double a0[NR], a1[NR];
@@ -1265,14 +1291,14 @@ __device__ __noinline__ void ldl_solve_blocked(const T* K, int ld, const T* invD
                 const double k0 = K[(o + ii) * ld + c], k1 = K[(o + ii + 1) * ld + c];
 #pragma unroll
                 for (int r = 0; r < NR; r++) {
-                    a0[r] += k0 * x[r * V + o + ii];
-                    a1[r] += k1 * x[r * V + o + ii + 1];
+                    a0[r] += k0 * xb[r * 64 + ii];
+                    a1[r] += k1 * xb[r * 64 + ii + 1];
                 }
             }
             if (ii < i1) {
                 const double k0 = K[(o + ii) * ld + c];
 #pragma unroll
-                for (int r = 0; r < NR; r++) a0[r] += k0 * x[r * V + o + ii];
+                for (int r = 0; r < NR; r++) a0[r] += k0 * xb[r * 64 + ii];
             }
             const double id = invD[c];
 #pragma unroll
@@ -1284,6 +1310,7 @@ __device__ __noinline__ void ldl_solve_blocked(const T* K, int ld, const T* invD
         }
         __syncthreads();
     }
+    __syncthreads();
 }
 
 // ---------------------------------------------------------------- per-block context
@@ -1549,6 +1576,20 @@ __device__ void factor(Blk<T, X2>& B) {
     ldl_invert_diag(B.K, B.ld, B.v(S_INVD), B.N);
 }
 
+// The triangular solve's scratch (`ldl_solve_blocked`: 2·32 doubles per right-hand side, at
+// most 128): the reduction scratch and the product scratch after it (NW·32 + 8V elements, free
+// between `block_reduce`s and products), 8-byte aligned (f32: by pointer arithmetic on shared
+// memory, as `reduced_solve`'s double copy of x).
+template <typename T, bool X2>
+__device__ __forceinline__ double* solve_scratch(const Blk<T, X2>& B) {
+    if constexpr (sizeof(T) == 8) {
+        return reinterpret_cast<double*>(B.red);
+    } else {
+        const int ro = (int)(B.red - reinterpret_cast<T*>(smem_raw));
+        return reinterpret_cast<double*>(B.red + (ro & 1));
+    }
+}
+
 // One solve through the factored reduced matrix, for NR right-hand sides:
 // (Q + GᵀWG)x_z + Aᵀx_ν = rx + Gᵀ(W∘r_in), A x_z = r_eq, then x_λ = W∘(G x_z − r_in), with
 // W from `w_reduced`.
@@ -1572,7 +1613,7 @@ __device__ __forceinline__ void reduced_solve(Blk<T, X2>& B, int bs, int is, int
     B.sub[0] += t1 - t0;
     // The triangular solves, 32 rows at a time, by the whole block; f32 on a double copy of x.
     if constexpr (sizeof(T) == 8) {
-        ldl_solve_blocked<T, NR, T, X2>(B.K, B.ld, B.v(S_INVD), N, B.v(xs), V);
+        ldl_solve_blocked<T, NR, T, X2>(B.K, B.ld, B.v(S_INVD), N, B.v(xs), V, solve_scratch(B));
     } else {
         // x in double in Pt's scratch (NB·N ≥ 2·NR·N + 1 floats, free outside the factorization),
         // 8-byte aligned by pointer arithmetic on shared memory (so that the solve's loads stay
@@ -1584,7 +1625,7 @@ __device__ __forceinline__ void reduced_solve(Blk<T, X2>& B, int bs, int is, int
             for (int r = 0; r < NR; r++) xd[r * N + i] = (double)B.v(xs + r)[i];
         }
         __syncthreads();
-        ldl_solve_blocked<T, NR, double, X2>(B.K, B.ld, B.v(S_INVD), N, xd, N);
+        ldl_solve_blocked<T, NR, double, X2>(B.K, B.ld, B.v(S_INVD), N, xd, N, solve_scratch(B));
         for (int i = threadIdx.x; i < N; i += NT) {
 #pragma unroll
             for (int r = 0; r < NR; r++) B.v(xs + r)[i] = (T)xd[r * N + i];
