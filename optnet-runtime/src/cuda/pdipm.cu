@@ -42,6 +42,13 @@
 #else
 #define ROLLED
 #endif
+// The triangular solve's loops over its 32-row blocks: unrolled in a specialized module (the
+// block sizes, and the trip counts of the loops inside, then constants), rolled otherwise.
+#ifdef OPTNET_DIMS
+#define BLOCKS_UNROLLED _Pragma("unroll")
+#else
+#define BLOCKS_UNROLLED _Pragma("unroll 1")
+#endif
 
 // Settings, as `Params` in mod.rs (already adjusted for the precision).
 struct Params {
@@ -1151,16 +1158,21 @@ __device__ __forceinline__ void ldl_block_forward(const T* K, int ld, const T* i
                                                   double* s, int lt) {
     const int i = lt / PL, q = lt % PL;
     const bool in = i < R;
+    const int iend = in ? i : 0;  // the row's terms: j < i (none for rows beyond the block)
+    const T* xi = K + (o + (in ? i : 0)) * ld + o;
+    const X* xo = x + o;
     double y0 = in && q == 0 ? (double)x[o + i] : 0.0, y1 = 0.0;
-    if (in) {
-        const T* xi = K + (o + i) * ld + o;
-        const X* xo = x + o;
-        int j = q;
-        for (; j + PL < i; j += 2 * PL) {
-            y0 += xi[j] * xo[j];
-            y1 += xi[j + PL] * xo[j + PL];
+    // A fixed count of terms per lane, each load and product predicated (no loop whose trip
+    // count varies by lane: every load is issued before the sums).
+#pragma unroll
+    for (int k = 0; k < 32 / PL; k++) {
+        const int j = q + k * PL;
+        if (j < iend) {
+            if (k & 1)
+                y1 += xi[j] * xo[j];
+            else
+                y0 += xi[j] * xo[j];
         }
-        if (j < i) y0 += xi[j] * xo[j];
     }
     double y = y0 + y1;
 #pragma unroll
@@ -1176,15 +1188,17 @@ __device__ __forceinline__ void ldl_block_backward(const T* K, int ld, int o, in
                                                    int lt) {
     const int c = lt / PL, q = lt % PL;
     const bool in = c < R;
+    const T* kc = K + o * ld + o + (in ? c : 0);
     double y0 = in && q == 0 ? (double)xb[c] : 0.0, y1 = 0.0;
-    if (in) {
-        const T* kc = K + o * ld + o + c;
-        int ii = c + 1 + q;
-        for (; ii + PL < R; ii += 2 * PL) {
-            y0 += kc[ii * ld] * xb[ii];
-            y1 += kc[(ii + PL) * ld] * xb[ii + PL];
+#pragma unroll
+    for (int k = 0; k < 32 / PL; k++) {
+        const int ii = c + 1 + q + k * PL;  // ≥ R for columns beyond the block
+        if (ii < R) {
+            if (k & 1)
+                y1 += kc[ii * ld] * xb[ii];
+            else
+                y0 += kc[ii * ld] * xb[ii];
         }
-        if (ii < R) y0 += kc[ii * ld] * xb[ii];
     }
     double y = y0 + y1;
 #pragma unroll
@@ -1231,6 +1245,7 @@ __device__ __noinline__ void ldl_solve_blocked(const T* K, int ld, const T* invD
     // Threads that copy a finished block from the scratch into x: right-hand side w, row l.
     const bool cp = w < NR;
     const int nb = (N + 31) / 32;
+    BLOCKS_UNROLLED
     for (int b = 0; b < nb; b++) {
         const int o = 32 * b;
         if (dg) ldl_block_forward<T, X, PL>(K, ld, invD, o, min(32, N - o), x + rd * V, sc + rd * 64, lt);
@@ -1266,6 +1281,7 @@ __device__ __noinline__ void ldl_solve_blocked(const T* K, int ld, const T* invD
         }
         __syncthreads();
     }
+    BLOCKS_UNROLLED
     for (int b = nb - 1; b >= 0; b--) {
         const int o = 32 * b, R = min(32, N - o);
         // The last block's right-hand side is the forward pass's u in the scratch.
