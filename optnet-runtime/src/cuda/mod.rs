@@ -9,10 +9,12 @@
 //!   every block.
 //! - Every linear solve is refined against the full Newton system, as on the CPU. After the
 //!   LDLᵀ, the diagonal 32×32 blocks of L are inverted in place, so the triangular solves
-//!   take 32 rows per step. The whole block solves: a warp per right-hand side applies the
-//!   inverted block, then all warps subtract the finished rows from the rest (right-looking,
-//!   two barriers per step); in f32 on a double copy of x, so that partial sums are not
-//!   rounded to f32 (which lost accuracy).
+//!   take 32 rows per step. The whole block solves: up to eight warps per right-hand side
+//!   apply the inverted block, a row's sum split over up to eight lanes (since session 31;
+//!   before, one warp per right-hand side while the others waited: 10 % of the cycles per
+//!   example at batches 1 and 128, 7 % at 2048, notes/s31.md), then all warps subtract the
+//!   finished rows from the rest (right-looking, two barriers per step); in f32 on a double
+//!   copy of x, so that partial sums are not rounded to f32 (which lost accuracy).
 //! - Steps 4 and 5 (the constant direction d₂ and the affine direction) share one two-column
 //!   reduced solve. In f64, as on the CPU, d₂ stays unrefined and the affine and the combined
 //!   direction are each refined as the solution of the system bordered by the τ row and
