@@ -155,9 +155,11 @@ __device__ void block_reduce(T (&s)[KS], T (&mx)[KM], T* red) {
     __syncthreads();
 }
 
-template <typename T> __device__ __forceinline__ T warp_sum(T v) {
+// The sum of v over each group of W adjacent lanes (W a power of two ≤ 32; the whole warp by
+// default), every lane of the group getting it: shuffles with lane distances 1, 2, …, W/2.
+template <int W = 32, typename T> __device__ __forceinline__ T warp_sum(T v) {
 #pragma unroll
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(FULL, v, o);
+    for (int o = 1; o < W; o <<= 1) v += __shfl_xor_sync(FULL, v, o);
     return v;
 }
 
@@ -1174,9 +1176,7 @@ __device__ __forceinline__ void ldl_block_forward(const T* K, int ld, const T* i
                 y0 += xi[j] * xo[j];
         }
     }
-    double y = y0 + y1;
-#pragma unroll
-    for (int d = 1; d < PL; d <<= 1) y += __shfl_xor_sync(FULL, y, d);
+    const double y = warp_sum<PL>(y0 + y1);
     if (in && q == 0) s[i] = solve_store<T, X>(y * invD[o + i]);
 }
 
@@ -1200,9 +1200,7 @@ __device__ __forceinline__ void ldl_block_backward(const T* K, int ld, int o, in
                 y0 += kc[ii * ld] * xb[ii];
         }
     }
-    double y = y0 + y1;
-#pragma unroll
-    for (int d = 1; d < PL; d <<= 1) y += __shfl_xor_sync(FULL, y, d);
+    const double y = warp_sum<PL>(y0 + y1);  // every lane shuffles, before the test
     if (in && q == 0) s[c] = solve_store<T, X>(y);
 }
 
