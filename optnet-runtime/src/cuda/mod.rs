@@ -2316,4 +2316,27 @@ mod tests {
         let e = layout::<f32>((257, 0, 0, 1), H100_SMEM).unwrap_err();
         assert!(e.contains("f32 kernel's limit of 256"), "{e}");
     }
+
+    /// pdipm.cu's tables of `syrk_dmma`'s tile groups (`WALK_NT`) cover every f64 K that the
+    /// kernels keep in shared memory, at the largest shared memory a block can have: at most
+    /// `WALK_NT` tile rows of 8 (the K-global module walks its tiles without the tables).
+    #[test]
+    fn shared_k_fits_the_tile_walk() {
+        const WALK_NT: usize = 22;
+        let mut largest = 0;
+        for big_n in 1..=256 {
+            for (n, m, p) in [(big_n, 0, 0), (big_n, 0, big_n), (1, big_n - 1, 0)] {
+                if let Ok((l, _)) = layout::<f64>((n, m, p, 1), H100_SMEM) {
+                    if l.k_global == 0 {
+                        largest = largest.max(big_n);
+                    }
+                }
+            }
+        }
+        assert!(largest >= 100, "{largest}");
+        assert!(largest.div_ceil(8) <= WALK_NT, "K of {largest} rows in shared memory");
+        // K alone, N·(N + 1) doubles, fits 227 KB only up to N = 169.
+        assert!(169 * 170 * 8 <= H100_SMEM && 170 * 171 * 8 > H100_SMEM);
+        assert!(169usize.div_ceil(8) <= WALK_NT);
+    }
 }

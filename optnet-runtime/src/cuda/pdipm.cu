@@ -273,6 +273,64 @@ __device__ __forceinline__ void dmma(double& d0, double& d1, double a, double b)
 // IDX: k runs over the rows kidx[0 … kn − 1] of U (and of v) instead of 0 … kn − 1 (polishing's
 // GᵀWG over the constraints on its set, `assemble`).
 #define SG 4
+
+// The groups of `syrk_dmma` (B0 = 0) and of `syrk_dmma_rest` (B0 = 1: tile column 0 starts at
+// tile 1) for nt tile rows, in column order: entry g is (bj, bi0, tn) packed as
+// bj | bi0 << 5 | tn << 10 (tn = min(SG, nt − bi0) tiles from tile row bi0). Column bj's
+// groups start at bi0 = bj + B0·(bj == 0) and step by SG. A warp reads its groups' entries
+// (one warp-uniform constant load per group) instead of walking the columns with a loop per
+// group (about 5 % of the two-block kernel's instructions at batch 2048 in session 31's
+// profile; the tables took 3.5 % of the cycles per example at batch 1, 3 % at 128 and 1.8 % at
+// 2048, session 32's run 1). nt ≤ WALK_NT = 22 covers N ≤ 176 > 169, the largest K (N·(N + 1) doubles) that
+// fits a block's 227 KB of shared memory (mod.rs test `shared_k_fits_the_tile_walk`); the
+// K-global module, whose K may be larger, walks the columns as before (`each_group`).
+#define WALK_NT 22
+#define WALK_G 72  // groups at nt = 22: Σ_{L=1…22} ⌈L/SG⌉
+struct TileWalk {
+    unsigned short e[2][WALK_NT + 1][WALK_G];
+    unsigned char count[2][WALK_NT + 1];
+};
+__device__ constexpr TileWalk tile_walk() {
+    TileWalk t{};
+    for (int b0 = 0; b0 < 2; b0++)
+        for (int nt = 0; nt <= WALK_NT; nt++) {
+            int c = 0;
+            for (int bj = 0; bj < nt; bj++)
+                for (int bi0 = bj + (b0 == 1 && bj == 0); bi0 < nt; bi0 += SG)
+                    t.e[b0][nt][c++] = (unsigned short)(bj | bi0 << 5 | (nt - bi0 < SG ? nt - bi0 : SG) << 10);
+            t.count[b0][nt] = (unsigned char)c;
+        }
+    return t;
+}
+__constant__ TileWalk WALK = tile_walk();
+
+// f(bj, bi0, tn) for the groups first, first + step, … of the walk above (warp-uniform
+// arguments).
+template <int B0, typename F>
+__device__ __forceinline__ void each_group(int nt, int first, int step, F&& f) {
+    if constexpr (!KGLOBAL) {
+        const int count = WALK.count[B0][nt];
+        for (int g = first; g < count; g += step) {
+            const int e = WALK.e[B0][nt][g];
+            f(e & 31, (e >> 5) & 31, e >> 10);
+        }
+    } else {
+        // Group gi of column bj; column bj has ng = ⌈(nt − bj − B0·(bj == 0))/SG⌉ groups.
+        int bj = 0, gi = first, ng = (nt - B0 + SG - 1) / SG;
+        for (;;) {
+            while (bj < nt && gi >= ng) {
+                gi -= ng;
+                bj++;
+                ng = (nt - bj + SG - 1) / SG;
+            }
+            if (bj >= nt) break;
+            const int bi0 = bj + (B0 == 1 && bj == 0) + gi * SG;
+            f(bj, bi0, min(SG, nt - bi0));
+            gi += step;
+        }
+    }
+}
+
 template <bool GL = false, bool IDX = false>
 __device__ __forceinline__ void syrk_dmma(double* C, int ldc, const double* U, int ldu, int ldi, const double* v,
                                           int R, int kn, double s, const int* kidx = nullptr) {
@@ -280,16 +338,8 @@ __device__ __forceinline__ void syrk_dmma(double* C, int ldc, const double* U, i
     const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
     const int nt = (R + 7) / 8;
     const int r4 = l >> 2, c4 = l & 3;
-    // Group gi of tile column bj (column bj has ceil((nt − bj)/SG) groups); warp w takes the
-    // groups w, w + NW, … in column order.
-    int bj = 0, gi = w, ng = (nt + SG - 1) / SG;
-    while (bj < nt && gi >= ng) {
-        gi -= ng;
-        bj++;
-        ng = (nt - bj + SG - 1) / SG;
-    }
-    while (bj < nt) {
-        const int bi0 = bj + gi * SG, tn = min(SG, nt - bi0);
+    // Warp w takes the groups w, w + NW, … in column order (`each_group`).
+    each_group<0>(nt, w, NW, [&](const int bj, const int bi0, const int tn) {
         const int jb = 8 * bj + r4;
         double acc[SG][2];
 #pragma unroll
@@ -351,13 +401,7 @@ __device__ __forceinline__ void syrk_dmma(double* C, int ldc, const double* U, i
                 if (j + 1 <= i) C[i * ldc + j + 1] -= s * acc[t][1];
             }
         }
-        gi += NW;
-        while (bj < nt && gi >= ng) {
-            gi -= ng;
-            bj++;
-            ng = (nt - bj + SG - 1) / SG;
-        }
-    }
+    });
 }
 
 // ---------------------------------------------------------------- matrix-vector products
@@ -799,15 +843,8 @@ __device__ __forceinline__ void syrk_dmma_rest(double* C, int ldc, const double*
     const int l = threadIdx.x & 31;
     const int nt = (R + 7) / 8;
     const int r4 = l >> 2, c4 = l & 3;
-    // Column bj's tiles start at b0 = (bj == 0) and it has ceil((nt − bj − b0)/SG) groups.
-    int bj = 0, gi = ww, ng = (nt - 1 + SG - 1) / SG;
-    while (bj < nt && gi >= ng) {
-        gi -= ng;
-        bj++;
-        ng = (nt - bj + SG - 1) / SG;
-    }
-    while (bj < nt) {
-        const int bi0 = bj + (bj == 0) + gi * SG, tn = min(SG, nt - bi0);
+    // Column bj's tiles start at bj + (bj == 0) (`each_group`'s B0 = 1).
+    each_group<1>(nt, ww, nw, [&](const int bj, const int bi0, const int tn) {
         const int jb = 8 * bj + r4;
         double acc[SG][2];
 #pragma unroll
@@ -845,13 +882,7 @@ __device__ __forceinline__ void syrk_dmma_rest(double* C, int ldc, const double*
                 if (j + 1 <= i) C[i * ldc + j + 1] -= 1.0 * acc[t][1];
             }
         }
-        gi += nw;
-        while (bj < nt && gi >= ng) {
-            gi -= ng;
-            bj++;
-            ng = (nt - bj + SG - 1) / SG;
-        }
-    }
+    });
 }
 
 // The w×w diagonal block at k0 factored by one warp in registers (session 8's chain): lane
