@@ -468,24 +468,28 @@ __device__ __forceinline__ void gemv_n_rows(T* y, const T* M, int ldm, const T* 
         for (int q = 0; q < RW; q++) {
 #pragma unroll
             for (int r = 0; r < NR; r++) a[q][r] = 0.0;
-            // Pointers stepped by 32 (int offsets, no 64-bit index products); rows ≥ rows read row i0.
+            // Rows ≥ rows read row i0.
             const int iq = i0 + q * NW;
             pq[q] = M + (iq < rows ? iq : i0) * ldm + l;
         }
         const T* xp = x + l;
+        // Chunk c: columns 32c + l (every lane but in the last chunk), two chunks per trip (a
+        // constant trip count in a specialized module; unrolled whole, the chunks' loads held
+        // more registers than the kernels have: the one-block kernel's stack frame 56 → 168
+        // bytes with `k0_mul_rows`' loop unrolled too).
+        const int nc = (cols + 31) / 32;
 #pragma unroll 2
-        for (int j = l; j < cols; j += 32, xp += 32) {
-            double m[RW];
+        for (int c = 0; c < nc; c++) {
+            if (l + 32 * c < cols) {
+                double m[RW];
 #pragma unroll
-            for (int q = 0; q < RW; q++) {
-                m[q] = *pq[q];
-                pq[q] += 32;
-            }
+                for (int q = 0; q < RW; q++) m[q] = pq[q][32 * c];
 #pragma unroll
-            for (int r = 0; r < NR; r++) {
-                const double xv = xp[r * V];
+                for (int r = 0; r < NR; r++) {
+                    const double xv = xp[r * V + 32 * c];
 #pragma unroll
-                for (int q = 0; q < RW; q++) a[q][r] += m[q] * xv;
+                    for (int q = 0; q < RW; q++) a[q][r] += m[q] * xv;
+                }
             }
         }
         reduce_store_rows<T, NR, RW, EP>(y, V, i0, rows, a, wv, rin);
@@ -643,20 +647,26 @@ __device__ __forceinline__ void k0_mul_rows(T* y, const T* K, int ld, const T* d
             ib[q] = iq < N ? iq : i0;  // rows ≥ N compute row i0 again, not stored
             dg[q] = d0[ib[q]];
         }
-        for (int j = l; j < N; j += 32) {
-            // Branch-free: the upper triangle's (i, j) or (j, i); the diagonal from d0.
-            double m[RW];
+        // Chunk c: columns j = 32c + l (`gemv_n_rows`' chunks).
+        const int nc = (N + 31) / 32;
+#pragma unroll 2
+        for (int c = 0; c < nc; c++) {
+            const int j = l + 32 * c;
+            if (j < N) {
+                // Branch-free: the upper triangle's (i, j) or (j, i); the diagonal from d0.
+                double m[RW];
 #pragma unroll
-            for (int q = 0; q < RW; q++) {
-                const int e = j > ib[q] ? ib[q] * ld + j : j * ld + ib[q];
-                const T kv = K[e];
-                m[q] = j == ib[q] ? dg[q] : kv;
-            }
+                for (int q = 0; q < RW; q++) {
+                    const int e = j > ib[q] ? ib[q] * ld + j : j * ld + ib[q];
+                    const T kv = K[e];
+                    m[q] = j == ib[q] ? dg[q] : kv;
+                }
 #pragma unroll
-            for (int r = 0; r < NR; r++) {
-                const double xv = x[r * V + j];
+                for (int r = 0; r < NR; r++) {
+                    const double xv = x[r * V + j];
 #pragma unroll
-                for (int q = 0; q < RW; q++) a[q][r] += m[q] * xv;
+                    for (int q = 0; q < RW; q++) a[q][r] += m[q] * xv;
+                }
             }
         }
         reduce_store_rows<T, NR, RW>(y, V, i0, N, a);
@@ -1502,8 +1512,29 @@ __device__ __forceinline__ void assemble(Blk<T, X2>& B, bool set = false) {
     const int n = B.n, m = B.m, N = B.N, ld = B.ld;
     T* K = B.K;
     const T* d0 = B.v(S_D0);
-    for (int i = threadIdx.x >> 5; i < n; i += NW) {
-        for (int j = threadIdx.x & 31; j <= i; j += 32) K[i * ld + j] = j < i ? K[j * ld + i] : d0[i];
+    // Q's lower triangle from K0's upper one, d0 on the diagonal: a warp per row, rows i and
+    // i + NW together, each lane's loads of four 32-column chunks of both rows issued before its
+    // stores (a loop of a load and a store per chunk waited on each load in turn).
+    {
+        const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
+        for (int i = w; i < n; i += 2 * NW) {
+            const int i2 = i + NW;
+            for (int c0 = 0; 32 * c0 <= max(i, i2 < n ? i2 : 0); c0 += 4) {
+                T v[2][4];
+#pragma unroll
+                for (int c = 0; c < 4; c++) {
+                    const int j = l + 32 * (c0 + c);
+                    v[0][c] = j < i ? K[j * ld + i] : d0[i];
+                    v[1][c] = j < i2 && i2 < n ? K[j * ld + i2] : d0[i2 < n ? i2 : i];
+                }
+#pragma unroll
+                for (int c = 0; c < 4; c++) {
+                    const int j = l + 32 * (c0 + c);
+                    if (j <= i) K[i * ld + j] = v[0][c];
+                    if (i2 < n && j <= i2) K[i2 * ld + j] = v[1][c];
+                }
+            }
+        }
     }
     for (int e = threadIdx.x; e < m * n; e += NT) {
         const int r = e / n, j = e - r * n;
