@@ -24,8 +24,10 @@
 //!   its own, and eliminates Δτ after (the bordered scheme lost f32's accuracy).
 //! - In f64 the two symmetric rank-k products — GᵀWG when the KKT matrix is assembled, and
 //!   the trailing updates of the LDLᵀ — run on the fp64 tensor cores (`mma.m8n8k4`, a warp
-//!   per group of four 8×8 tiles of one tile column, sharing each B fragment); f32 keeps
-//!   register tiles on the CUDA cores.
+//!   per group of four 8×8 tiles of one tile column, sharing each B fragment; since session 32
+//!   each warp reads its groups from a table in constant memory instead of walking the tile
+//!   columns: 3.5 % of the cycles per example at batch 1, 1.8 % at 2048, notes/s32.md); f32
+//!   keeps register tiles on the CUDA cores.
 //! - The forward kernel leaves, for every solved example, the LDLᵀ factorization of the KKT
 //!   matrix at the solution in device memory ([`Cache`]); the backward kernel uses it to
 //!   precondition the full KKT system of OptNet eq. 7 (the reduced system alone loses all
