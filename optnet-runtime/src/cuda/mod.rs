@@ -2341,7 +2341,7 @@ mod tests {
             "K of {largest} rows in shared memory"
         );
         // K alone, N·(N + 1) doubles, fits 227 KB only up to N = 169.
-        assert!(169 * 170 * 8 <= H100_SMEM && 170 * 171 * 8 > H100_SMEM);
-        assert!(169usize.div_ceil(8) <= WALK_NT);
+        const { assert!(169 * 170 * 8 <= H100_SMEM && 170 * 171 * 8 > H100_SMEM) };
+        const { assert!(169usize.div_ceil(8) <= WALK_NT) };
     }
 }
