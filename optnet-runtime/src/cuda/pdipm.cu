@@ -268,11 +268,14 @@ __device__ __forceinline__ void dmma(double& d0, double& d1, double a, double b)
 // (bj fixed, bi = bi0 … bi0 + SG − 1), a warp per group: each k step loads and scales the B
 // fragment once for SG independent products. Rows and k beyond R and kn read as zero. `s`
 // is ±1.
-// GL (U in global memory, the two-block kernel's G): two k steps' loads are issued before
-// their DMMAs (the same DMMAs in the same k order), halving the round trips to L2.
+// GL (U in global memory, the two-block kernel's G): GL_KSTEPS k steps' loads are issued before
+// their DMMAs (the same DMMAs in the same k order): a round trip to L2 per GL_KSTEPS steps.
 // IDX: k runs over the rows kidx[0 … kn − 1] of U (and of v) instead of 0 … kn − 1 (polishing's
 // GᵀWG over the constraints on its set, `assemble`).
 #define SG 4
+#ifndef GL_KSTEPS
+#define GL_KSTEPS 4
+#endif
 
 // The groups of `syrk_dmma` (B0 = 0) and of `syrk_dmma_rest` (B0 = 1: tile column 0 starts at
 // tile 1) for nt tile rows, in column order: entry g is (bj, bi0, tn) packed as
@@ -353,24 +356,24 @@ __device__ __forceinline__ void syrk_dmma(double* C, int ldc, const double* U, i
         for (int t = 0; t < SG; t++) ic[t] = min(8 * (bi0 + t) + r4, R - 1) * ldi;
         int k0 = 0;
         if constexpr (GL) {
-            ROLLED for (; k0 + 8 <= kn; k0 += 8) {
-                const int ka = row(k0 + c4), kb = row(k0 + c4 + 4);
-                const double* ua = U + ka * ldu;
-                const double* ub = U + kb * ldu;
-                double xa[SG], xb[SG];
-                const double ja = ua[jc], jb2 = ub[jc];
+            ROLLED for (; k0 + 4 * GL_KSTEPS <= kn; k0 += 4 * GL_KSTEPS) {
+                double x[GL_KSTEPS][SG], b[GL_KSTEPS];
+                int kk[GL_KSTEPS];
 #pragma unroll
-                for (int t = 0; t < SG; t++) {  // rows clamped to R − 1: valid addresses
-                    xa[t] = ua[ic[t]];
-                    xb[t] = ub[ic[t]];
+                for (int h = 0; h < GL_KSTEPS; h++) {
+                    kk[h] = row(k0 + 4 * h + c4);
+                    const double* uh = U + kk[h] * ldu;
+                    b[h] = uh[jc];
+#pragma unroll
+                    for (int t = 0; t < SG; t++) x[h][t] = uh[ic[t]];  // rows clamped to R − 1: valid addresses
                 }
-                const double ba = ja * v[ka], bb = jb2 * v[kb];
 #pragma unroll
-                for (int t = 0; t < SG; t++)
-                    if (t < tn) dmma(acc[t][0], acc[t][1], xa[t], ba);
+                for (int h = 0; h < GL_KSTEPS; h++) {
+                    const double bh = b[h] * v[kk[h]];
 #pragma unroll
-                for (int t = 0; t < SG; t++)
-                    if (t < tn) dmma(acc[t][0], acc[t][1], xb[t], bb);
+                    for (int t = 0; t < SG; t++)
+                        if (t < tn) dmma(acc[t][0], acc[t][1], x[h][t], bh);
+                }
             }
         }
         for (; k0 + 4 <= kn; k0 += 4) {
@@ -422,7 +425,9 @@ __device__ __forceinline__ void syrk_dmma(double* C, int ldc, const double* U, i
 // the one-block kernel): GL_ROWS 8 / GL_CHUNKS 2 −11.5 % cycles per QP against the two-row
 // form, 8 / 4 −8.5 %, 4 / 4 −6.3 % (both more spills).
 #define GL_ROWS 8
+#ifndef GL_CHUNKS
 #define GL_CHUNKS 2
+#endif
 template <typename T, int NR, int RW, bool EP = false, bool GL = false>
 __device__ __forceinline__ void gemv_n_rows(T* y, const T* M, int ldm, const T* x, int rows, int cols, int V,
                                             const T* wv = nullptr, const T* rin = nullptr) {
