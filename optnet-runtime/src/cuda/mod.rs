@@ -323,6 +323,11 @@ const PROF_COUNTS: usize = 8;
 /// thread per row); beyond it, and wherever K does not fit shared memory, f64 runs the
 /// K-global module ([`k_global_layout`]).
 const MAX_N: usize = 256;
+/// Largest n + m the f64 kernels with K in shared memory take: pdipm.cu's tables of the
+/// tensor-core products' tile groups cover 8·`WALK_NT` = 176 rows (every K that fits 227 KB of
+/// shared memory, N ≤ 169); a device with more shared memory runs larger K in the K-global
+/// module, which walks its tiles without the tables.
+const TILE_WALK_MAX_N: usize = 176;
 
 /// Where the arrays of a batch live in the uploaded buffer. Mirrors `Layout` in `common.cuh`.
 #[repr(C)]
@@ -1128,7 +1133,8 @@ fn layout<E: Elem>(
         smem = forward_smem::<E>(&l, false);
         l.g_smem = 0;
     }
-    if big_n > MAX_N || smem > smem_max || backward_smem::<E>(&l) > smem_max {
+    let walk = E::DOUBLE && big_n > TILE_WALK_MAX_N;
+    if big_n > MAX_N || walk || smem > smem_max || backward_smem::<E>(&l) > smem_max {
         if !E::DOUBLE {
             return Err(if big_n > MAX_N {
                 format!("n + m = {big_n} exceeds the f32 kernel's limit of {MAX_N}")
@@ -2320,11 +2326,13 @@ mod tests {
     }
 
     /// pdipm.cu's tables of `syrk_dmma`'s tile groups (`WALK_NT`) cover every f64 K that the
-    /// kernels keep in shared memory, at the largest shared memory a block can have: at most
-    /// `WALK_NT` tile rows of 8 (the K-global module walks its tiles without the tables).
+    /// kernels keep in shared memory: at most `WALK_NT` tile rows of 8 at an H100's or H200's
+    /// shared memory, and on a device with more, larger K go to the K-global module (which walks
+    /// its tiles without the tables).
     #[test]
     fn shared_k_fits_the_tile_walk() {
         const WALK_NT: usize = 22;
+        assert_eq!(TILE_WALK_MAX_N, 8 * WALK_NT);
         let mut largest = 0;
         for big_n in 1..=256 {
             for (n, m, p) in [(big_n, 0, 0), (big_n, 0, big_n), (1, big_n - 1, 0)] {
@@ -2343,5 +2351,12 @@ mod tests {
         // K alone, N·(N + 1) doubles, fits 227 KB only up to N = 169.
         const { assert!(169 * 170 * 8 <= H100_SMEM && 170 * 171 * 8 > H100_SMEM) };
         const { assert!(169usize.div_ceil(8) <= WALK_NT) };
+        // With 1 MB of shared memory K would fit up to N = 361: beyond 176 it goes to device memory.
+        let k_global = |n| layout::<f64>((n, 0, 0, 1), 1 << 20).map(|(l, _)| l.k_global);
+        assert_eq!(k_global(176), Ok(0));
+        assert_eq!(k_global(177), Ok(1));
+        // f32 does not take the tables (its K has register tiles on the CUDA cores).
+        let l = layout::<f32>((200, 0, 0, 1), 1 << 20).unwrap().0;
+        assert_eq!(l.k_global, 0);
     }
 }
