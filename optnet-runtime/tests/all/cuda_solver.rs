@@ -784,11 +784,16 @@ fn f32_solutions_and_gradients_match_f64() {
     let s32 = g.solve(&qp32).unwrap();
     let cpu = Solver::cpu();
     let c64 = cpu.solve(&qp64).unwrap();
-    assert!(
-        s32.all_solved() && c64.all_solved(),
-        "{:?}",
-        count(&s32.status)
-    );
+    // The f32 kernel (f32 arithmetic, an experiment behind OPTNET_CUDA_F32_ARITHMETIC=f32) may
+    // end an example `AlmostSolved` near f32's floor (one of six, sessions 30–32), as in
+    // `f32_close_to_f64`; its answers and gradients must still match.
+    let f32_kernel = std::env::var("OPTNET_CUDA_F32_ARITHMETIC").is_ok_and(|v| v == "f32");
+    let gpu_solved = if f32_kernel {
+        s32.status.iter().all(|s| s.is_solved())
+    } else {
+        s32.all_solved()
+    };
+    assert!(gpu_solved && c64.all_solved(), "{:?}", count(&s32.status));
     let g32 = g.backward(&qp32, &s32, dl32.view()).unwrap();
     let g64 = cpu.backward(&qp64, &c64, dl.view()).unwrap();
     let err_z = scaled_diff(s32.z.mapv(f64::from).view(), c64.z.view());
