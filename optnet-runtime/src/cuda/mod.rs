@@ -2325,14 +2325,19 @@ mod tests {
         assert!(e.contains("f32 kernel's limit of 256"), "{e}");
     }
 
-    /// pdipm.cu's tables of `syrk_dmma`'s tile groups (`WALK_NT`) cover every f64 K that the
-    /// kernels keep in shared memory: at most `WALK_NT` tile rows of 8 at an H100's or H200's
-    /// shared memory, and on a device with more, larger K go to the K-global module (which walks
+    /// pdipm.cu's tables of `syrk_dmma`'s tile groups (`WALK_NT` tile rows of 8, which
+    /// [`TILE_WALK_MAX_N`] mirrors) cover every f64 K that the kernels keep in shared memory at
+    /// an H100's or H200's shared memory, and on a device with more, larger K go to the K-global module (which walks
     /// its tiles without the tables).
     #[test]
     fn shared_k_fits_the_tile_walk() {
-        const WALK_NT: usize = 22;
-        assert_eq!(TILE_WALK_MAX_N, 8 * WALK_NT);
+        // The tables' tile rows, as pdipm.cu defines them.
+        let walk_nt: usize = include_str!("pdipm.cu")
+            .lines()
+            .find_map(|l| l.strip_prefix("#define WALK_NT "))
+            .and_then(|v| v.trim().parse().ok())
+            .expect("pdipm.cu defines WALK_NT");
+        assert_eq!(TILE_WALK_MAX_N, 8 * walk_nt);
         let mut largest = 0;
         for big_n in 1..=256 {
             for (n, m, p) in [(big_n, 0, 0), (big_n, 0, big_n), (1, big_n - 1, 0)] {
@@ -2345,12 +2350,12 @@ mod tests {
         }
         assert!(largest >= 100, "{largest}");
         assert!(
-            largest.div_ceil(8) <= WALK_NT,
+            largest <= TILE_WALK_MAX_N,
             "K of {largest} rows in shared memory"
         );
         // K alone, N·(N + 1) doubles, fits 227 KB only up to N = 169.
         const { assert!(169 * 170 * 8 <= H100_SMEM && 170 * 171 * 8 > H100_SMEM) };
-        const { assert!(169usize.div_ceil(8) <= WALK_NT) };
+        const { assert!(169 <= TILE_WALK_MAX_N) };
         // With 1 MB of shared memory K would fit up to N = 361: beyond 176 it goes to device memory.
         let k_global = |n| layout::<f64>((n, 0, 0, 1), 1 << 20).map(|(l, _)| l.k_global);
         assert_eq!(k_global(176), Ok(0));
