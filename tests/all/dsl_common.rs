@@ -84,11 +84,18 @@ impl Dense {
     }
 }
 
-fn max_diff<D: Dimension>(a: &Array<f64, D>, b: &Array<f64, D>) -> f64 {
+/// max |a − b| over two arrays of one shape; a NaN on one side only (or +∞ against −∞) is an
+/// infinite difference, where a fold of plain |x − y| through `f64::max` would drop it.
+pub fn max_diff<D: Dimension>(a: &Array<f64, D>, b: &Array<f64, D>) -> f64 {
     assert_eq!(a.shape(), b.shape());
-    a.iter()
-        .zip(b.iter())
-        .fold(0.0, |m, (x, y)| m.max((x - y).abs()))
+    a.iter().zip(b.iter()).fold(0.0, |m, (&x, &y)| {
+        let d = if x == y || (x.is_nan() && y.is_nan()) {
+            0.0
+        } else {
+            (x - y).abs()
+        };
+        m.max(if d.is_nan() { f64::INFINITY } else { d })
+    })
 }
 
 /// Asserts two dense QPs are equal to `tol`.

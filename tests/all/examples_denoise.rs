@@ -6,6 +6,7 @@
 
 #![allow(non_snake_case)]
 
+use crate::dsl_common::max_diff;
 use crate::examples_common::layers::{
     difference_operator, tv_baseline, TvDenoise, TvDenoiseInputs, TvDenoiseOutputGrads,
     TvDenoiseParams,
@@ -76,17 +77,13 @@ fn denoise(layer: &TvDenoise<f64>, y: &Array2<f64>) -> (Array2<f64>, Vec<optnet:
     (out.z, out.status)
 }
 
-fn max_abs_diff(a: &Array2<f64>, b: &Array2<f64>) -> f64 {
-    a.iter().zip(b).fold(0.0, |m, (x, y)| m.max((x - y).abs()))
-}
-
 #[test]
 fn tv_layer_limits() {
     let data = signals::signals(3, &mut StdRng::seed_from_u64(2));
     // λ = 0: nothing to smooth, z = y.
     let (z, status) = denoise(&layer(0.0), &data.noisy);
     assert!(status.iter().all(|s| s.is_solved()));
-    let err = max_abs_diff(&z, &data.noisy);
+    let err = max_diff(&z, &data.noisy);
     assert!(err < 1e-5, "λ = 0: max |z − y| = {err}");
     // λ large: a constant signal at the mean of y (½‖y − c1‖² is least at the mean).
     let (z, status) = denoise(&layer(1e4), &data.noisy);
@@ -136,12 +133,12 @@ fn dsl_layer_matches_the_hand_built_one() {
     let solver = Solver::cpu();
     let fwd = hand.forward(y.view(), &solver).unwrap();
     let (z, _) = denoise(&l, y);
-    assert!(max_abs_diff(&z, &fwd.z().to_owned()) < 1e-5);
+    assert!(max_diff(&z, &fwd.z().to_owned()) < 1e-5);
     let (_, dz) = mse(fwd.z(), x.view());
     let h = hand.backward(&fwd, &solver, dz.view()).unwrap();
     let g = grads(&l, y, x);
     let scale = h.D.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    assert!(max_abs_diff(&g.D, &h.D) < 1e-5 * scale, "∂ℓ/∂D differs");
+    assert!(max_diff(&g.D, &h.D) < 1e-5 * scale, "∂ℓ/∂D differs");
     assert!((g.lambda - h.lambda).abs() < 1e-5 * h.lambda.abs().max(1e-3));
 }
 

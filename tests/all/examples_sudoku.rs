@@ -5,13 +5,14 @@
 
 #![allow(non_snake_case)]
 
+use crate::dsl_common::max_diff;
 use crate::examples_common::layers::{
     sudoku_init, Sudoku, SudokuInputs, SudokuOutputGrads, SudokuParams,
 };
 use crate::examples_common::sudoku_data::{self, Board, CELLS, ONE_HOT};
 use crate::examples_common::sudoku_layer::{SudokuLayer, SudokuParams as HandParams};
 use crate::examples_common::{adam::Adam, mse};
-use optnet::ndarray::{Array, Array1, Array2};
+use optnet::ndarray::{Array1, Array2};
 use optnet::Solver;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -109,10 +110,6 @@ fn grads(layer: &Sudoku<f64>, x: &Array2<f64>, y: &Array2<f64>) -> SudokuParams<
         .params
 }
 
-fn max_abs_diff<D: optnet::ndarray::Dimension>(a: &Array<f64, D>, b: &Array<f64, D>) -> f64 {
-    a.iter().zip(b).fold(0.0, |m, (x, y)| m.max((x - y).abs()))
-}
-
 #[test]
 fn dsl_layer_matches_the_hand_built_one() {
     let (layer, x, y) = setup(6);
@@ -125,13 +122,13 @@ fn dsl_layer_matches_the_hand_built_one() {
         .forward(&SudokuInputs { p: x.view() }, &solver)
         .unwrap();
     let fwd = hand.forward(x.view(), &solver).unwrap();
-    assert!(max_abs_diff(&out.z, &fwd.z().to_owned()) < 1e-6);
+    assert!(max_diff(&out.z, &fwd.z().to_owned()) < 1e-6);
     let (_, dz) = mse(fwd.z(), y.view());
     let h = hand.backward(&fwd, &solver, dz.view()).unwrap();
     let g = grads(&layer, &x, &y);
     let scale = h.A.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    assert!(max_abs_diff(&g.A, &h.A) < 1e-6 * scale, "∂ℓ/∂A differs");
-    assert!(max_abs_diff(&g.w, &h.w) < 1e-6 * scale, "∂ℓ/∂w differs");
+    assert!(max_diff(&g.A, &h.A) < 1e-6 * scale, "∂ℓ/∂A differs");
+    assert!(max_diff(&g.w, &h.w) < 1e-6 * scale, "∂ℓ/∂w differs");
 }
 
 #[test]

@@ -60,7 +60,7 @@ fn rel_err<D: ndarray::Dimension>(x: ArrayView<f64, D>, y: ArrayView<f32, D>) ->
     assert!(scale > 1e-6, "a zero gradient: {x}");
     x.iter()
         .zip(y.iter())
-        .fold(0f64, |m, (&a, &b)| m.max((a - b as f64).abs()))
+        .fold(0f64, |m, (&a, &b)| m.max(entry_diff(a, b as f64)))
         / scale
 }
 

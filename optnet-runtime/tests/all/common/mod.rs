@@ -279,10 +279,27 @@ pub fn clarabel(
     }
 }
 
+/// |x − y|, infinite where exactly one of them is NaN (or their difference is: +∞ against
+/// −∞), 0 where they are equal or both NaN: a comparison that a NaN cannot pass (`f64::max`
+/// drops a NaN argument, so a fold of plain |x − y| would skip it).
+pub fn entry_diff(x: f64, y: f64) -> f64 {
+    if x == y || (x.is_nan() && y.is_nan()) {
+        0.0
+    } else {
+        let d = (x - y).abs();
+        if d.is_nan() {
+            f64::INFINITY
+        } else {
+            d
+        }
+    }
+}
+
+/// max |a − b| over two vectors (`entry_diff`).
 pub fn max_abs_diff(a: ArrayView1<f64>, b: ArrayView1<f64>) -> f64 {
     a.iter()
         .zip(b.iter())
-        .fold(0.0, |m, (x, y)| m.max((x - y).abs()))
+        .fold(0.0, |m, (x, y)| m.max(entry_diff(*x, *y)))
 }
 
 /// The benchmark's first `batch` random QPs of `seed` (`bench_qps::generate`, n = p = 100, Q
@@ -306,13 +323,14 @@ pub fn exactly_complementary(lam: ArrayView1<f64>, s: ArrayView1<f64>) -> bool {
         .all(|(&l, &si)| l == 0.0 || si == 0.0)
 }
 
-/// max |a − b| over the entries of two arrays of one shape, relative to max(1, ‖b‖∞).
+/// max |a − b| over the entries of two arrays of one shape (`entry_diff`: a NaN on one side
+/// only is an infinite difference), relative to max(1, ‖b‖∞).
 pub fn scaled_diff<D: Dimension>(a: ArrayView<f64, D>, b: ArrayView<f64, D>) -> f64 {
     assert_eq!(a.shape(), b.shape(), "arrays of different shapes");
     let scale = b.iter().fold(1.0f64, |m, x| m.max(x.abs()));
     a.iter()
         .zip(b.iter())
-        .fold(0.0f64, |m, (x, y)| m.max((x - y).abs()))
+        .fold(0.0f64, |m, (x, y)| m.max(entry_diff(*x, *y)))
         / scale
 }
 
