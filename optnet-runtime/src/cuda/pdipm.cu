@@ -409,6 +409,21 @@ __device__ __forceinline__ void syrk_dmma(double* C, int ldc, const double* U, i
 
 // ---------------------------------------------------------------- matrix-vector products
 
+// `gemv_nt`'s step for one chunk of 32 columns: this lane's column entries m[q] of the pass's
+// RW rows times u at those rows, added to the lane's partial sum at *pw (stored by the
+// warp's first pass). Two chains of RW/2 FMAs.
+template <typename T, int RW>
+__device__ __forceinline__ void tp_accumulate(T* pw, const double (&m)[RW], const double (&uq)[RW], bool first) {
+    double t0 = 0.0, t1 = 0.0;
+#pragma unroll
+    for (int q = 0; q < RW; q += 2) {
+        t0 += m[q] * uq[q];
+        if (q + 1 < RW) t1 += m[q + 1] * uq[q + 1];
+    }
+    const double t = t0 + t1;
+    *pw = (T)(first ? t : (double)*pw + t);
+}
+
 // f64 `gemv_n` and `k0_mul`: RW rows (i0 + q·NW) per warp and pass instead of two, with
 // RW·NR = 8 values in the butterfly: RW = 8 for one right-hand side (2 passes at 100 rows),
 // 4 for two (4 passes; RW = 8 there put the 16 accumulators in local memory: +2 % cycles).
@@ -428,12 +443,25 @@ __device__ __forceinline__ void syrk_dmma(double* C, int ldc, const double* U, i
 #ifndef GL_CHUNKS
 #define GL_CHUNKS 2
 #endif
-template <typename T, int NR, int RW, bool EP = false, bool GL = false>
+// TP (NR = 1): the same pass also forms Mᵀu (`gemv_nt`), each loaded entry of M taken twice.
+template <typename T, int NR, int RW, bool EP = false, bool GL = false, bool TP = false>
 __device__ __forceinline__ void gemv_n_rows(T* y, const T* M, int ldm, const T* x, int rows, int cols, int V,
-                                            const T* wv = nullptr, const T* rin = nullptr) {
+                                            const T* wv = nullptr, const T* rin = nullptr, const T* u = nullptr,
+                                            T* part = nullptr) {
+    static_assert(!TP || (NR == 1 && !EP && !GL), "Mᵀu beside one product M x, M in shared memory");
     const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
+    // TP: this lane's partial sums of Mᵀu over its warp's rows, at part[w·cols + j] for its
+    // columns j = 32c + l: written by the warp's first pass, accumulated by the later ones.
+    T* pw = part + w * cols + l;
+    bool first = true;
     for (int i0 = w; i0 < rows; i0 += RW * NW) {
         double a[RW][NR];
+        double uq[TP ? RW : 1];  // u at the pass's rows, 0 for rows ≥ rows
+#pragma unroll
+        for (int q = 0; q < (TP ? RW : 0); q++) {
+            const int iq = i0 + q * NW;
+            uq[q] = iq < rows ? (double)u[iq] : 0.0;
+        }
         if constexpr (GL) {
             int off[RW];  // row offsets; rows ≥ rows read row i0
 #pragma unroll
@@ -495,10 +523,48 @@ __device__ __forceinline__ void gemv_n_rows(T* y, const T* M, int ldm, const T* 
 #pragma unroll
                     for (int q = 0; q < RW; q++) a[q][r] += m[q] * xv;
                 }
+                if constexpr (TP) tp_accumulate<T, RW>(pw + 32 * c, m, uq, first);
             }
         }
         reduce_store_rows<T, NR, RW, EP>(y, V, i0, rows, a, wv, rin);
+        first = false;
     }
+    if constexpr (TP) {
+        // A warp without rows (rows ≤ w) adds nothing.
+        if (first)
+            for (int j = l; j < cols; j += 32) pw[j - l] = T(0);
+    }
+}
+
+// y = M x and Mᵀu (rows × cols, f64, one right-hand side, M in shared memory) in one pass
+// over M: `gemv_n_rows` (RW = 8), whose lanes hold M's entries column by column, also sums
+// each column's entries times u over the warp's rows. The NW warps' partial sums stay in
+// `part` (NW·cols values) for the reader to combine (`gemv_nt_entry`) after the barrier that
+// follows. The residuals' Gz and Gᵀλ (step 1, the refinement): one pass over G and one
+// barrier instead of two of each. Session 33 (runs 1–2, H200): −1.0 to −1.2 % cycles per
+// example at batches 1 and 128 on the bench's QPs, −1.1 % at 128 on the peers'; Gᵀλ's sums
+// in another order move the answers' last bits, and the peers' batch-1 QP then takes a second
+// refinement step in its polishing solve (+1.2 % there).
+template <typename T>
+__device__ __forceinline__ void gemv_nt(T* y, T* part, const T* M, int ldm, const T* x, const T* u, int rows,
+                                        int cols, int V) {
+    gemv_n_rows<T, 1, 8, false, false, true>(y, M, ldm, x, rows, cols, V, nullptr, nullptr, u, part);
+}
+
+// Entry j of `gemv_nt`'s Mᵀu: its warps' partial sums, warp 0 first.
+template <typename T> __device__ __forceinline__ T gemv_nt_entry(const T* part, int cols, int j) {
+    T a = part[j];
+#pragma unroll
+    for (int g = 1; g < NW; g++) a += part[g * cols + j];
+    return a;
+}
+
+// Whether the residuals take `gemv_nt`: f64 with G in shared memory (the one-block kernels:
+// with G in global memory, the two-block kernels', run 1 of session 33 measured +0.4 % cycles
+// at batch 2048), and its partial sums fit the product scratch (`Blk::scr`, 8·max(n, p)
+// values: NW ≤ 8).
+template <typename T, bool X2> __device__ __forceinline__ constexpr bool fused_nt() {
+    return sizeof(T) == 8 && !X2 && NW <= 8;
 }
 
 // y_r[i] = Σ_j M[i·ldm + j] x_r[j] for i < rows, r < NR (vectors r at stride V). A warp
@@ -1767,10 +1833,17 @@ __device__ __forceinline__ void kkt_refine(Blk<T, X2>& B, int bs, int is, int xs
         // e = rhs − K_full·(x, λ): e_x = rx − (Qz + Aᵀν) − Gᵀλ, e_eq = r_eq − Az,
         // e_in = r_in − Gz + λ/W.
         const long long tr0 = prof_clock();
+        // One right-hand side: Gz and Gᵀλ in one pass (`gemv_nt`), Gᵀλ read from its partial sums.
+        constexpr bool NT1 = fused_nt<T, X2>() && NR == 1;
         k0_mul<T, NR>(B.v(S_F0), B.K, B.ld, B.v(S_D0), B.v(xs), N, V);
-        if (p > 0) gemv_n<T, NR, X2>(B.v(S_GZ0), B.G, n, B.v(xs), p, n, V);
+        if (p > 0) {
+            if constexpr (NT1)
+                gemv_nt<T>(B.v(S_GZ0), B.scr, B.G, n, B.v(xs), B.v(ls), p, n, V);
+            else
+                gemv_n<T, NR, X2>(B.v(S_GZ0), B.G, n, B.v(xs), p, n, V);
+        }
         __syncthreads();
-        if (p > 0) gemv_t<T, NR, X2>(B.v(S_GL0), B.G, n, B.v(ls), p, n, V, B.scr, false);
+        if (!NT1 && p > 0) gemv_t<T, NR, X2>(B.v(S_GL0), B.G, n, B.v(ls), p, n, V, B.scr, false);
         T s0[1] = {T(0)}, mx[NR];
 #pragma unroll
         for (int r = 0; r < NR; r++) mx[r] = T(0);
@@ -1779,7 +1852,7 @@ __device__ __forceinline__ void kkt_refine(Blk<T, X2>& B, int bs, int is, int xs
             for (int r = 0; r < NR; r++) {
                 if (i < N) {
                     T e = B.v(bs + r)[i] - B.v(S_F0 + r)[i];
-                    if (i < n && p > 0) e -= B.v(S_GL0 + r)[i];
+                    if (i < n && p > 0) e -= NT1 ? gemv_nt_entry<T>(B.scr, n, i) : B.v(S_GL0 + r)[i];
                     B.v(S_F0 + r)[i] = e;
                     mx[r] = tmax(mx[r], tabs(e));
                     if (!(e == e)) mx[r] = big<T>();
@@ -1975,17 +2048,25 @@ __device__ __forceinline__ T bordered_solve(Blk<T, X2>& B, int bs, int is, int x
         // KX: the first residual's K·x as K·x₁ + Δτ·K·d₂ from S_F1 and S_F0.
         const bool fresh = !KX || it > 0;
         if (fresh) k0_mul<T, 1>(B.v(S_F0), B.K, B.ld, B.v(S_D0), B.v(xs), N, V);
-        if (p > 0) gemv_n<T, 1, X2>(B.v(S_GZ0), B.G, n, B.v(xs), p, n, V);
+        // Gz and Gᵀλ's partial sums in one pass (`gemv_nt`; else Gᵀλ deferred, combined from
+        // `gemv_t`'s partial sums where the loop below reads it).
+        if (p > 0) {
+            if constexpr (fused_nt<T, X2>())
+                gemv_nt<T>(B.v(S_GZ0), B.scr, B.G, n, B.v(xs), B.v(ls), p, n, V);
+            else
+                gemv_n<T, 1, X2>(B.v(S_GZ0), B.G, n, B.v(xs), p, n, V);
+        }
         __syncthreads();
-        // Gᵀλ deferred: combined from its partial sums where the loop below reads it.
-        const int gP = p > 0 ? gemv_t<T, 1, X2>(B.v(S_GL0), B.G, n, B.v(ls), p, n, V, B.scr, false, true) : 1;
+        const int gP = fused_nt<T, X2>() || p == 0 ? 1
+                                                : gemv_t<T, 1, X2>(B.v(S_GL0), B.G, n, B.v(ls), p, n, V, B.scr, false, true);
         T s0[1] = {T(0)}, mx[1] = {T(0)};
         for (int i = threadIdx.x; i < V; i += NT) {
             const T* x = B.v(xs);
             if (i < N) {
                 T e = B.v(bs)[i] - (fresh ? B.v(S_F0)[i] : B.v(S_F1)[i] + dtau * B.v(S_F0)[i]);
                 if (i < n) {
-                    if (p > 0) e -= gemv_t_entry<T>(B.v(S_GL0), B.scr, gP, n, i);
+                    if (p > 0)
+                        e -= fused_nt<T, X2>() ? gemv_nt_entry<T>(B.scr, n, i) : gemv_t_entry<T>(B.v(S_GL0), B.scr, gP, n, i);
                     e -= dtau * B.v(S_Q)[i];
                     s0[0] += (B.v(S_Q)[i] + it2 * B.v(S_QZ)[i]) * x[i];
                 } else {
@@ -2474,10 +2555,24 @@ __device__ __forceinline__ void pdipm(const Layout& L0, const Params& P, const T
     for (;;) {
         // ---- 1. residuals.
         k0_mul<T, 1>(B.v(S_QZ), B.K, B.ld, B.v(S_D0), B.v(S_Z), n, V);
-        if (p > 0) gemv_n<T, 1, X2>(B.v(S_GZ), B.G, n, B.v(S_Z), p, n, V);
+        // Gz, and Gᵀλ's partial sums in B.scr from the same pass over G (`gemv_nt`).
+        if (p > 0) {
+            if constexpr (fused_nt<T, X2>())
+                gemv_nt<T>(B.v(S_GZ), B.scr, B.G, n, B.v(S_Z), B.v(S_LAM), p, n, V);
+            else
+                gemv_n<T, 1, X2>(B.v(S_GZ), B.G, n, B.v(S_Z), p, n, V);
+        }
         if (m > 0) gemv_n<T, 1>(B.v(S_AZ), B.A, n, B.v(S_Z), m, n, V);
         __syncthreads();
-        if constexpr (sizeof(T) == 8) {
+        if constexpr (fused_nt<T, X2>()) {
+            // Without equality constraints the loop below reads Gᵀλ from the partial sums; with
+            // them Aᵀν joins it in S_DUAL (`gemv_t`'s own partial sums take B.scr).
+            if (m > 0) {
+                for (int i = threadIdx.x; i < n; i += NT)
+                    B.v(S_DUAL)[i] = p > 0 ? gemv_nt_entry<T>(B.scr, n, i) : T(0);
+                __syncthreads();
+            }
+        } else if constexpr (sizeof(T) == 8) {
             // `gemv_t` ends with a barrier: no second one (the f32 kernel is kept as it was).
             // Its loads grouped (GL) in the two-block kernel: −1 % cycles (notes/gpu_s11_x2.md, gt).
             if (p > 0) {
@@ -2505,7 +2600,8 @@ __device__ __forceinline__ void pdipm(const Layout& L0, const Params& P, const T
         for (int i = 0; i < 10; i++) mx[i] = T(0);
         for (int i = threadIdx.x; i < V; i += NT) {
             if (i < n) {
-                const T z = B.v(S_Z)[i], qz = B.v(S_QZ)[i], du = B.v(S_DUAL)[i];
+                const T z = B.v(S_Z)[i], qz = B.v(S_QZ)[i];
+                const T du = !fused_nt<T, X2>() || m > 0 ? B.v(S_DUAL)[i] : p > 0 ? gemv_nt_entry<T>(B.scr, n, i) : T(0);
                 const T rx = -(qz + du + B.v(S_Q)[i] * tau);
                 B.v(S_RX)[i] = rx;
                 sm[0] += B.v(S_Q)[i] * z;
