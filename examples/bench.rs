@@ -172,9 +172,10 @@ struct Row {
     grad_digest: u64,
 }
 
-/// FNV-1a over the bits of the answers z, λ, s and the gradients ∂ℓ/∂q, ∂ℓ/∂h: kernel
-/// variants with equal digests gave bit-identical results.
-fn digest<T: Real>(sol: &Solution<T>, g: &QpGrad<T>) -> u64 {
+/// FNV-1a over the bits of the answers z, λ, s and the gradients ∂ℓ/∂q, ∂ℓ/∂h (where there are
+/// any: the f32-arithmetic kernel has no backward pass): kernel variants with equal digests
+/// gave bit-identical results.
+fn digest<T: Real>(sol: &Solution<T>, g: Option<&QpGrad<T>>) -> u64 {
     let mut h = 0xcbf2_9ce4_8422_2325u64;
     let mut eat = |x: T| {
         for b in x.to64().to_bits().to_le_bytes() {
@@ -186,14 +187,16 @@ fn digest<T: Real>(sol: &Solution<T>, g: &QpGrad<T>) -> u64 {
         .chain(&sol.lam)
         .chain(&sol.s)
         .for_each(|&x| eat(x));
-    match &g.dq {
-        Term::Shared(a) => a.iter().for_each(|&x| eat(x)),
-        Term::Batched(a) => a.iter().for_each(|&x| eat(x)),
-    }
-    match &g.dh {
-        Some(Term::Shared(a)) => a.iter().for_each(|&x| eat(x)),
-        Some(Term::Batched(a)) => a.iter().for_each(|&x| eat(x)),
-        None => {}
+    if let Some(g) = g {
+        match &g.dq {
+            Term::Shared(a) => a.iter().for_each(|&x| eat(x)),
+            Term::Batched(a) => a.iter().for_each(|&x| eat(x)),
+        }
+        match &g.dh {
+            Some(Term::Shared(a)) => a.iter().for_each(|&x| eat(x)),
+            Some(Term::Batched(a)) => a.iter().for_each(|&x| eat(x)),
+            None => {}
+        }
     }
     h
 }
@@ -313,7 +316,6 @@ fn time<T: Real>(
         }
         None => None,
     };
-    let g = grads.ok_or("no gradients")?;
     Ok(Row {
         fwd_kernel: median(rows.0),
         fwdbwd_kernel: median(rows.1),
@@ -330,8 +332,9 @@ fn time<T: Real>(
         z0,
         z_err,
         z: sol.z.mapv(|x| x.to64()),
-        digest: digest(&sol, &g),
-        grad_digest: grad_digest(&g),
+        digest: digest(&sol, grads.as_ref()),
+        // 0 without gradients (the f32-arithmetic kernel).
+        grad_digest: grads.as_ref().map_or(0, grad_digest),
     })
 }
 
