@@ -38,9 +38,7 @@
 #![allow(non_snake_case)] // Q, G as in the paper
 
 use ndarray::{Array2, Array3, Axis};
-use optnet_runtime::{
-    Error, QpBatch, QpGrad, Real, Solution, Solver, Specialization, Status, Term,
-};
+use optnet_runtime::{QpBatch, QpGrad, Real, Solution, Solver, Specialization, Status, Term};
 use std::time::Instant;
 
 struct Args {
@@ -172,10 +170,9 @@ struct Row {
     grad_digest: u64,
 }
 
-/// FNV-1a over the bits of the answers z, λ, s and the gradients ∂ℓ/∂q, ∂ℓ/∂h (where there are
-/// any: the f32-arithmetic kernel has no backward pass): kernel variants with equal digests
-/// gave bit-identical results.
-fn digest<T: Real>(sol: &Solution<T>, g: Option<&QpGrad<T>>) -> u64 {
+/// FNV-1a over the bits of the answers z, λ, s and the gradients ∂ℓ/∂q, ∂ℓ/∂h: kernel
+/// variants with equal digests gave bit-identical results.
+fn digest<T: Real>(sol: &Solution<T>, g: &QpGrad<T>) -> u64 {
     let mut h = 0xcbf2_9ce4_8422_2325u64;
     let mut eat = |x: T| {
         for b in x.to64().to_bits().to_le_bytes() {
@@ -187,16 +184,14 @@ fn digest<T: Real>(sol: &Solution<T>, g: Option<&QpGrad<T>>) -> u64 {
         .chain(&sol.lam)
         .chain(&sol.s)
         .for_each(|&x| eat(x));
-    if let Some(g) = g {
-        match &g.dq {
-            Term::Shared(a) => a.iter().for_each(|&x| eat(x)),
-            Term::Batched(a) => a.iter().for_each(|&x| eat(x)),
-        }
-        match &g.dh {
-            Some(Term::Shared(a)) => a.iter().for_each(|&x| eat(x)),
-            Some(Term::Batched(a)) => a.iter().for_each(|&x| eat(x)),
-            None => {}
-        }
+    match &g.dq {
+        Term::Shared(a) => a.iter().for_each(|&x| eat(x)),
+        Term::Batched(a) => a.iter().for_each(|&x| eat(x)),
+    }
+    match &g.dh {
+        Some(Term::Shared(a)) => a.iter().for_each(|&x| eat(x)),
+        Some(Term::Batched(a)) => a.iter().for_each(|&x| eat(x)),
+        None => {}
     }
     h
 }
@@ -260,21 +255,13 @@ fn time<T: Real>(
         let fwd = t.elapsed().as_secs_f64() * 1e3;
         let kf = solver.cuda_kernel_ms().map_or(f64::NAN, |k| k.0 as f64);
         let t = Instant::now();
-        let back = match grads.as_mut() {
+        match grads.as_mut() {
             Some(g) if a.reuse_grads => solver.backward_into(&qp, &sol, dl.view(), g),
             _ => solver
                 .backward(&qp, &sol, dl.view())
                 .map(|g| grads = Some(g)),
-        };
-        match back {
-            Ok(()) => {}
-            // The f32-arithmetic kernel (OPTNET_CUDA_F32_ARITHMETIC=f32, an experiment) has no
-            // backward pass: its forward pass is timed alone.
-            Err(Error::Backward(_)) if T::NAME == "f32" && f32_kernel() => {
-                return Ok((kf, f64::NAN, fwd, f64::NAN, sol));
-            }
-            Err(e) => return Err(e.to_string()),
         }
+        .map_err(|e| e.to_string())?;
         let bwd = t.elapsed().as_secs_f64() * 1e3;
         let kb = solver.cuda_kernel_ms().map_or(f64::NAN, |k| k.1 as f64);
         Ok((kf, kf + kb, fwd, fwd + bwd, sol))
@@ -316,6 +303,7 @@ fn time<T: Real>(
         }
         None => None,
     };
+    let g = grads.ok_or("no gradients")?;
     Ok(Row {
         fwd_kernel: median(rows.0),
         fwdbwd_kernel: median(rows.1),
@@ -332,9 +320,8 @@ fn time<T: Real>(
         z0,
         z_err,
         z: sol.z.mapv(|x| x.to64()),
-        digest: digest(&sol, grads.as_ref()),
-        // 0 without gradients (the f32-arithmetic kernel).
-        grad_digest: grads.as_ref().map_or(0, grad_digest),
+        digest: digest(&sol, &g),
+        grad_digest: grad_digest(&g),
     })
 }
 
@@ -448,7 +435,7 @@ fn main() {
     }
     println!(
         "f32: f32 data solved in {} arithmetic (OPTNET_CUDA_F32_ARITHMETIC=f32 selects the f32 kernel)",
-        if f32_kernel() { "f32" } else { "f64" }
+        if std::env::var("OPTNET_CUDA_F32_ARITHMETIC").as_deref() == Ok("f32") { "f32" } else { "f64" }
     );
     println!("| batch | optnet f64 fwd | optnet f64 fwd+bwd | optnet f32 fwd | optnet f32 fwd+bwd | f64/f32 (fwd+bwd) | e2e f64 fwd | e2e f64 fwd+bwd | qpth f64 fwd+bwd | qpax f64 fwd | qpax f64 fwd+bwd | vs qpth (fwd+bwd) | vs qpax (fwd+bwd) | vs qpax (fwd) |");
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -497,9 +484,4 @@ fn main() {
             eprintln!("bench: writing {path}: {e}");
         }
     }
-}
-
-/// Whether `OPTNET_CUDA_F32_ARITHMETIC=f32` selects the f32-arithmetic kernel for f32 data.
-fn f32_kernel() -> bool {
-    std::env::var("OPTNET_CUDA_F32_ARITHMETIC").as_deref() == Ok("f32")
 }

@@ -85,9 +85,9 @@
 //!   at 9.7 iterations against f64's 11.0, 1.82 M cycles per QP against 2.86 M, fwd+bwd 1.56×
 //!   (128) and 1.51× (2048) faster than f64 (session 8: 1.14×, 1.16×, at 9.3–9.4 iterations,
 //!   within 7.7e-5 and 8.8e-5). `OPTNET_CUDA_F32_ARITHMETIC=f32` selects the f32 kernel (half the
-//!   device memory; gap floor 1e-5, 5.7e-4 from f64, refinement as before; forward only since
-//!   session 33: its gradients were NaN or wrong, and `backward` refuses its solutions with
-//!   [`Error::Backward`]). Since session
+//!   device memory; gap floor 1e-5, 5.7e-4 from f64, refinement as before; since session 33
+//!   its backward pass factors K at W regularized as the f64 kernel's and refines against W
+//!   itself: its factors at W = λ/s had held infinities, its gradients NaN). Since session
 //!   12 f64 data skip that refinement too, before the 10th iteration
 //!   (`Settings::refinement_from_iteration`), and with polishing f32 and f64 data take the
 //!   same iterations: the two cost the same (fwd+bwd 1.00× at 2048).
@@ -220,8 +220,7 @@ pub(crate) fn profiling() -> Profile {
 }
 
 /// Whether f32 batches are solved by the f64 kernel (the default; `OPTNET_CUDA_F32_ARITHMETIC=f32`
-/// selects the f32 kernel, an experiment without a backward pass; read once per process):
-/// converted as they are uploaded, stopped
+/// selects the f32 kernel; read once per process): converted as they are uploaded, stopped
 /// at the f32 tolerances, answers and gradients rounded to f32, as the CPU backend solves
 /// them (see the module documentation for the measurements).
 pub(crate) fn f32_in_f64() -> bool {
@@ -618,9 +617,6 @@ unsafe impl DeviceRepr for SumSpecs {}
 #[derive(Debug)]
 enum AnyBuffers {
     F64(Buffers<f64>),
-    /// The f32-arithmetic kernel's buffers: held until the solution is dropped (they return to
-    /// the pool then), never read, since that kernel has no backward pass (`backward`).
-    #[allow(dead_code)]
     F32(Buffers<f32>),
 }
 
@@ -1894,18 +1890,7 @@ pub(crate) fn adjoints<T: Real>(
             sums: [None, None, None],
         }),
         Some(AnyBuffers::F64(b)) => backward_as::<T, f64>(ctx, settings, b, l, dl_dz, shared),
-        // The f32-arithmetic kernel (`OPTNET_CUDA_F32_ARITHMETIC=f32`, an experiment) solves
-        // in f32 but has no backward pass that can be trusted: on `cuda_solver`'s
-        // `f32_solutions_and_gradients_match_f64` (n = 20, m = 5, p = 30) its gradients came
-        // out NaN for four of six solved examples and off by up to 7 (dq) for the others
-        // (session 33; a comparison blind to NaN had hidden the NaNs since at least session
-        // 30). A typed error instead of those numbers.
-        Some(AnyBuffers::F32(_)) => Err(Error::Backward(
-            "the f32-arithmetic CUDA kernel (OPTNET_CUDA_F32_ARITHMETIC=f32, an experiment) has no \
-             reliable backward pass; unset the variable to solve f32 batches in f64 arithmetic, \
-             which has one"
-                .into(),
-        )),
+        Some(AnyBuffers::F32(b)) => backward_as::<T, f32>(ctx, settings, b, l, dl_dz, shared),
     }
 }
 

@@ -1552,8 +1552,9 @@ struct Blk {
 // start and the safeguard as well 844 of 2048 ended `AlmostSolved` and 6 unsolved (709 and 4).
 template <typename T> __device__ __forceinline__ constexpr bool cpu_method() { return sizeof(T) == 8; }
 
-// The slot of W in the reduced matrix and solves.
-template <typename T> __device__ __forceinline__ constexpr int w_reduced() { return cpu_method<T>() ? S_WR : S_W; }
+// The slot of W in the reduced matrix and solves: S_WR, W regularized (`regularize_w`: f64, and
+// the f32 kernel's backward pass) or W itself (the f32 kernel's iteration).
+template <typename T> __device__ __forceinline__ constexpr int w_reduced() { return S_WR; }
 
 // ε, the static regularization of K and W: the settings' times the example's cost scaling c
 // (1 without equilibration; since session 30, as the CPU's `KktParams::for_cost`: the scaled
@@ -1567,12 +1568,15 @@ __device__ __forceinline__ T static_eps(const Blk<T, X2>& B) {
 // w regularized as w/(1 + εw) ≤ 1/ε, ε = `static_eps`.
 template <typename T> __device__ __forceinline__ T regularized(T eps, T w) { return w / (T(1) + eps * w); }
 
-// S_WR from S_W (p entries; no barrier); nothing in f32.
+// S_WR from S_W (p entries; no barrier): regularized (`reg`: always in f64, and in f32 for the
+// backward pass's factorization), else W itself (the f32 kernel's iteration, its method).
+// Until session 33 the f32 kernel factored the backward pass's K at W = λ/s itself, up to 8e7
+// on `f32_solutions_and_gradients_match_f64`'s solutions: in f32 those factors held infinities
+// (an entry of 1/D exactly 0) for four of its six examples, whose gradients came out NaN.
 template <typename T, bool X2>
-__device__ __forceinline__ void regularize_w(Blk<T, X2>& B) {
-    if (!cpu_method<T>()) return;
+__device__ __forceinline__ void regularize_w(Blk<T, X2>& B, bool reg = cpu_method<T>()) {
     const T eps = static_eps(B);
-    for (int i = threadIdx.x; i < B.p; i += NT) B.v(S_WR)[i] = regularized(eps, B.v(S_W)[i]);
+    for (int i = threadIdx.x; i < B.p; i += NT) B.v(S_WR)[i] = reg ? regularized(eps, B.v(S_W)[i]) : B.v(S_W)[i];
 }
 
 // Lower triangle of K ← [Q + GᵀWG + εI, ·; A, −εI] (W from `w_reduced`), factored next. Q
@@ -2636,7 +2640,7 @@ __device__ __forceinline__ void pdipm(const Layout& L0, const Params& P, const T
                 // under test, whose set S_T1 holds).
                 if (cpu_method<T>() && polishing == 0) B.v(S_T1)[i] = iter > 0 ? w * (w / B.v(S_W)[i]) : w;
                 B.v(S_W)[i] = w;
-                if (cpu_method<T>()) B.v(S_WR)[i] = regularized(eps_w, w);
+                B.v(S_WR)[i] = cpu_method<T>() ? regularized(eps_w, w) : w;
                 sm[2] += B.v(S_H)[i] * l;
                 sm[4] += s * l;
                 sm[5] += T(0) * (l + s + r);
@@ -3086,10 +3090,8 @@ __device__ __forceinline__ void pdipm(const Layout& L0, const Params& P, const T
             for (int i = threadIdx.x; i < p; i += NT)
                 B.v(S_W)[i] = solution_weight(B.v(S_LAM)[i], B.v(S_S)[i]);
             __syncthreads();
-            if constexpr (cpu_method<T>()) {
-                regularize_w(B);
-                __syncthreads();
-            }
+            regularize_w(B, true);  // f32 too: the backward pass refines against W itself
+            __syncthreads();
             assemble(B);
             factor(B);
         }
@@ -3169,10 +3171,8 @@ __device__ __forceinline__ void backward(const Layout& L0, const Params& P, cons
         B.v(S_I0)[i] = T(0);
     }
     __syncthreads();
-    if constexpr (cpu_method<T>()) {
-        regularize_w(B);  // the stored factorization's W
-        __syncthreads();
-    }
+    regularize_w(B, true);  // the stored factorization's W
+    __syncthreads();
     kkt_solve<T, 1>(B, S_B0, S_I0, S_X0, S_L0);
     for (int i = threadIdx.x; i < n + m; i += NT)
         a[i] = i < n ? B.v(S_X0)[i] * B.c_of() * B.d_of(i) : B.v(S_X0)[i] * B.e_of(i - n);

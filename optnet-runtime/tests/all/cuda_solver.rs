@@ -790,36 +790,16 @@ fn f32_solutions_and_gradients_match_f64() {
     let cpu = Solver::cpu();
     let c64 = cpu.solve(&qp64).unwrap();
     let err_z = scaled_diff(s32.z.mapv(f64::from).view(), c64.z.view());
-    if f32_kernel() {
-        // The f32 kernel (f32 arithmetic, an experiment behind OPTNET_CUDA_F32_ARITHMETIC=f32)
-        // may end an example `AlmostSolved` near f32's floor (one of six, sessions 30–33), as
-        // in `f32_close_to_f64`, and has no backward pass: its gradients were NaN for four of
-        // these six examples and off by up to 7 for the others (session 33), so `backward`
-        // refuses with a typed error.
-        assert!(
-            s32.status.iter().all(|s| s.is_solved()) && c64.all_solved(),
-            "{:?}",
-            count(&s32.status)
-        );
-        println!(
-            "the f32 kernel, n={n} m={m} p={p}, batch {batch}: z {err_z:.2e} from the CPU's f64"
-        );
-        assert!(err_z < 1e-2, "z: f32 GPU and f64 CPU differ by {err_z:e}");
-        match g.backward(&qp32, &s32, dl32.view()) {
-            Err(Error::Backward(msg)) => {
-                assert!(msg.contains("OPTNET_CUDA_F32_ARITHMETIC"), "{msg}")
-            }
-            other => {
-                panic!("the f32 kernel's backward pass: expected a typed error, got {other:?}")
-            }
-        }
-        return;
-    }
-    assert!(
-        s32.all_solved() && c64.all_solved(),
-        "{:?}",
-        count(&s32.status)
-    );
+    // The f32 kernel (f32 arithmetic, an experiment behind OPTNET_CUDA_F32_ARITHMETIC=f32) may
+    // end an example `AlmostSolved` near f32's floor (one of six, sessions 30–33), as in
+    // `f32_close_to_f64`; its answers and gradients must still match. (Its gradients were NaN
+    // for four of these six examples until session 33, which a comparison blind to NaN passed.)
+    let gpu_solved = if f32_kernel() {
+        s32.status.iter().all(|s| s.is_solved())
+    } else {
+        s32.all_solved()
+    };
+    assert!(gpu_solved && c64.all_solved(), "{:?}", count(&s32.status));
     let g32 = g.backward(&qp32, &s32, dl32.view()).unwrap();
     let g64 = cpu.backward(&qp64, &c64, dl.view()).unwrap();
     let err_dq = scaled_diff(
