@@ -90,7 +90,7 @@ fn tv_layer_limits() {
     assert!(status.iter().all(|s| s.is_solved()));
     let means = data.noisy.mean_axis(Axis(1)).unwrap();
     for (z, m) in z.outer_iter().zip(means) {
-        let err = z.mapv(|v| (v - m).abs()).fold(0.0, |a: f64, &b| a.max(b));
+        let err = max_diff(&z.to_owned(), &Array1::from_elem(z.len(), m));
         assert!(err < 1e-4 * m.abs(), "λ large: max |z − mean| = {err}");
     }
 }

@@ -177,8 +177,15 @@ fn args(v: &[&str]) -> npz_solve::Args {
     parse_args(v.iter().map(|a| a.to_string())).unwrap()
 }
 
+/// ‖v‖∞, NaN if an entry is (a fold through `f64::max` would drop it).
 fn max_abs<'a>(v: impl IntoIterator<Item = &'a f64>) -> f64 {
-    v.into_iter().fold(0.0, |m, x| m.max(x.abs()))
+    v.into_iter().fold(0.0, |m: f64, x| {
+        if m.is_nan() || x.is_nan() {
+            f64::NAN
+        } else {
+            m.max(x.abs())
+        }
+    })
 }
 
 /// The KKT conditions of example `d` at the written (z, λ, ν, s), to `tol` relative to

@@ -401,9 +401,11 @@ fn answers_that_overflow_are_not_solved() {
 fn answer_residual(qp: &Qp, sol: &Solution<f64>, e: usize) -> f64 {
     let (z, s) = (sol.z.row(e), sol.s.row(e));
     let (Az, Gz) = (qp.A.dot(&z), qp.G.dot(&z));
-    let amax = |v: &mut dyn Iterator<Item = f64>| v.fold(0.0f64, |a, x| a.max(x.abs()));
-    let r =
-        amax(&mut (&Az - &qp.b).iter().copied()).max(amax(&mut (&Gz + &s - &qp.h).iter().copied()));
+    let amax = |v: &mut dyn Iterator<Item = f64>| v.fold(0.0f64, |a, x| nan_max(a, x.abs()));
+    let r = nan_max(
+        amax(&mut (&Az - &qp.b).iter().copied()),
+        amax(&mut (&Gz + &s - &qp.h).iter().copied()),
+    );
     let scale = amax(&mut qp.b.iter().chain(&qp.h).copied())
         .max(amax(&mut Az.iter().chain(&Gz).copied()))
         .max(amax(&mut s.iter().copied()));
@@ -1325,7 +1327,7 @@ fn too_large_is_a_typed_error() {
         .unwrap();
     let s = g.solve(&qp).unwrap();
     assert_eq!(s.status[0], Status::Solved);
-    let err = s.z.iter().fold(0.0f64, |e, &z| e.max((z + 1.0).abs()));
+    let err = s.z.iter().fold(0.0f64, |e, &z| nan_max(e, (z + 1.0).abs()));
     assert!(err < 1e-8, "n = 300: z differs from −1 by {err:e}");
     // n = 1000: even with K in device memory, the vector slots exceed shared memory.
     let n = 1000;

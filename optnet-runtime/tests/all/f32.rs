@@ -45,7 +45,7 @@ fn f32_solutions_match_f64_within_1e_4() {
             .row(i)
             .iter()
             .zip(s64.z.row(i))
-            .fold(0.0f64, |a, (&x, &y)| a.max((x as f64 - y).abs()))
+            .fold(0.0f64, |a, (&x, &y)| a.max(entry_diff(x as f64, y)))
             / scale;
         assert!(err < 1e-4, "f32 example {i}: relative error {err:e}");
     }
@@ -182,7 +182,7 @@ fn f32_batches_of_ill_conditioned_qps_all_solve_on_the_cpu() {
                 .row(e)
                 .iter()
                 .zip(&reference.z)
-                .fold(0f64, |a, (&x, &y)| a.max((x as f64 - y).abs()))
+                .fold(0f64, |a, (&x, &y)| a.max(entry_diff(x as f64, y)))
                 / scale;
             // (`Settings::F32_GAP_FLOOR` is what sets this: with a gap floor of 1e-5 these
             // errors reached 9.9e-4, with 1e-6 1.5e-4; with 1e-7 5.5e-5, but 1.5e-4 on
@@ -249,7 +249,7 @@ fn f32_benchmark_qps_within_1e_4_of_f64() {
             .row(i)
             .iter()
             .zip(s64.z.row(i))
-            .fold(0.0f64, |a, (&x, &y)| a.max((x as f64 - y).abs()))
+            .fold(0.0f64, |a, (&x, &y)| a.max(entry_diff(x as f64, y)))
             / scale;
         if err > worst.0 {
             worst = (err, i);

@@ -12,7 +12,7 @@
 //! --test all fuzz_input::`.
 
 use crate::common::{
-    fuzz_inconsistent_equality, fuzz_overflowing_equality, fuzz_unbounded_lp, npz,
+    fuzz_inconsistent_equality, fuzz_overflowing_equality, fuzz_unbounded_lp, max_abs, max_pos, npz,
 };
 use ndarray::{Array1, Array2, Array3};
 use optnet_runtime::{QpBatch, Real, Settings, Solution, Solver, Status, Term};
@@ -307,9 +307,9 @@ fn check_solution<T: Real>(
         let f = |a: ndarray::ArrayView2<T>| a.mapv(|x| x.to64());
         let v = |a: ndarray::ArrayView1<T>| a.mapv(|x| x.to64());
         let (Az, Gz) = (f(ex.A).dot(&z), f(ex.G).dot(&z));
-        let inf = |a: &Array1<f64>| a.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+        let inf = |a: &Array1<f64>| max_abs(a);
         let r_eq = inf(&(&Az - &v(ex.b)));
-        let r_in = (&Gz - &v(ex.h)).iter().fold(0.0f64, |m, &x| m.max(x));
+        let r_in = max_pos(&(&Gz - &v(ex.h)));
         // The scale of the terms, |A||z| (not |Az|, which cancellation can make small):
         // rounding in Az is relative to it.
         let za = z.mapv(f64::abs);

@@ -8,7 +8,7 @@
 //! the same run.
 
 use crate::common::mm::{load_all, Problem, POLISH_SKIP_MOST};
-use crate::common::{clarabel_settings, stack, ClarabelQp, Qp};
+use crate::common::{clarabel_settings, max_abs, max_pos, stack, ClarabelQp, Qp};
 use clarabel::solver::{DefaultSettings, IPSolver, SolverStatus};
 use ndarray::{Array1, Array2, ArrayView1};
 use optnet_runtime::{QpBatch, Solver, Status};
@@ -301,12 +301,8 @@ fn trace_one() {
             c.status, c.iters, c.obj_err
         );
         let viol = |z: ArrayView1<f64>| {
-            let a = (&pb.qp.A.dot(&z) - &pb.qp.b)
-                .iter()
-                .fold(0.0f64, |a, x| a.max(x.abs()));
-            let g = (&pb.qp.G.dot(&z) - &pb.qp.h)
-                .iter()
-                .fold(0.0f64, |a, &x| a.max(x));
+            let a = max_abs(&(&pb.qp.A.dot(&z) - &pb.qp.b));
+            let g = max_pos(&(&pb.qp.G.dot(&z) - &pb.qp.h));
             (a, g, pb.qp.objective(z))
         };
         eprintln!("ours abs viol/obj {:?}", viol(z));

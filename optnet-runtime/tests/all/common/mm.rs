@@ -1,7 +1,7 @@
 //! The Maros–Meszaros small set as test data, shared by the CPU and GPU suites.
 
 use super::npz;
-use super::{data_dir, Qp};
+use super::{data_dir, max_abs, max_pos, nan_max, Qp};
 use ndarray::{Array1, Array2, Array3, ArrayView1, Axis};
 
 /// One problem of the set, without its batch axis.
@@ -21,15 +21,12 @@ impl Problem {
     pub fn infeasibility(&self, z: ArrayView1<f64>) -> f64 {
         let qp = &self.qp;
         let (Az, Gz) = (qp.A.dot(&z), qp.G.dot(&z));
-        let inf = |v: &Array1<f64>| v.iter().fold(0.0f64, |a, x| a.max(x.abs()));
-        let r_eq = inf(&(&Az - &qp.b));
-        let r_in = (&Gz - &qp.h).iter().fold(0.0f64, |a, &x| a.max(x));
-        let scale = 1f64
-            .max(inf(&qp.b))
-            .max(inf(&qp.h))
-            .max(inf(&Az))
-            .max(inf(&Gz));
-        r_eq.max(r_in) / scale
+        let r_eq = max_abs(&(&Az - &qp.b));
+        let r_in = max_pos(&(&Gz - &qp.h));
+        let scale = [&qp.b, &qp.h, &Az, &Gz]
+            .into_iter()
+            .fold(1.0, |m, v| nan_max(m, max_abs(v)));
+        nan_max(r_eq, r_in) / scale
     }
 }
 

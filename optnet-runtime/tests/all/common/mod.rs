@@ -295,6 +295,26 @@ pub fn entry_diff(x: f64, y: f64) -> f64 {
     }
 }
 
+/// max(a, b), NaN if either is (`f64::max` returns the other argument).
+pub fn nan_max(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else {
+        a.max(b)
+    }
+}
+
+/// ‖v‖∞, NaN if an entry is: a residual's norm that a NaN cannot pass (`assert!(r < tol)`
+/// fails on it).
+pub fn max_abs<'a>(v: impl IntoIterator<Item = &'a f64>) -> f64 {
+    v.into_iter().fold(0.0, |m, x| nan_max(m, x.abs()))
+}
+
+/// max(0, maxᵢ vᵢ) (the positive part's ∞-norm), NaN if an entry is.
+pub fn max_pos<'a>(v: impl IntoIterator<Item = &'a f64>) -> f64 {
+    v.into_iter().fold(0.0, |m, &x| nan_max(m, x))
+}
+
 /// max |a − b| over two vectors (`entry_diff`).
 pub fn max_abs_diff(a: ArrayView1<f64>, b: ArrayView1<f64>) -> f64 {
     a.iter()
