@@ -84,6 +84,17 @@ impl Dense {
     }
 }
 
+/// ‖v‖∞, NaN if an entry is (a fold through `f64::max` would drop it).
+pub fn max_abs<'a>(v: impl IntoIterator<Item = &'a f64>) -> f64 {
+    v.into_iter().fold(0.0, |m: f64, x| {
+        if m.is_nan() || x.is_nan() {
+            f64::NAN
+        } else {
+            m.max(x.abs())
+        }
+    })
+}
+
 /// max |a − b| over two arrays of one shape; a NaN on one side only (or +∞ against −∞) is an
 /// infinite difference, where a fold of plain |x − y| through `f64::max` would drop it.
 pub fn max_diff<D: Dimension>(a: &Array<f64, D>, b: &Array<f64, D>) -> f64 {

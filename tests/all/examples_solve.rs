@@ -9,7 +9,7 @@
 #[path = "../../examples/common/npz_solve.rs"]
 mod npz_solve;
 
-use crate::dsl_common::{clarabel, Dense};
+use crate::dsl_common::{clarabel, max_abs, Dense};
 use ndarray_npy::{NpzReader, NpzWriter};
 use npz_solve::{parse_args, run};
 use optnet::ndarray::{s, Array1, Array2, Array3, ArrayD, Axis, IxDyn, OwnedRepr};
@@ -175,17 +175,6 @@ impl Output {
 
 fn args(v: &[&str]) -> npz_solve::Args {
     parse_args(v.iter().map(|a| a.to_string())).unwrap()
-}
-
-/// ‖v‖∞, NaN if an entry is (a fold through `f64::max` would drop it).
-fn max_abs<'a>(v: impl IntoIterator<Item = &'a f64>) -> f64 {
-    v.into_iter().fold(0.0, |m: f64, x| {
-        if m.is_nan() || x.is_nan() {
-            f64::NAN
-        } else {
-            m.max(x.abs())
-        }
-    })
 }
 
 /// The KKT conditions of example `d` at the written (z, λ, ν, s), to `tol` relative to

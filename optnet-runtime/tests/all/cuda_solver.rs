@@ -401,14 +401,10 @@ fn answers_that_overflow_are_not_solved() {
 fn answer_residual(qp: &Qp, sol: &Solution<f64>, e: usize) -> f64 {
     let (z, s) = (sol.z.row(e), sol.s.row(e));
     let (Az, Gz) = (qp.A.dot(&z), qp.G.dot(&z));
-    let amax = |v: &mut dyn Iterator<Item = f64>| v.fold(0.0f64, |a, x| nan_max(a, x.abs()));
-    let r = nan_max(
-        amax(&mut (&Az - &qp.b).iter().copied()),
-        amax(&mut (&Gz + &s - &qp.h).iter().copied()),
-    );
-    let scale = amax(&mut qp.b.iter().chain(&qp.h).copied())
-        .max(amax(&mut Az.iter().chain(&Gz).copied()))
-        .max(amax(&mut s.iter().copied()));
+    let r = nan_max(max_abs(&(&Az - &qp.b)), max_abs(&(&Gz + &s - &qp.h)));
+    let scale = max_abs(qp.b.iter().chain(&qp.h))
+        .max(max_abs(Az.iter().chain(&Gz)))
+        .max(max_abs(&s));
     r / scale.max(1.0)
 }
 
@@ -1327,7 +1323,7 @@ fn too_large_is_a_typed_error() {
         .unwrap();
     let s = g.solve(&qp).unwrap();
     assert_eq!(s.status[0], Status::Solved);
-    let err = s.z.iter().fold(0.0f64, |e, &z| nan_max(e, (z + 1.0).abs()));
+    let err = max_abs(&s.z.mapv(|z| z + 1.0));
     assert!(err < 1e-8, "n = 300: z differs from −1 by {err:e}");
     // n = 1000: even with K in device memory, the vector slots exceed shared memory.
     let n = 1000;

@@ -307,18 +307,17 @@ fn check_solution<T: Real>(
         let f = |a: ndarray::ArrayView2<T>| a.mapv(|x| x.to64());
         let v = |a: ndarray::ArrayView1<T>| a.mapv(|x| x.to64());
         let (Az, Gz) = (f(ex.A).dot(&z), f(ex.G).dot(&z));
-        let inf = |a: &Array1<f64>| max_abs(a);
-        let r_eq = inf(&(&Az - &v(ex.b)));
+        let r_eq = max_abs(&(&Az - &v(ex.b)));
         let r_in = max_pos(&(&Gz - &v(ex.h)));
         // The scale of the terms, |A||z| (not |Az|, which cancellation can make small):
         // rounding in Az is relative to it.
         let za = z.mapv(f64::abs);
         let (Aa, Ga) = (f(ex.A).mapv(f64::abs), f(ex.G).mapv(f64::abs));
         let scale = 1f64
-            .max(inf(&v(ex.b)))
-            .max(inf(&v(ex.h)))
-            .max(inf(&Aa.dot(&za)))
-            .max(inf(&Ga.dot(&za)));
+            .max(max_abs(&v(ex.b)))
+            .max(max_abs(&v(ex.h)))
+            .max(max_abs(&Aa.dot(&za)))
+            .max(max_abs(&Ga.dot(&za)));
         let viol = r_eq.max(r_in) / scale;
         if viol.is_finite() {
             prop_assert!(
