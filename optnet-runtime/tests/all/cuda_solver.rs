@@ -404,7 +404,7 @@ fn answer_residual(qp: &Qp, sol: &Solution<f64>, e: usize) -> f64 {
     let r = nan_max(max_abs(&(&Az - &qp.b)), max_abs(&(&Gz + &s - &qp.h)));
     let scale = max_abs(qp.b.iter().chain(&qp.h))
         .max(max_abs(Az.iter().chain(&Gz)))
-        .max(max_abs(&s));
+        .max(max_abs(s));
     r / scale.max(1.0)
 }
 
