@@ -30,6 +30,8 @@ mod settings;
 mod solution;
 mod solver;
 mod status;
+#[cfg(test)]
+mod test_util;
 
 pub use batch::{QpBatch, QpBatchBuilder, Term};
 pub use error::Error;

@@ -239,6 +239,7 @@ fn amax_scaled<T: Real>(v: &[T], s: &[T]) -> T {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_util::nan_max;
     use faer::Mat;
 
     /// An example with Q = diag(qd), no equalities and G of `p` rows, its scaling the identity.
@@ -263,12 +264,12 @@ mod tests {
         let c = lp.scaling.c;
         let col = (0..lp.n)
             .map(|j| {
-                let q = (0..lp.n).fold(0.0f64, |a, i| a.max(lp.Q[(i, j)].abs() / c));
-                (0..lp.p).fold(q, |a, i| a.max(lp.G[(i, j)].abs()))
+                let q = (0..lp.n).fold(0.0f64, |a, i| nan_max(a, lp.Q[(i, j)].abs() / c));
+                (0..lp.p).fold(q, |a, i| nan_max(a, lp.G[(i, j)].abs()))
             })
             .collect();
         let row = (0..lp.p)
-            .map(|i| (0..lp.n).fold(0.0f64, |a, j| a.max(lp.G[(i, j)].abs())))
+            .map(|i| (0..lp.n).fold(0.0f64, |a, j| nan_max(a, lp.G[(i, j)].abs())))
             .collect();
         (col, row)
     }

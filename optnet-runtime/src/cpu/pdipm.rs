@@ -1408,6 +1408,7 @@ mod tests {
     use super::*;
     use crate::cpu::equilibrate::Scaling;
     use crate::cpu::kkt::{Kkt, KktParams};
+    use crate::test_util::nan_max;
     use faer::Mat;
 
     /// The start's τ = κ = √(sᵀλ/p), and 1 where that is not a positive finite number.
@@ -1586,15 +1587,15 @@ mod tests {
             for k in 0..p {
                 e -= lp.G[(k, i)] * d.lam[k];
             }
-            err = err.max(e.abs());
+            err = nan_max(err, e.abs());
         }
         for k in 0..m {
             let az = (0..n).map(|j| lp.A[(k, j)] * d.z[j]).sum::<f64>();
-            err = err.max((req[k] + dtau * lp.b[k] - az).abs());
+            err = nan_max(err, (req[k] + dtau * lp.b[k] - az).abs());
         }
         for k in 0..p {
             let gz = (0..n).map(|j| lp.G[(k, j)] * d.z[j]).sum::<f64>();
-            err = err.max((rin[k] + dtau * lp.h[k] - gz + d.lam[k] / w[k]).abs());
+            err = nan_max(err, (rin[k] + dtau * lp.h[k] - gz + d.lam[k] / w[k]).abs());
         }
         err
     }
@@ -1605,7 +1606,7 @@ mod tests {
     }
 
     fn inf(v: &[Vec<f64>; 3]) -> f64 {
-        v.iter().flatten().fold(0f64, |a, x| a.max(x.abs()))
+        v.iter().flatten().fold(0f64, |a, x| nan_max(a, x.abs()))
     }
 
     /// [`UNVERIFIED_CORRECTION`] against verifying every correction: for W from 1e-8 to 1e8
@@ -1718,10 +1719,12 @@ mod tests {
                             .chain((0..m).map(|k| lp.b[k] * d.nu[k]))
                             .chain((0..p).map(|k| lp.h[k] * d.lam[k]))
                             .sum::<f64>();
-                        full_residual(&lp, &w, &b, d, d.tau)
-                            .max((border.rt - d.tau * den0 + row).abs())
+                        nan_max(
+                            full_residual(&lp, &w, &b, d, d.tau),
+                            (border.rt - d.tau * den0 + row).abs(),
+                        )
                     };
-                    let tol = tolerance(&tols, inf(&b).max(border.rt.abs()));
+                    let tol = tolerance(&tols, nan_max(inf(&b), border.rt.abs()));
                     let mut out = Dir::zeros(n, m, p);
                     solve_full(
                         &lp,
