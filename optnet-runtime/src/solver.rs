@@ -705,10 +705,12 @@ mod tests {
     #[test]
     fn an_unsolved_example_with_nan_rows_leaves_shared_gradients_finite() {
         let (Q, G) = (Array2::<f64>::eye(2), Array2::<f64>::eye(2));
-        let q = Array2::<f64>::zeros((2, 2));
+        // Example 0's minimizer −q = (0.5, −0.25) is inside z ≤ 1: a dQ of nonzero entries.
+        let q = ndarray::array![[-0.5, 0.25], [1.0, 1.0]];
         let h = Array2::<f64>::ones((2, 2));
         let qp = QpBatch::builder().Q(&Q).q(&q).G(&G).h(&h).build().unwrap();
         let mut sol = Solver::cpu().solve(&qp).unwrap();
+        assert!((sol.z[[0, 0]] - 0.5).abs() < 1e-6 && (sol.z[[0, 1]] + 0.25).abs() < 1e-6);
         // Example 1 ends in a numerical error: NaN rows, zero adjoints.
         sol.status[1] = Status::NumericalError;
         sol.z.row_mut(1).fill(f64::NAN);
@@ -725,9 +727,17 @@ mod tests {
         let dQ = g.dQ.shared().unwrap();
         let dG = g.dG.as_ref().unwrap().shared().unwrap();
         assert!(dQ.iter().chain(dG.iter()).all(|v| v.is_finite()));
-        // Only example 0 contributes: dQ = ½(d_z zᵀ + z d_zᵀ) of example 0.
+        // Only example 0 contributes: dQ = ½(d_z zᵀ + z d_zᵀ) of example 0, with d_z = (1, 1)
+        // and z = (0.5, −0.25): dQ₀₀ = 0.5, dQ₀₁ = 0.125, dQ₁₁ = −0.25.
         let z0 = sol.z.row(0);
         assert!((dQ[[0, 1]] - 0.5 * (z0[1] + z0[0])).abs() < 1e-12);
+        for (ij, v) in [((0, 0), 0.5), ((0, 1), 0.125), ((1, 1), -0.25)] {
+            assert!(
+                (dQ[ij] - v).abs() < 1e-6,
+                "dQ{ij:?} = {}, expected {v}",
+                dQ[ij]
+            );
+        }
     }
 
     /// A backend's own batch sums (the GPU's) are the shared arrays' gradients: Q's symmetric
