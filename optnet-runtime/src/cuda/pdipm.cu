@@ -444,12 +444,18 @@ __device__ __forceinline__ void tp_accumulate(T* pw, const double (&m)[RW], cons
 // round trip to L2 per 32·GL_CHUNKS columns), the same sums in the same order. Measured
 // (session 11, notes/gpu_s11_x2.md, with the x_λ epilogue, k0_mul_rows and the barriers of
 // the one-block kernel): GL_ROWS 8 / GL_CHUNKS 2 −11.5 % cycles per QP against the two-row
-// form, 8 / 4 −8.5 %, 4 / 4 −6.3 % (both more spills). Session 34 (run 2, the row passes rolled,
-// the two-block kernel's stack frame 144 bytes with either): GL_CHUNKS 4, all of a row's 100
-// columns in one round trip, −2.1 % cycles per example at batch 2048 against 2.
+// form, 8 / 4 −8.5 %, 4 / 4 −6.3 % (both more spills). Session 34 (run 2, the row passes rolled):
+// in a module specialized for n = p = 100, GL_CHUNKS 4, a row's 100 columns in one round trip,
+// −2.1 % cycles per example at batch 2048 against 2, the two-block kernel's stack frame 144
+// bytes with either; the generic modules keep 2 (with 4 their two-block kernels' frames grew
+// from 416 to 512 bytes, the narrow module's from 416 to 528).
 #define GL_ROWS 8
 #ifndef GL_CHUNKS
+#ifdef OPTNET_DIMS
 #define GL_CHUNKS 4
+#else
+#define GL_CHUNKS 2
+#endif
 #endif
 // TP (NR = 1): the same pass also forms Mᵀu (`gemv_nt`), each loaded entry of M taken twice.
 template <typename T, int NR, int RW, bool EP = false, bool GL = false, bool TP = false>
