@@ -71,15 +71,14 @@ pub struct Settings {
     /// iteration limit. In f32 arithmetic (the GPU's f32 kernel) `max_step_fraction` is kept.
     pub centered_step_fraction: f64,
     /// Polish: once an example's relative gap and κ/τ are below [`Settings::POLISH_GAP`],
-    /// solve the KKT system on the active set its iterate points to (λᵢ/sᵢ, extrapolated one
-    /// iteration ahead, above 0.05), correcting wrongly guessed constraints at most three
-    /// times, and take that point if it passes the termination test (otherwise the interior
-    /// point method goes on; a failed attempt is retried once the gap has fallen 100-fold).
-    /// The answer is then exact up to rounding: λᵢ = 0 on inactive constraints and sᵢ = 0 on
-    /// active ones. On OptNet's random QPs (n = p = 100) it took the mean from 10.5 to about
-    /// 5.1 interior point iterations and the slowest of a batch of 128 from 14–15 to 6–7, at
-    /// about 1.5 polishing solves per example (`Solution::polish_solves`; notes/ALGORITHM.md
-    /// §4b). Turn it off for the interior point method's own limit
+    /// solve the KKT system on the active set its iterate points to (λᵢ/sᵢ, extrapolated
+    /// ahead, above 0.03), correcting wrongly guessed constraints at most three times, and
+    /// take that point if it passes the termination test (otherwise the interior point method
+    /// goes on; a failed attempt is retried once the gap has fallen 100-fold). The answer is
+    /// then exact up to rounding: λᵢ = 0 on inactive constraints and sᵢ = 0 on active ones.
+    /// On OptNet's random QPs (n = p = 100) it takes the mean from 10.5 interior point
+    /// iterations to about 4.4 and 2.0 polishing solves (`Solution::polish_solves`;
+    /// notes/ALGORITHM.md §4b). Turn it off for the interior point method's own limit
     /// point (on a degenerate problem with many solutions, the one in the middle of the
     /// optimal face rather than a vertex). Default true.
     pub polish: bool,
@@ -186,16 +185,27 @@ impl Settings {
     pub const CENTERED_AFFINE_STEP: f64 = 0.9;
 
     /// The relative gap (and κ/τ) below which an example first tries [`Settings::polish`].
-    /// Measured (2026-12-01, session 12) on 4 × 128 of OptNet's random QPs (CPU, no Ruiz, as
-    /// the GPU), iterations + polishing solves per example (the slowest of each 128): 1e-3
-    /// (session 11) 6.29 + 1.23 (9–10), 3e-3 6.04 + 1.30 (9), 1e-2 5.51 + 1.51 (9–10),
-    /// 3e-2 5.08 + 1.72 (9–10), 1e-1 4.54 + 2.08 (8–9), with four solves per attempt
-    /// (`polish::ROUNDS`). On the H200 (f64 fwd+bwd, the bench's own QPs) 3e-2 against 1e-3:
-    /// batch 1 0.80 → 0.64 ms, 128 1.00 → 0.92, 512 3.06 → 2.49, 2048 9.95 → 9.36. 1e-1 took
-    /// one Maros–Meszaros problem in f32 (DUALC1) to a polished point that passed the f32
-    /// tolerances 2.6e-3 from the f64 objective; with 3e-2 all 44 stay within 2.2e-5, as with
-    /// 1e-3, in 439 iterations against 449.
-    pub const POLISH_GAP: f64 = 3e-2;
+    ///
+    /// 0.2 since session 35 (notes/s35.md), with the guess extrapolated further
+    /// (`polish::guess_ratio`, cut 0.03) and a failed attempt from a gap of 3e-2 or more
+    /// retried 3-fold down the gap (`polish::LOOSE_GAP`). An interior point iteration costs
+    /// about 1.75 times a polishing solve on the GPU (126 k against 72 k cycles at batch 1,
+    /// n = p = 100), so trading iterations for solves pays: on `peers.py`'s 2048 QPs (CPU
+    /// counts, which the GPU's equal) iterations + polishing solves per example 5.25 + 1.55
+    /// (3e-2) → 4.38 + 1.97, the slowest example 9 → 10 factorizations. From 0.3: 4.15 + 2.15,
+    /// but more examples whose first attempt fails (5 of 2048 at 12–13 factorizations), which
+    /// set a small batch's time (`peers.py`'s batch 32 on the H200: 0.55 → 0.77 ms); from 0.5
+    /// 4.03 + 2.28; from 1.0 (with a one-step guess, cut 0.02) 3.72 + 2.89.
+    ///
+    /// Before: 3e-2 (session 12), measured on 4 × 128 of OptNet's random QPs (CPU, no Ruiz),
+    /// iterations + polishing solves per example (the slowest of each 128): 1e-3 (session 11)
+    /// 6.29 + 1.23 (9–10), 3e-3 6.04 + 1.30 (9), 1e-2 5.51 + 1.51 (9–10), 3e-2 5.08 + 1.72
+    /// (9–10), 1e-1 4.54 + 2.08 (8–9), with four solves per attempt (`polish::ROUNDS`). Then
+    /// 1e-1 took one Maros–Meszaros problem in f32 (DUALC1) to a polished point that passed
+    /// the f32 tolerances 2.6e-3 from the f64 objective; the test
+    /// `every_small_problem_is_solved_in_f32` holds every problem's f32 objective to 1e-4
+    /// relative of the f64 one.
+    pub const POLISH_GAP: f64 = 0.2;
 
     /// Lower bound on the feasibility and infeasibility tolerances in an `f32` solve.
     pub const F32_TOL_FLOOR: f64 = 1e-5;

@@ -86,9 +86,11 @@ pub(crate) const W_ACTIVE: f64 = 1e30;
 /// W on a constraint guessed inactive: λᵢ = W(Gᵢz − hᵢ) vanishes far below rounding.
 pub(crate) const W_INACTIVE: f64 = 1e-30;
 /// Solves per polishing attempt: the first guess and up to three corrections of the set
-/// (attempts from a relative gap of 3e-2 (`Settings::POLISH_GAP`) guess more constraints
-/// wrong than from 1e-3: with three solves the slowest of 128 benchmark QPs took 11–13
-/// iterations and polishing solves, with four 9–10, five no fewer).
+/// (attempts from a relative gap of 3e-2 (`Settings::POLISH_GAP` then) guessed more
+/// constraints wrong than from 1e-3: with three solves the slowest of 128 benchmark QPs took
+/// 11–13 iterations and polishing solves, with four 9–10, five no fewer; session 35's
+/// attempts from gaps of 0.3–0.5 cut to two or three solves cost more iterations than they
+/// saved).
 pub(crate) const ROUNDS: u32 = 4;
 
 /// A constraint is guessed active where λᵢ > `GUESS_RATIO`·sᵢ. Traced on OptNet's random QPs
@@ -96,14 +98,24 @@ pub(crate) const ROUNDS: u32 = 4;
 /// λᵢ/sᵢ between 0.04 and 0.98 (none the other way), so the cut sits below 1: with 0.05 the
 /// polishing solves per example fell from 1.89 to 1.23 without Ruiz and from 2.21 to 1.47
 /// with it (4 × 128), the iterations unchanged (6.29, 7.05–7.09; Maros–Meszaros 502 → 500,
-/// all solved); 0.1 took 1.22 and 1.65, 0.01 1.77 and 1.26.
-pub(crate) const GUESS_RATIO: f64 = 0.05;
+/// all solved); 0.1 took 1.22 and 1.65, 0.01 1.77 and 1.26. 0.03 since session 35, with the
+/// guess from a relative gap of 0.2 ([`guess_ratio`] has the numbers).
+pub(crate) const GUESS_RATIO: f64 = 0.03;
 
-/// The ratio that guesses constraint i's side ([`GUESS_RATIO`]): wᵢ = λᵢ/sᵢ extrapolated one
-/// iteration ahead from the previous iterate's, wᵢ·(wᵢ/wᵢ′) (log w moves on by the step it
-/// just took), or wᵢ itself at the first iterate (`prev` = None: the previous λᵢ′, sᵢ′).
+/// The ratio that guesses constraint i's side ([`GUESS_RATIO`]): wᵢ = λᵢ/sᵢ extrapolated
+/// ahead from the previous iterate's, wᵢ·(wᵢ/wᵢ′)^1.5 (log w moves on by 1.5 times the step it
+/// just took; computed as r·√r, correctly rounded operations that the GPU kernels repeat to
+/// the bit), or wᵢ itself at the first iterate (`prev` = None: the previous λᵢ′, sᵢ′).
 ///
-/// Near a solution an active constraint's sᵢ falls with μ while λᵢ settles, an inactive one's
+/// Since session 35 (notes/s35.md) polishing starts from a relative gap of 0.2
+/// (`Settings::POLISH_GAP`), at iterates further from the solution. From 0.3, on `peers.py`'s
+/// 2048 QPs, one step of extrapolation with the cut at 0.05 took 2.36 polishing solves per
+/// example, 1.5 steps with the cut at 0.03 2.15, 2 steps with 0.02 2.12 (but five examples at
+/// 12–13 factorizations). A logistic fit of the final side on log λᵢ, log sᵢ, log λᵢ′, log sᵢ′
+/// at the attempt weighs them as w^1.5/w′ does, with the same errors on the fit's held-out
+/// half. At a gap of 3e-2 this rule would have taken 1.43 solves against 1.55.
+///
+/// Session 24's reasoning for extrapolating at all: near a solution an active constraint's sᵢ falls with μ while λᵢ settles, an inactive one's
 /// λᵢ falls while sᵢ settles, so wᵢ/wᵢ′ (the product of El-Bakry, Tapia and Zhang's
 /// indicators λᵢ/λᵢ′ and sᵢ′/sᵢ, 1994) is large on the one and small on the other. The
 /// constraints that a correction moved had ratios of 0.01–0.04 under the cut and their moves
@@ -116,7 +128,10 @@ pub(crate) const GUESS_RATIO: f64 = 0.05;
 pub(crate) fn guess_ratio<T: Real>(lam: T, s: T, prev: Option<(T, T)>) -> T {
     let w = lam / s;
     match prev {
-        Some((lam_prev, s_prev)) => w * (w / (lam_prev / s_prev)),
+        Some((lam_prev, s_prev)) => {
+            let r = w / (lam_prev / s_prev);
+            w * (r * r.sqrt())
+        }
         None => w,
     }
 }
@@ -147,7 +162,8 @@ pub(crate) struct Polished<T> {
 /// When an example tries polishing: from a relative gap and a κ/τ below
 /// [`Settings::POLISH_GAP`] on, and after a failed attempt only once the gap has fallen a
 /// further [`RETRY_GAIN`]-fold, so that an example whose guess stays wrong (a degenerate
-/// LP, say) pays for few attempts.
+/// LP, say) pays for few attempts ([`LOOSE_RETRY_GAIN`]-fold and below [`LOOSE_GAP`] after
+/// an attempt from a gap of [`LOOSE_GAP`] or more).
 #[derive(Copy, Clone, Debug)]
 pub(crate) struct Schedule {
     next_gap: f64,
@@ -157,6 +173,16 @@ pub(crate) struct Schedule {
 
 /// See [`Schedule`].
 pub(crate) const RETRY_GAIN: f64 = 100.0;
+
+/// A failed attempt from a relative gap of at least `LOOSE_GAP` (3e-2, the polishing gap of
+/// sessions 12–34) is retried once the gap has fallen [`LOOSE_RETRY_GAIN`]-fold and below
+/// `LOOSE_GAP`, not [`RETRY_GAIN`]-fold ([`Schedule`]; session 35, notes/s35.md): such an
+/// attempt fails where its guess was far off (its corrections cycling between two sets through
+/// all [`ROUNDS`] solves), not where the iterate is degenerate, and an example that waited
+/// 100-fold took two or three more iterations than its batch.
+pub(crate) const LOOSE_GAP: f64 = 3e-2;
+/// See [`LOOSE_GAP`].
+pub(crate) const LOOSE_RETRY_GAIN: f64 = 3.0;
 
 impl Schedule {
     pub(crate) fn new(enabled: bool) -> Self {
@@ -172,7 +198,11 @@ impl Schedule {
         let gap = info.gap_rel.to64();
         let due = gap < self.next_gap && info.ktratio.to64() < Settings::POLISH_GAP;
         if due {
-            self.next_gap = gap / RETRY_GAIN;
+            self.next_gap = if gap >= LOOSE_GAP {
+                (gap / LOOSE_RETRY_GAIN).min(LOOSE_GAP)
+            } else {
+                gap / RETRY_GAIN
+            };
             self.attempts += 1;
         }
         due

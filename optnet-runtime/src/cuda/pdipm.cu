@@ -2216,9 +2216,14 @@ __device__ T step_to_boundary(Blk<T, X2>& B, const T* ds, const T* dl, T tau, T 
 // every weight stays within them.
 #define W_ACTIVE 1e30
 #define W_INACTIVE 1e-30
-// A constraint is guessed active where λᵢ/sᵢ, extrapolated one iteration ahead, exceeds
+// A constraint is guessed active where λᵢ/sᵢ, extrapolated ahead, exceeds
 // GUESS_RATIO (the CPU's `polish::GUESS_RATIO` and `polish::guess_ratio`).
-#define GUESS_RATIO 0.05
+#define GUESS_RATIO 0.03
+// A failed attempt from a relative gap of LOOSE_GAP or more is retried once the gap has fallen
+// LOOSE_RETRY_GAIN-fold and below LOOSE_GAP, not 100-fold (the CPU's `polish::LOOSE_GAP`,
+// `polish::LOOSE_RETRY_GAIN`).
+#define LOOSE_GAP 3e-2
+#define LOOSE_RETRY_GAIN 3.0
 template <typename T> __device__ __forceinline__ T solution_weight(T l, T s) {
     if (!(s > T(0))) return (T)W_ACTIVE;
     if (!(l > T(0))) return (T)W_INACTIVE;
@@ -2648,11 +2653,14 @@ __device__ __forceinline__ void pdipm(const Layout& L0, const Params& P, const T
                 const T r = gzs - B.v(S_H)[i] * tau;
                 B.v(S_RIN)[i] = r;
                 const T w = l / s;
-                // Polishing's guess (the CPU's `polish::guess_ratio`): w extrapolated one
-                // iteration ahead from the last iterate's, which S_W still holds (from the
-                // first iteration on; kept in S_T1 for `polish`, not while a polished point is
-                // under test, whose set S_T1 holds).
-                if (cpu_method<T>() && polishing == 0) B.v(S_T1)[i] = iter > 0 ? w * (w / B.v(S_W)[i]) : w;
+                // Polishing's guess (the CPU's `polish::guess_ratio`): w extrapolated ahead
+                // from the last iterate's, which S_W still holds, w·(w/w′)^1.5 (from the first
+                // iteration on; kept in S_T1 for `polish`, not while a polished point is under
+                // test, whose set S_T1 holds).
+                if (cpu_method<T>() && polishing == 0) {
+                    const T wr = iter > 0 ? w / B.v(S_W)[i] : T(1);
+                    B.v(S_T1)[i] = iter > 0 ? w * (wr * sqrt(wr)) : w;
+                }
                 B.v(S_W)[i] = w;
                 B.v(S_WR)[i] = cpu_method<T>() ? regularized(eps_w, w) : w;
                 sm[2] += B.v(S_H)[i] * l;
@@ -2740,20 +2748,22 @@ __device__ __forceinline__ void pdipm(const Layout& L0, const Params& P, const T
                 // (Before the iteration limit, as on the CPU: an example at its last iterate
                 // may still end polished.)
                 // An attempt that would repeat the last failed one (`polish_repeats`) counts as
-                // made and failed: the next waits for a gap 100 times smaller, and the iteration
+                // made and failed: the next waits for a gap 100 times smaller (3 times and below
+                // LOOSE_GAP after an attempt from LOOSE_GAP or more), and the iteration
                 // goes on from this iterate, as it would after the failed point's test (whose
                 // residual pass the kept iterate's then repeats: the same step 1 but for S_T1,
                 // which this pass rewrites before `polish` reads it).
                 bool due = gap_rel < pol_next && kt < (T)P.polish_gap;
                 if (due) {
-                    pol_next = gap_rel / T(100);
+                    pol_next = gap_rel >= T(LOOSE_GAP) ? tmin(gap_rel / T(LOOSE_RETRY_GAIN), T(LOOSE_GAP))
+                                                       : gap_rel / T(100);
                     T* o = out + e * L.out_stride;
                     due = !polish_repeats(B, o + n + m, o + n + m + 2 * p, ++pol_attempts);
                 }
                 if (due) {
                     // Polish (ALGORITHM §4b): keep the iterate, test the polished point with
                     // step 1's residuals and step 2's test (not counted as an iteration); a
-                    // failed attempt is retried once the gap has fallen 100-fold.
+                    // failed attempt is retried once the gap reaches pol_next.
                     for (int i = threadIdx.x; i < V; i += NT) {
                         if (i < n) B.v(S_X1)[i] = B.v(S_Z)[i];
                         if (i < m) B.v(S_X1)[n + i] = B.v(S_NU)[i];

@@ -68,9 +68,12 @@ pub fn reference() -> Vec<(String, f64)> {
 /// Polishing solves at most on problems where a retry's first guess is the last failed
 /// attempt's and is skipped (`polish::Tried`, the kernel's `polish_repeats`,
 /// notes/ALGORITHM.md §4b): the CPU's before → after in session 28, CVXQP3_S 12 → 8, QRECIPE
-/// 16 → 8. The CPU test `maros_meszaros::a_repeated_polishing_attempt_is_skipped` and the GPU's
+/// 16 → 8. Since session 35 QRECIPE's first attempt comes at a relative gap of 3.1e-2, above
+/// `polish::LOOSE_GAP`, so its retry comes one iteration later instead of 100-fold down the gap
+/// and takes four solves more (12; two later attempts are still skipped). The CPU test
+/// `maros_meszaros::a_repeated_polishing_attempt_is_skipped` and the GPU's
 /// `cuda_maros_meszaros::maros_meszaros_on_gpu` hold both backends to it.
-pub const POLISH_SKIP_MOST: [(&str, u32); 2] = [("CVXQP3_S", 8), ("QRECIPE", 8)];
+pub const POLISH_SKIP_MOST: [(&str, u32); 2] = [("CVXQP3_S", 8), ("QRECIPE", 12)];
 
 pub fn load_all() -> Vec<Problem> {
     let refs = reference();
