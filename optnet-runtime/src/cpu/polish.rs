@@ -509,3 +509,54 @@ impl<T: Real> Polisher<T> {
         Some(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(gap: f64, kt: f64) -> Info<f64> {
+        Info {
+            gap_rel: gap,
+            ktratio: kt,
+            ..Info::default()
+        }
+    }
+
+    /// The first attempt comes below `Settings::POLISH_GAP` (gap and κ/τ); after a failed one
+    /// from a gap of `LOOSE_GAP` or more the next comes once the gap has fallen
+    /// `LOOSE_RETRY_GAIN`-fold and below `LOOSE_GAP`, after a tighter one `RETRY_GAIN`-fold.
+    #[test]
+    fn failed_loose_attempts_are_retried_three_fold_down_the_gap() {
+        let pg = Settings::POLISH_GAP;
+        let mut s = Schedule::new(true);
+        assert!(!s.due(&at(1.01 * pg, 0.0)), "above the polishing gap");
+        assert!(
+            !s.due(&at(0.5 * pg, 1.01 * pg)),
+            "κ/τ above the polishing gap"
+        );
+        assert!(s.due(&at(0.09, 0.0)) && !s.retrying());
+        // 0.09 / 3 = 0.03 = LOOSE_GAP: due below it, not at 0.031.
+        assert!(!s.due(&at(0.031, 0.0)));
+        assert!(s.due(&at(0.029, 0.0)) && s.retrying());
+        // A tight attempt's retry waits 100-fold.
+        assert!(!s.due(&at(0.029 / 90.0, 0.0)));
+        assert!(s.due(&at(0.029 / 110.0, 0.0)));
+        // From just below the loose range: 100-fold.
+        let mut s = Schedule::new(true);
+        assert!(s.due(&at(0.6 * LOOSE_GAP, 0.0)));
+        assert!(!s.due(&at(0.6 * LOOSE_GAP / 50.0, 0.0)));
+        // Off: never due.
+        assert!(!Schedule::new(false).due(&at(0.0, 0.0)));
+    }
+
+    /// wᵢ·(wᵢ/wᵢ′)^1.5 as r·√r: w = 4/2 = 2 after w′ = 1/2 gives 2·4·2 = 16 exactly; w alone
+    /// without a previous iterate.
+    #[test]
+    fn the_guess_extrapolates_one_and_a_half_steps() {
+        assert_eq!(guess_ratio(4.0, 2.0, Some((1.0, 2.0))), 16.0);
+        assert_eq!(guess_ratio(4.0, 2.0, None), 2.0);
+        // A falling ratio falls faster: w = 0.01 after w′ = 0.04 gives 0.01·(1/4)^1.5.
+        let g = guess_ratio(0.01f64, 1.0, Some((0.04, 1.0)));
+        assert!((g - 0.01 / 8.0).abs() < 1e-18, "{g:e}");
+    }
+}
