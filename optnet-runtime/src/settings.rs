@@ -194,8 +194,8 @@ impl Settings {
     /// counts, which the GPU's equal) iterations + polishing solves per example 5.25 + 1.55
     /// (3e-2) → 4.38 + 1.97, the slowest example 9 → 10 factorizations. From 0.3: 4.15 + 2.15,
     /// but more examples whose first attempt fails (5 of 2048 at 12–13 factorizations), which
-    /// set a small batch's time (`peers.py`'s batch 32 on the H200: forward 0.55 → 0.77 ms); from 0.5
-    /// 4.03 + 2.28; from 1.0 (with a one-step guess, cut 0.02) 3.72 + 2.89.
+    /// set a small batch's time (`peers.py`'s batch 32 on the H200: forward 0.55 → 0.77 ms);
+    /// from 0.5 4.03 + 2.28; from 1.0 (with a one-step guess, cut 0.02) 3.72 + 2.89.
     ///
     /// Before: 3e-2 (session 12), measured on 4 × 128 of OptNet's random QPs (CPU, no Ruiz),
     /// iterations + polishing solves per example (the slowest of each 128): 1e-3 (session 11)
