@@ -267,18 +267,40 @@ __device__ __forceinline__ void dmma(double& d0, double& d1, double a, double b)
                  : "d"(a), "d"(b));
 }
 
+// Two such products stacked in M that share the B fragment (tiles i and i + 1 of one tile
+// column): D_i += A_i·B and D_{i+1} += A_{i+1}·B, lane l holding A_i[l/4][l%4] in a0,
+// A_{i+1}[l/4][l%4] in a1, and D_i's entries in d0, d1, D_{i+1}'s in d2, d3. On sm_90 one m16n8k4
+// product, whose fragments are exactly these: the fp64 tensor cores run it at the issue rate of
+// m8n8k4, so twice the FLOP per cycle (notes/s36/proto/mma.cu on the H200: 123 FLOP per cycle per
+// SM with m8n8k4, 251 with m16n8k4, 8 warps), and the same result to the bit (GᵀWG and the
+// LDLᵀ's trailing updates compared entry by entry, notes/s36.md §3). Earlier architectures take
+// the two m8n8k4 products.
+__device__ __forceinline__ void dmma2(double& d0, double& d1, double& d2, double& d3, double a0, double a1,
+                                      double b) {
+#if __CUDA_ARCH__ >= 900
+    asm volatile("mma.sync.aligned.m16n8k4.row.col.f64.f64.f64.f64 {%0,%1,%2,%3}, {%4,%5}, {%6}, {%0,%1,%2,%3};\n"
+                 : "+d"(d0), "+d"(d1), "+d"(d2), "+d"(d3)
+                 : "d"(a0), "d"(a1), "d"(b));
+#else
+    dmma(d0, d1, a0, b);
+    dmma(d2, d3, a1, b);
+#endif
+}
+
 // C[i][j] −= s·Σ_k U[k][i] v_k U[k][j] on the lower triangle j ≤ i < R of C (row-major,
 // leading dimension ldc), U[k][i] at U[k·ldu + i·ldi], on the tensor cores, four k per
 // instruction. The
 // 8×8 tiles of the lower triangle are taken in groups of up to SG tiles of one tile column
 // (bj fixed, bi = bi0 … bi0 + SG − 1), a warp per group: each k step loads and scales the B
-// fragment once for SG independent products. Rows and k beyond R and kn read as zero. `s`
-// is ±1.
+// fragment once for SG independent products, made by pairs of tiles (`dmma2`: one m16n8k4
+// product on sm_90; the second tile of a pair beyond tn is formed from clamped rows and not
+// stored). Rows and k beyond R and kn read as zero. `s` is ±1.
 // GL (U in global memory, the two-block kernel's G): GL_KSTEPS k steps' loads are issued before
 // their DMMAs (the same DMMAs in the same k order): a round trip to L2 per GL_KSTEPS steps.
 // IDX: k runs over the rows kidx[0 … kn − 1] of U (and of v) instead of 0 … kn − 1 (polishing's
 // GᵀWG over the constraints on its set, `assemble`).
 #define SG 4
+static_assert(SG % 2 == 0, "a group's tiles go by pairs (`dmma2`)");
 #ifndef GL_KSTEPS
 #define GL_KSTEPS 4
 #endif
@@ -377,8 +399,8 @@ __device__ __forceinline__ void syrk_dmma(double* C, int ldc, const double* U, i
                 for (int h = 0; h < GL_KSTEPS; h++) {
                     const double bh = b[h] * v[kk[h]];
 #pragma unroll
-                    for (int t = 0; t < SG; t++)
-                        if (t < tn) dmma(acc[t][0], acc[t][1], x[h][t], bh);
+                    for (int t = 0; t < SG; t += 2)
+                        if (t < tn) dmma2(acc[t][0], acc[t][1], acc[t + 1][0], acc[t + 1][1], x[h][t], x[h][t + 1], bh);
                 }
             }
         }
@@ -387,8 +409,8 @@ __device__ __forceinline__ void syrk_dmma(double* C, int ldc, const double* U, i
             const double* u = U + k * ldu;
             const double b = u[jc] * v[k];
 #pragma unroll
-            for (int t = 0; t < SG; t++)
-                if (t < tn) dmma(acc[t][0], acc[t][1], u[ic[t]], b);  // warp-uniform test
+            for (int t = 0; t < SG; t += 2)  // warp-uniform test; tile t + 1 ≥ tn is not stored
+                if (t < tn) dmma2(acc[t][0], acc[t][1], acc[t + 1][0], acc[t + 1][1], u[ic[t]], u[ic[t + 1]], b);
         }
         if (k0 < kn) {
             const int k = k0 + c4;
@@ -398,8 +420,8 @@ __device__ __forceinline__ void syrk_dmma(double* C, int ldc, const double* U, i
             const double bu = u[jc] * v[kc];
             const double b = kok ? bu : 0.0;
 #pragma unroll
-            for (int t = 0; t < SG; t++)
-                if (t < tn) dmma(acc[t][0], acc[t][1], u[ic[t]], b);
+            for (int t = 0; t < SG; t += 2)
+                if (t < tn) dmma2(acc[t][0], acc[t][1], acc[t + 1][0], acc[t + 1][1], u[ic[t]], u[ic[t + 1]], b);
         }
         const int j = 8 * bj + 2 * c4;
 #pragma unroll
@@ -899,8 +921,9 @@ __device__ __forceinline__ double rcp_faithful(double d) {
 
 // One 8×8 tile of `syrk_dmma`'s product, by one warp: C[i][j] −= Σ_k U[k][i] v_k U[k][j] for
 // the tile's entries j ≤ i < R (rows 8·bi…, columns 8·bj…; s = 1, ldu = 1), with the same
-// loads, the same DMMAs in the same k order and the same stores as `syrk_dmma` makes for
-// that tile in any of its groups, so the result is bit-identical to it.
+// loads, the same products in the same k order and the same stores as `syrk_dmma` makes for
+// that tile in any of its groups (an m8n8k4 product here, half of `dmma2`'s m16n8k4 there,
+// which computes each of its tiles as m8n8k4 does), so the result is bit-identical to it.
 __device__ __forceinline__ void dmma_tile_f64(double* C, int ldc, const double* U, int ldi, const double* v, int R,
                                               int kn, int bi, int bj) {
     const int l = threadIdx.x & 31, r4 = l >> 2, c4 = l & 3;
@@ -954,8 +977,8 @@ __device__ __forceinline__ void syrk_dmma_rest(double* C, int ldc, const double*
             const double* u = U + k;
             const double b = u[jc] * v[k];
 #pragma unroll
-            for (int t = 0; t < SG; t++)
-                if (t < tn) dmma(acc[t][0], acc[t][1], u[ic[t]], b);  // warp-uniform test
+            for (int t = 0; t < SG; t += 2)  // warp-uniform test; tile t + 1 ≥ tn is not stored
+                if (t < tn) dmma2(acc[t][0], acc[t][1], acc[t + 1][0], acc[t + 1][1], u[ic[t]], u[ic[t + 1]], b);
         }
         if (k0 < kn) {
             const int k = k0 + c4;
@@ -965,8 +988,8 @@ __device__ __forceinline__ void syrk_dmma_rest(double* C, int ldc, const double*
             const double bu = u[jc] * v[kc];
             const double b = kok ? bu : 0.0;
 #pragma unroll
-            for (int t = 0; t < SG; t++)
-                if (t < tn) dmma(acc[t][0], acc[t][1], u[ic[t]], b);
+            for (int t = 0; t < SG; t += 2)
+                if (t < tn) dmma2(acc[t][0], acc[t][1], acc[t + 1][0], acc[t + 1][1], u[ic[t]], u[ic[t + 1]], b);
         }
         const int j = 8 * bj + 2 * c4;
 #pragma unroll
