@@ -1,0 +1,4 @@
+#!/bin/bash
+cd "$(dirname "$0")"
+./factor 6 > $OUT/p6.txt 2>&1
+grep -v "left-looking" $OUT/p6.txt
