@@ -1,6 +1,6 @@
 # Session 36 §1: polishing variants raced on idle multiprocessors, evaluated on the CPU's counts.
 # Inputs: /tmp/grid/g{G}_c{C}.txt, one line "iterations polishing_solves" per example of peers.py's
-# 2048 QPs, written by `FIRST_GAP=G CUT=C DATA=/tmp/peer100 DUMP=... trace_tmp 2048` with
+# 2048 QPs, written by `FIRST_GAP=G CUT=C DATA=/tmp/peer100 DUMP=... trace_tmp 2048` (notes/s35/cpu/trace_tmp.rs, copied into examples/) with
 # hooks.patch applied (G: the first attempt's relative gap in place of Settings::POLISH_GAP; C: the
 # guess's cut in place of GUESS_RATIO). Cost model of session 35 (kcycles at batch 1): 80 + 126 per
 # iteration + 72 per polishing solve.
