@@ -4,13 +4,14 @@
 # common.cuh and pdipm.cu up to the end of `ldl_invert_diag` (the device functions it times),
 # specialized for n = p = 100 as `bench` runs them. nvcc 13 (the pip wheels on the development
 # machine: nvidia-cuda-nvcc, -runtime, -crt and nvidia-nvvm 13.0 unpacked, NVCC and
-# LDFLAGS=-L…/lib set; on the GPU machine /usr/local/cuda). Options: SG (the tile group size),
+# LDFLAGS=-L…/lib set; on the GPU machine /usr/local/cuda). Options: SRC (the kernel sources' folder,
+# another than the tree's: session 37's variants), SG (the tile group size),
 # LD (K's leading dimension), EXTRA (more nvcc options), OUTBIN; FILE=solves.cu with
 # CUT_AT='^#define X2_NGLOBAL' builds the solves' benchmark (the cut then takes in the triangular
 # solve).
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
-src=$here/../../../optnet-runtime/src/cuda
+src=${SRC:-$here/../../../optnet-runtime/src/cuda}
 end=$(grep -n "${CUT_AT:-^// The triangular solves of the reduced solve}" $src/pdipm.cu | head -1 | cut -d: -f1)
 H=${TMPDIR:-/tmp}/optnet_s36_head; mkdir -p $H
 { cat $src/common.cuh; echo '#line 1 "pdipm.cu"'; head -n $((end - 1)) $src/pdipm.cu | sed "s/^#define SG 4$/#define SG ${SG:-4}/"; } > $H/head.cuh
