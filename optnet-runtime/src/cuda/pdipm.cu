@@ -301,6 +301,16 @@ __device__ __forceinline__ void dmma2(double& d0, double& d1, double& d2, double
 // GᵀWG over the constraints on its set, `assemble`).
 #define SG 4
 static_assert(SG % 2 == 0, "a group's tiles go by pairs (`dmma2`)");
+
+// One k step of a group of tiles (the products below): D_t += A_t·B for t < tn by pairs of
+// tiles (`dmma2`), A_t's fragment a(t), B's b. The test is warp-uniform; the second tile of a
+// pair beyond tn is formed from clamped rows and not stored.
+template <typename F>
+__device__ __forceinline__ void dmma_group(double (&acc)[SG][2], int tn, double b, F&& a) {
+#pragma unroll
+    for (int t = 0; t < SG; t += 2)
+        if (t < tn) dmma2(acc[t][0], acc[t][1], acc[t + 1][0], acc[t + 1][1], a(t), a(t + 1), b);
+}
 #ifndef GL_KSTEPS
 #define GL_KSTEPS 4
 #endif
@@ -398,9 +408,7 @@ __device__ __forceinline__ void syrk_dmma(double* C, int ldc, const double* U, i
 #pragma unroll
                 for (int h = 0; h < GL_KSTEPS; h++) {
                     const double bh = b[h] * v[kk[h]];
-#pragma unroll
-                    for (int t = 0; t < SG; t += 2)
-                        if (t < tn) dmma2(acc[t][0], acc[t][1], acc[t + 1][0], acc[t + 1][1], x[h][t], x[h][t + 1], bh);
+                    dmma_group(acc, tn, bh, [&](int t) { return x[h][t]; });
                 }
             }
         }
@@ -408,9 +416,7 @@ __device__ __forceinline__ void syrk_dmma(double* C, int ldc, const double* U, i
             const int k = row(k0 + c4);
             const double* u = U + k * ldu;
             const double b = u[jc] * v[k];
-#pragma unroll
-            for (int t = 0; t < SG; t += 2)  // warp-uniform test; tile t + 1 ≥ tn is not stored
-                if (t < tn) dmma2(acc[t][0], acc[t][1], acc[t + 1][0], acc[t + 1][1], u[ic[t]], u[ic[t + 1]], b);
+            dmma_group(acc, tn, b, [&](int t) { return u[ic[t]]; });
         }
         if (k0 < kn) {
             const int k = k0 + c4;
@@ -419,9 +425,7 @@ __device__ __forceinline__ void syrk_dmma(double* C, int ldc, const double* U, i
             const double* u = U + kc * ldu;
             const double bu = u[jc] * v[kc];
             const double b = kok ? bu : 0.0;
-#pragma unroll
-            for (int t = 0; t < SG; t += 2)
-                if (t < tn) dmma2(acc[t][0], acc[t][1], acc[t + 1][0], acc[t + 1][1], u[ic[t]], u[ic[t + 1]], b);
+            dmma_group(acc, tn, b, [&](int t) { return u[ic[t]]; });
         }
         const int j = 8 * bj + 2 * c4;
 #pragma unroll
@@ -976,9 +980,7 @@ __device__ __forceinline__ void syrk_dmma_rest(double* C, int ldc, const double*
             const int k = k0 + c4;
             const double* u = U + k;
             const double b = u[jc] * v[k];
-#pragma unroll
-            for (int t = 0; t < SG; t += 2)  // warp-uniform test; tile t + 1 ≥ tn is not stored
-                if (t < tn) dmma2(acc[t][0], acc[t][1], acc[t + 1][0], acc[t + 1][1], u[ic[t]], u[ic[t + 1]], b);
+            dmma_group(acc, tn, b, [&](int t) { return u[ic[t]]; });
         }
         if (k0 < kn) {
             const int k = k0 + c4;
@@ -987,9 +989,7 @@ __device__ __forceinline__ void syrk_dmma_rest(double* C, int ldc, const double*
             const double* u = U + kc;
             const double bu = u[jc] * v[kc];
             const double b = kok ? bu : 0.0;
-#pragma unroll
-            for (int t = 0; t < SG; t += 2)
-                if (t < tn) dmma2(acc[t][0], acc[t][1], acc[t + 1][0], acc[t + 1][1], u[ic[t]], u[ic[t + 1]], b);
+            dmma_group(acc, tn, b, [&](int t) { return u[ic[t]]; });
         }
         const int j = 8 * bj + 2 * c4;
 #pragma unroll
