@@ -155,11 +155,22 @@ __device__ void invert_split(double* K, const double* invD) {
                 if (k0 == 0 && i > 0 && i - 1 > l) Kb[(i - 1) * LDK + l] = xp;
 #pragma unroll
                 for (int k = k0; k < k0 + 16 && k < i; k++) {
+#ifdef S37_ONE_SUM
+                    s0 += ci[k] * y[k];
+#else
                     if (k & 1) s1 += ci[k] * y[k];
                     else s0 += ci[k] * y[k];
+#endif
                 }
             }
+#ifdef S37_ONE_SUM
+            // Session 37: one sum, the kernel's arithmetic until 10e15c3 (the left-looking
+            // inverse), to compare a new kernel's inverse with entry by entry.
+            const double s = s0;
+            (void)s1;
+#else
             const double s = s0 + s1;
+#endif
             xp = i == l ? 1.0 : -s;
             y[i] = xp * invD[o + i];
         }
