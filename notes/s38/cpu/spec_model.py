@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Session 38 §6: speculative polishing, modelled from CPU counts. pkK.txt (K = 1…7) are
-trace_tmp's per-example (iterations, polishing solves) on peers.py's batch-128 QPs with one
+notes/s35/cpu/trace_tmp.rs's per-example (iterations, polishing solves; run from examples/) on peers.py's batch-128 QPs with one
 polishing attempt only, at the K-th iterate asked (OPT_PK=K, pk.patch; K = 1 is the start's
 iterate), pk0.txt the default schedule. An attempt from iterate K−1 succeeded if the solve
 ended there. Cycles in session 35's batch-1 model: 80 k + 126 k per iteration + 72 k per
